@@ -1,0 +1,54 @@
+# forestall — the documented commands. `make demo` and `make test` are all you need.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+FORESTALL_VAR ?= $(CURDIR)/var
+export FORESTALL_VAR PORT
+
+STAMP := $(VENV)/.installed
+
+.PHONY: setup demo test test-fast test-browser bench lint format messages clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+## demo: virtualenv, packages, SQLite database in var/, demo data, serve on 127.0.0.1:$(PORT)
+demo: setup
+	FORESTALL_DEBUG=1 $(BIN)/forestall demo --port $(PORT)
+
+## test: the whole suite (unit, HTTP and browser tests)
+test: setup
+	$(BIN)/pytest
+
+test-fast: setup
+	$(BIN)/pytest -m "not browser"
+
+test-browser: setup
+	$(BIN)/pytest -m browser
+
+## bench: the benchmarks, printed as ratios against baselines measured in the same run
+bench: setup
+	$(BIN)/python -m bench
+
+lint: setup
+	$(BIN)/ruff format --check forestall tests bench
+	$(BIN)/ruff check forestall tests bench
+	$(BIN)/mypy
+
+format: setup
+	$(BIN)/ruff format forestall tests bench
+	$(BIN)/ruff check --fix forestall tests bench
+
+## messages: extract and compile the translation catalogues (needs gettext)
+messages: setup
+	cd forestall && ../$(BIN)/forestall makemessages -l de --ignore 'migrations/*'
+	cd forestall && ../$(BIN)/forestall compilemessages -l de
+
+clean:
+	rm -rf $(VENV) var

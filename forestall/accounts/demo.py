@@ -1,0 +1,57 @@
+"""Demo staff for every role, each with a confirmed TOTP device."""
+
+from __future__ import annotations
+
+import base64
+
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from forestall.accounts.models import Membership, Role, User
+from forestall.demo import DemoLogin, DemoNetwork
+
+# username, role, centre slug (None: network-wide)
+STAFF = [
+    ("counsellor.berlin", Role.COUNSELLOR, "berlin"),
+    ("counsellor.hamburg", Role.COUNSELLOR, "hamburg"),
+    ("counsellor.network", Role.COUNSELLOR, None),
+    ("clinician.berlin", Role.CLINICIAN, "berlin"),
+    ("clinician.hamburg", Role.CLINICIAN, "hamburg"),
+    ("clinician.regensburg", Role.CLINICIAN, "regensburg"),
+    ("safeguarding.berlin", Role.SAFEGUARDING_LEAD, "berlin"),
+    ("safeguarding.berlin2", Role.SAFEGUARDING_LEAD, "berlin"),
+    ("safeguarding.network", Role.SAFEGUARDING_LEAD, None),
+    ("manager.berlin", Role.CENTRE_MANAGER, "berlin"),
+    ("manager.hamburg", Role.CENTRE_MANAGER, "hamburg"),
+    ("admin", Role.NETWORK_ADMIN, None),
+    ("analyst", Role.ANALYST, None),
+]
+
+
+def demo_password(username: str) -> str:
+    """Demo passwords are public by design: this is sample data for trying forestall."""
+    return f"demo-{username}-2026"
+
+
+def seed(network: DemoNetwork) -> None:
+    for username, role, centre_slug in STAFF:
+        user, _created = User.objects.get_or_create(username=username)
+        user.set_password(demo_password(username))
+        user.is_staff = role == Role.NETWORK_ADMIN
+        user.is_superuser = role == Role.NETWORK_ADMIN
+        user.save()
+        centre = network.centres[centre_slug] if centre_slug else None
+        Membership.objects.get_or_create(user=user, centre=centre, role=role)
+        device, _created = TOTPDevice.objects.get_or_create(
+            user=user, name="demo", defaults={"confirmed": True}
+        )
+        network.staff[username] = user
+        network.logins.append(
+            DemoLogin(
+                username=username,
+                password=demo_password(username),
+                role=str(role),
+                centre=centre.slug if centre else None,
+                totp_secret=base64.b32encode(bytes.fromhex(device.key)).decode(),
+            )
+        )
+    network.say(f"  staff: {len(STAFF)} demo logins")

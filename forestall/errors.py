@@ -1,0 +1,65 @@
+"""Error pages: translated, calm, and in the look of the side they happen on."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+
+
+def _render(request: HttpRequest, status: int, title: str, text: str) -> HttpResponse:
+    side = "staff" if request.path.startswith("/staff/") else "public"
+    try:
+        body = render_to_string(
+            f"{side}/error.html", {"status": status, "title": title, "text": text}, request
+        )
+    except Exception:
+        body = f"<!doctype html><title>{status}</title><h1>{title}</h1><p>{text}</p>"
+    return HttpResponse(body, status=status)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _render(
+        request, 400, _("Something was wrong with that request"), _("Please go back and try again.")
+    )
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    # Staff never learn from a 403 that an object exists; views answer 404.
+    return _render(request, 403, _("Not allowed"), _("You cannot do this."))
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _render(
+        request, 404, _("Page not found"), _("There is nothing here, or it is not yours to see.")
+    )
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return _render(
+        request,
+        500,
+        _("Something went wrong on our side"),
+        _("Nothing you wrote has been shared. Please try again in a moment."),
+    )
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    return _render(
+        request,
+        403,
+        _("This form expired"),
+        _("For your safety, forms expire. Please go back, reload the page and send it again."),
+    )
+
+
+def too_many_requests(request: HttpRequest) -> HttpResponse:
+    """The translated 429 page used by the rate limits."""
+    response = _render(
+        request,
+        429,
+        _("Please wait a moment"),
+        _("There were too many attempts in a short time. Please wait a few minutes and try again."),
+    )
+    response["Retry-After"] = "300"
+    return response

@@ -1,0 +1,1 @@
+"""Small, Django-light helpers with their own tests (crypto, codenames, privacy, ...)."""

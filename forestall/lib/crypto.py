@@ -1,0 +1,289 @@
+"""Encryption at rest: a key ring and AES-GCM encrypted model fields.
+
+Threat model: a stolen database, dump or backup. Sensitive free text (message
+bodies, notes, free-text answers, contact details, concern descriptions) is
+stored only as ciphertext; the keys live outside the database, in the
+``FORESTALL_KEYS`` environment variable. A ciphertext is bound to its model,
+field and row through AES-GCM associated data, so an attacker with write access
+to the database cannot move a ciphertext into another row or field (for
+example to show one person's message in another person's mailbox): it fails to
+decrypt instead.
+
+Envelope (a text column): ``fe1:<key id>:<base64url(nonce || ciphertext+tag)>``.
+
+Key ring: ``FORESTALL_KEYS="k1:<base64 32 bytes>,k2:<base64 32 bytes>"`` (or a
+JSON object ``{"k1": "...", "k2": "..."}``). Every key decrypts; the *last*
+one encrypts. ``forestall rotate-keys`` re-encrypts every field under the
+newest key, after which older keys can be removed.
+
+How the fields work: the database value is decrypted lazily when the attribute
+is read from a model instance, because only the instance knows its primary key
+(part of the associated data). Encrypted models therefore need a primary key
+assigned in Python (``UUIDField(default=uuid.uuid4)``). ``.values()`` and
+``.update()`` see or need envelopes, not plaintext: read and write encrypted
+fields through model instances.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
+from django.db import models
+
+ENVELOPE_PREFIX = "fe1"
+_NONCE_BYTES = 12
+
+
+class CryptoError(Exception):
+    """Base class; messages never contain plaintext or key material."""
+
+
+class KeyRingError(CryptoError):
+    """The key ring configuration is unusable."""
+
+
+class UnknownKeyError(CryptoError):
+    """A ciphertext names a key id that the key ring does not hold."""
+
+
+class DecryptionError(CryptoError):
+    """A ciphertext failed authentication: tampered, moved, or a wrong key."""
+
+
+@dataclass(frozen=True)
+class KeyRing:
+    """Ordered keys: all decrypt, the last one encrypts."""
+
+    keys: tuple[tuple[str, bytes], ...]
+
+    @classmethod
+    def parse(cls, spec: str) -> KeyRing:
+        """Parse ``id:base64,id:base64`` or a JSON object of ``id → base64``."""
+        spec = spec.strip()
+        if not spec:
+            raise KeyRingError("FORESTALL_KEYS is empty")
+        pairs: list[tuple[str, str]]
+        if spec.startswith("{"):
+            try:
+                loaded = json.loads(spec)
+            except json.JSONDecodeError as error:
+                raise KeyRingError("FORESTALL_KEYS is not valid JSON") from error
+            pairs = [(str(key_id), str(value)) for key_id, value in loaded.items()]
+        else:
+            pairs = []
+            for item in spec.split(","):
+                key_id, separator, value = item.strip().partition(":")
+                if not separator or not key_id:
+                    raise KeyRingError("FORESTALL_KEYS entries must look like id:base64key")
+                pairs.append((key_id, value))
+        keys: list[tuple[str, bytes]] = []
+        for key_id, value in pairs:
+            if ":" in key_id:
+                raise KeyRingError(f"key id {key_id!r} must not contain ':'")
+            try:
+                material = base64.b64decode(value, validate=True)
+            except (binascii.Error, ValueError) as error:
+                raise KeyRingError(f"key {key_id!r} is not valid base64") from error
+            if len(material) != 32:
+                raise KeyRingError(f"key {key_id!r} must be 32 bytes (AES-256)")
+            if any(existing == key_id for existing, _material in keys):
+                raise KeyRingError(f"key id {key_id!r} appears twice")
+            keys.append((key_id, material))
+        return cls(tuple(keys))
+
+    @property
+    def current_id(self) -> str:
+        return self.keys[-1][0]
+
+    def key(self, key_id: str) -> bytes:
+        for candidate, material in self.keys:
+            if candidate == key_id:
+                return material
+        raise UnknownKeyError(f"key id {key_id!r} is not in the key ring")
+
+    def encrypt(self, plaintext: bytes, associated_data: bytes) -> str:
+        """Encrypt under the newest key and return an envelope string."""
+        nonce = os.urandom(_NONCE_BYTES)
+        ciphertext = AESGCM(self.keys[-1][1]).encrypt(nonce, plaintext, associated_data)
+        payload = base64.urlsafe_b64encode(nonce + ciphertext).decode()
+        return f"{ENVELOPE_PREFIX}:{self.current_id}:{payload}"
+
+    def decrypt(self, envelope: str, associated_data: bytes) -> bytes:
+        """Decrypt an envelope; raise a CryptoError subclass if that is impossible."""
+        prefix, key_id, payload = _split(envelope)
+        if prefix != ENVELOPE_PREFIX:
+            raise DecryptionError(f"unknown envelope version {prefix!r}")
+        try:
+            raw = base64.urlsafe_b64decode(payload)
+        except (binascii.Error, ValueError) as error:
+            raise DecryptionError("envelope payload is not valid base64") from error
+        nonce, ciphertext = raw[:_NONCE_BYTES], raw[_NONCE_BYTES:]
+        try:
+            return AESGCM(self.key(key_id)).decrypt(nonce, ciphertext, associated_data)
+        except InvalidTag as error:
+            raise DecryptionError("ciphertext failed authentication") from error
+
+
+def _split(envelope: str) -> tuple[str, str, str]:
+    parts = envelope.split(":", 2)
+    if len(parts) != 3:
+        raise DecryptionError("value is not an encryption envelope")
+    return parts[0], parts[1], parts[2]
+
+
+def envelope_key_id(envelope: str) -> str:
+    """The key id an envelope was encrypted under (for rotation progress)."""
+    return _split(envelope)[1]
+
+
+@lru_cache(maxsize=8)
+def _parse_cached(spec: str) -> KeyRing:
+    return KeyRing.parse(spec)
+
+
+def key_ring() -> KeyRing:
+    """The configured key ring (parsed once per distinct setting value)."""
+    return _parse_cached(settings.FORESTALL_KEYS)
+
+
+def associated_data(model: type[models.Model], field_name: str, pk: Any) -> bytes:
+    """Bind a ciphertext to its model, field and row."""
+    return f"forestall:{model._meta.label_lower}:{field_name}:{pk}".encode()
+
+
+class _Sealed(str):
+    """An envelope straight from the database, not yet decrypted."""
+
+    __slots__ = ()
+
+
+class _EncryptedDescriptor:
+    """Decrypts on first read from an instance, using the instance's primary key."""
+
+    def __init__(self, field: _EncryptedMixin) -> None:
+        self.field = field
+
+    def __get__(self, instance: models.Model | None, owner: type | None = None) -> Any:
+        if instance is None:
+            return self
+        if self.field.attname not in instance.__dict__:
+            # Deferred (``.only()``/``.defer()``): fetch it like Django would.
+            instance.refresh_from_db(fields=[self.field.attname])
+        value = instance.__dict__.get(self.field.attname)
+        if isinstance(value, _Sealed):
+            value = self.field.open(instance, value)
+            instance.__dict__[self.field.attname] = value
+        return value
+
+    def __set__(self, instance: models.Model, value: Any) -> None:
+        instance.__dict__[self.field.attname] = value
+
+
+class _EncryptedMixin:
+    """Shared behaviour of the encrypted fields; values are sealed in ``pre_save``."""
+
+    attname: str
+    name: str
+    model: type[models.Model]
+
+    def _encode(self, value: Any) -> bytes:
+        raise NotImplementedError
+
+    def _decode(self, data: bytes) -> Any:
+        raise NotImplementedError
+
+    def contribute_to_class(self, cls: type[models.Model], name: str, **kwargs: Any) -> None:
+        super().contribute_to_class(cls, name, **kwargs)  # type: ignore[misc]
+        setattr(cls, self.attname, _EncryptedDescriptor(self))
+
+    def from_db_value(self, value: str | None, expression: Any, connection: Any) -> Any:
+        if value is None or value == "":
+            return value if value is None else self._empty()
+        return _Sealed(value)
+
+    def _empty(self) -> Any:
+        return ""
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> Any:
+        value = model_instance.__dict__.get(self.attname)
+        if value is None:
+            return None
+        if isinstance(value, _Sealed):
+            return str(value)
+        if model_instance.pk is None:
+            raise CryptoError(
+                f"{model_instance._meta.label} needs a primary key assigned in Python "
+                "before an encrypted field can be saved"
+            )
+        return self.seal(model_instance, value)
+
+    def seal(self, instance: models.Model, value: Any) -> str:
+        data = self._encode(value)
+        return key_ring().encrypt(data, associated_data(type(instance), self.name, instance.pk))
+
+    def open(self, instance: models.Model, envelope: str) -> Any:
+        try:
+            data = key_ring().decrypt(
+                envelope, associated_data(type(instance), self.name, instance.pk)
+            )
+        except UnknownKeyError as error:
+            raise UnknownKeyError(
+                f"{instance._meta.label}.{self.name} (row {instance.pk}): {error}"
+            ) from None
+        except DecryptionError as error:
+            raise DecryptionError(
+                f"{instance._meta.label}.{self.name} (row {instance.pk}): {error}"
+            ) from None
+        return self._decode(data)
+
+    def get_prep_value(self, value: Any) -> Any:
+        # Lookups on ciphertext are meaningless; only None/"" pass through.
+        if value is None or isinstance(value, _Sealed):
+            return value
+        if isinstance(value, str) and value.startswith(f"{ENVELOPE_PREFIX}:"):
+            return value
+        if value == "":
+            return ""
+        raise CryptoError(f"{self.name} is encrypted and cannot be filtered or updated in SQL")
+
+
+class EncryptedTextField(_EncryptedMixin, models.TextField):
+    """Free text stored as an AES-GCM envelope."""
+
+    def _encode(self, value: Any) -> bytes:
+        return str(value).encode()
+
+    def _decode(self, data: bytes) -> str:
+        return data.decode()
+
+
+class EncryptedJSONField(_EncryptedMixin, models.TextField):
+    """A JSON value stored as an AES-GCM envelope (the column is text)."""
+
+    def _encode(self, value: Any) -> bytes:
+        return json.dumps(value, separators=(",", ":"), sort_keys=True).encode()
+
+    def _decode(self, data: bytes) -> Any:
+        return json.loads(data)
+
+    def _empty(self) -> Any:
+        return None
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> Any:
+        if model_instance.__dict__.get(self.attname) == "":
+            return ""
+        return super().pre_save(model_instance, add)
+
+
+def encrypted_fields(model: type[models.Model]) -> list[models.Field]:
+    """The encrypted fields of a model (used by key rotation and tests)."""
+    return [field for field in model._meta.concrete_fields if isinstance(field, _EncryptedMixin)]

@@ -1,0 +1,130 @@
+"""Privacy guards that every request and every log line passes through.
+
+Threat model: a seized server, its logs or a backup must not tell anyone who
+wrote to the service. forestall therefore never keeps a client's network
+address, user agent or referrer. The first middleware replaces them before any
+other code (Django, django-axes, our views, error reports) can see them: it
+keeps only ``request.rate_limit_key``, a keyed hash of the address that rate
+limits use as a short-lived bucket name. The log filter is the second line of
+defence for anything that still tries to log a request or an address.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import re
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+
+# Request headers that identify a client or where they came from.
+_IDENTIFYING_META = (
+    "REMOTE_ADDR",
+    "REMOTE_HOST",
+    "HTTP_X_FORWARDED_FOR",
+    "HTTP_X_REAL_IP",
+    "HTTP_FORWARDED",
+    "HTTP_CF_CONNECTING_IP",
+    "HTTP_TRUE_CLIENT_IP",
+    "HTTP_USER_AGENT",
+    "HTTP_REFERER",
+    "HTTP_SEC_CH_UA",
+    "HTTP_SEC_CH_UA_PLATFORM",
+    "HTTP_SEC_CH_UA_MOBILE",
+)
+# What REMOTE_ADDR reads as after scrubbing: a documentation-only address that
+# can never be a real client (RFC 5737), so nothing downstream breaks.
+SCRUBBED_ADDRESS = "192.0.2.0"
+
+
+def _client_address(request: HttpRequest) -> str:
+    # Behind the TLS proxy the first X-Forwarded-For hop is the client; it is
+    # only ever hashed, never kept.
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if forwarded and getattr(settings, "FORESTALL_TRUST_PROXY", True):
+        return forwarded.split(",")[0].strip()
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def rate_limit_key_for(address: str) -> str:
+    """Keyed hash of a client address: a bucket name that cannot be reversed.
+
+    The pepper lives outside the database, so a stolen cache dump cannot be
+    brute-forced over the IPv4 space without it.
+    """
+    digest = hmac.new(
+        settings.FORESTALL_PEPPER.encode(), b"rate-limit:" + address.encode(), hashlib.sha256
+    )
+    return digest.hexdigest()[:32]
+
+
+class AddressScrubbingMiddleware:
+    """Replace the client address, user agent and referrer before anyone reads them."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.rate_limit_key = rate_limit_key_for(_client_address(request))  # type: ignore[attr-defined]
+        for name in _IDENTIFYING_META:
+            request.META.pop(name, None)
+        request.META["REMOTE_ADDR"] = SCRUBBED_ADDRESS
+        return self.get_response(request)
+
+
+def no_client_address(request: HttpRequest) -> str:
+    """django-axes hook: never hand it a real address."""
+    return SCRUBBED_ADDRESS
+
+
+class PrivacyHeadersMiddleware:
+    """Headers that keep pages out of caches and history-sniffing referrers.
+
+    ``Cache-Control: no-store`` on every dynamic response means that a shared
+    or seized device keeps no copy of a mailbox page in its browser cache.
+    Static files (served by WhiteNoise before this middleware) keep their
+    long-lived caching.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response["Cache-Control"] = "no-store, max-age=0"
+        response["Pragma"] = "no-cache"
+        response["Referrer-Policy"] = "no-referrer"
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Permissions-Policy"] = (
+            "geolocation=(self), camera=(), microphone=(), payment=(), interest-cohort=()"
+        )
+        response["Cross-Origin-Resource-Policy"] = "same-origin"
+        return response
+
+
+_IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")
+_IPV6 = re.compile(r"(?<![\w:])(?:[0-9a-fA-F]{1,4}:){2,7}[0-9a-fA-F]{0,4}(?![\w:])")
+
+
+def redact_addresses(text: str) -> str:
+    """Replace anything that looks like an IPv4 or IPv6 address."""
+    return _IPV6.sub("[address]", _IPV4.sub("[address]", text))
+
+
+class PrivacyLogFilter(logging.Filter):
+    """Drop request objects from log records and redact addresses in messages.
+
+    Django's request and server loggers attach the request (with its headers)
+    to the record; handlers such as the admin e-mail handler would print them.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if hasattr(record, "request"):
+            record.request = None
+        message = record.getMessage()
+        record.msg = redact_addresses(message)
+        record.args = ()
+        return True

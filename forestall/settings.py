@@ -1,0 +1,311 @@
+"""forestall settings: one module, configured from the environment.
+
+Production is the default. ``FORESTALL_DEBUG=1`` switches to the embedded
+development mode, in which missing secrets are generated once into the data
+directory (``FORESTALL_VAR``, default ``./var``) so that ``make demo`` needs
+nothing else. In production every secret must come from the environment, and a
+missing one raises a single ``ImproperlyConfigured`` naming the variable (the
+``forestall`` command prints it as one line).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from forestall.lib import devsecrets
+
+BASE_DIR = Path(__file__).resolve().parent
+env = environ.Env()
+
+DEBUG = env.bool("FORESTALL_DEBUG", default=False)
+# Under pytest the fast, file-backed development secrets are used as well.
+TESTING = env.bool("FORESTALL_TESTING", default="pytest" in sys.modules)
+VAR_DIR = Path(env.str("FORESTALL_VAR", default=str(Path.cwd() / "var"))).resolve()
+
+
+def _secret(name: str) -> str:
+    """A secret from the environment; generated into VAR_DIR only in debug/test mode."""
+    value = os.environ.get(name, "")
+    if value:
+        return value
+    if DEBUG or TESTING:
+        return devsecrets.load_or_create(VAR_DIR, name)
+    raise ImproperlyConfigured(
+        f"{name} is not set. Set it in the environment (see README, 'Configuration')."
+    )
+
+
+SECRET_KEY = _secret("FORESTALL_SECRET_KEY")
+# Key ring for encrypted fields: "id:base64key,id:base64key"; the last one encrypts.
+FORESTALL_KEYS = _secret("FORESTALL_KEYS")
+# Pepper for codename lookup hashes and rate-limit bucket hashes.
+FORESTALL_PEPPER = _secret("FORESTALL_PEPPER")
+# Key of the audit log's hash chain.
+FORESTALL_AUDIT_KEY = _secret("FORESTALL_AUDIT_KEY")
+
+if DEBUG or TESTING:
+    ALLOWED_HOSTS = env.list(
+        "FORESTALL_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"]
+    )
+else:
+    ALLOWED_HOSTS = env.list("FORESTALL_ALLOWED_HOSTS", default=[])
+    if not ALLOWED_HOSTS:
+        raise ImproperlyConfigured(
+            "FORESTALL_ALLOWED_HOSTS is not set. Set it to the host names that serve forestall."
+        )
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "two_factor",
+    "axes",
+    "forestall",
+    "forestall.accounts",
+    "forestall.audit",
+    "forestall.directory",
+    "forestall.instruments",
+    "forestall.public",
+    "forestall.inbox",
+    "forestall.cases",
+    "forestall.safeguarding",
+    "forestall.stats",
+    "forestall.api",
+]
+
+MIDDLEWARE = [
+    # First: takes the client address out of the request before anything can
+    # log or store it, keeping only a keyed hash for rate limits.
+    "forestall.lib.privacy.AddressScrubbingMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "forestall.lib.privacy.PrivacyHeadersMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "forestall.lib.i18n.LanguageParameterMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "forestall.urls"
+WSGI_APPLICATION = "forestall.wsgi.application"
+ASGI_APPLICATION = "forestall.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'forestall.sqlite3'}")
+}
+DATABASES["default"].setdefault("ATOMIC_REQUESTS", False)
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    DATABASES["default"].setdefault("OPTIONS", {})
+    # WAL lets the demo server read while a command writes.
+    DATABASES["default"]["OPTIONS"].setdefault(
+        "init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+    )
+    DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
+else:
+    DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
+    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "forestall",
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "forestall",
+        }
+    }
+
+# --- Passwords and sign-in -------------------------------------------------
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_URL = "two_factor:login"
+LOGIN_REDIRECT_URL = "/staff/"
+LOGOUT_REDIRECT_URL = "/staff/login/"
+TWO_FACTOR_PATCH_ADMIN = False
+OTP_TOTP_ISSUER = "forestall"
+
+# django-axes: count failures per username in the cache only, so that no
+# address or user agent is ever written to the database.
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_FAILURE_LIMIT = env.int("FORESTALL_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("FORESTALL_LOGIN_COOLOFF_HOURS", default=0.25)
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "forestall.lib.privacy.no_client_address"
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_USERNAME_FORM_FIELD = "auth-username"
+AXES_VERBOSE = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+AXES_DISABLE_ACCESS_LOG = True
+
+# --- Sessions and cookies --------------------------------------------------
+# The Django session is the staff session only: its cookie is sent to /staff/
+# and nowhere else. The public mailbox uses its own signed browser-session
+# cookie (see forestall.public).
+SESSION_COOKIE_NAME = "forestall_staff"
+SESSION_COOKIE_PATH = "/staff/"
+SESSION_COOKIE_AGE = env.int("FORESTALL_STAFF_SESSION_MINUTES", default=30) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Strict"
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Strict"
+LANGUAGE_COOKIE_NAME = "forestall_language"
+LANGUAGE_COOKIE_SAMESITE = "Strict"
+
+SECURE = not DEBUG and not TESTING
+SESSION_COOKIE_SECURE = SECURE
+CSRF_COOKIE_SECURE = SECURE
+LANGUAGE_COOKIE_SECURE = SECURE
+SECURE_SSL_REDIRECT = SECURE and env.bool("FORESTALL_SSL_REDIRECT", default=True)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = 63072000 if SECURE else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE
+SECURE_HSTS_PRELOAD = SECURE
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "no-referrer"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SILENCED_SYSTEM_CHECKS = [
+    # Lockout deliberately counts per username only: forestall never handles
+    # client addresses. Guessing across many usernames from one address is
+    # stopped by the address-hash rate limit on the sign-in form instead.
+    "axes.W006",
+]
+if not REDIS_URL:
+    # The embedded default runs one process, for which the local-memory cache
+    # is exact; production sets REDIS_URL so that every worker shares counts.
+    SILENCED_SYSTEM_CHECKS.append("axes.W001")
+X_FRAME_OPTIONS = "DENY"
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'none'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    }
+}
+
+# --- Internationalisation -------------------------------------------------
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", _("English")), ("de", _("German"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = env.str("FORESTALL_TIME_ZONE", default="Europe/Berlin")
+
+# --- Static files ---------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG or TESTING
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG or TESTING
+
+# --- Retention (days after a record becomes inactive) ---------------------
+FORESTALL_RETENTION_DAYS = {
+    "mailbox": env.int("FORESTALL_RETAIN_MAILBOX_DAYS", default=180),
+    "case": env.int("FORESTALL_RETAIN_CASE_DAYS", default=3650),
+    "concern": env.int("FORESTALL_RETAIN_CONCERN_DAYS", default=3650),
+}
+
+# --- Statistics disclosure control ----------------------------------------
+FORESTALL_SUPPRESSION_THRESHOLD = env.int("FORESTALL_SUPPRESSION_THRESHOLD", default=5)
+
+# --- Logging: nothing identifying ever reaches a log line -----------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"privacy": {"()": "forestall.lib.privacy.PrivacyLogFilter"}},
+    "formatters": {"plain": {"format": "{asctime} {levelname} {name}: {message}", "style": "{"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["privacy"],
+            "formatter": "plain",
+        }
+    },
+    "root": {"handlers": ["console"], "level": env.str("FORESTALL_LOG_LEVEL", default="INFO")},
+    "loggers": {
+        # Django's request logger attaches the request; the filter drops it.
+        "django.request": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.security": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        "axes": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+    },
+}
+CSRF_FAILURE_VIEW = "forestall.errors.csrf_failure"

@@ -1,0 +1,37 @@
+"""URL map: the public side (language-prefixed), the staff side, the API."""
+
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path
+from two_factor.urls import urlpatterns as two_factor_urlpatterns
+
+from forestall import health
+
+urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("staff/admin/", admin.site.urls),
+    path("staff/", include("forestall.accounts.staff_urls")),
+    # two_factor's views (two_factor:login, :setup, :backup_tokens, ...) under
+    # /staff/: sign-in at /staff/login/.
+    path("staff/", include(two_factor_urlpatterns)),
+    path("staff/centres/", include("forestall.directory.staff_urls")),
+    path("staff/inbox/", include("forestall.inbox.staff_urls")),
+    path("staff/cases/", include("forestall.cases.staff_urls")),
+    path("staff/safeguarding/", include("forestall.safeguarding.staff_urls")),
+    path("staff/instruments/", include("forestall.instruments.staff_urls")),
+    path("staff/statistics/", include("forestall.stats.staff_urls")),
+    path("staff/audit/", include("forestall.audit.staff_urls")),
+    path("api/v1/", include("forestall.api.urls")),
+]
+
+urlpatterns += i18n_patterns(
+    path("centres/", include("forestall.directory.public_urls")),
+    path("statistics/", include("forestall.stats.public_urls")),
+    path("", include("forestall.public.public_urls")),
+    prefix_default_language=False,
+)
+
+handler400 = "forestall.errors.bad_request"
+handler403 = "forestall.errors.permission_denied"
+handler404 = "forestall.errors.page_not_found"
+handler500 = "forestall.errors.server_error"
