@@ -57,6 +57,9 @@ class Conversation(models.Model):
     class Meta:
         indexes = [models.Index(fields=["status", "urgent", "waiting_since"])]
 
+    def __str__(self) -> str:
+        return f"conversation {self.pk}"
+
 
 class MessageAuthor(models.TextChoices):
     SEEKER = "seeker", _("Help-seeker")
@@ -84,3 +87,7 @@ class Message(models.Model):
 
     class Meta:
         ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        # Never the body: str() ends up in logs and admin pages.
+        return f"message {self.pk}"

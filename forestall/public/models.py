@@ -32,3 +32,6 @@ class Mailbox(models.Model):
 
     class Meta:
         verbose_name_plural = "mailboxes"
+
+    def __str__(self) -> str:
+        return f"mailbox {self.pk}"
