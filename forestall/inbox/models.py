@@ -2,19 +2,69 @@
 
 from __future__ import annotations
 
+import datetime
 import uuid
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Case, Q, Value, When
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from forestall.accounts.models import Role
 from forestall.lib.crypto import EncryptedTextField
+
+if TYPE_CHECKING:
+    from forestall.accounts.models import User
 
 
 class ConversationStatus(models.TextChoices):
     AWAITING_REPLY = "awaiting_reply", _("Awaiting a reply")
     ANSWERED = "answered", _("Answered")
     CLOSED = "closed", _("Closed")
+
+
+class ConversationQuerySet(models.QuerySet["Conversation"]):
+    def visible_to(self, user: User) -> ConversationQuerySet:
+        """The access gate: the conversations ``user`` may see on the staff side.
+
+        A conversation addressed to a centre is seen by that centre's
+        counsellors; one addressed to the network (no centre) by counsellors
+        who hold their role network-wide. Nobody else (clinicians, managers,
+        safeguarding leads, analysts, admins) reads the inbox: what they need
+        reaches them through a referral (a case) or a safeguarding concern.
+        The filter needs no join, so claim queries can lock rows with it.
+        """
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        centre_ids = user.centre_ids_with(Role.COUNSELLOR)
+        condition = Q(centre_id__in=centre_ids)
+        if user.has_network_role(Role.COUNSELLOR):
+            condition |= Q(centre__isnull=True)
+        return self.filter(condition)
+
+    def awaiting_reply(self) -> ConversationQuerySet:
+        return self.filter(status=ConversationStatus.AWAITING_REPLY)
+
+    def claimable_by(
+        self, user: User, now: datetime.datetime | None = None
+    ) -> ConversationQuerySet:
+        """Unclaimed, claimed by ``user``, or with a claim that has lapsed."""
+        now = now or timezone.now()
+        return self.filter(
+            Q(claimed_by__isnull=True) | Q(claimed_until__lte=now) | Q(claimed_by=user)
+        )
+
+    def in_queue_order(self) -> ConversationQuerySet:
+        """Urgent first (urgent self-check or a counsellor's flag), then longest waiting."""
+        return self.annotate(
+            priority=Case(
+                When(Q(urgent=True) | Q(flagged_urgent=True), then=Value(1)),
+                default=Value(0),
+                output_field=models.IntegerField(),
+            )
+        ).order_by("-priority", models.F("waiting_since").asc(nulls_last=True), "created_at")
 
 
 class Conversation(models.Model):
@@ -38,7 +88,10 @@ class Conversation(models.Model):
     status = models.CharField(
         max_length=20, choices=ConversationStatus.choices, default=ConversationStatus.AWAITING_REPLY
     )
+    # Set by the front door when a self-check recommended urgent help.
     urgent = models.BooleanField(default=False)
+    # Set (and cleared) by a counsellor.
+    flagged_urgent = models.BooleanField(default=False)
     language = models.CharField(max_length=8, default="en")
     claimed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -54,11 +107,32 @@ class Conversation(models.Model):
     first_reply_at = models.DateTimeField(null=True, blank=True)
     last_message_at = models.DateTimeField(null=True, blank=True)
 
+    objects = ConversationQuerySet.as_manager()
+
     class Meta:
         indexes = [models.Index(fields=["status", "urgent", "waiting_since"])]
 
     def __str__(self) -> str:
         return f"conversation {self.pk}"
+
+    @property
+    def is_priority(self) -> bool:
+        return self.urgent or self.flagged_urgent
+
+    def live_claimant_id(self, now: datetime.datetime | None = None) -> object | None:
+        """The id of the counsellor holding a live claim, or None."""
+        now = now or timezone.now()
+        if self.claimed_by_id and self.claimed_until and self.claimed_until > now:
+            return self.claimed_by_id
+        return None
+
+    def is_claimed_by(self, user: User, now: datetime.datetime | None = None) -> bool:
+        return self.live_claimant_id(now) == user.pk
+
+    def waiting_for(self, now: datetime.datetime | None = None) -> datetime.timedelta | None:
+        if self.status != ConversationStatus.AWAITING_REPLY or not self.waiting_since:
+            return None
+        return (now or timezone.now()) - self.waiting_since
 
 
 class MessageAuthor(models.TextChoices):
@@ -91,3 +165,176 @@ class Message(models.Model):
     def __str__(self) -> str:
         # Never the body: str() ends up in logs and admin pages.
         return f"message {self.pk}"
+
+
+class InternalNote(models.Model):
+    """A counsellor's note on a conversation: encrypted, never shown to the help-seeker."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    body = EncryptedTextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"note {self.pk}"
+
+
+class ReplyTemplateQuerySet(models.QuerySet["ReplyTemplate"]):
+    def visible_to(self, user: User) -> ReplyTemplateQuerySet:
+        """Templates are shared text: every counsellor (and manager) can use them."""
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if user.memberships_with(Role.COUNSELLOR, Role.CENTRE_MANAGER).exists():
+            return self.all()
+        return self.none()
+
+    def manageable_by(self, user: User) -> ReplyTemplateQuerySet:
+        """Network counsellors and centre managers maintain the shared templates."""
+        if can_manage_templates(user):
+            return self.all()
+        return self.none()
+
+
+def can_manage_templates(user: User) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return user.has_network_role(Role.COUNSELLOR) or bool(user.centre_ids_with(Role.CENTRE_MANAGER))
+
+
+class ReplyTemplate(models.Model):
+    """Reusable reply text in one language, inserted into a reply and then edited."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    language = models.CharField(_("language"), max_length=8)
+    title = models.CharField(_("title"), max_length=120)
+    body = models.TextField(_("text"), max_length=5000)
+    is_active = models.BooleanField(_("in use"), default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = ReplyTemplateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["language", "title"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["language", "title"], name="reply_template_unique_title"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.language}: {self.title}"
+
+
+class Writer(models.TextChoices):
+    SELF = "self", _("The person themselves")
+    FAMILY_OR_FRIEND = "family_or_friend", _("Family member or friend")
+    PROFESSIONAL = "professional", _("Professional")
+    UNKNOWN = "unknown", _("Not yet known")
+
+
+class Concern(models.TextChoices):
+    THOUGHTS_ONLY = "thoughts_only", _("Sexual thoughts about children, no behaviour")
+    VIEWING_IMAGES = "viewing_images", _("Viewing sexual images of children")
+    ONLINE_CONTACT = "online_contact", _("Online sexual contact with children")
+    CONTACT_AT_RISK = "contact_at_risk", _("Contact with children, at risk of offending")
+    PAST_OFFENCE = "past_offence", _("Past offence, worried about reoffending")
+    YOUNG_PERSON = "young_person", _("Worried about a young person's behaviour")
+    SOMEONE_ELSE = "someone_else", _("Worried about an adult close to them")
+    OTHER = "other", _("Other")
+
+
+class RiskIndicator(models.TextChoices):
+    ACCESS_TO_CHILDREN = "access_to_children", _("Regular access to children")
+    ESCALATING_USE = "escalating_use", _("Escalating use of abuse images")
+    CONTACT_WITH_CHILD_ONLINE = "contact_with_child_online", _("Contact with a child online")
+    SPECIFIC_CHILD = "specific_child", _("Thoughts about a specific child")
+    SUBSTANCE_USE = "substance_use", _("Alcohol or drug use")
+    ISOLATION = "isolation", _("Social isolation")
+    SUICIDAL_THOUGHTS = "suicidal_thoughts", _("Suicidal thoughts")
+    PREVIOUS_CONVICTION = "previous_conviction", _("Previous conviction")
+
+
+class ProtectiveActionKind(models.TextChoices):
+    STOP_SITES = "stop_sites", _("Stop using certain sites or apps")
+    BLOCKING_SOFTWARE = "blocking_software", _("Install blocking software")
+    TELL_TRUSTED_PERSON = "tell_trusted_person", _("Tell a trusted person")
+    CONTACT_CENTRE = "contact_centre", _("Contact a prevention centre")
+    AVOID_ALONE_WITH_CHILDREN = (
+        "avoid_alone_with_children",
+        _("Avoid situations alone with children"),
+    )
+    SELF_HELP = "self_help", _("Use an online self-help programme")
+    SEE_DOCTOR = "see_doctor", _("See a doctor or therapist")
+
+
+class ProtectiveActionState(models.TextChoices):
+    AGREED = "agreed", _("Agreed")
+    TAKEN = "taken", _("Taken")
+    NOT_TAKEN = "not_taken", _("Not taken")
+
+
+class ContactSummary(models.Model):
+    """The structured record of who is writing, about what, and the risks seen.
+
+    Only fixed vocabularies: no free text, so nothing here needs encrypting
+    and everything can be counted.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    conversation = models.OneToOneField(
+        Conversation, on_delete=models.CASCADE, related_name="summary"
+    )
+    writer = models.CharField(
+        _("who is writing"), max_length=20, choices=Writer.choices, default=Writer.UNKNOWN
+    )
+    concern = models.CharField(_("concern"), max_length=24, choices=Concern.choices, blank=True)
+    risk_indicators = models.JSONField(_("risk indicators"), default=list, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"summary {self.pk}"
+
+    def risk_indicator_labels(self) -> list[str]:
+        labels = dict(RiskIndicator.choices)
+        return [str(labels.get(value, value)) for value in self.risk_indicators]
+
+
+class ProtectiveAction(models.Model):
+    """A protective step agreed with the person, and later whether it was taken."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="protective_actions"
+    )
+    action = models.CharField(_("action"), max_length=32, choices=ProtectiveActionKind.choices)
+    state = models.CharField(
+        _("state"),
+        max_length=12,
+        choices=ProtectiveActionState.choices,
+        default=ProtectiveActionState.AGREED,
+    )
+    agreed_at = models.DateTimeField(auto_now_add=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["agreed_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["conversation", "action"], name="protective_action_once_per_conversation"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"protective action {self.pk}"
