@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from forestall.accounts.models import Role
+
+if TYPE_CHECKING:
+    from forestall.accounts.models import User
 
 
 class Service(models.TextChoices):
@@ -49,21 +56,240 @@ class Region(models.Model):
         return self.name
 
 
+class CentreQuerySet(models.QuerySet["Centre"]):
+    def public(self) -> CentreQuerySet:
+        """Centres shown in the public finder."""
+        return self.filter(is_active=True)
+
+    def matching(
+        self,
+        *,
+        language: str = "",
+        service: str = "",
+        region: Region | None = None,
+        remote: bool = False,
+    ) -> CentreQuerySet:
+        """Centres that offer all of the given things (empty values do not filter).
+
+        ``remote`` keeps centres that help by phone, video or secure messaging,
+        so that nobody has to travel.
+        """
+        centres = self
+        if language:
+            centres = centres.filter(offered_languages__language=language)
+        if service:
+            centres = centres.filter(offered_services__service=service)
+        if region is not None:
+            centres = centres.filter(region=region)
+        if remote:
+            centres = centres.filter(offered_channels__channel__in=sorted(REMOTE_CHANNELS))
+        return centres.distinct()
+
+    def with_offers(self) -> CentreQuerySet:
+        """Fetch region, languages, services and channels in a fixed number of queries."""
+        return self.select_related("region").prefetch_related(
+            "offered_languages", "offered_services", "offered_channels"
+        )
+
+    def visible_to(self, user: User) -> CentreQuerySet:
+        """Centres a staff member sees on the staff side.
+
+        Anyone with a network-wide role sees every centre; everyone else sees
+        the centres at which they hold a role.
+        """
+        if not user.is_authenticated:
+            return self.none()
+        if user.memberships.filter(centre__isnull=True).exists():
+            return self.all()
+        return self.filter(id__in=user.centre_ids_with(*Role.values))
+
+    def editable_by(self, user: User) -> CentreQuerySet:
+        """Centres whose profile ``user`` may change.
+
+        Network admins manage every centre; a centre manager edits only the
+        centres they manage. Nobody else edits a profile.
+        """
+        if not user.is_authenticated:
+            return self.none()
+        if user.has_network_role(Role.NETWORK_ADMIN):
+            return self.all()
+        return self.filter(id__in=user.centre_ids_with(Role.CENTRE_MANAGER))
+
+
 class Centre(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    slug = models.SlugField(unique=True)
+    slug = models.SlugField(
+        _("address name"),
+        unique=True,
+        help_text=_("Lower-case letters, digits and hyphens; used in the centre's public address."),
+    )
     name = models.CharField(_("name"), max_length=200)
-    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="centres")
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="centres", verbose_name=_("region")
+    )
     is_active = models.BooleanField(_("active"), default=True)
     accepts_new_clients = models.BooleanField(_("accepts new clients"), default=True)
     typical_wait_weeks = models.PositiveSmallIntegerField(
         _("typical wait (weeks)"), null=True, blank=True
     )
+    description = models.TextField(_("description"), blank=True, max_length=1000)
+    address = models.TextField(_("address"), blank=True, max_length=300)
+    latitude = models.DecimalField(
+        _("latitude"),
+        max_digits=8,
+        decimal_places=5,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        _("longitude"),
+        max_digits=8,
+        decimal_places=5,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    opening_hours = models.TextField(
+        _("opening hours"),
+        blank=True,
+        max_length=500,
+        help_text=_("One line per day or period, for example 'Mon-Thu 9:00-17:00'."),
+    )
+    public_phone = models.CharField(_("public phone"), max_length=40, blank=True)
+    public_email = models.EmailField(_("public e-mail"), blank=True)
+    public_website = models.URLField(_("public website"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = CentreQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(latitude__isnull=True, longitude__isnull=True)
+                    | models.Q(latitude__isnull=False, longitude__isnull=False)
+                ),
+                name="centre_coordinates_both_or_neither",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    # The offers live in small child tables so that filtering works the same
+    # on SQLite and PostgreSQL; these read the (usually prefetched) rows.
+    @property
+    def languages(self) -> list[str]:
+        return sorted(row.language for row in self.offered_languages.all())
+
+    @property
+    def services(self) -> list[str]:
+        return sorted(row.service for row in self.offered_services.all())
+
+    @property
+    def channels(self) -> list[str]:
+        return sorted(row.channel for row in self.offered_channels.all())
+
+    def language_labels(self) -> list[str]:
+        return [str(Language(code).label) for code in _ordered(self.languages, Language)]
+
+    def service_labels(self) -> list[str]:
+        return [str(Service(code).label) for code in _ordered(self.services, Service)]
+
+    def channel_labels(self) -> list[str]:
+        return [str(Channel(code).label) for code in _ordered(self.channels, Channel)]
+
+    @property
+    def offers_remote_help(self) -> bool:
+        return bool(REMOTE_CHANNELS.intersection(self.channels))
+
+    @property
+    def has_coordinates(self) -> bool:
+        return self.latitude is not None and self.longitude is not None
+
+    @property
+    def opening_hours_lines(self) -> list[str]:
+        return [line.strip() for line in self.opening_hours.splitlines() if line.strip()]
+
+    def set_offers(
+        self,
+        *,
+        languages: list[str] | None = None,
+        services: list[str] | None = None,
+        channels: list[str] | None = None,
+    ) -> None:
+        """Replace the centre's languages, services and/or channels (None leaves one as is)."""
+        for values, rows, model, field in (
+            (languages, self.offered_languages, CentreLanguage, "language"),
+            (services, self.offered_services, CentreService, "service"),
+            (channels, self.offered_channels, CentreChannel, "channel"),
+        ):
+            if values is None:
+                continue
+            wanted = set(values)
+            rows.exclude(**{f"{field}__in": wanted}).delete()
+            existing = set(rows.values_list(field, flat=True))
+            model.objects.bulk_create(
+                [model(centre=self, **{field: value}) for value in sorted(wanted - existing)]
+            )
+        # Drop prefetched rows so that the properties read the new state.
+        cache = getattr(self, "_prefetched_objects_cache", {})
+        for name in ("offered_languages", "offered_services", "offered_channels"):
+            cache.pop(name, None)
+
+
+def _ordered(codes: list[str], choices: type[models.TextChoices]) -> list[str]:
+    """Codes in the order of their vocabulary (not alphabetically by code)."""
+    order = {value: index for index, value in enumerate(choices.values)}
+    return sorted((code for code in codes if code in order), key=order.__getitem__)
+
+
+class CentreLanguage(models.Model):
+    """A language in which a centre offers help."""
+
+    centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="offered_languages")
+    language = models.CharField(_("language"), max_length=8, choices=Language.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["centre", "language"], name="centre_language_once")
+        ]
+        indexes = [models.Index(fields=["language"])]
+
+    def __str__(self) -> str:
+        return f"{self.centre_id}: {self.language}"
+
+
+class CentreService(models.Model):
+    """A service (from the fixed vocabulary) that a centre offers."""
+
+    centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="offered_services")
+    service = models.CharField(_("service"), max_length=32, choices=Service.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["centre", "service"], name="centre_service_once")
+        ]
+        indexes = [models.Index(fields=["service"])]
+
+    def __str__(self) -> str:
+        return f"{self.centre_id}: {self.service}"
+
+
+class CentreChannel(models.Model):
+    """A way of reaching a centre: in person, phone, video or secure messaging."""
+
+    centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="offered_channels")
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["centre", "channel"], name="centre_channel_once")
+        ]
+        indexes = [models.Index(fields=["channel"])]
+
+    def __str__(self) -> str:
+        return f"{self.centre_id}: {self.channel}"
