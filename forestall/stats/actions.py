@@ -1,12 +1,172 @@
-"""Recording de-identified counts: the only way facts reach the statistics."""
+"""Recording de-identified counts: the only way facts reach the statistics.
+
+Threat model: the counts are published (after disclosure control) and kept
+after every personal record is erased, so they must never be joinable back to
+a person. ``record`` therefore accepts only fixed vocabularies, a centre, a
+day and a coarse duration range, and refuses anything else with
+``ValueError`` (unknown values) or ``TypeError`` (unknown keywords such as a
+person or mailbox id).
+"""
 
 from __future__ import annotations
 
 import datetime
+import re
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
+
+from django.db import connection
+from django.utils import timezone
+
+from forestall.public.models import Pathway
+from forestall.stats.events import Detail, Event, bucket_for
+from forestall.stats.models import Channel, CountLanguage, DailyCount, Source
 
 if TYPE_CHECKING:
     from forestall.directory.models import Centre
+
+_EVENTS = frozenset(Event.values)
+_DETAILS = frozenset(Detail.values)
+_CHANNELS = frozenset(Channel.values)
+_PATHWAYS = frozenset(Pathway.values)
+_LANGUAGES = frozenset(CountLanguage.values)
+# A well-formed language tag ("pt", "pt-BR", "zh_Hant"); anything else is refused.
+_LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")
+
+_DIMENSIONS = (
+    "day",
+    "event",
+    "centre_id",
+    "region_id",
+    "channel",
+    "language",
+    "pathway",
+    "detail",
+    "duration_bucket",
+    "source",
+)
+
+
+def _language(value: str) -> str:
+    if not value:
+        return ""
+    if not _LANGUAGE_TAG.match(value):
+        raise ValueError("language must be a language code")
+    primary = re.split(r"[-_]", value)[0].lower()
+    return primary if primary in _LANGUAGES else CountLanguage.OTHER.value
+
+
+def _choice(name: str, value: str, allowed: frozenset[str]) -> str:
+    value = str(value or "")
+    if value and value not in allowed:
+        raise ValueError(f"{name} {value!r} is not in the statistics vocabulary")
+    return value
+
+
+def count_row(
+    event: str,
+    *,
+    centre: Centre | None = None,
+    channel: str = "",
+    language: str = "",
+    pathway: str = "",
+    detail: str = "",
+    duration: datetime.timedelta | None = None,
+    day: datetime.date | None = None,
+    count: int = 1,
+    source: str = Source.LIVE,
+) -> tuple[object, ...]:
+    """The validated dimension values of one count, in ``_DIMENSIONS`` order, plus the count."""
+    event = str(event)
+    if event not in _EVENTS:
+        raise ValueError(f"unknown statistics event {event!r}")
+    if isinstance(day, datetime.datetime) or (
+        day is not None and not isinstance(day, datetime.date)
+    ):
+        raise ValueError("day must be a date (counts are never finer than a day)")
+    if duration is not None and not isinstance(duration, datetime.timedelta):
+        raise ValueError("duration must be a timedelta")
+    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+        raise ValueError("count must be a positive integer")
+    if source not in Source.values:
+        raise ValueError(f"unknown source {source!r}")
+    centre_id = region_id = None
+    if centre is not None:
+        centre_id, region_id = centre.pk, centre.region_id
+        if centre_id is None:
+            raise ValueError("centre must be a saved Centre")
+    return (
+        day or timezone.localdate(),
+        event,
+        centre_id,
+        region_id,
+        _choice("channel", channel, _CHANNELS),
+        _language(str(language or "")),
+        _choice("pathway", pathway, _PATHWAYS),
+        _choice("detail", detail, _DETAILS),
+        bucket_for(duration) if duration is not None else "",
+        source,
+        count,
+    )
+
+
+def _upsert_sql(rows: int) -> str:
+    table = DailyCount._meta.db_table
+    columns = ", ".join(f'"{name}"' for name in (*_DIMENSIONS, "count"))
+    placeholders = ", ".join(["(" + ", ".join(["%s"] * (len(_DIMENSIONS) + 1)) + ")"] * rows)
+    # The conflict target repeats the expression of the unique index
+    # ``dailycount_unique_dimensions`` (see the model): the same text works on
+    # SQLite (3.24+) and PostgreSQL (9.5+). The increment happens inside the
+    # database, so concurrent writers never lose a count.
+    return (
+        f'INSERT INTO "{table}" ({columns}) VALUES {placeholders} '  # noqa: S608 - fixed names
+        'ON CONFLICT ("day", "event", (COALESCE(CAST("centre_id" AS text), \'\')), '
+        '"channel", "language", "pathway", "detail", "duration_bucket", "source") '
+        f'DO UPDATE SET "count" = "{table}"."count" + excluded."count"'
+    )
+
+
+def _adapt(row: tuple[object, ...]) -> list[object]:
+    """Parameters for the raw upsert, in the form each backend stores them."""
+    field = DailyCount._meta.get_field("centre")
+    values = list(row)
+    for index in (2, 3):  # centre_id, region_id: UUIDs as the backend stores them
+        if values[index] is not None:
+            values[index] = field.target_field.get_db_prep_value(  # type: ignore[union-attr]
+                values[index], connection
+            )
+    values[0] = connection.ops.adapt_datefield_value(values[0])
+    return values
+
+
+def add_counts(rows: Iterable[tuple[object, ...]], *, batch_size: int = 500) -> int:
+    """Upsert many validated rows from ``count_row`` (used by backfill and demo data)."""
+    total = 0
+    batch: list[tuple[object, ...]] = []
+
+    def flush() -> None:
+        if not batch:
+            return
+        params: list[object] = []
+        for row in batch:
+            params.extend(_adapt(row))
+        with connection.cursor() as cursor:
+            cursor.execute(_upsert_sql(len(batch)), params)
+        batch.clear()
+
+    merged: dict[tuple[object, ...], int] = {}
+    for row in rows:
+        # One statement may not touch the same row twice (PostgreSQL refuses),
+        # so identical dimensions are merged first.
+        key = row[:-1]
+        merged[key] = merged.get(key, 0) + int(row[-1])  # type: ignore[call-overload]
+    for key, value in merged.items():
+        batch.append((*key, value))
+        total += value
+        if len(batch) >= batch_size:
+            flush()
+    flush()
+    return total
 
 
 def record(
@@ -25,11 +185,25 @@ def record(
 
     ``centre`` gives centre and region; ``channel``, ``language`` and ``pathway``
     are coarse dimensions; ``detail`` is a short value from a fixed vocabulary
-    (for example the self-check's recommended step), never free text;
-    ``duration`` (a waiting or response time) is kept only as a coarse bucket.
-    ``day`` defaults to today. Nothing that identifies a person is accepted.
+    (``stats.events.Detail``, for example the self-check's recommended step),
+    never free text; ``duration`` (a waiting or response time) is kept only as
+    a coarse bucket. ``day`` defaults to today. Nothing that identifies a
+    person is accepted: unknown values raise ``ValueError``, unknown keywords
+    ``TypeError``.
 
-    INTERFACE: the statistics work (issue 7) owns the implementation.
+    The increment is one ``INSERT … ON CONFLICT DO UPDATE`` statement, safe
+    under concurrent writers; it joins the caller's transaction if there is one.
     """
-    # Placeholder until the statistics app lands; callers may rely on the signature.
-    return None
+    row = count_row(
+        event,
+        centre=centre,
+        channel=channel,
+        language=language,
+        pathway=pathway,
+        detail=detail,
+        duration=duration,
+        day=day,
+        count=count,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(_upsert_sql(1), _adapt(row))

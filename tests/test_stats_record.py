@@ -1,0 +1,249 @@
+"""Recording de-identified counts: what ``stats.record`` accepts, refuses and stores."""
+
+from __future__ import annotations
+
+import datetime
+import threading
+
+import pytest
+from django.db import connection, models
+
+from forestall.stats import actions
+from forestall.stats.events import Detail, DurationBucket, Event, bucket_for
+from forestall.stats.models import DailyCount, Source
+
+DAY = datetime.date(2025, 3, 14)
+
+
+def _rows():
+    return list(
+        DailyCount.objects.order_by("event", "detail").values(
+            "day",
+            "event",
+            "centre_id",
+            "region_id",
+            "channel",
+            "language",
+            "pathway",
+            "detail",
+            "duration_bucket",
+            "source",
+            "count",
+        )
+    )
+
+
+def test_it_counts_an_event_with_its_centre_and_region(centre_a):
+    actions.record(Event.CASE_OPENED, centre=centre_a, channel="phone", language="de", day=DAY)
+
+    [row] = _rows()
+    assert row["event"] == "case_opened"
+    assert row["centre_id"] == centre_a.pk
+    assert row["region_id"] == centre_a.region_id
+    assert row["channel"] == "phone"
+    assert row["language"] == "de"
+    assert row["day"] == DAY
+    assert row["source"] == Source.LIVE
+    assert row["count"] == 1
+
+
+def test_repeated_events_increment_one_row(centre_a):
+    for _ in range(3):
+        actions.record(Event.ASSESSED, centre=centre_a, day=DAY)
+    actions.record(Event.ASSESSED, centre=centre_a, day=DAY, count=4)
+
+    [row] = _rows()
+    assert row["count"] == 7
+
+
+def test_network_level_events_without_a_centre_share_one_row(db):
+    actions.record(Event.MAILBOX_STARTED, pathway="self", language="en", day=DAY)
+    actions.record(Event.MAILBOX_STARTED, pathway="self", language="en", day=DAY)
+
+    [row] = _rows()
+    assert row["centre_id"] is None
+    assert row["region_id"] is None
+    assert row["count"] == 2
+
+
+def test_different_dimensions_are_different_rows(centre_a, centre_b):
+    actions.record(Event.CONTACT, centre=centre_a, day=DAY)
+    actions.record(Event.CONTACT, centre=centre_b, day=DAY)
+    actions.record(Event.CONTACT, centre=centre_a, day=DAY + datetime.timedelta(days=1))
+    actions.record(Event.CONTACT, centre=centre_a, day=DAY, language="tr")
+
+    assert DailyCount.objects.count() == 4
+
+
+def test_the_day_defaults_to_today(db):
+    from django.utils import timezone
+
+    actions.record(Event.SELF_CHECK_COMPLETED, detail=Detail.SELF_HELP)
+    assert DailyCount.objects.get().day == timezone.localdate()
+
+
+def test_a_duration_is_kept_only_as_a_coarse_bucket(centre_a):
+    actions.record(
+        Event.FIRST_REPLY_SENT,
+        centre=centre_a,
+        duration=datetime.timedelta(hours=5, minutes=17, seconds=3),
+        day=DAY,
+    )
+    assert DailyCount.objects.get().duration_bucket == DurationBucket.H4_24
+
+
+@pytest.mark.parametrize(
+    ("duration", "bucket"),
+    [
+        (datetime.timedelta(0), "<1h"),
+        (datetime.timedelta(minutes=59), "<1h"),
+        (datetime.timedelta(hours=1), "1-4h"),
+        (datetime.timedelta(hours=23, minutes=59), "4-24h"),
+        (datetime.timedelta(days=1), "1-3d"),
+        (datetime.timedelta(days=6), "3-7d"),
+        (datetime.timedelta(days=7), "1-2w"),
+        (datetime.timedelta(days=20), "2-4w"),
+        (datetime.timedelta(days=60), "1-3m"),
+        (datetime.timedelta(days=120), "3-6m"),
+        (datetime.timedelta(days=400), ">6m"),
+        (datetime.timedelta(days=-3), "<1h"),
+    ],
+)
+def test_durations_fall_into_their_bucket(duration, bucket):
+    assert bucket_for(duration) == bucket
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"event": "person_identified"},
+        {"event": Event.CONTACT, "detail": "Max Mustermann, Hauptstr. 1"},
+        {"event": Event.CONTACT, "channel": "carrier pigeon"},
+        {"event": Event.CONTACT, "pathway": "neighbour of Anna"},
+        {"event": Event.CONTACT, "language": "call me on 0170 1234567"},
+        {"event": Event.CONTACT, "count": 0},
+        {"event": Event.CONTACT, "count": -2},
+        {"event": Event.CONTACT, "day": datetime.datetime(2025, 3, 14, 13, 37)},
+        {"event": Event.CONTACT, "duration": 37},
+    ],
+)
+def test_it_refuses_values_outside_the_vocabularies(db, kwargs):
+    event = kwargs.pop("event")
+    with pytest.raises(ValueError):
+        actions.record(event, **kwargs)
+    assert not DailyCount.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "forbidden",
+    [
+        "mailbox",
+        "mailbox_id",
+        "person",
+        "client",
+        "client_id",
+        "case",
+        "user",
+        "codename",
+        "conversation",
+        "timestamp",
+        "at",
+        "note",
+        "text",
+        "ip",
+    ],
+)
+def test_it_refuses_anything_that_could_identify_a_person(db, forbidden):
+    with pytest.raises(TypeError):
+        actions.record(Event.CONTACT, **{forbidden: "x"})
+    assert not DailyCount.objects.exists()
+
+
+def test_unknown_language_codes_are_counted_as_other(db):
+    actions.record(Event.CONTACT, language="pt-BR", day=DAY)
+    actions.record(Event.CONTACT, language="de-AT", day=DAY)
+    assert sorted(DailyCount.objects.values_list("language", flat=True)) == ["de", "other"]
+
+
+def test_the_count_table_holds_nothing_that_identifies_a_person():
+    """Over the table's columns: only the day, the centre/region and vocabularies."""
+    fields = {field.name: field for field in DailyCount._meta.concrete_fields}
+    assert set(fields) == {
+        "id",
+        "day",
+        "event",
+        "centre",
+        "region",
+        "channel",
+        "language",
+        "pathway",
+        "detail",
+        "duration_bucket",
+        "source",
+        "count",
+    }
+    relations = {name for name, field in fields.items() if field.is_relation}
+    assert relations == {"centre", "region"}
+    assert {fields[name].related_model._meta.label for name in relations} == {
+        "directory.Centre",
+        "directory.Region",
+    }
+    for name, field in fields.items():
+        assert not isinstance(field, models.DateTimeField | models.TimeField), name
+        if isinstance(field, models.CharField):
+            # Every text column is a closed vocabulary: no room for free text.
+            assert field.choices, f"{name} must be a fixed vocabulary"
+            assert field.max_length <= 32
+        assert not isinstance(field, models.TextField | models.JSONField | models.BinaryField)
+
+
+def test_nothing_else_in_the_stats_app_stores_rows():
+    from django.apps import apps
+
+    assert [model.__name__ for model in apps.get_app_config("stats").get_models()] == ["DailyCount"]
+
+
+def test_a_recorded_event_joins_the_callers_transaction(centre_a):
+    from django.db import transaction
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        actions.record(Event.CASE_OPENED, centre=centre_a, day=DAY)
+        raise RuntimeError("the case could not be opened")
+    assert not DailyCount.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_never_lose_a_count(centre_a):
+    if connection.vendor == "sqlite":
+        pytest.skip("the test database is in memory there, not shared between threads")
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        from django.db import connections
+
+        try:
+            for _ in range(20):
+                actions.record(Event.CONTACT, centre=centre_a, day=DAY)
+        except BaseException as error:  # pragma: no cover - reported below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert DailyCount.objects.get().count == 80
+
+
+def test_add_counts_merges_and_upserts_many_rows(centre_a):
+    rows = [
+        actions.count_row(Event.CONTACT, centre=centre_a, day=DAY, count=2, source=Source.DEMO),
+        actions.count_row(Event.CONTACT, centre=centre_a, day=DAY, count=3, source=Source.DEMO),
+        actions.count_row(Event.ASSESSED, centre=centre_a, day=DAY, source=Source.DEMO),
+    ]
+    assert actions.add_counts(rows, batch_size=1) == 6
+    assert actions.add_counts(rows[:1]) == 2
+    assert dict(DailyCount.objects.values_list("event", "count")) == {"contact": 7, "assessed": 1}
