@@ -247,3 +247,20 @@ def test_add_counts_merges_and_upserts_many_rows(centre_a):
     assert actions.add_counts(rows, batch_size=1) == 6
     assert actions.add_counts(rows[:1]) == 2
     assert dict(DailyCount.objects.values_list("event", "count")) == {"contact": 7, "assessed": 1}
+
+
+def test_the_mailbox_channel_is_counted_as_secure_messaging(db):
+    actions.record(Event.FIRST_REPLY_SENT, channel="mailbox", day=DAY)
+    assert DailyCount.objects.get().channel == "messaging"
+
+
+def test_every_protective_action_kind_of_the_inbox_is_in_the_vocabulary():
+    from forestall.inbox.models import ProtectiveActionKind
+
+    assert set(ProtectiveActionKind.values) <= set(Detail.values)
+
+
+def test_every_pathway_stage_of_the_cases_is_in_the_vocabulary():
+    from forestall.cases.pathway import OPEN_STAGES
+
+    assert {str(stage) for stage in OPEN_STAGES} <= set(Detail.values)

@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 _EVENTS = frozenset(Event.values)
 _DETAILS = frozenset(Detail.values)
 _CHANNELS = frozenset(Channel.values)
+# Other names callers use for a channel of the vocabulary: the confidential
+# mailbox is the "secure messaging" channel of the centre directory.
+_CHANNEL_ALIASES = {"mailbox": Channel.MESSAGING.value}
 _PATHWAYS = frozenset(Pathway.values)
 _LANGUAGES = frozenset(CountLanguage.values)
 # A well-formed language tag ("pt", "pt-BR", "zh_Hant"); anything else is refused.
@@ -100,7 +103,7 @@ def count_row(
         event,
         centre_id,
         region_id,
-        _choice("channel", channel, _CHANNELS),
+        _choice("channel", _CHANNEL_ALIASES.get(str(channel), channel), _CHANNELS),
         _language(str(language or "")),
         _choice("pathway", pathway, _PATHWAYS),
         _choice("detail", detail, _DETAILS),

@@ -17,8 +17,9 @@ Which ``detail`` goes with which event:
   ``concern_decided``: the decision (``no_further_action``, ``advice_given``,
   ``plan_agreed``, ``disclosure``), with ``duration`` = raised → decided.
 - ``protective_action_agreed`` / ``protective_action_taken``: the kind of
-  action (``stop_using_sites``, ``blocking_software``, ``tell_trusted_person``,
-  ``contact_centre``, ``other``).
+  action (``stop_sites``, ``blocking_software``, ``tell_trusted_person``,
+  ``contact_centre``, ``avoid_alone_with_children``, ``self_help``,
+  ``see_doctor``, ``other``), as in ``inbox.models.ProtectiveActionKind``.
 - ``waitlisted`` / ``therapy_started``: the programme (``individual_therapy``,
   ``group_therapy``); ``therapy_started`` carries the time on the waiting list
   as ``duration``.
@@ -101,9 +102,14 @@ class Detail(models.TextChoices):
     PLAN_AGREED = "plan_agreed", _("Plan agreed with the person")
     DISCLOSURE = "disclosure", _("Disclosure to an outside agency")
     # Protective actions.
-    STOP_USING_SITES = "stop_using_sites", _("Stop using certain sites")
+    STOP_SITES = "stop_sites", _("Stop using certain sites or apps")
     BLOCKING_SOFTWARE = "blocking_software", _("Install blocking software")
     TELL_TRUSTED_PERSON = "tell_trusted_person", _("Tell a trusted person")
+    AVOID_ALONE_WITH_CHILDREN = (
+        "avoid_alone_with_children",
+        _("Avoid situations alone with children"),
+    )
+    SEE_DOCTOR = "see_doctor", _("See a doctor or therapist")
     OTHER = "other", _("Other")
     # Programmes.
     INDIVIDUAL_THERAPY = "individual_therapy", _("Individual therapy")
