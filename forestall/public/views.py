@@ -1,10 +1,68 @@
-"""Public pages of the anonymous front door."""
+"""Public pages of the anonymous front door: home, pathways, confidentiality, self-check."""
 
-from django.http import HttpRequest, HttpResponse
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_safe
+from django.utils import translation
+from django.views.decorators.http import require_http_methods, require_safe
+
+from forestall.public.content import page_text
+from forestall.public.models import Page, Pathway
+
+# URL slug → the pathway (and editable page) it shows.
+PATHWAY_SLUGS = {
+    "self": Pathway.SELF,
+    "someone-else": Pathway.OTHER,
+    "professionals": Pathway.PROFESSIONAL,
+}
+PATHWAY_PAGES = {
+    Pathway.SELF: Page.SELF,
+    Pathway.OTHER: Page.OTHER,
+    Pathway.PROFESSIONAL: Page.PROFESSIONAL,
+}
+
+
+def _language() -> str:
+    return translation.get_language() or "en"
 
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "public/home.html")
+    return render(request, "public/home.html", {"text": page_text(Page.HOME, _language())})
+
+
+@require_safe
+def pathway(request: HttpRequest, slug: str) -> HttpResponse:
+    chosen = PATHWAY_SLUGS.get(slug)
+    if chosen is None:
+        raise Http404
+    context = {
+        "text": page_text(PATHWAY_PAGES[chosen], _language()),
+        "pathway": chosen,
+    }
+    return render(request, "public/pathway.html", context)
+
+
+@require_safe
+def confidentiality(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "public/confidentiality.html",
+        {"text": page_text(Page.CONFIDENTIALITY, _language())},
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def self_check(request: HttpRequest) -> HttpResponse:
+    """The anonymous self-check, scored in memory; see ``forestall.public.selfcheck``."""
+    from forestall.public import selfcheck
+
+    return selfcheck.handle(request)
+
+
+def pathway_slug(pathway_value: str) -> str:
+    for slug, value in PATHWAY_SLUGS.items():
+        if value == pathway_value:
+            return slug
+    return "self"

@@ -1,0 +1,151 @@
+"""What a help-seeker can change: start a mailbox, write, delete everything.
+
+Each action runs in one transaction and reports only de-identified counts to
+the statistics (never a mailbox id). Activity is kept to the day
+(``Mailbox.last_active_on``) because retention needs no finer time.
+"""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from forestall.audit.actions import record_event
+from forestall.directory.models import Centre
+from forestall.inbox.models import Conversation, ConversationStatus, Message, MessageAuthor
+from forestall.lib.codenames import codename_hash, generate_codename
+from forestall.public.models import Mailbox, PageContent
+from forestall.stats import actions as stats
+from forestall.stats.events import Event
+
+
+def start_mailbox(language: str, pathway: str, *, urgent: bool = False) -> tuple[Mailbox, str]:
+    """Create a mailbox under a fresh codename; return it and the codename.
+
+    The codename is returned once, to be shown once; only its hash is stored.
+    ``urgent`` comes from a self-check that recommended urgent help.
+    """
+    for _attempt in range(5):
+        codename = generate_codename(language)
+        try:
+            with transaction.atomic():
+                mailbox = Mailbox.objects.create(
+                    codename_hash=codename_hash(codename),
+                    language=language,
+                    pathway=pathway,
+                    urgent=urgent,
+                    last_active_on=timezone.localdate(),
+                )
+                stats.record(Event.MAILBOX_STARTED, language=language, pathway=pathway)
+            return mailbox, codename
+        except IntegrityError:  # pragma: no cover - a 90-bit collision
+            continue
+    raise RuntimeError("could not find an unused codename")
+
+
+def find_mailbox(codename: str) -> Mailbox | None:
+    """The mailbox for ``codename`` (any case or spacing), or None."""
+    return Mailbox.objects.filter(codename_hash=codename_hash(codename)).first()
+
+
+def touch_mailbox(mailbox: Mailbox) -> None:
+    """Note today's activity (for retention), writing at most once a day."""
+    today = timezone.localdate()
+    if mailbox.last_active_on != today:
+        Mailbox.objects.filter(pk=mailbox.pk).update(last_active_on=today)
+        mailbox.last_active_on = today
+
+
+def open_conversation(mailbox: Mailbox) -> Conversation | None:
+    """The conversation new messages go to: the newest one not closed."""
+    return (
+        mailbox.conversations.exclude(status=ConversationStatus.CLOSED)
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def post_seeker_message(mailbox: Mailbox, body: str, centre: Centre | None) -> Message:
+    """Add the help-seeker's message, opening a conversation if none is open.
+
+    ``centre`` (None: any centre / the network) only addresses a new
+    conversation; an open one keeps its addressee. The conversation then waits
+    for a reply (``waiting_since`` is kept while it already waits, so writing
+    again does not push someone down the queue). The first message of a
+    conversation is a contact in the statistics.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        locked = Mailbox.objects.select_for_update().get(pk=mailbox.pk)
+        conversation = open_conversation(locked)
+        is_new = conversation is None
+        if conversation is None:
+            conversation = Conversation.objects.create(
+                mailbox=locked,
+                centre=centre,
+                language=locked.language,
+                urgent=locked.urgent,
+            )
+        message = Message(conversation=conversation, author_kind=MessageAuthor.SEEKER, body=body)
+        message.save()
+        if (
+            conversation.status != ConversationStatus.AWAITING_REPLY
+            or not conversation.waiting_since
+        ):
+            conversation.waiting_since = now
+        conversation.status = ConversationStatus.AWAITING_REPLY
+        conversation.last_message_at = now
+        conversation.save(update_fields=["status", "waiting_since", "last_message_at"])
+        touch_mailbox(locked)
+        if is_new:
+            stats.record(
+                Event.CONTACT,
+                centre=conversation.centre,
+                channel="messaging",
+                language=locked.language,
+                pathway=locked.pathway,
+            )
+    return message
+
+
+def mark_replies_read(mailbox: Mailbox) -> int:
+    """Mark the counsellors' messages shown to the help-seeker as read."""
+    return Message.objects.filter(
+        conversation__mailbox=mailbox,
+        author_kind=MessageAuthor.COUNSELLOR,
+        read_at__isnull=True,
+    ).update(read_at=timezone.now())
+
+
+def delete_mailbox(mailbox: Mailbox) -> None:
+    """Delete the mailbox with all its conversations and messages, at once.
+
+    Afterwards the codename leads nowhere: its hash is gone with the row.
+    """
+    with transaction.atomic():
+        language, pathway = mailbox.language, mailbox.pathway
+        mailbox.delete()
+        stats.record(Event.MAILBOX_DELETED, language=language, pathway=pathway)
+
+
+def save_page_content(
+    page: str, language: str, title: str, body: str, *, by: object
+) -> PageContent:
+    """Add a new version of a public page's text (earlier versions stay)."""
+    with transaction.atomic():
+        latest = (
+            PageContent.objects.select_for_update()
+            .filter(page=page, language=language)
+            .order_by("-version")
+            .first()
+        )
+        version = PageContent.objects.create(
+            page=page,
+            language=language,
+            version=(latest.version + 1) if latest else 1,
+            title=title,
+            body=body,
+            created_by=by,
+        )
+        record_event(by, "content.update", version)  # type: ignore[arg-type]
+    return version

@@ -1,0 +1,89 @@
+"""Editable public text: shipped defaults and safe Markdown rendering.
+
+Network admins write Markdown; visitors get HTML from a small allow-list.
+Raw HTML in the source is shown as text (never interpreted), images are not
+supported, and links may only be relative (``/centres/``) or ``https://``.
+Anything else is removed by ``nh3`` after rendering, so even a bug in the
+Markdown step cannot put a script, a style or a third-party resource on a
+public page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import markdown
+import nh3
+from django.utils.safestring import SafeString, mark_safe
+
+from forestall.public.models import Page, PageContent
+
+CONTENT_DIR = Path(__file__).resolve().parent / "content"
+
+ALLOWED_TAGS = {"p", "h2", "h3", "ul", "ol", "li", "strong", "em", "a", "blockquote", "br"}
+ALLOWED_ATTRIBUTES = {"a": {"href"}}
+
+
+@dataclass(frozen=True)
+class PageText:
+    """What a public page shows: a title and sanitised HTML, and where it came from."""
+
+    title: str
+    html: SafeString
+    version: PageContent | None
+
+
+def _markdown() -> markdown.Markdown:
+    md = markdown.Markdown(extensions=[], output_format="html")
+    # No raw HTML and no images, whatever an editor types.
+    md.preprocessors.deregister("html_block")
+    for name in ("html", "image_link", "image_reference", "short_image_ref"):
+        if name in md.inlinePatterns:
+            md.inlinePatterns.deregister(name)
+    return md
+
+
+def _only_safe_links(tag: str, attribute: str, value: str) -> str | None:
+    if tag == "a" and attribute == "href":
+        if value.startswith("https://"):
+            return value
+        if value.startswith(("/", "#")) and not value.startswith("//"):
+            return value
+        return None
+    return value
+
+
+def render_markdown(source: str) -> SafeString:
+    """Markdown → HTML restricted to ``ALLOWED_TAGS`` with safe links only."""
+    html = _markdown().convert(source)
+    cleaned = nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"https"},
+        attribute_filter=_only_safe_links,
+        link_rel="noopener noreferrer",
+    )
+    return mark_safe(cleaned)  # noqa: S308 - sanitised by nh3 just above
+
+
+def shipped_text(page: str, language: str) -> tuple[str, str]:
+    """The shipped (title, Markdown) of ``page``: the first line is the title."""
+    path = CONTENT_DIR / language / f"{page}.md"
+    if not path.exists():
+        path = CONTENT_DIR / "en" / f"{page}.md"
+    text = path.read_text(encoding="utf-8")
+    first, _newline, rest = text.partition("\n")
+    return first.lstrip("# ").strip(), rest.strip() + "\n"
+
+
+def page_text(page: str, language: str) -> PageText:
+    """The current text of ``page`` in ``language``: the newest edit, else the shipped text."""
+    if page not in Page.values:
+        raise ValueError(f"unknown page {page!r}")
+    version = PageContent.objects.current(page, language)
+    if version is not None:
+        return PageText(version.title, render_markdown(version.body), version)
+    title, body = shipped_text(page, language)
+    return PageText(title, render_markdown(body), None)

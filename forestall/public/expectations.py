@@ -1,0 +1,72 @@
+"""What a help-seeker is told to expect: time to a reply and how long a mailbox is kept."""
+
+from __future__ import annotations
+
+import datetime
+import statistics
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from forestall.directory.models import Centre
+from forestall.inbox.models import Conversation
+
+# Fewer recent first replies than this and the configured default is shown,
+# both because a median of two says little and because it would describe
+# individual counsellors' days.
+MINIMUM_SAMPLES = 5
+LOOKBACK_DAYS = 90
+
+
+def expected_reply_time(centre: Centre | None) -> datetime.timedelta:
+    """The median time to a first reply over recent conversations to ``centre``.
+
+    ``None`` means the network (conversations addressed to any centre).
+    Falls back to ``FORESTALL_EXPECTED_REPLY_HOURS`` when there are too few.
+    """
+    since = timezone.now() - datetime.timedelta(days=LOOKBACK_DAYS)
+    rows = (
+        Conversation.objects.filter(
+            centre=centre, first_reply_at__isnull=False, created_at__gte=since
+        )
+        .order_by("-created_at")
+        .values_list("created_at", "first_reply_at")[:500]
+    )
+    waits = [(replied - created).total_seconds() for created, replied in rows if replied >= created]
+    if len(waits) < MINIMUM_SAMPLES:
+        hours = int(getattr(settings, "FORESTALL_EXPECTED_REPLY_HOURS", 72))
+        return datetime.timedelta(hours=hours)
+    return datetime.timedelta(seconds=statistics.median(waits))
+
+
+def describe_duration(duration: datetime.timedelta) -> str:
+    """ "about 5 hours", "about 3 days": rounded up, never more precise than that."""
+    hours = max(1, round(duration.total_seconds() / 3600))
+    if hours < 48:
+        return ngettext("about %(count)d hour", "about %(count)d hours", hours) % {"count": hours}
+    days = round(hours / 24)
+    return ngettext("about %(count)d day", "about %(count)d days", days) % {"count": days}
+
+
+def mailbox_retention_days() -> int:
+    """Days an unused mailbox is kept before the retention job deletes it."""
+    return int(settings.FORESTALL_RETENTION_DAYS["mailbox"])
+
+
+def retention_notice() -> str:
+    days = mailbox_retention_days()
+    return ngettext(
+        "If you do not open your mailbox for %(days)d day, it is deleted automatically "
+        "together with all its messages.",
+        "If you do not open your mailbox for %(days)d days, it is deleted automatically "
+        "together with all its messages.",
+        days,
+    ) % {"days": days}
+
+
+def reply_notice(centre: Centre | None) -> str:
+    return _("A counsellor usually replies within %(time)s.") % {
+        "time": describe_duration(expected_reply_time(centre))
+    }
