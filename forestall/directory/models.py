@@ -173,6 +173,7 @@ class Centre(models.Model):
                     | models.Q(latitude__isnull=False, longitude__isnull=False)
                 ),
                 name="centre_coordinates_both_or_neither",
+                violation_error_message=_("Give both latitude and longitude, or leave both empty."),
             )
         ]
 

@@ -7,4 +7,5 @@ from forestall.directory import views
 app_name = "directory_public"
 urlpatterns = [
     path("", views.finder, name="finder"),
+    path("<slug:slug>/", views.centre_detail, name="centre"),
 ]

@@ -1,6 +1,12 @@
-"""Staff-side URLs of the directory app (mounted under /staff/)."""
+"""Staff-side URLs of the directory app (mounted at /staff/centres/)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from forestall.directory import views
 
 app_name = "directory"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.staff_centre_list, name="list"),
+    path("new/", views.staff_centre_create, name="create"),
+    path("<uuid:centre_id>/edit/", views.staff_centre_edit, name="edit"),
+]

@@ -1,0 +1,1 @@
+"""A bare Django project with one "hello" view: the throughput baseline."""

@@ -1,0 +1,168 @@
+"""Serve forestall (or the bare baseline) the way production does, for benchmarks.
+
+``serve()`` is a context manager that yields the base URL of a gunicorn
+server on a free loopback port::
+
+    with serve(env={"DATABASE_URL": "postgres://..."}) as base_url:
+        ...
+
+It builds a production environment (DEBUG off, freshly generated secrets,
+``FORESTALL_SSL_REDIRECT=0`` because loopback is plain HTTP), migrates a
+temporary SQLite database (unless ``DATABASE_URL`` is given), seeds the demo
+network, collects static files into a temporary directory, and stops the
+server and removes everything on exit. ``serve_bare()`` serves the bare Django
+project in ``bench/bare`` with exactly the same gunicorn settings, as the
+baseline every figure is divided by.
+"""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+# The production server setup: gunicorn with threaded workers (keep-alive
+# capable), no access log (forestall never logs requests), loopback only.
+WORKERS = int(os.environ.get("FORESTALL_BENCH_WORKERS", "2"))
+THREADS = int(os.environ.get("FORESTALL_BENCH_THREADS", "4"))
+
+
+def gunicorn_args(app: str, port: int) -> list[str]:
+    return [
+        str(BIN / "gunicorn"),
+        app,
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(WORKERS),
+        "--worker-class",
+        "gthread",
+        "--threads",
+        str(THREADS),
+        "--keep-alive",
+        "5",
+        "--log-level",
+        "warning",
+    ]
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def production_env(var_dir: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Environment for a production-mode forestall with freshly generated secrets."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("FORESTALL_", "DJANGO_", "PYTEST")) and key != "DATABASE_URL"
+    }
+    env.update(
+        {
+            "FORESTALL_DEBUG": "0",
+            "FORESTALL_TESTING": "0",
+            "FORESTALL_VAR": str(var_dir),
+            "FORESTALL_SECRET_KEY": secrets.token_urlsafe(50),
+            "FORESTALL_KEYS": "k1:" + base64.b64encode(secrets.token_bytes(32)).decode(),
+            "FORESTALL_PEPPER": secrets.token_urlsafe(48),
+            "FORESTALL_AUDIT_KEY": secrets.token_urlsafe(48),
+            "FORESTALL_ALLOWED_HOSTS": "127.0.0.1,localhost",
+            # Loopback is plain HTTP; everything else stays as in production.
+            "FORESTALL_SSL_REDIRECT": "0",
+            "FORESTALL_LOG_LEVEL": "WARNING",
+            "DATABASE_URL": f"sqlite:///{var_dir / 'forestall.sqlite3'}",
+            "PYTHONPATH": str(ROOT),
+        }
+    )
+    env.update(extra or {})
+    return env
+
+
+def _forestall(env: Mapping[str, str], *args: str) -> None:
+    subprocess.run(
+        [str(BIN / "forestall"), *args],
+        env=dict(env),
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+def prepare(env: Mapping[str, str], *, seed: bool = True) -> None:
+    """Migrate, seed the demo network and collect static files, as a deployment would."""
+    _forestall(env, "migrate", "--no-input", "-v", "0")
+    if seed:
+        _forestall(env, "seed-demo")
+    _forestall(env, "collectstatic", "--no-input", "-v", "0")
+
+
+def _wait_until_ready(port: int, path: str, process: subprocess.Popen, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server stopped at start (exit code {process.returncode})")
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", path)
+            status = connection.getresponse().status
+            connection.close()
+            if status < 500:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"the server did not answer {path} within {timeout:.0f} s")
+
+
+@contextmanager
+def _gunicorn(app: str, env: Mapping[str, str], ready_path: str) -> Iterator[str]:
+    port = free_port()
+    process = subprocess.Popen(gunicorn_args(app, port), env=dict(env), cwd=ROOT)
+    try:
+        _wait_until_ready(port, ready_path, process, timeout=60)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextmanager
+def serve(env: Mapping[str, str] | None = None, *, seed: bool = True) -> Iterator[str]:
+    """Run forestall in production mode; yield its base URL (``http://127.0.0.1:PORT``).
+
+    ``env`` adds or overrides environment variables (e.g. ``DATABASE_URL`` for
+    PostgreSQL; that database is migrated and seeded, not created or dropped).
+    """
+    with tempfile.TemporaryDirectory(prefix="forestall-bench-") as directory:
+        full_env = production_env(Path(directory), env)
+        prepare(full_env, seed=seed)
+        with _gunicorn("forestall.wsgi:application", full_env, "/healthz") as base_url:
+            yield base_url
+
+
+@contextmanager
+def serve_bare() -> Iterator[str]:
+    """Run the bare Django project (one "hello" view) with the same gunicorn settings."""
+    with tempfile.TemporaryDirectory(prefix="forestall-bare-") as directory:
+        env = production_env(Path(directory))
+        env["DJANGO_SETTINGS_MODULE"] = "bench.bare.settings"
+        with _gunicorn("bench.bare.wsgi:application", env, "/") as base_url:
+            yield base_url

@@ -1,0 +1,48 @@
+"""Changes to the centre directory, each audited in the same transaction."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+
+from forestall.audit.actions import record_event
+from forestall.directory.models import Centre
+
+if TYPE_CHECKING:
+    from forestall.accounts.models import User
+
+
+def create_centre(
+    centre: Centre,
+    *,
+    by: User,
+    languages: list[str],
+    services: list[str],
+    channels: list[str],
+) -> Centre:
+    """Save a new centre (an unsaved, validated instance) with what it offers.
+
+    Only network admins create centres; the view checks that before calling.
+    """
+    with transaction.atomic():
+        centre.save()
+        centre.set_offers(languages=languages, services=services, channels=channels)
+        record_event(by, "centre.create", centre, centre=centre)
+    return centre
+
+
+def update_centre_profile(
+    centre: Centre,
+    *,
+    by: User,
+    languages: list[str],
+    services: list[str],
+    channels: list[str],
+) -> Centre:
+    """Save the changed profile of a centre fetched through ``Centre.objects.editable_by(by)``."""
+    with transaction.atomic():
+        centre.save()
+        centre.set_offers(languages=languages, services=services, channels=channels)
+        record_event(by, "centre.update", centre, centre=centre)
+    return centre

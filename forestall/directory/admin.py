@@ -1,0 +1,40 @@
+"""Django admin for the directory (reachable only by network admins with 2FA)."""
+
+from django.contrib import admin
+
+from forestall.directory.models import (
+    Centre,
+    CentreChannel,
+    CentreLanguage,
+    CentreService,
+    Region,
+)
+
+
+class _LanguageInline(admin.TabularInline):
+    model = CentreLanguage
+    extra = 0
+
+
+class _ServiceInline(admin.TabularInline):
+    model = CentreService
+    extra = 0
+
+
+class _ChannelInline(admin.TabularInline):
+    model = CentreChannel
+    extra = 0
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Centre)
+class CentreAdmin(admin.ModelAdmin):
+    list_display = ["name", "region", "is_active", "accepts_new_clients", "typical_wait_weeks"]
+    list_filter = ["region", "is_active", "accepts_new_clients"]
+    search_fields = ["name", "slug"]
+    inlines = [_LanguageInline, _ServiceInline, _ChannelInline]
