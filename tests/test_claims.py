@@ -157,7 +157,8 @@ def test_two_counsellors_claiming_at_once_exactly_one_wins(centre_a):
     for _round in range(15):
         conversation = make_conversation(centre_a)
         results = _race(
-            [first, second], lambda user: actions.claim_conversation(user, conversation)
+            [first, second],
+            lambda user, target=conversation: actions.claim_conversation(user, target),
         )
         winners = [result for result in results if isinstance(result, Conversation)]
         losers = [result for result in results if isinstance(result, actions.AlreadyClaimed)]

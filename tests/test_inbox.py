@@ -31,10 +31,8 @@ def conversation(centre_a):
 def _raw_column(model, field: str, pk) -> str:
     table = model._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {field} FROM {table} WHERE id = %s",
-            [pk.hex if connection.vendor == "sqlite" else pk],
-        )  # noqa: S608 - names come from our models
+        query = f"SELECT {field} FROM {table} WHERE id = %s"  # noqa: S608 - our own model names
+        cursor.execute(query, [pk.hex if connection.vendor == "sqlite" else pk])
         return cursor.fetchone()[0]
 
 

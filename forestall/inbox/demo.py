@@ -50,7 +50,7 @@ TEMPLATES = [
         "Angebot einer Anlaufstelle",
         "Es gibt vertrauliche Hilfe in Ihrer Nähe: Eine Präventionsambulanz bietet kostenlose "
         "und vertrauliche Therapie an. Wenn Sie möchten, gebe ich Ihre Anfrage an eine "
-        "Anlaufstelle weiter – aber nur mit Ihrem Einverständnis.",
+        "Anlaufstelle weiter, aber nur mit Ihrem Einverständnis.",
     ),
 ]
 
