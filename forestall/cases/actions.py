@@ -1,0 +1,644 @@
+"""Changes to cases: opening, the pathway, notes, tasks, the waiting list,
+appointments and referrals. Each runs in one transaction, is audited, and
+reports what the funnel needs as de-identified counts.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+import statistics
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from forestall.audit.actions import record_event
+from forestall.cases.models import (
+    CASE_WORK_ROLES,
+    Appointment,
+    AppointmentMode,
+    AppointmentPurpose,
+    Attendance,
+    AttendanceStatus,
+    Case,
+    CaseSource,
+    CaseTransition,
+    Client,
+    GlassBreak,
+    Note,
+    Priority,
+    Programme,
+    Referral,
+    ReferralStatus,
+    Task,
+    TherapyGroup,
+    WaitingListEntry,
+)
+from forestall.cases.pathway import OPEN_STAGES, TERMINAL, Stage, find_transition
+from forestall.directory.models import Centre
+from forestall.stats.actions import record as record_stat
+from forestall.stats.events import Event
+
+if TYPE_CHECKING:
+    from forestall.accounts.models import User
+    from forestall.inbox.models import Conversation
+
+# How long a "break the glass" grant lasts.
+GLASS_BREAK_DURATION = datetime.timedelta(hours=1)
+# The typical wait is the median of the starts in this window (at most this many).
+TYPICAL_WAIT_WINDOW = datetime.timedelta(days=365)
+TYPICAL_WAIT_SAMPLE = 50
+
+
+class CaseError(Exception):
+    """A change that the rules of case work do not allow (the message is safe to show)."""
+
+
+class PathwayError(CaseError):
+    """A move the pathway table does not allow."""
+
+
+class ReferralError(CaseError):
+    """A referral that cannot be made or decided as asked."""
+
+
+def _record_stage_event(
+    event: str, case: Case, *, duration: datetime.timedelta | None = None, detail: str = ""
+) -> None:
+    record_stat(
+        event,
+        centre=case.centre,
+        language=case.client.language,
+        detail=detail,
+        duration=duration,
+    )
+
+
+def _open_case(
+    client: Client,
+    centre: Centre,
+    *,
+    by: User | None,
+    programme: str = Programme.INDIVIDUAL,
+    source: str = CaseSource.DIRECT,
+    stage: str = Stage.ENQUIRY,
+    conversation: Conversation | None = None,
+    consent_note: str = "",
+    reason: str = "",
+    stat_detail: str = "",
+) -> Case:
+    now = timezone.now()
+    case = Case.objects.create(
+        client=client,
+        centre=centre,
+        programme=programme,
+        source=source,
+        stage=stage,
+        conversation=conversation,
+        consent_note=consent_note,
+        opened_at=now,
+        stage_changed_at=now,
+        created_by=by,
+    )
+    CaseTransition.objects.create(
+        case=case, centre=centre, from_stage="", to_stage=stage, by=by, at=now, reason=reason
+    )
+    if stage == Stage.WAITING_LIST:
+        case.waitlisted_at = now
+        case.save(update_fields=["waitlisted_at"])
+        WaitingListEntry.objects.create(case=case, centre=centre, programme=programme, added_at=now)
+    record_event(by, "case.open", case, centre=centre)
+    record_stat(
+        Event.CASE_OPENED,
+        centre=centre,
+        language=client.language,
+        channel="messaging" if source == CaseSource.INBOX else "",
+        detail=stat_detail or source,
+    )
+    return case
+
+
+def open_case(
+    client: Client,
+    centre: Centre,
+    *,
+    by: User,
+    programme: str = Programme.INDIVIDUAL,
+    reason: str = "",
+) -> Case:
+    """Open an enquiry for ``client`` at ``centre`` (someone who contacted the centre directly)."""
+    with transaction.atomic():
+        return _open_case(client, centre, by=by, programme=programme, reason=reason)
+
+
+def open_case_for_new_client(
+    centre: Centre,
+    *,
+    by: User,
+    programme: str = Programme.INDIVIDUAL,
+    language: str = "de",
+    contact_details: dict | None = None,
+    reason: str = "",
+) -> Case:
+    """Create a pseudonymous client and open their enquiry at ``centre``."""
+    with transaction.atomic():
+        client = Client.objects.create(language=language, contact_details=contact_details or None)
+        record_event(by, "client.create", client, centre=centre)
+        return _open_case(client, centre, by=by, programme=programme, reason=reason)
+
+
+def open_enquiry_from_conversation(
+    conversation: Conversation, centre: Centre, *, by: User, consent_note: str
+) -> Case:
+    """Open an enquiry at ``centre`` for the person writing in ``conversation``.
+
+    Called by the inbox when a counsellor refers someone with their consent.
+    The client is the one already linked to the conversation's mailbox, or a
+    new pseudonymous one; if that client already has an open case at the
+    centre, that case is returned instead of opening a second one. The
+    counsellor then sees the case's summary (reference, centre, stage) and
+    nothing else of it.
+    """
+    with transaction.atomic():
+        client = (
+            Client.objects.filter(mailbox_id=conversation.mailbox_id).order_by("created_at").first()
+        )
+        if client is None:
+            client = Client.objects.create(
+                mailbox_id=conversation.mailbox_id, language=conversation.language
+            )
+            record_event(by, "client.create", client, centre=centre)
+        existing = (
+            Case.objects.filter(client=client, centre=centre, stage__in=OPEN_STAGES)
+            .order_by("opened_at")
+            .first()
+        )
+        if existing is not None:
+            if existing.conversation_id is None:
+                existing.conversation = conversation
+                existing.save(update_fields=["conversation"])
+            record_event(by, "case.link_conversation", existing, centre=centre)
+            return existing
+        return _open_case(
+            client,
+            centre,
+            by=by,
+            source=CaseSource.INBOX,
+            conversation=conversation,
+            consent_note=consent_note,
+        )
+
+
+def transition_case(
+    case: Case,
+    to_stage: str,
+    *,
+    by: User | None,
+    reason: str = "",
+    priority: int = Priority.ROUTINE,
+) -> CaseTransition:
+    """Move ``case`` to ``to_stage`` if the pathway table allows it.
+
+    Records who, when, from, to and why; keeps the case's timestamps, the
+    waiting list and the centre's typical wait in step; counts the move in
+    the de-identified statistics (with the wait or treatment time where it
+    means something). ``priority`` is used when the move puts the case on the
+    waiting list.
+    """
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().select_related("client", "centre").get(pk=case.pk)
+        transition = find_transition(locked.stage, to_stage)
+        if transition is None:
+            raise PathwayError(f"a case cannot move from {locked.stage} to {to_stage}")
+        now = timezone.now()
+        source = locked.stage
+        durations: dict[str, datetime.timedelta | None] = {
+            Event.SCREENED: now - locked.opened_at,
+            Event.ASSESSED: now - locked.opened_at,
+            Event.THERAPY_STARTED: (now - locked.waitlisted_at) if locked.waitlisted_at else None,
+            Event.THERAPY_COMPLETED: (
+                (now - locked.treatment_started_at) if locked.treatment_started_at else None
+            ),
+        }
+        if source == Stage.WAITING_LIST:
+            WaitingListEntry.objects.filter(case=locked, left_at__isnull=True).update(
+                left_at=now, outcome=to_stage
+            )
+        if to_stage == Stage.WAITING_LIST:
+            locked.waitlisted_at = now
+            WaitingListEntry.objects.create(
+                case=locked,
+                centre=locked.centre,
+                programme=locked.programme,
+                priority=priority,
+                added_at=now,
+            )
+        if to_stage == Stage.IN_TREATMENT and locked.treatment_started_at is None:
+            locked.treatment_started_at = now
+        if to_stage in TERMINAL:
+            locked.closed_at = now
+        locked.stage = to_stage
+        locked.stage_changed_at = now
+        locked.save(
+            update_fields=[
+                "stage",
+                "stage_changed_at",
+                "waitlisted_at",
+                "treatment_started_at",
+                "closed_at",
+            ]
+        )
+        step = CaseTransition.objects.create(
+            case=locked,
+            centre=locked.centre,
+            from_stage=source,
+            to_stage=to_stage,
+            by=by,
+            at=now,
+            reason=reason,
+        )
+        for event in transition.events:
+            duration = durations.get(event, now - locked.opened_at)
+            detail = locked.programme if event in (Event.WAITLISTED, Event.THERAPY_STARTED) else ""
+            _record_stage_event(event, locked, duration=duration, detail=detail)
+        record_event(by, "case.transition", locked, centre=locked.centre)
+        if source == Stage.WAITING_LIST and to_stage == Stage.IN_TREATMENT:
+            update_typical_wait(locked.centre, now=now)
+        case.stage = locked.stage
+        case.stage_changed_at = now
+        case.waitlisted_at = locked.waitlisted_at
+        case.treatment_started_at = locked.treatment_started_at
+        case.closed_at = locked.closed_at
+        return step
+
+
+def typical_wait_weeks(centre: Centre, *, now: datetime.datetime | None = None) -> int | None:
+    """The median wait (whole weeks, rounded up) of the centre's recent starts, or None."""
+    now = now or timezone.now()
+    entries = (
+        WaitingListEntry.objects.filter(
+            centre=centre,
+            outcome=Stage.IN_TREATMENT,
+            left_at__gte=now - TYPICAL_WAIT_WINDOW,
+        )
+        .order_by("-left_at")
+        .values_list("added_at", "left_at")[:TYPICAL_WAIT_SAMPLE]
+    )
+    waits = [(left - added).total_seconds() for added, left in entries]
+    if not waits:
+        return None
+    return max(0, math.ceil(statistics.median(waits) / (7 * 24 * 3600)))
+
+
+def update_typical_wait(centre: Centre, *, now: datetime.datetime | None = None) -> int | None:
+    """Set ``Centre.typical_wait_weeks`` (shown by the public finder) from recent starts.
+
+    Without any start in the window the published figure is left as it was.
+    """
+    weeks = typical_wait_weeks(centre, now=now)
+    if weeks is not None and weeks != centre.typical_wait_weeks:
+        Centre.objects.filter(pk=centre.pk).update(typical_wait_weeks=weeks)
+        centre.typical_wait_weeks = weeks
+    return weeks
+
+
+def set_waiting_priority(entry: WaitingListEntry, priority: int, *, by: User) -> WaitingListEntry:
+    """Change a waiting person's priority (the list's first ordering key)."""
+    with transaction.atomic():
+        entry.priority = priority
+        entry.save(update_fields=["priority"])
+        record_event(by, "waiting_list.priority", entry.case, centre=entry.centre)
+    return entry
+
+
+def add_note(case: Case, *, by: User, body: str) -> Note:
+    """Add an encrypted note to ``case``."""
+    with transaction.atomic():
+        note = Note.objects.create(case=case, author=by, body=body)
+        record_event(by, "case.note.create", case, centre=case.centre)
+    return note
+
+
+def add_task(
+    case: Case,
+    *,
+    by: User,
+    title: str,
+    due_on: datetime.date | None = None,
+    assignee: User | None = None,
+) -> Task:
+    """Add a task or reminder to ``case``; the assignee must work at the case's centre."""
+    with transaction.atomic():
+        if assignee is not None and not assignee.has_role_at(case.centre_id, *CASE_WORK_ROLES):
+            raise CaseError("the assignee does not work at this centre")
+        task = Task.objects.create(
+            case=case, created_by=by, title=title, due_on=due_on, assignee=assignee
+        )
+        record_event(by, "case.task.create", case, centre=case.centre)
+    return task
+
+
+def complete_task(task: Task, *, by: User) -> Task:
+    """Mark a task done (once)."""
+    with transaction.atomic():
+        if task.done_at is None:
+            task.done_at = timezone.now()
+            task.done_by = by
+            task.save(update_fields=["done_at", "done_by"])
+        record_event(by, "case.task.done", task.case, centre=task.case.centre)
+    return task
+
+
+def break_glass(case: Case, *, by: User, reason: str) -> GlassBreak:
+    """Give a network admin one hour's full access to ``case``, with the reason audited.
+
+    Only network admins may break the glass, and never without a reason.
+    """
+    reason = reason.strip()
+    if not reason:
+        raise CaseError("breaking the glass needs a reason")
+    if not by.is_network_admin:
+        raise CaseError("only a network admin can break the glass")
+    with transaction.atomic():
+        grant = GlassBreak.objects.create(
+            user=by,
+            case=case,
+            reason=reason[:300],
+            expires_at=timezone.now() + GLASS_BREAK_DURATION,
+        )
+        record_event(by, "case.break_glass", case, centre=case.centre, reason=reason)
+    return grant
+
+
+# --- Appointments ---------------------------------------------------------
+
+
+def schedule_appointment(
+    case: Case,
+    *,
+    by: User,
+    starts_at: datetime.datetime,
+    clinician: User | None = None,
+    purpose: str = AppointmentPurpose.TREATMENT,
+    mode: str = AppointmentMode.IN_PERSON,
+    duration_minutes: int = 50,
+) -> Appointment:
+    """Book an individual appointment for ``case`` at its centre."""
+    with transaction.atomic():
+        if clinician is not None and not clinician.has_role_at(case.centre_id, *CASE_WORK_ROLES):
+            raise CaseError("the clinician does not work at this centre")
+        appointment = Appointment.objects.create(
+            centre_id=case.centre_id,
+            case=case,
+            clinician=clinician,
+            purpose=purpose,
+            mode=mode,
+            starts_at=starts_at,
+            duration_minutes=duration_minutes,
+            created_by=by,
+        )
+        Attendance.objects.create(appointment=appointment, case=case)
+        record_event(by, "appointment.create", appointment, centre=case.centre)
+    return appointment
+
+
+def create_group(
+    centre: Centre, *, by: User, name: str, clinician: User | None = None, programme: str = ""
+) -> TherapyGroup:
+    """Start a therapy group at ``centre``."""
+    with transaction.atomic():
+        group = TherapyGroup.objects.create(
+            centre=centre, name=name, clinician=clinician, programme=programme or Programme.GROUP
+        )
+        record_event(by, "group.create", group, centre=centre)
+    return group
+
+
+def add_group_member(group: TherapyGroup, case: Case, *, by: User) -> None:
+    """Put ``case`` on the roster of ``group`` (same centre only); future sessions expect them."""
+    with transaction.atomic():
+        if case.centre_id != group.centre_id:
+            raise CaseError("a group's members are cases of its own centre")
+        group.members.add(case)
+        for session in group.sessions.filter(starts_at__gte=timezone.now(), cancelled_at=None):
+            Attendance.objects.get_or_create(appointment=session, case=case)
+        record_event(by, "group.member.add", case, centre=group.centre)
+
+
+def schedule_group_session(
+    group: TherapyGroup,
+    *,
+    by: User,
+    starts_at: datetime.datetime,
+    mode: str = AppointmentMode.IN_PERSON,
+    duration_minutes: int = 90,
+) -> Appointment:
+    """Book a session of ``group``: everyone on the roster is expected."""
+    with transaction.atomic():
+        session = Appointment.objects.create(
+            centre_id=group.centre_id,
+            group=group,
+            clinician_id=group.clinician_id,
+            purpose=AppointmentPurpose.TREATMENT,
+            mode=mode,
+            starts_at=starts_at,
+            duration_minutes=duration_minutes,
+            created_by=by,
+        )
+        Attendance.objects.bulk_create(
+            [Attendance(appointment=session, case=member) for member in group.members.all()]
+        )
+        record_event(by, "appointment.create", session, centre=group.centre)
+    return session
+
+
+def cancel_appointment(appointment: Appointment, *, by: User) -> Appointment:
+    """Cancel an appointment or group session; everyone expected is marked cancelled."""
+    with transaction.atomic():
+        if appointment.cancelled_at is None:
+            appointment.cancelled_at = timezone.now()
+            appointment.save(update_fields=["cancelled_at"])
+            appointment.attendances.filter(status=AttendanceStatus.EXPECTED).update(
+                status=AttendanceStatus.CANCELLED, recorded_at=timezone.now(), recorded_by=by
+            )
+        record_event(by, "appointment.cancel", appointment, centre=appointment.centre)
+    return appointment
+
+
+def record_attendance(appointment: Appointment, case: Case, status: str, *, by: User) -> Attendance:
+    """Record whether ``case`` came to ``appointment``, and let it flow into the case.
+
+    Attended: counts as a session, sets first/last attended; the first
+    attended treatment session of someone on the waiting list (or assessed)
+    starts their treatment on the pathway. Did not attend: counts as a missed
+    session. Correcting an earlier record undoes its counts first.
+    """
+    if status not in AttendanceStatus.values or status == AttendanceStatus.EXPECTED:
+        raise CaseError("not an attendance outcome")
+    with transaction.atomic():
+        attendance = Attendance.objects.select_for_update().get(appointment=appointment, case=case)
+        if appointment.cancelled_at is not None:
+            raise CaseError("the appointment was cancelled")
+        previous = attendance.status
+        attendance.status = status
+        attendance.recorded_at = timezone.now()
+        attendance.recorded_by = by
+        attendance.save(update_fields=["status", "recorded_at", "recorded_by"])
+        counters = {
+            AttendanceStatus.ATTENDED: "attended_sessions",
+            AttendanceStatus.DID_NOT_ATTEND: "missed_sessions",
+        }
+        if previous in counters and previous != status:
+            Case.objects.filter(pk=case.pk, **{f"{counters[previous]}__gt": 0}).update(
+                **{counters[previous]: F(counters[previous]) - 1}
+            )
+        if status in counters and previous != status:
+            Case.objects.filter(pk=case.pk).update(**{counters[status]: F(counters[status]) + 1})
+        if status == AttendanceStatus.ATTENDED:
+            Case.objects.filter(pk=case.pk, first_attended_at__isnull=True).update(
+                first_attended_at=appointment.starts_at
+            )
+            Case.objects.filter(pk=case.pk).update(last_attended_at=appointment.starts_at)
+        record_event(by, "appointment.attendance", appointment, centre=appointment.centre)
+        case.refresh_from_db(
+            fields=[
+                "attended_sessions",
+                "missed_sessions",
+                "first_attended_at",
+                "last_attended_at",
+                "stage",
+            ]
+        )
+        if (
+            status == AttendanceStatus.ATTENDED
+            and appointment.purpose == AppointmentPurpose.TREATMENT
+            and case.stage in (Stage.WAITING_LIST, Stage.ASSESSMENT)
+        ):
+            transition_case(
+                case, Stage.IN_TREATMENT, by=by, reason="first treatment session attended"
+            )
+    return attendance
+
+
+# --- Referrals across the network ----------------------------------------
+
+
+def refer_case(
+    case: Case,
+    to_centre: Centre,
+    *,
+    by: User,
+    reason: str,
+    consent_given: bool,
+    consent_note: str = "",
+    summary: str = "",
+    programme: str = "",
+) -> Referral:
+    """Refer an open case to another centre, with the person's consent recorded.
+
+    The summary is all the receiving centre will see of this centre's work.
+    """
+    if not consent_given:
+        raise ReferralError("a referral needs the person's consent")
+    with transaction.atomic():
+        if not case.is_open:
+            raise ReferralError("only an open case can be referred")
+        if to_centre.pk == case.centre_id:
+            raise ReferralError("a case is referred to another centre")
+        if not to_centre.is_active:
+            raise ReferralError("that centre is not active")
+        if case.referrals_out.filter(status=ReferralStatus.PENDING).exists():
+            raise ReferralError("this case already has a referral awaiting an answer")
+        referral = Referral.objects.create(
+            case=case,
+            from_centre_id=case.centre_id,
+            to_centre=to_centre,
+            programme=programme or case.programme,
+            reason=reason,
+            summary=summary,
+            consent_given=True,
+            consent_note=consent_note,
+            created_by=by,
+        )
+        record_event(by, "referral.create", referral, centre=case.centre)
+        record_event(by, "referral.create", referral, centre=to_centre)
+    return referral
+
+
+def _require_receiving_worker(referral: Referral, by: User) -> None:
+    if not by.has_role_at(referral.to_centre_id, *CASE_WORK_ROLES):
+        raise ReferralError("only the receiving centre can answer a referral")
+
+
+def accept_referral(referral: Referral, *, by: User, note: str = "") -> Case:
+    """The receiving centre takes the person on: a case opens there, the old one ends.
+
+    The new case starts at the stage the person had reached, so nobody is
+    screened twice; someone in treatment or aftercare joins the new centre's
+    waiting list or assessment. Waiting lists are per centre: a waiting
+    person joins the new list today, keeping the priority they had. The
+    sending case ends as "referred elsewhere" and keeps only its own history
+    and the referral record; what happens at the new centre is not theirs.
+    """
+    with transaction.atomic():
+        locked = Referral.objects.select_for_update().get(pk=referral.pk)
+        _require_receiving_worker(locked, by)
+        if locked.status != ReferralStatus.PENDING:
+            raise ReferralError("this referral has already been answered")
+        sending = Case.objects.select_related("client").get(pk=locked.case_id)
+        if not sending.is_open:
+            raise ReferralError("the referred case is no longer open")
+        stage_there = sending.stage if sending.stage != Stage.AFTERCARE else Stage.ASSESSMENT
+        if stage_there == Stage.IN_TREATMENT:
+            stage_there = Stage.WAITING_LIST
+        new_case = _open_case(
+            sending.client,
+            locked.to_centre,
+            by=by,
+            programme=locked.programme,
+            source=CaseSource.NETWORK,
+            stage=stage_there,
+            reason=note,
+            stat_detail="network_referral",
+        )
+        if stage_there == Stage.WAITING_LIST:
+            previous = sending.waiting_entries.order_by("-added_at").first()
+            if previous is not None:
+                new_case.waiting_entries.update(priority=previous.priority)
+        now = timezone.now()
+        locked.status = ReferralStatus.ACCEPTED
+        locked.decided_by = by
+        locked.decided_at = now
+        locked.decision_reason = note
+        locked.new_case = new_case
+        locked.save(
+            update_fields=["status", "decided_by", "decided_at", "decision_reason", "new_case"]
+        )
+        transition_case(sending, Stage.REFERRED_ELSEWHERE, by=by, reason="referral accepted")
+        record_event(by, "referral.accept", locked, centre=locked.to_centre)
+        record_event(by, "referral.accept", locked, centre=sending.centre)
+    referral.refresh_from_db()
+    return new_case
+
+
+def decline_referral(referral: Referral, *, by: User, reason: str) -> Referral:
+    """The receiving centre declines, with a reason the sending centre reads; the case stays."""
+    reason = reason.strip()
+    if not reason:
+        raise ReferralError("declining a referral needs a reason")
+    with transaction.atomic():
+        locked = Referral.objects.select_for_update().get(pk=referral.pk)
+        _require_receiving_worker(locked, by)
+        if locked.status != ReferralStatus.PENDING:
+            raise ReferralError("this referral has already been answered")
+        locked.status = ReferralStatus.DECLINED
+        locked.decided_by = by
+        locked.decided_at = timezone.now()
+        locked.decision_reason = reason
+        locked.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
+        record_event(by, "referral.decline", locked, centre=locked.to_centre)
+        record_event(by, "referral.decline", locked, centre=locked.from_centre)
+    referral.refresh_from_db()
+    return referral
