@@ -14,6 +14,7 @@ from django.test import RequestFactory
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
+from forestall import urls as site_urls
 from forestall.lib import ratelimit
 from forestall.lib.ratelimit import hit, rate_limit
 
@@ -34,11 +35,15 @@ def counting_view(request: HttpRequest) -> HttpResponse:
     return HttpResponse("counted")
 
 
-urlpatterns = i18n_patterns(
-    path("limited/", limited_form),
-    path("counted/", counting_view),
-    prefix_default_language=False,
-)
+# The site's own URLs as well, so that the error page's layout can link to them.
+urlpatterns = [
+    *i18n_patterns(
+        path("limited/", limited_form),
+        path("counted/", counting_view),
+        prefix_default_language=False,
+    ),
+    *site_urls.urlpatterns,
+]
 
 pytestmark = pytest.mark.urls("tests.test_rate_limits")
 
