@@ -115,3 +115,16 @@ def test_the_vocabulary_covers_what_the_issue_names():
         "contact_centre",
         "avoid_alone_with_children",
     } <= set(ProtectiveActionKind.values)
+
+
+def test_protective_actions_drive_the_statistics(counsellor_a, conversation):
+    from forestall.stats.models import DailyCount
+
+    for state in ("agreed", "taken", "not_taken", "taken"):
+        actions.record_protective_action(
+            counsellor_a, conversation, action="stop_sites", state=state
+        )
+    agreed = DailyCount.objects.get(event="protective_action_agreed")
+    taken = DailyCount.objects.get(event="protective_action_taken")
+    assert (agreed.detail, agreed.count) == ("stop_sites", 1)
+    assert (taken.detail, taken.count) == ("stop_sites", 2)

@@ -299,3 +299,102 @@ def test_the_demo_seeds_templates_in_english_and_german_idempotently(db):
     languages = set(ReplyTemplate.objects.values_list("language", flat=True))
     assert {"en", "de"} <= languages
     assert ReplyTemplate.objects.count() == len(demo.TEMPLATES)
+
+
+# --- referral and safeguarding concern ---------------------------------------
+
+
+def test_a_referral_needs_consent_and_a_note(counsellor_a, conversation, centre_a, sign_in):
+    from forestall.cases.models import Case
+
+    client = sign_in(counsellor_a)
+    url = reverse("inbox:refer", args=[conversation.pk])
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"centre": str(centre_a.pk), "consent_note": "agreed in reply"})
+    assert response.status_code == 400
+    assert "A referral needs the person&#x27;s consent." in response.content.decode()
+    assert "agreed in reply" in response.content.decode()
+    response = client.post(url, {"centre": str(centre_a.pk), "consent": "on"})
+    assert response.status_code == 400
+    assert "Record how the person gave consent." in response.content.decode()
+    assert not Case.objects.exists()
+
+
+def test_a_referral_with_consent_opens_an_enquiry_at_the_centre(
+    counsellor_a, conversation, centre_b, sign_in
+):
+    from forestall.cases.models import Case
+    from forestall.stats.models import DailyCount
+
+    client = sign_in(counsellor_a)
+    response = client.post(
+        reverse("inbox:refer", args=[conversation.pk]),
+        {"centre": str(centre_b.pk), "consent": "on", "consent_note": "agreed in my 2nd reply"},
+    )
+    assert response.status_code == 302
+    case = Case.objects.get()
+    assert case.centre == centre_b
+    assert case.conversation == conversation
+    assert DailyCount.objects.filter(event="conversation_referred", centre=centre_b).exists()
+    page = client.get(reverse("inbox:conversation", args=[conversation.pk])).content.decode()
+    assert case.client.reference in page
+
+
+def test_a_counsellor_raises_a_safeguarding_concern(counsellor_a, conversation, sign_in):
+    from forestall.safeguarding.models import Concern
+
+    client = sign_in(counsellor_a)
+    url = reverse("inbox:concern", args=[conversation.pk])
+    response = client.post(url, {"level": "immediate_risk", "description": ""})
+    assert response.status_code == 400
+    assert "Describe the concern." in response.content.decode()
+    response = client.post(
+        url, {"level": "immediate_risk", "description": "names a child he babysits"}
+    )
+    assert response.status_code == 302
+    concern = Concern.objects.get()
+    assert concern.conversation == conversation
+    assert concern.centre == conversation.centre
+    assert concern.level == "immediate_risk"
+
+
+# --- statistics and audit ------------------------------------------------------
+
+
+def test_the_first_reply_is_counted_with_its_waiting_time(counsellor_a, conversation):
+    from forestall.stats.models import DailyCount
+
+    actions.claim_conversation(counsellor_a, conversation)
+    actions.send_reply(counsellor_a, conversation, "One")
+    actions.send_reply(counsellor_a, conversation, "Two")
+    counts = DailyCount.objects.filter(event="first_reply_sent")
+    assert sum(row.count for row in counts) == 1
+    row = counts.get()
+    assert row.centre == conversation.centre
+    assert row.duration_bucket == "<1h"
+    assert row.language == "en"
+
+
+def test_every_read_and_write_is_audited(counsellor_a, conversation, sign_in):
+    from forestall.audit.models import AuditEntry
+
+    client = sign_in(counsellor_a)
+    client.get(reverse("inbox:queue"))
+    client.get(reverse("inbox:conversation", args=[conversation.pk]))
+    client.post(reverse("inbox:claim", args=[conversation.pk]))
+    client.post(reverse("inbox:reply", args=[conversation.pk]), {"body": "Hello"})
+    client.post(reverse("inbox:add_note", args=[conversation.pk]), {"body": "A note"})
+    client.post(reverse("inbox:release", args=[conversation.pk]))
+    entries = AuditEntry.objects.filter(actor=counsellor_a)
+    actions_seen = set(entries.values_list("action", flat=True))
+    assert {
+        "inbox.queue.read",
+        "conversation.read",
+        "conversation.claim",
+        "conversation.reply",
+        "conversation.note",
+        "conversation.release",
+    } <= actions_seen
+    reads = entries.filter(action="conversation.read").first()
+    assert reads.target_id == conversation.pk
+    assert reads.centre_uuid == conversation.centre_id

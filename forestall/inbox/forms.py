@@ -17,6 +17,7 @@ from forestall.inbox.models import (
     RiskIndicator,
     Writer,
 )
+from forestall.safeguarding.models import Level
 
 REPLY_MAX_LENGTH = 10_000
 NOTE_MAX_LENGTH = 5_000
@@ -121,24 +122,14 @@ class ReferralForm(forms.Form):
     )
 
 
-def _concern_levels() -> list[tuple[str, Any]]:
-    from forestall.safeguarding.models import ConcernLevel
-
-    return list(ConcernLevel.choices)
-
-
 class ConcernForm(forms.Form):
-    level = forms.ChoiceField(label=_("Level"))
+    level = forms.ChoiceField(label=_("Level"), choices=Level.choices)
     description = forms.CharField(
         label=_("What gives rise to the concern"),
         widget=forms.Textarea(attrs={"rows": 6}),
         max_length=5000,
         error_messages={"required": _("Describe the concern.")},
     )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["level"].choices = _concern_levels()
 
 
 class ReplyTemplateForm(forms.ModelForm):

@@ -129,6 +129,10 @@ def _render_detail(
     summary = ContactSummary.objects.filter(conversation=conversation).first()
     protective_actions = ProtectiveAction.objects.filter(conversation=conversation)
     templates = ReplyTemplate.objects.visible_to(user).filter(is_active=True)
+    # What came of the conversation: the counsellor sees each referral's case
+    # summary (reference, centre, stage) and each concern's level and status.
+    referrals = conversation.cases.select_related("client", "centre").order_by("opened_at")
+    concerns = conversation.concerns.order_by("raised_at")
     reply_form = forms.get("reply_form")
     if reply_form is None:
         initial = {}
@@ -160,6 +164,8 @@ def _render_detail(
             "notes": notes,
             "summary": summary,
             "protective_actions": protective_actions,
+            "referrals": referrals,
+            "concerns": concerns,
             "templates": sorted(
                 templates, key=lambda t: (t.language != conversation.language, t.language, t.title)
             ),
