@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import logging
 import re
 from collections.abc import Callable
@@ -105,13 +106,31 @@ class PrivacyHeadersMiddleware:
         return response
 
 
+# Candidates: runs of hex digits, colons and dots (optionally with an IPv6 zone),
+# not glued to other word characters. Each is confirmed with ``ipaddress`` so
+# that compressed IPv6 ("2001:db8::1", "::1") is caught while clock times
+# ("12:30:45") and version numbers with letters are left alone.
+_CANDIDATE = re.compile(r"(?<![\w:.])[0-9A-Fa-f:.]*[:.][0-9A-Fa-f:.]*(?:%\w+)?(?![\w:])")
 _IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")
-_IPV6 = re.compile(r"(?<![\w:])(?:[0-9a-fA-F]{1,4}:){2,7}[0-9a-fA-F]{0,4}(?![\w:])")
+
+
+def _redact_candidate(match: re.Match[str]) -> str:
+    text = match.group(0)
+    trailing = ""
+    # A sentence may end right after an address ("from 192.0.2.7.").
+    while text.endswith("."):
+        text, trailing = text[:-1], trailing + "."
+    try:
+        ipaddress.ip_address(text.split("%", 1)[0])
+    except ValueError:
+        # Not one address as a whole; it may still contain IPv4 addresses.
+        return _IPV4.sub("[address]", match.group(0))
+    return "[address]" + trailing
 
 
 def redact_addresses(text: str) -> str:
-    """Replace anything that looks like an IPv4 or IPv6 address."""
-    return _IPV6.sub("[address]", _IPV4.sub("[address]", text))
+    """Replace anything that is an IPv4 or IPv6 address (any notation) with ``[address]``."""
+    return _CANDIDATE.sub(_redact_candidate, text)
 
 
 class PrivacyLogFilter(logging.Filter):
