@@ -109,7 +109,7 @@ def measure_page_weight(url: str, *, javascript: bool = True) -> PageWeight:
         try:
             context = browser.new_context(java_script_enabled=javascript, locale="en-GB")
             page = context.new_page()
-            page.on("requestfinished", finished.append)
+            page.on("requestfinished", lambda request: finished.append(request))
             page.goto(url, wait_until="networkidle")
             total = 0
             for request in finished:
