@@ -97,7 +97,11 @@ class PrivacyHeadersMiddleware:
         response = self.get_response(request)
         response["Cache-Control"] = "no-store, max-age=0"
         response["Pragma"] = "no-cache"
-        response["Referrer-Policy"] = "no-referrer"
+        # "same-origin", not "no-referrer": under "no-referrer" browsers send
+        # ``Origin: null`` with every form POST (Fetch spec), which Django's
+        # CSRF check must refuse. Other sites still never receive a referrer,
+        # and our own is scrubbed from every request on arrival.
+        response["Referrer-Policy"] = "same-origin"
         response["X-Content-Type-Options"] = "nosniff"
         response["Permissions-Policy"] = (
             "geolocation=(self), camera=(), microphone=(), payment=(), interest-cohort=()"
