@@ -61,7 +61,8 @@ else:
         )
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin site is gated on 2FA and the network admin role (accounts.admin_site).
+    "forestall.accounts.apps.StaffAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -70,10 +71,12 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    # Before two_factor, so that its templates and translations in forestall's
+    # look (accounts/templates/two_factor/) take precedence.
+    "forestall.accounts",
     "two_factor",
     "axes",
     "forestall",
-    "forestall.accounts",
     "forestall.audit",
     "forestall.directory",
     "forestall.instruments",
@@ -100,6 +103,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Staff pages have no language prefix: the person's or the browser's language.
+    "forestall.accounts.middleware.StaffLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -177,6 +182,8 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Admin model permissions follow the network admin role, not is_superuser.
+    "forestall.accounts.backends.NetworkAdminPermissionBackend",
 ]
 LOGIN_URL = "two_factor:login"
 LOGIN_REDIRECT_URL = "/staff/"
@@ -194,6 +201,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "forestall.lib.privacy.no_client_address"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_USERNAME_FORM_FIELD = "auth-username"
+AXES_USERNAME_CALLABLE = "forestall.accounts.lockout.username_for_lockout"
+AXES_LOCKOUT_CALLABLE = "forestall.accounts.lockout.lockout_response"
 AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 AXES_DISABLE_ACCESS_LOG = True

@@ -3,7 +3,6 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
-from two_factor.urls import urlpatterns as two_factor_urlpatterns
 
 from forestall import health
 
@@ -13,7 +12,7 @@ urlpatterns = [
     path("staff/", include("forestall.accounts.staff_urls")),
     # two_factor's views (two_factor:login, :setup, :backup_tokens, ...) under
     # /staff/: sign-in at /staff/login/.
-    path("staff/", include(two_factor_urlpatterns)),
+    path("staff/", include("forestall.accounts.two_factor_urls", namespace="two_factor")),
     path("staff/centres/", include("forestall.directory.staff_urls")),
     path("staff/inbox/", include("forestall.inbox.staff_urls")),
     path("staff/cases/", include("forestall.cases.staff_urls")),

@@ -1,7 +1,16 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 
 
 class AccountsConfig(AppConfig):
     name = "forestall.accounts"
     label = "accounts"
+    default = True
     default_auto_field = "django.db.models.BigAutoField"
+
+
+class StaffAdminConfig(admin_apps.AdminConfig):
+    """Django's admin, served by the 2FA- and role-gated :class:`StaffAdminSite`."""
+
+    default = False
+    default_site = "forestall.accounts.admin_site.StaffAdminSite"

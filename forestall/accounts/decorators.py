@@ -15,8 +15,10 @@ from django.shortcuts import redirect
 def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Admit only active staff who completed two-factor sign-in this session.
 
-    A signed-in user without any second-factor device is sent to enrolment;
-    nobody reaches a staff page on a password alone.
+    A signed-in user without an authenticator (two_factor's "default" TOTP
+    device) is sent to enrolment; one who has an authenticator but did not
+    use it in this session is sent back to the sign-in. Nobody reaches a staff
+    page on a password alone.
     """
 
     @wraps(view)
@@ -25,9 +27,9 @@ def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
         if not user.is_authenticated or not user.is_active:
             return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
         if not user.is_verified():  # type: ignore[union-attr]
-            from django_otp import user_has_device
+            from two_factor.utils import default_device
 
-            if not user_has_device(user):
+            if default_device(user) is None:
                 return redirect("two_factor:setup")
             return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
         return view(request, *args, **kwargs)

@@ -41,8 +41,9 @@ def seed(network: DemoNetwork) -> None:
         user.save()
         centre = network.centres[centre_slug] if centre_slug else None
         Membership.objects.get_or_create(user=user, centre=centre, role=role)
+        # two_factor asks for the device named "default" at sign-in.
         device, _created = TOTPDevice.objects.get_or_create(
-            user=user, name="demo", defaults={"confirmed": True}
+            user=user, name="default", defaults={"confirmed": True}
         )
         network.staff[username] = user
         network.logins.append(

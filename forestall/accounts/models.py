@@ -31,7 +31,14 @@ NETWORK_CAPABLE_ROLES = frozenset({Role.COUNSELLOR, Role.SAFEGUARDING_LEAD}) | N
 
 class User(AbstractUser):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    language = models.CharField(_("language"), max_length=8, default="en")
+    # The staff side's language; empty means the browser's preferred language.
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        blank=True,
+        default="",
+        choices=[("en", "English"), ("de", "Deutsch")],
+    )
 
     class Meta:
         ordering = ["username"]

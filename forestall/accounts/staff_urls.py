@@ -8,4 +8,5 @@ app_name = "accounts"
 urlpatterns = [
     path("", views.home, name="home"),
     path("logout/", views.sign_out, name="logout"),
+    path("language/", views.set_language, name="language"),
 ]

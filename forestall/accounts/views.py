@@ -1,11 +1,128 @@
-"""Staff home and sign-out."""
+"""Staff sign-in (two_factor's views in forestall's look), staff home and sign-out.
 
+The sign-in is django-two-factor-auth's wizard: password, then a TOTP code
+(or a one-time backup code). A person without an authenticator yet can sign
+in with the password only to enrol one; ``@staff_required`` sends them
+straight to enrolment, and no staff page opens before a second factor is
+verified in the session.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST, require_safe
+from django_otp.decorators import otp_required
+from two_factor import views as two_factor_views
+from two_factor.utils import default_device, get_otpauth_url, totp_digits
 
+from forestall.accounts import actions
 from forestall.accounts.decorators import staff_required
+from forestall.accounts.forms import LanguageForm
+from forestall.accounts.middleware import staff_language
+from forestall.accounts.models import Role
+
+
+class SignInView(two_factor_views.LoginView):
+    """Password, then the second factor."""
+
+    def get_context_data(self, form: Any, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(form, **kwargs)
+        user = self.request.user
+        context["already_signed_in"] = user.is_authenticated and user.is_verified()
+        return context
+
+    def done(self, form_list: Any, **kwargs: Any) -> HttpResponse:
+        response = super().done(form_list, **kwargs)
+        user = self.request.user
+        # After login() the request's user is the plain model instance; a
+        # verified sign-in is one that django-otp attached a device to.
+        if user.is_authenticated and getattr(user, "otp_device", None) is not None:
+            actions.record_sign_in(user)
+        return response
+
+
+class EnrolmentView(two_factor_views.SetupView):
+    """Set up the TOTP authenticator; the backup codes are shown right after."""
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = request.user
+        # Someone who signed in with the password alone must not replace an
+        # authenticator that already exists: they have to verify it first.
+        if user.is_authenticated and not user.is_verified() and default_device(user):
+            return redirect("two_factor:login")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_success_url(self) -> str:
+        return reverse("two_factor:backup_tokens")
+
+    def get_context_data(self, form: Any, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(form, **kwargs)
+        if self.steps.current == "generator":
+            issuer = settings.OTP_TOTP_ISSUER
+            context["issuer"] = issuer
+            context["otpauth_url"] = get_otpauth_url(
+                self.request.user.get_username(), context["secret_key"], issuer, totp_digits()
+            )
+            # Grouped in fours, as authenticator apps show it, for typing it in.
+            secret = context["secret_key"]
+            context["secret_groups"] = [secret[i : i + 4] for i in range(0, len(secret), 4)]
+        return context
+
+    def done(self, form_list: Any, **kwargs: Any) -> HttpResponse:
+        response = super().done(form_list, **kwargs)
+        actions.record_second_factor_enrolment(self.request.user)
+        actions.generate_backup_codes(self.request.user)
+        return response
+
+
+class QRCodeView(two_factor_views.QRGeneratorView):
+    """The enrolment QR code as an SVG image from our own origin (CSP: img-src 'self')."""
+
+    def get_issuer(self) -> str:
+        return settings.OTP_TOTP_ISSUER
+
+
+class BackupCodesView(two_factor_views.BackupTokensView):
+    """Show the backup codes; generating a new set replaces the old one."""
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        actions.generate_backup_codes(self.request.user)
+        return redirect(self.success_url)
+
+
+@method_decorator(otp_required, name="dispatch")
+class AccountSecurityView(two_factor_views.ProfileView):
+    """Which second factor is set up, how many backup codes remain, the page language."""
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["language_form"] = LanguageForm(initial={"language": self.request.user.language})
+        return context
+
+
+@require_POST
+@staff_required
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Remember the language the person wants the staff pages in."""
+    form = LanguageForm(request.POST)
+    if form.is_valid():
+        request.user.language = form.cleaned_data["language"]
+        request.user.save(update_fields=["language"])
+        translation.activate(request.user.language or staff_language(request))
+        messages.success(request, gettext("Your language choice is saved."))
+    else:
+        messages.error(request, gettext("Please choose one of the languages offered."))
+    return redirect("two_factor:profile")
 
 
 @require_safe
@@ -14,11 +131,32 @@ def home(request: HttpRequest) -> HttpResponse:
     memberships = request.user.memberships.select_related("centre", "centre__region").order_by(
         "centre__name", "role"
     )
-    return render(request, "accounts/home.html", {"memberships": memberships})
+    network_roles = [m for m in memberships if m.centre_id is None]
+    centres: dict[Any, dict[str, Any]] = {}
+    for membership in memberships:
+        if membership.centre_id is None:
+            continue
+        entry = centres.setdefault(
+            membership.centre_id, {"centre": membership.centre, "memberships": []}
+        )
+        entry["memberships"].append(membership)
+    return render(
+        request,
+        "accounts/home.html",
+        {
+            "memberships": memberships,
+            "network_roles": network_roles,
+            "centres": list(centres.values()),
+            "is_network_admin": any(m.role == Role.NETWORK_ADMIN for m in network_roles),
+            "session_minutes": settings.SESSION_COOKIE_AGE // 60,
+        },
+    )
 
 
 @require_POST
 def sign_out(request: HttpRequest) -> HttpResponse:
-    """End the staff session completely (server-side data and cookie)."""
+    """End the staff session completely: the server-side data is flushed, the cookie dropped."""
+    if request.user.is_authenticated:
+        actions.record_sign_out(request.user)
     logout(request)
     return redirect("two_factor:login")

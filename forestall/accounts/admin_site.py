@@ -1,0 +1,62 @@
+"""The Django admin, for network admins who completed two-factor sign-in.
+
+Threat model: the admin can read and change every account, centre and role,
+so a stolen password alone, or an account with a lesser role, must never open
+it. Every admin view passes :meth:`StaffAdminSite.has_permission`, which asks
+for a verified second factor in this session and the network admin role.
+Everyone else is sent to the staff sign-in; the admin's own password-only
+login form is never shown.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, resolve_url
+from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+
+def may_use_admin(user: Any) -> bool:
+    """True for an active network admin whose session is 2FA-verified."""
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and user.is_verified()
+        and user.is_network_admin
+    )
+
+
+class StaffAdminSite(admin.AdminSite):
+    site_header = _("forestall administration")
+    site_title = _("forestall administration")
+    index_title = _("Network administration")
+    site_url = "/staff/"
+
+    def has_permission(self, request: HttpRequest) -> bool:
+        return may_use_admin(request.user)
+
+    def login(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        """Send everyone to the staff sign-in (password, then the second factor)."""
+        if self.has_permission(request):
+            return redirect("admin:index")
+        if request.user.is_authenticated and request.user.is_verified():
+            messages.info(
+                request,
+                gettext(
+                    "The administration is only open to network admins. "
+                    "Sign in as a network admin to use it."
+                ),
+            )
+        index = reverse("admin:index", current_app=self.name)
+        wanted = request.GET.get(REDIRECT_FIELD_NAME, "")
+        target = wanted if wanted.startswith(index) else index
+        return redirect_to_login(target, resolve_url("two_factor:login"))
