@@ -30,13 +30,14 @@ import base64
 import binascii
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
+from django.core import checks
 from django.db import models
 
 ENVELOPE_PREFIX = "fe1"
@@ -61,9 +62,20 @@ class DecryptionError(CryptoError):
 
 @dataclass(frozen=True)
 class KeyRing:
-    """Ordered keys: all decrypt, the last one encrypts."""
+    """Ordered keys: all decrypt, the last one encrypts.
 
-    keys: tuple[tuple[str, bytes], ...]
+    ``repr()`` shows key ids only, never key material.
+    """
+
+    keys: tuple[tuple[str, bytes], ...] = field(repr=False)
+    _ciphers: dict[str, AESGCM] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def __repr__(self) -> str:
+        return f"KeyRing(ids={self.ids!r})"
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(key_id for key_id, _material in self.keys)
 
     @classmethod
     def parse(cls, spec: str) -> KeyRing:
@@ -72,11 +84,13 @@ class KeyRing:
         if not spec:
             raise KeyRingError("FORESTALL_KEYS is empty")
         pairs: list[tuple[str, str]]
-        if spec.startswith("{"):
+        if spec.startswith(("{", "[")):
             try:
                 loaded = json.loads(spec)
             except json.JSONDecodeError as error:
                 raise KeyRingError("FORESTALL_KEYS is not valid JSON") from error
+            if not isinstance(loaded, dict):
+                raise KeyRingError("FORESTALL_KEYS as JSON must be an object of id → base64 key")
             pairs = [(str(key_id), str(value)) for key_id, value in loaded.items()]
         else:
             pairs = []
@@ -87,8 +101,8 @@ class KeyRing:
                 pairs.append((key_id, value))
         keys: list[tuple[str, bytes]] = []
         for key_id, value in pairs:
-            if ":" in key_id:
-                raise KeyRingError(f"key id {key_id!r} must not contain ':'")
+            if not key_id or ":" in key_id or "," in key_id:
+                raise KeyRingError(f"key id {key_id!r} must be non-empty without ':' or ','")
             try:
                 material = base64.b64decode(value, validate=True)
             except (binascii.Error, ValueError) as error:
@@ -98,6 +112,8 @@ class KeyRing:
             if any(existing == key_id for existing, _material in keys):
                 raise KeyRingError(f"key id {key_id!r} appears twice")
             keys.append((key_id, material))
+        if not keys:
+            raise KeyRingError("FORESTALL_KEYS holds no keys")
         return cls(tuple(keys))
 
     @property
@@ -110,10 +126,16 @@ class KeyRing:
                 return material
         raise UnknownKeyError(f"key id {key_id!r} is not in the key ring")
 
+    def _cipher(self, key_id: str) -> AESGCM:
+        cipher = self._ciphers.get(key_id)
+        if cipher is None:
+            cipher = self._ciphers[key_id] = AESGCM(self.key(key_id))
+        return cipher
+
     def encrypt(self, plaintext: bytes, associated_data: bytes) -> str:
         """Encrypt under the newest key and return an envelope string."""
         nonce = os.urandom(_NONCE_BYTES)
-        ciphertext = AESGCM(self.keys[-1][1]).encrypt(nonce, plaintext, associated_data)
+        ciphertext = self._cipher(self.current_id).encrypt(nonce, plaintext, associated_data)
         payload = base64.urlsafe_b64encode(nonce + ciphertext).decode()
         return f"{ENVELOPE_PREFIX}:{self.current_id}:{payload}"
 
@@ -121,16 +143,22 @@ class KeyRing:
         """Decrypt an envelope; raise a CryptoError subclass if that is impossible."""
         prefix, key_id, payload = _split(envelope)
         if prefix != ENVELOPE_PREFIX:
-            raise DecryptionError(f"unknown envelope version {prefix!r}")
+            raise DecryptionError(f"unknown envelope version {prefix[:8]!r}")
         try:
             raw = base64.urlsafe_b64decode(payload)
-        except (binascii.Error, ValueError) as error:
-            raise DecryptionError("envelope payload is not valid base64") from error
+        except (binascii.Error, ValueError):
+            raise DecryptionError(f"envelope under key id {key_id!r} is not valid base64") from None
+        if len(raw) < _NONCE_BYTES + 16:
+            raise DecryptionError(f"envelope under key id {key_id!r} is too short")
         nonce, ciphertext = raw[:_NONCE_BYTES], raw[_NONCE_BYTES:]
+        cipher = self._cipher(key_id)
         try:
-            return AESGCM(self.key(key_id)).decrypt(nonce, ciphertext, associated_data)
-        except InvalidTag as error:
-            raise DecryptionError("ciphertext failed authentication") from error
+            return cipher.decrypt(nonce, ciphertext, associated_data)
+        except InvalidTag:
+            raise DecryptionError(
+                f"ciphertext under key id {key_id!r} failed authentication "
+                "(changed, moved from another row or field, or a different key with that id)"
+            ) from None
 
 
 def _split(envelope: str) -> tuple[str, str, str]:
@@ -156,8 +184,12 @@ def key_ring() -> KeyRing:
 
 
 def associated_data(model: type[models.Model], field_name: str, pk: Any) -> bytes:
-    """Bind a ciphertext to its model, field and row."""
-    return f"forestall:{model._meta.label_lower}:{field_name}:{pk}".encode()
+    """Bind a ciphertext to its model, field and row.
+
+    A proxy model shares its concrete model's rows, so it binds to that.
+    """
+    concrete = model._meta.concrete_model or model
+    return f"forestall:{concrete._meta.label_lower}:{field_name}:{pk}".encode()
 
 
 class _Sealed(str):
@@ -231,19 +263,25 @@ class _EncryptedMixin:
         return key_ring().encrypt(data, associated_data(type(instance), self.name, instance.pk))
 
     def open(self, instance: models.Model, envelope: str) -> Any:
+        return self._decode(self.open_bytes(type(instance), instance.pk, envelope))
+
+    def open_bytes(self, model: type[models.Model], pk: Any, envelope: str) -> bytes:
+        """Decrypt the envelope of this field at row ``pk`` of ``model``.
+
+        Errors name the model, field, row and key id; never the plaintext or key.
+        """
+        where = f"{model._meta.label}.{self.name} (row {pk})"
         try:
-            data = key_ring().decrypt(
-                envelope, associated_data(type(instance), self.name, instance.pk)
-            )
+            return key_ring().decrypt(envelope, associated_data(model, self.name, pk))
         except UnknownKeyError as error:
-            raise UnknownKeyError(
-                f"{instance._meta.label}.{self.name} (row {instance.pk}): {error}"
-            ) from None
+            raise UnknownKeyError(f"{where}: {error}") from None
         except DecryptionError as error:
-            raise DecryptionError(
-                f"{instance._meta.label}.{self.name} (row {instance.pk}): {error}"
-            ) from None
-        return self._decode(data)
+            raise DecryptionError(f"{where}: {error}") from None
+
+    def reseal(self, model: type[models.Model], pk: Any, envelope: str) -> str:
+        """The same plaintext, encrypted again under the newest key (for rotation)."""
+        data = self.open_bytes(model, pk, envelope)
+        return key_ring().encrypt(data, associated_data(model, self.name, pk))
 
     def get_prep_value(self, value: Any) -> Any:
         # Lookups on ciphertext are meaningless; only None/"" pass through.
@@ -287,3 +325,28 @@ class EncryptedJSONField(_EncryptedMixin, models.TextField):
 def encrypted_fields(model: type[models.Model]) -> list[models.Field]:
     """The encrypted fields of a model (used by key rotation and tests)."""
     return [field for field in model._meta.concrete_fields if isinstance(field, _EncryptedMixin)]
+
+
+def encrypted_models() -> list[tuple[type[models.Model], list[models.Field]]]:
+    """Every installed concrete model with encrypted fields, and those fields."""
+    from django.apps import apps
+
+    found = []
+    for model in apps.get_models():
+        meta = model._meta
+        if meta.proxy or not meta.managed or meta.swapped:
+            continue
+        fields = encrypted_fields(model)
+        if fields:
+            found.append((model, fields))
+    return found
+
+
+@checks.register(checks.Tags.security)
+def check_key_ring(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """``forestall check`` (and every management command) validates the key ring."""
+    try:
+        KeyRing.parse(settings.FORESTALL_KEYS)
+    except KeyRingError as error:
+        return [checks.Error(str(error), id="forestall.E001", obj="FORESTALL_KEYS")]
+    return []
