@@ -66,6 +66,11 @@ class ReplyForm(forms.Form):
 
 
 class NoteForm(forms.Form):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # The reply form on the same page also has a "body": keep ids unique.
+        kwargs.setdefault("auto_id", "note_%s")
+        super().__init__(*args, **kwargs)
+
     body = forms.CharField(
         label=_("Internal note (never shown to the person)"),
         widget=forms.Textarea(attrs={"rows": 4}),

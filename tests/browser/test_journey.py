@@ -1,0 +1,104 @@
+"""The whole journey, in headless Chromium with JavaScript disabled.
+
+A help-seeker starts a mailbox and writes; a counsellor signs in with a
+password and a TOTP code, claims and replies; the help-seeker reads the reply
+and deletes everything. Afterwards nothing of what they wrote, nor their
+codename, is in the raw database or in any log, and no address is stored.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django_otp.oath import totp
+
+from forestall.accounts.models import Role
+from forestall.inbox.models import Conversation
+from forestall.public.models import Mailbox
+from tests import factories
+from tests.journey_privacy import assert_nowhere, captured_logs, raw_database_text
+
+MESSAGE = "Journeytoken-7Q4 I am frightened of my thoughts and want help."
+REPLY = "Replytoken-9K2 Thank you for trusting us with this."
+
+
+def _current_totp(user) -> str:
+    device = factories.totp_device(user)
+    code = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)
+    return f"{code:0{device.digits}d}"
+
+
+def _sign_in_with_codename(page, codename: str) -> None:
+    page.goto("/mailbox/")
+    page.fill('input[name="codename"]', codename)
+    page.get_by_role("button", name="Open my mailbox").click()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_whole_journey_works_without_javascript_and_leaves_no_trace(new_page, capfd):
+    counsellor = factories.make_user(Role.COUNSELLOR, None, username="journey_counsellor")
+    with captured_logs() as log_lines:
+        seeker = new_page(javascript=False)
+
+        # Start a mailbox and read the codename, shown once.
+        seeker.goto("/mailbox/start/")
+        seeker.get_by_role("radio").first.check()
+        seeker.get_by_role("button", name="Create my mailbox").click()
+        codename = seeker.locator("#codename").inner_text().strip()
+        assert len(codename.split()) == 7
+        seeker.check("#id_confirmed")
+        seeker.get_by_role("button", name="Continue to my mailbox").click()
+
+        # Write to the network, then sign out.
+        seeker.fill('textarea[name="body"]', MESSAGE)
+        seeker.select_option('select[name="centre"]', value="")
+        seeker.get_by_role("button", name="Send").click()
+        assert MESSAGE in seeker.content()
+        seeker.get_by_role("button", name="Sign out").click()
+        seeker.goto("/mailbox/")
+        assert MESSAGE not in seeker.content()
+
+        # Back again, with the codename in another case and spacing.
+        sloppy = "  " + "   ".join(word.upper() for word in codename.split()) + " "
+        _sign_in_with_codename(seeker, sloppy)
+        assert MESSAGE in seeker.content()
+
+        # A counsellor signs in through the real form: password, then TOTP.
+        staff = new_page(javascript=False)
+        staff.goto("/staff/login/")
+        staff.fill('input[name="auth-username"]', counsellor.username)
+        staff.fill('input[name="auth-password"]', factories.PASSWORD)
+        staff.get_by_role("button", name="Continue").click()
+        staff.fill('input[name="token-otp_token"]', _current_totp(counsellor))
+        staff.get_by_role("button", name="Continue").click()
+        staff.goto("/staff/inbox/")
+        assert "Open" in staff.content()
+        staff.get_by_role("link", name=re.compile("^Open")).first.click()
+        assert MESSAGE in staff.content()
+        staff.get_by_role("button", name="Claim", exact=True).click()
+        staff.fill("#id_body", REPLY)
+        staff.get_by_role("button", name="Send reply").click()
+        assert "Your reply has been sent." in staff.content()
+
+        # The help-seeker reads the reply.
+        seeker.goto("/mailbox/")
+        assert REPLY in seeker.content()
+
+        # ... and deletes everything; the codename no longer opens anything.
+        seeker.goto("/mailbox/delete/")
+        seeker.get_by_role("button", name="Yes, delete everything").click()
+        assert not Mailbox.objects.exists()
+        assert not Conversation.objects.exists()
+        _sign_in_with_codename(seeker, codename)
+        assert MESSAGE not in seeker.content()
+        assert seeker.locator('input[name="codename"]').count() == 1
+
+    output = capfd.readouterr()
+    haystacks = {
+        "database": raw_database_text(),
+        "log records": "\n".join(log_lines),
+        "server output": output.out + output.err,
+    }
+    assert_nowhere(haystacks, {"message": MESSAGE, "reply": REPLY, "codename": codename})
+    assert_nowhere({"database": haystacks["database"]}, {"address": "127.0.0.1"})
