@@ -1,0 +1,219 @@
+"""Staff side: the instrument catalogue and a client's measures.
+
+Clients are fetched only through ``access_client`` (``Client.objects.visible_to``)
+and administrations through ``access_administration``
+(``Administration.objects.visible_to``): missing and forbidden are the same
+404. Every read is audited here; writes are audited in ``actions``.
+
+The case page links to ``instruments:client`` (charts, history, record and
+send) with the client's UUID.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from forestall.accounts.decorators import staff_required
+from forestall.accounts.models import User
+from forestall.audit.actions import record_event
+from forestall.cases.models import Case, Client
+from forestall.directory.models import Centre
+from forestall.instruments import actions
+from forestall.instruments.catalogue import UnknownInstrument, catalogue, localized
+from forestall.instruments.charts import client_charts
+from forestall.instruments.forms import OccasionForm, SendToMailboxForm, instrument_form
+from forestall.instruments.models import Administration
+
+
+def access_client(user: User, client_id: uuid.UUID) -> Client:
+    """The client if ``user`` may work with them; 404 whether missing or forbidden."""
+    return get_object_or_404(Client.objects.visible_to(user), pk=client_id)
+
+
+def access_administration(user: User, administration_id: uuid.UUID) -> Administration:
+    """The administration if ``user`` may see its client; 404 otherwise."""
+    return get_object_or_404(
+        Administration.objects.visible_to(user).select_related("client", "centre"),
+        pk=administration_id,
+    )
+
+
+def _working_centre(user: User, client: Client) -> Centre | None:
+    """The centre of the client's most recent case that ``user`` works on."""
+    case = (
+        Case.objects.workable_by(user)
+        .filter(client=client)
+        .select_related("centre")
+        .order_by("-opened_at")
+        .first()
+    )
+    return case.centre if case else None
+
+
+@require_safe
+@staff_required
+def instrument_list(request: HttpRequest) -> HttpResponse:
+    instruments = catalogue()
+    rows = [
+        {"definition": definition, "versions": instruments.versions(definition.id)}
+        for definition in instruments.latest()
+    ]
+    return render(request, "instruments/staff/list.html", {"rows": rows})
+
+
+@require_safe
+@staff_required
+def instrument_detail(request: HttpRequest, instrument: str, version: int) -> HttpResponse:
+    try:
+        definition = catalogue().get(instrument, version)
+    except UnknownInstrument:
+        raise Http404 from None
+    language = get_language()
+    items = [
+        {
+            "id": item.id,
+            "text": localized(item.text, language),
+            "reversed": item.reversed,
+            "options": [
+                (option.value, localized(option.label, language)) for option in item.options
+            ],
+        }
+        for item in definition.items
+    ]
+    bands = [(band.min, band.max, localized(band.label, language)) for band in definition.bands]
+    steps = [
+        (step.id, step.urgent, localized(step.title, language), localized(step.feedback, language))
+        for step in definition.steps
+    ]
+    return render(
+        request,
+        "instruments/staff/detail.html",
+        {"definition": definition, "items": items, "bands": bands, "steps": steps},
+    )
+
+
+@require_safe
+@staff_required
+def client_measures(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
+    client = access_client(request.user, client_id)
+    centre = _working_centre(request.user, client)
+    record_event(request.user, "instrument.client_measures.read", client, centre=centre)
+    administrations = Administration.objects.filter(client=client).order_by("-created_at")
+    return render(
+        request,
+        "instruments/staff/client.html",
+        {
+            "client": client,
+            "charts": client_charts(client, get_language()),
+            "administrations": administrations,
+            "instruments": catalogue().latest(kind="score"),
+            "send_form": SendToMailboxForm() if client.mailbox_id else None,
+        },
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@staff_required
+def record(request: HttpRequest, client_id: uuid.UUID, instrument: str) -> HttpResponse:
+    client = access_client(request.user, client_id)
+    try:
+        definition = catalogue().get(instrument)
+    except UnknownInstrument:
+        raise Http404 from None
+    if not definition.is_scored:
+        raise Http404
+    data = request.POST if request.method == "POST" else None
+    form = instrument_form(definition.id, get_language(), data=data)
+    occasion_form = OccasionForm(data)
+    if data is not None:
+        if form.is_valid() and occasion_form.is_valid():
+            administration = actions.record_administration(
+                client,
+                definition.id,
+                form.answers,
+                occasion=occasion_form.cleaned_data["occasion"],
+                by=request.user,
+                centre=_working_centre(request.user, client),
+            )
+            messages.success(
+                request,
+                _("%(name)s recorded: total %(total)s.")
+                % {"name": definition.name, "total": administration.total},
+            )
+            return redirect("instruments:client", client_id=client.pk)
+        status = 400
+    else:
+        status = 200
+    return render(
+        request,
+        "instruments/staff/record.html",
+        {"client": client, "definition": definition, "form": form, "occasion_form": occasion_form},
+        status=status,
+    )
+
+
+@require_POST
+@staff_required
+def send(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
+    client = access_client(request.user, client_id)
+    form = SendToMailboxForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a questionnaire and an occasion."))
+        return redirect("instruments:client", client_id=client.pk)
+    try:
+        administration = actions.send_to_mailbox(
+            client,
+            form.cleaned_data["instrument"],
+            occasion=form.cleaned_data["occasion"],
+            by=request.user,
+            centre=_working_centre(request.user, client),
+        )
+    except actions.NoMailbox:
+        messages.error(request, _("This client has no mailbox to answer in."))
+    else:
+        messages.success(
+            request,
+            _("%(name)s sent to the client's mailbox.") % {"name": administration.definition.name},
+        )
+    return redirect("instruments:client", client_id=client.pk)
+
+
+@require_safe
+@staff_required
+def administration_detail(request: HttpRequest, administration_id: uuid.UUID) -> HttpResponse:
+    administration = access_administration(request.user, administration_id)
+    record_event(request.user, "instrument.read", administration, centre=administration.centre)
+    definition = administration.definition
+    language = get_language()
+    answers = administration.answers or {}
+    rows = []
+    for item in definition.items:
+        value = answers.get(item.id)
+        label = next(
+            (localized(option.label, language) for option in item.options if option.value == value),
+            "",
+        )
+        rows.append((localized(item.text, language), value, label))
+    flags = [
+        localized(flag.label, language)
+        for flag in definition.flags
+        if flag.id in administration.flags
+    ]
+    return render(
+        request,
+        "instruments/staff/administration.html",
+        {
+            "administration": administration,
+            "definition": definition,
+            "rows": rows,
+            "flags": flags,
+            "band": administration.band_label(language),
+        },
+    )
