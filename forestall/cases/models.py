@@ -94,7 +94,23 @@ class CaseSource(models.TextChoices):
     NETWORK = "network", _("Referred from another centre")
 
 
+def _glass_broken_case_ids(user: User) -> list[uuid.UUID]:
+    """Cases opened to ``user`` by a live "break the glass" grant (network admins only)."""
+    return list(
+        GlassBreak.objects.filter(user_id=user.pk, expires_at__gt=timezone.now()).values_list(
+            "case_id", flat=True
+        )
+    )
+
+
 class CaseQuerySet(models.QuerySet["Case"]):
+    def _workable_condition(self, user: User) -> Q:
+        condition = Q(centre_id__in=user.centre_ids_with(*CASE_WORK_ROLES))
+        granted = _glass_broken_case_ids(user)
+        if granted:
+            condition |= Q(pk__in=granted)
+        return condition
+
     def workable_by(self, user: User) -> CaseQuerySet:
         """The full-access gate: cases whose notes, tasks, appointments and pathway ``user`` sees.
 
@@ -104,11 +120,7 @@ class CaseQuerySet(models.QuerySet["Case"]):
         """
         if not _signed_in(user):
             return self.none()
-        centre_ids = user.centre_ids_with(*CASE_WORK_ROLES)
-        grants = GlassBreak.objects.filter(
-            user_id=user.pk, case_id=OuterRef("pk"), expires_at__gt=timezone.now()
-        )
-        return self.filter(Q(centre_id__in=centre_ids) | Exists(grants))
+        return self.filter(self._workable_condition(user))
 
     def visible_to(self, user: User) -> CaseQuerySet:
         """The access gate: every case ``user`` may see at all (at least its summary).
@@ -123,15 +135,12 @@ class CaseQuerySet(models.QuerySet["Case"]):
         from forestall.inbox.models import Conversation
         from forestall.safeguarding.models import Concern
 
-        centre_ids = user.centre_ids_with(*CASE_WORK_ROLES)
-        grants = GlassBreak.objects.filter(
-            user_id=user.pk, case_id=OuterRef("pk"), expires_at__gt=timezone.now()
-        )
-        condition = Q(centre_id__in=centre_ids) | Exists(grants)
-        if user.memberships_with(Role.SAFEGUARDING_LEAD).exists():
+        condition = self._workable_condition(user)
+        roles = set(user.memberships.values_list("role", flat=True))
+        if Role.SAFEGUARDING_LEAD in roles:
             concerns = Concern.objects.visible_to(user).filter(case_id=OuterRef("pk"))
             condition |= Exists(concerns)
-        if user.memberships_with(Role.COUNSELLOR).exists():
+        if Role.COUNSELLOR in roles:
             condition |= Q(conversation__in=Conversation.objects.visible_to(user))
         return self.filter(condition)
 
@@ -447,11 +456,11 @@ class AppointmentQuerySet(models.QuerySet["Appointment"]):
         """Appointments of the centres where ``user`` does case work (or of a glass-broken case)."""
         if not _signed_in(user):
             return self.none()
-        centre_ids = user.centre_ids_with(*CASE_WORK_ROLES)
-        grants = GlassBreak.objects.filter(
-            user_id=user.pk, case_id=OuterRef("case_id"), expires_at__gt=timezone.now()
-        )
-        return self.filter(Q(centre_id__in=centre_ids) | Exists(grants))
+        condition = Q(centre_id__in=user.centre_ids_with(*CASE_WORK_ROLES))
+        granted = _glass_broken_case_ids(user)
+        if granted:
+            condition |= Q(case_id__in=granted)
+        return self.filter(condition)
 
 
 class Appointment(models.Model):

@@ -1,0 +1,285 @@
+"""Forms of the case work: every input is validated here before an action runs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from forestall.accounts.models import User
+from forestall.cases.models import (
+    CASE_WORK_ROLES,
+    AppointmentMode,
+    AppointmentPurpose,
+    AttendanceStatus,
+    Case,
+    Priority,
+    Programme,
+    ReferralReason,
+)
+from forestall.cases.pathway import Stage, allowed_targets
+from forestall.directory.models import Centre, Language
+
+NOTE_MAX = 20_000
+REASON_MAX = 2_000
+
+
+def _staff_choices(centre_id: object) -> list[tuple[str, str]]:
+    users = (
+        User.objects.filter(memberships__centre_id=centre_id, memberships__role__in=CASE_WORK_ROLES)
+        .distinct()
+        .order_by("username")
+    )
+    return [(str(user.pk), user.get_full_name() or user.username) for user in users]
+
+
+class CaseFilterForm(forms.Form):
+    centre = forms.ChoiceField(label=_("Centre"), required=False)
+    stage = forms.ChoiceField(
+        label=_("Stage"), required=False, choices=[("", _("Any stage")), *Stage.choices]
+    )
+    reference = forms.CharField(label=_("Client reference"), required=False, max_length=12)
+
+    def __init__(self, *args: Any, centres: list[Centre], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["centre"].choices = [("", _("All my centres"))] + [
+            (str(centre.pk), centre.name) for centre in centres
+        ]
+
+
+class NewCaseForm(forms.Form):
+    centre = forms.ChoiceField(label=_("Centre"))
+    programme = forms.ChoiceField(label=_("Programme"), choices=Programme.choices)
+    language = forms.ChoiceField(label=_("Language"), choices=Language.choices, initial="de")
+    contact_name = forms.CharField(
+        label=_("Name (only if the person wants to give one)"), required=False, max_length=200
+    )
+    contact_phone = forms.CharField(label=_("Phone"), required=False, max_length=60)
+    contact_email = forms.EmailField(label=_("E-mail"), required=False)
+    reason = forms.CharField(
+        label=_("How the person got in touch"),
+        required=False,
+        max_length=REASON_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args: Any, centres: list[Centre], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["centre"].choices = [(str(centre.pk), centre.name) for centre in centres]
+
+    def contact_details(self) -> dict[str, str] | None:
+        details = {
+            key: self.cleaned_data[f"contact_{key}"]
+            for key in ("name", "phone", "email")
+            if self.cleaned_data.get(f"contact_{key}")
+        }
+        return details or None
+
+
+class ContactDetailsForm(forms.Form):
+    name = forms.CharField(label=_("Name"), required=False, max_length=200)
+    phone = forms.CharField(label=_("Phone"), required=False, max_length=60)
+    email = forms.EmailField(label=_("E-mail"), required=False)
+
+    def details(self) -> dict[str, str] | None:
+        details = {key: value for key, value in self.cleaned_data.items() if value}
+        return details or None
+
+
+class TransitionForm(forms.Form):
+    to_stage = forms.ChoiceField(label=_("Move to"))
+    priority = forms.TypedChoiceField(
+        label=_("Priority on the waiting list"),
+        choices=Priority.choices,
+        coerce=int,
+        initial=Priority.ROUTINE,
+        required=False,
+    )
+    reason = forms.CharField(
+        label=_("Why"), max_length=REASON_MAX, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["to_stage"].choices = [
+            (stage.value, stage.label) for stage in allowed_targets(case.stage)
+        ]
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(
+        label=_("Note"), max_length=NOTE_MAX, widget=forms.Textarea(attrs={"rows": 5})
+    )
+
+
+class TaskForm(forms.Form):
+    title = forms.CharField(label=_("Task or reminder"), max_length=500)
+    due_on = forms.DateField(
+        label=_("Due on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    assignee = forms.ChoiceField(label=_("Assignee"), required=False)
+
+    def __init__(self, *args: Any, centre_id: object, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].choices = [("", _("Nobody yet")), *_staff_choices(centre_id)]
+
+
+class AppointmentForm(forms.Form):
+    starts_at = forms.DateTimeField(
+        label=_("Starts at"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
+    duration_minutes = forms.IntegerField(
+        label=_("Duration (minutes)"), min_value=5, max_value=480, initial=50
+    )
+    purpose = forms.ChoiceField(label=_("Purpose"), choices=AppointmentPurpose.choices)
+    mode = forms.ChoiceField(label=_("Mode"), choices=AppointmentMode.choices)
+    clinician = forms.ChoiceField(label=_("Clinician"), required=False)
+
+    def __init__(self, *args: Any, centre_id: object, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["clinician"].choices = [("", _("Nobody yet")), *_staff_choices(centre_id)]
+
+
+class AttendanceForm(forms.Form):
+    """One choice per expected person (``attendance_<case id>``)."""
+
+    def __init__(self, *args: Any, attendances: list, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [
+            (value, label)
+            for value, label in AttendanceStatus.choices
+            if value != AttendanceStatus.EXPECTED
+        ]
+        for attendance in attendances:
+            self.fields[f"attendance_{attendance.case_id}"] = forms.ChoiceField(
+                label=attendance.case.client.reference,
+                choices=[("", _("Not recorded yet")), *choices],
+                required=False,
+                initial=attendance.status if attendance.status != "expected" else "",
+            )
+
+
+class GroupForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    programme = forms.ChoiceField(
+        label=_("Programme"), choices=Programme.choices, initial=Programme.GROUP
+    )
+    clinician = forms.ChoiceField(label=_("Clinician"), required=False)
+    centre = forms.ChoiceField(label=_("Centre"))
+
+    def __init__(self, *args: Any, centres: list[Centre], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["centre"].choices = [(str(centre.pk), centre.name) for centre in centres]
+        choices: list[tuple[str, str]] = [("", _("Nobody yet"))]
+        for centre in centres:
+            choices.extend(_staff_choices(centre.pk))
+        self.fields["clinician"].choices = list(dict.fromkeys(choices))
+
+
+class GroupMemberForm(forms.Form):
+    reference = forms.CharField(label=_("Client reference"), max_length=12)
+
+
+class GroupSessionForm(forms.Form):
+    starts_at = AppointmentForm.base_fields["starts_at"]
+    duration_minutes = forms.IntegerField(
+        label=_("Duration (minutes)"), min_value=5, max_value=480, initial=90
+    )
+    mode = forms.ChoiceField(label=_("Mode"), choices=AppointmentMode.choices)
+
+
+class PriorityForm(forms.Form):
+    priority = forms.TypedChoiceField(label=_("Priority"), choices=Priority.choices, coerce=int)
+
+
+class ReferralForm(forms.Form):
+    to_centre = forms.ChoiceField(label=_("Refer to"))
+    reason = forms.ChoiceField(label=_("Why this centre"), choices=ReferralReason.choices)
+    programme = forms.ChoiceField(label=_("Programme there"), choices=Programme.choices)
+    summary = forms.CharField(
+        label=_("What the receiving centre should know (they see nothing else)"),
+        max_length=NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    consent_given = forms.BooleanField(
+        label=_("The person agreed to this referral and to sharing the summary above"),
+        required=True,
+        error_messages={"required": _("A referral needs the person's consent.")},
+    )
+    consent_note = forms.CharField(
+        label=_("How and when the person agreed"),
+        max_length=REASON_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        centres = Centre.objects.filter(is_active=True).exclude(pk=case.centre_id)
+        self.fields["to_centre"].choices = [(str(centre.pk), centre.name) for centre in centres]
+        self.fields["programme"].initial = case.programme
+
+
+class ReferralDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Answer"), choices=[("accept", _("Accept")), ("decline", _("Decline"))]
+    )
+    reason = forms.CharField(
+        label=_("Reason (required to decline)"),
+        max_length=REASON_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("decision") == "decline" and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("Say why the referral is declined."))
+        return data
+
+
+class BreakGlassForm(forms.Form):
+    reference = forms.CharField(label=_("Client reference"), max_length=12)
+    reason = forms.CharField(
+        label=_("Why you need access (recorded in the audit log)"),
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if len(reason) < 10:
+            raise forms.ValidationError(_("Give a real reason (at least 10 characters)."))
+        return reason
+
+    def clean_reference(self) -> str:
+        return self.cleaned_data["reference"].strip().upper()
+
+
+class WaitingListFilterForm(forms.Form):
+    centre = forms.ChoiceField(label=_("Centre"))
+    programme = forms.ChoiceField(label=_("Programme"), choices=Programme.choices)
+
+    def __init__(self, *args: Any, centres: list[Centre], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["centre"].choices = [(str(centre.pk), centre.name) for centre in centres]
+
+
+class AgendaForm(forms.Form):
+    week = forms.DateField(
+        label=_("Week of"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    centre = forms.ChoiceField(label=_("Centre"), required=False)
+    clinician = forms.ChoiceField(label=_("Clinician"), required=False)
+
+    def __init__(self, *args: Any, centres: list[Centre], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["centre"].choices = [("", _("All my centres"))] + [
+            (str(centre.pk), centre.name) for centre in centres
+        ]
+        choices: list[tuple[str, str]] = [("", _("Everyone"))]
+        for centre in centres:
+            choices.extend(_staff_choices(centre.pk))
+        self.fields["clinician"].choices = list(dict.fromkeys(choices))

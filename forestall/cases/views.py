@@ -1,0 +1,839 @@
+"""Staff views of the case work. Every object comes through an ``access_*`` gate;
+every read and write is audited.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections import Counter
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_safe
+
+from forestall.accounts.decorators import staff_required
+from forestall.accounts.models import User
+from forestall.audit.actions import record_event
+from forestall.cases import actions, forms
+from forestall.cases.access import (
+    access_appointment,
+    access_case,
+    access_case_for_work,
+    access_client,
+    access_group,
+    access_referral,
+    access_task,
+    access_waiting_entry,
+    can_work_on,
+)
+from forestall.cases.models import (
+    CASE_WORK_ROLES,
+    Appointment,
+    Case,
+    Priority,
+    Programme,
+    Referral,
+    ReferralStatus,
+    Task,
+    TherapyGroup,
+    WaitingListEntry,
+)
+from forestall.cases.pathway import MAIN_PATH, Stage
+from forestall.directory.models import Centre
+
+PAGE_SIZE = 50
+WAITING_PAGE_SIZE = 100
+RECENT = 20
+
+Form = forms.forms.Form
+
+
+def _work_centres(user: User) -> list[Centre]:
+    return list(Centre.objects.filter(pk__in=user.centre_ids_with(*CASE_WORK_ROLES)))
+
+
+def _bad(request: HttpRequest, template: str, context: dict) -> HttpResponse:
+    """Re-render a form with its errors: a 400 that keeps what the person wrote."""
+    return render(request, template, context, status=400)
+
+
+def _user_by_id(value: str, centre_id: object) -> User | None:
+    if not value:
+        return None
+    return User.objects.filter(
+        pk=value, memberships__centre_id=centre_id, memberships__role__in=CASE_WORK_ROLES
+    ).first()
+
+
+# --- Case list, new case, break the glass ---------------------------------
+
+
+@require_safe
+@staff_required
+def case_list(request: HttpRequest) -> HttpResponse:
+    centres = _work_centres(request.user)
+    filters = forms.CaseFilterForm(request.GET or None, centres=centres)
+    cases = Case.objects.visible_to(request.user).select_related("client", "centre")
+    if filters.is_valid():
+        if filters.cleaned_data["centre"]:
+            cases = cases.filter(centre_id=filters.cleaned_data["centre"])
+        if filters.cleaned_data["stage"]:
+            cases = cases.filter(stage=filters.cleaned_data["stage"])
+        if filters.cleaned_data["reference"]:
+            cases = cases.filter(client__reference=filters.cleaned_data["reference"].upper())
+    page = Paginator(cases.order_by("-opened_at", "id"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    record_event(request.user, "case.list")
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "cases/case_list.html",
+        {
+            "filters": filters,
+            "page": page,
+            "query": query.urlencode(),
+            "can_open": bool(centres),
+            "is_network_admin": request.user.is_network_admin,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def case_new(request: HttpRequest) -> HttpResponse:
+    centres = _work_centres(request.user)
+    if not centres:
+        raise Http404
+    form = forms.NewCaseForm(request.POST or None, centres=centres)
+    if request.method == "POST":
+        if not form.is_valid():
+            return _bad(request, "cases/case_new.html", {"form": form})
+        centre = next(c for c in centres if str(c.pk) == form.cleaned_data["centre"])
+        case = actions.open_case_for_new_client(
+            centre,
+            by=request.user,
+            programme=form.cleaned_data["programme"],
+            language=form.cleaned_data["language"],
+            contact_details=form.contact_details(),
+            reason=form.cleaned_data["reason"],
+        )
+        messages.success(
+            request, _("Case opened for %(reference)s.") % {"reference": case.client.reference}
+        )
+        return redirect("cases:case", case_id=case.pk)
+    return render(request, "cases/case_new.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def break_glass(request: HttpRequest) -> HttpResponse:
+    """A network admin's emergency access to a case, with a reason, audited."""
+    if not request.user.is_network_admin:
+        raise Http404
+    form = forms.BreakGlassForm(request.POST or None)
+    if request.method == "POST":
+        if not form.is_valid():
+            return _bad(request, "cases/break_glass.html", {"form": form})
+        case = (
+            Case.objects.filter(client__reference=form.cleaned_data["reference"])
+            .order_by("-opened_at")
+            .first()
+        )
+        if case is None:
+            form.add_error("reference", _("No case has this reference."))
+            return _bad(request, "cases/break_glass.html", {"form": form})
+        actions.break_glass(case, by=request.user, reason=form.cleaned_data["reason"])
+        messages.warning(request, _("You have access to this case for one hour. It is recorded."))
+        return redirect("cases:case", case_id=case.pk)
+    return render(request, "cases/break_glass.html", {"form": form})
+
+
+# --- One case -------------------------------------------------------------
+
+
+def _case_context(request: HttpRequest, case: Case) -> dict:
+    """Everything the full case page shows: a fixed number of queries, whatever the case."""
+    own_history = case.transitions.select_related("by").order_by("-at")[:RECENT]
+    now = timezone.now()
+    appointments = (
+        Appointment.objects.visible_to(request.user)
+        .filter(attendances__case=case)
+        .select_related("clinician", "group")
+        .order_by("-starts_at")[:RECENT]
+    )
+    statuses = dict(case.attendances.values_list("appointment_id", "status"))
+    waiting = case.waiting_entries.filter(left_at__isnull=True).first()
+    context = {
+        "case": case,
+        "full": True,
+        "path": MAIN_PATH,
+        "history": list(own_history),
+        "notes": list(case.notes.select_related("author")[:RECENT]),
+        "tasks": list(case.tasks.select_related("assignee").order_by("done_at", "due_on")[:RECENT]),
+        "appointments": [(a, statuses.get(a.pk, "")) for a in appointments],
+        "referrals_out": list(
+            case.referrals_out.select_related("to_centre", "decided_by").order_by("-created_at")
+        ),
+        "referral_in": Referral.objects.filter(new_case=case).select_related("from_centre").first(),
+        "waiting": waiting,
+        "concern_count": case.concerns.count(),
+        "transition_form": forms.TransitionForm(case=case),
+        "note_form": forms.NoteForm(),
+        "task_form": forms.TaskForm(centre_id=case.centre_id),
+        "appointment_form": forms.AppointmentForm(centre_id=case.centre_id),
+        "today": timezone.localdate(),
+        "now": now,
+    }
+    context.update(_measures_context(request, case))
+    return context
+
+
+def _measures_context(request: HttpRequest, case: Case) -> dict:
+    """The client's questionnaire measures (from the instruments work), if installed."""
+    try:
+        from forestall.instruments.models import Administration
+    except ImportError:  # pragma: no cover - the instruments app is part of forestall
+        return {}
+    administrations = list(
+        Administration.objects.visible_to(request.user)
+        .filter(client_id=case.client_id)
+        .order_by("-created_at")[:RECENT]
+    )
+    return {"administrations": administrations, "measures_enabled": True}
+
+
+@require_safe
+@staff_required
+def case_detail(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+    case = access_case(request.user, case_id)
+    if not can_work_on(request.user, case):
+        record_event(request.user, "case.read_summary", case, centre=case.centre)
+        return render(
+            request, "cases/case_summary.html", {"case": case, "path": MAIN_PATH, "full": False}
+        )
+    record_event(request.user, "case.read", case, centre=case.centre)
+    return render(request, "cases/case_detail.html", _case_context(request, case))
+
+
+def _case_form_view(
+    request: HttpRequest,
+    case: Case,
+    form: Form,
+    *,
+    title: str,
+    on_valid: Callable[[Form], HttpResponse],
+) -> HttpResponse:
+    """GET shows the form on its own page; POST validates and runs ``on_valid``."""
+    context = {"case": case, "form": form, "title": title}
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                return on_valid(form)
+            except actions.CaseError as error:
+                form.add_error(None, str(error))
+        return _bad(request, "cases/case_form.html", context)
+    record_event(request.user, "case.read", case, centre=case.centre)
+    return render(request, "cases/case_form.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def case_transition(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+    case = access_case_for_work(request.user, case_id)
+    form = forms.TransitionForm(request.POST or None, case=case)
+
+    def save(form: forms.TransitionForm) -> HttpResponse:
+        actions.transition_case(
+            case,
+            form.cleaned_data["to_stage"],
+            by=request.user,
+            reason=form.cleaned_data["reason"],
+            priority=form.cleaned_data.get("priority") or Priority.ROUTINE,
+        )
+        messages.success(
+            request, _("The case moved to “%(stage)s”.") % {"stage": Stage(case.stage).label}
+        )
+        return redirect("cases:case", case_id=case.pk)
+
+    return _case_form_view(request, case, form, title=_("Move along the pathway"), on_valid=save)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def case_note(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+    case = access_case_for_work(request.user, case_id)
+    form = forms.NoteForm(request.POST or None)
+
+    def save(form: forms.NoteForm) -> HttpResponse:
+        actions.add_note(case, by=request.user, body=form.cleaned_data["body"])
+        messages.success(request, _("Note saved."))
+        return redirect("cases:case", case_id=case.pk)
+
+    return _case_form_view(request, case, form, title=_("Add a note"), on_valid=save)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def case_task(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+    case = access_case_for_work(request.user, case_id)
+    form = forms.TaskForm(request.POST or None, centre_id=case.centre_id)
+
+    def save(form: forms.TaskForm) -> HttpResponse:
+        actions.add_task(
+            case,
+            by=request.user,
+            title=form.cleaned_data["title"],
+            due_on=form.cleaned_data["due_on"],
+            assignee=_user_by_id(form.cleaned_data["assignee"], case.centre_id),
+        )
+        messages.success(request, _("Task added."))
+        return redirect("cases:case", case_id=case.pk)
+
+    return _case_form_view(request, case, form, title=_("Add a task or reminder"), on_valid=save)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def case_appointment(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+    case = access_case_for_work(request.user, case_id)
+    form = forms.AppointmentForm(request.POST or None, centre_id=case.centre_id)
+
+    def save(form: forms.AppointmentForm) -> HttpResponse:
+        appointment = actions.schedule_appointment(
+            case,
+            by=request.user,
+            starts_at=form.cleaned_data["starts_at"],
+            clinician=_user_by_id(form.cleaned_data["clinician"], case.centre_id),
+            purpose=form.cleaned_data["purpose"],
+            mode=form.cleaned_data["mode"],
+            duration_minutes=form.cleaned_data["duration_minutes"],
+        )
+        messages.success(request, _("Appointment booked."))
+        return redirect("cases:appointment", appointment_id=appointment.pk)
+
+    return _case_form_view(request, case, form, title=_("Book an appointment"), on_valid=save)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def case_refer(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+    case = access_case_for_work(request.user, case_id)
+    form = forms.ReferralForm(request.POST or None, case=case)
+
+    def save(form: forms.ReferralForm) -> HttpResponse:
+        to_centre = Centre.objects.get(pk=form.cleaned_data["to_centre"])
+        referral = actions.refer_case(
+            case,
+            to_centre,
+            by=request.user,
+            reason=form.cleaned_data["reason"],
+            programme=form.cleaned_data["programme"],
+            summary=form.cleaned_data["summary"],
+            consent_given=form.cleaned_data["consent_given"],
+            consent_note=form.cleaned_data["consent_note"],
+        )
+        messages.success(request, _("Referral sent to %(centre)s.") % {"centre": to_centre.name})
+        return redirect("cases:referral", referral_id=referral.pk)
+
+    return _case_form_view(request, case, form, title=_("Refer to another centre"), on_valid=save)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def case_concern(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+    """Raise a safeguarding concern about a case (anyone who works on it)."""
+    from forestall.safeguarding.actions import SafeguardingError, raise_concern
+    from forestall.safeguarding.forms import ConcernForm
+
+    case = access_case_for_work(request.user, case_id)
+    form = ConcernForm(request.POST or None)
+    context = {"case": case, "form": form, "title": _("Raise a safeguarding concern")}
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                raise_concern(
+                    by=request.user,
+                    level=form.cleaned_data["level"],
+                    description=form.cleaned_data["description"],
+                    case=case,
+                )
+            except SafeguardingError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, _("The safeguarding leads have been told."))
+                return redirect("cases:case", case_id=case.pk)
+        return _bad(request, "cases/case_form.html", context)
+    record_event(request.user, "case.read", case, centre=case.centre)
+    return render(request, "cases/case_form.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def case_measure(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+    """Record a questionnaire in the session, or send it to the client's mailbox."""
+    from forestall.instruments import actions as instrument_actions
+    from forestall.instruments.catalogue import catalogue
+    from forestall.instruments.forms import instrument_form
+    from forestall.instruments.models import Occasion
+
+    case = access_case_for_work(request.user, case_id)
+    choices = [(d.id, d.name) for d in catalogue().latest() if d.is_scored]
+    instrument_id = request.GET.get("instrument") or request.POST.get("instrument") or ""
+    occasion = request.GET.get("occasion") or request.POST.get("occasion") or Occasion.SESSION
+    if instrument_id not in {value for value, _label in choices} or occasion not in Occasion.values:
+        record_event(request.user, "case.read", case, centre=case.centre)
+        return render(
+            request,
+            "cases/measure_choose.html",
+            {"case": case, "instruments": choices, "occasions": Occasion.choices},
+        )
+    language = request.LANGUAGE_CODE
+    form = instrument_form(
+        instrument_id, language, request.POST if request.method == "POST" else None
+    )
+    context = {
+        "case": case,
+        "form": form,
+        "instrument": instrument_id,
+        "occasion": occasion,
+        "title": dict(choices)[instrument_id],
+    }
+    if request.method == "POST":
+        if request.POST.get("send") == "mailbox":
+            try:
+                instrument_actions.send_to_mailbox(
+                    case.client,
+                    instrument_id,
+                    occasion=occasion,
+                    by=request.user,
+                    centre=case.centre,
+                )
+            except instrument_actions.NoMailbox:
+                messages.error(request, _("This client has no mailbox to answer in."))
+                return redirect("cases:case", case_id=case.pk)
+            messages.success(request, _("Sent to the client's mailbox."))
+            return redirect("cases:case", case_id=case.pk)
+        if form.is_valid():
+            try:
+                instrument_actions.record_administration(
+                    case.client,
+                    instrument_id,
+                    form.cleaned_data,
+                    occasion=occasion,
+                    by=request.user,
+                    centre=case.centre,
+                )
+            except instrument_actions.InvalidAnswers as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, _("Answers recorded."))
+                return redirect("cases:case", case_id=case.pk)
+        return _bad(request, "cases/measure_form.html", context)
+    record_event(request.user, "case.read", case, centre=case.centre)
+    return render(request, "cases/measure_form.html", context)
+
+
+# --- Tasks ----------------------------------------------------------------
+
+
+@require_safe
+@staff_required
+def task_list(request: HttpRequest) -> HttpResponse:
+    """My open tasks and reminders, overdue first."""
+    tasks = (
+        Task.objects.visible_to(request.user)
+        .pending()
+        .filter(assignee=request.user)
+        .select_related("case__client", "case__centre")[:200]
+    )
+    record_event(request.user, "case.task.list")
+    return render(request, "cases/task_list.html", {"tasks": tasks, "today": timezone.localdate()})
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def task_done(request: HttpRequest, task_id: uuid.UUID) -> HttpResponse:
+    task = access_task(request.user, task_id)
+    if request.method == "POST":
+        actions.complete_task(task, by=request.user)
+        messages.success(request, _("Task done."))
+        return redirect("cases:case", case_id=task.case_id)
+    record_event(request.user, "case.read", task.case, centre=task.case.centre)
+    return render(request, "cases/task_done.html", {"task": task, "case": task.case})
+
+
+# --- Clients --------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def client_detail(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
+    client = access_client(request.user, client_id)
+    details = client.contact_details or {}
+    form = forms.ContactDetailsForm(request.POST or None, initial=details)
+    if request.method == "POST":
+        if form.is_valid():
+            client.contact_details = form.details()
+            client.save(update_fields=["contact_details"])
+            record_event(request.user, "client.update", client)
+            messages.success(request, _("Contact details saved."))
+            return redirect("cases:client", client_id=client.pk)
+        status = 400
+    else:
+        record_event(request.user, "client.read", client)
+        status = 200
+    cases = Case.objects.workable_by(request.user).filter(client=client).select_related("centre")
+    return render(
+        request,
+        "cases/client_detail.html",
+        {"client": client, "cases": cases, "form": form},
+        status=status,
+    )
+
+
+# --- Waiting list ---------------------------------------------------------
+
+
+@require_safe
+@staff_required
+def waiting_list(request: HttpRequest) -> HttpResponse:
+    """The waiting list of a centre and programme, with why each person is where they are."""
+    centres = _work_centres(request.user)
+    if not centres:
+        raise Http404
+    data = request.GET.copy()
+    data.setdefault("centre", str(centres[0].pk))
+    data.setdefault("programme", Programme.INDIVIDUAL)
+    filters = forms.WaitingListFilterForm(data, centres=centres)
+    if not filters.is_valid():
+        return _bad(request, "cases/waiting_list.html", {"filters": filters, "rows": []})
+    centre = next(c for c in centres if str(c.pk) == filters.cleaned_data["centre"])
+    programme = filters.cleaned_data["programme"]
+    entries = (
+        WaitingListEntry.objects.visible_to(request.user)
+        .waiting()
+        .filter(centre=centre, programme=programme)
+    )
+    per_priority = Counter(
+        {
+            row["priority"]: row["count"]
+            for row in entries.order_by().values("priority").annotate(count=Count("id"))
+        }
+    )
+    page = Paginator(entries.in_order().select_related("case__client"), WAITING_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    now = timezone.now()
+    rows = []
+    for index, entry in enumerate(page.object_list, start=page.start_index()):
+        ahead_higher = sum(
+            count for priority, count in per_priority.items() if priority < entry.priority
+        )
+        rows.append(
+            {
+                "position": index,
+                "entry": entry,
+                "waiting_weeks": entry.waiting_time(now).days // 7,
+                "ahead_higher": ahead_higher,
+                "ahead_same": index - 1 - ahead_higher,
+            }
+        )
+    record_event(request.user, "waiting_list.read", centre=centre)
+    query = data.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "cases/waiting_list.html",
+        {
+            "filters": filters,
+            "centre": centre,
+            "programme": Programme(programme),
+            "rows": rows,
+            "page": page,
+            "query": query.urlencode(),
+            "total": sum(per_priority.values()),
+            "typical_wait": actions.typical_wait_weeks(centre, now=now),
+            "priorities": Priority,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def waiting_priority(request: HttpRequest, entry_id: uuid.UUID) -> HttpResponse:
+    entry = access_waiting_entry(request.user, entry_id)
+    form = forms.PriorityForm(request.POST or None, initial={"priority": entry.priority})
+    context = {"entry": entry, "case": entry.case, "form": form, "title": _("Change priority")}
+    if request.method == "POST":
+        if form.is_valid():
+            actions.set_waiting_priority(entry, form.cleaned_data["priority"], by=request.user)
+            messages.success(request, _("Priority changed."))
+            url = reverse("cases:waiting_list")
+            return redirect(f"{url}?centre={entry.centre_id}&programme={entry.programme}")
+        return _bad(request, "cases/case_form.html", context)
+    record_event(request.user, "case.read", entry.case, centre=entry.centre)
+    return render(request, "cases/case_form.html", context)
+
+
+# --- Appointments and agenda ----------------------------------------------
+
+
+def _monday(day: datetime.date) -> datetime.date:
+    return day - datetime.timedelta(days=day.weekday())
+
+
+@require_safe
+@staff_required
+def agenda(request: HttpRequest) -> HttpResponse:
+    """A week of appointments: per clinician or per centre, as a plain table (no JavaScript)."""
+    centres = _work_centres(request.user)
+    if not centres:
+        raise Http404
+    data = request.GET.copy()
+    if "clinician" not in data and "centre" not in data:
+        data["clinician"] = str(request.user.pk)
+    filters = forms.AgendaForm(data, centres=centres)
+    if not filters.is_valid():
+        return _bad(request, "cases/agenda.html", {"filters": filters, "days": []})
+    monday = _monday(filters.cleaned_data["week"] or timezone.localdate())
+    tz = timezone.get_current_timezone()
+    start = datetime.datetime.combine(monday, datetime.time.min, tzinfo=tz)
+    end = start + datetime.timedelta(days=7)
+    appointments = (
+        Appointment.objects.visible_to(request.user)
+        .filter(starts_at__gte=start, starts_at__lt=end)
+        .select_related("case__client", "group", "clinician", "centre")
+        .order_by("starts_at")
+    )
+    if filters.cleaned_data["centre"]:
+        appointments = appointments.filter(centre_id=filters.cleaned_data["centre"])
+    if filters.cleaned_data["clinician"]:
+        appointments = appointments.filter(clinician_id=filters.cleaned_data["clinician"])
+    days: list[tuple[datetime.date, list[Appointment]]] = [
+        (monday + datetime.timedelta(days=offset), []) for offset in range(7)
+    ]
+    for appointment in appointments:
+        local_day = timezone.localtime(appointment.starts_at).date()
+        days[(local_day - monday).days][1].append(appointment)
+    record_event(request.user, "agenda.read")
+    query = data.copy()
+    query.pop("week", None)
+    return render(
+        request,
+        "cases/agenda.html",
+        {
+            "filters": filters,
+            "days": days,
+            "monday": monday,
+            "previous_week": monday - datetime.timedelta(days=7),
+            "next_week": monday + datetime.timedelta(days=7),
+            "query": query.urlencode(),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def appointment_detail(request: HttpRequest, appointment_id: uuid.UUID) -> HttpResponse:
+    """An appointment or group session and who came: recording attendance flows into the cases."""
+    appointment = access_appointment(request.user, appointment_id)
+    attendances = list(
+        appointment.attendances.select_related("case__client").order_by("case__client__reference")
+    )
+    form = forms.AttendanceForm(request.POST or None, attendances=attendances)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            by_case = {str(a.case_id): a for a in attendances}
+            try:
+                for name, value in form.cleaned_data.items():
+                    if value:
+                        attendance = by_case[name.removeprefix("attendance_")]
+                        if attendance.status != value:
+                            actions.record_attendance(
+                                appointment, attendance.case, value, by=request.user
+                            )
+            except actions.CaseError as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(request, _("Attendance saved."))
+            return redirect("cases:appointment", appointment_id=appointment.pk)
+        status = 400
+    else:
+        record_event(request.user, "appointment.read", appointment, centre=appointment.centre)
+    return render(
+        request,
+        "cases/appointment_detail.html",
+        {"appointment": appointment, "form": form, "attendances": attendances},
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def appointment_cancel(request: HttpRequest, appointment_id: uuid.UUID) -> HttpResponse:
+    appointment = access_appointment(request.user, appointment_id)
+    if request.method == "POST":
+        actions.cancel_appointment(appointment, by=request.user)
+        messages.success(request, _("Appointment cancelled."))
+        return redirect("cases:appointment", appointment_id=appointment.pk)
+    record_event(request.user, "appointment.read", appointment, centre=appointment.centre)
+    return render(request, "cases/appointment_cancel.html", {"appointment": appointment})
+
+
+# --- Groups ---------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def group_list(request: HttpRequest) -> HttpResponse:
+    centres = _work_centres(request.user)
+    if not centres:
+        raise Http404
+    form = forms.GroupForm(request.POST or None, centres=centres)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            centre = next(c for c in centres if str(c.pk) == form.cleaned_data["centre"])
+            group = actions.create_group(
+                centre,
+                by=request.user,
+                name=form.cleaned_data["name"],
+                programme=form.cleaned_data["programme"],
+                clinician=_user_by_id(form.cleaned_data["clinician"], centre.pk),
+            )
+            return redirect("cases:group", group_id=group.pk)
+        status = 400
+    groups = TherapyGroup.objects.visible_to(request.user).select_related("centre", "clinician")
+    record_event(request.user, "group.list")
+    return render(request, "cases/group_list.html", {"groups": groups, "form": form}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def group_detail(request: HttpRequest, group_id: uuid.UUID) -> HttpResponse:
+    group = access_group(request.user, group_id)
+    member_form = forms.GroupMemberForm(
+        request.POST if request.POST.get("form") == "member" else None
+    )
+    session_form = forms.GroupSessionForm(
+        request.POST if request.POST.get("form") == "session" else None
+    )
+    status = 200
+    if request.method == "POST":
+        if member_form.is_bound and member_form.is_valid():
+            case = (
+                Case.objects.workable_by(request.user)
+                .open()
+                .filter(
+                    centre=group.centre,
+                    client__reference=member_form.cleaned_data["reference"].strip().upper(),
+                )
+                .first()
+            )
+            if case is None:
+                member_form.add_error(
+                    "reference", _("No open case at this centre has this reference.")
+                )
+            else:
+                actions.add_group_member(group, case, by=request.user)
+                messages.success(request, _("Added to the group."))
+                return redirect("cases:group", group_id=group.pk)
+        elif session_form.is_bound and session_form.is_valid():
+            session = actions.schedule_group_session(
+                group,
+                by=request.user,
+                starts_at=session_form.cleaned_data["starts_at"],
+                mode=session_form.cleaned_data["mode"],
+                duration_minutes=session_form.cleaned_data["duration_minutes"],
+            )
+            messages.success(request, _("Session booked."))
+            return redirect("cases:appointment", appointment_id=session.pk)
+        status = 400
+    else:
+        record_event(request.user, "group.read", group, centre=group.centre)
+    return render(
+        request,
+        "cases/group_detail.html",
+        {
+            "group": group,
+            "members": group.members.select_related("client").order_by("client__reference"),
+            "sessions": group.sessions.order_by("-starts_at")[:RECENT],
+            "member_form": member_form,
+            "session_form": session_form,
+        },
+        status=status,
+    )
+
+
+# --- Referrals ------------------------------------------------------------
+
+
+@require_safe
+@staff_required
+def referral_list(request: HttpRequest) -> HttpResponse:
+    centre_ids = request.user.centre_ids_with(*CASE_WORK_ROLES)
+    referrals = Referral.objects.visible_to(request.user).select_related(
+        "case__client", "from_centre", "to_centre"
+    )
+    record_event(request.user, "referral.list")
+    return render(
+        request,
+        "cases/referral_list.html",
+        {
+            "incoming": referrals.filter(to_centre_id__in=centre_ids)[:100],
+            "outgoing": referrals.filter(from_centre_id__in=centre_ids)[:100],
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def referral_detail(request: HttpRequest, referral_id: uuid.UUID) -> HttpResponse:
+    """The referral record: the sender's summary and consent; the receiver answers here."""
+    referral = access_referral(request.user, referral_id)
+    receiving = request.user.has_role_at(referral.to_centre_id, *CASE_WORK_ROLES)
+    form = forms.ReferralDecisionForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if not receiving:
+            raise Http404
+        if form.is_valid():
+            try:
+                if form.cleaned_data["decision"] == "accept":
+                    new_case = actions.accept_referral(
+                        referral, by=request.user, note=form.cleaned_data["reason"]
+                    )
+                    messages.success(request, _("Referral accepted: the case is now yours."))
+                    return redirect("cases:case", case_id=new_case.pk)
+                actions.decline_referral(
+                    referral, by=request.user, reason=form.cleaned_data["reason"]
+                )
+                messages.success(request, _("Referral declined."))
+                return redirect("cases:referral", referral_id=referral.pk)
+            except actions.ReferralError as error:
+                form.add_error(None, str(error))
+        status = 400
+    else:
+        record_event(request.user, "referral.read", referral)
+    return render(
+        request,
+        "cases/referral_detail.html",
+        {
+            "referral": referral,
+            "form": form,
+            "can_answer": receiving and referral.status == ReferralStatus.PENDING,
+            "sending": request.user.has_role_at(referral.from_centre_id, *CASE_WORK_ROLES),
+        },
+        status=status,
+    )

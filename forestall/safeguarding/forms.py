@@ -1,0 +1,45 @@
+"""Safeguarding forms. None of them names who approves: that is always the signed-in lead."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from forestall.safeguarding.models import Decision, Level
+
+TEXT_MAX = 10_000
+
+
+class ConcernForm(forms.Form):
+    level = forms.ChoiceField(label=_("Level"), choices=Level.choices, widget=forms.RadioSelect)
+    description = forms.CharField(
+        label=_("What happened, what was said (stored encrypted)"),
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+
+
+class StepNoteForm(forms.Form):
+    note = forms.CharField(
+        label=_("Note"), max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+
+class OptionalNoteForm(forms.Form):
+    note = forms.CharField(
+        label=_("Note"),
+        max_length=TEXT_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"), choices=Decision.choices, widget=forms.RadioSelect
+    )
+    note = forms.CharField(
+        label=_("Reasons (and, for a disclosure, to which agency)"),
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
