@@ -1,0 +1,67 @@
+"""Helpers for signing in through the real staff sign-in form (password, then TOTP)."""
+
+from __future__ import annotations
+
+import base64
+
+from django.test import Client
+from django_otp.oath import totp
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from forestall.accounts.models import User
+
+LOGIN_URL = "/staff/login/"
+# The wizard's management field (formtools names it after the view class).
+# A GET of the sign-in page would restart the wizard, so it is not read from the page.
+STEP_FIELD = "sign_in_view-current_step"
+
+
+def current_totp(device: TOTPDevice, *, steps_ahead: int = 0) -> str:
+    """The code the person's authenticator app shows now (or ``steps_ahead`` windows later)."""
+    code = totp(device.bin_key, device.step, device.t0, device.digits, device.drift + steps_ahead)
+    return f"{code:0{device.digits}d}"
+
+
+def totp_from_secret(secret: str) -> str:
+    """The current code for a base32 secret, as an authenticator app computes it."""
+    return f"{totp(base64.b32decode(secret)):06d}"
+
+
+def backup_codes(user: User, count: int = 3) -> list[str]:
+    device = StaticDevice.objects.create(user=user, name="backup", confirmed=True)
+    codes = [StaticToken.random_token() for _ in range(count)]
+    for code in codes:
+        device.token_set.create(token=code)
+    return codes
+
+
+def post_password(client: Client, username: str, password: str, *, next_url: str = ""):
+    """The first step of the sign-in: username and password."""
+    url = LOGIN_URL + (f"?next={next_url}" if next_url else "")
+    step_field = STEP_FIELD
+    return client.post(
+        url, {step_field: "auth", "auth-username": username, "auth-password": password}
+    )
+
+
+def post_token(client: Client, token: str, *, next_url: str = ""):
+    url = LOGIN_URL + (f"?next={next_url}" if next_url else "")
+    step_field = STEP_FIELD
+    return client.post(url, {step_field: "token", "token-otp_token": token})
+
+
+def go_to_backup_step(client: Client):
+    step_field = STEP_FIELD
+    return client.post(LOGIN_URL, {step_field: "token", "wizard_goto_step": "backup"})
+
+
+def post_backup_code(client: Client, code: str):
+    step_field = STEP_FIELD
+    return client.post(LOGIN_URL, {step_field: "backup", "backup-otp_token": code})
+
+
+def sign_in_through_form(client: Client, user: User, password: str, device: TOTPDevice):
+    """Password, then the current TOTP code; returns the final response."""
+    post_password(client, user.username, password)
+    return post_token(client, current_totp(device))

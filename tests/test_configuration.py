@@ -1,0 +1,98 @@
+"""Production configuration: `forestall check` in a clean environment, as a server would run it."""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+FORESTALL = Path(sys.executable).parent / "forestall"
+
+
+def _production_environment(tmp_path: Path, **variables: str) -> dict[str, str]:
+    """Only PATH and HOME from outside: no FORESTALL_DEBUG, no secrets, not the test mode."""
+    environment = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(tmp_path),
+        "FORESTALL_TESTING": "0",
+        "FORESTALL_VAR": str(tmp_path / "var"),
+    }
+    environment.update(variables)
+    return environment
+
+
+def _complete_settings(tmp_path: Path) -> dict[str, str]:
+    return {
+        "FORESTALL_SECRET_KEY": secrets.token_urlsafe(48),  # 64 characters
+        "FORESTALL_KEYS": "k1:" + base64.b64encode(secrets.token_bytes(32)).decode(),
+        "FORESTALL_PEPPER": secrets.token_urlsafe(32),
+        "FORESTALL_AUDIT_KEY": secrets.token_urlsafe(32),
+        "FORESTALL_ALLOWED_HOSTS": "forestall.example",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}",
+    }
+
+
+def _forestall(tmp_path: Path, *arguments: str, **variables: str) -> subprocess.CompletedProcess:
+    return subprocess.run(  # noqa: S603 - our own command, fixed arguments
+        [str(FORESTALL), *arguments],
+        env=_production_environment(tmp_path, **variables),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def module_tmp(tmp_path_factory):
+    return tmp_path_factory.mktemp("production")
+
+
+def test_a_missing_secret_key_is_one_line_naming_the_variable(module_tmp):
+    result = _forestall(module_tmp, "check")
+    assert result.returncode != 0
+    lines = [line for line in (result.stdout + result.stderr).splitlines() if line.strip()]
+    assert len(lines) == 1, lines
+    assert "FORESTALL_SECRET_KEY" in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "missing",
+    ["FORESTALL_KEYS", "FORESTALL_PEPPER", "FORESTALL_AUDIT_KEY", "FORESTALL_ALLOWED_HOSTS"],
+)
+def test_every_other_missing_setting_is_named_the_same_way(module_tmp, missing):
+    variables = _complete_settings(module_tmp)
+    del variables[missing]
+    result = _forestall(module_tmp, "check", **variables)
+    assert result.returncode != 0
+    lines = [line for line in (result.stdout + result.stderr).splitlines() if line.strip()]
+    assert len(lines) == 1, lines
+    assert missing in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_production_debug_is_off_unless_asked_for(module_tmp):
+    result = _forestall(
+        module_tmp,
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.conf import settings; print(settings.DEBUG, settings.SESSION_COOKIE_SECURE)",
+        **_complete_settings(module_tmp),
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False True"
+
+
+def test_with_every_variable_set_the_deployment_check_finds_no_issues(module_tmp):
+    result = _forestall(module_tmp, "check", "--deploy", **_complete_settings(module_tmp))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+    assert "WARNING" not in result.stdout + result.stderr

@@ -1,0 +1,600 @@
+"""Staff sign-in: password, then a second factor; enrolment; lockout; sessions; sign-out."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.contrib.sessions.models import Session
+from django.core.cache import cache
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from forestall.accounts.models import Role
+from tests import factories
+from tests.factories_accounts import (
+    LOGIN_URL,
+    backup_codes,
+    current_totp,
+    go_to_backup_step,
+    post_backup_code,
+    post_password,
+    post_token,
+    sign_in_through_form,
+    totp_from_secret,
+)
+
+PASSWORD = factories.PASSWORD
+
+# Routes that a person who has not verified a second factor may see: the
+# sign-in itself, sign-out, and (for someone without an authenticator yet) the
+# enrolment and its QR code.
+_OPEN_BEFORE_SECOND_FACTOR = {"/staff/login/", "/staff/logout/"}
+_ENROLMENT = {"/staff/two-factor/setup/", "/staff/two-factor/qrcode/"}
+
+
+def _staff_routes() -> list[str]:
+    """Every URL under /staff/ that takes no parameters."""
+    found: list[str] = []
+
+    def walk(patterns, prefix: str) -> None:
+        for entry in patterns:
+            route = str(entry.pattern)
+            if "<" in route or route.startswith("^"):
+                continue
+            if isinstance(entry, URLResolver):
+                walk(entry.url_patterns, prefix + route)
+            elif isinstance(entry, URLPattern):
+                found.append("/" + prefix + route)
+
+    walk(get_resolver().url_patterns, "")
+    return sorted({route for route in found if route.startswith("/staff/")})
+
+
+@pytest.fixture
+def clinician(clinician_a):
+    factories.totp_device(clinician_a)
+    return clinician_a
+
+
+@pytest.fixture
+def device(clinician):
+    return TOTPDevice.objects.get(user=clinician, name="default")
+
+
+def _signed_in(client: Client) -> bool:
+    return client.get("/staff/").status_code == 200
+
+
+# --- The sign-in page -------------------------------------------------------
+
+
+def test_the_sign_in_page_is_at_staff_login_in_the_staff_look(client, db):
+    response = client.get("/staff/login/")
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "staff/staff.css" in content
+    assert 'name="auth-username"' in content
+    assert 'name="auth-password"' in content
+    assert "<script" not in content
+    assert "style=" not in content
+    assert "cdnjs" not in content
+
+
+def test_the_sign_in_page_speaks_german_to_a_german_browser(db):
+    response = Client(HTTP_ACCEPT_LANGUAGE="de").get("/staff/login/")
+    content = response.content.decode()
+    assert 'lang="de"' in content
+    assert "Bei forestall anmelden" in content
+    assert "Benutzername" in content
+
+
+def test_a_wrong_password_is_refused_with_a_message(client, clinician):
+    response = post_password(client, clinician.username, "not the password")
+    assert response.status_code == 200
+    assert b"correct username and password" in response.content
+    assert not _signed_in(client)
+
+
+# --- The second factor ------------------------------------------------------
+
+
+def test_the_password_alone_asks_for_the_code_and_opens_nothing(client, clinician):
+    response = post_password(client, clinician.username, PASSWORD)
+    assert response.status_code == 200
+    assert b'name="token-otp_token"' in response.content
+    assert response.wsgi_request.user.is_anonymous
+    assert not _signed_in(client)
+
+
+def test_no_staff_route_opens_after_the_password_alone(client, clinician):
+    post_password(client, clinician.username, PASSWORD)
+    routes = _staff_routes()
+    assert "/staff/" in routes and "/staff/admin/" in routes
+    for route in routes:
+        if route in _OPEN_BEFORE_SECOND_FACTOR:
+            continue
+        _assert_ends_outside_staff(client, route, LOGIN_URL)
+
+
+def _assert_ends_outside_staff(client: Client, route: str, landing: str) -> None:
+    """Following every redirect from ``route`` ends on ``landing`` (or nothing is there)."""
+    response = client.get(route, follow=True)
+    if response.status_code in (404, 405):
+        return
+    assert response.status_code == 200, route
+    assert response.request["PATH_INFO"] == landing, (route, response.redirect_chain)
+
+
+def test_a_wrong_code_is_refused_and_opens_nothing(client, clinician, device):
+    post_password(client, clinician.username, PASSWORD)
+    wrong = f"{(int(current_totp(device)) + 1) % 1_000_000:06d}"
+    response = post_token(client, wrong)
+    assert response.status_code == 200
+    assert b"errorlist" in response.content
+    assert not _signed_in(client)
+
+
+def test_an_old_code_from_a_minute_ago_is_refused(client, clinician, device):
+    post_password(client, clinician.username, PASSWORD)
+    response = post_token(client, current_totp(device, steps_ahead=-3))
+    assert response.status_code == 200
+    assert not _signed_in(client)
+
+
+def test_the_code_without_the_password_step_opens_nothing(client, clinician, device):
+    response = post_token(client, current_totp(device))
+    assert not response.wsgi_request.user.is_authenticated
+    assert not _signed_in(client)
+
+
+def test_the_password_and_a_valid_code_open_the_staff_home(client, clinician, device):
+    response = sign_in_through_form(client, clinician, PASSWORD, device)
+    assert response.status_code == 302
+    assert response["Location"] == "/staff/"
+    home = client.get("/staff/")
+    assert home.status_code == 200
+    assert b"Clinician" in home.content
+    assert b"Centre A" in home.content
+
+
+def test_the_sign_in_returns_to_the_page_asked_for(client, clinician, device):
+    post_password(client, clinician.username, PASSWORD, next_url="/staff/two-factor/")
+    response = post_token(client, current_totp(device), next_url="/staff/two-factor/")
+    assert response["Location"] == "/staff/two-factor/"
+
+
+def test_a_code_cannot_be_used_twice(client, clinician, device):
+    code = current_totp(device)
+    post_password(client, clinician.username, PASSWORD)
+    post_token(client, code)
+    assert _signed_in(client)
+    other = Client()
+    post_password(other, clinician.username, PASSWORD)
+    post_token(other, code)
+    assert not _signed_in(other)
+
+
+# --- Backup codes -----------------------------------------------------------
+
+
+def test_a_backup_code_signs_in_exactly_once(clinician):
+    code = backup_codes(clinician)[0]
+
+    first = Client()
+    post_password(first, clinician.username, PASSWORD)
+    step = go_to_backup_step(first)
+    assert b'name="backup-otp_token"' in step.content
+    response = post_backup_code(first, code)
+    assert response.status_code == 302
+    assert _signed_in(first)
+    assert not StaticToken.objects.filter(token=code).exists()
+
+    second = Client()
+    post_password(second, clinician.username, PASSWORD)
+    go_to_backup_step(second)
+    response = post_backup_code(second, code)
+    assert response.status_code == 200
+    assert b"errorlist" in response.content
+    assert not _signed_in(second)
+
+
+def test_a_made_up_backup_code_opens_nothing(client, clinician):
+    backup_codes(clinician)
+    post_password(client, clinician.username, PASSWORD)
+    go_to_backup_step(client)
+    post_backup_code(client, "abcdefgh")
+    assert not _signed_in(client)
+
+
+def test_the_code_step_offers_backup_codes_only_to_people_who_have_them(client, clinician):
+    page = post_password(client, clinician.username, PASSWORD)
+    assert b'value="backup"' not in page.content
+    backup_codes(clinician)
+    page = post_password(Client(), clinician.username, PASSWORD)
+    assert b'value="backup"' in page.content
+
+
+# --- Enrolment ----------------------------------------------------------------
+
+
+def _enrol(client: Client, user) -> str:
+    """Walk through the enrolment wizard; returns the final response's location."""
+    welcome = client.get("/staff/two-factor/setup/")
+    assert welcome.status_code == 200
+    step_field = re.search(rb'name="([\w-]+-current_step)"', welcome.content).group(1).decode()
+    generator = client.post("/staff/two-factor/setup/", {step_field: "welcome"})
+    assert b'name="generator-token"' in generator.content
+    secret = re.search(rb'id="totp-secret">([A-Z2-7 ]+)<', generator.content).group(1)
+    code = totp_from_secret(secret.decode().replace(" ", ""))
+    done = client.post(
+        "/staff/two-factor/setup/", {step_field: "generator", "generator-token": code}
+    )
+    return done["Location"]
+
+
+def test_someone_without_an_authenticator_is_sent_to_enrolment(client, clinician_a):
+    response = post_password(client, clinician_a.username, PASSWORD)
+    assert response.status_code == 302
+    home = client.get("/staff/")
+    assert home.status_code == 302
+    assert home["Location"] == "/staff/two-factor/setup/"
+    for route in _staff_routes():
+        if route in _OPEN_BEFORE_SECOND_FACTOR | _ENROLMENT:
+            continue
+        # Either straight to enrolment, or (pages that need a verified
+        # session) to the sign-in, which cannot complete without a device.
+        response = client.get(route, follow=True)
+        if response.status_code in (404, 405):
+            continue
+        assert response.request["PATH_INFO"] in ("/staff/two-factor/setup/", LOGIN_URL), route
+
+
+def test_enrolment_shows_a_qr_code_from_our_own_origin(client, clinician_a):
+    post_password(client, clinician_a.username, PASSWORD)
+    welcome = client.get("/staff/two-factor/setup/")
+    step_field = re.search(rb'name="([\w-]+-current_step)"', welcome.content).group(1).decode()
+    page = client.post("/staff/two-factor/setup/", {step_field: "welcome"})
+    content = page.content.decode()
+    assert '<img class="qr" src="/staff/two-factor/qrcode/"' in content
+    assert "<script" not in content and "style=" not in content
+    image = client.get("/staff/two-factor/qrcode/")
+    assert image.status_code == 200
+    assert image["Content-Type"].startswith("image/svg+xml")
+    assert b"<svg" in image.content
+    assert b"<script" not in image.content
+    assert "img-src 'self' data:" in page["Content-Security-Policy"]
+    assert "otpauth://totp/forestall" in content
+
+
+def test_enrolment_ends_with_backup_codes_and_a_verified_session(client, clinician_a):
+    post_password(client, clinician_a.username, PASSWORD)
+    location = _enrol(client, clinician_a)
+    assert location == "/staff/two-factor/backup-codes/"
+    page = client.get(location)
+    assert page.status_code == 200
+    codes = re.findall(rb"<li><code>(\w+)</code></li>", page.content)
+    assert len(codes) == 10
+    assert TOTPDevice.objects.filter(user=clinician_a, name="default", confirmed=True).exists()
+    assert _signed_in(client)
+
+
+def test_after_enrolment_the_next_sign_in_asks_for_the_code(clinician_a):
+    enrolling = Client()
+    post_password(enrolling, clinician_a.username, PASSWORD)
+    _enrol(enrolling, clinician_a)
+    later = Client()
+    response = post_password(later, clinician_a.username, PASSWORD)
+    assert b'name="token-otp_token"' in response.content
+    assert not _signed_in(later)
+
+
+def test_a_password_alone_cannot_replace_an_existing_authenticator(client, clinician):
+    client.force_login(clinician)  # signed in without the second factor
+    response = client.get("/staff/two-factor/setup/")
+    assert response.status_code == 302
+    assert response["Location"].startswith(LOGIN_URL)
+    assert TOTPDevice.objects.filter(user=clinician).count() == 1
+
+
+def test_new_backup_codes_replace_the_old_ones(sign_in, clinician_a):
+    old = backup_codes(clinician_a)
+    client = sign_in(clinician_a)
+    response = client.post("/staff/two-factor/backup-codes/")
+    assert response.status_code == 302
+    page = client.get("/staff/two-factor/backup-codes/")
+    new = [code.decode() for code in re.findall(rb"<li><code>(\w+)</code></li>", page.content)]
+    assert len(new) == 10
+    assert not set(old) & set(new)
+    assert not StaticToken.objects.filter(token__in=old).exists()
+
+
+def test_account_security_shows_how_many_backup_codes_remain(sign_in, clinician_a):
+    backup_codes(clinician_a, count=3)
+    page = sign_in(clinician_a).get("/staff/two-factor/")
+    assert page.status_code == 200
+    assert b"You have 3 unused backup codes." in page.content
+    assert b"disable" not in page.content.lower()
+
+
+# --- Passwords ------------------------------------------------------------------
+
+
+def test_new_passwords_are_hashed_with_argon2id(settings):
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.Argon2PasswordHasher",
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    ]
+    assert make_password("a long enough staff password").startswith("argon2$argon2id$")
+
+
+def test_the_configured_first_hasher_is_argon2():
+    from forestall import settings as project_settings
+
+    assert project_settings.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
+
+
+# --- Lockout --------------------------------------------------------------------
+
+ADDRESS = "203.0.113.77"
+
+
+def _fail(client: Client, username: str, times: int) -> None:
+    for _ in range(times):
+        post_password(client, username, "wrong password")
+
+
+@pytest.fixture
+def visitor():
+    return Client(
+        REMOTE_ADDR=ADDRESS,
+        HTTP_X_FORWARDED_FOR=ADDRESS,
+        HTTP_USER_AGENT="Mozilla/5.0 (forestall-test-agent)",
+    )
+
+
+def test_after_the_failure_limit_even_the_right_password_is_refused(visitor, clinician, device):
+    _fail(visitor, clinician.username, settings.AXES_FAILURE_LIMIT)
+    response = post_password(visitor, clinician.username, PASSWORD)
+    assert response.status_code == 429
+    assert b"Sign-in is paused for this account" in response.content
+    assert b"15 minutes" in response.content
+    assert b'name="token-otp_token"' not in response.content
+    assert not _signed_in(visitor)
+
+
+def test_the_lockout_page_is_translated(clinician):
+    german = Client(HTTP_ACCEPT_LANGUAGE="de")
+    _fail(german, clinician.username, settings.AXES_FAILURE_LIMIT)
+    response = post_password(german, clinician.username, PASSWORD)
+    assert response.status_code == 429
+    assert "Anmeldung für dieses Konto ist pausiert" in response.content.decode()
+
+
+def test_lockout_counts_per_account_not_per_browser(visitor, clinician, clinician_b):
+    _fail(visitor, clinician.username, settings.AXES_FAILURE_LIMIT)
+    factories.totp_device(clinician_b)
+    response = post_password(visitor, clinician_b.username, PASSWORD)
+    assert response.status_code == 200
+    assert b'name="token-otp_token"' in response.content
+
+
+def test_fewer_failures_than_the_limit_do_not_lock_out(client, clinician, device):
+    _fail(client, clinician.username, settings.AXES_FAILURE_LIMIT - 1)
+    assert sign_in_through_form(client, clinician, PASSWORD, device).status_code == 302
+    assert _signed_in(client)
+
+
+def test_a_successful_sign_in_resets_the_failure_count(client, clinician, device):
+    _fail(client, clinician.username, settings.AXES_FAILURE_LIMIT - 1)
+    sign_in_through_form(client, clinician, PASSWORD, device)
+    other = Client()
+    _fail(other, clinician.username, settings.AXES_FAILURE_LIMIT - 1)
+    assert post_password(other, clinician.username, PASSWORD).status_code == 200
+
+
+def test_lockout_ends_after_the_cool_off(client, clinician, device):
+    _fail(client, clinician.username, settings.AXES_FAILURE_LIMIT)
+    assert post_password(client, clinician.username, PASSWORD).status_code == 429
+    cool_off = timedelta(hours=settings.AXES_COOLOFF_TIME).total_seconds()
+    later = time.time() + cool_off + 5
+    with mock.patch("time.time", return_value=later):
+        response = post_password(Client(), clinician.username, PASSWORD)
+    assert response.status_code == 200
+    assert b'name="token-otp_token"' in response.content
+
+
+def test_no_table_and_no_cache_entry_holds_the_address_or_user_agent(visitor, clinician, device):
+    _fail(visitor, clinician.username, settings.AXES_FAILURE_LIMIT + 1)
+    fresh = Client(REMOTE_ADDR=ADDRESS, HTTP_USER_AGENT="Mozilla/5.0 (forestall-test-agent)")
+    factories.totp_device(clinician)
+    cache.clear()
+    sign_in_through_form(fresh, clinician, PASSWORD, device)
+    fresh.get("/staff/")
+    dump = _database_text()
+    for needle in (ADDRESS, "127.0.0.1", "forestall-test-agent"):
+        assert needle not in dump, needle
+    assert ADDRESS not in _cache_text()
+
+
+def _database_text() -> str:
+    parts: list[str] = []
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names():
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608
+            parts.extend(repr(row) for row in cursor.fetchall())
+    for session in Session.objects.all():
+        parts.append(json.dumps(session.get_decoded(), default=str))
+    return "\n".join(parts)
+
+
+def _cache_text() -> str:
+    store = getattr(cache, "_cache", {})
+    return repr(list(store.keys())) + repr(list(store.values()))
+
+
+def test_axes_keeps_no_attempt_records_in_the_database(visitor, clinician):
+    _fail(visitor, clinician.username, 3)
+    AccessAttempt = apps.get_model("axes", "AccessAttempt")
+    AccessLog = apps.get_model("axes", "AccessLog")
+    AccessFailureLog = apps.get_model("axes", "AccessFailureLog")
+    assert not AccessAttempt.objects.exists()
+    assert not AccessLog.objects.exists()
+    assert not AccessFailureLog.objects.exists()
+
+
+# --- Sessions and sign-out ------------------------------------------------------
+
+
+def test_the_session_ends_after_inactivity(sign_in, clinician_a):
+    client = sign_in(clinician_a)
+    assert _signed_in(client)
+    idle = timedelta(seconds=settings.SESSION_COOKIE_AGE + 60)
+    with mock.patch("django.utils.timezone.now", return_value=timezone.now() + idle):
+        response = client.get("/staff/")
+    assert response.status_code == 302
+    assert response["Location"].startswith(LOGIN_URL)
+
+
+def test_activity_keeps_the_session_alive(sign_in, clinician_a):
+    client = sign_in(clinician_a)
+    step = timedelta(seconds=settings.SESSION_COOKIE_AGE * 2 // 3)
+    start = timezone.now()
+    for number in (1, 2, 3):
+        with mock.patch("django.utils.timezone.now", return_value=start + step * number):
+            assert client.get("/staff/").status_code == 200
+
+
+def test_the_staff_session_cookie_is_strict_and_only_for_staff_pages(client, clinician, device):
+    response = sign_in_through_form(client, clinician, PASSWORD, device)
+    cookie = response.cookies[settings.SESSION_COOKIE_NAME]
+    assert cookie["path"] == "/staff/"
+    assert cookie["httponly"]
+    assert cookie["samesite"] == "Strict"
+
+
+def test_sign_out_ends_the_session_so_the_old_cookie_opens_nothing(client, clinician, device):
+    sign_in_through_form(client, clinician, PASSWORD, device)
+    old_cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    assert _signed_in(client)
+    response = client.post("/staff/logout/")
+    assert response.status_code == 302
+    assert response["Location"] == LOGIN_URL
+    assert not Session.objects.filter(session_key=old_cookie).exists()
+    replay = Client()
+    replay.cookies[settings.SESSION_COOKIE_NAME] = old_cookie
+    answer = replay.get("/staff/")
+    assert answer.status_code == 302
+    assert answer["Location"].startswith(LOGIN_URL)
+
+
+def test_sign_out_needs_a_post(sign_in, clinician_a):
+    client = sign_in(clinician_a)
+    assert client.get("/staff/logout/").status_code == 405
+    assert _signed_in(client)
+
+
+def test_every_staff_page_offers_sign_out(sign_in, clinician_a):
+    page = sign_in(clinician_a).get("/staff/")
+    assert b'action="/staff/logout/"' in page.content
+
+
+# --- Staff home -----------------------------------------------------------------
+
+
+def test_a_clinician_at_a_sees_centre_a_and_not_centre_b(sign_in, clinician_a, centre_b):
+    page = sign_in(clinician_a).get("/staff/")
+    assert page.status_code == 200
+    assert b"Centre A" in page.content
+    assert b"Centre B" not in page.content
+    assert b"North" in page.content
+
+
+def test_the_home_lists_every_role_at_every_centre(sign_in, manager_a, centre_b):
+    factories.add_role(manager_a, Role.CLINICIAN, centre_b)
+    content = sign_in(manager_a).get("/staff/").content.decode()
+    assert "Centre A" in content and "Centre manager" in content
+    assert "Centre B" in content and "Clinician" in content
+
+
+def test_network_roles_are_shown_as_the_whole_network(sign_in, analyst):
+    content = sign_in(analyst).get("/staff/").content.decode()
+    assert "Whole network" in content
+    assert "Analyst" in content
+    assert "/staff/admin/" not in content
+
+
+def test_network_admins_find_the_administration_from_home(sign_in, network_admin):
+    content = sign_in(network_admin).get("/staff/").content.decode()
+    assert "/staff/admin/" in content
+
+
+def test_someone_without_roles_is_told_to_ask_a_network_admin(sign_in, outsider):
+    content = sign_in(outsider).get("/staff/").content.decode()
+    assert "You hold no roles yet" in content
+
+
+def test_the_home_is_german_for_a_german_browser(clinician_a):
+    client = factories.signed_in_client(clinician_a, Client(HTTP_ACCEPT_LANGUAGE="de"))
+    content = client.get("/staff/").content.decode()
+    assert "Ihre Zentren und Rollen" in content
+    assert "Abmelden" in content
+
+
+# --- Demo logins -----------------------------------------------------------------
+
+
+def test_seed_demo_writes_logins_that_sign_in_with_their_totp_secret(db, tmp_path):
+    path = tmp_path / "logins.json"
+    call_command("seed-demo", credentials=path, stdout=open("/dev/null", "w"))  # noqa: SIM115
+    logins = json.loads(path.read_text())
+    assert {"username", "password", "role", "centre", "totp_secret"} <= set(logins[0])
+    assert {login["role"] for login in logins} >= {role.value for role in Role}
+    clinician = next(login for login in logins if login["role"] == Role.CLINICIAN)
+    client = Client()
+    post_password(client, clinician["username"], clinician["password"])
+    response = post_token(client, totp_from_secret(clinician["totp_secret"]))
+    assert response.status_code == 302
+    home = client.get("/staff/")
+    assert home.status_code == 200
+    assert b"Clinician" in home.content
+
+
+# --- The totp command -------------------------------------------------------------
+
+
+def test_the_totp_command_prints_the_current_code_in_debug_mode(settings, clinician, device):
+    from io import StringIO
+
+    settings.DEBUG = True
+    out = StringIO()
+    call_command("totp", clinician.username, stdout=out)
+    assert out.getvalue().strip() == current_totp(device)
+
+
+def test_the_totp_command_refuses_without_debug(settings, clinician):
+    from django.core.management.base import CommandError
+
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="FORESTALL_DEBUG=1"):
+        call_command("totp", clinician.username)
+
+
+def test_the_totp_command_names_an_unknown_user(settings, db):
+    from django.core.management.base import CommandError
+
+    settings.DEBUG = True
+    with pytest.raises(CommandError, match="nobody"):
+        call_command("totp", "nobody")
