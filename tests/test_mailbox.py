@@ -144,7 +144,7 @@ def test_a_german_mailbox_gets_german_words_and_german_pages(client):
     )
     assert response.redirect_chain[-1][0] == "/de/mailbox/"
     assert b'lang="de"' in response.content
-    assert "Ihr Postfach".encode() in response.content
+    assert b"Ihr Postfach" in response.content
 
 
 # --- Signing in and out ---------------------------------------------------
@@ -192,7 +192,7 @@ def test_an_overlong_codename_is_refused_without_an_error_page(client):
 def test_a_wrong_codename_is_explained_in_german(client):
     response = client.post("/de/mailbox/", {"codename": "falsch"})
     assert response.status_code == 400
-    assert "Mit diesem Codenamen".encode() in response.content
+    assert b"Mit diesem Codenamen" in response.content
 
 
 def test_too_many_sign_in_attempts_answer_429_and_keep_the_typed_codename(client):
@@ -209,7 +209,7 @@ def test_too_many_attempts_are_explained_in_german(client):
         client.post("/de/mailbox/", {"codename": "x"})
     response = client.post("/de/mailbox/", {"codename": "x"})
     assert response.status_code == 429
-    assert "zu viele Versuche".encode() in response.content
+    assert b"zu viele Versuche" in response.content
 
 
 def test_the_right_codename_is_refused_too_once_the_limit_is_reached(client):

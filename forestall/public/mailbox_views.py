@@ -7,11 +7,10 @@ Nothing typed here is ever logged.
 
 from __future__ import annotations
 
-import importlib
 import uuid
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -35,7 +34,6 @@ from forestall.public.models import Mailbox, Pathway
 START_LIMIT = (10, 3600)
 SIGN_IN_LIMIT = (10, 300)
 WRITE_LIMIT = (30, 600)
-INSTRUMENTS_MAILBOX_MODULE = "forestall.instruments.mailbox"
 
 
 def _language() -> str:
@@ -176,19 +174,21 @@ def _render_mailbox(
     return render(request, "public/mailbox/mailbox.html", context, status=status)
 
 
-def _instrument_mailbox() -> Any:
-    """The instruments app's mailbox side (questionnaires sent to a mailbox), if installed."""
-    try:
-        return importlib.import_module(INSTRUMENTS_MAILBOX_MODULE)
-    except ModuleNotFoundError:
-        return None
+def _pending_questionnaires(mailbox: Mailbox) -> list[dict[str, Any]]:
+    """Questionnaires a centre sent to this mailbox, with their titles in the page language."""
+    from forestall.instruments.actions import pending_for_mailbox
+    from forestall.instruments.catalogue import UnknownInstrument, catalogue
 
-
-def _pending_questionnaires(mailbox: Mailbox) -> list[Any]:
-    module = _instrument_mailbox()
-    if module is None:
-        return []
-    return list(module.pending_for_mailbox(mailbox))
+    language = _language()
+    pending = []
+    for administration in pending_for_mailbox(mailbox):
+        try:
+            definition = catalogue().get(administration.instrument, administration.version)
+            title = definition.localized("title", language)
+        except UnknownInstrument:
+            continue
+        pending.append({"pk": administration.pk, "title": title})
+    return pending
 
 
 @require_POST
@@ -227,8 +227,7 @@ def delete(request: HttpRequest) -> HttpResponse:
 @mailbox_required
 def questionnaire(request: HttpRequest, administration_id: uuid.UUID) -> HttpResponse:
     """A questionnaire a counsellor or clinician sent to this mailbox."""
+    from forestall.instruments.views import answer_in_mailbox
+
     current: Mailbox = request.mailbox  # type: ignore[attr-defined]
-    module = _instrument_mailbox()
-    if module is None:
-        raise Http404
-    return module.answer_in_mailbox(request, current, administration_id)
+    return answer_in_mailbox(request, current, administration_id)

@@ -50,7 +50,9 @@ def self_check_form(definition: Definition, language: str, data: Any = None) -> 
     for item in definition.items:
         fields[item.id] = forms.ChoiceField(
             label=localized(item.text, language),
-            choices=[(str(option.value), localized(option.label, language)) for option in item.options],
+            choices=[
+                (str(option.value), localized(option.label, language)) for option in item.options
+            ],
             required=item.required,
             widget=forms.RadioSelect,
             error_messages={
