@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from forestall.accounts.models import Role
@@ -90,6 +91,14 @@ class CentreQuerySet(models.QuerySet["Centre"]):
         return self.select_related("region").prefetch_related(
             "offered_languages", "offered_services", "offered_channels"
         )
+
+    def directory_version(self) -> str:
+        """Changes whenever a centre is added, removed or saved (for cache keys)."""
+        summary = Centre.objects.aggregate(
+            latest=models.Max("updated_at"), count=models.Count("id")
+        )
+        latest = summary["latest"].timestamp() if summary["latest"] else 0
+        return f"{summary['count']}-{latest:.6f}"
 
     def visible_to(self, user: User) -> CentreQuerySet:
         """Centres a staff member sees on the staff side.
@@ -236,6 +245,9 @@ class Centre(models.Model):
             model.objects.bulk_create(
                 [model(centre=self, **{field: value}) for value in sorted(wanted - existing)]
             )
+        # Saving the offers is a change of the centre (cache keys, "updated").
+        self.updated_at = timezone.now()
+        Centre.objects.filter(pk=self.pk).update(updated_at=self.updated_at)
         # Drop prefetched rows so that the properties read the new state.
         cache = getattr(self, "_prefetched_objects_cache", {})
         for name in ("offered_languages", "offered_services", "offered_channels"):

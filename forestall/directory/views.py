@@ -7,6 +7,7 @@ so a visitor's location never reaches the server.
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
@@ -30,10 +31,11 @@ def finder(request: HttpRequest) -> HttpResponse:
     form = FinderForm(request.GET)
     valid = form.is_valid()
     filters = form.valid_filters()
-    centres = list(Centre.objects.public().matching(**filters).with_offers())
     context = {
         "form": form,
-        "centres": centres,
+        # Lazy: not queried at all when the rendered results come from the cache.
+        "centres": Centre.objects.public().matching(**filters).with_offers(),
+        "cache_key": _finder_cache_key(filters) if valid else "",
         "filtered": any(filters.values()),
         "remote_filtered": filters["remote"],
         "finder_url": path_in_language("/centres/", get_language()),
@@ -42,6 +44,25 @@ def finder(request: HttpRequest) -> HttpResponse:
     # A value outside the vocabulary is the visitor's mistake, not ours: a
     # clear message next to the form, and 400 so that nothing caches it as a page.
     return render(request, "directory/finder.html", context, status=200 if valid else 400)
+
+
+def _finder_cache_key(filters: dict[str, Any]) -> str:
+    """Cache key of the finder's form and results for valid filters.
+
+    The key space is small and fixed (vocabulary, regions and languages), and
+    it changes whenever any centre is saved, so edits show up at once.
+    """
+    region = filters["region"]
+    return ":".join(
+        [
+            get_language() or "",
+            filters["language"],
+            filters["service"],
+            region.slug if region else "",
+            "remote" if filters["remote"] else "",
+            Centre.objects.directory_version(),
+        ]
+    )
 
 
 @require_safe
