@@ -1,6 +1,10 @@
-"""Staff-side URLs of the audit app (mounted under /staff/)."""
+"""Staff-side URLs of the audit app (mounted under /staff/audit/)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from forestall.audit import views
 
 app_name = "audit"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.audit_log, name="log"),
+]
