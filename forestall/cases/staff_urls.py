@@ -32,5 +32,4 @@ urlpatterns = [
     path("<uuid:case_id>/appointments/", views.case_appointment, name="book"),
     path("<uuid:case_id>/refer/", views.case_refer, name="refer"),
     path("<uuid:case_id>/concern/", views.case_concern, name="concern"),
-    path("<uuid:case_id>/measures/", views.case_measure, name="measure"),
 ]

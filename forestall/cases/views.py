@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -48,6 +49,7 @@ from forestall.cases.models import (
 )
 from forestall.cases.pathway import MAIN_PATH, Stage
 from forestall.directory.models import Centre
+from forestall.instruments.models import Administration
 
 PAGE_SIZE = 50
 WAITING_PAGE_SIZE = 100
@@ -199,17 +201,21 @@ def _case_context(request: HttpRequest, case: Case) -> dict:
 
 
 def _measures_context(request: HttpRequest, case: Case) -> dict:
-    """The client's questionnaire measures (from the instruments work), if installed."""
-    try:
-        from forestall.instruments.models import Administration
-    except ImportError:  # pragma: no cover - the instruments app is part of forestall
-        return {}
-    administrations = list(
+    """The client's questionnaire measures, charted by the instruments work."""
+    from forestall.instruments.catalogue import catalogue
+    from forestall.instruments.charts import client_charts
+
+    pending = list(
         Administration.objects.visible_to(request.user)
+        .pending()
         .filter(client_id=case.client_id)
         .order_by("-created_at")[:RECENT]
     )
-    return {"administrations": administrations, "measures_enabled": True}
+    return {
+        "charts": client_charts(case.client, get_language()),
+        "pending_measures": pending,
+        "instruments": [d for d in catalogue().latest() if d.is_scored],
+    }
 
 
 @require_safe
@@ -375,72 +381,6 @@ def case_concern(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
         return _bad(request, "cases/case_form.html", context)
     record_event(request.user, "case.read", case, centre=case.centre)
     return render(request, "cases/case_form.html", context)
-
-
-@require_http_methods(["GET", "POST"])
-@staff_required
-def case_measure(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
-    """Record a questionnaire in the session, or send it to the client's mailbox."""
-    from forestall.instruments import actions as instrument_actions
-    from forestall.instruments.catalogue import catalogue
-    from forestall.instruments.forms import instrument_form
-    from forestall.instruments.models import Occasion
-
-    case = access_case_for_work(request.user, case_id)
-    choices = [(d.id, d.name) for d in catalogue().latest() if d.is_scored]
-    instrument_id = request.GET.get("instrument") or request.POST.get("instrument") or ""
-    occasion = request.GET.get("occasion") or request.POST.get("occasion") or Occasion.SESSION
-    if instrument_id not in {value for value, _label in choices} or occasion not in Occasion.values:
-        record_event(request.user, "case.read", case, centre=case.centre)
-        return render(
-            request,
-            "cases/measure_choose.html",
-            {"case": case, "instruments": choices, "occasions": Occasion.choices},
-        )
-    language = request.LANGUAGE_CODE
-    form = instrument_form(
-        instrument_id, language, request.POST if request.method == "POST" else None
-    )
-    context = {
-        "case": case,
-        "form": form,
-        "instrument": instrument_id,
-        "occasion": occasion,
-        "title": dict(choices)[instrument_id],
-    }
-    if request.method == "POST":
-        if request.POST.get("send") == "mailbox":
-            try:
-                instrument_actions.send_to_mailbox(
-                    case.client,
-                    instrument_id,
-                    occasion=occasion,
-                    by=request.user,
-                    centre=case.centre,
-                )
-            except instrument_actions.NoMailbox:
-                messages.error(request, _("This client has no mailbox to answer in."))
-                return redirect("cases:case", case_id=case.pk)
-            messages.success(request, _("Sent to the client's mailbox."))
-            return redirect("cases:case", case_id=case.pk)
-        if form.is_valid():
-            try:
-                instrument_actions.record_administration(
-                    case.client,
-                    instrument_id,
-                    form.cleaned_data,
-                    occasion=occasion,
-                    by=request.user,
-                    centre=case.centre,
-                )
-            except instrument_actions.InvalidAnswers as error:
-                form.add_error(None, str(error))
-            else:
-                messages.success(request, _("Answers recorded."))
-                return redirect("cases:case", case_id=case.pk)
-        return _bad(request, "cases/measure_form.html", context)
-    record_event(request.user, "case.read", case, centre=case.centre)
-    return render(request, "cases/measure_form.html", context)
 
 
 # --- Tasks ----------------------------------------------------------------

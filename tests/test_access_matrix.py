@@ -1,0 +1,264 @@
+"""The access matrix: every staff URL that takes the id of a person's data, for
+every role at the object's own centre, at another centre and network-wide.
+
+The URL configuration is walked (``get_resolver()``): any staff URL with a
+``case_id``, ``client_id``, ``conversation_id``, ``concern_id`` or
+``appointment_id`` (or any id at all in the cases and safeguarding areas)
+must have a row in ``MATRIX``. A new URL without one fails
+``test_every_url_with_an_id_is_in_the_matrix`` — "unknown URL: add it to the
+matrix" — so a forgotten access check cannot slip through unnoticed.
+
+Each row names who gets the page (200); everyone else must get 404, the same
+answer as for an id that does not exist. URLs that only accept POST are
+posted to with an empty form: the allowed get anything but 404 (a redirect or
+a form error), everyone else exactly 404.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from dataclasses import dataclass
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls.converters import UUIDConverter
+from django.utils import timezone
+
+from forestall.accounts.models import Role
+from forestall.cases.models import (
+    Appointment,
+    Attendance,
+    GlassBreak,
+    Referral,
+    ReferralReason,
+    Task,
+    TherapyGroup,
+    WaitingListEntry,
+)
+from forestall.cases.pathway import Stage
+from tests import factories
+from tests.factories_cases import make_case, make_concern, make_conversation
+
+# Kwargs that carry the id of a person's data, wherever the URL lives.
+TRACKED_KWARGS = {"case_id", "client_id", "conversation_id", "concern_id", "appointment_id"}
+# Areas where every id in a URL is tracked.
+TRACKED_NAMESPACES = {"cases", "safeguarding"}
+
+# --- Who is asking --------------------------------------------------------
+
+OWN = ("clinician_a", "manager_a", "counsellor_a", "safeguarding_a")
+OTHER = ("clinician_b", "manager_b", "counsellor_b", "safeguarding_b")
+NETWORK = (
+    "network_counsellor",
+    "network_safeguarding",
+    "analyst",
+    "network_admin",
+    "admin_with_glass",
+    "outsider",
+)
+PERSONAS = OWN + OTHER + NETWORK
+
+# The objects all live at centre A (the referral goes from A to B).
+CASE_WORK = {"clinician_a", "manager_a", "admin_with_glass"}
+CENTRE_WORK = {"clinician_a", "manager_a"}
+CASE_SUMMARY = CASE_WORK | {"counsellor_a", "safeguarding_a", "network_safeguarding"}
+CONCERN = {"safeguarding_a", "network_safeguarding"}
+CONVERSATION = {"counsellor_a"}
+REFERRAL = CENTRE_WORK | {"clinician_b", "manager_b"}
+
+
+@dataclass(frozen=True)
+class Row:
+    allowed: frozenset[str]
+    method: str = "GET"
+    extra: tuple[tuple[str, str], ...] = ()
+
+
+def row(allowed: set[str], method: str = "GET", **extra: str) -> Row:
+    return Row(frozenset(allowed), method, tuple(extra.items()))
+
+
+MATRIX: dict[str, Row] = {
+    # cases
+    "cases:case": row(CASE_SUMMARY),
+    "cases:transition": row(CASE_WORK),
+    "cases:note": row(CASE_WORK),
+    "cases:task": row(CASE_WORK),
+    "cases:book": row(CASE_WORK),
+    "cases:refer": row(CASE_WORK),
+    "cases:concern": row(CASE_WORK),
+    "cases:client": row(CASE_WORK),
+    "cases:task_done": row(CASE_WORK),
+    "cases:priority": row(CASE_WORK),
+    "cases:appointment": row(CASE_WORK),
+    "cases:appointment_cancel": row(CASE_WORK),
+    "cases:group": row(CENTRE_WORK),
+    "cases:referral": row(REFERRAL),
+    # safeguarding
+    "safeguarding:concern": row(CONCERN),
+    "safeguarding:review": row(CONCERN),
+    "safeguarding:note": row(CONCERN),
+    "safeguarding:decide": row(CONCERN),
+    "safeguarding:approve": row(CONCERN),
+    "safeguarding:reject": row(CONCERN),
+    "safeguarding:disclosed": row(CONCERN),
+    # the counsellors' inbox
+    "inbox:conversation": row(CONVERSATION),
+    "inbox:claim": row(CONVERSATION, "POST"),
+    "inbox:release": row(CONVERSATION, "POST"),
+    "inbox:reply": row(CONVERSATION, "POST"),
+    "inbox:add_note": row(CONVERSATION, "POST"),
+    "inbox:flag": row(CONVERSATION, "POST"),
+    "inbox:summary": row(CONVERSATION, "POST"),
+    "inbox:protective_action": row(CONVERSATION, "POST"),
+    "inbox:refer": row(CONVERSATION),
+    "inbox:concern": row(CONVERSATION),
+    # questionnaires of a client (the instruments work)
+    "instruments:client": row(CASE_WORK),
+    "instruments:send": row(CASE_WORK, "POST"),
+    "instruments:record": row(CASE_WORK, instrument="phq9"),
+}
+
+
+def _walk(resolvers, prefix="", namespace=""):
+    for entry in resolvers:
+        if isinstance(entry, URLResolver):
+            inner = namespace
+            if entry.namespace:
+                inner = f"{namespace}:{entry.namespace}" if namespace else entry.namespace
+            yield from _walk(entry.url_patterns, prefix + str(entry.pattern), inner)
+        elif isinstance(entry, URLPattern):
+            route = prefix + str(entry.pattern)
+            converters = dict(getattr(entry.pattern, "converters", {}))
+            name = f"{namespace}:{entry.name}" if namespace and entry.name else entry.name
+            yield route, name, namespace, converters
+
+
+def _tracked_urls() -> dict[str, str]:
+    """Every staff URL that takes an id of a person's data: name → route."""
+    found = {}
+    for route, name, namespace, converters in _walk(get_resolver().url_patterns):
+        if not route.startswith("staff/"):
+            continue
+        ids = {kwarg for kwarg, c in converters.items() if isinstance(c, UUIDConverter)}
+        tracked_here = namespace.split(":")[-1] in TRACKED_NAMESPACES and ids
+        if ids & TRACKED_KWARGS or tracked_here or (set(converters) & TRACKED_KWARGS):
+            found[name or route] = route
+    return found
+
+
+def test_every_url_with_an_id_is_in_the_matrix():
+    unknown = sorted(set(_tracked_urls()) - set(MATRIX))
+    assert not unknown, f"unknown URL: add it to the matrix: {unknown}"
+
+
+def test_the_matrix_has_no_rows_for_urls_that_are_gone():
+    assert sorted(set(MATRIX) - set(_tracked_urls())) == []
+
+
+# --- The world the matrix is checked in ------------------------------------
+
+
+@pytest.fixture
+def people(centre_a, centre_b, north):
+    make = factories.make_user
+    people = {
+        "clinician_a": make(Role.CLINICIAN, centre_a),
+        "manager_a": make(Role.CENTRE_MANAGER, centre_a),
+        "counsellor_a": make(Role.COUNSELLOR, centre_a),
+        "safeguarding_a": make(Role.SAFEGUARDING_LEAD, centre_a),
+        "clinician_b": make(Role.CLINICIAN, centre_b),
+        "manager_b": make(Role.CENTRE_MANAGER, centre_b),
+        "counsellor_b": make(Role.COUNSELLOR, centre_b),
+        "safeguarding_b": make(Role.SAFEGUARDING_LEAD, centre_b),
+        "network_counsellor": make(Role.COUNSELLOR, None),
+        "network_safeguarding": make(Role.SAFEGUARDING_LEAD, None),
+        "analyst": make(Role.ANALYST, None),
+        "network_admin": make(Role.NETWORK_ADMIN, None),
+        "admin_with_glass": make(Role.NETWORK_ADMIN, None),
+        "outsider": make(None, None),
+    }
+    assert set(people) == set(PERSONAS)
+    return people
+
+
+@pytest.fixture
+def world(people, centre_a, centre_b):
+    """One of everything at centre A, reachable by the ids the URLs take."""
+    conversation = make_conversation(centre_a)
+    case = make_case(centre_a, stage=Stage.WAITING_LIST, conversation=conversation)
+    clinician = people["clinician_a"]
+    appointment = Appointment.objects.create(
+        centre=centre_a,
+        case=case,
+        clinician=clinician,
+        starts_at=timezone.now() + datetime.timedelta(days=1),
+    )
+    Attendance.objects.create(appointment=appointment, case=case)
+    group = TherapyGroup.objects.create(centre=centre_a, name="Tuesday group")
+    group.members.add(case)
+    referral = Referral.objects.create(
+        case=case,
+        from_centre=centre_a,
+        to_centre=centre_b,
+        programme=case.programme,
+        reason=ReferralReason.NEARER,
+        summary="Assessed, motivated, prefers evenings.",
+        consent_given=True,
+        consent_note="Agreed on the phone.",
+    )
+    GlassBreak.objects.create(
+        user=people["admin_with_glass"],
+        case=case,
+        reason="Subpoena check requested by the data protection officer",
+        expires_at=timezone.now() + datetime.timedelta(hours=1),
+    )
+    return {
+        "case_id": case.pk,
+        "client_id": case.client_id,
+        "conversation_id": conversation.pk,
+        "concern_id": make_concern(case=case).pk,
+        "appointment_id": appointment.pk,
+        "task_id": Task.objects.create(case=case, title="Call back").pk,
+        "entry_id": WaitingListEntry.objects.get(case=case).pk,
+        "group_id": group.pk,
+        "referral_id": referral.pk,
+    }
+
+
+def _request(client, name: str, spec: Row, ids: dict) -> int:
+    route = _tracked_urls()[name]
+    kwargs = {kwarg: ids[kwarg] for kwarg in ids if f"<uuid:{kwarg}>" in route}
+    kwargs.update(dict(spec.extra))
+    url = reverse(name, kwargs=kwargs)
+    if spec.method == "POST":
+        return client.post(url, {}).status_code
+    return client.get(url).status_code
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_each_role_gets_exactly_what_the_matrix_says(name, people, world, sign_in):
+    spec = MATRIX[name]
+    expected, actual = {}, {}
+    # Those who may not see it first: their requests must change nothing.
+    for persona in sorted(PERSONAS, key=lambda p: p in spec.allowed):
+        status = _request(sign_in(people[persona]), name, spec, world)
+        if persona in spec.allowed:
+            expected[persona] = "allowed"
+            if spec.method == "POST":
+                actual[persona] = "allowed" if status not in (404, 405) and status < 500 else status
+            else:
+                actual[persona] = "allowed" if status == 200 else status
+        else:
+            expected[persona] = 404
+            actual[persona] = status
+    assert actual == expected
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_an_id_that_does_not_exist_is_404_even_for_the_allowed(name, people, world, sign_in):
+    spec = MATRIX[name]
+    missing = {kwarg: uuid.uuid4() for kwarg in world}
+    for persona in sorted(spec.allowed):
+        assert _request(sign_in(people[persona]), name, spec, missing) == 404, persona
