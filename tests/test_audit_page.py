@@ -160,5 +160,6 @@ def test_the_page_is_german_for_german_staff(sign_in, network_admin, log):
     staff = sign_in(network_admin)
     response = staff.get(URL, HTTP_ACCEPT_LANGUAGE="de")
     page = response.content.decode()
-    assert "Protokoll" in page
-    assert "Audit log</h1>" not in page
+    assert "Das Protokoll kann nur ergänzt werden" in page
+    assert ">Benutzername</label>" in page
+    assert "Search the audit log" not in page
