@@ -448,3 +448,23 @@ def test_a_course_without_earlier_measures_is_not_counted(client_a, clinician_a,
             client_a, instrument, [1] * items, occasion="discharge", by=clinician_a, centre=centre_a
         )
     assert _count("course_finished") == 0
+
+
+# --- demo --------------------------------------------------------------------------
+
+
+def test_the_demo_course_is_plausible_and_idempotent(client_a, clinician_a, centre_a):
+    import random
+
+    from forestall.instruments.courses import client_course
+    from forestall.instruments.demo import demo_course
+
+    recorded = demo_course(client_a, centre_a, clinician_a, random.Random(7), sessions=4)
+    assert len(recorded) == 12  # intake, four sessions, discharge; PHQ-9 and GAD-7 each
+    assert all(row.total is not None for row in recorded)
+    dates = sorted({row.completed_at.date() for row in recorded})
+    assert len(dates) == 6
+    assert client_course(client_a.pk) is not None
+    again = demo_course(client_a, centre_a, clinician_a, random.Random(8), sessions=4)
+    assert {row.pk for row in again} == {row.pk for row in recorded}
+    assert Administration.objects.count() == 12
