@@ -25,7 +25,7 @@ the staff side.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 Cell = int | None
@@ -39,6 +39,9 @@ class SuppressedTable:
     row_totals: list[Cell]
     column_totals: list[Cell]
     total: Cell
+    # False where the totals are not published at all (``None`` means absent).
+    has_row_totals: bool = True
+    has_column_totals: bool = True
 
     @property
     def suppressed_count(self) -> int:
@@ -53,13 +56,30 @@ def is_sensitive(value: int, threshold: int) -> bool:
 
 
 def suppress_table(
-    table: Sequence[Sequence[int]], *, threshold: int = 5, rounding_base: int = 1
+    table: Sequence[Sequence[int]],
+    *,
+    threshold: int = 5,
+    rounding_base: int = 1,
+    row_totals: bool = True,
+    column_totals: bool = True,
+    withhold_cells: Iterable[tuple[int, int]] = (),
+    withhold_row_totals: Iterable[int] = (),
+    withhold_column_totals: Iterable[int] = (),
+    withhold_total: bool = False,
 ) -> SuppressedTable:
     """Primary and secondary suppression of a table with row, column and grand totals.
 
     ``table`` is a list of rows of non-negative counts (all rows the same
     length). The published totals are computed from the true counts, then
-    withheld where needed like any other cell.
+    withheld where needed like any other cell. Totals that are not published
+    at all (``row_totals=False`` where adding up a row means nothing, like the
+    steps of a funnel) come back as ``None`` and give nothing away.
+
+    The ``withhold_*`` arguments force figures to be withheld: for tables
+    that share figures with another published table (the same monthly totals,
+    a region's row that is the total of its centres' table), the callers
+    withhold in each what the other withheld and repeat until both are stable
+    (see ``suppress_linked``).
     """
     rows = [list(row) for row in table]
     width = len(rows[0]) if rows else 0
@@ -77,7 +97,25 @@ def suppress_table(
     grid.append([sum(rows[i][j] for i in range(height)) for j in range(width)])
     grid[-1].append(sum(sum(row) for row in rows))
     withheld = [[is_sensitive(value, threshold) for value in line] for line in grid]
-    _secondary(grid, withheld)
+    for i, j in withhold_cells:
+        withheld[i][j] = True
+    for i in withhold_row_totals:
+        withheld[i][width] = True
+    for j in withhold_column_totals:
+        withheld[height][j] = True
+    if withhold_total:
+        withheld[height][width] = True
+    # A total that is not published at all can never be learnt, so a line
+    # that holds one cannot be solved: such lines need no protection, and an
+    # absent total is never chosen for secondary suppression.
+    absent = [[False] * (width + 1) for _line in grid]
+    if not row_totals:
+        for i in range(height + 1):
+            absent[i][width] = withheld[i][width] = True
+    if not column_totals:
+        for j in range(width + 1):
+            absent[height][j] = withheld[height][j] = True
+    _secondary(grid, withheld, absent)
 
     def published(i: int, j: int) -> Cell:
         if withheld[i][j]:
@@ -89,6 +127,8 @@ def suppress_table(
         row_totals=[published(i, width) for i in range(height)],
         column_totals=[published(height, j) for j in range(width)],
         total=published(height, width),
+        has_row_totals=row_totals,
+        has_column_totals=column_totals,
     )
 
 
@@ -99,9 +139,9 @@ def _lines(height: int, width: int) -> list[list[tuple[int, int]]]:
     return lines
 
 
-def _secondary(grid: list[list[int]], withheld: list[list[bool]]) -> None:
+def _secondary(grid: list[list[int]], withheld: list[list[bool]], absent: list[list[bool]]) -> None:
     height, width = len(grid) - 1, len(grid[0]) - 1
-    lines = _lines(height, width)
+    lines = [line for line in _lines(height, width) if not any(absent[i][j] for i, j in line)]
     changed = True
     while changed:
         changed = False
@@ -166,7 +206,40 @@ def is_protected(table: SuppressedTable) -> bool:
     grid = [[*row, total] for row, total in zip(table.cells, table.row_totals, strict=True)]
     grid.append([*table.column_totals, table.total])
     for line in _lines(height, width):
+        if any(
+            (j == width and not table.has_row_totals)
+            or (i == height and not table.has_column_totals)
+            for i, j in line
+        ):
+            continue  # a line with a total that is never published cannot be solved
         hidden = sum(1 for i, j in line if grid[i][j] is None)
         if hidden == 1:
             return False
     return True
+
+
+def suppress_linked(
+    build: Callable[[dict[str, set]], dict[str, SuppressedTable]],
+    *,
+    links: Callable[[dict[str, SuppressedTable]], dict[str, set]],
+    limit: int = 50,
+) -> dict[str, SuppressedTable]:
+    """Suppress several tables that share figures until no shared figure leaks.
+
+    ``build(forced)`` suppresses every table, withholding what ``forced``
+    names; ``links(results)`` says, from the tables just suppressed, which
+    figures each table must withhold because a table it shares them with
+    withheld them. Withheld sets only grow, so this ends.
+    """
+    forced: dict[str, set] = {}
+    for _round in range(limit):
+        results = build(forced)
+        wanted = links(results)
+        merged = {
+            key: set(forced.get(key, set())) | set(wanted.get(key, set()))
+            for key in set(forced) | set(wanted)
+        }
+        if merged == forced:
+            return results
+        forced = merged
+    raise RuntimeError("linked suppression did not settle")  # pragma: no cover

@@ -1,6 +1,12 @@
-"""Public-side URLs of the stats app (mounted under the language prefix)."""
+"""Public-side URLs of the stats app (mounted under the language prefix at /statistics/)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from forestall.stats import views
 
 app_name = "stats_public"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.public_statistics, name="statistics"),
+    path("data.csv", views.open_data_csv, name="data_csv"),
+    path("data.json", views.open_data_json, name="data_json"),
+]

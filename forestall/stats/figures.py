@@ -1,0 +1,363 @@
+"""The figures of the statistics, aggregated in the database.
+
+Every function here runs a handful of ``GROUP BY`` queries over
+``DailyCount`` and returns small, plain data structures; nothing loops over
+count rows in Python (only over the few aggregated groups). The staff
+dashboards show these figures as they are; ``forestall.stats.publish``
+passes them through disclosure control before anything leaves the staff side.
+
+Estimating a median or 90th percentile from duration buckets: the buckets'
+counts form a cumulative distribution; the percentile is found in the bucket
+where the cumulative count reaches p * N and interpolated linearly between
+that bucket's lower and upper bound (the usual grouped-data estimate). A
+percentile that falls into the open-ended bucket ("over 6 months") is reported
+as "over 6 months", not as a number.
+"""
+
+from __future__ import annotations
+
+import datetime
+import itertools
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.db.models import Q, Sum
+from django.db.models.functions import TruncMonth
+from django.utils.translation import gettext_lazy as _
+
+from forestall.stats.events import BUCKET_BOUNDS, EXIT_EVENTS, Detail, DurationBucket, Event
+from forestall.stats.models import DailyCount
+
+# The funnel, from first contact to completed therapy (the steps of the
+# published Kein-Täter-werden funnel, with the opening of a case in between).
+FUNNEL_STEPS: tuple[Event, ...] = (
+    Event.CONTACT,
+    Event.CASE_OPENED,
+    Event.ASSESSED,
+    Event.THERAPY_STARTED,
+    Event.THERAPY_COMPLETED,
+)
+FUNNEL_LABELS = {
+    Event.CONTACT: _("First contacts"),
+    Event.CASE_OPENED: _("Cases opened"),
+    Event.ASSESSED: _("Assessed"),
+    Event.THERAPY_STARTED: _("Started therapy"),
+    Event.THERAPY_COMPLETED: _("Completed therapy"),
+}
+EXIT_STAGES: tuple[str, ...] = (
+    Detail.ENQUIRY,
+    Detail.SCREENING,
+    Detail.ASSESSMENT,
+    Detail.WAITING_LIST,
+    Detail.IN_TREATMENT,
+    Detail.AFTERCARE,
+)
+PROTECTIVE_KINDS: tuple[str, ...] = (
+    Detail.STOP_SITES,
+    Detail.BLOCKING_SOFTWARE,
+    Detail.TELL_TRUSTED_PERSON,
+    Detail.CONTACT_CENTRE,
+    Detail.AVOID_ALONE_WITH_CHILDREN,
+    Detail.SELF_HELP,
+    Detail.SEE_DOCTOR,
+    Detail.OTHER,
+)
+TIMED_EVENTS = (Event.FIRST_REPLY_SENT, Event.THERAPY_STARTED, Event.CONCERN_DECIDED)
+BUCKETS: tuple[str, ...] = tuple(bucket for bucket, _lower, _upper in BUCKET_BOUNDS)
+Z_95 = 1.959963984540054
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole days from ``start`` to ``end``, both included."""
+
+    start: datetime.date
+    end: datetime.date
+
+    @classmethod
+    def last_months(cls, months: int, today: datetime.date) -> Period:
+        """The ``months`` whole calendar months before ``today``'s month, plus this month so far."""
+        first = today.replace(day=1)
+        year, month = divmod(first.year * 12 + first.month - 1 - months, 12)
+        return cls(datetime.date(year, month + 1, 1), today)
+
+    def months(self) -> list[datetime.date]:
+        """The first day of every month the period touches."""
+        result = []
+        current = self.start.replace(day=1)
+        while current <= self.end:
+            result.append(current)
+            year, month = divmod(current.year * 12 + current.month, 12)
+            current = datetime.date(year, month + 1, 1)
+        return result
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which counts: the network (nothing set), a region, or some centres."""
+
+    region_id: object = None
+    centre_ids: tuple[object, ...] | None = None
+
+    def counts(self, period: Period | None = None):  # -> DailyCountQuerySet
+        queryset = DailyCount.objects.for_scope(
+            region_id=self.region_id, centre_ids=self.centre_ids
+        )
+        if period is not None:
+            queryset = queryset.filter(day__range=(period.start, period.end))
+        return queryset
+
+
+@dataclass(frozen=True)
+class Proportion:
+    """``numerator`` of ``denominator`` with a 95% Wilson score interval."""
+
+    numerator: int
+    denominator: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.numerator / self.denominator if self.denominator else None
+
+    @property
+    def interval(self) -> tuple[float, float] | None:
+        return wilson_interval(self.numerator, self.denominator)
+
+
+def wilson_interval(successes: int, trials: int, z: float = Z_95) -> tuple[float, float] | None:
+    """The Wilson score interval of a binomial proportion (95% by default).
+
+    Better than the normal approximation for small samples and for rates
+    near 0 or 1, which outcome rates of small centres often are.
+    """
+    if trials <= 0:
+        return None
+    if not 0 <= successes <= trials:
+        raise ValueError("successes must lie between 0 and trials")
+    p = successes / trials
+    denominator = 1 + z * z / trials
+    centre = (p + z * z / (2 * trials)) / denominator
+    half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / denominator
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+@dataclass(frozen=True)
+class DurationEstimate:
+    """A percentile estimated from bucket counts: hours, or ``None`` if over 6 months."""
+
+    hours: float | None
+    open_ended: bool = False
+
+
+def percentile_from_buckets(counts: dict[str, int], p: float) -> DurationEstimate | None:
+    """The p-quantile (0 < p < 1) by linear interpolation inside the bucket that holds it."""
+    total = sum(counts.get(bucket, 0) for bucket in BUCKETS)
+    if total == 0:
+        return None
+    target = p * total
+    cumulative = 0
+    for bucket, lower, upper in BUCKET_BOUNDS:
+        n = counts.get(bucket, 0)
+        if n and cumulative + n >= target:
+            if bucket == DurationBucket.OVER_6M:
+                return DurationEstimate(None, open_ended=True)
+            return DurationEstimate(lower + (target - cumulative) / n * (upper - lower))
+        cumulative += n
+    return DurationEstimate(None, open_ended=True)  # pragma: no cover - rounding only
+
+
+@dataclass
+class Funnel:
+    steps: dict[str, int]
+    exits: dict[str, dict[str, int]]  # exit event → stage → count
+
+    def losses(self) -> list[tuple[str, str, int]]:
+        """(from step, to step, how many fewer) for each pair of consecutive steps."""
+        pairs = itertools.pairwise(FUNNEL_STEPS)
+        return [(a, b, self.steps.get(a, 0) - self.steps.get(b, 0)) for a, b in pairs]
+
+    def exit_total(self, stage: str) -> int:
+        return sum(by_stage.get(stage, 0) for by_stage in self.exits.values())
+
+
+@dataclass
+class Durations:
+    counts: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def median(self) -> DurationEstimate | None:
+        return percentile_from_buckets(self.counts, 0.5)
+
+    @property
+    def p90(self) -> DurationEstimate | None:
+        return percentile_from_buckets(self.counts, 0.9)
+
+
+@dataclass
+class Figures:
+    """Everything the dashboards show for one scope and period."""
+
+    period: Period
+    totals: dict[str, int]
+    details: dict[str, dict[str, int]]
+    funnel: Funnel
+    monthly: dict[str, dict[datetime.date, int]]  # event → month → count
+    reach: dict[str, dict[str, dict[datetime.date, int]]]  # dimension → value → month → count
+    durations: dict[str, Durations]
+    waiting_list: dict[datetime.date, int]  # month → size at the end of the month
+    outcomes: dict[str, Proportion]
+    protective: dict[str, dict[str, int]] = field(default_factory=dict)  # kind → agreed/taken
+
+    @property
+    def answered_share(self) -> Proportion:
+        contacts = self.totals.get(Event.CONTACT, 0)
+        return Proportion(min(self.totals.get(Event.FIRST_REPLY_SENT, 0), contacts), contacts)
+
+
+def _grouped(queryset, *fields: str) -> Iterable[tuple]:
+    return queryset.values_list(*fields).annotate(total=Sum("count")).order_by()
+
+
+def totals_by_event_and_detail(scope: Scope, period: Period) -> dict[str, dict[str, int]]:
+    """event → detail → count, in one GROUP BY."""
+    result: dict[str, dict[str, int]] = defaultdict(dict)
+    for event, detail, total in _grouped(scope.counts(period), "event", "detail"):
+        result[event][detail] = total
+    return dict(result)
+
+
+def monthly_by_event(
+    scope: Scope, period: Period, events: Sequence[str]
+) -> dict[str, dict[datetime.date, int]]:
+    queryset = scope.counts(period).filter(event__in=events).annotate(month=TruncMonth("day"))
+    result: dict[str, dict[datetime.date, int]] = {event: {} for event in events}
+    for event, month, total in _grouped(queryset, "event", "month"):
+        result[event][_as_date(month)] = total
+    return result
+
+
+def reach_by_month(scope: Scope, period: Period) -> dict[str, dict[str, dict[datetime.date, int]]]:
+    """Contacts per month by pathway, channel and language (one GROUP BY each)."""
+    queryset = scope.counts(period).filter(event=Event.CONTACT).annotate(month=TruncMonth("day"))
+    result: dict[str, dict[str, dict[datetime.date, int]]] = {}
+    for dimension in ("pathway", "channel", "language"):
+        table: dict[str, dict[datetime.date, int]] = defaultdict(dict)
+        for value, month, total in _grouped(queryset, dimension, "month"):
+            table[value][_as_date(month)] = total
+        result[dimension] = dict(table)
+    return result
+
+
+def durations(scope: Scope, period: Period) -> dict[str, Durations]:
+    queryset = scope.counts(period).filter(event__in=TIMED_EVENTS).exclude(duration_bucket="")
+    result = {event: Durations({}) for event in TIMED_EVENTS}
+    for event, bucket, total in _grouped(queryset, "event", "duration_bucket"):
+        result[event].counts[bucket] = total
+    return result
+
+
+def waiting_list_by_month(scope: Scope, period: Period) -> dict[datetime.date, int]:
+    """People on waiting lists at the end of each month.
+
+    Joined: ``waitlisted``. Left: ``therapy_started`` with a waiting time (a
+    start straight from assessment carries none) and the exits recorded at the
+    stage ``waiting_list``. The size is the running sum of joined minus left
+    since the first count, so counts before the period are summed once too.
+    """
+    joined = Q(event=Event.WAITLISTED)
+    left = Q(event=Event.THERAPY_STARTED) & ~Q(duration_bucket="")
+    left |= Q(event__in=EXIT_EVENTS, detail=Detail.WAITING_LIST)
+    base = scope.counts().filter(joined | left)
+
+    def net(queryset) -> Iterable[tuple[str, int]]:
+        return queryset.values_list("event").annotate(total=Sum("count")).order_by()
+
+    def signed(event: str, total: int) -> int:
+        return total if event == Event.WAITLISTED else -total
+
+    size = sum(signed(e, t) for e, t in net(base.filter(day__lt=period.start)))
+    changes: dict[datetime.date, int] = defaultdict(int)
+    monthly = base.filter(day__range=(period.start, period.end)).annotate(month=TruncMonth("day"))
+    for event, month, total in _grouped(monthly, "event", "month"):
+        changes[_as_date(month)] += signed(event, total)
+    result = {}
+    for month in period.months():
+        size += changes.get(month, 0)
+        result[month] = max(size, 0)
+    return result
+
+
+def funnel_by(scope: Scope, period: Period, dimension: str) -> dict[object, dict[str, int]]:
+    """The funnel steps per ``centre_id`` or per ``region_id`` (``dimension``)."""
+    queryset = scope.counts(period).filter(
+        event__in=FUNNEL_STEPS, **{f"{dimension}__isnull": False}
+    )
+    result: dict[object, dict[str, int]] = defaultdict(dict)
+    for key, event, total in _grouped(queryset, dimension, "event"):
+        result[key][event] = total
+    return dict(result)
+
+
+def outcomes(details: dict[str, dict[str, int]]) -> dict[str, Proportion]:
+    """Recovery, reliable improvement and deterioration rates of finished courses.
+
+    Recovery counts only courses that started at caseness (NHS Talking
+    Therapies definition); the other rates use all finished courses.
+    """
+    finished = sum(details.get(Event.COURSE_FINISHED, {}).values())
+    at_caseness = details.get(Event.COURSE_FINISHED, {}).get(Detail.AT_CASENESS, 0)
+
+    def count(event: str) -> int:
+        return sum(details.get(event, {}).values())
+
+    return {
+        "recovery": Proportion(min(count(Event.RECOVERED), at_caseness), at_caseness),
+        "reliable_improvement": Proportion(min(count(Event.RELIABLY_IMPROVED), finished), finished),
+        "reliable_deterioration": Proportion(
+            min(count(Event.RELIABLY_DETERIORATED), finished), finished
+        ),
+    }
+
+
+def figures(scope: Scope, period: Period) -> Figures:
+    """All dashboard figures for ``scope`` over ``period`` (a fixed, small number of queries)."""
+    details = totals_by_event_and_detail(scope, period)
+    totals = {event: sum(by_detail.values()) for event, by_detail in details.items()}
+    funnel = Funnel(
+        steps={step: totals.get(step, 0) for step in FUNNEL_STEPS},
+        exits={
+            exit_event: {stage: details.get(exit_event, {}).get(stage, 0) for stage in EXIT_STAGES}
+            for exit_event in EXIT_EVENTS
+        },
+    )
+    protective = {
+        kind: {
+            "agreed": details.get(Event.PROTECTIVE_ACTION_AGREED, {}).get(kind, 0),
+            "taken": details.get(Event.PROTECTIVE_ACTION_TAKEN, {}).get(kind, 0),
+        }
+        for kind in PROTECTIVE_KINDS
+    }
+    return Figures(
+        period=period,
+        totals=totals,
+        details=details,
+        funnel=funnel,
+        monthly=monthly_by_event(
+            scope, period, (*FUNNEL_STEPS, Event.MAILBOX_STARTED, Event.SELF_CHECK_COMPLETED)
+        ),
+        reach=reach_by_month(scope, period),
+        durations=durations(scope, period),
+        waiting_list=waiting_list_by_month(scope, period),
+        outcomes=outcomes(details),
+        protective=protective,
+    )
+
+
+def _as_date(value: datetime.date | datetime.datetime) -> datetime.date:
+    return value.date() if isinstance(value, datetime.datetime) else value
