@@ -52,7 +52,7 @@ def test_two_codenames_are_not_the_same():
         "Apple Tree Hat Blue Lamp River Stone",
         "  apple   tree hat\tblue\nlamp river stone  ",
         "APPLE-TREE.HAT,BLUE;LAMP RIVER STONE",
-        "ａｐｐｌｅ tree hat blue lamp river stone",  # full-width letters (NFKC)
+        "\uff41\uff50\uff50\uff4c\uff45 tree hat blue lamp river stone",  # full-width (NFKC)
     ],
 )
 def test_normalisation_ignores_case_spacing_punctuation_and_width(typed):

@@ -578,3 +578,26 @@ def test_the_session_cookie_is_secure_in_production(client, settings):
     codename = start_mailbox(client)
     response = client.post("/mailbox/start/confirm/", {"codename": codename, "confirmed": "on"})
     assert response.cookies[COOKIE_NAME]["secure"]
+
+
+# --- Demo data ------------------------------------------------------------
+
+
+def test_the_demo_mailboxes_seed_once_and_the_documented_codename_signs_in(client):
+    from forestall.accounts import demo as accounts_demo
+    from forestall.demo import DemoNetwork
+    from forestall.directory import demo as directory_demo
+    from forestall.public import demo
+
+    network = DemoNetwork()
+    directory_demo.seed(network)
+    accounts_demo.seed(network)
+    demo.seed(network)
+    demo.seed(network)
+    assert Mailbox.objects.count() == len(demo.DEMO_MAILBOXES)
+    assert Conversation.objects.filter(urgent=True).count() == 1
+    assert Conversation.objects.filter(status=ConversationStatus.ANSWERED).exists()
+    assert Conversation.objects.filter(status=ConversationStatus.AWAITING_REPLY).count() >= 3
+    assert set(Conversation.objects.values_list("language", flat=True)) == {"en", "de"}
+    response = client.post("/mailbox/", {"codename": demo.DEMO_CODENAME.upper()}, follow=True)
+    assert b"A counsellor replied" in response.content
