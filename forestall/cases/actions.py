@@ -39,7 +39,7 @@ from forestall.cases.models import (
 from forestall.cases.pathway import OPEN_STAGES, TERMINAL, Stage, find_transition
 from forestall.directory.models import Centre
 from forestall.stats.actions import record as record_stat
-from forestall.stats.events import Event
+from forestall.stats.events import EXIT_EVENTS, Detail, Event
 
 if TYPE_CHECKING:
     from forestall.accounts.models import User
@@ -62,6 +62,15 @@ class PathwayError(CaseError):
 
 class ReferralError(CaseError):
     """A referral that cannot be made or decided as asked."""
+
+
+def _stat_detail(event: str, case: Case, source: str) -> str:
+    """The statistics' ``detail`` for a pathway event (see ``stats.events``)."""
+    if event in (Event.WAITLISTED, Event.THERAPY_STARTED):
+        return case.programme if case.programme in Detail.values else ""
+    if event in EXIT_EVENTS or event == Event.CASE_CLOSED:
+        return source
+    return ""
 
 
 def _record_stage_event(
@@ -87,7 +96,6 @@ def _open_case(
     conversation: Conversation | None = None,
     consent_note: str = "",
     reason: str = "",
-    stat_detail: str = "",
 ) -> Case:
     now = timezone.now()
     case = Case.objects.create(
@@ -115,7 +123,6 @@ def _open_case(
         centre=centre,
         language=client.language,
         channel="messaging" if source == CaseSource.INBOX else "",
-        detail=stat_detail or source,
     )
     return case
 
@@ -261,8 +268,9 @@ def transition_case(
         )
         for event in transition.events:
             duration = durations.get(event, now - locked.opened_at)
-            detail = locked.programme if event in (Event.WAITLISTED, Event.THERAPY_STARTED) else ""
-            _record_stage_event(event, locked, duration=duration, detail=detail)
+            _record_stage_event(
+                event, locked, duration=duration, detail=_stat_detail(event, locked, source)
+            )
         record_event(by, "case.transition", locked, centre=locked.centre)
         if source == Stage.WAITING_LIST and to_stage == Stage.IN_TREATMENT:
             update_typical_wait(locked.centre, now=now)
@@ -601,7 +609,6 @@ def accept_referral(referral: Referral, *, by: User, note: str = "") -> Case:
             source=CaseSource.NETWORK,
             stage=stage_there,
             reason=note,
-            stat_detail="network_referral",
         )
         if stage_there == Stage.WAITING_LIST:
             previous = sending.waiting_entries.order_by("-added_at").first()

@@ -80,9 +80,9 @@ TRANSITIONS: tuple[Transition, ...] = (
     # Nobody on a waiting list is "not suitable" without a new assessment.
     *[t for t in _exits(Stage.WAITING_LIST) if t.target != Stage.NOT_SUITABLE],
     Transition(Stage.IN_TREATMENT, Stage.AFTERCARE, (Event.THERAPY_COMPLETED,)),
-    Transition(Stage.IN_TREATMENT, Stage.CLOSED, (Event.THERAPY_COMPLETED,)),
+    Transition(Stage.IN_TREATMENT, Stage.CLOSED, (Event.THERAPY_COMPLETED, Event.CASE_CLOSED)),
     *[t for t in _exits(Stage.IN_TREATMENT) if t.target != Stage.NOT_SUITABLE],
-    Transition(Stage.AFTERCARE, Stage.CLOSED, ()),
+    Transition(Stage.AFTERCARE, Stage.CLOSED, (Event.CASE_CLOSED,)),
     # Aftercare can lead back into treatment (a relapse, a crisis).
     Transition(Stage.AFTERCARE, Stage.IN_TREATMENT, ()),
     *[

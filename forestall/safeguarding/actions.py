@@ -26,12 +26,20 @@ from forestall.safeguarding.models import (
     StepKind,
 )
 from forestall.stats.actions import record as record_stat
-from forestall.stats.events import Event
+from forestall.stats.events import Detail, Event
 
 if TYPE_CHECKING:
     from forestall.accounts.models import User
     from forestall.cases.models import Case
     from forestall.inbox.models import Conversation
+
+
+# The statistics' coarse vocabulary for concern levels.
+_LEVEL_DETAIL = {
+    Level.INFORMATION: Detail.LOW,
+    Level.CONCERN: Detail.MEDIUM,
+    Level.IMMEDIATE_RISK: Detail.URGENT,
+}
 
 
 class SafeguardingError(Exception):
@@ -75,7 +83,7 @@ def raise_concern(
         )
         ConcernStep.objects.create(concern=concern, kind=StepKind.RAISED, by=by)
         record_event(by, "concern.raise", concern, centre=concern.centre)
-        record_stat(Event.CONCERN_RAISED, centre=concern.centre, detail=level)
+        record_stat(Event.CONCERN_RAISED, centre=concern.centre, detail=_LEVEL_DETAIL[level])
     return concern
 
 

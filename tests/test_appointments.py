@@ -1,0 +1,194 @@
+"""Appointments and group sessions: booking, the agenda, attendance flowing into the case."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from forestall.cases import actions
+from forestall.cases.models import (
+    Appointment,
+    AppointmentMode,
+    AppointmentPurpose,
+    Attendance,
+    AttendanceStatus,
+)
+from forestall.cases.pathway import Stage
+from tests.factories_cases import make_case
+
+
+def _soon(hours: int = 2) -> datetime.datetime:
+    return timezone.now() + datetime.timedelta(hours=hours)
+
+
+def test_the_first_attended_treatment_session_starts_treatment_on_the_pathway(
+    centre_a, clinician_a
+):
+    case = make_case(centre_a, stage=Stage.WAITING_LIST)
+    appointment = actions.schedule_appointment(
+        case, by=clinician_a, starts_at=_soon(), clinician=clinician_a
+    )
+
+    actions.record_attendance(appointment, case, AttendanceStatus.ATTENDED, by=clinician_a)
+
+    case.refresh_from_db()
+    assert case.stage == Stage.IN_TREATMENT
+    assert case.attended_sessions == 1
+    assert case.first_attended_at == appointment.starts_at
+    assert case.treatment_started_at is not None
+    assert case.transitions.last().reason == "first treatment session attended"
+
+
+def test_a_missed_session_is_counted_and_does_not_start_treatment(centre_a, clinician_a):
+    case = make_case(centre_a, stage=Stage.WAITING_LIST)
+    appointment = actions.schedule_appointment(case, by=clinician_a, starts_at=_soon())
+
+    actions.record_attendance(appointment, case, AttendanceStatus.DID_NOT_ATTEND, by=clinician_a)
+
+    case.refresh_from_db()
+    assert case.stage == Stage.WAITING_LIST
+    assert case.missed_sessions == 1
+    assert case.attended_sessions == 0
+
+
+def test_correcting_an_attendance_moves_the_count(centre_a, clinician_a):
+    case = make_case(centre_a, stage=Stage.IN_TREATMENT)
+    appointment = actions.schedule_appointment(case, by=clinician_a, starts_at=_soon())
+
+    actions.record_attendance(appointment, case, AttendanceStatus.DID_NOT_ATTEND, by=clinician_a)
+    actions.record_attendance(appointment, case, AttendanceStatus.ATTENDED, by=clinician_a)
+
+    case.refresh_from_db()
+    assert (case.attended_sessions, case.missed_sessions) == (1, 0)
+
+
+def test_an_assessment_appointment_does_not_start_treatment(centre_a, clinician_a):
+    case = make_case(centre_a, stage=Stage.ASSESSMENT)
+    appointment = actions.schedule_appointment(
+        case, by=clinician_a, starts_at=_soon(), purpose=AppointmentPurpose.ASSESSMENT
+    )
+
+    actions.record_attendance(appointment, case, AttendanceStatus.ATTENDED, by=clinician_a)
+
+    case.refresh_from_db()
+    assert case.stage == Stage.ASSESSMENT
+    assert case.attended_sessions == 1
+
+
+def test_a_group_session_expects_the_roster_and_records_each_person(sign_in, centre_a, clinician_a):
+    group = actions.create_group(centre_a, by=clinician_a, name="Tuesday evening")
+    waiting = make_case(centre_a, stage=Stage.WAITING_LIST)
+    treated = make_case(centre_a, stage=Stage.IN_TREATMENT)
+    for case in (waiting, treated):
+        actions.add_group_member(group, case, by=clinician_a)
+    session = actions.schedule_group_session(group, by=clinician_a, starts_at=_soon())
+    assert set(session.attendances.values_list("case_id", flat=True)) == {waiting.pk, treated.pk}
+
+    response = sign_in(clinician_a).post(
+        f"/staff/cases/appointments/{session.pk}/",
+        {
+            f"attendance_{waiting.pk}": AttendanceStatus.ATTENDED,
+            f"attendance_{treated.pk}": AttendanceStatus.DID_NOT_ATTEND,
+        },
+    )
+
+    assert response.status_code == 302
+    waiting.refresh_from_db()
+    treated.refresh_from_db()
+    assert waiting.stage == Stage.IN_TREATMENT
+    assert waiting.attended_sessions == 1
+    assert treated.missed_sessions == 1
+
+
+def test_a_case_of_another_centre_cannot_join_a_group(centre_a, centre_b, clinician_a):
+    group = actions.create_group(centre_a, by=clinician_a, name="Group")
+    with pytest.raises(actions.CaseError):
+        actions.add_group_member(group, make_case(centre_b), by=clinician_a)
+
+
+def test_a_cancelled_appointment_marks_everyone_cancelled_and_takes_no_attendance(
+    centre_a, clinician_a
+):
+    case = make_case(centre_a, stage=Stage.IN_TREATMENT)
+    appointment = actions.schedule_appointment(case, by=clinician_a, starts_at=_soon())
+
+    actions.cancel_appointment(appointment, by=clinician_a)
+
+    assert Attendance.objects.get(appointment=appointment).status == AttendanceStatus.CANCELLED
+    with pytest.raises(actions.CaseError):
+        actions.record_attendance(appointment, case, AttendanceStatus.ATTENDED, by=clinician_a)
+
+
+def test_the_clinician_is_someone_from_the_cases_centre(centre_a, clinician_a, clinician_b):
+    case = make_case(centre_a)
+    with pytest.raises(actions.CaseError):
+        actions.schedule_appointment(case, by=clinician_a, starts_at=_soon(), clinician=clinician_b)
+
+
+def test_booking_through_the_page_supports_phone_and_video(sign_in, centre_a, clinician_a):
+    case = make_case(centre_a, stage=Stage.ASSESSMENT)
+    client = sign_in(clinician_a)
+
+    response = client.post(
+        f"/staff/cases/{case.pk}/appointments/",
+        {
+            "starts_at": "2026-12-01T10:00",
+            "duration_minutes": "50",
+            "purpose": AppointmentPurpose.ASSESSMENT,
+            "mode": AppointmentMode.VIDEO,
+            "clinician": str(clinician_a.pk),
+        },
+    )
+
+    assert response.status_code == 302
+    appointment = Appointment.objects.get(case=case)
+    assert appointment.mode == AppointmentMode.VIDEO
+    assert appointment.clinician == clinician_a
+
+
+def test_a_bad_booking_keeps_what_was_typed_and_answers_400(sign_in, centre_a, clinician_a):
+    case = make_case(centre_a)
+
+    response = sign_in(clinician_a).post(
+        f"/staff/cases/{case.pk}/appointments/",
+        {"starts_at": "next tuesday", "duration_minutes": "50", "mode": "carrier pigeon"},
+    )
+
+    assert response.status_code == 400
+    assert b"next tuesday" in response.content
+
+
+def test_the_agenda_shows_a_clinicians_week_and_the_centres_week(sign_in, centre_a, clinician_a):
+    monday = timezone.localdate() - datetime.timedelta(days=timezone.localdate().weekday())
+    at = timezone.make_aware(datetime.datetime.combine(monday, datetime.time(9, 0)))
+    mine = actions.schedule_appointment(
+        make_case(centre_a), by=clinician_a, starts_at=at, clinician=clinician_a
+    )
+    nobodys = actions.schedule_appointment(
+        make_case(centre_a), by=clinician_a, starts_at=at + datetime.timedelta(days=2)
+    )
+    next_week = actions.schedule_appointment(
+        make_case(centre_a),
+        by=clinician_a,
+        starts_at=at + datetime.timedelta(days=7),
+        clinician=clinician_a,
+    )
+    client = sign_in(clinician_a)
+
+    own = client.get("/staff/cases/agenda/")
+    centre = client.get("/staff/cases/agenda/", {"centre": centre_a.pk, "week": monday})
+
+    def shown(response):
+        return {a.pk for _day, appointments in response.context["days"] for a in appointments}
+
+    assert shown(own) == {mine.pk}
+    assert shown(centre) == {mine.pk, nobodys.pk}
+    assert next_week.pk not in shown(centre)
+    assert b"<script" not in own.content
+
+
+def test_the_agenda_of_another_centre_is_refused(sign_in, centre_a, centre_b, clinician_b):
+    response = sign_in(clinician_b).get("/staff/cases/agenda/", {"centre": centre_a.pk})
+    assert response.status_code == 400
