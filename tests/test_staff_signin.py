@@ -455,6 +455,20 @@ def test_axes_keeps_no_attempt_records_in_the_database(visitor, clinician):
     assert not AccessFailureLog.objects.exists()
 
 
+def test_one_address_guessing_across_many_accounts_is_slowed_down(visitor, clinician, device):
+    from forestall.accounts.views import SIGN_IN_ATTEMPTS_PER_ADDRESS
+
+    for number in range(SIGN_IN_ATTEMPTS_PER_ADDRESS):
+        post_password(visitor, f"guess{number}", "wrong password")
+    response = post_password(visitor, clinician.username, PASSWORD)
+    assert response.status_code == 429
+    assert b"too many attempts" in response.content
+    elsewhere = Client(REMOTE_ADDR="198.51.100.9")
+    assert (
+        b'name="token-otp_token"' in post_password(elsewhere, clinician.username, PASSWORD).content
+    )
+
+
 # --- Sessions and sign-out ------------------------------------------------------
 
 

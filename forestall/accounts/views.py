@@ -30,10 +30,26 @@ from forestall.accounts.decorators import staff_required
 from forestall.accounts.forms import LanguageForm
 from forestall.accounts.middleware import staff_language
 from forestall.accounts.models import Role
+from forestall.lib import ratelimit
+
+# Password attempts per browser address (a keyed hash, see lib.ratelimit) in
+# five minutes. The per-account lockout (django-axes) stops guessing one
+# account's password; this stops one address guessing across many accounts.
+# Generous, because a whole centre may sign in from one office address.
+SIGN_IN_ATTEMPTS_PER_ADDRESS = 50
+SIGN_IN_PERIOD_SECONDS = 300
 
 
 class SignInView(two_factor_views.LoginView):
     """Password, then the second factor."""
+
+    def post(self, *args: Any, **kwargs: Any) -> HttpResponse:
+        step = self.request.POST.get(f"{self.get_prefix(self.request)}-current_step")
+        if step == self.AUTH_STEP and ratelimit.hit(
+            self.request, "staff-signin", SIGN_IN_ATTEMPTS_PER_ADDRESS, SIGN_IN_PERIOD_SECONDS
+        ):
+            return ratelimit.too_many(self.request)
+        return super().post(*args, **kwargs)
 
     def get_context_data(self, form: Any, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(form, **kwargs)
