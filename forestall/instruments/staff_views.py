@@ -95,7 +95,13 @@ def instrument_detail(request: HttpRequest, instrument: str, version: int) -> Ht
     return render(
         request,
         "instruments/staff/detail.html",
-        {"definition": definition, "items": items, "bands": bands, "steps": steps},
+        {
+            "definition": definition,
+            "instructions": definition.localized("instructions", language),
+            "items": items,
+            "bands": bands,
+            "steps": steps,
+        },
     )
 
 
