@@ -6,6 +6,7 @@ import json
 import re
 import time
 from datetime import timedelta
+from io import StringIO
 from unittest import mock
 
 import pytest
@@ -416,6 +417,13 @@ def test_lockout_ends_after_the_cool_off(client, clinician, device):
     assert b'name="token-otp_token"' in response.content
 
 
+def test_an_admin_can_release_a_paused_account_early(client, clinician, device):
+    _fail(client, clinician.username, settings.AXES_FAILURE_LIMIT)
+    assert post_password(client, clinician.username, PASSWORD).status_code == 429
+    call_command("axes_reset_username", clinician.username, stdout=StringIO())
+    assert b'name="token-otp_token"' in post_password(client, clinician.username, PASSWORD).content
+
+
 def test_no_table_and_no_cache_entry_holds_the_address_or_user_agent(visitor, clinician, device):
     _fail(visitor, clinician.username, settings.AXES_FAILURE_LIMIT + 1)
     fresh = Client(REMOTE_ADDR=ADDRESS, HTTP_USER_AGENT="Mozilla/5.0 (forestall-test-agent)")
@@ -590,8 +598,6 @@ def test_seed_demo_writes_logins_that_sign_in_with_their_totp_secret(db, tmp_pat
 
 
 def test_the_totp_command_prints_the_current_code_in_debug_mode(settings, clinician, device):
-    from io import StringIO
-
     settings.DEBUG = True
     out = StringIO()
     call_command("totp", clinician.username, stdout=out)
