@@ -128,12 +128,8 @@ class Concern(models.Model):
         ordering = ["-raised_at"]
         indexes = [models.Index(fields=["centre", "status", "raised_at"])]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(case__isnull=False)
-                | Q(conversation__isnull=False)
-                | Q(erased_at__isnull=False),
-                name="concern_from_a_case_or_a_conversation",
-            ),
+            # (Raised from a case or a conversation is checked by raise_concern:
+            # a conversation can later be deleted with its mailbox.)
             # The two-person rule, held by the database as well as the actions.
             models.CheckConstraint(
                 condition=~Q(decision="disclosure", status="decided")

@@ -1,0 +1,48 @@
+"""Retention of safeguarding records: decided concerns lose their content after the period.
+
+A concern decided more than ``FORESTALL_RETENTION_DAYS["concern"]`` days ago
+(``FORESTALL_RETAIN_CONCERN_DAYS``, default ten years) has its description,
+decision note and the notes of its history blanked; the level, the decision,
+who took each step and when stay, because the two-person rule must remain
+provable from the record (the audit log holds the same facts without
+content).
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from forestall.lib.retention import RetentionPolicy, register
+from forestall.safeguarding.models import Concern, ConcernStatus, ConcernStep
+
+
+def _decided_before(cutoff: datetime.date) -> QuerySet[Concern]:
+    start_of_cutoff = datetime.datetime.combine(
+        cutoff, datetime.time.min, tzinfo=timezone.get_current_timezone()
+    )
+    return Concern.objects.filter(
+        status=ConcernStatus.DECIDED, decided_at__lt=start_of_cutoff, erased_at__isnull=True
+    )
+
+
+def erase_concern_content(concerns: QuerySet[Concern]) -> int:
+    """Blank the free text of ``concerns`` and their steps; return how many were erased."""
+    ids = list(concerns.values_list("pk", flat=True))
+    ConcernStep.objects.filter(concern_id__in=ids).update(note="")
+    return Concern.objects.filter(pk__in=ids).update(
+        description="", decision_note="", erased_at=timezone.now()
+    )
+
+
+CONCERN = register(
+    RetentionPolicy(
+        name="concern",
+        model="safeguarding.Concern",
+        inactive_since=_decided_before,
+        erase=erase_concern_content,
+        description="Text of concerns decided for the period (level and decision stay).",
+    )
+)
