@@ -468,3 +468,14 @@ def test_the_demo_course_is_plausible_and_idempotent(client_a, clinician_a, cent
     again = demo_course(client_a, centre_a, clinician_a, random.Random(8), sessions=4)
     assert {row.pk for row in again} == {row.pk for row in recorded}
     assert Administration.objects.count() == 12
+
+
+def test_recording_returns_to_the_staff_page_it_came_from(client_a, clinician_a, sign_in):
+    browser = sign_in(clinician_a)
+    data = {f"q{number}": "0" for number in range(1, 8)}
+    url = reverse("instruments:record", args=[client_a.pk, "gad7"])
+    back = browser.post(url, {**data, "occasion": "session", "next": "/staff/cases/x/"})
+    assert back["Location"] == "/staff/cases/x/"
+    for unsafe in ("https://example.org/staff/", "//example.org/staff/", "/public/"):
+        response = browser.post(url, {**data, "occasion": "session", "next": unsafe})
+        assert response["Location"] == reverse("instruments:client", args=[client_a.pk])

@@ -16,6 +16,8 @@ import uuid
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -43,6 +45,18 @@ def access_administration(user: User, administration_id: uuid.UUID) -> Administr
         Administration.objects.visible_to(user).select_related("client", "centre"),
         pk=administration_id,
     )
+
+
+def _next_url(request: HttpRequest) -> str:
+    """Where to go after recording: a staff page given as ``next``, if it is safe."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if (
+        target.startswith("/staff/")
+        and url_has_allowed_host_and_scheme(target, allowed_hosts=None)
+        and "\\" not in target
+    ):
+        return target
+    return ""
 
 
 def _working_centre(user: User, client: Client) -> Centre | None:
@@ -153,14 +167,20 @@ def record(request: HttpRequest, client_id: uuid.UUID, instrument: str) -> HttpR
                 _("%(name)s recorded: total %(total)s.")
                 % {"name": definition.name, "total": administration.total},
             )
-            return redirect("instruments:client", client_id=client.pk)
+            return redirect(_next_url(request) or reverse("instruments:client", args=[client.pk]))
         status = 400
     else:
         status = 200
     return render(
         request,
         "instruments/staff/record.html",
-        {"client": client, "definition": definition, "form": form, "occasion_form": occasion_form},
+        {
+            "client": client,
+            "definition": definition,
+            "form": form,
+            "occasion_form": occasion_form,
+            "next": _next_url(request),
+        },
         status=status,
     )
 
