@@ -1,9 +1,9 @@
 """The anonymous self-check: scored in memory, nothing about the answers kept.
 
 Threat model: the answers say more about a person than anything else on the
-front door. They exist only in this request: the form is built from the
-instruments catalogue, ``recommend()`` picks the next step, the page shows it,
-and the answers are dropped. The only trace is a de-identified count
+front door. They exist only in this request: ``instrument_form`` (the
+instruments engine) validates them and picks the next step in memory, the
+page shows it, and the answers are dropped. The only trace is a de-identified count
 (``Event.SELF_CHECK_COMPLETED`` with the recommended step, the language and
 the pathway). If the step is urgent, the link to a mailbox carries a signed,
 short-lived "urgent" token (no answers) so that the conversation is put first.
@@ -14,15 +14,13 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
-from django.utils.translation import gettext_lazy as _
 
-from forestall.instruments.catalogue import Definition, catalogue, localized
-from forestall.instruments.scoring import recommend
+from forestall.instruments.forms import instrument_form
+from forestall.instruments.scoring import Recommendation
 from forestall.public.forms import urgent_token
 from forestall.public.models import Pathway
 from forestall.stats import actions as stats
@@ -40,47 +38,17 @@ _PATHWAY_BY_WORRY = {
 }
 
 
-def self_check_definition() -> Definition:
-    return catalogue().get(SELF_CHECK_ID)
-
-
-def self_check_form(definition: Definition, language: str, data: Any = None) -> forms.Form:
-    """A form with one set of radio buttons per item of the self-check."""
-    fields: dict[str, forms.Field] = {}
-    for item in definition.items:
-        fields[item.id] = forms.ChoiceField(
-            label=localized(item.text, language),
-            choices=[
-                (str(option.value), localized(option.label, language)) for option in item.options
-            ],
-            required=item.required,
-            widget=forms.RadioSelect,
-            error_messages={
-                "required": _("Please choose an answer."),
-                "invalid_choice": _("Please choose one of the answers shown."),
-            },
-        )
-    form_class = type("SelfCheckForm", (forms.Form,), fields)
-    return form_class(data)
-
-
 def handle(request: HttpRequest) -> HttpResponse:
     language = translation.get_language() or "en"
-    definition = self_check_definition()
-    context: dict[str, Any] = {
-        "title": localized(definition.title, language),
-        "instructions": localized(definition.instructions, language),
-    }
-    if request.method != "POST":
-        context["form"] = self_check_form(definition, language)
+    data = request.POST if request.method == "POST" else None
+    form = instrument_form(SELF_CHECK_ID, language, data=data)
+    context: dict[str, Any] = {"form": form}
+    if data is None:
         return render(request, "public/self_check.html", context)
-    form = self_check_form(definition, language, request.POST)
     if not form.is_valid():
-        context["form"] = form
         return render(request, "public/self_check.html", context, status=400)
-    answers = {key: value for key, value in form.cleaned_data.items() if value}
-    advice = recommend(answers, language, instrument_id=SELF_CHECK_ID)
-    pathway = _PATHWAY_BY_WORRY.get(answers.get("worry", ""), "")
+    advice: Recommendation = form.result
+    pathway = _PATHWAY_BY_WORRY.get(str(form.answers.get("worry") or ""), "")
     stats.record(
         Event.SELF_CHECK_COMPLETED,
         detail=_detail_for(advice.step, urgent=advice.urgent),
@@ -95,13 +63,11 @@ def handle(request: HttpRequest) -> HttpResponse:
     start_url = reverse("public:mailbox_start")
     if start_query:
         start_url += "?" + urlencode(start_query)
-    context.update(
-        {
-            "advice": advice,
-            "start_url": start_url,
-            "pathway_slug": _pathway_slug(pathway or Pathway.SELF),
-        }
-    )
+    context = {
+        "advice": advice,
+        "start_url": start_url,
+        "pathway_slug": _pathway_slug(pathway or Pathway.SELF),
+    }
     return render(request, "public/self_check_result.html", context)
 
 
