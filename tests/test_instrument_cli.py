@@ -120,3 +120,22 @@ def test_the_real_command_exits_non_zero_with_one_line_and_no_traceback(tmp_path
     assert bad.stdout == ""
     assert bad.stderr.strip() == "forestall instruments: PHQ-9 has 9 items, got 2 answers"
     assert "Traceback" not in bad.stderr
+
+
+def test_validate_accepts_the_shipped_and_given_definitions():
+    fixture = Path(__file__).parent / "instrument_fixtures" / "test-scale.v1.yaml"
+    assert run("validate", str(fixture)) == "6 definitions are valid.\n"
+
+
+def test_validate_lists_every_problem_with_file_and_item(tmp_path):
+    broken = tmp_path / "phq9.v2.yaml"
+    text = (
+        Path(__file__).parents[1] / "forestall/instruments/definitions/phq9.v1.yaml"
+    ).read_text()
+    broken.write_text(text.replace("version: 1", "version: 2").replace("max: 4,", "max: 3,"))
+    errors = StringIO()
+    with pytest.raises(CommandError, match="1 problem"):
+        call_command("instruments", "validate", str(tmp_path), stderr=errors)
+    assert "phq9.v2.yaml: band mild: leaves a gap: no band covers 4 to 4" in errors.getvalue()
+    with pytest.raises(CommandError, match="no such file"):
+        run("validate", str(tmp_path / "missing.yaml"))

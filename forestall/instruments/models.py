@@ -52,14 +52,6 @@ class AdministrationQuerySet(models.QuerySet["Administration"]):
     def pending(self) -> AdministrationQuerySet:
         return self.filter(status=Status.PENDING)
 
-    def of(self, instrument_id: str) -> AdministrationQuerySet:
-        from forestall.instruments.catalogue import catalogue
-
-        return self.filter(instrument=catalogue().get(instrument_id).id)
-
-    def chronological(self) -> AdministrationQuerySet:
-        return self.order_by("completed_at", "created_at")
-
 
 class Administration(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)

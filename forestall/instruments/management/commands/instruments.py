@@ -3,22 +3,33 @@
     forestall instruments list
     forestall instruments score PHQ-9 --answers 1,2,0,3,1,0,2,1,0 [--version 1]
     forestall instruments outcome --phq9 FIRST,LAST --gad7 FIRST,LAST
+    forestall instruments validate [FILE_OR_DIRECTORY ...]
 
 ``score`` and ``outcome`` print one JSON object. Invalid input (unknown
 instrument, wrong number of answers, a value out of range or not a number)
 prints one line to stderr and exits with status 2, without a traceback.
-Leave an answer empty (``1,,2``) to mark it missing.
+Leave an answer empty (``1,,2``) to mark it missing. ``validate`` checks the
+configured definitions plus the given files or directories (for authors of a
+new version) and prints every problem, one per line, naming file and item.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from forestall.instruments.catalogue import UnknownInstrument, catalogue
+from forestall.instruments.catalogue import (
+    Catalogue,
+    DefinitionError,
+    UnknownInstrument,
+    catalogue,
+    definition_directories,
+    load_definition,
+)
 from forestall.instruments.outcomes import course_outcome
 from forestall.instruments.scoring import InvalidAnswers, recommend, score
 
@@ -65,6 +76,10 @@ class Command(BaseCommand):
         )
         outcome_parser.add_argument("--phq9", required=True, metavar="FIRST,LAST")
         outcome_parser.add_argument("--gad7", required=True, metavar="FIRST,LAST")
+        validate_parser = subcommands.add_parser(
+            "validate", help="Check definition files; print every problem with file and item."
+        )
+        validate_parser.add_argument("paths", nargs="*", type=Path)
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -78,6 +93,34 @@ class Command(BaseCommand):
                 self.stderr.write(f"forestall instruments: {message}")
                 sys.exit(_USAGE_ERROR)
             raise CommandError(message, returncode=_USAGE_ERROR) from None
+
+    def _validate(self, options: dict[str, Any]) -> None:
+        directories = list(definition_directories())
+        problems: list[str] = []
+        extra_files = []
+        for path in options["paths"]:
+            if path.is_dir():
+                directories.append(path)
+            elif path.is_file():
+                extra_files.append(path)
+            else:
+                raise _InputError(f"{path}: no such file or directory")
+        try:
+            loaded = Catalogue.load(directories)
+        except DefinitionError as error:
+            problems.extend(error.problems)
+            loaded = None
+        for path in extra_files:
+            try:
+                load_definition(path)
+            except DefinitionError as error:
+                problems.extend(error.problems)
+        if problems:
+            for problem in problems:
+                self.stderr.write(problem)
+            raise _InputError(f"{len(problems)} problem(s) in the instrument definitions")
+        count = sum(len(versions) for versions in loaded.definitions.values()) if loaded else 0
+        self.stdout.write(f"{count + len(extra_files)} definitions are valid.")
 
     def _list(self, options: dict[str, Any]) -> None:
         instruments = catalogue()
