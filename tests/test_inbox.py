@@ -117,7 +117,12 @@ def test_the_queue_takes_the_same_number_of_queries_for_many_conversations(
 def test_the_queue_page_is_in_german_for_german_staff(counsellor_a, conversation, sign_in):
     client = sign_in(counsellor_a)
     page = client.get(reverse("inbox:queue"), HTTP_ACCEPT_LANGUAGE="de").content.decode()
-    assert "Posteingang" in page
+    assert "Nächstes Gespräch übernehmen" in page
+    page = client.get(
+        reverse("inbox:conversation", args=[conversation.pk]), HTTP_ACCEPT_LANGUAGE="de"
+    ).content.decode()
+    assert "Kontaktzusammenfassung" in page
+    assert "Sperrsoftware installieren" in page
 
 
 # --- replies ---------------------------------------------------------------
