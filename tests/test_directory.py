@@ -484,3 +484,36 @@ def test_the_demo_centres_differ_in_languages_services_channels_and_place(db):
     assert all(centre.has_coordinates and centre.opening_hours for centre in centres)
     assert {"de", "en", "tr", "ar", "pl"} <= {code for c in centres for code in c.languages}
     assert len({centre.region_id for centre in centres}) == 3
+
+
+# --- audit ---------------------------------------------------------------------------
+
+
+def test_editing_a_profile_is_audited(sign_in, manager_a, centre_a):
+    from forestall.audit.models import AuditEntry
+
+    sign_in(manager_a).post(f"/staff/centres/{centre_a.id}/edit/", profile_data())
+    entry = AuditEntry.objects.get(action="centre.update")
+    assert entry.actor == manager_a
+    assert entry.target_type == "directory.centre"
+    assert entry.target_id == centre_a.id
+    assert entry.centre_uuid == centre_a.id
+
+
+def test_creating_a_centre_is_audited(sign_in, network_admin, north):
+    from forestall.audit.models import AuditEntry
+
+    data = profile_data(name="Centre New", slug="centre-new", region=str(north.pk), is_active="on")
+    sign_in(network_admin).post("/staff/centres/new/", data)
+    entry = AuditEntry.objects.get(action="centre.create")
+    assert entry.actor == network_admin
+    assert entry.target_id == Centre.objects.get(slug="centre-new").id
+
+
+def test_a_refused_edit_is_not_audited(sign_in, manager_a, centre_a, centre_b):
+    from forestall.audit.models import AuditEntry
+
+    staff = sign_in(manager_a)
+    staff.post(f"/staff/centres/{centre_b.id}/edit/", profile_data())
+    staff.post(f"/staff/centres/{centre_a.id}/edit/", profile_data(latitude="1000"))
+    assert not AuditEntry.objects.filter(action__startswith="centre.").exists()
