@@ -206,6 +206,8 @@ AXES_LOCKOUT_CALLABLE = "forestall.accounts.lockout.lockout_response"
 AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 AXES_DISABLE_ACCESS_LOG = True
+# Its attempt and log tables stay empty with the cache handler: keep them out of the admin.
+AXES_ENABLE_ADMIN = False
 
 # --- Sessions and cookies --------------------------------------------------
 # The Django session is the staff session only: its cookie is sent to /staff/

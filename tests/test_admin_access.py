@@ -103,6 +103,12 @@ def test_the_admin_index_lists_users_regions_and_centres(sign_in, network_admin)
         assert path in content
 
 
+def test_the_admin_offers_no_groups_and_no_empty_lockout_tables(sign_in, network_admin):
+    content = sign_in(network_admin).get(ADMIN).content.decode()
+    assert "/staff/admin/auth/group/" not in content
+    assert "/staff/admin/axes/" not in content
+
+
 def test_the_user_page_edits_roles_inline(sign_in, network_admin, clinician_a, centre_b):
     client = sign_in(network_admin)
     page = client.get(f"/staff/admin/accounts/user/{clinician_a.pk}/change/")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -13,6 +14,11 @@ from django_otp import devices_for_user
 
 from forestall.accounts.models import Membership, User
 from forestall.audit.actions import record_event
+
+# Access follows roles (memberships), not Django's groups: hide them, so that
+# nobody believes a group grants anything.
+if admin.site.is_registered(Group):
+    admin.site.unregister(Group)
 
 
 def _where(membership: Membership) -> str:

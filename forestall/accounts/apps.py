@@ -1,10 +1,12 @@
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
+from django.utils.translation import gettext_lazy as _
 
 
 class AccountsConfig(AppConfig):
     name = "forestall.accounts"
     label = "accounts"
+    verbose_name = _("Staff accounts")
     default = True
     default_auto_field = "django.db.models.BigAutoField"
 

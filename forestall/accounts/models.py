@@ -42,6 +42,8 @@ class User(AbstractUser):
 
     class Meta:
         ordering = ["username"]
+        verbose_name = _("staff account")
+        verbose_name_plural = _("staff accounts")
 
     def memberships_with(self, *roles: str) -> models.QuerySet[Membership]:
         return self.memberships.filter(role__in=roles)
@@ -82,6 +84,8 @@ class Membership(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("role")
+        verbose_name_plural = _("roles")
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "centre", "role"], name="membership_unique_per_centre"

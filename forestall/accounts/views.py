@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST, require_safe
 from django_otp.decorators import otp_required
 from two_factor import views as two_factor_views
@@ -51,6 +52,15 @@ class SignInView(two_factor_views.LoginView):
             return ratelimit.too_many(self.request)
         return super().post(*args, **kwargs)
 
+    def get_form(self, step: str | None = None, **kwargs: Any) -> Any:
+        form = super().get_form(step, **kwargs)
+        step = step or self.steps.current
+        if step == self.TOKEN_STEP:
+            form.fields["otp_token"].label = _("Code from your authenticator app")
+        elif step == self.BACKUP_STEP:
+            form.fields["otp_token"].label = _("Backup code")
+        return form
+
     def get_context_data(self, form: Any, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(form, **kwargs)
         user = self.request.user
@@ -80,6 +90,12 @@ class EnrolmentView(two_factor_views.SetupView):
 
     def get_success_url(self) -> str:
         return reverse("two_factor:backup_tokens")
+
+    def get_form(self, step: str | None = None, **kwargs: Any) -> Any:
+        form = super().get_form(step, **kwargs)
+        if "token" in form.fields:
+            form.fields["token"].label = _("Code from your authenticator app")
+        return form
 
     def get_context_data(self, form: Any, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(form, **kwargs)

@@ -27,7 +27,7 @@ def test_password_then_code_lands_on_the_staff_home_without_javascript(
     page.get_by_label("Username").fill(user.username)
     page.get_by_label("Password").fill(factories.PASSWORD)
     page.get_by_role("button", name="Continue").click()
-    page.get_by_label("Token").fill(current_totp(device))
+    page.get_by_label("Code from your authenticator app").fill(current_totp(device))
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(re.compile(r"/staff/$"))
     assert page.locator("h1").inner_text().startswith("Welcome")
@@ -65,7 +65,7 @@ def test_enrolment_shows_the_qr_code_under_the_content_security_policy(page, db)
     assert page.evaluate("document.querySelector('img.qr').naturalWidth") > 0
     assert not [text for text in violations if "Content Security Policy" in text]
     secret = page.locator("#totp-secret").inner_text().replace(" ", "")
-    page.get_by_label("Token").fill(totp_from_secret(secret))
+    page.get_by_label("Code from your authenticator app").fill(totp_from_secret(secret))
     page.get_by_role("button", name="Confirm").click()
     page.wait_for_url(re.compile(r"/staff/two-factor/backup-codes/$"))
     assert page.locator("#backup-codes li").count() == 10
@@ -84,5 +84,5 @@ def test_the_code_step_passes_axe(page, clinician_with_app, assert_accessible):
     page.get_by_label("Username").fill(user.username)
     page.get_by_label("Password").fill(factories.PASSWORD)
     page.get_by_role("button", name="Continue").click()
-    page.get_by_label("Token").wait_for()
+    page.get_by_label("Code from your authenticator app").wait_for()
     assert_accessible(page)
