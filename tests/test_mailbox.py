@@ -601,3 +601,18 @@ def test_the_demo_mailboxes_seed_once_and_the_documented_codename_signs_in(clien
     assert set(Conversation.objects.values_list("language", flat=True)) == {"en", "de"}
     response = client.post("/mailbox/", {"codename": demo.DEMO_CODENAME.upper()}, follow=True)
     assert b"A counsellor replied" in response.content
+
+
+def test_a_questionnaire_that_is_not_this_mailboxs_is_not_found(client):
+    import uuid
+
+    open_new_mailbox(client)
+    assert client.get(f"/mailbox/questionnaires/{uuid.uuid4()}/").status_code == 404
+
+
+def test_questionnaires_need_a_mailbox_session(client):
+    import uuid
+
+    response = client.get(f"/mailbox/questionnaires/{uuid.uuid4()}/")
+    assert response.status_code == 302
+    assert response["Location"] == "/mailbox/"

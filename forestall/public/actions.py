@@ -7,6 +7,8 @@ the statistics (never a mailbox id). Activity is kept to the day
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -17,6 +19,9 @@ from forestall.lib.codenames import codename_hash, generate_codename
 from forestall.public.models import Mailbox, PageContent
 from forestall.stats import actions as stats
 from forestall.stats.events import Event
+
+if TYPE_CHECKING:
+    from forestall.accounts.models import User
 
 
 def start_mailbox(language: str, pathway: str, *, urgent: bool = False) -> tuple[Mailbox, str]:
@@ -128,9 +133,7 @@ def delete_mailbox(mailbox: Mailbox) -> None:
         stats.record(Event.MAILBOX_DELETED, language=language, pathway=pathway)
 
 
-def save_page_content(
-    page: str, language: str, title: str, body: str, *, by: object
-) -> PageContent:
+def save_page_content(page: str, language: str, title: str, body: str, *, by: User) -> PageContent:
     """Add a new version of a public page's text (earlier versions stay)."""
     with transaction.atomic():
         latest = (
@@ -147,5 +150,5 @@ def save_page_content(
             body=body,
             created_by=by,
         )
-        record_event(by, "content.update", version)  # type: ignore[arg-type]
+        record_event(by, "content.update", version)
     return version

@@ -85,10 +85,10 @@ def mailbox_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         mailbox = signed_in_mailbox(request)
         if mailbox is None:
-            response = redirect("public:mailbox")
+            to_sign_in: HttpResponse = redirect("public:mailbox")
             if COOKIE_NAME in request.COOKIES:
-                sign_out(response)
-            return response
+                sign_out(to_sign_in)
+            return to_sign_in
         request.mailbox = mailbox  # type: ignore[attr-defined]
         response = view(request, *args, **kwargs)
         if getattr(request, "mailbox_signed_out", False):
