@@ -94,7 +94,11 @@ class EnrolmentView(two_factor_views.SetupView):
     def get_form(self, step: str | None = None, **kwargs: Any) -> Any:
         form = super().get_form(step, **kwargs)
         if "token" in form.fields:
-            form.fields["token"].label = _("Code from your authenticator app")
+            field = form.fields["token"]
+            field.label = _("Code from your authenticator app")
+            # A code is typed, not counted: a text field with a numeric keyboard.
+            field.widget.input_type = "text"
+            field.widget.attrs.update({"inputmode": "numeric", "pattern": "[0-9]*"})
         return form
 
     def get_context_data(self, form: Any, **kwargs: Any) -> dict[str, Any]:
