@@ -1,0 +1,266 @@
+"""Case work benchmark: constant queries and list latency with 100,000 cases.
+
+Runs in a child process with its own settings and a temporary file-backed
+SQLite database (``BENCH_DATABASE_URL`` selects a scratch PostgreSQL
+database instead: it is migrated and filled, and the rows stay). 100,000
+cases (with their clients, first transitions and waiting-list entries) are
+bulk-inserted across 50 centres: a small centre with 10 cases, a big one
+with 2,000, an empty one, and 47 others sharing the rest.
+
+Measured through the real views (test client, signed-in clinician, 2FA
+session), in the same run:
+
+* queries per page (``CaptureQueriesContext``) of the case list, a case page
+  and the waiting list, for the small centre against the big one: must be
+  equal (no N+1);
+* p95 response time of the (paginated) case list at the big centre against
+  the same at the empty centre: goal at most 3 times.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TOTAL_CASES = int(os.environ.get("FORESTALL_BENCH_CASES", "100000"))
+CENTRES = 50
+SMALL, BIG = 10, 2000
+REQUESTS = int(os.environ.get("FORESTALL_BENCH_CASE_REQUESTS", "200"))
+
+
+def run() -> list[str]:
+    """Run the measurements in a fresh interpreter and return the report lines."""
+    with tempfile.TemporaryDirectory(prefix="forestall-bench-cases-") as directory:
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith(("FORESTALL_", "DATABASE_URL", "REDIS_URL", "DJANGO_"))
+        }
+        env.update(
+            {
+                # Test mode: plain static storage, development secrets in the
+                # temporary directory, no HTTPS redirect; DEBUG stays off.
+                "FORESTALL_TESTING": "1",
+                "FORESTALL_VAR": directory,
+                "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL")
+                or f"sqlite:///{directory}/bench.sqlite3",
+                "DJANGO_SETTINGS_MODULE": "forestall.settings",
+                "PYTHONPATH": str(ROOT),
+                "FORESTALL_BENCH_CASES": str(TOTAL_CASES),
+                "FORESTALL_BENCH_CASE_REQUESTS": str(REQUESTS),
+            }
+        )
+        completed = subprocess.run(
+            [sys.executable, "-m", "bench.bench_cases", "--child"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if completed.returncode != 0:
+            return ["FAILED:", *completed.stderr.strip().splitlines()[-15:]]
+        return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+# --- the child process -------------------------------------------------------
+
+
+def _fill() -> dict:
+    """Bulk-insert the network; return the centres and clinicians the measurements use."""
+    import datetime
+    import random
+    import uuid
+
+    from django.utils import timezone
+
+    from forestall.accounts.models import Membership, Role, User
+    from forestall.cases.models import (
+        Case,
+        CaseTransition,
+        Client,
+        Programme,
+        WaitingListEntry,
+    )
+    from forestall.cases.pathway import OPEN_STAGES, TERMINAL, Stage
+    from forestall.directory.models import Centre, Region
+
+    rng = random.Random(2026)
+    region = Region.objects.create(slug="bench", name="Bench")
+    centres = Centre.objects.bulk_create(
+        [
+            Centre(slug=f"bench-{number}", name=f"Bench centre {number}", region=region)
+            for number in range(CENTRES)
+        ]
+    )
+    small, big, empty, others = centres[0], centres[1], centres[2], centres[3:]
+    sizes = {small.pk: SMALL, big.pk: BIG, empty.pk: 0}
+    rest = TOTAL_CASES - SMALL - BIG
+    for index, centre in enumerate(others):
+        sizes[centre.pk] = rest // len(others) + (1 if index < rest % len(others) else 0)
+
+    clinicians = {}
+    for name, centre in (("small", small), ("big", big), ("empty", empty)):
+        user = User.objects.create_user(username=f"bench-{name}", password=None)
+        Membership.objects.create(user=user, centre=centre, role=Role.CLINICIAN)
+        clinicians[name] = user
+
+    stages = list(Stage)
+    now = timezone.now()
+    serial = 0
+    batch_clients: list[Client] = []
+    batch_cases: list[Case] = []
+    batch_steps: list[CaseTransition] = []
+    batch_entries: list[WaitingListEntry] = []
+
+    def flush() -> None:
+        Client.objects.bulk_create(batch_clients, batch_size=2000)
+        Case.objects.bulk_create(batch_cases, batch_size=2000)
+        CaseTransition.objects.bulk_create(batch_steps, batch_size=2000)
+        WaitingListEntry.objects.bulk_create(batch_entries, batch_size=2000)
+        for batch in (batch_clients, batch_cases, batch_steps, batch_entries):
+            batch.clear()
+
+    for centre in centres:
+        for number in range(sizes[centre.pk]):
+            serial += 1
+            # Every centre has a waiting list: a fifth of its cases wait.
+            stage = Stage.WAITING_LIST if number % 5 == 0 else rng.choice(stages)
+            opened = now - datetime.timedelta(days=rng.randint(1, 900))
+            client = Client(id=uuid.uuid4(), reference=f"K-{serial:06d}-BN")
+            case = Case(
+                id=uuid.uuid4(),
+                client=client,
+                centre=centre,
+                programme=rng.choice([Programme.INDIVIDUAL, Programme.GROUP]),
+                stage=stage,
+                opened_at=opened,
+                stage_changed_at=opened,
+                closed_at=now if stage in TERMINAL else None,
+            )
+            batch_clients.append(client)
+            batch_cases.append(case)
+            batch_steps.append(
+                CaseTransition(id=uuid.uuid4(), case=case, centre=centre, to_stage=stage, at=opened)
+            )
+            if stage == Stage.WAITING_LIST:
+                case.waitlisted_at = opened
+                batch_entries.append(
+                    WaitingListEntry(
+                        id=uuid.uuid4(),
+                        case=case,
+                        centre=centre,
+                        programme=case.programme,
+                        priority=rng.choice([1, 2, 3, 3, 3]),
+                        added_at=opened,
+                    )
+                )
+            if len(batch_cases) >= 5000:
+                flush()
+    flush()
+    if Case.objects.count() != TOTAL_CASES:
+        raise RuntimeError("the bench network is incomplete")
+    sample = {
+        name: Case.objects.filter(centre=centre, stage__in=OPEN_STAGES).first()
+        for name, centre in (("small", small), ("big", big))
+    }
+    return {
+        "centres": {"small": small, "big": big, "empty": empty},
+        "clinicians": clinicians,
+        "sample": sample,
+    }
+
+
+def _signed_in(user):
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.create(user=user, name="bench", confirmed=True)
+    client = Client()
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
+def _queries(client, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(url)  # warm caches (templates, the finder's version, sessions)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    if response.status_code != 200:
+        raise RuntimeError(f"{url} answered {response.status_code}")
+    return len(captured.captured_queries)
+
+
+def _p95(client, url: str, requests: int) -> float:
+    timings = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        response = client.get(url)
+        timings.append(time.perf_counter() - started)
+        if response.status_code != 200:
+            raise RuntimeError(f"{url} answered {response.status_code}")
+    timings.sort()
+    return timings[int(0.95 * (len(timings) - 1))]
+
+
+def _child() -> list[str]:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.test.utils import setup_test_environment
+
+    setup_test_environment()
+    call_command("migrate", verbosity=0)
+    started = time.perf_counter()
+    world = _fill()
+    filled = time.perf_counter() - started
+    clients = {name: _signed_in(user) for name, user in world["clinicians"].items()}
+    lines = [f"filled {TOTAL_CASES:,} cases across {CENTRES} centres in {filled:.0f} s"]
+
+    pages = {
+        "case list": lambda name: "/staff/cases/",
+        "case page": lambda name: f"/staff/cases/{world['sample'][name].pk}/",
+        "waiting list": lambda name: (
+            f"/staff/cases/waiting-list/?centre={world['centres'][name].pk}"
+            "&programme=individual_therapy"
+        ),
+    }
+    constant = True
+    for page, url in pages.items():
+        small = _queries(clients["small"], url("small"))
+        big = _queries(clients["big"], url("big"))
+        constant &= small == big
+        verdict = "constant" if small == big else "NOT constant (N+1)"
+        lines.append(f"{page}: {small} queries at 10 cases, {big} at 2,000 — {verdict}")
+
+    # Interleave the two series so that any drift of the machine hits both.
+    empty_times, big_times = [], []
+    for _ in range(5):
+        empty_times.append(_p95(clients["empty"], "/staff/cases/", REQUESTS // 5))
+        big_times.append(_p95(clients["big"], "/staff/cases/", REQUESTS // 5))
+    empty_p95, big_p95 = sorted(empty_times)[2], sorted(big_times)[2]
+    ratio = big_p95 / empty_p95 if empty_p95 else float("inf")
+    lines.append(
+        f"case list p95: {big_p95 * 1000:.1f} ms at 2,000 cases vs {empty_p95 * 1000:.1f} ms "
+        f"at an empty centre = {ratio:.2f} times "
+        f"(goal at most 3: {'met' if ratio <= 3 else 'MISSED'})"
+    )
+    lines.append(f"queries constant on every page: {'yes' if constant else 'NO'}")
+    return lines
+
+
+if __name__ == "__main__" and "--child" in sys.argv:
+    print(json.dumps(_child()))
