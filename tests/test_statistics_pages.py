@@ -106,7 +106,9 @@ def test_the_staff_dashboard_renders_in_german(sign_in, analyst, counts):
     client = sign_in(analyst)
     response = client.get("/staff/statistics/", HTTP_ACCEPT_LANGUAGE="de")
     assert response.status_code == 200
-    assert "Statistik" in response.content.decode()
+    html = response.content.decode()
+    assert "Der Trichter" in html
+    assert "Kapazität" in html
 
 
 def test_every_chart_has_a_title_and_a_table_beside_it(sign_in, analyst, counts):

@@ -154,8 +154,8 @@ def dashboard(
         "reliable_deterioration": _("Reliable deterioration"),
     }
     outcomes_table = Table(
-        _("Outcomes of finished courses, with 95% confidence intervals"),
-        [_("Measure"), _("Number"), _("Of"), _("Rate"), _("95% interval")],
+        _("Outcomes of finished courses, with 95 per cent confidence intervals"),
+        [_("Measure"), _("Number"), _("Of"), _("Rate"), _("95 per cent interval")],
     )
     for key, proportion in figures.outcomes.items():
         interval = proportion.interval
