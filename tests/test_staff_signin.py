@@ -533,6 +533,46 @@ def test_every_staff_page_offers_sign_out(sign_in, clinician_a):
     assert b'action="/staff/logout/"' in page.content
 
 
+def test_sign_in_and_sign_out_are_in_the_audit_log(client, clinician, device):
+    from forestall.audit.models import AuditEntry
+
+    sign_in_through_form(client, clinician, PASSWORD, device)
+    client.post("/staff/logout/")
+    actions = list(
+        AuditEntry.objects.filter(actor_username=clinician.username)
+        .order_by("sequence")
+        .values_list("action", flat=True)
+    )
+    assert actions == ["account.sign_in", "account.sign_out"]
+
+
+def test_the_sign_in_page_tells_a_signed_in_person_so(sign_in, clinician_a):
+    page = sign_in(clinician_a).get(LOGIN_URL)
+    assert b"You are already signed in as clinician_a." in page.content
+
+
+# --- Language -------------------------------------------------------------------
+
+
+def test_a_person_can_choose_german_for_the_staff_pages(sign_in, clinician_a):
+    client = sign_in(clinician_a)
+    response = client.post("/staff/language/", {"language": "de"})
+    assert response.status_code == 302
+    clinician_a.refresh_from_db()
+    assert clinician_a.language == "de"
+    assert "Ihre Zentren und Rollen" in client.get("/staff/").content.decode()
+    client.post("/staff/language/", {"language": ""})
+    assert "Your centres and roles" in client.get("/staff/").content.decode()
+
+
+def test_a_language_that_is_not_offered_is_refused_with_a_message(sign_in, clinician_a):
+    client = sign_in(clinician_a)
+    response = client.post("/staff/language/", {"language": "xx"}, follow=True)
+    assert b"Please choose one of the languages offered." in response.content
+    clinician_a.refresh_from_db()
+    assert clinician_a.language == ""
+
+
 # --- Staff home -----------------------------------------------------------------
 
 
