@@ -71,19 +71,22 @@ def _stats_dimensions(conversation: Conversation) -> dict[str, Any]:
     }
 
 
-def _lock(conversation: Conversation) -> Conversation:
-    """The conversation's row, locked for this transaction, or AlreadyClaimed.
+def _lock(conversation: Conversation, *, skip_locked: bool = False) -> Conversation:
+    """The conversation's row, locked for this transaction.
 
-    On PostgreSQL ``FOR UPDATE SKIP LOCKED``: if another transaction is in the
-    middle of claiming this row, we do not wait for it, we lose. On SQLite
-    the transaction itself is ``BEGIN IMMEDIATE`` (see settings), which
-    serialises writers, and ``select_for_update`` is a no-op.
+    Claims use ``skip_locked``: on PostgreSQL ``FOR UPDATE SKIP LOCKED``, so if
+    another transaction is in the middle of claiming this row we do not wait
+    for it, we lose (``AlreadyClaimed``). Replies and releases wait for the
+    lock instead (a help-seeker writing at that moment must not make a reply
+    fail). On SQLite the transaction itself is ``BEGIN IMMEDIATE`` (see
+    settings), which serialises writers, and ``select_for_update`` is a no-op.
     """
-    locked = (
-        Conversation.objects.select_for_update(skip_locked=True).filter(pk=conversation.pk).first()
-    )
+    rows = Conversation.objects.select_for_update(skip_locked=skip_locked)
+    locked = rows.filter(pk=conversation.pk).first()
     if locked is None:
-        raise AlreadyClaimed
+        if skip_locked:
+            raise AlreadyClaimed
+        raise Conversation.DoesNotExist
     return locked
 
 
@@ -94,7 +97,7 @@ def claim_conversation(user: User, conversation: Conversation) -> Conversation:
     ``AlreadyClaimed``. Claiming again one's own claim renews it.
     """
     with transaction.atomic():
-        locked = _lock(conversation)
+        locked = _lock(conversation, skip_locked=True)
         now = timezone.now()
         holder = locked.live_claimant_id(now)
         if holder is not None and holder != user.pk:

@@ -207,7 +207,7 @@ def release(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
     conversation = access_conversation(request.user, conversation_id)
     try:
         actions.release_conversation(request.user, conversation)
-    except (actions.NotClaimant, actions.AlreadyClaimed):
+    except actions.NotClaimant:
         messages.error(request, _("You do not hold the claim on this conversation."))
         return _render_detail(request, conversation, status=409)
     messages.success(request, _("You have released this conversation."))
@@ -223,7 +223,7 @@ def reply(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
         return _render_detail(request, conversation, status=400, reply_form=form)
     try:
         actions.send_reply(request.user, conversation, form.cleaned_data["body"])
-    except (actions.NotClaimant, actions.AlreadyClaimed):
+    except actions.NotClaimant:
         messages.error(
             request,
             _("Claim the conversation before replying: only the counsellor holding it can reply."),
