@@ -294,6 +294,9 @@ FORESTALL_RETENTION_DAYS = {
     "concern": env.int("FORESTALL_RETAIN_CONCERN_DAYS", default=3650),
 }
 
+# --- Inbox: a counsellor's claim on a conversation lapses after this -------
+FORESTALL_CLAIM_MINUTES = env.int("FORESTALL_CLAIM_MINUTES", default=20)
+
 # --- Statistics disclosure control ----------------------------------------
 FORESTALL_SUPPRESSION_THRESHOLD = env.int("FORESTALL_SUPPRESSION_THRESHOLD", default=5)
 
