@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from forestall.audit.actions import record_event
 from forestall.cases.models import (
@@ -50,6 +51,9 @@ GLASS_BREAK_DURATION = datetime.timedelta(hours=1)
 # The typical wait is the median of the starts in this window (at most this many).
 TYPICAL_WAIT_WINDOW = datetime.timedelta(days=365)
 TYPICAL_WAIT_SAMPLE = 50
+
+
+_STAGE_LABELS = dict(Stage.choices)
 
 
 class CaseError(Exception):
@@ -218,7 +222,13 @@ def transition_case(
         locked = Case.objects.select_for_update().select_related("client", "centre").get(pk=case.pk)
         transition = find_transition(locked.stage, to_stage)
         if transition is None:
-            raise PathwayError(f"a case cannot move from {locked.stage} to {to_stage}")
+            raise PathwayError(
+                _("A case cannot move from “%(source)s” to “%(target)s”.")
+                % {
+                    "source": _STAGE_LABELS.get(locked.stage, locked.stage),
+                    "target": _STAGE_LABELS.get(to_stage, to_stage),
+                }
+            )
         now = timezone.now()
         source = locked.stage
         durations: dict[str, datetime.timedelta | None] = {
@@ -340,7 +350,7 @@ def add_task(
     """Add a task or reminder to ``case``; the assignee must work at the case's centre."""
     with transaction.atomic():
         if assignee is not None and not assignee.has_role_at(case.centre_id, *CASE_WORK_ROLES):
-            raise CaseError("the assignee does not work at this centre")
+            raise CaseError(_("The assignee does not work at this centre."))
         task = Task.objects.create(
             case=case, created_by=by, title=title, due_on=due_on, assignee=assignee
         )
@@ -366,9 +376,9 @@ def break_glass(case: Case, *, by: User, reason: str) -> GlassBreak:
     """
     reason = reason.strip()
     if not reason:
-        raise CaseError("breaking the glass needs a reason")
+        raise CaseError(_("Breaking the glass needs a reason."))
     if not by.is_network_admin:
-        raise CaseError("only a network admin can break the glass")
+        raise CaseError(_("Only a network admin can break the glass."))
     with transaction.atomic():
         grant = GlassBreak.objects.create(
             user=by,
@@ -396,7 +406,7 @@ def schedule_appointment(
     """Book an individual appointment for ``case`` at its centre."""
     with transaction.atomic():
         if clinician is not None and not clinician.has_role_at(case.centre_id, *CASE_WORK_ROLES):
-            raise CaseError("the clinician does not work at this centre")
+            raise CaseError(_("The clinician does not work at this centre."))
         appointment = Appointment.objects.create(
             centre_id=case.centre_id,
             case=case,
@@ -428,7 +438,7 @@ def add_group_member(group: TherapyGroup, case: Case, *, by: User) -> None:
     """Put ``case`` on the roster of ``group`` (same centre only); future sessions expect them."""
     with transaction.atomic():
         if case.centre_id != group.centre_id:
-            raise CaseError("a group's members are cases of its own centre")
+            raise CaseError(_("A group's members are cases of its own centre."))
         group.members.add(case)
         for session in group.sessions.filter(starts_at__gte=timezone.now(), cancelled_at=None):
             Attendance.objects.get_or_create(appointment=session, case=case)
@@ -484,11 +494,11 @@ def record_attendance(appointment: Appointment, case: Case, status: str, *, by: 
     session. Correcting an earlier record undoes its counts first.
     """
     if status not in AttendanceStatus.values or status == AttendanceStatus.EXPECTED:
-        raise CaseError("not an attendance outcome")
+        raise CaseError(_("Not an attendance outcome."))
     with transaction.atomic():
         attendance = Attendance.objects.select_for_update().get(appointment=appointment, case=case)
         if appointment.cancelled_at is not None:
-            raise CaseError("the appointment was cancelled")
+            raise CaseError(_("The appointment was cancelled."))
         previous = attendance.status
         attendance.status = status
         attendance.recorded_at = timezone.now()
@@ -549,16 +559,16 @@ def refer_case(
     The summary is all the receiving centre will see of this centre's work.
     """
     if not consent_given:
-        raise ReferralError("a referral needs the person's consent")
+        raise ReferralError(_("A referral needs the person's consent."))
     with transaction.atomic():
         if not case.is_open:
-            raise ReferralError("only an open case can be referred")
+            raise ReferralError(_("Only an open case can be referred."))
         if to_centre.pk == case.centre_id:
-            raise ReferralError("a case is referred to another centre")
+            raise ReferralError(_("A case is referred to another centre."))
         if not to_centre.is_active:
-            raise ReferralError("that centre is not active")
+            raise ReferralError(_("That centre is not active."))
         if case.referrals_out.filter(status=ReferralStatus.PENDING).exists():
-            raise ReferralError("this case already has a referral awaiting an answer")
+            raise ReferralError(_("This case already has a referral awaiting an answer."))
         referral = Referral.objects.create(
             case=case,
             from_centre_id=case.centre_id,
@@ -577,7 +587,7 @@ def refer_case(
 
 def _require_receiving_worker(referral: Referral, by: User) -> None:
     if not by.has_role_at(referral.to_centre_id, *CASE_WORK_ROLES):
-        raise ReferralError("only the receiving centre can answer a referral")
+        raise ReferralError(_("Only the receiving centre can answer a referral."))
 
 
 def accept_referral(referral: Referral, *, by: User, note: str = "") -> Case:
@@ -594,10 +604,10 @@ def accept_referral(referral: Referral, *, by: User, note: str = "") -> Case:
         locked = Referral.objects.select_for_update().get(pk=referral.pk)
         _require_receiving_worker(locked, by)
         if locked.status != ReferralStatus.PENDING:
-            raise ReferralError("this referral has already been answered")
+            raise ReferralError(_("This referral has already been answered."))
         sending = Case.objects.select_related("client").get(pk=locked.case_id)
         if not sending.is_open:
-            raise ReferralError("the referred case is no longer open")
+            raise ReferralError(_("The referred case is no longer open."))
         stage_there = sending.stage if sending.stage != Stage.AFTERCARE else Stage.ASSESSMENT
         if stage_there == Stage.IN_TREATMENT:
             stage_there = Stage.WAITING_LIST
@@ -634,12 +644,12 @@ def decline_referral(referral: Referral, *, by: User, reason: str) -> Referral:
     """The receiving centre declines, with a reason the sending centre reads; the case stays."""
     reason = reason.strip()
     if not reason:
-        raise ReferralError("declining a referral needs a reason")
+        raise ReferralError(_("Declining a referral needs a reason."))
     with transaction.atomic():
         locked = Referral.objects.select_for_update().get(pk=referral.pk)
         _require_receiving_worker(locked, by)
         if locked.status != ReferralStatus.PENDING:
-            raise ReferralError("this referral has already been answered")
+            raise ReferralError(_("This referral has already been answered."))
         locked.status = ReferralStatus.DECLINED
         locked.decided_by = by
         locked.decided_at = timezone.now()

@@ -97,6 +97,8 @@ _BY_PAIR = {(t.source, t.target): t for t in TRANSITIONS}
 
 def find_transition(source: str, target: str) -> Transition | None:
     """The allowed move from ``source`` to ``target``, or None if the pathway forbids it."""
+    if source not in Stage.values or target not in Stage.values:
+        return None
     return _BY_PAIR.get((Stage(source), Stage(target)))
 
 

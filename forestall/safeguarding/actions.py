@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from forestall.audit.actions import record_event
 from forestall.safeguarding.models import (
@@ -65,12 +66,12 @@ def raise_concern(
     the network).
     """
     if (case is None) == (conversation is None):
-        raise SafeguardingError("a concern is raised from a case or from a conversation")
+        raise SafeguardingError(_("A concern is raised from a case or from a conversation."))
     if level not in Level.values:
-        raise SafeguardingError("unknown level")
+        raise SafeguardingError(_("Unknown level."))
     description = description.strip()
     if not description:
-        raise SafeguardingError("a concern needs a description")
+        raise SafeguardingError(_("A concern needs a description."))
     centre_id = case.centre_id if case is not None else conversation.centre_id  # type: ignore[union-attr]
     with transaction.atomic():
         concern = Concern.objects.create(
@@ -91,7 +92,7 @@ def _locked_for(concern: Concern, by: User) -> Concern:
     """Lock the concern, if ``by`` is a safeguarding lead who may act on it."""
     locked = Concern.objects.visible_to(by).select_for_update().filter(pk=concern.pk).first()
     if locked is None:
-        raise SafeguardingError("only a safeguarding lead responsible for this concern may act")
+        raise SafeguardingError(_("Only a safeguarding lead responsible for this concern may act."))
     return locked
 
 
@@ -105,7 +106,7 @@ def start_review(concern: Concern, *, by: User) -> Concern:
     with transaction.atomic():
         locked = _locked_for(concern, by)
         if locked.status == ConcernStatus.DECIDED:
-            raise SafeguardingError("this concern has been decided")
+            raise SafeguardingError(_("This concern has been decided."))
         if locked.status == ConcernStatus.OPEN:
             locked.status = ConcernStatus.IN_REVIEW
         locked.reviewer = by
@@ -119,7 +120,7 @@ def add_review_note(concern: Concern, *, by: User, note: str) -> ConcernStep:
     """Add an encrypted note to the concern's history."""
     note = note.strip()
     if not note:
-        raise SafeguardingError("the note is empty")
+        raise SafeguardingError(_("The note is empty."))
     with transaction.atomic():
         locked = _locked_for(concern, by)
         step = ConcernStep.objects.create(
@@ -144,11 +145,11 @@ def _finish(locked: Concern, *, by: User, now: datetime.datetime) -> None:
 def decide_concern(concern: Concern, *, by: User, decision: str, note: str = "") -> Concern:
     """Decide a concern. A disclosure is only proposed here: it waits for a second lead."""
     if decision not in Decision.values:
-        raise SafeguardingError("unknown decision")
+        raise SafeguardingError(_("Unknown decision."))
     with transaction.atomic():
         locked = _locked_for(concern, by)
         if locked.status in (ConcernStatus.DECIDED, ConcernStatus.AWAITING_APPROVAL):
-            raise SafeguardingError("this concern already has a decision or a proposal")
+            raise SafeguardingError(_("This concern already has a decision or a proposal."))
         now = timezone.now()
         locked.decision = decision
         locked.decision_note = note.strip()
@@ -173,13 +174,13 @@ def approve_disclosure(concern: Concern, *, by: User, note: str = "") -> Concern
     with transaction.atomic():
         locked = _locked_for(concern, by)
         if locked.status != ConcernStatus.AWAITING_APPROVAL:
-            raise TwoPersonRuleError("there is no proposed disclosure to approve")
+            raise TwoPersonRuleError(_("There is no proposed disclosure to approve."))
         if locked.proposed_by_id is None or locked.proposed_by_id == by.pk:
             record_event(
                 by, "concern.disclosure_self_approval_refused", locked, centre=locked.centre
             )
             raise TwoPersonRuleError(
-                "a disclosure needs the approval of a second safeguarding lead"
+                _("A disclosure needs the approval of a second safeguarding lead.")
             )
         now = timezone.now()
         locked.approved_by = by
@@ -197,13 +198,13 @@ def reject_disclosure(concern: Concern, *, by: User, note: str) -> Concern:
     """A second lead does not approve the disclosure: the concern goes back into review."""
     note = note.strip()
     if not note:
-        raise SafeguardingError("say why the disclosure is not approved")
+        raise SafeguardingError(_("Say why the disclosure is not approved."))
     with transaction.atomic():
         locked = _locked_for(concern, by)
         if locked.status != ConcernStatus.AWAITING_APPROVAL:
-            raise TwoPersonRuleError("there is no proposed disclosure to answer")
+            raise TwoPersonRuleError(_("There is no proposed disclosure to answer."))
         if locked.proposed_by_id == by.pk:
-            raise TwoPersonRuleError("a second safeguarding lead must answer the proposal")
+            raise TwoPersonRuleError(_("A second safeguarding lead must answer the proposal."))
         locked.status = ConcernStatus.IN_REVIEW
         locked.decision = ""
         locked.proposed_by = None
@@ -226,7 +227,9 @@ def record_disclosure_made(concern: Concern, *, by: User, note: str = "") -> Con
             and locked.approved_by_id is not None
             and locked.approved_by_id != locked.proposed_by_id
         ):
-            raise TwoPersonRuleError("a disclosure can only be made once a second lead approved it")
+            raise TwoPersonRuleError(
+                _("A disclosure can only be made once a second lead approved it.")
+            )
         if locked.disclosed_at is None:
             locked.disclosed_at = timezone.now()
             locked.save(update_fields=["disclosed_at"])
