@@ -96,6 +96,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "forestall.lib.privacy.PrivacyHeadersMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Public pages that are the same for everyone, for cookie-less visitors only.
+    "forestall.lib.pagecache.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "forestall.lib.i18n.LanguageParameterMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -221,6 +223,8 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Strict"
 CSRF_COOKIE_HTTPONLY = True
+# A browser-session cookie: no year-long trace of a visit on a shared device.
+CSRF_COOKIE_AGE = None
 CSRF_COOKIE_SAMESITE = "Strict"
 LANGUAGE_COOKIE_NAME = "forestall_language"
 LANGUAGE_COOKIE_SAMESITE = "Strict"
@@ -287,6 +291,12 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
 
+# Seconds for which public pages that are the same for everyone are kept on the
+# server (forestall.lib.pagecache); 0 turns the cache off.
+FORESTALL_PAGE_CACHE_SECONDS = env.int(
+    "FORESTALL_PAGE_CACHE_SECONDS", default=0 if DEBUG or TESTING else 30
+)
+
 # --- Retention (days after a record becomes inactive) ---------------------
 FORESTALL_RETENTION_DAYS = {
     "mailbox": env.int("FORESTALL_RETAIN_MAILBOX_DAYS", default=180),
@@ -296,6 +306,12 @@ FORESTALL_RETENTION_DAYS = {
 
 # --- Inbox: a counsellor's claim on a conversation lapses after this -------
 FORESTALL_CLAIM_MINUTES = env.int("FORESTALL_CLAIM_MINUTES", default=20)
+
+# --- Front door ----------------------------------------------------------
+# A mailbox session ends with the browser or after this much inactivity.
+FORESTALL_MAILBOX_IDLE_MINUTES = env.int("FORESTALL_MAILBOX_IDLE_MINUTES", default=30)
+# Shown as the expected time to a reply until there are recent replies to measure.
+FORESTALL_EXPECTED_REPLY_HOURS = env.int("FORESTALL_EXPECTED_REPLY_HOURS", default=72)
 
 # --- Statistics disclosure control ----------------------------------------
 FORESTALL_SUPPRESSION_THRESHOLD = env.int("FORESTALL_SUPPRESSION_THRESHOLD", default=5)
