@@ -8,6 +8,7 @@ from django.db import transaction
 
 from forestall.audit.actions import record_event
 from forestall.directory.models import Centre
+from forestall.lib.pagecache import public_pages_changed
 
 if TYPE_CHECKING:
     from forestall.accounts.models import User
@@ -29,6 +30,7 @@ def create_centre(
         centre.save()
         centre.set_offers(languages=languages, services=services, channels=channels)
         record_event(by, "centre.create", centre, centre=centre)
+        transaction.on_commit(public_pages_changed)
     return centre
 
 
@@ -45,4 +47,5 @@ def update_centre_profile(
         centre.save()
         centre.set_offers(languages=languages, services=services, channels=channels)
         record_event(by, "centre.update", centre, centre=centre)
+        transaction.on_commit(public_pages_changed)
     return centre

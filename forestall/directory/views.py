@@ -22,11 +22,13 @@ from forestall.directory.actions import create_centre, update_centre_profile
 from forestall.directory.forms import CentreAdminForm, CentreProfileForm, FinderForm
 from forestall.directory.models import Centre
 from forestall.lib.i18n import path_in_language
+from forestall.lib.pagecache import cache_public_page
 
 # --- public side ---------------------------------------------------------
 
 
 @require_safe
+@cache_public_page
 def finder(request: HttpRequest) -> HttpResponse:
     form = FinderForm(request.GET)
     valid = form.is_valid()
@@ -66,6 +68,7 @@ def _finder_cache_key(filters: dict[str, Any]) -> str:
 
 
 @require_safe
+@cache_public_page
 def centre_detail(request: HttpRequest, slug: str) -> HttpResponse:
     centre = get_object_or_404(Centre.objects.public().with_offers(), slug=slug)
     return render(

@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.utils import translation
 from django.views.decorators.http import require_http_methods, require_safe
 
+from forestall.lib.pagecache import cache_public_page
 from forestall.public.content import page_text
 from forestall.public.models import Page, Pathway
 
@@ -28,6 +29,7 @@ def _language() -> str:
 
 
 @require_safe
+@cache_public_page
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "public/home.html", {"text": page_text(Page.HOME, _language())})
 

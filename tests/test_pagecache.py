@@ -1,0 +1,98 @@
+"""The server-side cache of public pages that are the same for everyone."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from forestall.directory.models import Centre
+from forestall.lib.pagecache import public_pages_changed
+
+
+@pytest.fixture(autouse=True)
+def _page_cache_on(settings):
+    settings.FORESTALL_PAGE_CACHE_SECONDS = 60
+
+
+def rename(centre: Centre, name: str) -> None:
+    # A change behind the application's back: no action calls
+    # public_pages_changed() (only the finder's own fragment key moves on).
+    Centre.objects.filter(pk=centre.pk).update(name=name, updated_at=timezone.now())
+
+
+def test_a_cookie_less_visitor_gets_the_cached_page(client, centre_a):
+    assert "Centre A" in client.get("/centres/").content.decode()
+    rename(centre_a, "Renamed")
+    assert "Centre A" in Client().get("/centres/").content.decode()
+
+
+def test_public_pages_changed_drops_every_cached_page(client, centre_a):
+    client.get("/centres/")
+    client.get(f"/centres/{centre_a.slug}/")
+    rename(centre_a, "Renamed")
+    public_pages_changed()
+    assert "Renamed" in client.get("/centres/").content.decode()
+    assert "Renamed" in client.get(f"/centres/{centre_a.slug}/").content.decode()
+
+
+def test_each_address_and_query_is_cached_on_its_own(client, centre_a):
+    client.get("/centres/")
+    rename(centre_a, "Renamed")
+    assert "Renamed" in client.get("/centres/?language=").content.decode()
+    assert "Renamed" in client.get("/de/centres/").content.decode()
+
+
+def test_a_visitor_with_any_cookie_gets_a_fresh_page(client, centre_a):
+    client.get("/centres/")
+    rename(centre_a, "Renamed")
+    visitor = Client()
+    visitor.cookies["forestall_mailbox"] = "anything"
+    assert "Renamed" in visitor.get("/centres/").content.decode()
+
+
+def test_error_answers_are_never_cached(client, centre_a):
+    assert client.get("/centres/?language=klingon").status_code == 400
+    rename(centre_a, "Renamed")
+    assert "Renamed" in client.get("/centres/?language=klingon").content.decode()
+
+
+def test_pages_that_did_not_opt_in_are_never_cached(client, db):
+    first = client.get("/mailbox/start/")
+    second = client.get("/mailbox/start/")
+    if first.status_code == 200 and 'id="codename"' in first.content.decode():
+        assert first.content != second.content
+
+
+def test_a_cached_page_keeps_every_security_header(client, centre_a):
+    client.get("/centres/")
+    cached = Client().get("/centres/")
+    assert "'unsafe-inline'" not in cached["Content-Security-Policy"]
+    assert "no-store" in cached["Cache-Control"]
+    assert cached["X-Frame-Options"] == "DENY"
+    assert not cached.cookies
+
+
+def test_saving_a_centre_profile_shows_at_once(
+    client, sign_in, manager_a, centre_a, django_capture_on_commit_callbacks
+):
+    client.get("/centres/")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = sign_in(manager_a).post(
+            f"/staff/centres/{centre_a.id}/edit/",
+            {"description": "Fresh words.", "accepts_new_clients": "on", "languages": ["de"]},
+        )
+    assert response.status_code == 302
+    assert "Fresh words." in Client().get("/centres/").content.decode()
+
+
+def test_staff_pages_are_never_served_from_the_cache(client, db):
+    assert client.get("/staff/login/").status_code == 200
+    assert client.get("/staff/").status_code == 302
+
+
+def test_the_cache_is_off_when_set_to_zero(client, centre_a, settings):
+    settings.FORESTALL_PAGE_CACHE_SECONDS = 0
+    client.get("/centres/")
+    rename(centre_a, "Renamed")
+    assert "Renamed" in client.get("/centres/").content.decode()
