@@ -98,8 +98,6 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # Public pages that are the same for everyone, for cookie-less visitors only.
     "forestall.lib.pagecache.PublicPageCacheMiddleware",
-    # Public pages that are the same for everyone, for cookie-less visitors only.
-    "forestall.lib.pagecache.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "forestall.lib.i18n.LanguageParameterMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -292,12 +290,6 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
-
-# Seconds for which public pages that are the same for everyone are kept on the
-# server (forestall.lib.pagecache); 0 turns the cache off.
-FORESTALL_PAGE_CACHE_SECONDS = env.int(
-    "FORESTALL_PAGE_CACHE_SECONDS", default=0 if DEBUG or TESTING else 30
-)
 
 # Seconds for which public pages that are the same for everyone are kept on the
 # server (forestall.lib.pagecache); 0 turns the cache off.
