@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from django.db import router, transaction
+from django.db import connections, models, router, transaction
 from django.utils import timezone
 
 from forestall.audit import chain
@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from forestall.directory.models import Centre
 
 _REASON_LENGTH = 500
+# Prepares UUIDs for the database at hand (text on SQLite, uuid on PostgreSQL).
+_UUID_FIELD = models.UUIDField()
 
 
 def _target_of(target: Any) -> tuple[str, uuid.UUID | None]:
@@ -39,26 +41,70 @@ def _centre_id(centre: Any) -> uuid.UUID | None:
     return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
 
 
-def _locked_head(using: str) -> AuditChainHead:
-    """The chain head, locked for this transaction (created on first use)."""
-    heads = AuditChainHead.objects.using(using)
-    head = heads.select_for_update().filter(pk=1).first()
-    if head is None:
-        # First entry ever (or the head row was lost): start from the newest
-        # entry, if any, so that sequence numbers continue.
-        last = AuditEntry.objects.using(using).order_by("-sequence").first()
-        heads.bulk_create(
-            [
-                AuditChainHead(
-                    pk=1,
-                    sequence=last.sequence if last else 0,
-                    entry_hash=last.entry_hash if last else chain.GENESIS_HASH,
-                )
-            ],
-            ignore_conflicts=True,
+_INSERT_COLUMNS = (
+    "sequence",
+    "created_at",
+    "actor_id",
+    "actor_uuid",
+    "actor_username",
+    "action",
+    "target_type",
+    "target_id",
+    "centre_uuid",
+    "reason",
+    "previous_hash",
+    "entry_hash",
+)
+
+
+_statements_by_vendor: dict[str, tuple[str, str, str]] = {}
+
+
+def _statements(connection: Any) -> tuple[str, str, str]:
+    statements = _statements_by_vendor.get(connection.vendor)
+    if statements is None:
+        statements = _statements_by_vendor[connection.vendor] = _build_statements(
+            connection.vendor, connection.ops.quote_name
         )
-        head = heads.select_for_update().get(pk=1)
-    return head
+    return statements
+
+
+def _build_statements(vendor: str, quote: Any) -> tuple[str, str, str]:
+    """The three statements of an append, built once per database vendor.
+
+    Appends are frequent (every staff read), so they skip the ORM's query
+    building: plain SQL with values prepared by the model fields.
+    """
+    head = quote(AuditChainHead._meta.db_table)
+    entries = quote(AuditEntry._meta.db_table)
+    lock = " FOR UPDATE" if vendor != "sqlite" else ""
+    select_head = (
+        f"SELECT {quote('sequence')}, {quote('entry_hash')} FROM {head} "  # noqa: S608 - our own names
+        f"WHERE {quote('id')} = 1{lock}"
+    )
+    columns = ", ".join(quote(name) for name in _INSERT_COLUMNS)
+    placeholders = ", ".join(["%s"] * len(_INSERT_COLUMNS))
+    insert = f"INSERT INTO {entries} ({columns}) VALUES ({placeholders})"  # noqa: S608
+    advance = (
+        f"UPDATE {head} SET {quote('sequence')} = %s, {quote('entry_hash')} = %s "  # noqa: S608
+        f"WHERE {quote('id')} = 1"
+    )
+    return select_head, insert, advance
+
+
+def _create_head(using: str) -> None:
+    """First entry ever (or the head row was lost): continue from the newest entry."""
+    last = AuditEntry.objects.using(using).order_by("-sequence").first()
+    AuditChainHead.objects.using(using).bulk_create(
+        [
+            AuditChainHead(
+                pk=1,
+                sequence=last.sequence if last else 0,
+                entry_hash=last.entry_hash if last else chain.GENESIS_HASH,
+            )
+        ],
+        ignore_conflicts=True,
+    )
 
 
 def record_event(
@@ -92,9 +138,19 @@ def record_event(
     reason = (reason or "")[:_REASON_LENGTH]
     now = timezone.now()
     using = router.db_for_write(AuditEntry)
-    with transaction.atomic(using=using):
-        head = _locked_head(using)
-        sequence = head.sequence + 1
+    connection = connections[using]
+    select_head, insert, advance = _statements(connection)
+    prepare_uuid = _UUID_FIELD.get_db_prep_value
+    with transaction.atomic(using=using), connection.cursor() as cursor:
+        # Locks the head row until commit (SQLite: the transaction already
+        # holds the write lock from BEGIN IMMEDIATE).
+        cursor.execute(select_head)
+        row = cursor.fetchone()
+        if row is None:
+            _create_head(using)
+            cursor.execute(select_head)
+            row = cursor.fetchone()
+        sequence, previous_hash = row[0] + 1, row[1]
         canonical = chain.content(
             sequence,
             chain.canonical_time(now),
@@ -106,25 +162,23 @@ def record_event(
             chain.canonical_uuid(centre_uuid),
             reason,
         )
-        digest = chain.entry_hash(canonical, head.entry_hash)
-        AuditEntry.objects.using(using).bulk_create(
+        digest = chain.entry_hash(canonical, previous_hash)
+        actor_value = prepare_uuid(actor_uuid, connection)
+        cursor.execute(
+            insert,
             [
-                AuditEntry(
-                    sequence=sequence,
-                    created_at=now,
-                    actor_id=actor_uuid,
-                    actor_uuid=actor_uuid,
-                    actor_username=username,
-                    action=action,
-                    target_type=target_type,
-                    target_id=target_id,
-                    centre_uuid=centre_uuid,
-                    reason=reason,
-                    previous_hash=head.entry_hash,
-                    entry_hash=digest,
-                )
-            ]
+                sequence,
+                connection.ops.adapt_datetimefield_value(now),
+                actor_value,
+                actor_value,
+                username,
+                action,
+                target_type,
+                prepare_uuid(target_id, connection),
+                prepare_uuid(centre_uuid, connection),
+                reason,
+                previous_hash,
+                digest,
+            ],
         )
-        AuditChainHead.objects.using(using).filter(pk=1).update(
-            sequence=sequence, entry_hash=digest
-        )
+        cursor.execute(advance, [sequence, digest])

@@ -20,7 +20,7 @@ import hashlib
 import hmac
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -30,20 +30,6 @@ from django.db import connections
 
 GENESIS_HASH = "0" * 64
 _SEPARATOR = "\x1f"
-_COLUMNS = (
-    "sequence",
-    "created_at",
-    "actor_uuid",
-    "actor_username",
-    "action",
-    "target_type",
-    "target_id",
-    "centre_uuid",
-    "reason",
-    "previous_hash",
-    "entry_hash",
-    "actor_id",
-)
 
 
 @lru_cache(maxsize=4)
@@ -128,20 +114,61 @@ class VerificationResult:
         return self.entries / self.seconds if self.seconds > 0 else float(self.entries)
 
 
-def _row_normaliser(vendor: str) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
-    if vendor == "sqlite":
-        # Already canonical: UUIDs as 32 hex characters, times as naive UTC text.
-        def same(row: tuple[Any, ...]) -> tuple[Any, ...]:
-            return row
+# Columns in canonical order; the message that is hashed is these joined by the
+# separator, followed by the previous hash.
+_CANONICAL_COLUMNS = (
+    "sequence",
+    "created_at",
+    "actor_uuid",
+    "actor_username",
+    "action",
+    "target_type",
+    "target_id",
+    "centre_uuid",
+    "reason",
+    "previous_hash",
+)
 
-        return same
 
-    def convert(row: tuple[Any, ...]) -> tuple[Any, ...]:
-        (seq, created, actor, username, action, ttype, tid, centre, reason, prev, digest, fk) = row
-        return (
-            seq,
+def _sqlite_select(connection: Any, table: str) -> str:
+    """Let SQLite build the canonical message: its stored text is already canonical."""
+    quote = connection.ops.quote_name
+    parts = []
+    for name in _CANONICAL_COLUMNS:
+        column = quote(name)
+        if name == "created_at":
+            parts.append(f"CAST({column} AS TEXT)")
+        elif name in ("actor_uuid", "target_id", "centre_uuid"):
+            parts.append(f"IFNULL({column}, '')")
+        else:
+            parts.append(column)
+    message = " || char(31) || ".join(parts)
+    sequence, actor_id, actor_uuid = quote("sequence"), quote("actor_id"), quote("actor_uuid")
+    return (
+        f"SELECT {sequence}, {message}, {quote('entry_hash')}, "  # noqa: S608 - our own column names
+        f"({actor_id} IS NULL OR {actor_id} = {actor_uuid}) FROM {table} "
+        f"WHERE {sequence} > %s ORDER BY {sequence} LIMIT %s"
+    )
+
+
+def _generic_select(connection: Any, table: str) -> str:
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(name) for name in (*_CANONICAL_COLUMNS, "entry_hash", "actor_id"))
+    return (
+        f"SELECT {columns} FROM {table} WHERE {quote('sequence')} > %s "  # noqa: S608
+        f"ORDER BY {quote('sequence')} LIMIT %s"
+    )
+
+
+def _generic_row(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """(sequence, message, hash, user link intact) from typed column values."""
+    (seq, created, actor, username, action, ttype, tid, centre, reason, prev, digest, fk) = row
+    actor_hex = canonical_uuid(actor)
+    message = _SEPARATOR.join(
+        (
+            str(seq),
             canonical_time(created),
-            canonical_uuid(actor),
+            actor_hex,
             username,
             action,
             ttype,
@@ -149,27 +176,24 @@ def _row_normaliser(vendor: str) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]
             canonical_uuid(centre),
             reason,
             prev,
-            digest,
-            canonical_uuid(fk) if fk is not None else None,
         )
+    )
+    return (seq, message, digest, fk is None or canonical_uuid(fk) == actor_hex)
 
-    return convert
 
+def _rows(using: str, chunk_size: int) -> Iterator[tuple[Any, ...]]:
+    """Every entry in sequence order as (sequence, message, hash, user link intact).
 
-def _raw_rows(using: str, chunk_size: int) -> Iterator[tuple[Any, ...]]:
-    """Every entry in sequence order, fetched in pages of ``chunk_size``."""
+    The message ends with the previous entry's hash (64 hex digits).
+    Fetched in pages of ``chunk_size`` by sequence (keyset pagination), so the
+    memory used is bounded whatever the size of the log.
+    """
     from forestall.audit.models import AuditEntry
 
     connection = connections[using]
     table = connection.ops.quote_name(AuditEntry._meta.db_table)
-    quoted = [connection.ops.quote_name(name) for name in _COLUMNS]
-    if connection.vendor == "sqlite":
-        # Read the stored text as it is: the driver would otherwise parse every
-        # timestamp (declared "datetime") into an object we only format again.
-        quoted[1] = f"CAST({quoted[1]} AS TEXT)"
-    columns = ", ".join(quoted)
-    sql = f"SELECT {columns} FROM {table} WHERE sequence > %s ORDER BY sequence LIMIT %s"  # noqa: S608 (names are our own constants)
-    normalise = _row_normaliser(connection.vendor)
+    sqlite = connection.vendor == "sqlite"
+    sql = _sqlite_select(connection, table) if sqlite else _generic_select(connection, table)
     last = -1
     while True:
         with connection.cursor() as cursor:
@@ -177,8 +201,10 @@ def _raw_rows(using: str, chunk_size: int) -> Iterator[tuple[Any, ...]]:
             rows = cursor.fetchall()
         if not rows:
             return
-        for row in rows:
-            yield normalise(row)
+        if sqlite:
+            yield from rows
+        else:
+            yield from map(_generic_row, rows)
         last = rows[-1][0]
 
 
@@ -187,41 +213,22 @@ def verify(using: str = "default", chunk_size: int = 20_000) -> VerificationResu
     result = VerificationResult()
     started = time.perf_counter()
     template = _hmac_template(settings.FORESTALL_AUDIT_KEY)
-    separator = _SEPARATOR
     expected_previous = GENESIS_HASH
     expected_sequence = 1
     suspect: tuple[int, str] | None = None  # an entry whose hash failed, awaiting its successor
     count = 0
-    for row in _raw_rows(using, chunk_size):
-        (seq, created, actor, username, action, ttype, tid, centre, reason, prev, digest, fk) = row
+    for seq, message, digest, link_intact in _rows(using, chunk_size):
+        prev = message[-64:]
         if suspect is not None:
             # The entry before failed its own hash. If this one links past it to
             # the entry before that, it was inserted; otherwise it was changed.
-            suspect_sequence, previous_of_suspect = suspect
-            if prev == previous_of_suspect:
+            if prev == suspect[1]:
                 kind, detail = "inserted", "entry does not belong in the chain"
             else:
                 kind, detail = "changed", "entry content does not match its hash"
-            result.first_break = Break(suspect_sequence, kind, detail)
+            result.first_break = Break(suspect[0], kind, detail)
             break
         count += 1
-        mac = template.copy()
-        mac.update(
-            separator.join(
-                (
-                    str(seq),
-                    created,
-                    actor or "",
-                    username,
-                    action,
-                    ttype,
-                    tid or "",
-                    centre or "",
-                    reason,
-                    prev,
-                )
-            ).encode()
-        )
         if seq != expected_sequence:
             if seq > expected_sequence:
                 missing = (
@@ -233,6 +240,8 @@ def verify(using: str = "default", chunk_size: int = 20_000) -> VerificationResu
             else:
                 result.first_break = Break(seq, "inserted", "sequence number out of order")
             break
+        mac = template.copy()
+        mac.update(message.encode())
         if mac.hexdigest() != digest:
             suspect = (seq, expected_previous)
             continue
@@ -241,7 +250,7 @@ def verify(using: str = "default", chunk_size: int = 20_000) -> VerificationResu
                 seq, "inserted", "entry does not link to the entry before it"
             )
             break
-        if fk is not None and fk != actor:
+        if not link_intact:
             result.first_break = Break(seq, "changed", "user link does not match the entry")
             break
         expected_previous = digest
