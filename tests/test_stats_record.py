@@ -264,3 +264,157 @@ def test_every_pathway_stage_of_the_cases_is_in_the_vocabulary():
     from forestall.cases.pathway import OPEN_STAGES
 
     assert {str(stage) for stage in OPEN_STAGES} <= set(Detail.values)
+
+
+# --- what the capabilities record, and rebuilding it from their records -------
+
+
+def _flows(centre, clinician, lead):
+    """Drive real flows of the front door, the cases and safeguarding."""
+    from forestall.cases.actions import open_case_for_new_client, transition_case
+    from forestall.public.actions import post_seeker_message, start_mailbox
+    from forestall.safeguarding.actions import decide_concern, raise_concern
+
+    mailbox, _codename = start_mailbox("de", "self")
+    post_seeker_message(mailbox, "Ich mache mir Sorgen.", centre)
+    case = open_case_for_new_client(centre, by=clinician, language="tr")
+    for stage in ("screening", "assessment", "waiting_list", "in_treatment"):
+        transition_case(case, stage, by=clinician)
+    other = open_case_for_new_client(centre, by=clinician)
+    transition_case(other, "withdrew", by=clinician)
+    concern = raise_concern(by=lead, level="concern", description="A worry.", case=case)
+    decide_concern(concern, by=lead, decision="advice_given")
+
+
+def _table(source):
+    fields = (
+        "day",
+        "event",
+        "centre_id",
+        "region_id",
+        "channel",
+        "language",
+        "pathway",
+        "detail",
+        "duration_bucket",
+        "count",
+    )
+    return sorted(DailyCount.objects.filter(source=source).values_list(*fields), key=str)
+
+
+def test_real_flows_record_only_vocabulary_values(centre_a, clinician_a, safeguarding_lead_a):
+    _flows(centre_a, clinician_a, safeguarding_lead_a)
+    rows = DailyCount.objects.filter(source=Source.LIVE)
+    events = set(rows.values_list("event", flat=True))
+    assert {
+        "mailbox_started",
+        "contact",
+        "case_opened",
+        "screened",
+        "assessed",
+        "waitlisted",
+        "therapy_started",
+        "withdrew",
+        "concern_raised",
+        "concern_decided",
+    } <= events
+    for row in rows:
+        assert row.centre_id in (None, centre_a.pk)
+        assert row.detail in ("", *Detail.values)
+    assert rows.get(event="withdrew").detail == "enquiry"
+    assert rows.get(event="concern_decided").detail == "advice_given"
+
+
+def test_the_backfill_rebuilds_what_the_flows_recorded(centre_a, clinician_a, safeguarding_lead_a):
+    from forestall.stats.backfill import backfill
+
+    _flows(centre_a, clinician_a, safeguarding_lead_a)
+    live = _table(Source.LIVE)
+    tomorrow = datetime.date.today() + datetime.timedelta(days=2)
+    before, totals = backfill(tomorrow, apply=True)
+    assert before == tomorrow
+    assert _table(Source.BACKFILL) == live
+    assert totals["case_opened"] == 2
+
+
+def test_the_backfill_is_idempotent_and_leaves_live_counts_alone(
+    centre_a, clinician_a, safeguarding_lead_a
+):
+    from forestall.stats.backfill import backfill
+
+    _flows(centre_a, clinician_a, safeguarding_lead_a)
+    live = _table(Source.LIVE)
+    later = datetime.date.today() + datetime.timedelta(days=2)
+    backfill(later, apply=True)
+    first = _table(Source.BACKFILL)
+    backfill(later, apply=True)
+    assert _table(Source.BACKFILL) == first
+    assert _table(Source.LIVE) == live
+
+
+def test_the_backfill_only_covers_days_before_counting_started(
+    centre_a, clinician_a, safeguarding_lead_a
+):
+    from forestall.stats.backfill import backfill, counting_started
+
+    _flows(centre_a, clinician_a, safeguarding_lead_a)
+    assert (
+        counting_started() == datetime.date.today()
+        or counting_started() == DailyCount.objects.order_by("day").first().day
+    )
+    _before, totals = backfill(apply=True)
+    assert sum(totals.values()) == 0
+    assert not DailyCount.objects.filter(source=Source.BACKFILL).exists()
+
+
+def test_the_command_is_a_dry_run_unless_applied(centre_a, clinician_a, safeguarding_lead_a):
+    import io
+
+    from django.core.management import call_command
+
+    _flows(centre_a, clinician_a, safeguarding_lead_a)
+    later = (datetime.date.today() + datetime.timedelta(days=2)).isoformat()
+    out = io.StringIO()
+    call_command("backfill-stats", "--before", later, stdout=out)
+    assert "Would backfill" in out.getvalue()
+    assert "case_opened: 2" in out.getvalue()
+    assert not DailyCount.objects.filter(source=Source.BACKFILL).exists()
+    call_command("backfill-stats", "--before", later, "--apply", stdout=io.StringIO())
+    assert DailyCount.objects.filter(source=Source.BACKFILL).exists()
+
+
+def test_the_command_refuses_a_bad_date(db):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError):
+        call_command("backfill-stats", "--before", "last tuesday")
+
+
+def test_the_demo_history_is_idempotent(db):
+    from forestall.demo import DemoNetwork
+    from forestall.directory import demo as directory_demo
+    from forestall.stats import demo
+
+    network = DemoNetwork()
+    directory_demo.seed(network)
+    actions.record(Event.CONTACT, day=DAY)
+    demo.seed(network)
+    first = _table(Source.DEMO)
+    assert len(first) > 1000
+    again = DemoNetwork()
+    directory_demo.seed(again)
+    demo.seed(again)
+    assert _table(Source.DEMO) == first
+    assert DailyCount.objects.filter(source=Source.LIVE).count() == 1
+    events = set(DailyCount.objects.filter(source=Source.DEMO).values_list("event", flat=True))
+    assert {
+        "contact",
+        "assessed",
+        "therapy_started",
+        "therapy_completed",
+        "course_finished",
+        "recovered",
+        "concern_decided",
+        "protective_action_taken",
+        "first_reply_sent",
+    } <= events

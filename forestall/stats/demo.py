@@ -103,7 +103,8 @@ def _pick(rng: random.Random, weights: Weights) -> str:
 
 
 def _rows(network: DemoNetwork, today: datetime.date) -> Iterator[tuple[object, ...]]:
-    rng = network.random
+    # Its own random source: the demo counts do not depend on what other seeders drew.
+    rng = random.Random(network.seed)  # noqa: S311 - demo data, not security
     centres = [c for slug, c in sorted(network.centres.items()) if slug in CENTRE_SIZE]
     for offset in range(DAYS, 0, -1):
         day = today - datetime.timedelta(days=offset)

@@ -21,7 +21,7 @@ Which ``detail`` goes with which event:
   ``contact_centre``, ``avoid_alone_with_children``, ``self_help``,
   ``see_doctor``, ``other``), as in ``inbox.models.ProtectiveActionKind``.
 - ``waitlisted`` / ``therapy_started``: the programme (``individual_therapy``,
-  ``group_therapy``); ``therapy_started`` carries the time on the waiting list
+  ``group_therapy``, ``young_people``); ``therapy_started`` carries the time on the waiting list
   as ``duration``.
 - exits (``not_suitable``, ``referred_elsewhere``, ``withdrew``,
   ``lost_contact``) and ``case_closed``: the pathway stage the case was at
@@ -114,6 +114,7 @@ class Detail(models.TextChoices):
     # Programmes.
     INDIVIDUAL_THERAPY = "individual_therapy", _("Individual therapy")
     GROUP_THERAPY = "group_therapy", _("Group therapy")
+    YOUNG_PEOPLE = "young_people", _("Young people's programme")
     # Pathway stages (where an exit happened).
     ENQUIRY = "enquiry", _("Enquiry")
     SCREENING = "screening", _("Screening")
