@@ -18,6 +18,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from forestall.accounts.models import Role
 from forestall.lib.crypto import EncryptedTextField
@@ -33,7 +34,7 @@ class Level(models.TextChoices):
 
 
 class ConcernStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("concern status", "Open")
     IN_REVIEW = "in_review", _("In review")
     AWAITING_APPROVAL = "awaiting_approval", _("Disclosure awaiting a second lead's approval")
     DECIDED = "decided", _("Decided")
