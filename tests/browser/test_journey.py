@@ -107,3 +107,37 @@ def test_the_whole_journey_works_without_javascript_and_leaves_no_trace(new_page
     assert "journey_counsellor" in haystacks["database"]
     assert_nowhere(haystacks, {"message": MESSAGE, "reply": REPLY, "codename": codename})
     assert_nowhere(haystacks, {"address": "127.0.0.1"})
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_inbox_pages_pass_axe(new_page, live_server, assert_accessible):
+    from django.conf import settings
+
+    from tests.factories_inbox import make_conversation
+
+    counsellor = factories.make_user(Role.COUNSELLOR, None, username="axe_counsellor")
+    conversation = make_conversation(None, body="A message to check the page with.")
+    client = factories.signed_in_client(counsellor)
+    page = new_page(javascript=True)
+    page.context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url + "/staff/",
+            }
+        ]
+    )
+    for path in (
+        "/staff/inbox/",
+        f"/staff/inbox/{conversation.pk}/",
+        f"/staff/inbox/{conversation.pk}/refer/",
+        f"/staff/inbox/{conversation.pk}/concern/",
+        "/staff/inbox/templates/",
+    ):
+        page.goto(path)
+        assert page.locator("h1").count() == 1, path
+        assert_accessible(page)
+    page.goto(f"/staff/inbox/{conversation.pk}/")
+    page.get_by_role("button", name="Claim", exact=True).click()
+    assert_accessible(page)
