@@ -1,0 +1,392 @@
+"""Statistics benchmark: dashboards and the public page at national scale on PostgreSQL.
+
+100 centres in 10 regions x 10 years of daily counts (about 10 million
+``DailyCount`` rows, generated inside PostgreSQL with ``generate_series``) in
+the database named by ``BENCH_DATABASE_URL`` (default
+``postgres://postgres@127.0.0.1:5432/forestall_bench_stats``; created if
+missing, and the rows are kept so that a second run reuses them).
+
+For each page, in the same run:
+
+* the real view through the test client (signed-in analyst, 2FA session):
+  the network dashboard (12 months and 10 years), a region, a centre, and the
+  public page with its 24-month release;
+* the figures of that page computed by a naive Python aggregation of the
+  same rows (every row in scope fetched and summed in Python);
+
+and reports the page time, the speed-up (goal: at least 20x) and whether the
+page answers under a second.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/forestall_bench_stats"
+CENTRES = int(os.environ.get("FORESTALL_BENCH_STATS_CENTRES", "100"))
+YEARS = int(os.environ.get("FORESTALL_BENCH_STATS_YEARS", "10"))
+REPEATS = 3
+
+# The dimension combinations each centre records each day: 27 rows per centre-day.
+COMBINATIONS = [
+    ("contact", "messaging", "de", "self", "", ""),
+    ("contact", "messaging", "de", "other", "", ""),
+    ("contact", "messaging", "en", "professional", "", ""),
+    ("contact", "phone", "de", "self", "", ""),
+    ("contact", "phone", "tr", "other", "", ""),
+    ("contact", "in_person", "de", "self", "", ""),
+    ("first_reply_sent", "messaging", "de", "self", "", "1-4h"),
+    ("first_reply_sent", "messaging", "de", "self", "", "4-24h"),
+    ("first_reply_sent", "phone", "de", "other", "", "1-3d"),
+    ("case_opened", "", "de", "", "", ""),
+    ("case_opened", "", "tr", "", "", ""),
+    ("screened", "", "de", "", "", "1-2w"),
+    ("assessed", "", "de", "", "", "2-4w"),
+    ("waitlisted", "", "de", "", "individual_therapy", ""),
+    ("therapy_started", "", "de", "", "individual_therapy", "1-3m"),
+    ("therapy_started", "", "de", "", "group_therapy", "3-6m"),
+    ("therapy_completed", "", "de", "", "", ""),
+    ("withdrew", "", "de", "", "screening", ""),
+    ("withdrew", "", "de", "", "waiting_list", ""),
+    ("lost_contact", "", "de", "", "enquiry", ""),
+    ("not_suitable", "", "de", "", "assessment", ""),
+    ("concern_raised", "", "", "", "medium", ""),
+    ("concern_decided", "", "", "", "advice_given", "4-24h"),
+    ("course_finished", "", "", "", "at_caseness", ""),
+    ("recovered", "", "", "", "", ""),
+    ("protective_action_agreed", "messaging", "de", "self", "stop_sites", ""),
+    ("protective_action_taken", "messaging", "de", "self", "stop_sites", ""),
+]
+
+
+def _ensure_database(url: str) -> str | None:
+    """Create the bench database if it is missing; None if PostgreSQL is unreachable."""
+    from urllib.parse import urlsplit
+
+    import psycopg
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin = parts._replace(path="/postgres").geturl()
+    try:
+        with psycopg.connect(admin, autocommit=True, connect_timeout=5) as connection:
+            exists = connection.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", [name]
+            ).fetchone()
+            if not exists:
+                connection.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError as error:
+        return f"skipped: PostgreSQL not reachable ({str(error).splitlines()[0]})"
+    return None
+
+
+def run() -> list[str]:
+    """Run the measurements in a fresh interpreter and return the report lines."""
+    url = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_URL
+    if not url.startswith("postgres"):
+        return ["skipped: the statistics benchmark needs PostgreSQL (BENCH_DATABASE_URL)"]
+    problem = _ensure_database(url)
+    if problem:
+        return [problem]
+    with tempfile.TemporaryDirectory(prefix="forestall-bench-stats-") as directory:
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith(("FORESTALL_", "DATABASE_URL", "REDIS_URL", "DJANGO_"))
+        }
+        env.update(
+            {
+                "FORESTALL_TESTING": "1",
+                "FORESTALL_VAR": directory,
+                "DATABASE_URL": url,
+                "DJANGO_SETTINGS_MODULE": "forestall.settings",
+                "PYTHONPATH": str(ROOT),
+                "FORESTALL_BENCH_STATS_CENTRES": str(CENTRES),
+                "FORESTALL_BENCH_STATS_YEARS": str(YEARS),
+            }
+        )
+        completed = subprocess.run(
+            [sys.executable, "-m", "bench.bench_stats", "--child"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if completed.returncode != 0:
+            return ["FAILED:", *completed.stderr.strip().splitlines()[-15:]]
+        return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+# --- the child process -------------------------------------------------------
+
+
+def _expected_rows(days: int) -> int:
+    return CENTRES * days * len(COMBINATIONS)
+
+
+def _fill(today) -> tuple[int, float]:
+    """Generate the counts in SQL unless the same data set is already there."""
+    import datetime
+
+    from django.db import connection
+
+    from forestall.directory.models import Centre, Region
+    from forestall.stats.models import DailyCount
+
+    start = today - datetime.timedelta(days=365 * YEARS)
+    days = (today - start).days
+    expected = _expected_rows(days)
+    centres = Centre.objects.filter(slug__startswith="bench-").count()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = 'stats_dailycount'")
+        estimate = cursor.fetchone()[0]
+    if centres == CENTRES and abs(estimate - expected) < expected * 0.02:
+        latest = DailyCount.objects.order_by("-day").values_list("day", flat=True).first()
+        if latest == today - datetime.timedelta(days=1):
+            return estimate, 0.0
+    started = time.perf_counter()
+    DailyCount.objects.all().delete()
+    Centre.objects.filter(slug__startswith="bench-").delete()
+    Region.objects.filter(slug__startswith="bench-").delete()
+    regions = Region.objects.bulk_create(
+        [Region(slug=f"bench-{n}", name=f"Bench region {n:02d}") for n in range(CENTRES // 10 or 1)]
+    )
+    Centre.objects.bulk_create(
+        [
+            Centre(
+                slug=f"bench-{n}", name=f"Bench centre {n:03d}", region=regions[n % len(regions)]
+            )
+            for n in range(CENTRES)
+        ]
+    )
+    values = ", ".join(
+        "(" + ", ".join(f"'{value}'" for value in combination) + ")" for combination in COMBINATIONS
+    )
+    table = DailyCount._meta.db_table
+    with connection.cursor() as cursor:
+        # Indexes are dropped for the load and built once afterwards: much faster.
+        for constraint in DailyCount._meta.constraints:
+            cursor.execute(f'DROP INDEX IF EXISTS "{constraint.name}"')
+        for index in DailyCount._meta.indexes:
+            cursor.execute(f'DROP INDEX IF EXISTS "{index.name}"')
+        cursor.execute(
+            f"""
+            INSERT INTO {table}
+                (day, event, centre_id, region_id, channel, language, pathway, detail,
+                 duration_bucket, source, count)
+            SELECT d::date, e.event, c.id, c.region_id, e.channel, e.language, e.pathway,
+                   e.detail, e.bucket, 'live', 1 + floor(random() * 6)::int
+            FROM generate_series(%s::date, %s::date, interval '1 day') AS d
+            CROSS JOIN (SELECT id, region_id FROM directory_centre WHERE slug LIKE 'bench-%%') AS c
+            CROSS JOIN (VALUES {values}) AS e(event, channel, language, pathway, detail, bucket)
+            """,  # noqa: S608 - fixed vocabulary values written by this module
+            [start, today - datetime.timedelta(days=1)],
+        )
+    with connection.schema_editor() as editor:
+        for index in DailyCount._meta.indexes:
+            editor.add_index(DailyCount, index)
+        for constraint in DailyCount._meta.constraints:
+            editor.add_constraint(DailyCount, constraint)
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM ANALYZE {table}")
+    return DailyCount.objects.count(), time.perf_counter() - started
+
+
+def _signed_in_analyst():
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from forestall.accounts.models import Membership, Role, User
+
+    user, _created = User.objects.get_or_create(username="bench-analyst")
+    Membership.objects.get_or_create(user=user, centre=None, role=Role.ANALYST)
+    device, _created = TOTPDevice.objects.get_or_create(user=user, name="bench", confirmed=True)
+    client = Client()
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
+def _naive(scope, period, *, funnel_by: tuple[str, ...]) -> dict:
+    """The same figures from every row in scope, fetched and summed in Python."""
+    from collections import defaultdict
+
+    from forestall.stats import figures as fig
+
+    rows = (
+        scope.counts()
+        .filter(day__lte=period.end)
+        .values_list(
+            "day",
+            "event",
+            "centre_id",
+            "region_id",
+            "channel",
+            "language",
+            "pathway",
+            "detail",
+            "duration_bucket",
+            "count",
+        )
+        .iterator(chunk_size=20000)
+    )
+    by_event_detail: dict = defaultdict(int)
+    monthly: dict = defaultdict(int)
+    reach: dict = defaultdict(int)
+    durations: dict = defaultdict(int)
+    by_place: dict = defaultdict(int)
+    waiting_before = 0
+    waiting_changes: dict = defaultdict(int)
+    for day, event, centre, region, channel, language, pathway, detail, bucket, count in rows:
+        joined = event == "waitlisted"
+        left = (event == "therapy_started" and bucket) or (
+            event in fig.EXIT_EVENTS and detail == "waiting_list"
+        )
+        if joined or left:
+            change = count if joined else -count
+            if day < period.start:
+                waiting_before += change
+            else:
+                waiting_changes[day.replace(day=1)] += change
+        if day < period.start:
+            continue
+        month = day.replace(day=1)
+        by_event_detail[(event, detail)] += count
+        monthly[(event, month)] += count
+        if event == "contact":
+            reach[("pathway", pathway, month)] += count
+            reach[("channel", channel, month)] += count
+            reach[("language", language, month)] += count
+        if bucket and event in fig.TIMED_EVENTS:
+            durations[(event, bucket)] += count
+        if event in fig.FUNNEL_STEPS:
+            for dimension in funnel_by:
+                place = centre if dimension == "centre_id" else region
+                if place is not None:
+                    by_place[(dimension, place, event)] += count
+    return {
+        "totals": dict(by_event_detail),
+        "monthly": dict(monthly),
+        "reach": dict(reach),
+        "durations": dict(durations),
+        "funnel_by": dict(by_place),
+        "waiting": (waiting_before, dict(waiting_changes)),
+    }
+
+
+def _best(function, repeats: int = REPEATS) -> float:
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def _child() -> list[str]:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.test.utils import setup_test_environment
+    from django.utils import timezone
+
+    from forestall.directory.models import Centre, Region
+    from forestall.stats import figures as fig
+    from forestall.stats.publish import public_release, release_period
+
+    setup_test_environment()
+    call_command("migrate", verbosity=0)
+    today = timezone.localdate()
+    rows, fill_seconds = _fill(today)
+    client = _signed_in_analyst()
+    region = Region.objects.filter(slug__startswith="bench-").order_by("slug").first()
+    centre = Centre.objects.filter(slug__startswith="bench-").order_by("slug").first()
+    last_12 = fig.Period.last_months(11, today)
+    last_120 = fig.Period.last_months(119, today)
+    pages = [
+        (
+            "network dashboard, 12 months",
+            "/staff/statistics/",
+            fig.Scope(),
+            last_12,
+            ("region_id", "centre_id"),
+        ),
+        (
+            "network dashboard, 10 years",
+            "/staff/statistics/?months=120",
+            fig.Scope(),
+            last_120,
+            ("region_id", "centre_id"),
+        ),
+        (
+            "region dashboard, 12 months",
+            f"/staff/statistics/regions/{region.pk}/",
+            fig.Scope(region_id=region.pk),
+            last_12,
+            ("centre_id",),
+        ),
+        (
+            "centre dashboard, 12 months",
+            f"/staff/statistics/centres/{centre.pk}/",
+            fig.Scope(centre_ids=(centre.pk,)),
+            last_12,
+            (),
+        ),
+        (
+            "public page, 24-month release",
+            "/statistics/",
+            fig.Scope(),
+            release_period(today),
+            ("region_id", "centre_id"),
+        ),
+    ]
+    lines = [
+        f"data set: {rows:,} daily count rows, {CENTRES} centres, {YEARS} years"
+        + (f" (generated in {fill_seconds:.0f} s)" if fill_seconds else " (reused)"),
+    ]
+    worst_ratio, worst_page = float("inf"), 0.0
+    for name, url, scope, period, funnel_by in pages:
+        response = client.get(url)
+        if response.status_code != 200:
+            raise RuntimeError(f"{url} answered {response.status_code}")
+        page_seconds = _best(lambda url=url: client.get(url))
+        if url == "/statistics/":
+            database_seconds = _best(public_release)
+        else:
+            database_seconds = _best(lambda scope=scope, period=period: fig.figures(scope, period))
+        naive_seconds = _best(
+            lambda scope=scope, period=period, funnel_by=funnel_by: _naive(
+                scope, period, funnel_by=funnel_by
+            ),
+            repeats=1,
+        )
+        ratio = naive_seconds / database_seconds
+        worst_ratio, worst_page = min(worst_ratio, ratio), max(worst_page, page_seconds)
+        page_ms, database_ms = page_seconds * 1000, database_seconds * 1000
+        lines.append(
+            f"{name}: page {page_ms:.0f} ms (aggregation {database_ms:.0f} ms)"
+            f" vs naive Python {naive_seconds:.1f} s: {ratio:.0f}x faster"
+        )
+    fast = "met" if worst_page < 1 else "NOT met"
+    faster = "met" if worst_ratio >= 20 else "NOT met"
+    lines.append(
+        f"slowest page {worst_page * 1000:.0f} ms (goal < 1000 ms: {fast});"
+        f" smallest speed-up {worst_ratio:.0f}x (goal >= 20x: {faster})"
+    )
+    return lines
+
+
+if __name__ == "__main__" and "--child" in sys.argv:
+    print(json.dumps(_child()))
