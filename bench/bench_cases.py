@@ -220,9 +220,7 @@ def _child() -> list[str]:
 
     django.setup()
     from django.core.management import call_command
-    from django.test.utils import setup_test_environment
 
-    setup_test_environment()
     call_command("migrate", verbosity=0)
     started = time.perf_counter()
     world = _fill()

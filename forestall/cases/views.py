@@ -91,9 +91,31 @@ def case_list(request: HttpRequest) -> HttpResponse:
             cases = cases.filter(stage=filters.cleaned_data["stage"])
         if filters.cleaned_data["reference"]:
             cases = cases.filter(client__reference=filters.cleaned_data["reference"].upper())
-    page = Paginator(cases.order_by("-opened_at", "id"), PAGE_SIZE).get_page(
-        request.GET.get("page")
+    listed = cases.order_by("-opened_at", "id").only(
+        "id",
+        "stage",
+        "programme",
+        "opened_at",
+        "stage_changed_at",
+        "client__reference",
+        "centre__name",
     )
+    page = Paginator(listed, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Labels looked up once per page, not through get_FOO_display per row.
+    stages, programmes = dict(Stage.choices), dict(Programme.choices)
+    list_url = reverse("cases:list")  # a case's page is <list>/<uuid>/
+    rows = [
+        {
+            "url": f"{list_url}{case.pk}/",
+            "reference": case.client.reference,
+            "centre": case.centre.name,
+            "programme": programmes.get(case.programme, case.programme),
+            "stage": stages.get(case.stage, case.stage),
+            "opened_on": timezone.localtime(case.opened_at).date(),
+            "changed_on": timezone.localtime(case.stage_changed_at).date(),
+        }
+        for case in page.object_list
+    ]
     record_event(request.user, "case.list")
     query = request.GET.copy()
     query.pop("page", None)
@@ -103,6 +125,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         {
             "filters": filters,
             "page": page,
+            "rows": rows,
             "query": query.urlencode(),
             "can_open": bool(centres),
             "is_network_admin": request.user.is_network_admin,
