@@ -30,7 +30,7 @@ def _sign_in(page, user, device) -> None:
     page.get_by_label("Username").fill(user.username)
     page.get_by_label("Password").fill(factories.PASSWORD)
     page.get_by_role("button", name="Continue").click()
-    page.get_by_label("Token").fill(current_totp(device))
+    page.get_by_label("Code from your authenticator app").fill(current_totp(device))
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(re.compile(r"/staff/$"))
 
