@@ -12,9 +12,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from forestall.accounts.models import User
 
 LOGIN_URL = "/staff/login/"
-# The wizard's management field (formtools names it after the view class).
+# The wizard's management field (the prefix of django-two-factor-auth's LoginView).
 # A GET of the sign-in page would restart the wizard, so it is not read from the page.
-STEP_FIELD = "sign_in_view-current_step"
+STEP_FIELD = "login_view-current_step"
 
 
 def current_totp(device: TOTPDevice, *, steps_ahead: int = 0) -> str:

@@ -44,6 +44,11 @@ SIGN_IN_PERIOD_SECONDS = 300
 class SignInView(two_factor_views.LoginView):
     """Password, then the second factor."""
 
+    def get_prefix(self, request: HttpRequest, *args: Any, **kwargs: Any) -> str:
+        # The form field prefix of django-two-factor-auth's own LoginView, so
+        # that scripts and tests written against it keep working.
+        return "login_view"
+
     def post(self, *args: Any, **kwargs: Any) -> HttpResponse:
         step = self.request.POST.get(f"{self.get_prefix(self.request)}-current_step")
         if step == self.AUTH_STEP and ratelimit.hit(
@@ -87,6 +92,9 @@ class EnrolmentView(two_factor_views.SetupView):
         if user.is_authenticated and not user.is_verified() and default_device(user):
             return redirect("two_factor:login")
         return super().dispatch(request, *args, **kwargs)
+
+    def get_prefix(self, request: HttpRequest, *args: Any, **kwargs: Any) -> str:
+        return "setup_view"  # as django-two-factor-auth's SetupView
 
     def get_success_url(self) -> str:
         return reverse("two_factor:backup_tokens")
