@@ -38,7 +38,9 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.core import checks
+from django.core.signals import setting_changed
 from django.db import models
+from django.dispatch import receiver
 
 ENVELOPE_PREFIX = "fe1"
 _NONCE_BYTES = 12
@@ -141,19 +143,22 @@ class KeyRing:
 
     def decrypt(self, envelope: str, associated_data: bytes) -> bytes:
         """Decrypt an envelope; raise a CryptoError subclass if that is impossible."""
-        prefix, key_id, payload = _split(envelope)
+        # Every encrypted value read passes here: kept flat on purpose.
+        parts = envelope.split(":", 2)
+        if len(parts) != 3:
+            raise DecryptionError("value is not an encryption envelope")
+        prefix, key_id, payload = parts
         if prefix != ENVELOPE_PREFIX:
             raise DecryptionError(f"unknown envelope version {prefix[:8]!r}")
         try:
-            raw = base64.urlsafe_b64decode(payload)
+            raw = binascii.a2b_base64(payload.replace("-", "+").replace("_", "/"))
         except (binascii.Error, ValueError):
             raise DecryptionError(f"envelope under key id {key_id!r} is not valid base64") from None
         if len(raw) < _NONCE_BYTES + 16:
             raise DecryptionError(f"envelope under key id {key_id!r} is too short")
-        nonce, ciphertext = raw[:_NONCE_BYTES], raw[_NONCE_BYTES:]
-        cipher = self._cipher(key_id)
+        cipher = self._ciphers.get(key_id) or self._cipher(key_id)
         try:
-            return cipher.decrypt(nonce, ciphertext, associated_data)
+            return cipher.decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], associated_data)
         except InvalidTag:
             raise DecryptionError(
                 f"ciphertext under key id {key_id!r} failed authentication "
@@ -178,9 +183,36 @@ def _parse_cached(spec: str) -> KeyRing:
     return KeyRing.parse(spec)
 
 
+_current_ring: KeyRing | None = None
+
+
 def key_ring() -> KeyRing:
-    """The configured key ring (parsed once per distinct setting value)."""
-    return _parse_cached(settings.FORESTALL_KEYS)
+    """The configured key ring (parsed once; again when the setting changes)."""
+    global _current_ring
+    ring = _current_ring
+    if ring is None:
+        ring = _current_ring = _parse_cached(settings.FORESTALL_KEYS)
+    return ring
+
+
+def _clear_key_ring() -> None:
+    global _current_ring
+    _current_ring = None
+
+
+key_ring.cache_clear = _clear_key_ring  # type: ignore[attr-defined]
+
+
+@receiver(setting_changed)
+def _forget_key_ring(*, setting: str, **kwargs: Any) -> None:
+    # Tests (and override_settings) change FORESTALL_KEYS at run time.
+    if setting == "FORESTALL_KEYS":
+        _clear_key_ring()
+
+
+def _associated_data_prefix(model: type[models.Model], field_name: str) -> str:
+    concrete = model._meta.concrete_model or model
+    return f"forestall:{concrete._meta.label_lower}:{field_name}:"
 
 
 def associated_data(model: type[models.Model], field_name: str, pk: Any) -> bytes:
@@ -188,8 +220,7 @@ def associated_data(model: type[models.Model], field_name: str, pk: Any) -> byte
 
     A proxy model shares its concrete model's rows, so it binds to that.
     """
-    concrete = model._meta.concrete_model or model
-    return f"forestall:{concrete._meta.label_lower}:{field_name}:{pk}".encode()
+    return f"{_associated_data_prefix(model, field_name)}{pk}".encode()
 
 
 class _Sealed(str):
@@ -211,7 +242,7 @@ class _EncryptedDescriptor:
             # Deferred (``.only()``/``.defer()``): fetch it like Django would.
             instance.refresh_from_db(fields=[self.field.attname])
         value = instance.__dict__.get(self.field.attname)
-        if isinstance(value, _Sealed):
+        if type(value) is _Sealed:
             value = self.field.open(instance, value)
             instance.__dict__[self.field.attname] = value
         return value
@@ -260,28 +291,37 @@ class _EncryptedMixin:
 
     def seal(self, instance: models.Model, value: Any) -> str:
         data = self._encode(value)
-        return key_ring().encrypt(data, associated_data(type(instance), self.name, instance.pk))
+        return key_ring().encrypt(data, self._associated_data(type(instance), instance.pk))
 
     def open(self, instance: models.Model, envelope: str) -> Any:
         return self._decode(self.open_bytes(type(instance), instance.pk, envelope))
+
+    def _associated_data(self, model: type[models.Model], pk: Any) -> bytes:
+        prefixes: dict[type, str] | None = self.__dict__.get("_ad_prefixes")
+        if prefixes is None:
+            prefixes = self.__dict__["_ad_prefixes"] = {}
+        prefix = prefixes.get(model)
+        if prefix is None:
+            prefix = prefixes[model] = _associated_data_prefix(model, self.name)
+        return f"{prefix}{pk}".encode()
 
     def open_bytes(self, model: type[models.Model], pk: Any, envelope: str) -> bytes:
         """Decrypt the envelope of this field at row ``pk`` of ``model``.
 
         Errors name the model, field, row and key id; never the plaintext or key.
         """
-        where = f"{model._meta.label}.{self.name} (row {pk})"
+        ring = _current_ring or key_ring()
         try:
-            return key_ring().decrypt(envelope, associated_data(model, self.name, pk))
+            return ring.decrypt(envelope, self._associated_data(model, pk))
         except UnknownKeyError as error:
-            raise UnknownKeyError(f"{where}: {error}") from None
+            raise UnknownKeyError(f"{model._meta.label}.{self.name} (row {pk}): {error}") from None
         except DecryptionError as error:
-            raise DecryptionError(f"{where}: {error}") from None
+            raise DecryptionError(f"{model._meta.label}.{self.name} (row {pk}): {error}") from None
 
     def reseal(self, model: type[models.Model], pk: Any, envelope: str) -> str:
         """The same plaintext, encrypted again under the newest key (for rotation)."""
         data = self.open_bytes(model, pk, envelope)
-        return key_ring().encrypt(data, associated_data(model, self.name, pk))
+        return key_ring().encrypt(data, self._associated_data(model, pk))
 
     def get_prep_value(self, value: Any) -> Any:
         # Lookups on ciphertext are meaningless; only None/"" pass through.
