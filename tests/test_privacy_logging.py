@@ -216,3 +216,16 @@ def test_views_never_see_the_address_user_agent_or_referrer(rf):
     AddressScrubbingMiddleware(view)(rf.get("/", **HEADERS))
     assert seen["REMOTE_ADDR"] == SCRUBBED_ADDRESS
     assert_nothing_identifying(repr(seen))
+
+
+def test_the_filter_drops_template_and_sql_debug_records_that_could_hold_content():
+    from forestall.lib.privacy import PrivacyLogFilter
+
+    log_filter = PrivacyLogFilter()
+    for name in ("django.template", "django.db.backends"):
+        record = logging.LogRecord(name, logging.DEBUG, __file__, 1, "context %s", ("x",), None)
+        assert log_filter.filter(record) is False
+    warning = logging.LogRecord(
+        "django.template", logging.WARNING, __file__, 1, "broken template", (), None
+    )
+    assert log_filter.filter(warning) is True

@@ -142,9 +142,16 @@ class PrivacyLogFilter(logging.Filter):
 
     Django's request and server loggers attach the request (with its headers)
     to the record; handlers such as the admin e-mail handler would print them.
+    Below WARNING, the template engine logs whole template contexts (which can
+    hold a codename being shown) and the database backend logs query
+    parameters: those records are dropped whatever level is configured.
     """
 
+    _CHATTY_LOGGERS = ("django.template", "django.db.backends")
+
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.WARNING and record.name.startswith(self._CHATTY_LOGGERS):
+            return False
         if hasattr(record, "request"):
             record.request = None
         message = record.getMessage()
