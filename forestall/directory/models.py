@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -232,11 +232,12 @@ class Centre(models.Model):
         channels: list[str] | None = None,
     ) -> None:
         """Replace the centre's languages, services and/or channels (None leaves one as is)."""
-        for values, rows, model, field in (
+        offers: tuple[tuple[list[str] | None, Any, Any, str], ...] = (
             (languages, self.offered_languages, CentreLanguage, "language"),
             (services, self.offered_services, CentreService, "service"),
             (channels, self.offered_channels, CentreChannel, "channel"),
-        ):
+        )
+        for values, rows, model, field in offers:
             if values is None:
                 continue
             wanted = set(values)
