@@ -109,6 +109,14 @@ def test_the_admin_offers_no_groups_and_no_empty_lockout_tables(sign_in, network
     assert "/staff/admin/axes/" not in content
 
 
+def test_no_admin_page_shows_anyone_s_totp_secret_or_backup_codes(sign_in, network_admin):
+    client = sign_in(network_admin)
+    content = client.get(ADMIN).content.decode()
+    assert "/staff/admin/otp_totp/" not in content
+    assert "/staff/admin/otp_static/" not in content
+    assert client.get("/staff/admin/otp_totp/totpdevice/").status_code == 404
+
+
 def test_the_user_page_edits_roles_inline(sign_in, network_admin, clinician_a, centre_b):
     client = sign_in(network_admin)
     page = client.get(f"/staff/admin/accounts/user/{clinician_a.pk}/change/")

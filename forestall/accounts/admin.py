@@ -11,14 +11,20 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_otp import devices_for_user
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from forestall.accounts.models import Membership, User
 from forestall.audit.actions import record_event
 
 # Access follows roles (memberships), not Django's groups: hide them, so that
-# nobody believes a group grants anything.
-if admin.site.is_registered(Group):
-    admin.site.unregister(Group)
+# nobody believes a group grants anything. django-otp's device pages would show
+# every person's TOTP secret and backup codes to any admin, which would let an
+# admin who learns a password pass that person's second factor too; the
+# "Reset two-factor sign-in" action below is all the administration needs.
+for _model in (Group, TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
 
 
 def _where(membership: Membership) -> str:

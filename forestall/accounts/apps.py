@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 class AccountsConfig(AppConfig):
     name = "forestall.accounts"
     label = "accounts"
-    verbose_name = _("Staff accounts")
+    verbose_name = _("Staff")
     default = True
     default_auto_field = "django.db.models.BigAutoField"
 
