@@ -264,8 +264,10 @@ class _EncryptedMixin:
     def _decode(self, data: bytes) -> Any:
         raise NotImplementedError
 
-    def contribute_to_class(self, cls: type[models.Model], name: str, **kwargs: Any) -> None:
-        super().contribute_to_class(cls, name, **kwargs)  # type: ignore[misc]
+    def contribute_to_class(
+        self, cls: type[models.Model], name: str, private_only: bool = False
+    ) -> None:
+        super().contribute_to_class(cls, name, private_only=private_only)  # type: ignore[misc]
         setattr(cls, self.attname, _EncryptedDescriptor(self))
 
     def from_db_value(self, value: str | None, expression: Any, connection: Any) -> Any:
