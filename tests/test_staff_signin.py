@@ -573,6 +573,29 @@ def test_a_language_that_is_not_offered_is_refused_with_a_message(sign_in, clini
     assert clinician_a.language == ""
 
 
+def test_the_accounts_catalogue_translates_every_message_into_german():
+    from pathlib import Path
+
+    import forestall.accounts
+
+    po = Path(forestall.accounts.__file__).parent / "locale/de/LC_MESSAGES/django.po"
+    entries = [block for block in po.read_text().split("\n\n") if "\nmsgid " in "\n" + block]
+    untranslated = [
+        block
+        for block in entries[1:]  # the first entry is the header
+        if "#, fuzzy" in block or re.search(r'^msgstr(\[\d\])? ""$(?!\n")', block, re.M)
+    ]
+    assert len(entries) > 90
+    assert not untranslated, untranslated[:3]
+
+
+def test_enrolment_speaks_german_to_a_german_browser(clinician_a):
+    client = Client(HTTP_ACCEPT_LANGUAGE="de")
+    post_password(client, clinician_a.username, PASSWORD)
+    page = client.get("/staff/two-factor/setup/").content.decode()
+    assert "Zwei-Faktor-Anmeldung einrichten" in page
+
+
 # --- Staff home -----------------------------------------------------------------
 
 
