@@ -174,6 +174,16 @@ def test_the_admin_pages_keep_the_strict_headers(sign_in, network_admin):
     assert "no-store" in response["Cache-Control"]
 
 
+def test_django_permissions_follow_the_network_admin_role(network_admin, analyst, outsider):
+    assert network_admin.has_perm("accounts.change_user")
+    assert network_admin.has_module_perms("directory")
+    assert not analyst.has_perm("accounts.change_user")
+    assert not analyst.has_module_perms("accounts")
+    outsider.is_active = False
+    factories.add_role(outsider, Role.NETWORK_ADMIN)
+    assert not outsider.has_perm("accounts.change_user")
+
+
 def test_the_admin_site_is_the_one_the_whole_project_registers_with():
     from django.contrib import admin
 

@@ -310,6 +310,15 @@ def test_a_password_alone_cannot_replace_an_existing_authenticator(client, clini
     assert TOTPDevice.objects.filter(user=clinician).count() == 1
 
 
+def test_someone_with_an_authenticator_cannot_add_a_second_one(sign_in, clinician_a):
+    client = sign_in(clinician_a)
+    response = client.get("/staff/two-factor/setup/")
+    assert response["Location"] == "/staff/two-factor/"
+    response = client.post("/staff/two-factor/setup/", {"setup_view-current_step": "welcome"})
+    assert response["Location"] == "/staff/two-factor/"
+    assert TOTPDevice.objects.filter(user=clinician_a).count() == 1
+
+
 def test_new_backup_codes_replace_the_old_ones(sign_in, clinician_a):
     old = backup_codes(clinician_a)
     client = sign_in(clinician_a)

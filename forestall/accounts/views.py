@@ -87,10 +87,13 @@ class EnrolmentView(two_factor_views.SetupView):
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         user = request.user
-        # Someone who signed in with the password alone must not replace an
-        # authenticator that already exists: they have to verify it first.
-        if user.is_authenticated and not user.is_verified() and default_device(user):
-            return redirect("two_factor:login")
+        if user.is_authenticated and default_device(user):
+            # Someone who signed in with the password alone must not replace
+            # an authenticator that already exists; and one authenticator per
+            # person is all there is (a reset by a network admin removes it).
+            if not user.is_verified():
+                return redirect("two_factor:login")
+            return redirect("two_factor:profile")
         return super().dispatch(request, *args, **kwargs)
 
     def get_prefix(self, request: HttpRequest, *args: Any, **kwargs: Any) -> str:
