@@ -278,3 +278,59 @@ def test_concurrent_writers_keep_one_valid_chain_on_postgresql(capsys):
     result = chain.verify()
     assert result.ok, result.first_break
     assert result.entries == 200
+
+
+_SQLITE_WRITER = """
+import os, sys, time, django
+django.setup()
+from forestall.audit.actions import record_event
+while not os.path.exists(sys.argv[3]):  # start together
+    time.sleep(0.01)
+for number in range(int(sys.argv[1])):
+    record_event(None, "case.read", reason=f"writer {sys.argv[2]} entry {number}")
+"""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writer_processes_keep_one_valid_chain_on_sqlite(settings, tmp_path):
+    """Separate processes on one SQLite file, as the embedded default runs."""
+    if connection.vendor != "sqlite":
+        pytest.skip("the SQLite variant")
+    import os
+    import subprocess
+    import sys
+    import time
+
+    database = tmp_path / "audit.sqlite3"
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM INTO %s", [str(database)])
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "forestall.settings",
+        "FORESTALL_DEBUG": "1",
+        "FORESTALL_VAR": str(tmp_path),
+        "DATABASE_URL": f"sqlite:///{database}",
+        "FORESTALL_SECRET_KEY": settings.SECRET_KEY,
+        "FORESTALL_KEYS": settings.FORESTALL_KEYS,
+        "FORESTALL_PEPPER": settings.FORESTALL_PEPPER,
+        "FORESTALL_AUDIT_KEY": settings.FORESTALL_AUDIT_KEY,
+    }
+    go = tmp_path / "go"
+    writers = [
+        subprocess.Popen(  # noqa: S603 - our own interpreter and code
+            [sys.executable, "-c", _SQLITE_WRITER, "40", str(number), str(go)], env=env
+        )
+        for number in range(3)
+    ]
+    time.sleep(1)
+    go.touch()
+    assert [writer.wait(timeout=300) for writer in writers] == [0, 0, 0]
+    check = subprocess.run(
+        [sys.executable, "-m", "forestall.cli", "verify-audit"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert check.returncode == 0, check.stderr
+    assert "audit chain intact: 120 entries" in check.stdout
