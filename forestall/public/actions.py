@@ -16,6 +16,7 @@ from forestall.audit.actions import record_event
 from forestall.directory.models import Centre
 from forestall.inbox.models import Conversation, ConversationStatus, Message, MessageAuthor
 from forestall.lib.codenames import codename_hash, generate_codename
+from forestall.lib.pagecache import public_pages_changed
 from forestall.public.models import Mailbox, PageContent
 from forestall.stats import actions as stats
 from forestall.stats.events import Event
@@ -151,4 +152,6 @@ def save_page_content(page: str, language: str, title: str, body: str, *, by: Us
             created_by=by,
         )
         record_event(by, "content.update", version)
+        # Cached copies of the public pages must show the new text at once.
+        transaction.on_commit(public_pages_changed)
     return version
