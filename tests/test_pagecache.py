@@ -135,3 +135,15 @@ def test_the_cache_is_off_when_set_to_zero(client, centre_a, settings):
     client.get("/centres/")
     rename(centre_a, "Renamed")
     assert "Renamed" in client.get("/centres/").content.decode()
+
+
+def test_saving_public_page_content_shows_at_once(
+    client, network_admin, django_capture_on_commit_callbacks
+):
+    from forestall.public.actions import save_page_content
+    from forestall.public.models import Page
+
+    client.get("/")
+    with django_capture_on_commit_callbacks(execute=True):
+        save_page_content(Page.HOME, "en", "Fresh title", "Fresh body text.", by=network_admin)
+    assert "Fresh body text." in Client().get("/").content.decode()
