@@ -231,3 +231,25 @@ def test_network_contacts_without_a_centre_count_for_the_network_only(db):
     period = fig.Period(START, START)
     assert fig.figures(fig.Scope(), period).funnel.steps[Event.CONTACT] == 2
     assert fig.figures(fig.Scope(centre_ids=(centre.pk,)), period).funnel.steps[Event.CONTACT] == 1
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        (datetime.date(2024, 2, 10), datetime.date(2024, 5, 20)),  # partial months at both ends
+        (datetime.date(2024, 3, 5), datetime.date(2024, 3, 25)),  # inside one month
+        (datetime.date(2024, 1, 1), datetime.date(2024, 6, 28)),  # whole months, partial tail
+    ],
+)
+def test_periods_that_cut_months_add_up_from_daily_and_monthly_counts(seeded, start, end):
+    period = fig.Period(start, end)
+    figures = fig.figures(fig.Scope(), period)
+    expected = Counter()
+    monthly = Counter()
+    for item in seeded:
+        if _in(period, item):
+            expected[item.event] += item.count
+            if item.event == Event.CONTACT:
+                monthly[item.day.replace(day=1)] += item.count
+    assert figures.totals == {event: n for event, n in expected.items() if n}
+    assert figures.monthly[Event.CONTACT] == dict(monthly)

@@ -10,7 +10,7 @@ from django.db import connection, models
 
 from forestall.stats import actions
 from forestall.stats.events import Detail, DurationBucket, Event, bucket_for
-from forestall.stats.models import DailyCount, Source
+from forestall.stats.models import DailyCount, MonthlyCount, Source
 
 DAY = datetime.date(2025, 3, 14)
 
@@ -165,12 +165,13 @@ def test_unknown_language_codes_are_counted_as_other(db):
     assert sorted(DailyCount.objects.values_list("language", flat=True)) == ["de", "other"]
 
 
-def test_the_count_table_holds_nothing_that_identifies_a_person():
-    """Over the table's columns: only the day, the centre/region and vocabularies."""
-    fields = {field.name: field for field in DailyCount._meta.concrete_fields}
+@pytest.mark.parametrize(("model", "time_column"), [(DailyCount, "day"), (MonthlyCount, "month")])
+def test_the_count_tables_hold_nothing_that_identifies_a_person(model, time_column):
+    """Over the tables' columns: only the day (or month), the centre/region and vocabularies."""
+    fields = {field.name: field for field in model._meta.concrete_fields}
     assert set(fields) == {
         "id",
-        "day",
+        time_column,
         "event",
         "centre",
         "region",
@@ -197,10 +198,30 @@ def test_the_count_table_holds_nothing_that_identifies_a_person():
         assert not isinstance(field, models.TextField | models.JSONField | models.BinaryField)
 
 
-def test_nothing_else_in_the_stats_app_stores_rows():
+def test_the_stats_app_stores_only_the_count_tables():
     from django.apps import apps
 
-    assert [model.__name__ for model in apps.get_app_config("stats").get_models()] == ["DailyCount"]
+    names = [model.__name__ for model in apps.get_app_config("stats").get_models()]
+    assert names == ["DailyCount", "MonthlyCount"]
+
+
+def test_the_monthly_table_is_the_daily_table_summed_by_month(centre_a):
+    actions.record(Event.CONTACT, centre=centre_a, day=DAY, count=2)
+    actions.record(Event.CONTACT, centre=centre_a, day=DAY + datetime.timedelta(days=3))
+    actions.record(Event.CONTACT, centre=centre_a, day=DAY + datetime.timedelta(days=30))
+    actions.add_counts([actions.count_row(Event.CONTACT, day=DAY, count=5, source=Source.DEMO)])
+    months = sorted(MonthlyCount.objects.values_list("month", "source", "count"))
+    assert months == [
+        (datetime.date(2025, 3, 1), "demo", 5),
+        (datetime.date(2025, 3, 1), "live", 3),
+        (datetime.date(2025, 4, 1), "live", 1),
+    ]
+    assert actions.rebuild_monthly() == 3
+    assert sorted(MonthlyCount.objects.values_list("month", "source", "count")) == months
+    actions.delete_counts(Source.DEMO)
+    assert not MonthlyCount.objects.filter(source=Source.DEMO).exists()
+    with pytest.raises(ValueError):
+        actions.delete_counts(Source.LIVE)
 
 
 def test_a_recorded_event_joins_the_callers_transaction(centre_a):

@@ -15,12 +15,12 @@ import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from forestall.public.models import Pathway
 from forestall.stats.events import Detail, Event, bucket_for
-from forestall.stats.models import Channel, CountLanguage, DailyCount, Source
+from forestall.stats.models import Channel, CountLanguage, DailyCount, MonthlyCount, Source
 
 if TYPE_CHECKING:
     from forestall.directory.models import Centre
@@ -113,17 +113,19 @@ def count_row(
     )
 
 
-def _upsert_sql(rows: int) -> str:
-    table = DailyCount._meta.db_table
-    columns = ", ".join(f'"{name}"' for name in (*_DIMENSIONS, "count"))
-    placeholders = ", ".join(["(" + ", ".join(["%s"] * (len(_DIMENSIONS) + 1)) + ")"] * rows)
-    # The conflict target repeats the expression of the unique index
-    # ``dailycount_unique_dimensions`` (see the model): the same text works on
-    # SQLite (3.24+) and PostgreSQL (9.5+). The increment happens inside the
-    # database, so concurrent writers never lose a count.
+def _upsert_sql(model: type, rows: int) -> str:
+    table = model._meta.db_table
+    time_column = "day" if model is DailyCount else "month"
+    names = (time_column, *_DIMENSIONS[1:], "count")
+    columns = ", ".join(f'"{name}"' for name in names)
+    placeholders = ", ".join(["(" + ", ".join(["%s"] * len(names)) + ")"] * rows)
+    # The conflict target repeats the expression of the model's unique index
+    # (``*_unique_dimensions``): the same text works on SQLite (3.24+) and
+    # PostgreSQL (9.5+). The increment happens inside the database, so
+    # concurrent writers never lose a count.
     return (
         f'INSERT INTO "{table}" ({columns}) VALUES {placeholders} '  # noqa: S608 - fixed names
-        'ON CONFLICT ("day", "event", (COALESCE(CAST("centre_id" AS text), \'\')), '
+        f'ON CONFLICT ("{time_column}", "event", (COALESCE(CAST("centre_id" AS text), \'\')), '
         '"channel", "language", "pathway", "detail", "duration_bucket", "source") '
         f'DO UPDATE SET "count" = "{table}"."count" + excluded."count"'
     )
@@ -142,34 +144,72 @@ def _adapt(row: tuple[object, ...]) -> list[object]:
     return values
 
 
-def add_counts(rows: Iterable[tuple[object, ...]], *, batch_size: int = 500) -> int:
-    """Upsert many validated rows from ``count_row`` (used by backfill and demo data)."""
-    total = 0
-    batch: list[tuple[object, ...]] = []
+def _monthly(row: tuple[object, ...]) -> tuple[object, ...]:
+    day = row[0]
+    return (day.replace(day=1), *row[1:])  # type: ignore[attr-defined]
 
-    def flush() -> None:
-        if not batch:
-            return
-        params: list[object] = []
-        for row in batch:
-            params.extend(_adapt(row))
-        with connection.cursor() as cursor:
-            cursor.execute(_upsert_sql(len(batch)), params)
-        batch.clear()
 
+def _upsert(model: type, rows: list[tuple[object, ...]]) -> None:
+    params: list[object] = []
+    for row in rows:
+        params.extend(_adapt(row))
+    with connection.cursor() as cursor:
+        cursor.execute(_upsert_sql(model, len(rows)), params)
+
+
+def _merged(rows: Iterable[tuple[object, ...]]) -> dict[tuple[object, ...], int]:
+    # One statement may not touch the same row twice (PostgreSQL refuses),
+    # so identical dimensions are merged first.
     merged: dict[tuple[object, ...], int] = {}
     for row in rows:
-        # One statement may not touch the same row twice (PostgreSQL refuses),
-        # so identical dimensions are merged first.
         key = row[:-1]
         merged[key] = merged.get(key, 0) + int(row[-1])  # type: ignore[call-overload]
-    for key, value in merged.items():
-        batch.append((*key, value))
-        total += value
-        if len(batch) >= batch_size:
-            flush()
-    flush()
-    return total
+    return merged
+
+
+def add_counts(rows: Iterable[tuple[object, ...]], *, batch_size: int = 500) -> int:
+    """Upsert many validated rows from ``count_row`` (used by backfill and demo data).
+
+    Callers that run it outside a transaction get one per batch; the daily and
+    monthly tables are kept in step either way.
+    """
+    daily = _merged(rows)
+    monthly = _merged((*_monthly(key), value) for key, value in daily.items())
+    for model, merged in ((DailyCount, daily), (MonthlyCount, monthly)):
+        batch = [(*key, value) for key, value in merged.items()]
+        for start in range(0, len(batch), batch_size):
+            _upsert(model, batch[start : start + batch_size])
+    return sum(daily.values())
+
+
+def delete_counts(source: str) -> None:
+    """Remove every count of ``source`` (a backfill or the demo data being replaced)."""
+    if source == Source.LIVE:
+        raise ValueError("live counts are never deleted")
+    DailyCount.objects.filter(source=source).delete()
+    MonthlyCount.objects.filter(source=source).delete()
+
+
+def rebuild_monthly() -> int:
+    """Recompute the monthly table from the daily one (after a manual repair); rows written."""
+    from django.db.models import Sum
+    from django.db.models.functions import TruncMonth
+
+    with transaction.atomic():
+        MonthlyCount.objects.all().delete()
+        groups = (
+            DailyCount.objects.annotate(month=TruncMonth("day"))
+            .values_list("month", *_DIMENSIONS[1:])
+            .annotate(total=Sum("count"))
+            .order_by()
+        )
+        rows = [
+            (month.date() if isinstance(month, datetime.datetime) else month, *rest)
+            for month, *rest in groups
+        ]
+        for start in range(0, len(rows), 500):
+            _upsert(MonthlyCount, rows[start : start + 500])
+    return len(rows)
 
 
 def record(
@@ -194,8 +234,9 @@ def record(
     person is accepted: unknown values raise ``ValueError``, unknown keywords
     ``TypeError``.
 
-    The increment is one ``INSERT … ON CONFLICT DO UPDATE`` statement, safe
-    under concurrent writers; it joins the caller's transaction if there is one.
+    The increment is one ``INSERT … ON CONFLICT DO UPDATE`` statement on the
+    daily table and one on the monthly table, safe under concurrent writers;
+    it joins the caller's transaction if there is one.
     """
     row = count_row(
         event,
@@ -208,5 +249,6 @@ def record(
         day=day,
         count=count,
     )
-    with connection.cursor() as cursor:
-        cursor.execute(_upsert_sql(1), _adapt(row))
+    with transaction.atomic():
+        _upsert(DailyCount, [row])
+        _upsert(MonthlyCount, [_monthly(row)])

@@ -38,7 +38,7 @@ from collections.abc import Iterator
 from django.db import transaction
 from django.utils import timezone
 
-from forestall.stats.actions import add_counts, count_row
+from forestall.stats.actions import add_counts, count_row, delete_counts
 from forestall.stats.events import EXIT_EVENTS, Detail, Event
 from forestall.stats.models import DailyCount, Source
 
@@ -288,6 +288,6 @@ def backfill(
     rows = rebuild_rows(before)
     if apply:
         with transaction.atomic():
-            DailyCount.objects.filter(source=Source.BACKFILL).delete()
+            delete_counts(Source.BACKFILL)
             add_counts(rows)
     return before, summary(rows)

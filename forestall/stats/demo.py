@@ -17,9 +17,9 @@ from collections.abc import Iterator, Sequence
 from django.utils import timezone
 
 from forestall.demo import DemoNetwork
-from forestall.stats.actions import add_counts, count_row
+from forestall.stats.actions import add_counts, count_row, delete_counts
 from forestall.stats.events import Detail, Event
-from forestall.stats.models import DailyCount, Source
+from forestall.stats.models import Source
 
 DAYS = 730
 
@@ -235,6 +235,6 @@ def _duration(rng: random.Random, weights: Weights) -> datetime.timedelta:
 
 def seed(network: DemoNetwork) -> None:
     """Replace the demo counts with two years of history up to yesterday."""
-    DailyCount.objects.filter(source=Source.DEMO).delete()
+    delete_counts(Source.DEMO)
     total = add_counts(_rows(network, timezone.localdate()))
     network.say(f"Statistics: {total} demo events over {DAYS} days.")

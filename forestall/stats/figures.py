@@ -22,13 +22,14 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from django.db.models import Q, Sum
+from django.db.models import F, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext_lazy as _
 
 from forestall.stats.events import BUCKET_BOUNDS, EXIT_EVENTS, Detail, DurationBucket, Event
-from forestall.stats.models import DailyCount
+from forestall.stats.models import DailyCount, MonthlyCount
 
 # The funnel, from first contact to completed therapy (the steps of the
 # published Kein-Täter-werden funnel, with the opening of a case in between).
@@ -102,12 +103,45 @@ class Scope:
     centre_ids: tuple[object, ...] | None = None
 
     def counts(self, period: Period | None = None):  # -> DailyCountQuerySet
+        """The daily rows of this scope (and period): the record, not the fast path."""
         queryset = DailyCount.objects.for_scope(
             region_id=self.region_id, centre_ids=self.centre_ids
         )
         if period is not None:
             queryset = queryset.filter(day__range=(period.start, period.end))
         return queryset
+
+    def pieces(self, start: datetime.date | None, end: datetime.date) -> list[tuple[Any, Any]]:
+        """Querysets that together hold exactly the counts from ``start`` to ``end``.
+
+        Whole calendar months come from ``MonthlyCount``; the days of a
+        partly covered month at either end from ``DailyCount``. Each comes
+        with the expression of its month (annotated as ``period_month``).
+        ``start=None`` means "from the first count".
+        """
+        scope = {"region_id": self.region_id, "centre_ids": self.centre_ids}
+        after_end = end + datetime.timedelta(days=1)
+        whole_until = after_end if after_end.day == 1 else after_end.replace(day=1)
+        whole_from = start if start is None or start.day == 1 else _next_month(start)
+        if whole_from is not None and whole_from >= whole_until:
+            daily = DailyCount.objects.for_scope(**scope).filter(day__range=(start, end))
+            return [(daily, TruncMonth("day"))]
+        monthly = MonthlyCount.objects.for_scope(**scope).filter(month__lt=whole_until)
+        if whole_from is not None:
+            monthly = monthly.filter(month__gte=whole_from)
+        result: list[tuple[Any, Any]] = [(monthly, F("month"))]
+        if start is not None and whole_from is not None and start < whole_from:
+            head = DailyCount.objects.for_scope(**scope).filter(day__gte=start, day__lt=whole_from)
+            result.append((head, TruncMonth("day")))
+        if whole_until <= end:
+            tail = DailyCount.objects.for_scope(**scope).filter(day__range=(whole_until, end))
+            result.append((tail, TruncMonth("day")))
+        return result
+
+
+def _next_month(day: datetime.date) -> datetime.date:
+    year, month = divmod(day.year * 12 + day.month, 12)
+    return datetime.date(year, month + 1, 1)
 
 
 @dataclass(frozen=True)
@@ -224,10 +258,34 @@ def _grouped(queryset, *fields: str) -> Iterable[tuple]:
     return queryset.values_list(*fields).annotate(total=Sum("count")).order_by()
 
 
+def _sum_grouped(
+    scope: Scope,
+    start: datetime.date | None,
+    end: datetime.date,
+    *fields: str,
+    where: Q | None = None,
+) -> dict[tuple, int]:
+    """``SUM(count) GROUP BY fields`` over the period, merged across the monthly
+    and daily pieces (``period_month`` is the month of a count)."""
+    result: dict[tuple, int] = defaultdict(int)
+    month_index = fields.index("period_month") if "period_month" in fields else None
+    for queryset, month in scope.pieces(start, end):
+        if where is not None:
+            queryset = queryset.filter(where)
+        if month_index is not None:
+            queryset = queryset.annotate(period_month=month)
+        for *key, total in _grouped(queryset, *fields):
+            if month_index is not None:
+                key[month_index] = _as_date(key[month_index])
+            result[tuple(key)] += total
+    return result
+
+
 def totals_by_event_and_detail(scope: Scope, period: Period) -> dict[str, dict[str, int]]:
-    """event → detail → count, in one GROUP BY."""
+    """event → detail → count."""
     result: dict[str, dict[str, int]] = defaultdict(dict)
-    for event, detail, total in _grouped(scope.counts(period), "event", "detail"):
+    grouped = _sum_grouped(scope, period.start, period.end, "event", "detail")
+    for (event, detail), total in grouped.items():
         result[event][detail] = total
     return dict(result)
 
@@ -235,29 +293,34 @@ def totals_by_event_and_detail(scope: Scope, period: Period) -> dict[str, dict[s
 def monthly_by_event(
     scope: Scope, period: Period, events: Sequence[str]
 ) -> dict[str, dict[datetime.date, int]]:
-    queryset = scope.counts(period).filter(event__in=events).annotate(month=TruncMonth("day"))
     result: dict[str, dict[datetime.date, int]] = {event: {} for event in events}
-    for event, month, total in _grouped(queryset, "event", "month"):
-        result[event][_as_date(month)] = total
+    grouped = _sum_grouped(
+        scope, period.start, period.end, "event", "period_month", where=Q(event__in=events)
+    )
+    for (event, month), total in grouped.items():
+        result[event][month] = total
     return result
 
 
 def reach_by_month(scope: Scope, period: Period) -> dict[str, dict[str, dict[datetime.date, int]]]:
     """Contacts per month by pathway, channel and language (one GROUP BY each)."""
-    queryset = scope.counts(period).filter(event=Event.CONTACT).annotate(month=TruncMonth("day"))
     result: dict[str, dict[str, dict[datetime.date, int]]] = {}
     for dimension in ("pathway", "channel", "language"):
         table: dict[str, dict[datetime.date, int]] = defaultdict(dict)
-        for value, month, total in _grouped(queryset, dimension, "month"):
-            table[value][_as_date(month)] = total
+        grouped = _sum_grouped(
+            scope, period.start, period.end, dimension, "period_month", where=Q(event=Event.CONTACT)
+        )
+        for (value, month), total in grouped.items():
+            table[value][month] = total
         result[dimension] = dict(table)
     return result
 
 
 def durations(scope: Scope, period: Period) -> dict[str, Durations]:
-    queryset = scope.counts(period).filter(event__in=TIMED_EVENTS).exclude(duration_bucket="")
     result = {event: Durations({}) for event in TIMED_EVENTS}
-    for event, bucket, total in _grouped(queryset, "event", "duration_bucket"):
+    where = Q(event__in=TIMED_EVENTS) & ~Q(duration_bucket="")
+    grouped = _sum_grouped(scope, period.start, period.end, "event", "duration_bucket", where=where)
+    for (event, bucket), total in grouped.items():
         result[event].counts[bucket] = total
     return result
 
@@ -273,19 +336,19 @@ def waiting_list_by_month(scope: Scope, period: Period) -> dict[datetime.date, i
     joined = Q(event=Event.WAITLISTED)
     left = Q(event=Event.THERAPY_STARTED) & ~Q(duration_bucket="")
     left |= Q(event__in=EXIT_EVENTS, detail=Detail.WAITING_LIST)
-    base = scope.counts().filter(joined | left)
-
-    def net(queryset) -> Iterable[tuple[str, int]]:
-        return queryset.values_list("event").annotate(total=Sum("count")).order_by()
 
     def signed(event: str, total: int) -> int:
         return total if event == Event.WAITLISTED else -total
 
-    size = sum(signed(e, t) for e, t in net(base.filter(day__lt=period.start)))
+    before = period.start - datetime.timedelta(days=1)
+    grouped = _sum_grouped(scope, None, before, "event", where=joined | left)
+    size = sum(signed(event, total) for (event,), total in grouped.items())
     changes: dict[datetime.date, int] = defaultdict(int)
-    monthly = base.filter(day__range=(period.start, period.end)).annotate(month=TruncMonth("day"))
-    for event, month, total in _grouped(monthly, "event", "month"):
-        changes[_as_date(month)] += signed(event, total)
+    grouped = _sum_grouped(
+        scope, period.start, period.end, "event", "period_month", where=joined | left
+    )
+    for (event, month), total in grouped.items():
+        changes[month] += signed(event, total)
     result = {}
     for month in period.months():
         size += changes.get(month, 0)
@@ -295,11 +358,10 @@ def waiting_list_by_month(scope: Scope, period: Period) -> dict[datetime.date, i
 
 def funnel_by(scope: Scope, period: Period, dimension: str) -> dict[object, dict[str, int]]:
     """The funnel steps per ``centre_id`` or per ``region_id`` (``dimension``)."""
-    queryset = scope.counts(period).filter(
-        event__in=FUNNEL_STEPS, **{f"{dimension}__isnull": False}
-    )
+    where = Q(event__in=FUNNEL_STEPS, **{f"{dimension}__isnull": False})
     result: dict[object, dict[str, int]] = defaultdict(dict)
-    for key, event, total in _grouped(queryset, dimension, "event"):
+    grouped = _sum_grouped(scope, period.start, period.end, dimension, "event", where=where)
+    for (key, event), total in grouped.items():
         result[key][event] = total
     return dict(result)
 

@@ -50,7 +50,7 @@ class Source(models.TextChoices):
     DEMO = "demo", _("Demo data")
 
 
-class DailyCountQuerySet(models.QuerySet["DailyCount"]):
+class DailyCountQuerySet(models.QuerySet):
     def for_scope(
         self, *, region_id: object = None, centre_ids: object = None
     ) -> DailyCountQuerySet:
@@ -129,3 +129,72 @@ class DailyCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.event}: {self.count}"
+
+
+class MonthlyCount(models.Model):
+    """The same counts summed by calendar month: what long periods are read from.
+
+    Kept in step by ``record`` and ``add_counts`` (one more upsert in the same
+    transaction), so that a dashboard over ten years sums a few hundred
+    thousand monthly rows instead of millions of daily ones. ``DailyCount``
+    stays the record; ``forestall.stats.actions.rebuild_monthly`` recomputes
+    this table from it.
+    """
+
+    month = models.DateField(_("month"))  # the first day of the month
+    event = models.CharField(_("event"), max_length=32, choices=Event.choices)
+    centre = models.ForeignKey(
+        "directory.Centre",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
+    region = models.ForeignKey(
+        "directory.Region",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices, blank=True)
+    language = models.CharField(
+        _("language"), max_length=8, choices=CountLanguage.choices, blank=True
+    )
+    pathway = models.CharField(_("pathway"), max_length=16, choices=Pathway.choices, blank=True)
+    detail = models.CharField(_("detail"), max_length=32, choices=Detail.choices, blank=True)
+    duration_bucket = models.CharField(
+        _("duration"), max_length=8, choices=DurationBucket.choices, blank=True
+    )
+    source = models.CharField(
+        _("source"), max_length=8, choices=Source.choices, default=Source.LIVE
+    )
+    count = models.PositiveIntegerField(_("count"), default=0)
+
+    objects = DailyCountQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                models.F("month"),
+                models.F("event"),
+                Coalesce(Cast("centre", models.TextField()), models.Value("")),
+                models.F("channel"),
+                models.F("language"),
+                models.F("pathway"),
+                models.F("detail"),
+                models.F("duration_bucket"),
+                models.F("source"),
+                name="monthlycount_unique_dimensions",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["event", "month"], name="monthlycount_event_month"),
+            models.Index(fields=["centre", "event", "month"], name="monthly_centre_event_month"),
+            models.Index(fields=["region", "event", "month"], name="monthly_region_event_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.event}: {self.count}"
