@@ -15,7 +15,12 @@ from django.db import close_old_connections, connection
 
 from forestall.audit import chain
 from forestall.audit.actions import record_event
-from forestall.audit.models import AuditChainHead, AuditEntry, AuditLogIsAppendOnly
+from forestall.audit.models import (
+    AuditChainHead,
+    AuditEntry,
+    AuditLogIsAppendOnly,
+    read_actions,
+)
 
 TABLE = AuditEntry._meta.db_table
 
@@ -62,6 +67,24 @@ def test_entries_get_consecutive_sequence_numbers_and_link_to_each_other(clinici
         assert after.previous_hash == before.entry_hash
     head = AuditChainHead.objects.get()
     assert (head.sequence, head.entry_hash) == (4, entries[-1].entry_hash)
+
+
+@pytest.mark.parametrize(
+    ("action", "is_read"),
+    [
+        ("case.read", True),
+        ("case.list", True),
+        ("case.read_summary", True),
+        ("case.update", False),
+        ("case.break_glass", False),
+        ("reader.create", False),
+    ],
+)
+def test_reads_are_told_apart_from_changes(db, action, is_read):
+    record_event(None, action)
+    entry = AuditEntry.objects.get()
+    assert entry.is_read is is_read
+    assert AuditEntry.objects.filter(read_actions()).exists() is is_read
 
 
 def test_a_system_event_has_no_actor(db):

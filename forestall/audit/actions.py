@@ -121,7 +121,8 @@ def record_event(
     are recorded, never its content); ``centre`` (a Centre or its UUID) scopes
     the entry for centre managers; ``reason`` is the short justification where
     an action needs one (for example "break the glass"), cut to 500
-    characters. Actions ending in ``.read`` are reads. ``actor`` None means the
+    characters. Actions ending in ``.read`` are reads (also ``.list`` and
+    ``.read_…``, see ``audit.models.is_read_action``). ``actor`` None means the
     system (for example ``forestall purge-expired``).
 
     Appends are serialised on the chain head row, so concurrent writers get

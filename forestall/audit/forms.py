@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from forestall.audit.models import read_actions
 from forestall.directory.models import Centre
 
 
@@ -60,9 +61,9 @@ class AuditSearchForm(forms.Form):
         if data.get("action"):
             entries = entries.filter(action__startswith=data["action"].strip())
         if data.get("kind") == "read":
-            entries = entries.filter(action__endswith=".read")
+            entries = entries.filter(read_actions())
         elif data.get("kind") == "write":
-            entries = entries.exclude(action__endswith=".read")
+            entries = entries.exclude(read_actions())
         if data.get("target"):
             entries = entries.filter(target_id=data["target"])
         if data.get("centre"):

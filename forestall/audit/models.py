@@ -17,7 +17,19 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+
+def is_read_action(action: str) -> bool:
+    """Reads are actions whose verb is ``read``, ``list`` or ``read_…`` (``case.read_summary``)."""
+    verb = action.rpartition(".")[2]
+    return verb in ("read", "list") or verb.startswith("read_")
+
+
+def read_actions() -> Q:
+    """The same rule as a query condition."""
+    return Q(action__endswith=".read") | Q(action__endswith=".list") | Q(action__contains=".read_")
 
 
 class AuditLogIsAppendOnly(Exception):
@@ -99,7 +111,7 @@ class AuditEntry(models.Model):
 
     @property
     def is_read(self) -> bool:
-        return self.action.endswith(".read")
+        return is_read_action(self.action)
 
 
 class AuditChainHead(models.Model):
