@@ -262,3 +262,63 @@ def test_an_id_that_does_not_exist_is_404_even_for_the_allowed(name, people, wor
     missing = {kwarg: uuid.uuid4() for kwarg in world}
     for persona in sorted(spec.allowed):
         assert _request(sign_in(people[persona]), name, spec, missing) == 404, persona
+
+
+# --- Lists, audit and breaking the glass -----------------------------------------
+
+
+def test_lists_show_only_what_the_gate_allows(people, world, sign_in):
+    own = sign_in(people["clinician_a"]).get("/staff/cases/")
+    assert [row["url"] for row in own.context["rows"]] == [f"/staff/cases/{world['case_id']}/"]
+    for persona in ("clinician_b", "analyst", "network_admin", "outsider"):
+        listed = sign_in(people[persona]).get("/staff/cases/")
+        assert listed.status_code == 200
+        assert listed.context["rows"] == [], persona
+
+
+def test_every_case_read_is_audited(people, world, sign_in):
+    from forestall.audit.models import AuditEntry
+
+    sign_in(people["clinician_a"]).get(f"/staff/cases/{world['case_id']}/")
+    sign_in(people["counsellor_a"]).get(f"/staff/cases/{world['case_id']}/")
+
+    reads = AuditEntry.objects.filter(target_id=world["case_id"]).values_list(
+        "actor_username", "action"
+    )
+    assert (people["clinician_a"].username, "case.read") in set(reads)
+    assert (people["counsellor_a"].username, "case.read_summary") in set(reads)
+
+
+def test_breaking_the_glass_needs_a_reason_and_is_audited_with_it(people, world, sign_in):
+    from forestall.audit.models import AuditEntry
+    from forestall.cases.models import Case
+
+    admin = people["network_admin"]
+    client = sign_in(admin)
+    reference = Case.objects.get(pk=world["case_id"]).client.reference
+    assert client.get(f"/staff/cases/{world['case_id']}/").status_code == 404
+
+    refused = client.post("/staff/cases/break-glass/", {"reference": reference, "reason": " "})
+    assert refused.status_code == 400
+    assert client.get(f"/staff/cases/{world['case_id']}/").status_code == 404
+
+    reason = "Court order 12 O 345/26 received by the data protection officer"
+    opened = client.post("/staff/cases/break-glass/", {"reference": reference, "reason": reason})
+    assert opened.status_code == 302
+    assert client.get(f"/staff/cases/{world['case_id']}/").status_code == 200
+    entry = AuditEntry.objects.get(action="case.break_glass")
+    assert entry.reason == reason
+    assert entry.target_id == world["case_id"]
+
+
+def test_only_network_admins_can_break_the_glass(people, world, sign_in):
+    for persona in ("clinician_b", "analyst", "network_safeguarding", "outsider"):
+        assert sign_in(people[persona]).get("/staff/cases/break-glass/").status_code == 404
+
+
+def test_a_glass_break_expires(people, world, sign_in):
+    GlassBreak.objects.filter(user=people["admin_with_glass"]).update(
+        expires_at=timezone.now() - datetime.timedelta(minutes=1)
+    )
+    client = sign_in(people["admin_with_glass"])
+    assert client.get(f"/staff/cases/{world['case_id']}/").status_code == 404

@@ -49,6 +49,7 @@ from forestall.cases.models import (
 )
 from forestall.cases.pathway import MAIN_PATH, Stage
 from forestall.directory.models import Centre
+from forestall.instruments.catalogue import catalogue
 from forestall.instruments.models import Administration
 
 PAGE_SIZE = 50
@@ -225,7 +226,6 @@ def _case_context(request: HttpRequest, case: Case) -> dict:
 
 def _measures_context(request: HttpRequest, case: Case) -> dict:
     """The client's questionnaire measures, charted by the instruments work."""
-    from forestall.instruments.catalogue import catalogue
     from forestall.instruments.charts import client_charts
 
     pending = list(
@@ -637,7 +637,12 @@ def appointment_detail(request: HttpRequest, appointment_id: uuid.UUID) -> HttpR
     return render(
         request,
         "cases/appointment_detail.html",
-        {"appointment": appointment, "form": form, "attendances": attendances},
+        {
+            "appointment": appointment,
+            "form": form,
+            "attendances": attendances,
+            "instruments": [d for d in catalogue().latest() if d.is_scored],
+        },
         status=status,
     )
 
