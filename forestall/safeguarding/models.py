@@ -107,12 +107,14 @@ class Concern(models.Model):
     decision = models.CharField(max_length=20, choices=Decision.choices, blank=True)
     decision_note = EncryptedTextField(blank=True, default="")
     # Who proposed a disclosure, and the different lead who approved it.
+    # PROTECT: the two people of a disclosure must stay provable (staff
+    # accounts are deactivated, not deleted).
     proposed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     proposed_at = models.DateTimeField(null=True, blank=True)
     approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     approved_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(
