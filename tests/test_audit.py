@@ -242,6 +242,18 @@ def test_a_chain_made_under_another_audit_key_does_not_verify(
     _verify_fails_with("changed", 1, capsys)
 
 
+def test_verify_audit_reports_the_last_hash_as_an_anchor(clinician_a, centre_a, capsys):
+    entries = _fill(clinician_a, centre_a, 3)
+    call_command("verify-audit")
+    assert f"last entry 3: {entries[-1].entry_hash}" in capsys.readouterr().out
+
+
+def test_verify_audit_fails_when_the_chain_head_is_gone(clinician_a, centre_a, capsys):
+    _fill(clinician_a, centre_a, 3)
+    _raw(f"DELETE FROM {AuditChainHead._meta.db_table}")
+    _verify_fails_with("missing", 3, capsys)
+
+
 def test_appends_continue_the_chain_when_the_head_row_was_lost(clinician_a, centre_a):
     _fill(clinician_a, centre_a, 2)
     AuditChainHead.objects.all().delete()

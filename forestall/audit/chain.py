@@ -104,6 +104,7 @@ class VerificationResult:
     entries: int = 0
     seconds: float = 0.0
     first_break: Break | None = None
+    last_hash: str = GENESIS_HASH
 
     @property
     def ok(self) -> bool:
@@ -258,6 +259,7 @@ def verify(using: str = "default", chunk_size: int = 20_000) -> VerificationResu
     else:
         result.first_break = _check_tail(using, suspect, expected_sequence, expected_previous)
     result.entries = count
+    result.last_hash = expected_previous
     result.seconds = time.perf_counter() - started
     return result
 
@@ -274,6 +276,12 @@ def _check_tail(
             return Break(suspect[0], "inserted", "entry was added after the end of the log")
         return Break(suspect[0], "changed", "entry content does not match its hash")
     if head is None:
+        if expected_sequence > 1:
+            return Break(
+                expected_sequence - 1,
+                "missing",
+                "the chain head row is gone, so removals from the end cannot be ruled out",
+            )
         return None
     if head.sequence >= expected_sequence:
         return Break(expected_sequence, "missing", f"the log should end at entry {head.sequence}")
