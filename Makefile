@@ -45,10 +45,15 @@ format: setup
 	$(BIN)/ruff format forestall tests bench
 	$(BIN)/ruff check --fix forestall tests bench
 
-## messages: extract and compile the translation catalogues (needs gettext)
+## messages: extract and compile the translation catalogues (needs gettext):
+## one per app in forestall/<app>/locale, the project's own in forestall/locale
+APPS := accounts api audit cases directory inbox instruments public safeguarding stats
 messages: setup
-	cd forestall && ../$(BIN)/forestall makemessages -l de --ignore 'migrations/*'
-	cd forestall && ../$(BIN)/forestall compilemessages -l de
+	for app in $(APPS); do \
+	  (cd forestall/$$app && mkdir -p locale && FORESTALL_DEBUG=1 ../../$(BIN)/forestall makemessages -l de --ignore 'migrations/*') || exit 1; \
+	done
+	cd forestall && FORESTALL_DEBUG=1 ../$(BIN)/forestall makemessages -l de $(foreach app,$(APPS),--ignore '$(app)/*')
+	cd forestall && FORESTALL_DEBUG=1 ../$(BIN)/forestall compilemessages -l de
 
 clean:
 	rm -rf $(VENV) var
