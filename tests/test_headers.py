@@ -343,6 +343,14 @@ def test_no_staff_page_loads_or_links_anything_from_another_site(
     )
 
 
+@pytest.mark.parametrize(
+    "section",
+    ["inbox", "cases", "safeguarding", "statistics", "audit", "content", "instruments", "admin"],
+)
+def test_no_staff_section_loads_anything_from_another_site(client, sign_in, network_admin, section):
+    _assert_no_external_resources(sign_in(network_admin), [f"/staff/{section}/"])
+
+
 def test_the_environment_of_this_process_was_left_alone():
     # The production probe runs in a subprocess; the test process keeps its settings.
     assert "FORESTALL_SSL_REDIRECT" not in os.environ or os.environ["FORESTALL_SSL_REDIRECT"]
