@@ -49,7 +49,7 @@ def test_the_password_alone_stays_on_the_sign_in_without_javascript(
     assert "/staff/login/" in page.url
 
 
-def test_enrolment_shows_the_qr_code_under_the_content_security_policy(page, db):
+def test_enrolment_shows_the_qr_code_under_the_content_security_policy(page, db, assert_accessible):
     user = factories.make_user(Role.COUNSELLOR, None, username="browser.newcomer")
     violations: list[str] = []
     page.on("console", lambda message: violations.append(message.text))
@@ -64,11 +64,13 @@ def test_enrolment_shows_the_qr_code_under_the_content_security_policy(page, db)
     page.wait_for_function("document.querySelector('img.qr').complete")
     assert page.evaluate("document.querySelector('img.qr').naturalWidth") > 0
     assert not [text for text in violations if "Content Security Policy" in text]
+    assert_accessible(page)
     secret = page.locator("#totp-secret").inner_text().replace(" ", "")
     page.get_by_label("Code from your authenticator app").fill(totp_from_secret(secret))
     page.get_by_role("button", name="Confirm").click()
     page.wait_for_url(re.compile(r"/staff/two-factor/backup-codes/$"))
     assert page.locator("#backup-codes li").count() == 10
+    assert_accessible(page)
     page.get_by_role("link", name="Continue to the staff home").click()
     assert "Whole network" in page.locator("main").inner_text()
 
