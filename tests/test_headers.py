@@ -347,8 +347,12 @@ def test_no_staff_page_loads_or_links_anything_from_another_site(
     "section",
     ["inbox", "cases", "safeguarding", "statistics", "audit", "content", "instruments", "admin"],
 )
-def test_no_staff_section_loads_anything_from_another_site(client, sign_in, network_admin, section):
-    _assert_no_external_resources(sign_in(network_admin), [f"/staff/{section}/"])
+def test_every_staff_section_has_strict_headers_and_no_third_party_urls(
+    client, sign_in, network_admin, section
+):
+    staff = sign_in(network_admin)
+    _assert_no_external_resources(staff, [f"/staff/{section}/"])
+    assert_strict_headers(staff.get(f"/staff/{section}/"))
 
 
 def test_the_environment_of_this_process_was_left_alone():
