@@ -155,7 +155,9 @@ def open_case_for_new_client(
 ) -> Case:
     """Create a pseudonymous client and open their enquiry at ``centre``."""
     with transaction.atomic():
-        client = Client.objects.create(language=language, contact_details=contact_details or None)
+        client = Client(language=language)
+        client.contact_details = contact_details or None  # type: ignore[assignment]  # an encrypted JSON field
+        client.save()
         record_event(by, "client.create", client, centre=centre)
         return _open_case(client, centre, by=by, programme=programme, reason=reason)
 
@@ -304,7 +306,7 @@ def typical_wait_weeks(centre: Centre, *, now: datetime.datetime | None = None) 
         .order_by("-left_at")
         .values_list("added_at", "left_at")[:TYPICAL_WAIT_SAMPLE]
     )
-    waits = [(left - added).total_seconds() for added, left in entries]
+    waits = [(left - added).total_seconds() for added, left in entries if left is not None]
     if not waits:
         return None
     return max(0, math.ceil(statistics.median(waits) / (7 * 24 * 3600)))
@@ -504,9 +506,9 @@ def record_attendance(appointment: Appointment, case: Case, status: str, *, by: 
         attendance.recorded_at = timezone.now()
         attendance.recorded_by = by
         attendance.save(update_fields=["status", "recorded_at", "recorded_by"])
-        counters = {
-            AttendanceStatus.ATTENDED: "attended_sessions",
-            AttendanceStatus.DID_NOT_ATTEND: "missed_sessions",
+        counters: dict[str, str] = {
+            AttendanceStatus.ATTENDED.value: "attended_sessions",
+            AttendanceStatus.DID_NOT_ATTEND.value: "missed_sessions",
         }
         if previous in counters and previous != status:
             Case.objects.filter(pk=case.pk, **{f"{counters[previous]}__gt": 0}).update(

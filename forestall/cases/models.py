@@ -139,7 +139,7 @@ class CaseQuerySet(models.QuerySet["Case"]):
         roles = set(user.memberships.values_list("role", flat=True))
         if Role.SAFEGUARDING_LEAD in roles:
             concerns = Concern.objects.visible_to(user).filter(case_id=OuterRef("pk"))
-            condition |= Exists(concerns)
+            condition |= Q(Exists(concerns))
         if Role.COUNSELLOR in roles:
             condition |= Q(conversation__in=Conversation.objects.visible_to(user))
         return self.filter(condition)

@@ -36,10 +36,10 @@ if TYPE_CHECKING:
 
 
 # The statistics' coarse vocabulary for concern levels.
-_LEVEL_DETAIL = {
-    Level.INFORMATION: Detail.LOW,
-    Level.CONCERN: Detail.MEDIUM,
-    Level.IMMEDIATE_RISK: Detail.URGENT,
+_LEVEL_DETAIL: dict[str, str] = {
+    Level.INFORMATION.value: Detail.LOW.value,
+    Level.CONCERN.value: Detail.MEDIUM.value,
+    Level.IMMEDIATE_RISK.value: Detail.URGENT.value,
 }
 
 
