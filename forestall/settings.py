@@ -331,9 +331,10 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env.str("FORESTALL_LOG_LEVEL", default="INFO")},
     "loggers": {
-        # Replaces Django's default "django" handlers (an unfiltered console
-        # handler and the admin e-mail handler, which prints request headers).
-        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # Removes Django's default "django" handlers (an unfiltered console
+        # handler and the admin e-mail handler, which prints request headers):
+        # its records go to the root logger's filtered handler instead.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
         # Django's request logger attaches the request; the filter drops it.
         "django.request": {"handlers": ["console"], "level": "WARNING", "propagate": False},
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
