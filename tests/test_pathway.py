@@ -149,3 +149,31 @@ def test_a_stale_copy_of_the_case_cannot_skip_the_table(centre_a, clinician_a):
 
     with pytest.raises(PathwayError):
         transition_case(stale, Stage.WAITING_LIST, by=clinician_a)
+
+
+def _queries(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(url)
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured.captured_queries)
+
+
+def test_the_case_list_and_a_case_page_cost_the_same_queries_for_few_or_many(
+    sign_in, centre_a, centre_b, clinician_a, clinician_b
+):
+    from forestall.cases import actions as case_actions
+
+    few = make_case(centre_a, stage=Stage.IN_TREATMENT)
+    many = [make_case(centre_b, stage=Stage.IN_TREATMENT) for _ in range(12)]
+    for case in many[:3]:
+        case_actions.add_note(case, by=clinician_b, body="A note.")
+        case_actions.add_task(case, by=clinician_b, title="A task")
+    client_a, client_b = sign_in(clinician_a), sign_in(clinician_b)
+
+    assert _queries(client_a, "/staff/cases/") == _queries(client_b, "/staff/cases/")
+    assert _queries(client_a, f"/staff/cases/{few.pk}/") == _queries(
+        client_b, f"/staff/cases/{many[0].pk}/"
+    )

@@ -309,3 +309,17 @@ def test_the_second_approval_is_recorded_in_the_audit_log(
     assert "concern.raise" in actions_logged
     assert "concern.disclosure_proposed" in actions_logged
     assert "concern.disclosure_approved" in actions_logged
+
+
+def test_the_audit_log_never_holds_what_a_concern_says(
+    concern, safeguarding_lead_a, second_safeguarding_lead_a
+):
+    from forestall.audit.models import AuditEntry
+
+    actions.add_review_note(concern, by=safeguarding_lead_a, note="Neighbour's daughter, age 7.")
+    _propose(concern, safeguarding_lead_a)
+    actions.approve_disclosure(concern, by=second_safeguarding_lead_a, note="Agreed, call today.")
+
+    for reason in AuditEntry.objects.values_list("reason", flat=True):
+        for secret in ("neighbour", "daughter", "Youth welfare", "call today"):
+            assert secret.lower() not in reason.lower()
