@@ -344,7 +344,8 @@ def test_concurrent_writer_processes_keep_one_valid_chain_on_sqlite(settings, tm
         "DJANGO_SETTINGS_MODULE": "forestall.settings",
         "FORESTALL_DEBUG": "1",
         "FORESTALL_VAR": str(tmp_path),
-        "DATABASE_URL": f"sqlite:///{database}",
+        # A generous lock wait: the shared test machine can be very busy.
+        "DATABASE_URL": f"sqlite:///{database}?timeout=120",
         "FORESTALL_SECRET_KEY": settings.SECRET_KEY,
         "FORESTALL_KEYS": settings.FORESTALL_KEYS,
         "FORESTALL_PEPPER": settings.FORESTALL_PEPPER,
@@ -353,13 +354,18 @@ def test_concurrent_writer_processes_keep_one_valid_chain_on_sqlite(settings, tm
     go = tmp_path / "go"
     writers = [
         subprocess.Popen(  # noqa: S603 - our own interpreter and code
-            [sys.executable, "-c", _SQLITE_WRITER, "40", str(number), str(go)], env=env
+            [sys.executable, "-c", _SQLITE_WRITER, "40", str(number), str(go)],
+            env=env,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         for number in range(3)
     ]
     time.sleep(1)
     go.touch()
-    assert [writer.wait(timeout=300) for writer in writers] == [0, 0, 0]
+    for writer in writers:
+        _out, errors = writer.communicate(timeout=300)
+        assert writer.returncode == 0, errors[-2000:]
     check = subprocess.run(
         [sys.executable, "-m", "forestall.cli", "verify-audit"],
         env=env,
