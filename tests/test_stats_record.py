@@ -439,3 +439,44 @@ def test_the_demo_history_is_idempotent(db):
         "protective_action_taken",
         "first_reply_sent",
     } <= events
+
+
+def test_every_capability_calls_record_with_the_allowed_keywords_only():
+    """A grep over the code: each call of ``stats.record`` names only de-identified dimensions."""
+    import ast
+    from pathlib import Path
+
+    import forestall
+
+    allowed = {"centre", "channel", "language", "pathway", "detail", "duration", "day", "count"}
+    root = Path(forestall.__file__).parent
+    calls = 0
+    for path in root.rglob("*.py"):
+        if "migrations" in path.parts or path.parts[-2:] == ("stats", "actions.py"):
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        imported_as = {
+            alias.asname or alias.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.module == "forestall.stats.actions"
+            for alias in node.names
+            if alias.name == "record"
+        }
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            function = node.func
+            is_record = (isinstance(function, ast.Name) and function.id in imported_as) or (
+                isinstance(function, ast.Attribute)
+                and function.attr == "record"
+                and isinstance(function.value, ast.Name)
+                and function.value.id in ("stats", "stats_actions")
+            )
+            if not is_record:
+                continue
+            calls += 1
+            named = {keyword.arg for keyword in node.keywords if keyword.arg is not None}
+            assert named <= allowed, (
+                f"{path.relative_to(root)}:{node.lineno} passes {named - allowed}"
+            )
+    assert calls >= 10  # the front door, inbox, cases, safeguarding and instruments all count
