@@ -134,10 +134,12 @@ def test_key_ring_errors_and_repr_never_show_key_material():
     ring = KeyRing.parse(f"k1:{key}")
     assert key not in repr(ring)
     assert "k1" in repr(ring)
-    for bad in (f"k1:{key[:-4]}", f"k1:{key},k1:{key}"):
+    for bad in (f"k1:{key[:-4]}", f"k1:{key},k1:{key}", f'{{"k1": "{key}", }}'):
         with pytest.raises(KeyRingError) as raised:
             KeyRing.parse(bad)
         assert key[:20] not in str(raised.value)
+        # Nothing chained to the error carries the setting either.
+        assert raised.value.__cause__ is None
 
 
 def test_the_key_ring_check_reports_a_broken_configuration(settings):

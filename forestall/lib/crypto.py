@@ -89,8 +89,9 @@ class KeyRing:
         if spec.startswith(("{", "[")):
             try:
                 loaded = json.loads(spec)
-            except json.JSONDecodeError as error:
-                raise KeyRingError("FORESTALL_KEYS is not valid JSON") from error
+            except json.JSONDecodeError:
+                # Not chained: the JSON error carries the whole setting (key material).
+                raise KeyRingError("FORESTALL_KEYS is not valid JSON") from None
             if not isinstance(loaded, dict):
                 raise KeyRingError("FORESTALL_KEYS as JSON must be an object of id → base64 key")
             pairs = [(str(key_id), str(value)) for key_id, value in loaded.items()]
@@ -107,8 +108,8 @@ class KeyRing:
                 raise KeyRingError(f"key id {key_id!r} must be non-empty without ':' or ','")
             try:
                 material = base64.b64decode(value, validate=True)
-            except (binascii.Error, ValueError) as error:
-                raise KeyRingError(f"key {key_id!r} is not valid base64") from error
+            except (binascii.Error, ValueError):
+                raise KeyRingError(f"key {key_id!r} is not valid base64") from None
             if len(material) != 32:
                 raise KeyRingError(f"key {key_id!r} must be 32 bytes (AES-256)")
             if any(existing == key_id for existing, _material in keys):
