@@ -114,3 +114,18 @@ def test_a_priority_change_moves_the_person_up(sign_in, clinician_a, centre_a):
     assert response.status_code == 302
     order = [e.case for e in WaitingListEntry.objects.waiting().in_order()]
     assert order == [second, first]
+
+
+def test_the_waiting_list_speaks_german(sign_in, clinician_a, centre_a):
+    _waiting(centre_a, 3)
+
+    response = sign_in(clinician_a).get(
+        "/staff/cases/waiting-list/",
+        {"centre": centre_a.pk, "programme": Programme.INDIVIDUAL},
+        HTTP_ACCEPT_LANGUAGE="de",
+    )
+
+    text = response.content.decode()
+    assert "Warteliste" in text
+    assert "Nach 0 mit höherer Priorität und 0 mit gleicher Priorität" in text
+    assert "Waiting list" not in text
