@@ -281,74 +281,122 @@ def _sum_grouped(
     return result
 
 
+@dataclass(frozen=True)
+class EventTable:
+    """``SUM(count)`` by event, detail, duration bucket and month over a period.
+
+    One ``GROUP BY`` per piece of the period (see ``Scope.pieces``): a few
+    thousand groups from which the totals, the monthly series, the duration
+    distributions and the waiting list changes are all read.
+    """
+
+    groups: dict[tuple[str, str, str, datetime.date], int]
+
+    @classmethod
+    def load(cls, scope: Scope, period: Period) -> EventTable:
+        grouped = _sum_grouped(
+            scope, period.start, period.end, "event", "detail", "duration_bucket", "period_month"
+        )
+        return cls(dict(grouped))  # type: ignore[arg-type]
+
+    def details(self) -> dict[str, dict[str, int]]:
+        result: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        for (event, detail, _bucket, _month), total in self.groups.items():
+            result[event][detail] += total
+        return {event: dict(by_detail) for event, by_detail in result.items()}
+
+    def monthly(self, events: Sequence[str]) -> dict[str, dict[datetime.date, int]]:
+        result: dict[str, dict[datetime.date, int]] = {event: defaultdict(int) for event in events}
+        for (event, _detail, _bucket, month), total in self.groups.items():
+            if event in result:
+                result[event][month] += total
+        return {event: dict(by_month) for event, by_month in result.items()}
+
+    def durations(self) -> dict[str, Durations]:
+        result = {event: Durations(defaultdict(int)) for event in TIMED_EVENTS}
+        for (event, _detail, bucket, _month), total in self.groups.items():
+            if bucket and event in result:
+                result[event].counts[bucket] += total
+        for value in result.values():
+            value.counts = dict(value.counts)
+        return result
+
+    def waiting_list_changes(self) -> dict[datetime.date, int]:
+        changes: dict[datetime.date, int] = defaultdict(int)
+        for (event, detail, bucket, month), total in self.groups.items():
+            changes[month] += _waiting_list_change(event, detail, bucket, total)
+        return dict(changes)
+
+
+def _waiting_list_change(event: str, detail: str, bucket: str, total: int) -> int:
+    """Joined: ``waitlisted``. Left: ``therapy_started`` with a waiting time (a start
+    straight from assessment carries none) and exits at the stage ``waiting_list``."""
+    if event == Event.WAITLISTED:
+        return total
+    if (event == Event.THERAPY_STARTED and bucket) or (
+        event in EXIT_EVENTS and detail == Detail.WAITING_LIST
+    ):
+        return -total
+    return 0
+
+
+_WAITING_LIST_EVENTS = (
+    Q(event=Event.WAITLISTED)
+    | (Q(event=Event.THERAPY_STARTED) & ~Q(duration_bucket=""))
+    | Q(event__in=EXIT_EVENTS, detail=Detail.WAITING_LIST)
+)
+
+
 def totals_by_event_and_detail(scope: Scope, period: Period) -> dict[str, dict[str, int]]:
     """event → detail → count."""
-    result: dict[str, dict[str, int]] = defaultdict(dict)
-    grouped = _sum_grouped(scope, period.start, period.end, "event", "detail")
-    for (event, detail), total in grouped.items():
-        result[event][detail] = total
-    return dict(result)
-
-
-def monthly_by_event(
-    scope: Scope, period: Period, events: Sequence[str]
-) -> dict[str, dict[datetime.date, int]]:
-    result: dict[str, dict[datetime.date, int]] = {event: {} for event in events}
-    grouped = _sum_grouped(
-        scope, period.start, period.end, "event", "period_month", where=Q(event__in=events)
-    )
-    for (event, month), total in grouped.items():
-        result[event][month] = total
-    return result
+    return EventTable.load(scope, period).details()
 
 
 def reach_by_month(scope: Scope, period: Period) -> dict[str, dict[str, dict[datetime.date, int]]]:
-    """Contacts per month by pathway, channel and language (one GROUP BY each)."""
-    result: dict[str, dict[str, dict[datetime.date, int]]] = {}
-    for dimension in ("pathway", "channel", "language"):
-        table: dict[str, dict[datetime.date, int]] = defaultdict(dict)
-        grouped = _sum_grouped(
-            scope, period.start, period.end, dimension, "period_month", where=Q(event=Event.CONTACT)
-        )
-        for (value, month), total in grouped.items():
-            table[value][month] = total
-        result[dimension] = dict(table)
-    return result
+    """Contacts per month by pathway, channel and language (one GROUP BY over all three)."""
+    grouped = _sum_grouped(
+        scope,
+        period.start,
+        period.end,
+        "pathway",
+        "channel",
+        "language",
+        "period_month",
+        where=Q(event=Event.CONTACT),
+    )
+    result: dict[str, dict[str, dict[datetime.date, int]]] = {
+        dimension: defaultdict(lambda: defaultdict(int))
+        for dimension in ("pathway", "channel", "language")
+    }
+    for (pathway, channel, language, month), total in grouped.items():
+        result["pathway"][pathway][month] += total
+        result["channel"][channel][month] += total
+        result["language"][language][month] += total
+    return {
+        dimension: {value: dict(by_month) for value, by_month in table.items()}
+        for dimension, table in result.items()
+    }
 
 
 def durations(scope: Scope, period: Period) -> dict[str, Durations]:
-    result = {event: Durations({}) for event in TIMED_EVENTS}
-    where = Q(event__in=TIMED_EVENTS) & ~Q(duration_bucket="")
-    grouped = _sum_grouped(scope, period.start, period.end, "event", "duration_bucket", where=where)
-    for (event, bucket), total in grouped.items():
-        result[event].counts[bucket] = total
-    return result
+    return EventTable.load(scope, period).durations()
 
 
-def waiting_list_by_month(scope: Scope, period: Period) -> dict[datetime.date, int]:
+def waiting_list_by_month(
+    scope: Scope, period: Period, table: EventTable | None = None
+) -> dict[datetime.date, int]:
     """People on waiting lists at the end of each month.
 
-    Joined: ``waitlisted``. Left: ``therapy_started`` with a waiting time (a
-    start straight from assessment carries none) and the exits recorded at the
-    stage ``waiting_list``. The size is the running sum of joined minus left
-    since the first count, so counts before the period are summed once too.
+    The size is the running sum of joined minus left (see
+    ``_waiting_list_change``) since the first count, so the counts before the
+    period are summed once too.
     """
-    joined = Q(event=Event.WAITLISTED)
-    left = Q(event=Event.THERAPY_STARTED) & ~Q(duration_bucket="")
-    left |= Q(event__in=EXIT_EVENTS, detail=Detail.WAITING_LIST)
-
-    def signed(event: str, total: int) -> int:
-        return total if event == Event.WAITLISTED else -total
-
     before = period.start - datetime.timedelta(days=1)
-    grouped = _sum_grouped(scope, None, before, "event", where=joined | left)
-    size = sum(signed(event, total) for (event,), total in grouped.items())
-    changes: dict[datetime.date, int] = defaultdict(int)
-    grouped = _sum_grouped(
-        scope, period.start, period.end, "event", "period_month", where=joined | left
+    history = _sum_grouped(
+        scope, None, before, "event", "detail", "duration_bucket", where=_WAITING_LIST_EVENTS
     )
-    for (event, month), total in grouped.items():
-        changes[month] += signed(event, total)
+    size = sum(_waiting_list_change(*key, total) for key, total in history.items())
+    changes = (table or EventTable.load(scope, period)).waiting_list_changes()
     result = {}
     for month in period.months():
         size += changes.get(month, 0)
@@ -389,7 +437,8 @@ def outcomes(details: dict[str, dict[str, int]]) -> dict[str, Proportion]:
 
 def figures(scope: Scope, period: Period) -> Figures:
     """All dashboard figures for ``scope`` over ``period`` (a fixed, small number of queries)."""
-    details = totals_by_event_and_detail(scope, period)
+    table = EventTable.load(scope, period)
+    details = table.details()
     totals = {event: sum(by_detail.values()) for event, by_detail in details.items()}
     funnel = Funnel(
         steps={step: totals.get(step, 0) for step in FUNNEL_STEPS},
@@ -410,12 +459,10 @@ def figures(scope: Scope, period: Period) -> Figures:
         totals=totals,
         details=details,
         funnel=funnel,
-        monthly=monthly_by_event(
-            scope, period, (*FUNNEL_STEPS, Event.MAILBOX_STARTED, Event.SELF_CHECK_COMPLETED)
-        ),
+        monthly=table.monthly((*FUNNEL_STEPS, Event.MAILBOX_STARTED, Event.SELF_CHECK_COMPLETED)),
         reach=reach_by_month(scope, period),
-        durations=durations(scope, period),
-        waiting_list=waiting_list_by_month(scope, period),
+        durations=table.durations(),
+        waiting_list=waiting_list_by_month(scope, period, table),
         outcomes=outcomes(details),
         protective=protective,
     )

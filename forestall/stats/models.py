@@ -122,6 +122,7 @@ class DailyCount(models.Model):
         indexes = [
             # Every dashboard query filters by event and a date range, often by
             # centre or region as well.
+            models.Index(fields=["day"], name="dailycount_day"),
             models.Index(fields=["event", "day"], name="dailycount_event_day"),
             models.Index(fields=["centre", "event", "day"], name="dailycount_centre_event_day"),
             models.Index(fields=["region", "event", "day"], name="dailycount_region_event_day"),
@@ -191,6 +192,7 @@ class MonthlyCount(models.Model):
             ),
         ]
         indexes = [
+            models.Index(fields=["month"], name="monthlycount_month"),
             models.Index(fields=["event", "month"], name="monthlycount_event_month"),
             models.Index(fields=["centre", "event", "month"], name="monthly_centre_event_month"),
             models.Index(fields=["region", "event", "month"], name="monthly_region_event_month"),

@@ -139,7 +139,8 @@ def public_release(today: datetime.date | None = None) -> Release:
     base = getattr(settings, "FORESTALL_STATISTICS_ROUNDING", 1)
     period = release_period(today or timezone.localdate())
     network = fig.Scope()
-    details = fig.totals_by_event_and_detail(network, period)
+    figures = fig.figures(network, period)
+    details = figures.details
     totals = {event: sum(by_detail.values()) for event, by_detail in details.items()}
     release = Release(period=period, threshold=threshold, rounding_base=base)
     options = {"threshold": threshold, "rounding_base": base}
@@ -156,7 +157,7 @@ def public_release(today: datetime.date | None = None) -> Release:
     ]
     region_rows.append([max(value, 0) for value in unassigned])
     centres_in = {r.pk: [c for c in centres.values() if c.region_id == r.pk] for r in regions}
-    reach = fig.reach_by_month(network, period)
+    reach = figures.reach
     months = period.months()
     reach_tables = {
         dimension: (
@@ -301,7 +302,7 @@ def public_release(today: datetime.date | None = None) -> Release:
     )
 
     # --- times: distributions and percentiles ---
-    timed = fig.durations(network, period)
+    timed = figures.durations
     time_tables = {
         Event.FIRST_REPLY_SENT: ("first_reply_times", _("Time to the first reply")),
         Event.THERAPY_STARTED: ("waiting_times", _("Time on the waiting list before therapy")),
@@ -382,7 +383,7 @@ def public_release(today: datetime.date | None = None) -> Release:
     # --- waiting list size at the end of each month ---
     release.waiting_list = [
         (month, suppress_value(size, **options))
-        for month, size in fig.waiting_list_by_month(network, period).items()
+        for month, size in figures.waiting_list.items()
     ]
     return release
 
