@@ -1,0 +1,58 @@
+"""``forestall grant-role USERNAME ROLE [--centre SLUG]``: bootstrap and script staff roles.
+
+The first network admin of a new installation is made with
+``forestall createsuperuser`` followed by ``forestall grant-role NAME network_admin``;
+everything after that is done in the staff admin.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from forestall.accounts.models import (
+    CENTRE_ROLES,
+    NETWORK_CAPABLE_ROLES,
+    NETWORK_ONLY_ROLES,
+    Membership,
+    Role,
+    User,
+)
+from forestall.audit.actions import record_event
+from forestall.directory.models import Centre
+
+
+class Command(BaseCommand):
+    help = "Give a staff user a role at a centre or network-wide."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("username")
+        parser.add_argument("role", choices=[role.value for role in Role])
+        parser.add_argument("--centre", help="Centre slug (leave out for a network-wide role).")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        role = Role(options["role"])
+        try:
+            user = User.objects.get(username=options["username"])
+        except User.DoesNotExist:
+            raise CommandError(f"no user named {options['username']!r}") from None
+        centre = None
+        if options["centre"]:
+            if role in NETWORK_ONLY_ROLES:
+                raise CommandError(f"{role.value} is a network-wide role: leave out --centre")
+            try:
+                centre = Centre.objects.get(slug=options["centre"])
+            except Centre.DoesNotExist:
+                raise CommandError(f"no centre with slug {options['centre']!r}") from None
+        elif role in CENTRE_ROLES and role not in NETWORK_CAPABLE_ROLES:
+            raise CommandError(f"{role.value} is held at a centre: give --centre SLUG")
+        membership, created = Membership.objects.get_or_create(user=user, centre=centre, role=role)
+        if role == Role.NETWORK_ADMIN and not (user.is_staff and user.is_superuser):
+            user.is_staff = user.is_superuser = True
+            user.save(update_fields=["is_staff", "is_superuser"])
+        if created:
+            record_event(None, "membership.grant", membership, centre=centre, reason="command line")
+        where = centre.name if centre else "the whole network"
+        state = "granted" if created else "already held"
+        self.stdout.write(f"{user.username}: {role.label} at {where} ({state})")
