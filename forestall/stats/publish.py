@@ -382,8 +382,7 @@ def public_release(today: datetime.date | None = None) -> Release:
 
     # --- waiting list size at the end of each month ---
     release.waiting_list = [
-        (month, suppress_value(size, **options))
-        for month, size in figures.waiting_list.items()
+        (month, suppress_value(size, **options)) for month, size in figures.waiting_list.items()
     ]
     return release
 
