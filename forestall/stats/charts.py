@@ -114,7 +114,7 @@ def line_chart(
             f'stroke="{GRID}" stroke-width="1"/>'
             f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{_number(value)}</text>'
         )
-    every = max(1, count // 8)
+    every = max(1, -(-count // 6))  # at most six labels, so that they never overlap
     for index, label in enumerate(x_labels):
         if index % every:
             continue
