@@ -39,7 +39,7 @@ bench: setup
 lint: setup
 	$(BIN)/ruff format --check forestall tests bench
 	$(BIN)/ruff check forestall tests bench
-	$(BIN)/mypy
+	FORESTALL_DEBUG=1 $(BIN)/mypy
 
 format: setup
 	$(BIN)/ruff format forestall tests bench

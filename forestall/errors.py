@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 def _render(request: HttpRequest, status: int, title: str, text: str) -> HttpResponse:
     side = "staff" if request.path.startswith("/staff/") else "public"
+    body: str
     try:
         body = render_to_string(
             f"{side}/error.html", {"status": status, "title": title, "text": text}, request

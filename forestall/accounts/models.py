@@ -52,7 +52,7 @@ class User(AbstractUser):
         """True if the user holds any of ``roles`` network-wide (no centre)."""
         return self.memberships.filter(role__in=roles, centre__isnull=True).exists()
 
-    def has_role_at(self, centre_id: object, *roles: str) -> bool:
+    def has_role_at(self, centre_id: uuid.UUID | str, *roles: str) -> bool:
         return self.memberships.filter(role__in=roles, centre_id=centre_id).exists()
 
     def centre_ids_with(self, *roles: str) -> list[uuid.UUID]:
@@ -98,5 +98,5 @@ class Membership(models.Model):
         ]
 
     def __str__(self) -> str:
-        where = self.centre.name if self.centre_id else _("network")
+        where = self.centre.name if self.centre is not None else _("network")
         return f"{self.user} · {self.get_role_display()} · {where}"

@@ -69,7 +69,7 @@ def _occasion(occasion: str) -> str:
 
 
 def _apply(administration: Administration, result: Score, answers: dict[str, Any]) -> None:
-    administration.answers = answers
+    administration.answers = answers  # type: ignore[assignment]  # encrypted JSON field
     administration.total = result.total
     administration.band = result.band or ""
     administration.caseness = result.caseness

@@ -103,7 +103,7 @@ class OutcomeSummary:
 
 
 def summarise(courses: Iterable[Course]) -> OutcomeSummary:
-    counts = defaultdict(int)
+    counts: defaultdict[str, int] = defaultdict(int)
     for course in courses:
         outcome = course.outcome
         counts["finished_courses"] += 1
@@ -179,8 +179,8 @@ def finished_courses(
         Course(
             client_id=client_id,
             centre_id=centre_id,
-            finished_at=finished_at,
-            phq9=(phq9_first, phq9_last),
+            finished_at=finished_at,  # type: ignore[arg-type]  # filtered: never None
+            phq9=(phq9_first, phq9_last),  # type: ignore[arg-type]
             gad7=(gad7_first, gad7_last),
         )
         for client_id, centre_id, finished_at, phq9_first, phq9_last, gad7_first, gad7_last in rows

@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from forestall.public.models import Pathway
@@ -113,7 +113,7 @@ def count_row(
     )
 
 
-def _upsert_sql(model: type, rows: int) -> str:
+def _upsert_sql(model: type[models.Model], rows: int) -> str:
     table = model._meta.db_table
     time_column = "day" if model is DailyCount else "month"
     names = (time_column, *_DIMENSIONS[1:], "count")
@@ -140,7 +140,7 @@ def _adapt(row: tuple[object, ...]) -> list[object]:
             values[index] = field.target_field.get_db_prep_value(  # type: ignore[union-attr]
                 values[index], connection
             )
-    values[0] = connection.ops.adapt_datefield_value(values[0])
+    values[0] = connection.ops.adapt_datefield_value(values[0])  # type: ignore[arg-type]
     return values
 
 
@@ -149,12 +149,12 @@ def _monthly(row: tuple[object, ...]) -> tuple[object, ...]:
     return (day.replace(day=1), *row[1:])  # type: ignore[attr-defined]
 
 
-def _upsert(model: type, rows: list[tuple[object, ...]]) -> None:
+def _upsert(model: type[models.Model], rows: list[tuple[object, ...]]) -> None:
     params: list[object] = []
     for row in rows:
         params.extend(_adapt(row))
     with connection.cursor() as cursor:
-        cursor.execute(_upsert_sql(model, len(rows)), params)
+        cursor.execute(_upsert_sql(model, len(rows)), params)  # type: ignore[arg-type]
 
 
 def _merged(rows: Iterable[tuple[object, ...]]) -> dict[tuple[object, ...], int]:
