@@ -317,6 +317,8 @@ FORESTALL_EXPECTED_REPLY_HOURS = env.int("FORESTALL_EXPECTED_REPLY_HOURS", defau
 
 # --- Statistics disclosure control ----------------------------------------
 FORESTALL_SUPPRESSION_THRESHOLD = env.int("FORESTALL_SUPPRESSION_THRESHOLD", default=5)
+# Optional differential privacy of the public release (total ε; unset = off; needs the "dp" extra).
+FORESTALL_STATISTICS_DP_EPSILON = env.float("FORESTALL_STATISTICS_DP_EPSILON", default=None)
 
 # --- Logging: nothing identifying ever reaches a log line -----------------
 LOGGING = {

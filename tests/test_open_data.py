@@ -33,6 +33,7 @@ def test_the_json_download_follows_the_schema(client, counts):
         "schema",
         "period",
         "disclosure_control",
+        "differential_privacy",
         "tables",
         "estimates",
         "waiting_list",

@@ -21,6 +21,15 @@ class DisclosureControl(Schema):
     withheld_marker: None = None
 
 
+class DifferentialPrivacy(Schema):
+    epsilon: float
+    mechanism: str
+    per_cell_epsilon: float
+    sensitivity: int
+    scale: float
+    contribution_bounds: dict[str, int]
+
+
 class StatisticsTable(Schema):
     id: str
     title: str
@@ -56,6 +65,7 @@ class StatisticsRelease(Schema):
     schema_: str = Field(alias="schema")
     period: Period
     disclosure_control: DisclosureControl
+    differential_privacy: DifferentialPrivacy | None = None
     tables: list[StatisticsTable]
     estimates: list[Estimate]
     waiting_list: list[WaitingListMonth]

@@ -200,3 +200,31 @@ class MonthlyCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.event}: {self.count}"
+
+
+class NoisyRelease(models.Model):
+    """The differentially private counts of one release period, drawn once.
+
+    Only used when ``FORESTALL_STATISTICS_DP_EPSILON`` is set (see
+    ``forestall.stats.dp``). ``cells`` maps a cell key of the public release
+    (e.g. ``funnel:<centre>:contact``) to its noisy count: aggregated,
+    de-identified numbers only, the same figures anyone can download. Keeping
+    them means every request in the period serves the same noise, so
+    downloading the release again and again cannot average the noise away.
+    """
+
+    period_start = models.DateField()
+    period_end = models.DateField()
+    epsilon = models.FloatField()
+    drawn_on = models.DateField(auto_now_add=True)
+    cells = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period_start", "period_end", "epsilon"], name="noisy_release_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period_start} to {self.period_end} (ε={self.epsilon})"

@@ -3,7 +3,10 @@
 Schema ``forestall-statistics/1`` (documented in docs/statistics.md): every
 figure is a count of events in the release period after disclosure control;
 ``null`` (JSON) or an empty ``value`` with status ``withheld`` (CSV) marks a
-figure withheld to protect small numbers.
+figure withheld to protect small numbers. With differential privacy on,
+``differential_privacy`` (JSON) and the rows of the table
+``differential_privacy`` (CSV, first) give the budget; otherwise it is
+``null`` and the CSV has no such rows.
 """
 
 from __future__ import annotations
@@ -45,6 +48,9 @@ def release_json(release: Release) -> dict[str, Any]:
             "rounding_base": release.rounding_base,
             "withheld_marker": None,
         },
+        "differential_privacy": (
+            release.differential_privacy.as_json() if release.differential_privacy else None
+        ),
         "tables": [table_json(table) for table in release.tables.values()],
         "estimates": [
             {
@@ -75,6 +81,10 @@ def release_rows(release: Release):
         status = "withheld" if value is None else "published"
         return (table, row_key, column, "" if value is None else str(value), status)
 
+    if release.differential_privacy is not None:
+        budget = release.differential_privacy.as_json()
+        for name in ("epsilon", "mechanism", "per_cell_epsilon", "sensitivity", "scale"):
+            yield row("differential_privacy", name, "value", budget[name])
     for table in release.tables.values():
         for row_key, column, value in table.records():
             yield row(table.id, row_key, column, value)

@@ -16,6 +16,12 @@ Tables that share figures are suppressed together (``suppress_linked``):
 Single figures (rates, the waiting list size) are published only when neither
 the count nor its complement is a small number; percentiles only from at
 least ``4 * threshold`` timed events.
+
+With ``FORESTALL_STATISTICS_DP_EPSILON`` set, every count cell that feeds the
+release is first replaced by its differentially private value
+(``forestall.stats.dp``: discrete Laplace noise, drawn once per period and
+stored); totals, rates and percentiles are computed from the noisy cells, and
+suppression and rounding then run exactly as without it.
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ from forestall.lib.suppression import (
     suppress_value,
 )
 from forestall.public.models import Pathway
+from forestall.stats import dp
 from forestall.stats import figures as fig
 from forestall.stats.events import EXIT_EVENTS, Detail, DurationBucket, Event
 from forestall.stats.models import Channel, CountLanguage
@@ -107,6 +114,7 @@ class Release:
     tables: dict[str, PublicTable] = field(default_factory=dict)
     estimates: dict[str, PublicEstimate] = field(default_factory=dict)
     waiting_list: list[tuple[datetime.date, int | None]] = field(default_factory=list)
+    differential_privacy: dp.Budget | None = None
 
 
 def release_period(today: datetime.date) -> fig.Period:
@@ -126,9 +134,11 @@ def _wrap(table: SuppressedTable, **kwargs: Any) -> PublicTable:
     )
 
 
-def _vocabulary_columns(values: dict[str, Any], choices: Any) -> list[tuple[str, Any]]:
+def _vocabulary_columns(
+    values: dict[str, Any], choices: Any, always_unrecorded: bool = False
+) -> list[tuple[str, Any]]:
     columns = [(value, label) for value, label in choices.choices]
-    if "" in values:
+    if always_unrecorded or "" in values:
         columns.append(("", NOT_RECORDED))
     return columns
 
@@ -142,26 +152,29 @@ def public_release(today: datetime.date | None = None) -> Release:
     figures = fig.figures(network, period)
     details = figures.details
     totals = {event: sum(by_detail.values()) for event, by_detail in details.items()}
-    release = Release(period=period, threshold=threshold, rounding_base=base)
+    budget = dp.configured_budget()
+    release = Release(
+        period=period, threshold=threshold, rounding_base=base, differential_privacy=budget
+    )
     options = {"threshold": threshold, "rounding_base": base}
 
     # --- the funnel by region and by centre, and the reach tables, linked ---
     steps = list(fig.FUNNEL_STEPS)
     by_region = fig.funnel_by(network, period, "region_id")
     by_centre = fig.funnel_by(network, period, "centre_id")
-    centres = {c.pk: c for c in Centre.objects.filter(pk__in=list(by_centre)).order_by("name")}
-    regions = list(Region.objects.filter(pk__in=list(by_region)).order_by("name"))
-    region_rows = [[by_region[r.pk].get(s, 0) for s in steps] for r in regions]
-    unassigned = [
-        totals.get(s, 0) - sum(row[j] for row in region_rows) for j, s in enumerate(steps)
-    ]
-    region_rows.append([max(value, 0) for value in unassigned])
+    # Under differential privacy the rows and columns must not depend on the
+    # data (a centre appearing would say someone came): every centre, every
+    # vocabulary value.
+    centre_query = Centre.objects.all() if budget else Centre.objects.filter(pk__in=list(by_centre))
+    centres = {c.pk: c for c in centre_query.order_by("name")}
+    region_ids = {c.region_id for c in centres.values()} if budget else set(by_region)
+    regions = list(Region.objects.filter(pk__in=list(region_ids)).order_by("name"))
     centres_in = {r.pk: [c for c in centres.values() if c.region_id == r.pk] for r in regions}
     reach = figures.reach
     months = period.months()
     reach_tables = {
         dimension: (
-            _vocabulary_columns(reach[dimension], choices),
+            _vocabulary_columns(reach[dimension], choices, always_unrecorded=budget is not None),
             reach[dimension],
         )
         for dimension, choices in (
@@ -171,6 +184,62 @@ def public_release(today: datetime.date | None = None) -> Release:
         )
     }
     contact_column = steps.index(Event.CONTACT)
+    stages = list(fig.EXIT_STAGES)
+    kinds = list(fig.PROTECTIVE_KINDS)
+    timed = figures.durations
+    finished = details.get(Event.COURSE_FINISHED, {})
+    outcome_events = (Event.RECOVERED, Event.RELIABLY_IMPROVED, Event.RELIABLY_DETERIORATED)
+
+    # Every count cell that feeds the release, under a stable key. Without
+    # differential privacy these are the true counts; with it, the noisy ones.
+    true: dict[str, int] = {}
+    for step in steps:
+        at_centres = 0
+        for centre in centres.values():
+            value = by_centre.get(centre.pk, {}).get(step, 0)
+            true[f"funnel:{centre.pk}:{step}"] = value
+            at_centres += value
+        true[f"funnel:none:{step}"] = max(totals.get(step, 0) - at_centres, 0)
+    for dimension, (columns, counts) in reach_tables.items():
+        for month in months:
+            for key, _label in columns:
+                true[f"reach:{dimension}:{key}:{month:%Y-%m}"] = counts.get(key, {}).get(month, 0)
+    for event in EXIT_EVENTS:
+        for stage in stages:
+            true[f"exits:{event}:{stage}"] = details.get(event, {}).get(stage, 0)
+    for kind in kinds:
+        true[f"protective:{kind}:agreed"] = details.get(Event.PROTECTIVE_ACTION_AGREED, {}).get(
+            kind, 0
+        )
+        true[f"protective:{kind}:taken"] = details.get(Event.PROTECTIVE_ACTION_TAKEN, {}).get(
+            kind, 0
+        )
+    for event in fig.TIMED_EVENTS:
+        for bucket in fig.BUCKETS:
+            true[f"times:{event}:{bucket}"] = timed[event].counts.get(bucket, 0)
+    true["finished:at_caseness"] = finished.get(Detail.AT_CASENESS, 0)
+    true["finished:not_at_caseness"] = finished.get(Detail.NOT_AT_CASENESS, 0)
+    true["finished:"] = sum(
+        v for k, v in finished.items() if k not in (Detail.AT_CASENESS, Detail.NOT_AT_CASENESS)
+    )
+    for event in outcome_events:
+        true[f"outcomes:{event}"] = totals.get(event, 0)
+    cells = dp.privatise(period, true, budget) if budget else true
+
+    if budget:
+        # A region's row is the sum of its centres' noisy rows (so the tables
+        # stay additive); events at no centre are their own noisy row.
+        region_rows = [
+            [sum(cells[f"funnel:{c.pk}:{s}"] for c in centres_in[r.pk]) for s in steps]
+            for r in regions
+        ]
+        region_rows.append([cells[f"funnel:none:{s}"] for s in steps])
+    else:
+        region_rows = [[by_region[r.pk].get(s, 0) for s in steps] for r in regions]
+        unassigned = [
+            totals.get(s, 0) - sum(row[j] for row in region_rows) for j, s in enumerate(steps)
+        ]
+        region_rows.append([max(value, 0) for value in unassigned])
 
     def build(forced: dict[str, set]) -> dict[str, SuppressedTable]:
         results = {
@@ -183,7 +252,7 @@ def public_release(today: datetime.date | None = None) -> Release:
             )
         }
         for index, region in enumerate(regions):
-            rows = [[by_centre[c.pk].get(s, 0) for s in steps] for c in centres_in[region.pk]]
+            rows = [[cells[f"funnel:{c.pk}:{s}"] for s in steps] for c in centres_in[region.pk]]
             results[f"centres:{index}"] = suppress_table(
                 rows,
                 row_totals=False,
@@ -191,8 +260,11 @@ def public_release(today: datetime.date | None = None) -> Release:
                 withhold_column_totals=forced.get(f"centres:{index}:column_totals", set()),
                 **options,
             )
-        for dimension, (columns, counts) in reach_tables.items():
-            rows = [[counts.get(key, {}).get(month, 0) for key, _l in columns] for month in months]
+        for dimension, (columns, _counts) in reach_tables.items():
+            rows = [
+                [cells[f"reach:{dimension}:{key}:{month:%Y-%m}"] for key, _l in columns]
+                for month in months
+            ]
             results[f"reach:{dimension}"] = suppress_table(
                 rows,
                 withhold_row_totals=forced.get("reach:row_totals", set()),
@@ -268,8 +340,7 @@ def public_release(today: datetime.date | None = None) -> Release:
         )
 
     # --- losses: exits by reason and stage ---
-    stages = list(fig.EXIT_STAGES)
-    exit_rows = [[details.get(e, {}).get(s, 0) for s in stages] for e in EXIT_EVENTS]
+    exit_rows = [[cells[f"exits:{e}:{s}"] for s in stages] for e in EXIT_EVENTS]
     release.tables["exits_by_stage"] = _wrap(
         suppress_table(exit_rows, **options),
         id="exits_by_stage",
@@ -282,13 +353,8 @@ def public_release(today: datetime.date | None = None) -> Release:
     )
 
     # --- protective actions ---
-    kinds = list(fig.PROTECTIVE_KINDS)
     protective_rows = [
-        [
-            details.get(Event.PROTECTIVE_ACTION_AGREED, {}).get(k, 0),
-            details.get(Event.PROTECTIVE_ACTION_TAKEN, {}).get(k, 0),
-        ]
-        for k in kinds
+        [cells[f"protective:{k}:agreed"], cells[f"protective:{k}:taken"]] for k in kinds
     ]
     release.tables["protective_actions"] = _wrap(
         suppress_table(protective_rows, row_totals=False, **options),
@@ -302,7 +368,6 @@ def public_release(today: datetime.date | None = None) -> Release:
     )
 
     # --- times: distributions and percentiles ---
-    timed = figures.durations
     time_tables = {
         Event.FIRST_REPLY_SENT: ("first_reply_times", _("Time to the first reply")),
         Event.THERAPY_STARTED: ("waiting_times", _("Time on the waiting list before therapy")),
@@ -313,8 +378,14 @@ def public_release(today: datetime.date | None = None) -> Release:
     }
     minimum = 4 * threshold
     for event, (table_id, title) in time_tables.items():
-        counts = timed[event].counts
-        cells, total = suppress_series([counts.get(b, 0) for b in fig.BUCKETS], **options)
+        times = (
+            fig.Durations({b: cells[f"times:{event}:{b}"] for b in fig.BUCKETS})
+            if budget
+            else timed[event]
+        )
+        bucket_cells, total = suppress_series(
+            [cells[f"times:{event}:{b}"] for b in fig.BUCKETS], **options
+        )
         release.tables[table_id] = PublicTable(
             id=table_id,
             title=title,
@@ -322,11 +393,11 @@ def public_release(today: datetime.date | None = None) -> Release:
             column_dimension="duration",
             rows=[("count", _("Number"))],
             columns=[(b, DurationBucket(b).label) for b in fig.BUCKETS],
-            cells=[cells],
+            cells=[bucket_cells],
             row_totals=[total],
         )
-        for name, estimate in (("median", timed[event].median), ("p90", timed[event].p90)):
-            published = timed[event].total >= minimum and estimate is not None
+        for name, estimate in (("median", times.median), ("p90", times.p90)):
+            published = times.total >= minimum and estimate is not None
             release.estimates[f"{table_id}_{name}"] = PublicEstimate(
                 id=f"{table_id}_{name}",
                 label=title,
@@ -337,17 +408,8 @@ def public_release(today: datetime.date | None = None) -> Release:
             )
 
     # --- shares and outcome rates, with 95% Wilson intervals ---
-    finished = details.get(Event.COURSE_FINISHED, {})
     caseness_cells, finished_total = suppress_series(
-        [
-            finished.get(Detail.AT_CASENESS, 0),
-            finished.get(Detail.NOT_AT_CASENESS, 0),
-            sum(
-                v
-                for k, v in finished.items()
-                if k not in (Detail.AT_CASENESS, Detail.NOT_AT_CASENESS)
-            ),
-        ],
+        [cells["finished:at_caseness"], cells["finished:not_at_caseness"], cells["finished:"]],
         **options,
     )
     release.tables["finished_courses"] = PublicTable(
@@ -364,7 +426,18 @@ def public_release(today: datetime.date | None = None) -> Release:
         cells=[caseness_cells],
         row_totals=[finished_total],
     )
-    figures_outcomes = fig.outcomes(details)
+    if budget:
+        noisy_details = {
+            Event.COURSE_FINISHED: {
+                Detail.AT_CASENESS: cells["finished:at_caseness"],
+                Detail.NOT_AT_CASENESS: cells["finished:not_at_caseness"],
+                "": cells["finished:"],
+            },
+            **{event: {"": cells[f"outcomes:{event}"]} for event in outcome_events},
+        }
+        figures_outcomes = fig.outcomes(noisy_details)
+    else:
+        figures_outcomes = fig.outcomes(details)
     labels = {
         "recovery": _("Recovery rate (of courses that started at caseness)"),
         "reliable_improvement": _("Reliable improvement rate"),
@@ -372,15 +445,23 @@ def public_release(today: datetime.date | None = None) -> Release:
     }
     for key, proportion in figures_outcomes.items():
         release.estimates[key] = publish_proportion(key, labels[key], proportion, threshold, base)
-    answered = fig.Proportion(
-        min(totals.get(Event.FIRST_REPLY_SENT, 0), totals.get(Event.CONTACT, 0)),
-        totals.get(Event.CONTACT, 0),
-    )
+    if budget:
+        contacts = sum(row[contact_column] for row in region_rows)
+        replies = sum(cells[f"times:{Event.FIRST_REPLY_SENT}:{b}"] for b in fig.BUCKETS)
+    else:
+        contacts = totals.get(Event.CONTACT, 0)
+        replies = totals.get(Event.FIRST_REPLY_SENT, 0)
+    answered = fig.Proportion(min(replies, contacts), contacts)
     release.estimates["answered_share"] = publish_proportion(
         "answered_share", _("Share of first contacts answered"), answered, threshold, base
     )
 
     # --- waiting list size at the end of each month ---
+    if budget:
+        # One person waiting a year is counted in twelve month-end figures:
+        # under differential privacy they would use up most of the budget, so
+        # they are not published at all.
+        return release
     release.waiting_list = [
         (month, suppress_value(size, **options)) for month, size in figures.waiting_list.items()
     ]
