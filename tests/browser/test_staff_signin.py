@@ -61,7 +61,12 @@ def test_enrolment_shows_the_qr_code_under_the_content_security_policy(page, db,
     page.get_by_role("button", name="Start").click()
     qr = page.locator("img.qr")
     qr.wait_for()
-    page.wait_for_function("document.querySelector('img.qr').complete")
+    # Poll from Python: wait_for_function evaluates its predicate with eval(),
+    # which the page's CSP (rightly) forbids once it has to poll.
+    for _attempt in range(100):
+        if page.evaluate("document.querySelector('img.qr').complete"):
+            break
+        page.wait_for_timeout(50)
     assert page.evaluate("document.querySelector('img.qr').naturalWidth") > 0
     assert not [text for text in violations if "Content Security Policy" in text]
     assert_accessible(page)
