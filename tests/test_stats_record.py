@@ -202,7 +202,9 @@ def test_the_stats_app_stores_only_the_count_tables():
     from django.apps import apps
 
     names = [model.__name__ for model in apps.get_app_config("stats").get_models()]
-    assert names == ["DailyCount", "MonthlyCount"]
+    # NoisyRelease keeps the published, differentially private release of a
+    # period: aggregated figures only (see test_differential_privacy).
+    assert names == ["DailyCount", "MonthlyCount", "NoisyRelease"]
 
 
 def test_the_monthly_table_is_the_daily_table_summed_by_month(centre_a):

@@ -63,8 +63,9 @@ class DailyCountQuerySet(models.QuerySet):
         return queryset
 
 
-class DailyCount(models.Model):
-    day = models.DateField(_("day"))
+class _CountDimensions(models.Model):
+    """The dimensions and the count shared by the daily and the monthly table."""
+
     event = models.CharField(_("event"), max_length=32, choices=Event.choices)
     centre = models.ForeignKey(
         "directory.Centre",
@@ -100,6 +101,13 @@ class DailyCount(models.Model):
     objects = DailyCountQuerySet.as_manager()
 
     class Meta:
+        abstract = True
+
+
+class DailyCount(_CountDimensions):
+    day = models.DateField(_("day"))
+
+    class Meta:
         constraints = [
             # One row per combination of dimensions. The centre is nullable
             # (network-level events), and NULLs are distinct in unique indexes
@@ -132,7 +140,7 @@ class DailyCount(models.Model):
         return f"{self.day} {self.event}: {self.count}"
 
 
-class MonthlyCount(models.Model):
+class MonthlyCount(_CountDimensions):
     """The same counts summed by calendar month: what long periods are read from.
 
     Kept in step by ``record`` and ``add_counts`` (one more upsert in the same
@@ -143,38 +151,6 @@ class MonthlyCount(models.Model):
     """
 
     month = models.DateField(_("month"))  # the first day of the month
-    event = models.CharField(_("event"), max_length=32, choices=Event.choices)
-    centre = models.ForeignKey(
-        "directory.Centre",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_index=False,
-    )
-    region = models.ForeignKey(
-        "directory.Region",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_index=False,
-    )
-    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices, blank=True)
-    language = models.CharField(
-        _("language"), max_length=8, choices=CountLanguage.choices, blank=True
-    )
-    pathway = models.CharField(_("pathway"), max_length=16, choices=Pathway.choices, blank=True)
-    detail = models.CharField(_("detail"), max_length=32, choices=Detail.choices, blank=True)
-    duration_bucket = models.CharField(
-        _("duration"), max_length=8, choices=DurationBucket.choices, blank=True
-    )
-    source = models.CharField(
-        _("source"), max_length=8, choices=Source.choices, default=Source.LIVE
-    )
-    count = models.PositiveIntegerField(_("count"), default=0)
-
-    objects = DailyCountQuerySet.as_manager()
 
     class Meta:
         constraints = [
