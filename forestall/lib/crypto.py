@@ -9,7 +9,9 @@ to the database cannot move a ciphertext into another row or field (for
 example to show one person's message in another person's mailbox): it fails to
 decrypt instead.
 
-Envelope (a text column): ``fe1:<key id>:<base64url(nonce || ciphertext+tag)>``.
+Envelope (a text column): ``fe1:<key id>:<base64(nonce || ciphertext+tag)>``.
+Associated data: ``forestall:<app.model>:<field>:`` followed by the row's
+UUID as 16 raw bytes (other primary keys as text).
 
 Key ring: ``FORESTALL_KEYS="k1:<base64 32 bytes>,k2:<base64 32 bytes>"`` (or a
 JSON object ``{"k1": "...", "k2": "..."}``). Every key decrypts; the *last*
@@ -30,6 +32,7 @@ import base64
 import binascii
 import json
 import os
+import uuid
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -139,7 +142,7 @@ class KeyRing:
         """Encrypt under the newest key and return an envelope string."""
         nonce = os.urandom(_NONCE_BYTES)
         ciphertext = self._cipher(self.current_id).encrypt(nonce, plaintext, associated_data)
-        payload = base64.urlsafe_b64encode(nonce + ciphertext).decode()
+        payload = binascii.b2a_base64(nonce + ciphertext, newline=False).decode()
         return f"{ENVELOPE_PREFIX}:{self.current_id}:{payload}"
 
     def decrypt(self, envelope: str, associated_data: bytes) -> bytes:
@@ -152,7 +155,7 @@ class KeyRing:
         if prefix != ENVELOPE_PREFIX:
             raise DecryptionError(f"unknown envelope version {prefix[:8]!r}")
         try:
-            raw = binascii.a2b_base64(payload.replace("-", "+").replace("_", "/"))
+            raw = binascii.a2b_base64(payload)
         except (binascii.Error, ValueError):
             raise DecryptionError(f"envelope under key id {key_id!r} is not valid base64") from None
         if len(raw) < _NONCE_BYTES + 16:
@@ -221,7 +224,24 @@ def associated_data(model: type[models.Model], field_name: str, pk: Any) -> byte
 
     A proxy model shares its concrete model's rows, so it binds to that.
     """
-    return f"{_associated_data_prefix(model, field_name)}{pk}".encode()
+    return _associated_data_prefix(model, field_name).encode() + _row_bytes(pk)
+
+
+def _row_bytes(pk: Any) -> bytes:
+    """The row part of the associated data.
+
+    A UUID's 16 raw bytes (cheaper to build than its text on every read); a
+    UUID given as text is normalised first, so that an instance created with
+    ``pk="…"`` binds exactly like the same row read back from the database.
+    """
+    if type(pk) is uuid.UUID:
+        return pk.bytes
+    if isinstance(pk, str):
+        try:
+            return uuid.UUID(pk).bytes
+        except ValueError:
+            pass
+    return str(pk).encode()
 
 
 class _Sealed(str):
@@ -300,13 +320,15 @@ class _EncryptedMixin:
         return self._decode(self.open_bytes(type(instance), instance.pk, envelope))
 
     def _associated_data(self, model: type[models.Model], pk: Any) -> bytes:
-        prefixes: dict[type, str] | None = self.__dict__.get("_ad_prefixes")
+        prefixes: dict[type, bytes] | None = self.__dict__.get("_ad_prefixes")
         if prefixes is None:
             prefixes = self.__dict__["_ad_prefixes"] = {}
         prefix = prefixes.get(model)
         if prefix is None:
-            prefix = prefixes[model] = _associated_data_prefix(model, self.name)
-        return f"{prefix}{pk}".encode()
+            prefix = prefixes[model] = _associated_data_prefix(model, self.name).encode()
+        if type(pk) is uuid.UUID:
+            return prefix + pk.bytes
+        return prefix + _row_bytes(pk)
 
     def open_bytes(self, model: type[models.Model], pk: Any, envelope: str) -> bytes:
         """Decrypt the envelope of this field at row ``pk`` of ``model``.
