@@ -1,0 +1,96 @@
+"""Bad input never gets a 500: every public address, with hostile query strings and bodies.
+
+The public addresses are found by walking the URL configuration, so a new
+public page joins this test without anyone remembering to add it.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+HOSTILE_VALUES = [
+    "",
+    " ",
+    "zz",
+    "-1",
+    "99999999999999999999999",
+    "1e309",
+    "<script>alert(1)</script>",
+    "' OR 1=1 --",
+    "\x00",
+    "ü" * 3000,
+    "../../etc/passwd",
+    "%ff%fe",
+    str(uuid.uuid4()),
+]
+QUERY_NAMES = ["language", "service", "region", "remote", "lang", "period", "centre", "page", "q"]
+BODY_NAMES = ["codename", "body", "centre", "pathway", "confirm", "urgent", "answers", "q1"]
+
+
+def _public_paths() -> list[str]:
+    """Every public URL pattern, with a random UUID or a slug for its parameters."""
+    paths: list[str] = []
+
+    def walk(patterns: list, prefix: str) -> None:
+        for entry in patterns:
+            route = str(entry.pattern)
+            if isinstance(entry, URLResolver):
+                walk(entry.url_patterns, prefix + route)
+            elif isinstance(entry, URLPattern):
+                full = prefix + route
+                if full.startswith(("staff/", "api/", "^", "healthz")):
+                    continue
+                full = full.replace("<uuid:administration_id>", str(uuid.uuid4()))
+                full = full.replace("<slug:slug>", "no-such-thing")
+                if "<" in full:
+                    continue
+                paths.append("/" + full.replace("en/", "", 1))
+
+    walk(get_resolver().url_patterns, "")
+    return sorted(set(paths))
+
+
+def test_the_walk_finds_the_public_contract():
+    paths = _public_paths()
+    for expected in ("/", "/centres/", "/self-check/", "/mailbox/", "/mailbox/start/"):
+        assert expected in paths
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", _public_paths())
+def test_hostile_query_strings_never_get_a_500(path):
+    client = Client(raise_request_exception=False)
+    for value in HOSTILE_VALUES:
+        response = client.get(path, dict.fromkeys(QUERY_NAMES, value))
+        assert response.status_code < 500, (path, value[:20], response.status_code)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", _public_paths())
+def test_hostile_form_posts_never_get_a_500(path):
+    # CSRF checks stay on: a forged post is a 403, never a 500.
+    for enforce_csrf in (True, False):
+        client = Client(enforce_csrf_checks=enforce_csrf, raise_request_exception=False)
+        for value in HOSTILE_VALUES:
+            response = client.post(path, dict.fromkeys(BODY_NAMES, value))
+            assert response.status_code < 500, (path, value[:20], response.status_code)
+
+
+@pytest.mark.django_db
+def test_the_api_answers_bad_parameters_with_a_4xx():
+    client = Client(raise_request_exception=False)
+    paths = [
+        "/api/v1/statistics/",
+        "/api/v1/statistics/tables/",
+        "/api/v1/statistics/tables/no-such-table",
+        "/api/v1/statistics/estimates",
+        "/api/v1/statistics/funnel",
+    ]
+    for path in paths:
+        for value in HOSTILE_VALUES:
+            response = client.get(path, dict.fromkeys(QUERY_NAMES, value))
+            assert response.status_code < 500, (path, value[:20], response.status_code)
