@@ -94,3 +94,44 @@ def test_the_api_answers_bad_parameters_with_a_4xx():
         for value in HOSTILE_VALUES:
             response = client.get(path, dict.fromkeys(QUERY_NAMES, value))
             assert response.status_code < 500, (path, value[:20], response.status_code)
+
+
+def _staff_paths() -> list[str]:
+    """Every staff URL pattern; id parameters get a random UUID (a 404 is fine)."""
+    import re
+
+    paths: list[str] = []
+
+    def walk(patterns: list, prefix: str) -> None:
+        for entry in patterns:
+            route = str(entry.pattern)
+            if isinstance(entry, URLResolver):
+                walk(entry.url_patterns, prefix + route)
+            elif isinstance(entry, URLPattern):
+                full = prefix + route
+                if not full.startswith("staff/") or full.startswith("staff/admin/"):
+                    continue
+                full = re.sub(r"<uuid:\w+>", str(uuid.uuid4()), full)
+                full = re.sub(r"<(slug|str):\w+>", "no-such-thing", full)
+                full = re.sub(r"<int:\w+>", "999999", full)
+                if "<" in full or "^" in full or "(?" in full:
+                    continue
+                paths.append("/" + full)
+
+    walk(get_resolver().url_patterns, "")
+    return sorted(set(paths))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", _staff_paths())
+def test_hostile_staff_requests_never_get_a_500(path, network_admin, clinician_a, manager_a):
+    from tests.factories import signed_in_client
+
+    for user in (network_admin, clinician_a, manager_a):
+        client = signed_in_client(user)
+        client.raise_request_exception = False
+        for value in HOSTILE_VALUES[:9]:
+            response = client.get(path, dict.fromkeys(QUERY_NAMES, value))
+            assert response.status_code < 500, ("GET", path, user.username, value[:20])
+            response = client.post(path, dict.fromkeys(BODY_NAMES + QUERY_NAMES, value))
+            assert response.status_code < 500, ("POST", path, user.username, value[:20])
