@@ -11,33 +11,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from django.db import connection
-
-
-def raw_database_text() -> str:
-    """Everything the database holds, as text.
-
-    SQLite: the raw bytes of the whole database file (free pages included, so
-    deleted rows would still show), plus every row. PostgreSQL: every row of
-    every table as ``SELECT t::text``.
-    """
-    connection.ensure_connection()
-    parts: list[str] = []
-    tables = connection.introspection.table_names()
-    with connection.cursor() as cursor:
-        for table in tables:
-            quoted = connection.ops.quote_name(table)
-            if connection.vendor == "postgresql":
-                cursor.execute(f"SELECT t::text FROM {quoted} AS t")  # noqa: S608 - table names from introspection
-            else:
-                cursor.execute(f"SELECT * FROM {quoted}")  # noqa: S608 - table names from introspection
-            for row in cursor.fetchall():
-                parts.append(" | ".join(str(value) for value in row))
-    if connection.vendor == "sqlite":
-        raw = connection.connection.serialize()
-        parts.append(raw.decode("utf-8", errors="replace"))
-        parts.append(raw.decode("latin-1"))
-    return "\n".join(parts)
+from tests.database_dump import raw_database_text  # noqa: F401 - the journey tests use it from here
 
 
 class _Collect(logging.Handler):

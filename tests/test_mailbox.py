@@ -27,6 +27,7 @@ from forestall.public.models import Mailbox
 from forestall.stats.events import Event
 from forestall.stats.models import DailyCount
 from tests import factories
+from tests.database_dump import database_rows_text
 
 pytestmark = pytest.mark.django_db
 
@@ -532,13 +533,7 @@ def test_an_old_cookie_of_a_deleted_mailbox_opens_nothing(client):
 
 
 def _all_database_text() -> str:
-    chunks = []
-    with connection.cursor() as cursor:
-        for table in connection.introspection.table_names():
-            cursor.execute(f'SELECT * FROM "{table}"')  # noqa: S608 - names from introspection
-            for row in cursor.fetchall():
-                chunks.append(" ".join(str(value) for value in row))
-    return "\n".join(chunks).lower()
+    return database_rows_text().lower()
 
 
 def test_the_codename_is_stored_nowhere_but_as_its_hash(client):

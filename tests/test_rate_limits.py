@@ -8,7 +8,6 @@ import uuid
 import pytest
 from django.conf.urls.i18n import i18n_patterns
 from django.core.cache import cache, caches
-from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.test import RequestFactory
 from django.urls import path
@@ -17,6 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 from forestall import urls as site_urls
 from forestall.lib import ratelimit
 from forestall.lib.ratelimit import hit, rate_limit
+from tests.database_dump import database_rows_text
 
 ADDRESS = "203.0.113.77"
 OTHER_ADDRESS = "198.51.100.23"
@@ -135,16 +135,6 @@ def _assert_no_address_in_cache(backend, address: str) -> None:
         assert address not in repr(pickle.loads(value))  # noqa: S301 - our own cache
 
 
-def _all_database_text() -> str:
-    chunks = []
-    with connection.cursor() as cursor:
-        for table in connection.introspection.table_names():
-            quoted = connection.ops.quote_name(table)
-            cursor.execute(f"SELECT * FROM {quoted}")  # noqa: S608 - table names from introspection
-            chunks.extend(repr(row) for row in cursor.fetchall())
-    return "\n".join(chunks)
-
-
 @pytest.mark.django_db
 def test_no_address_is_stored_in_the_cache_or_the_database(client):
     for _attempt in range(5):
@@ -153,7 +143,7 @@ def test_no_address_is_stored_in_the_cache_or_the_database(client):
         _post(client, "/counted/")
     _assert_no_address_in_cache(cache, ADDRESS)
     assert all(key.split(":")[-4] == "ratelimit" for key in cache._cache if "ratelimit" in key)
-    assert ADDRESS not in _all_database_text()
+    assert ADDRESS not in database_rows_text()
 
 
 def test_the_buckets_expire_within_their_period(client):

@@ -7,11 +7,11 @@ import re
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from django.db import connection
 
 from forestall.public.forms import is_urgent_token
 from forestall.stats.events import Detail, Event
 from forestall.stats.models import DailyCount
+from tests.database_dump import database_rows_text
 
 pytestmark = pytest.mark.django_db
 
@@ -109,12 +109,7 @@ def test_nothing_about_the_answers_is_stored_or_logged(client, caplog):
         "/self-check/",
         {"worry": "images", "urgency": "now", "child_at_risk": "not_sure", "help_wanted": "talk"},
     )
-    with connection.cursor() as cursor:
-        rows = []
-        for table in connection.introspection.table_names():
-            cursor.execute(f'SELECT * FROM "{table}"')  # noqa: S608 - names from introspection
-            rows += [" ".join(map(str, row)) for row in cursor.fetchall()]
-    stored = "\n".join(rows)
+    stored = database_rows_text()
     for answer in ("images", "not_sure", "help_wanted", "child_at_risk"):
         assert answer not in stored
         assert answer not in caplog.text

@@ -16,7 +16,6 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.core.management import call_command
-from django.db import connection
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
@@ -25,6 +24,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from forestall.accounts.models import Role
 from tests import factories
+from tests.database_dump import database_rows_text
 from tests.factories_accounts import (
     LOGIN_URL,
     backup_codes,
@@ -447,11 +447,7 @@ def test_no_table_and_no_cache_entry_holds_the_address_or_user_agent(visitor, cl
 
 
 def _database_text() -> str:
-    parts: list[str] = []
-    with connection.cursor() as cursor:
-        for table in connection.introspection.table_names():
-            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608
-            parts.extend(repr(row) for row in cursor.fetchall())
+    parts = [database_rows_text()]
     for session in Session.objects.all():
         parts.append(json.dumps(session.get_decoded(), default=str))
     return "\n".join(parts)
