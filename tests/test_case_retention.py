@@ -60,7 +60,7 @@ def test_a_case_closed_longer_than_the_period_loses_its_content_but_not_its_coun
     assert case.centre == centre_a
     assert not Note.objects.filter(case=case).exists()
     assert not Task.objects.filter(case=case).exists()
-    assert set(CaseTransition.objects.filter(case=case).values_list("reason", flat=True)) == {""}
+    assert {t.reason for t in CaseTransition.objects.filter(case=case)} == {""}
     assert [t.to_stage for t in case.transitions.all()] == [Stage.ASSESSMENT, Stage.WITHDREW]
     case.client.refresh_from_db()
     assert case.client.contact_details is None
@@ -155,7 +155,7 @@ def test_a_decided_concern_loses_its_text_after_the_period(
     concern.refresh_from_db()
     assert (concern.description, concern.decision_note) == ("", "")
     assert concern.decision == Decision.ADVICE_GIVEN
-    assert set(ConcernStep.objects.filter(concern=concern).values_list("note", flat=True)) == {""}
+    assert {step.note for step in ConcernStep.objects.filter(concern=concern)} == {""}
     assert Concern.objects.get(pk=undecided.pk).description == "Still open."
 
 

@@ -59,13 +59,14 @@ def _table(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
-def _raw_value(model, field: str, pk) -> str:
+def _raw_value(model, field: str, pk) -> bytes | None:
     column = connection.ops.quote_name(field)
     value = pk.hex if connection.vendor == "sqlite" else str(pk)
-    return _raw(f"SELECT {column} FROM {_table(model)} WHERE id = %s", [value])[0][0]  # noqa: S608
+    stored = _raw(f"SELECT {column} FROM {_table(model)} WHERE id = %s", [value])[0][0]  # noqa: S608
+    return bytes(stored) if isinstance(stored, memoryview) else stored
 
 
-def _set_raw_value(model, field: str, pk, envelope: str) -> None:
+def _set_raw_value(model, field: str, pk, envelope: bytes | str) -> None:
     column = connection.ops.quote_name(field)
     value = pk.hex if connection.vendor == "sqlite" else str(pk)
     _raw(f"UPDATE {_table(model)} SET {column} = %s WHERE id = %s", [envelope, value])  # noqa: S608
@@ -151,14 +152,33 @@ def test_the_key_ring_check_reports_a_broken_configuration(settings):
     assert crypto.check_key_ring() == []
 
 
-def test_a_changed_ciphertext_fails_to_decrypt():
+@pytest.mark.parametrize("position", [-1, -20, 4 + 2 + 3])
+def test_a_changed_ciphertext_fails_to_decrypt(position):
+    ring = KeyRing.parse(f"k1:{_key()}")
+    envelope = bytearray(ring.encrypt(b"hello", b"ad"))
+    envelope[position] ^= 1  # in the tag, the ciphertext, the nonce
+    with pytest.raises(DecryptionError, match="key id 'k1' failed authentication"):
+        ring.decrypt(bytes(envelope), b"ad")
+
+
+def test_an_envelope_is_version_key_id_nonce_and_ciphertext():
     ring = KeyRing.parse(f"k1:{_key()}")
     envelope = ring.encrypt(b"hello", b"ad")
-    prefix, payload = envelope.rsplit(":", 1)
-    raw = bytearray(base64.b64decode(payload))
-    raw[-1] ^= 1
-    with pytest.raises(DecryptionError, match="key id 'k1' failed authentication"):
-        ring.decrypt(f"{prefix}:{base64.b64encode(bytes(raw)).decode()}", b"ad")
+    assert envelope[:6] == b"fe2\x02k1"
+    assert len(envelope) == 6 + 12 + len(b"hello") + 16
+
+
+def test_a_version_1_text_envelope_still_decrypts_and_converts_without_a_key():
+    from forestall.lib.crypto import binary_to_legacy, legacy_to_binary
+
+    ring = KeyRing.parse(f"k1:{_key()}")
+    envelope = ring.encrypt(b"written before version 2", b"ad")
+    legacy = binary_to_legacy(envelope)
+    assert legacy.startswith("fe1:k1:")
+    assert base64.b64decode(legacy.split(":", 2)[2]) == envelope[6:]
+    assert ring.decrypt(legacy, b"ad") == b"written before version 2"
+    assert ring.decrypt(legacy.encode(), b"ad") == b"written before version 2"
+    assert legacy_to_binary(legacy) == envelope
 
 
 def test_the_same_plaintext_never_gives_the_same_ciphertext():
@@ -167,7 +187,20 @@ def test_the_same_plaintext_never_gives_the_same_ciphertext():
 
 
 @pytest.mark.parametrize(
-    "envelope", ["plain text", "fe2:k1:AAAA", "fe1:k1:***", "fe1:k1:AAAA", "fe1:k1"]
+    "envelope",
+    [
+        "plain text",
+        "fe3:k1:AAAA",
+        "fe1:k1:***",
+        "fe1:k1:AAAA",
+        "fe1:k1",
+        b"",
+        b"fe2",
+        b"fe2\x02k1",
+        b"fe2\x02k1" + bytes(27),
+        b"fe2\x09k1" + bytes(7),
+        b"\x00" * 64,
+    ],
 )
 def test_something_that_is_not_an_envelope_gives_a_decryption_error(envelope):
     ring = KeyRing.parse(f"k1:{_key()}")
@@ -199,8 +232,17 @@ def test_a_canary_in_encrypted_fields_is_nowhere_in_the_raw_database():
 def test_the_stored_value_is_a_versioned_envelope_naming_its_key(db):
     message = _message(CANARY)
     stored = _raw_value(Message, "body", message.pk)
-    assert stored.startswith(f"fe1:{key_ring().current_id}:")
-    assert CANARY not in stored
+    current = key_ring().current_id.encode()
+    assert isinstance(stored, bytes)
+    assert stored.startswith(b"fe2" + bytes([len(current)]) + current)
+    assert CANARY.encode() not in stored
+
+
+def test_the_column_is_binary(db):
+    column = Message._meta.get_field("body")
+    assert (
+        column.db_type(connection) == {"sqlite": "BLOB", "postgresql": "bytea"}[connection.vendor]
+    )
 
 
 def test_text_with_any_characters_round_trips(db):
@@ -282,6 +324,7 @@ def test_an_unknown_key_id_names_the_key_and_the_row_but_not_the_content(db, set
     settings.FORESTALL_KEYS = f"retired:{_key()}"
     message = _message("written under a retired key")
     settings.FORESTALL_KEYS = f"k9:{_key()}"
+    assert Message.objects.get(pk=message.pk).pk == message.pk  # loading alone never decrypts
     loaded = Message.objects.get(pk=message.pk)
     with pytest.raises(UnknownKeyError) as raised:
         _ = loaded.body
@@ -340,3 +383,67 @@ def test_a_row_created_with_its_id_as_text_reads_back_after_loading():
     )
     copy.save()
     assert Message.objects.get(pk=text_id).body == "bound to the same row either way"
+
+
+@pytest.mark.django_db
+def test_reads_through_the_fast_path_and_the_careful_path_agree(settings):
+    """The first read of a model goes the careful way, later ones the flat way."""
+    messages = [_message(f"number {n} ✓") for n in range(5)]
+    descriptor = Message.__dict__["body"]
+    descriptor._rows.clear()
+    loaded = list(Message.objects.filter(pk__in=[m.pk for m in messages]).order_by("body"))
+    assert sorted(m.body for m in loaded) == [f"number {n} ✓" for n in range(5)]
+    assert Message in descriptor._rows
+    # A ciphertext moved in after the fast path is warm still fails, with its name.
+    first, second = messages[0], messages[1]
+    _set_raw_value(Message, "body", second.pk, _raw_value(Message, "body", first.pk))
+    with pytest.raises(DecryptionError, match=rf"inbox\.Message\.body \(row {second.pk}\)"):
+        _ = Message.objects.get(pk=second.pk).body
+
+
+@pytest.mark.django_db
+def test_an_empty_stored_value_reads_as_empty(settings):
+    message = _message("soon empty")
+    client = Client.objects.create(contact_details={"a": 1})
+    Message.objects.filter(pk=message.pk).update(body="")
+    Client.objects.filter(pk=client.pk).update(contact_details="")
+    assert _raw_value(Message, "body", message.pk) == b""
+    assert Message.objects.get(pk=message.pk).body == ""
+    assert Client.objects.get(pk=client.pk).contact_details is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_turns_version_1_text_envelopes_into_version_2_bytes():
+    """Rows written before version 2 (base64 text) are converted without any key."""
+    from django.apps import apps
+    from django.db.migrations.executor import MigrationExecutor
+
+    from forestall.lib.crypto import binary_to_legacy
+    from forestall.lib.crypto_migration import binary_envelopes
+
+    message = _message("from the old days")
+    client = Client.objects.create(contact_details={"phone": "0151 old"})
+    empty = _message("x")
+    current = {
+        (Message, "body", message.pk): _raw_value(Message, "body", message.pk),
+        (Client, "contact_details", client.pk): _raw_value(Client, "contact_details", client.pk),
+    }
+    executor = MigrationExecutor(connection)
+    with connection.schema_editor() as editor:
+        # Back to version 1: text envelopes (and text columns on PostgreSQL) ...
+        for app in ("inbox", "cases"):
+            binary_envelopes(app).reverse_code(apps, editor)
+        _set_raw_value(Message, "body", empty.pk, "")
+    for (model, field, pk), envelope in current.items():
+        assert _raw_value(model, field, pk) == binary_to_legacy(envelope)
+    with connection.schema_editor() as editor:
+        # ... and forward again: the same version 2 bytes as before.
+        for app in ("inbox", "cases"):
+            binary_envelopes(app).code(apps, editor)
+    for (model, field, pk), envelope in current.items():
+        assert _raw_value(model, field, pk) == envelope
+    assert _raw_value(Message, "body", empty.pk) == b""
+    assert Message.objects.get(pk=message.pk).body == "from the old days"
+    assert Client.objects.get(pk=client.pk).contact_details == {"phone": "0151 old"}
+    assert Message.objects.get(pk=empty.pk).body == ""
+    assert executor.loader.graph  # the migration files load

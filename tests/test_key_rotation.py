@@ -103,8 +103,14 @@ def test_rows_already_under_the_newest_key_are_skipped(old_data):
     messages, _clients = old_data
     messages[0].body = "rewritten today"
     messages[0].save()
+    # The database tells the rows apart by their envelopes' first bytes.
+    out, _err = _rotate("--dry-run")
+    assert "inbox.Message: would re-encrypt 6 of 7 rows" in out
     out, _err = _rotate()
     assert "inbox.Message: re-encrypted 6 of 7 rows" in out
+    out, _err = _rotate("--dry-run")
+    assert "inbox.Message: would re-encrypt 0 of 7 rows" in out
+    assert "cases.Client: would re-encrypt 0 of 3 rows" in out
     out, _err = _rotate()
     assert "Total: re-encrypted 0 rows." in out
 

@@ -9,9 +9,15 @@ to the database cannot move a ciphertext into another row or field (for
 example to show one person's message in another person's mailbox): it fails to
 decrypt instead.
 
-Envelope (a text column): ``fe1:<key id>:<base64(nonce || ciphertext+tag)>``.
+Envelope (a binary column: ``BLOB`` on SQLite, ``bytea`` on PostgreSQL)::
+
+    b"fe2" | one byte: length of the key id | key id (ASCII) | nonce (12) | ciphertext+tag
+
 Associated data: ``forestall:<app.model>:<field>:`` followed by the row's
-UUID as 16 raw bytes (other primary keys as text).
+UUID as 16 raw bytes (other primary keys as text). Version 1 was the same
+nonce, ciphertext and associated data as text, ``fe1:<key id>:<base64>``; the
+``0003``-style migrations convert it (``forestall.lib.crypto_migration``) and
+``KeyRing.decrypt`` still reads it.
 
 Key ring: ``FORESTALL_KEYS="k1:<base64 32 bytes>,k2:<base64 32 bytes>"`` (or a
 JSON object ``{"k1": "...", "k2": "..."}``). Every key decrypts; the *last*
@@ -20,7 +26,10 @@ newest key, after which older keys can be removed.
 
 How the fields work: the database value is decrypted lazily when the attribute
 is read from a model instance, because only the instance knows its primary key
-(part of the associated data). Encrypted models therefore need a primary key
+(part of the associated data). In an instance's ``__dict__`` an envelope is
+``bytes`` (straight from the database, still sealed) and plaintext is ``str``
+(text fields) or a JSON value (never ``bytes``), so no wrapper or database
+converter is needed to tell them apart. Encrypted models need a primary key
 assigned in Python (``UUIDField(default=uuid.uuid4)``). ``.values()`` and
 ``.update()`` see or need envelopes, not plaintext: read and write encrypted
 fields through model instances.
@@ -45,8 +54,11 @@ from django.core.signals import setting_changed
 from django.db import models
 from django.dispatch import receiver
 
-ENVELOPE_PREFIX = "fe1"
+ENVELOPE_VERSION = b"fe2"
+_LEGACY_PREFIX = "fe1"
 _NONCE_BYTES = 12
+_TAG_BYTES = 16
+_MAX_KEY_ID = 64
 
 
 class CryptoError(Exception):
@@ -74,6 +86,16 @@ class KeyRing:
 
     keys: tuple[tuple[str, bytes], ...] = field(repr=False)
     _ciphers: dict[str, AESGCM] = field(default_factory=dict, init=False, repr=False, compare=False)
+    # Envelope header (version, key id length, key id) → cipher: one slice and
+    # one lookup find the key of an envelope on the read path.
+    _by_header: dict[bytes, AESGCM] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        for key_id, material in self.keys:
+            cipher = self._ciphers[key_id] = AESGCM(material)
+            self._by_header[envelope_header(key_id)] = cipher
 
     def __repr__(self) -> str:
         return f"KeyRing(ids={self.ids!r})"
@@ -109,6 +131,10 @@ class KeyRing:
         for key_id, value in pairs:
             if not key_id or ":" in key_id or "," in key_id:
                 raise KeyRingError(f"key id {key_id!r} must be non-empty without ':' or ','")
+            if not (key_id.isascii() and key_id.isprintable()) or len(key_id) > _MAX_KEY_ID:
+                raise KeyRingError(
+                    f"key id {key_id!r} must be printable ASCII of at most {_MAX_KEY_ID} characters"
+                )
             try:
                 material = base64.b64decode(value, validate=True)
             except (binascii.Error, ValueError):
@@ -135,34 +161,26 @@ class KeyRing:
     def _cipher(self, key_id: str) -> AESGCM:
         cipher = self._ciphers.get(key_id)
         if cipher is None:
-            cipher = self._ciphers[key_id] = AESGCM(self.key(key_id))
-        return cipher
+            self.key(key_id)  # raises UnknownKeyError naming the id
+        return self._ciphers[key_id]
 
-    def encrypt(self, plaintext: bytes, associated_data: bytes) -> str:
-        """Encrypt under the newest key and return an envelope string."""
+    def encrypt(self, plaintext: bytes, associated_data: bytes) -> bytes:
+        """Encrypt under the newest key and return a (version 2) envelope."""
+        key_id = self.current_id
         nonce = os.urandom(_NONCE_BYTES)
-        ciphertext = self._cipher(self.current_id).encrypt(nonce, plaintext, associated_data)
-        payload = binascii.b2a_base64(nonce + ciphertext, newline=False).decode()
-        return f"{ENVELOPE_PREFIX}:{self.current_id}:{payload}"
+        ciphertext = self._ciphers[key_id].encrypt(nonce, plaintext, associated_data)
+        return envelope_header(key_id) + nonce + ciphertext
 
-    def decrypt(self, envelope: str, associated_data: bytes) -> bytes:
-        """Decrypt an envelope; raise a CryptoError subclass if that is impossible."""
-        # Every encrypted value read passes here: kept flat on purpose.
-        parts = envelope.split(":", 2)
-        if len(parts) != 3:
-            raise DecryptionError("value is not an encryption envelope")
-        prefix, key_id, payload = parts
-        if prefix != ENVELOPE_PREFIX:
-            raise DecryptionError(f"unknown envelope version {prefix[:8]!r}")
+    def decrypt(self, envelope: bytes | str, associated_data: bytes) -> bytes:
+        """Decrypt an envelope; raise a CryptoError subclass if that is impossible.
+
+        The careful path: every failure gets its own message naming the key id.
+        (Model fields try a flat fast path first and come here when it fails.)
+        """
+        key_id, nonce, ciphertext = _parse(envelope)
+        cipher = self._cipher(key_id)
         try:
-            raw = binascii.a2b_base64(payload)
-        except (binascii.Error, ValueError):
-            raise DecryptionError(f"envelope under key id {key_id!r} is not valid base64") from None
-        if len(raw) < _NONCE_BYTES + 16:
-            raise DecryptionError(f"envelope under key id {key_id!r} is too short")
-        cipher = self._ciphers.get(key_id) or self._cipher(key_id)
-        try:
-            return cipher.decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], associated_data)
+            return cipher.decrypt(nonce, ciphertext, associated_data)
         except InvalidTag:
             raise DecryptionError(
                 f"ciphertext under key id {key_id!r} failed authentication "
@@ -170,16 +188,58 @@ class KeyRing:
             ) from None
 
 
-def _split(envelope: str) -> tuple[str, str, str]:
-    parts = envelope.split(":", 2)
-    if len(parts) != 3:
-        raise DecryptionError("value is not an encryption envelope")
-    return parts[0], parts[1], parts[2]
+def envelope_header(key_id: str) -> bytes:
+    """The first bytes of every envelope encrypted under ``key_id``."""
+    encoded = key_id.encode("ascii")
+    return ENVELOPE_VERSION + bytes((len(encoded),)) + encoded
 
 
-def envelope_key_id(envelope: str) -> str:
+def _parse(envelope: bytes | str) -> tuple[str, bytes, bytes]:
+    """Key id, nonce and ciphertext of an envelope (version 2, or version 1 text)."""
+    if isinstance(envelope, str):
+        envelope = envelope.encode("ascii", "replace")
+    if envelope.startswith(ENVELOPE_VERSION):
+        if len(envelope) < 4:
+            raise DecryptionError("envelope is truncated")
+        end = 4 + envelope[3]
+        key_id = envelope[4:end].decode("ascii", "replace")
+        if len(envelope) < end + _NONCE_BYTES + _TAG_BYTES:
+            raise DecryptionError(f"envelope under key id {key_id!r} is too short")
+        return key_id, envelope[end : end + _NONCE_BYTES], envelope[end + _NONCE_BYTES :]
+    if envelope.startswith(b"fe1:"):
+        parts = envelope.split(b":", 2)
+        if len(parts) != 3:
+            raise DecryptionError("value is not an encryption envelope")
+        key_id = parts[1].decode("ascii", "replace")
+        try:
+            raw = binascii.a2b_base64(parts[2], strict_mode=True)
+        except (binascii.Error, ValueError):
+            raise DecryptionError(f"envelope under key id {key_id!r} is not valid base64") from None
+        if len(raw) < _NONCE_BYTES + _TAG_BYTES:
+            raise DecryptionError(f"envelope under key id {key_id!r} is too short")
+        return key_id, raw[:_NONCE_BYTES], raw[_NONCE_BYTES:]
+    raise DecryptionError(f"unknown envelope version {bytes(envelope[:3])!r}")
+
+
+def legacy_to_binary(envelope: str | bytes) -> bytes:
+    """A version 1 text envelope as version 2, without decrypting (for migrations).
+
+    Key id, nonce, ciphertext and associated data stay the same.
+    """
+    key_id, nonce, ciphertext = _parse(envelope)
+    return envelope_header(key_id) + nonce + ciphertext
+
+
+def binary_to_legacy(envelope: bytes) -> str:
+    """A version 2 envelope as version 1 text (for reversing the migration)."""
+    key_id, nonce, ciphertext = _parse(envelope)
+    payload = binascii.b2a_base64(nonce + ciphertext, newline=False).decode()
+    return f"{_LEGACY_PREFIX}:{key_id}:{payload}"
+
+
+def envelope_key_id(envelope: bytes | str) -> str:
     """The key id an envelope was encrypted under (for rotation progress)."""
-    return _split(envelope)[1]
+    return _parse(envelope)[0]
 
 
 @lru_cache(maxsize=8)
@@ -244,32 +304,61 @@ def _row_bytes(pk: Any) -> bytes:
     return str(pk).encode()
 
 
-class _Sealed(str):
-    """An envelope straight from the database, not yet decrypted."""
-
-    __slots__ = ()
-
-
 class _EncryptedDescriptor:
-    """Decrypts on first read from an instance, using the instance's primary key."""
+    """Decrypts on first read from an instance, using the instance's primary key.
+
+    Every encrypted value read from the database passes through ``__get__``
+    once, so the common case (an envelope under a known key, a UUID primary
+    key) is decrypted here in one flat block; anything else (an empty value,
+    an unknown key, a tampered or moved ciphertext, a version 1 envelope) goes
+    to ``_EncryptedMixin.open``, which decrypts carefully or raises the
+    precise, named error.
+    """
+
+    __slots__ = ("_decode", "_rows", "attname", "field")
 
     def __init__(self, field: _EncryptedMixin) -> None:
         self.field = field
+        self.attname = field.attname
+        self._decode = field._decode
+        # Per model class: (associated-data prefix, primary-key attname).
+        self._rows: dict[type, tuple[bytes, str]] = {}
 
     def __get__(self, instance: models.Model | None, owner: type | None = None) -> Any:
         if instance is None:
             return self
-        if self.field.attname not in instance.__dict__:
+        values = instance.__dict__
+        try:
+            value = values[self.attname]
+        except KeyError:
             # Deferred (``.only()``/``.defer()``): fetch it like Django would.
-            instance.refresh_from_db(fields=[self.field.attname])
-        value = instance.__dict__.get(self.field.attname)
-        if type(value) is _Sealed:
-            value = self.field.open(instance, value)
-            instance.__dict__[self.field.attname] = value
-        return value
+            instance.refresh_from_db(fields=[self.attname])
+            value = values.get(self.attname)
+        if type(value) is not bytes:
+            return value  # plaintext (or None)
+        try:
+            prefix, pk_attname = self._rows[type(instance)]
+            end = 4 + value[3]
+            cipher = (_current_ring or key_ring())._by_header[value[:end]]
+            nonce = value[end : end + _NONCE_BYTES]
+            data = cipher.decrypt(
+                nonce, value[end + _NONCE_BYTES :], prefix + values[pk_attname].bytes
+            )
+        except Exception:  # the careful path below decrypts or names the error
+            opened = self.field.open(instance, value)
+            self._remember(type(instance))
+        else:
+            opened = self._decode(data)
+        values[self.attname] = opened
+        return opened
+
+    def _remember(self, model: type[models.Model]) -> None:
+        pk = model._meta.pk
+        if pk is not None and isinstance(pk, models.UUIDField):
+            self._rows[model] = (self.field._ad_prefix(model), pk.attname)
 
     def __set__(self, instance: models.Model, value: Any) -> None:
-        instance.__dict__[self.field.attname] = value
+        instance.__dict__[self.attname] = value
 
 
 class _EncryptedMixin:
@@ -291,10 +380,10 @@ class _EncryptedMixin:
         super().contribute_to_class(cls, name, private_only=private_only)  # type: ignore[misc]
         setattr(cls, self.attname, _EncryptedDescriptor(self))
 
-    def from_db_value(self, value: str | None, expression: Any, connection: Any) -> Any:
-        if value is None or value == "":
-            return value if value is None else self._empty()
-        return _Sealed(value)
+    def get_internal_type(self) -> str:
+        # The column holds envelope bytes: BLOB on SQLite, bytea on PostgreSQL.
+        # Both drivers return ``bytes``, so no converter runs on the read path.
+        return "BinaryField"
 
     def _empty(self) -> Any:
         return ""
@@ -303,8 +392,8 @@ class _EncryptedMixin:
         value = model_instance.__dict__.get(self.attname)
         if value is None:
             return None
-        if isinstance(value, _Sealed):
-            return str(value)
+        if type(value) is bytes:
+            return value  # never read since loading: the stored envelope as it is
         if model_instance.pk is None:
             raise CryptoError(
                 f"{model_instance._meta.label} needs a primary key assigned in Python "
@@ -312,25 +401,28 @@ class _EncryptedMixin:
             )
         return self.seal(model_instance, value)
 
-    def seal(self, instance: models.Model, value: Any) -> str:
+    def seal(self, instance: models.Model, value: Any) -> bytes:
         data = self._encode(value)
         return key_ring().encrypt(data, self._associated_data(type(instance), instance.pk))
 
-    def open(self, instance: models.Model, envelope: str) -> Any:
+    def open(self, instance: models.Model, envelope: bytes | str) -> Any:
+        if not envelope:
+            return self._empty()
         return self._decode(self.open_bytes(type(instance), instance.pk, envelope))
 
-    def _associated_data(self, model: type[models.Model], pk: Any) -> bytes:
+    def _ad_prefix(self, model: type[models.Model]) -> bytes:
         prefixes: dict[type, bytes] | None = self.__dict__.get("_ad_prefixes")
         if prefixes is None:
             prefixes = self.__dict__["_ad_prefixes"] = {}
         prefix = prefixes.get(model)
         if prefix is None:
             prefix = prefixes[model] = _associated_data_prefix(model, self.name).encode()
-        if type(pk) is uuid.UUID:
-            return prefix + pk.bytes
-        return prefix + _row_bytes(pk)
+        return prefix
 
-    def open_bytes(self, model: type[models.Model], pk: Any, envelope: str) -> bytes:
+    def _associated_data(self, model: type[models.Model], pk: Any) -> bytes:
+        return self._ad_prefix(model) + _row_bytes(pk)
+
+    def open_bytes(self, model: type[models.Model], pk: Any, envelope: bytes | str) -> bytes:
         """Decrypt the envelope of this field at row ``pk`` of ``model``.
 
         Errors name the model, field, row and key id; never the plaintext or key.
@@ -343,19 +435,18 @@ class _EncryptedMixin:
         except DecryptionError as error:
             raise DecryptionError(f"{model._meta.label}.{self.name} (row {pk}): {error}") from None
 
-    def reseal(self, model: type[models.Model], pk: Any, envelope: str) -> str:
+    def reseal(self, model: type[models.Model], pk: Any, envelope: bytes | str) -> bytes:
         """The same plaintext, encrypted again under the newest key (for rotation)."""
         data = self.open_bytes(model, pk, envelope)
         return key_ring().encrypt(data, self._associated_data(model, pk))
 
     def get_prep_value(self, value: Any) -> Any:
-        # Lookups on ciphertext are meaningless; only None/"" pass through.
-        if value is None or isinstance(value, _Sealed):
-            return value
-        if isinstance(value, str) and value.startswith(f"{ENVELOPE_PREFIX}:"):
+        # Lookups on ciphertext are meaningless: only None, "" (stored as an
+        # empty value) and envelopes (bytes, for rotation) pass through.
+        if value is None or type(value) is bytes:
             return value
         if value == "":
-            return ""
+            return b""
         raise CryptoError(f"{self.name} is encrypted and cannot be filtered or updated in SQL")
 
 
@@ -365,8 +456,8 @@ class EncryptedTextField(_EncryptedMixin, models.TextField):
     def _encode(self, value: Any) -> bytes:
         return str(value).encode()
 
-    def _decode(self, data: bytes) -> str:
-        return data.decode()
+    # bytes.decode itself: the read path calls it once per value.
+    _decode = staticmethod(bytes.decode)  # type: ignore[assignment]
 
 
 class EncryptedJSONField(_EncryptedMixin, models.TextField):
@@ -383,7 +474,7 @@ class EncryptedJSONField(_EncryptedMixin, models.TextField):
 
     def pre_save(self, model_instance: models.Model, add: bool) -> Any:
         if model_instance.__dict__.get(self.attname) == "":
-            return ""
+            return b""
         return super().pre_save(model_instance, add)
 
 

@@ -1,6 +1,6 @@
 """``forestall rotate-keys``: re-encrypt every encrypted field under the newest key.
 
-Rotation procedure (see docs/security.md): append a new key to
+Rotation procedure (README, "Security core"): append a new key to
 ``FORESTALL_KEYS`` (the last key encrypts), restart, run this command, then
 remove the old key. Rows are found by their envelope's key id and rewritten in
 batches, each batch in its own transaction, so an interrupted run loses
@@ -19,8 +19,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
 from django.db import models, transaction
 from django.db.models import Q
+from django.db.models.functions import Substr
 
-from forestall.lib.crypto import ENVELOPE_PREFIX, CryptoError, encrypted_models, key_ring
+from forestall.lib.crypto import CryptoError, encrypted_models, envelope_header, key_ring
 
 
 @dataclass
@@ -30,16 +31,25 @@ class _Tally:
     skipped: int = 0
 
 
-def _outdated(fields: list[models.Field], current_prefix: str) -> Q:
-    """Rows with at least one envelope not under the newest key."""
+def _outdated(manager: models.Manager, fields: list[models.Field], header: bytes) -> Any:
+    """Rows with at least one envelope not under the newest key.
+
+    An envelope's first bytes name its key (``envelope_header``), so the
+    database compares them; nothing is decrypted to find the rows.
+    """
     condition = Q()
+    annotations = {}
     for field in fields:
-        condition |= Q(
-            ~Q(**{f"{field.attname}__startswith": current_prefix})
-            & Q(**{f"{field.attname}__isnull": False})
-            & ~Q(**{field.attname: ""})
+        alias = f"_rotation_header_{field.attname}"
+        annotations[alias] = Substr(
+            field.attname, 1, len(header), output_field=models.BinaryField()
         )
-    return condition
+        condition |= Q(
+            Q(**{f"{field.attname}__isnull": False})
+            & ~Q(**{field.attname: b""})
+            & ~Q(**{alias: header})
+        )
+    return manager.alias(**annotations).filter(condition)
 
 
 class _Progress:
@@ -88,14 +98,14 @@ class Command(BaseCommand):
         if batch_size < 1:
             raise CommandError("--batch-size must be at least 1")
         ring = key_ring()
-        current_prefix = f"{ENVELOPE_PREFIX}:{ring.current_id}:"
+        current_header = envelope_header(ring.current_id)
         progress_stream = None if options["no_progress"] else self.stderr
         report: list[tuple[str, _Tally, int]] = []
         for model, fields in encrypted_models():
             label = model._meta.label
             manager = model._base_manager
             total = manager.count()
-            todo = manager.filter(_outdated(fields, current_prefix)).count()
+            todo = _outdated(manager, fields, current_header).count()
             tally = _Tally()
             if options["dry_run"] or todo == 0:
                 tally.rows = todo
@@ -103,7 +113,7 @@ class Command(BaseCommand):
                 continue
             progress = _Progress(progress_stream, label, todo) if progress_stream else None
             try:
-                self._rotate_model(model, fields, current_prefix, batch_size, tally, progress)
+                self._rotate_model(model, fields, current_header, batch_size, tally, progress)
             except CryptoError as error:
                 raise CommandError(f"rotation stopped: {error}") from None
             if progress:
@@ -115,17 +125,16 @@ class Command(BaseCommand):
         self,
         model: type[models.Model],
         fields: list[models.Field],
-        current_prefix: str,
+        current_header: bytes,
         batch_size: int,
         tally: _Tally,
         progress: _Progress | None,
     ) -> None:
         manager = model._base_manager
         attnames = [field.attname for field in fields]
-        outdated = _outdated(fields, current_prefix)
         last_pk: Any = None
         while True:
-            batch = manager.filter(outdated).order_by("pk")
+            batch = _outdated(manager, fields, current_header).order_by("pk")
             if last_pk is not None:
                 batch = batch.filter(pk__gt=last_pk)
             rows = list(batch.values_list("pk", *attnames)[:batch_size])
@@ -133,7 +142,7 @@ class Command(BaseCommand):
                 return
             with transaction.atomic():
                 for pk, *envelopes in rows:
-                    self._rotate_row(model, fields, pk, envelopes, current_prefix, tally)
+                    self._rotate_row(model, fields, pk, envelopes, current_header, tally)
             last_pk = rows[-1][0]
             if progress:
                 progress.update(tally.rows + tally.skipped)
@@ -143,17 +152,17 @@ class Command(BaseCommand):
         model: type[models.Model],
         fields: list[models.Field],
         pk: Any,
-        envelopes: list[str | None],
-        current_prefix: str,
+        envelopes: list[bytes | None],
+        current_header: bytes,
         tally: _Tally,
     ) -> None:
-        old: dict[str, str] = {}
-        new: dict[str, str] = {}
+        old: dict[str, bytes] = {}
+        new: dict[str, bytes] = {}
         for field, envelope in zip(fields, envelopes, strict=True):
-            if not envelope or envelope.startswith(current_prefix):
+            if not envelope or bytes(envelope).startswith(current_header):
                 continue
-            old[field.attname] = str(envelope)
-            new[field.attname] = field.reseal(model, pk, str(envelope))  # type: ignore[attr-defined]
+            old[field.attname] = bytes(envelope)
+            new[field.attname] = field.reseal(model, pk, bytes(envelope))  # type: ignore[attr-defined]
         if not new:
             return
         # Compare-and-set: only if nobody rewrote the row since it was read.
