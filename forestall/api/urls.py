@@ -12,7 +12,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import translation
-from ninja import NinjaAPI, Query, Schema
+from ninja import NinjaAPI, Query, Schema, Status
 from ninja.errors import HttpError
 
 from forestall.api import schemas
@@ -74,7 +74,7 @@ def statistics_table(request: HttpRequest, table_id: str, query: Query[LanguageQ
     for table in _release_json(query.language)["tables"]:
         if table["id"] == table_id:
             return table
-    return 404, {"detail": "no such table"}
+    return Status(404, {"detail": "no such table"})
 
 
 @api.get(
