@@ -21,13 +21,12 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench.server import run_child
+
 TOTAL_CASES = int(os.environ.get("FORESTALL_BENCH_CASES", "100000"))
 CENTRES = 50
 SMALL, BIG = 10, 2000
@@ -37,12 +36,8 @@ REQUESTS = int(os.environ.get("FORESTALL_BENCH_CASE_REQUESTS", "200"))
 def run() -> list[str]:
     """Run the measurements in a fresh interpreter and return the report lines."""
     with tempfile.TemporaryDirectory(prefix="forestall-bench-cases-") as directory:
-        env = {
-            key: value
-            for key, value in os.environ.items()
-            if not key.startswith(("FORESTALL_", "DATABASE_URL", "REDIS_URL", "DJANGO_"))
-        }
-        env.update(
+        return run_child(
+            "bench_cases",
             {
                 # Test mode: plain static storage, development secrets in the
                 # temporary directory, no HTTPS redirect; DEBUG stays off.
@@ -50,23 +45,10 @@ def run() -> list[str]:
                 "FORESTALL_VAR": directory,
                 "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL")
                 or f"sqlite:///{directory}/bench.sqlite3",
-                "DJANGO_SETTINGS_MODULE": "forestall.settings",
-                "PYTHONPATH": str(ROOT),
                 "FORESTALL_BENCH_CASES": str(TOTAL_CASES),
                 "FORESTALL_BENCH_CASE_REQUESTS": str(REQUESTS),
-            }
+            },
         )
-        completed = subprocess.run(
-            [sys.executable, "-m", "bench.bench_cases", "--child"],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if completed.returncode != 0:
-            return ["FAILED:", *completed.stderr.strip().splitlines()[-15:]]
-        return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
 # --- the child process -------------------------------------------------------

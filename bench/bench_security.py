@@ -24,13 +24,12 @@ import base64
 import json
 import os
 import secrets
-import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench.server import run_child
+
 ROWS = int(os.environ.get("FORESTALL_BENCH_ROWS", "3000"))
 AUDIT_APPENDS = int(os.environ.get("FORESTALL_BENCH_AUDIT_APPENDS", "2000"))
 CHAIN_LENGTH = int(os.environ.get("FORESTALL_BENCH_CHAIN", "1000000"))
@@ -40,13 +39,8 @@ ROUNDS = 3
 def run() -> list[str]:
     """Run the measurements in a fresh interpreter and return the report lines."""
     with tempfile.TemporaryDirectory(prefix="forestall-bench-security-") as directory:
-        env = {
-            key: value
-            for key, value in os.environ.items()
-            if key.startswith("FORESTALL_BENCH_")
-            or not key.startswith(("FORESTALL_", "DATABASE_URL", "REDIS_URL", "DJANGO_"))
-        }
-        env.update(
+        return run_child(
+            "bench_security",
             {
                 "FORESTALL_DEBUG": "0",
                 "FORESTALL_TESTING": "0",
@@ -58,21 +52,8 @@ def run() -> list[str]:
                 "FORESTALL_KEYS": "bench:" + base64.b64encode(secrets.token_bytes(32)).decode(),
                 "FORESTALL_SSL_REDIRECT": "0",
                 "DATABASE_URL": f"sqlite:///{directory}/bench.sqlite3",
-                "DJANGO_SETTINGS_MODULE": "forestall.settings",
-                "PYTHONPATH": str(ROOT),
-            }
+            },
         )
-        completed = subprocess.run(
-            [sys.executable, "-m", "bench.bench_security", "--child"],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if completed.returncode != 0:
-            return ["FAILED:", *completed.stderr.strip().splitlines()[-15:]]
-        return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
 # --- the child process -------------------------------------------------------

@@ -22,13 +22,12 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench.server import run_child
+
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/forestall_bench_stats"
 CENTRES = int(os.environ.get("FORESTALL_BENCH_STATS_CENTRES", "100"))
 YEARS = int(os.environ.get("FORESTALL_BENCH_STATS_YEARS", "10"))
@@ -96,33 +95,16 @@ def run() -> list[str]:
     if problem:
         return [problem]
     with tempfile.TemporaryDirectory(prefix="forestall-bench-stats-") as directory:
-        env = {
-            key: value
-            for key, value in os.environ.items()
-            if not key.startswith(("FORESTALL_", "DATABASE_URL", "REDIS_URL", "DJANGO_"))
-        }
-        env.update(
+        return run_child(
+            "bench_stats",
             {
                 "FORESTALL_TESTING": "1",
                 "FORESTALL_VAR": directory,
                 "DATABASE_URL": url,
-                "DJANGO_SETTINGS_MODULE": "forestall.settings",
-                "PYTHONPATH": str(ROOT),
                 "FORESTALL_BENCH_STATS_CENTRES": str(CENTRES),
                 "FORESTALL_BENCH_STATS_YEARS": str(YEARS),
-            }
+            },
         )
-        completed = subprocess.run(
-            [sys.executable, "-m", "bench.bench_stats", "--child"],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if completed.returncode != 0:
-            return ["FAILED:", *completed.stderr.strip().splitlines()[-15:]]
-        return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
 # --- the child process -------------------------------------------------------

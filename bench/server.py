@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import http.client
+import json
 import os
 import secrets
 import socket
@@ -90,6 +91,36 @@ def production_env(var_dir: Path, extra: Mapping[str, str] | None = None) -> dic
     )
     env.update(extra or {})
     return env
+
+
+def run_child(module: str, settings: Mapping[str, str]) -> list[str]:
+    """Run ``python -m bench.<module> --child`` with ``settings`` and return its report.
+
+    The child starts from this process's environment without any forestall,
+    Django or database settings (``FORESTALL_BENCH_*`` sizes pass through),
+    so nothing of the developer's own configuration leaks into a measurement.
+    It prints its report lines as JSON on its last line; a failure returns
+    the end of its stderr instead.
+    """
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key.startswith("FORESTALL_BENCH_")
+        or not key.startswith(("FORESTALL_", "DATABASE_URL", "REDIS_URL", "DJANGO_"))
+    }
+    env.update({"DJANGO_SETTINGS_MODULE": "forestall.settings", "PYTHONPATH": str(ROOT)})
+    env.update(settings)
+    completed = subprocess.run(
+        [sys.executable, "-m", f"bench.{module}", "--child"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if completed.returncode != 0:
+        return ["FAILED:", *completed.stderr.strip().splitlines()[-15:]]
+    return list(json.loads(completed.stdout.strip().splitlines()[-1]))
 
 
 def _forestall(env: Mapping[str, str], *args: str) -> None:
