@@ -447,3 +447,15 @@ def test_the_migration_turns_version_1_text_envelopes_into_version_2_bytes():
     assert Client.objects.get(pk=client.pk).contact_details == {"phone": "0151 old"}
     assert Message.objects.get(pk=empty.pk).body == ""
     assert executor.loader.graph  # the migration files load
+
+
+def test_plaintext_given_as_bytes_is_never_stored_unencrypted(db):
+    message = _message("words")
+    from django.db import transaction
+
+    message.body = b"plaintext as bytes"
+    with pytest.raises(CryptoError, match="must be an envelope"), transaction.atomic():
+        message.save()
+    with pytest.raises(CryptoError, match="must be an envelope"), transaction.atomic():
+        Message.objects.filter(pk=message.pk).update(body=b"plaintext as bytes")
+    assert b"plaintext" not in _raw_value(Message, "body", message.pk)

@@ -393,7 +393,8 @@ class _EncryptedMixin:
         if value is None:
             return None
         if type(value) is bytes:
-            return value  # never read since loading: the stored envelope as it is
+            # Never read since loading: the stored envelope as it is.
+            return _checked_envelope(self, value)
         if model_instance.pk is None:
             raise CryptoError(
                 f"{model_instance._meta.label} needs a primary key assigned in Python "
@@ -443,11 +444,25 @@ class _EncryptedMixin:
     def get_prep_value(self, value: Any) -> Any:
         # Lookups on ciphertext are meaningless: only None, "" (stored as an
         # empty value) and envelopes (bytes, for rotation) pass through.
-        if value is None or type(value) is bytes:
+        if value is None:
             return value
+        if type(value) is bytes:
+            return _checked_envelope(self, value)
         if value == "":
             return b""
         raise CryptoError(f"{self.name} is encrypted and cannot be filtered or updated in SQL")
+
+
+def _checked_envelope(field: _EncryptedMixin, value: bytes) -> bytes:
+    """Bytes go to the column only if they are an envelope (or empty).
+
+    Plaintext given as bytes by mistake would otherwise be stored unencrypted.
+    """
+    if value and not value.startswith(ENVELOPE_VERSION):
+        raise CryptoError(
+            f"{field.name} is encrypted: bytes written to it must be an envelope, not plaintext"
+        )
+    return value
 
 
 class EncryptedTextField(_EncryptedMixin, models.TextField):
