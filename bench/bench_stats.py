@@ -26,7 +26,7 @@ import sys
 import tempfile
 import time
 
-from bench.server import run_child
+from bench.server import ensure_postgres_database, run_child
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/forestall_bench_stats"
 CENTRES = int(os.environ.get("FORESTALL_BENCH_STATS_CENTRES", "100"))
@@ -65,33 +65,12 @@ COMBINATIONS = [
 ]
 
 
-def _ensure_database(url: str) -> str | None:
-    """Create the bench database if it is missing; None if PostgreSQL is unreachable."""
-    from urllib.parse import urlsplit
-
-    import psycopg
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    admin = parts._replace(path="/postgres").geturl()
-    try:
-        with psycopg.connect(admin, autocommit=True, connect_timeout=5) as connection:
-            exists = connection.execute(
-                "SELECT 1 FROM pg_database WHERE datname = %s", [name]
-            ).fetchone()
-            if not exists:
-                connection.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.OperationalError as error:
-        return f"skipped: PostgreSQL not reachable ({str(error).splitlines()[0]})"
-    return None
-
-
 def run() -> list[str]:
     """Run the measurements in a fresh interpreter and return the report lines."""
     url = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_URL
     if not url.startswith("postgres"):
         return ["skipped: the statistics benchmark needs PostgreSQL (BENCH_DATABASE_URL)"]
-    problem = _ensure_database(url)
+    problem = ensure_postgres_database(url)
     if problem:
         return [problem]
     with tempfile.TemporaryDirectory(prefix="forestall-bench-stats-") as directory:

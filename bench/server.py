@@ -123,6 +123,29 @@ def run_child(module: str, settings: Mapping[str, str]) -> list[str]:
     return list(json.loads(completed.stdout.strip().splitlines()[-1]))
 
 
+def ensure_postgres_database(url: str, *, fresh: bool = False) -> str | None:
+    """Create the bench database (anew if ``fresh``); a "skipped" line if unreachable."""
+    from urllib.parse import urlsplit
+
+    import psycopg
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin = parts._replace(path="/postgres").geturl()
+    try:
+        with psycopg.connect(admin, autocommit=True, connect_timeout=5) as connection:
+            if fresh:
+                connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            exists = connection.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", [name]
+            ).fetchone()
+            if not exists:
+                connection.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError as error:
+        return f"skipped: PostgreSQL not reachable ({str(error).splitlines()[0]})"
+    return None
+
+
 def _forestall(env: Mapping[str, str], *args: str) -> None:
     subprocess.run(
         [str(BIN / "forestall"), *args],
