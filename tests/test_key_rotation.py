@@ -164,3 +164,24 @@ def test_a_moved_ciphertext_still_fails_after_rotation(old_data):
     _set_raw_value(Message, "body", messages[0].pk, _raw_value(Message, "body", messages[1].pk))
     with pytest.raises(DecryptionError):
         _ = Message.objects.get(pk=messages[0].pk).body
+
+
+def test_a_version_1_envelope_left_in_the_database_is_rotated_to_version_2(old_data):
+    """Say a restored backup brings back a row the migration never converted."""
+    from django.db import connection
+
+    from forestall.lib.crypto import binary_to_legacy
+
+    messages, _clients = old_data
+    table = connection.ops.quote_name(Message._meta.db_table)
+    pk = messages[0].pk.hex if connection.vendor == "sqlite" else str(messages[0].pk)
+    envelope = Message.objects.filter(pk=messages[0].pk).values_list("body", flat=True).get()
+    legacy = binary_to_legacy(bytes(envelope)).encode()
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET body = %s WHERE id = %s", [legacy, pk])  # noqa: S608
+    assert Message.objects.get(pk=messages[0].pk).body == "words 0"
+    out, _err = _rotate()
+    assert "inbox.Message: re-encrypted 7 of 7 rows" in out
+    stored = Message.objects.filter(pk=messages[0].pk).values_list("body", flat=True).get()
+    assert bytes(stored).startswith(b"fe2\x03new")
+    assert Message.objects.get(pk=messages[0].pk).body == "words 0"

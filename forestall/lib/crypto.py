@@ -16,8 +16,8 @@ Envelope (a binary column: ``BLOB`` on SQLite, ``bytea`` on PostgreSQL)::
 Associated data: ``forestall:<app.model>:<field>:`` followed by the row's
 UUID as 16 raw bytes (other primary keys as text). Version 1 was the same
 nonce, ciphertext and associated data as text, ``fe1:<key id>:<base64>``; the
-``0003``-style migrations convert it (``forestall.lib.crypto_migration``) and
-``KeyRing.decrypt`` still reads it.
+``*_binary_envelopes`` migrations convert it (``forestall.lib.crypto_migration``),
+and ``KeyRing.decrypt`` and ``rotate-keys`` still read it.
 
 Key ring: ``FORESTALL_KEYS="k1:<base64 32 bytes>,k2:<base64 32 bytes>"`` (or a
 JSON object ``{"k1": "...", "k2": "..."}``). Every key decrypts; the *last*
@@ -458,7 +458,7 @@ def _checked_envelope(field: _EncryptedMixin, value: bytes) -> bytes:
 
     Plaintext given as bytes by mistake would otherwise be stored unencrypted.
     """
-    if value and not value.startswith(ENVELOPE_VERSION):
+    if value and not value.startswith((ENVELOPE_VERSION, b"fe1:")):
         raise CryptoError(
             f"{field.name} is encrypted: bytes written to it must be an envelope, not plaintext"
         )
