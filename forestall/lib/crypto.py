@@ -393,8 +393,9 @@ class _EncryptedMixin:
         if value is None:
             return None
         if type(value) is bytes:
-            # Never read since loading: the stored envelope as it is.
-            return _checked_envelope(self, value)
+            # Never read since loading: the stored envelope as it is
+            # (``get_prep_value`` checks that it is one on the way out).
+            return value
         if model_instance.pk is None:
             raise CryptoError(
                 f"{model_instance._meta.label} needs a primary key assigned in Python "

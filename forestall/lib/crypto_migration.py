@@ -16,6 +16,7 @@ Reversing converts back to text envelopes (and ``text`` columns on PostgreSQL).
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -61,51 +62,41 @@ def _rewrite(
 ) -> None:
     """Apply ``convert`` to every non-null value of one column, in primary-key batches."""
     quote = schema_editor.connection.ops.quote_name
-    select = (
-        f"SELECT {quote(pk_column)}, {quote(column)} FROM {quote(table)} "  # noqa: S608
-        f"WHERE {quote(column)} IS NOT NULL AND {quote(pk_column)} > %s "
-        f"ORDER BY {quote(pk_column)} LIMIT {_BATCH}"
-    )
-    first = (
-        f"SELECT {quote(pk_column)}, {quote(column)} FROM {quote(table)} "  # noqa: S608
-        f"WHERE {quote(column)} IS NOT NULL ORDER BY {quote(pk_column)} LIMIT {_BATCH}"
-    )
-    update = f"UPDATE {quote(table)} SET {quote(column)} = %s WHERE {quote(pk_column)} = %s"  # noqa: S608
-    last: Any = None
+    pk, value_column, name = quote(pk_column), quote(column), quote(table)
+    select = f"SELECT {pk}, {value_column} FROM {name} WHERE {value_column} IS NOT NULL"  # noqa: S608
+    update = f"UPDATE {name} SET {value_column} = %s WHERE {pk} = %s"  # noqa: S608
+    last: list[Any] = []
     with schema_editor.connection.cursor() as cursor:
         while True:
-            cursor.execute(first if last is None else select, [] if last is None else [last])
+            after = f" AND {pk} > %s" if last else ""
+            cursor.execute(f"{select}{after} ORDER BY {pk} LIMIT {_BATCH}", last)
             rows = cursor.fetchall()
             if not rows:
                 return
             changes = []
-            for pk, value in rows:
+            for row_pk, value in rows:
                 converted = convert(value)
                 if converted is not None:
-                    changes.append((converted, pk))
+                    changes.append((converted, row_pk))
             if changes:
                 cursor.executemany(update, changes)
-            last = rows[-1][0]
+            last = [rows[-1][0]]
 
 
-def _to_binary(value: Any) -> bytes | None:
-    if isinstance(value, memoryview):
-        value = bytes(value)
-    if value in ("", b""):
-        return b"" if value == "" else None
+def _to_binary(value: str | bytes) -> bytes | None:
+    """Version 1 (text, or its bytes after PostgreSQL's ALTER) as version 2; None: as it is."""
+    if value == "":
+        return b""
     if isinstance(value, str) or value.startswith(b"fe1:"):
         return legacy_to_binary(value)
-    return None  # already version 2
+    return None  # already version 2 (or empty)
 
 
-def _to_text(value: Any) -> str | None:
-    if isinstance(value, memoryview):
-        value = bytes(value)
-    if value == b"":
-        return ""
-    if isinstance(value, bytes):
-        return binary_to_legacy(value)
-    return None
+def _to_text(value: str | bytes) -> str | None:
+    """Version 2 as version 1 text; None: as it is."""
+    if isinstance(value, str):
+        return None
+    return binary_to_legacy(value) if value else ""
 
 
 def _forward(app_label: str) -> Callable[[StateApps, BaseDatabaseSchemaEditor], None]:
@@ -151,10 +142,7 @@ def _backward(app_label: str) -> Callable[[StateApps, BaseDatabaseSchemaEditor],
 
 
 def _base64_text_to_legacy(value: str) -> str | None:
-    import base64
-
-    raw = base64.b64decode(value) if value else b""
-    return _to_text(raw)
+    return _to_text(base64.b64decode(value))
 
 
 def binary_envelopes(app_label: str) -> migrations.RunPython:

@@ -159,10 +159,10 @@ class Command(BaseCommand):
         old: dict[str, bytes] = {}
         new: dict[str, bytes] = {}
         for field, envelope in zip(fields, envelopes, strict=True):
-            if not envelope or bytes(envelope).startswith(current_header):
+            if not envelope or envelope.startswith(current_header):
                 continue
-            old[field.attname] = bytes(envelope)
-            new[field.attname] = field.reseal(model, pk, bytes(envelope))  # type: ignore[attr-defined]
+            old[field.attname] = envelope
+            new[field.attname] = field.reseal(model, pk, envelope)  # type: ignore[attr-defined]
         if not new:
             return
         # Compare-and-set: only if nobody rewrote the row since it was read.
