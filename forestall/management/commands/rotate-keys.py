@@ -1,6 +1,6 @@
 """``forestall rotate-keys``: re-encrypt every encrypted field under the newest key.
 
-Rotation procedure (README, "Security core"): append a new key to
+Rotation procedure (docs/security.md): append a new key to
 ``FORESTALL_KEYS`` (the last key encrypts), restart, run this command, then
 remove the old key. Rows are found by their envelope's key id and rewritten in
 batches, each batch in its own transaction, so an interrupted run loses
