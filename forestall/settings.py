@@ -96,6 +96,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "forestall.lib.privacy.PrivacyHeadersMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Before the page cache: at "/", a browser that prefers German goes to /de/.
+    "forestall.lib.i18n.FrontDoorLanguageMiddleware",
     # Public pages that are the same for everyone, for cookie-less visitors only.
     "forestall.lib.pagecache.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
