@@ -277,6 +277,8 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("de", _("German"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
+# One date and time format per language for public and staff pages alike.
+FORMAT_MODULE_PATH = ["forestall.formats"]
 USE_TZ = True
 TIME_ZONE = env.str("FORESTALL_TIME_ZONE", default="Europe/Berlin")
 
