@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Its widget templates, so the project can override them (dir="auto" on text fields).
+    "django.forms",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -115,6 +117,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "forestall.urls"
+# Widget templates from forestall/templates first: every text field gets dir="auto".
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 WSGI_APPLICATION = "forestall.wsgi.application"
 ASGI_APPLICATION = "forestall.asgi.application"
 
