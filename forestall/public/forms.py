@@ -114,8 +114,8 @@ class SignInForm(forms.Form):
 def _centre_choices() -> list[tuple[str, str]]:
     choices = [("", str(_("Any centre / the network")))]
     choices += [
-        (str(pk), name)
-        for pk, name in Centre.objects.filter(is_active=True).values_list("pk", "name")
+        (str(centre.pk), centre.display_name)
+        for centre in Centre.objects.filter(is_active=True).only("pk", "name", "name_de")
     ]
     return choices
 
