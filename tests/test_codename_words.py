@@ -65,10 +65,38 @@ def test_every_removed_word_has_a_reason_and_comes_from_the_source_list(language
 @pytest.mark.parametrize(
     ("language", "words"),
     [
-        ("en", ["defiling", "excretion", "preteen", "fondling", "childhood", "predator",
-                "underage", "diaper", "arousal", "strangle", "prison", "coroner"]),
-        ("de", ["abartig", "unzucht", "kinder", "beischlaf", "nackt", "ermorden", "knast",
-                "gewalt", "amtsmissbrauch", "opfer"]),
+        (
+            "en",
+            [
+                "defiling",
+                "excretion",
+                "preteen",
+                "fondling",
+                "childhood",
+                "predator",
+                "underage",
+                "diaper",
+                "arousal",
+                "strangle",
+                "prison",
+                "coroner",
+            ],
+        ),
+        (
+            "de",
+            [
+                "abartig",
+                "unzucht",
+                "kinder",
+                "beischlaf",
+                "nackt",
+                "ermorden",
+                "knast",
+                "gewalt",
+                "amtsmissbrauch",
+                "opfer",
+            ],
+        ),
     ],
 )
 def test_the_words_the_issue_named_and_their_kind_are_gone(language, words):

@@ -26,7 +26,9 @@ def test_a_german_browser_is_sent_to_the_german_front_door(client):
     assert german.status_code == 200 and html_lang(german) == "de"
 
 
-@pytest.mark.parametrize("header", ["en-GB,en;q=0.9,de;q=0.8", "", "fr-FR,fr;q=0.9", "*", "x" * 2000])
+@pytest.mark.parametrize(
+    "header", ["en-GB,en;q=0.9,de;q=0.8", "", "fr-FR,fr;q=0.9", "*", "x" * 2000]
+)
 def test_other_browsers_get_english_at_the_front_door(client, header):
     response = client.get("/", HTTP_ACCEPT_LANGUAGE=header)
     assert response.status_code == 200
@@ -41,7 +43,9 @@ def test_a_french_browser_that_also_reads_german_gets_german(client):
 
 def test_choosing_english_on_the_site_is_not_undone_by_the_browser(client):
     # The language switch on /de/ links to "/"; the browser marks the navigation same-origin.
-    response = client.get("/", HTTP_ACCEPT_LANGUAGE=GERMAN_BROWSER, HTTP_SEC_FETCH_SITE="same-origin")
+    response = client.get(
+        "/", HTTP_ACCEPT_LANGUAGE=GERMAN_BROWSER, HTTP_SEC_FETCH_SITE="same-origin"
+    )
     assert response.status_code == 200
     assert html_lang(response) == "en"
 

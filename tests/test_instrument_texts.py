@@ -171,20 +171,16 @@ def test_the_phq9_psychomotor_item_keeps_both_of_its_sentences():
 
 def test_the_loader_refuses_a_text_cut_by_a_comma(tmp_path: Path):
     source = (DEFINITIONS_DIR / "who5.v1.yaml").read_text(encoding="utf-8")
-    broken = source.replace(
-        '      de: "In den letzten zwei Wochen war mein Alltag voller Dinge, die mich interessieren"',
-        "      {de: In den letzten zwei Wochen war mein Alltag voller Dinge, "
-        "die mich interessieren}",
+    whole = re.search(r"  - id: q5\n    text:\n      en: .*\n      de: .*\n", source)
+    assert whole, "WHO-5 item 5 is no longer written as a block"
+    # The item as it once shipped: one flow mapping, the German text unquoted.
+    as_shipped = (
+        "  - id: q5\n    text: {en: My daily life has been filled with things that "
+        "interest me, de: In den letzten zwei Wochen war mein Alltag voller Dinge, "
+        "die mich interessieren}\n"
     )
-    # The same item written the way that once shipped.
-    broken = re.sub(
-        r"  - id: q5\n    text:\n      en: \"([^\"]+)\"\n      \{de: ([^}]+)\}",
-        lambda match: f"  - id: q5\n    text: {{en: {match[1]}, de: {match[2]}}}",
-        broken,
-    )
-    assert "text: {en: My daily life" in broken
     path = tmp_path / "who5.v1.yaml"
-    path.write_text(broken, encoding="utf-8")
+    path.write_text(source.replace(whole.group(0), as_shipped), encoding="utf-8")
     with pytest.raises(DefinitionError, match="is not a language code"):
         load_definition(path)
 

@@ -107,8 +107,10 @@ def test_the_self_check_with_bad_input_gets_plain_words(client, prefix):
     }
     response = client.post(f"{prefix}/self-check/", data)
     _assert_human(response, "self-check")
-    expected = "Please choose one of the answers shown." if not prefix else (
-        "Bitte wählen Sie eine der angezeigten Antworten."
+    expected = (
+        "Please choose one of the answers shown."
+        if not prefix
+        else ("Bitte wählen Sie eine der angezeigten Antworten.")
     )
     assert expected in response.content.decode()
 

@@ -40,7 +40,7 @@ def test_the_mailbox_shows_the_persons_messages_with_dir_auto():
 
 
 def test_a_rejected_message_comes_back_in_a_dir_auto_textarea():
-    mailbox, codename = actions.start_mailbox("de", "self")
+    _mailbox, codename = actions.start_mailbox("de", "self")
     client = Client()
     client.post("/de/mailbox/", {"codename": codename})
     response = client.post("/de/mailbox/write/", {"body": HEBREW + " " + codename, "centre": ""})

@@ -89,7 +89,7 @@ def wordlist(language: str) -> tuple[str, ...]:
 
 
 def codename_bits(language: str) -> float:
-    """The strength of a generated codename in bits: ``WORD_COUNT × log2(list size)``."""
+    """The strength of a generated codename in bits: ``WORD_COUNT * log2(list size)``."""
     return WORD_COUNT * math.log2(len(wordlist(language)))
 
 

@@ -20,9 +20,7 @@ def _prefix(language: str) -> str:
 
 
 @pytest.mark.parametrize("language", ["en", "de"])
-def test_no_codename_word_is_on_the_projects_own_list_of_removed_words(
-    page_without_js, language
-):
+def test_no_codename_word_is_on_the_projects_own_list_of_removed_words(page_without_js, language):
     page = page_without_js
     removed = set(codenames.removed_words(language))
     in_use = set(codenames.wordlist(language))

@@ -40,9 +40,10 @@ class Command(BaseCommand):
                 f"choose one of: {', '.join(codenames.LANGUAGES)}."
             )
         if options["removed"]:
-            lines = [f"{word}\t{reason}" for word, reason in sorted(
-                codenames.removed_words(language).items()
-            )]
+            lines = [
+                f"{word}\t{reason}"
+                for word, reason in sorted(codenames.removed_words(language).items())
+            ]
         else:
             lines = list(codenames.wordlist(language))
         self.stdout.write("\n".join(lines))
