@@ -28,3 +28,15 @@ def test_an_english_browser_gets_english_at_the_front_door(new_page):
     page.goto("/")
     assert not page.url.endswith("/de/")
     assert page.locator("html").get_attribute("lang") == "en"
+
+
+def test_german_pages_with_german_centre_text_pass_axe(page, assert_accessible):
+    from forestall.demo import DemoNetwork
+    from forestall.directory import demo
+
+    demo.seed(DemoNetwork())
+    for address in ("/de/", "/de/self-check/", "/de/centres/", "/de/centres/kiel/"):
+        page.goto(address)
+        assert page.locator("html").get_attribute("lang") == "de"
+        assert_accessible(page)
+    assert page.locator("h1").inner_text() == "Präventionszentrum Kiel"
