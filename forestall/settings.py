@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Its widget templates, so the project can override them (dir="auto" on text fields).
+    "django.forms",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -96,6 +98,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "forestall.lib.privacy.PrivacyHeadersMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Before the page cache: at "/", a browser that prefers German goes to /de/.
+    "forestall.lib.i18n.FrontDoorLanguageMiddleware",
     # Public pages that are the same for everyone, for cookie-less visitors only.
     "forestall.lib.pagecache.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -113,6 +117,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "forestall.urls"
+# Widget templates from forestall/templates first: every text field gets dir="auto".
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 WSGI_APPLICATION = "forestall.wsgi.application"
 ASGI_APPLICATION = "forestall.asgi.application"
 
@@ -275,6 +281,8 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("de", _("German"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
+# One date and time format per language for public and staff pages alike.
+FORMAT_MODULE_PATH = ["forestall.formats"]
 USE_TZ = True
 TIME_ZONE = env.str("FORESTALL_TIME_ZONE", default="Europe/Berlin")
 

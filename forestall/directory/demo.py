@@ -7,10 +7,11 @@ from decimal import Decimal
 from forestall.demo import DemoNetwork
 from forestall.directory.models import Centre, Channel, Language, Region, Service
 
+# slug, English name, German name
 REGIONS = [
-    ("berlin", "Berlin"),
-    ("north", "Northern Germany"),
-    ("bavaria", "Bavaria"),
+    ("berlin", "Berlin", "Berlin"),
+    ("north", "Northern Germany", "Norddeutschland"),
+    ("bavaria", "Bavaria", "Bayern"),
 ]
 
 # Each centre differs in languages, services and channels so that every
@@ -20,12 +21,17 @@ CENTRES = [
     {
         "slug": "berlin",
         "name": "Prevention Centre Berlin",
+        "name_de": "Präventionszentrum Berlin",
         "region": "berlin",
         "accepts_new_clients": True,
         "typical_wait_weeks": 6,
         "description": (
             "Confidential therapy for adults who are worried about their sexual "
             "thoughts about children, and advice for the people close to them."
+        ),
+        "description_de": (
+            "Vertrauliche Therapie für Erwachsene, die sich wegen ihrer sexuellen Gedanken "
+            "über Kinder Sorgen machen, und Beratung für die Menschen, die ihnen nahestehen."
         ),
         "address": "Luisenstraße 57\n10117 Berlin",
         "latitude": Decimal("52.52437"),
@@ -41,12 +47,17 @@ CENTRES = [
     {
         "slug": "hamburg",
         "name": "Prevention Centre Hamburg",
+        "name_de": "Präventionszentrum Hamburg",
         "region": "north",
         "accepts_new_clients": True,
         "typical_wait_weeks": 10,
         "description": (
             "Help for adults and for young people with harmful sexual behaviour, "
             "and consultations for professionals."
+        ),
+        "description_de": (
+            "Hilfe für Erwachsene und für Jugendliche mit sexuell grenzverletzendem Verhalten "
+            "sowie Beratung für Fachkräfte."
         ),
         "address": "Martinistraße 52\n20246 Hamburg",
         "latitude": Decimal("53.58860"),
@@ -67,10 +78,12 @@ CENTRES = [
     {
         "slug": "kiel",
         "name": "Prevention Centre Kiel",
+        "name_de": "Präventionszentrum Kiel",
         "region": "north",
         "accepts_new_clients": False,
         "typical_wait_weeks": 16,
         "description": "Therapy in small groups and one-to-one, in German and Polish.",
+        "description_de": "Therapie in kleinen Gruppen und einzeln, auf Deutsch und Polnisch.",
         "address": "Niemannsweg 147\n24105 Kiel",
         "latitude": Decimal("54.33720"),
         "longitude": Decimal("10.13930"),
@@ -85,10 +98,12 @@ CENTRES = [
     {
         "slug": "regensburg",
         "name": "Prevention Centre Regensburg",
+        "name_de": "Präventionszentrum Regensburg",
         "region": "bavaria",
         "accepts_new_clients": True,
         "typical_wait_weeks": 4,
         "description": "Consultations in person for adults, their families and professionals.",
+        "description_de": "Beratung vor Ort für Erwachsene, ihre Familien und Fachkräfte.",
         "address": "Universitätsstraße 84\n93053 Regensburg",
         "latitude": Decimal("48.99850"),
         "longitude": Decimal("12.09530"),
@@ -105,9 +120,9 @@ CENTRES = [
 
 def seed(network: DemoNetwork) -> None:
     regions = {}
-    for slug, name in REGIONS:
+    for slug, name, name_de in REGIONS:
         regions[slug], _created = Region.objects.update_or_create(
-            slug=slug, defaults={"name": name}
+            slug=slug, defaults={"name": name, "name_de": name_de}
         )
     for spec in CENTRES:
         fields = dict(spec)

@@ -14,6 +14,11 @@ _YES = frozenset({"1", "true", "on", "yes"})
 _NO = frozenset({"", "0", "false", "off", "no"})
 
 
+class _RegionChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.display_name)
+
+
 class FinderForm(forms.Form):
     """The finder's filters: every field optional, every value checked against a vocabulary."""
 
@@ -31,7 +36,7 @@ class FinderForm(forms.Form):
             "invalid_choice": _("We do not know that kind of help. Please pick one from the list.")
         },
     )
-    region = forms.ModelChoiceField(
+    region = _RegionChoiceField(
         label=_("Region"),
         required=False,
         queryset=Region.objects.none(),
@@ -77,6 +82,7 @@ class FinderForm(forms.Form):
 
 _PROFILE_FIELDS = [
     "description",
+    "description_de",
     "accepts_new_clients",
     "typical_wait_weeks",
     "address",
@@ -119,6 +125,8 @@ class CentreProfileForm(forms.ModelForm):
         fields = _PROFILE_FIELDS
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
+            "description_de": forms.Textarea(attrs={"rows": 3, "lang": "de"}),
+            "name_de": forms.TextInput(attrs={"lang": "de"}),
             "address": forms.Textarea(attrs={"rows": 3}),
             "opening_hours": forms.Textarea(attrs={"rows": 3}),
             "latitude": forms.NumberInput(attrs={"step": "0.00001"}),
@@ -145,4 +153,4 @@ class CentreAdminForm(CentreProfileForm):
     """Network admins also name, place, activate and deactivate centres."""
 
     class Meta(CentreProfileForm.Meta):
-        fields = ["name", "slug", "region", "is_active", *_PROFILE_FIELDS]
+        fields = ["name", "name_de", "slug", "region", "is_active", *_PROFILE_FIELDS]

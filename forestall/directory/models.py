@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from forestall.accounts.models import Role
@@ -45,16 +46,32 @@ class Language(models.TextChoices):
     FRENCH = "fr", _("French")
 
 
+def _in_current_language(english: str, german: str) -> str:
+    """The German text on German pages when there is one, otherwise the English text.
+
+    Public pages are in English or German (``settings.LANGUAGES``); centre and
+    region texts are kept in both, English being the one every centre has.
+    """
+    language = (get_language() or "en").split("-")[0]
+    return german if language == "de" and german.strip() else english
+
+
 class Region(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     slug = models.SlugField(unique=True)
     name = models.CharField(_("name"), max_length=120)
+    name_de = models.CharField(_("name in German"), max_length=120, blank=True)
 
     class Meta:
         ordering = ["name"]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the language of the page being shown."""
+        return _in_current_language(self.name, self.name_de)
 
 
 class CentreQuerySet(models.QuerySet["Centre"]):
@@ -133,6 +150,12 @@ class Centre(models.Model):
         help_text=_("Lower-case letters, digits and hyphens; used in the centre's public address."),
     )
     name = models.CharField(_("name"), max_length=200)
+    name_de = models.CharField(
+        _("name in German"),
+        max_length=200,
+        blank=True,
+        help_text=_("Shown on German pages; leave empty if the name is the same."),
+    )
     region = models.ForeignKey(
         Region, on_delete=models.PROTECT, related_name="centres", verbose_name=_("region")
     )
@@ -142,6 +165,12 @@ class Centre(models.Model):
         _("typical wait (weeks)"), null=True, blank=True
     )
     description = models.TextField(_("description"), blank=True, max_length=1000)
+    description_de = models.TextField(
+        _("description in German"),
+        blank=True,
+        max_length=1000,
+        help_text=_("Shown on German pages instead of the description above."),
+    )
     address = models.TextField(_("address"), blank=True, max_length=300)
     latitude = models.DecimalField(
         _("latitude"),
@@ -188,6 +217,16 @@ class Centre(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the language of the page being shown."""
+        return _in_current_language(self.name, self.name_de)
+
+    @property
+    def display_description(self) -> str:
+        """The description in the language of the page being shown."""
+        return _in_current_language(self.description, self.description_de)
 
     # The offers live in small child tables so that filtering works the same
     # on SQLite and PostgreSQL; these read the (usually prefetched) rows.

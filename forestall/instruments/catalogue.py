@@ -324,6 +324,21 @@ class _Reader:
         if not isinstance(value, dict):
             self.problem(where, f"needs a text for each language ({', '.join(REQUIRED_LANGUAGES)})")
             return {language: "" for language in REQUIRED_LANGUAGES}
+        # A comma in an unquoted YAML flow mapping ({en: ..., de: A, B}) splits a
+        # text into a cut-off translation plus a stray key with no value; that
+        # once truncated a validated WHO-5 item, so any key that is not a
+        # language, and any value that is not text, is refused.
+        for key, text in value.items():
+            if key not in REQUIRED_LANGUAGES and not (
+                isinstance(key, str) and re.fullmatch(r"[a-z]{2}(-[a-z]+)?", key) and text
+            ):
+                self.problem(
+                    where,
+                    f"{str(key)[:40]!r} is not a language code (a comma in an unquoted "
+                    "text cuts it in two: quote the text or write it as a block)",
+                )
+            elif not isinstance(text, str):
+                self.problem(where, f"the text for {key!r} must be text, not {text!r}")
         texts = {str(language): str(text).strip() for language, text in value.items() if text}
         for language in REQUIRED_LANGUAGES:
             if not texts.get(language):

@@ -116,7 +116,7 @@ def _points(definition: Definition, rows: list[Administration], language: str) -
             ChartPoint(
                 administration_id=row.pk,
                 when=when,
-                date_label=formats.date_format(timezone.localtime(when), "j M Y"),
+                date_label=formats.date_format(timezone.localtime(when), "SHORT_DATE_FORMAT"),
                 occasion=str(occasions.get(row.occasion, row.occasion)),
                 total=int(row.total),
                 band=localized(band.label, language) if band else "",

@@ -59,7 +59,10 @@ class InstrumentForm(forms.Form):
                 ],
                 widget=forms.RadioSelect,
                 required=item.required and not optional,
-                error_messages={"required": _("Please choose an answer.")},
+                error_messages={
+                    "required": _("Please choose an answer."),
+                    "invalid_choice": _("Please choose one of the answers shown."),
+                },
             )
             self.fields[item.id].number = number  # type: ignore[attr-defined]
 

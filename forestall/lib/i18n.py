@@ -3,6 +3,15 @@
 The public contract accepts ``?lang=de`` as well as a language prefix
 (``/de/…``). The prefix is canonical: ``?lang=`` redirects to the prefixed
 address, so a language choice lives in the URL and nowhere else.
+
+The bare front door ``/`` is where people arrive from a search, a link or a
+typed address; there the browser's ``Accept-Language`` decides, and a browser
+that prefers German is sent to ``/de/``. Someone who is already on the site
+and chose English stays on ``/``: the browser marks that navigation
+``Sec-Fetch-Site: same-origin`` (Fetch Metadata; the ``Referer`` is scrubbed on
+arrival and never read), and the choice they made in the URL wins over the
+browser's preference. This runs before the public page cache, so a
+cached English home page is never served to a browser that asked for German.
 """
 
 from __future__ import annotations
@@ -12,6 +21,9 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import get_supported_language_variant
+from django.utils.translation.trans_real import parse_accept_lang_header
 
 
 def _language_codes() -> list[str]:
@@ -57,3 +69,49 @@ class LanguageParameterMiddleware:
                 target += "?" + urlencode(list(rest.lists()), doseq=True)
             return HttpResponseRedirect(target)
         return self.get_response(request)
+
+
+def preferred_language(accept_language: str) -> str | None:
+    """The first supported language in an ``Accept-Language`` header, or None."""
+    for code, _quality in parse_accept_lang_header(accept_language[:500]):
+        if code == "*":
+            return None
+        try:
+            return get_supported_language_variant(code)
+        except LookupError:
+            continue
+    return None
+
+
+def _came_from_this_site(request: HttpRequest) -> bool:
+    # Fetch Metadata, sent by every current browser (Tor Browser included):
+    # "none" for a typed address or bookmark, "cross-site" from a link elsewhere.
+    return request.META.get("HTTP_SEC_FETCH_SITE", "") in ("same-origin", "same-site")
+
+
+class FrontDoorLanguageMiddleware:
+    """At ``/``, send a browser that prefers another supported language to its prefix.
+
+    Only the bare home page without a query string, only for GET and HEAD, and
+    never for a visitor who navigated there from this site (they chose the
+    language in the URL). The answer depends on ``Accept-Language``, so it says
+    so in ``Vary`` (the responses are ``no-store`` anyway).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        at_front_door = (
+            request.path == "/" and request.method in ("GET", "HEAD") and not request.GET
+        )
+        if at_front_door and not _came_from_this_site(request):
+            language = preferred_language(request.META.get("HTTP_ACCEPT_LANGUAGE", ""))
+            if language and language != settings.LANGUAGE_CODE:
+                redirect = HttpResponseRedirect(path_in_language("/", language))
+                patch_vary_headers(redirect, ("Accept-Language", "Sec-Fetch-Site"))
+                return redirect
+        response = self.get_response(request)
+        if at_front_door:
+            patch_vary_headers(response, ("Accept-Language", "Sec-Fetch-Site"))
+        return response

@@ -44,7 +44,12 @@ class StartForm(forms.Form):
             "invalid_choice": _("Please choose one of the options."),
         },
     )
-    urgent = forms.CharField(required=False, widget=forms.HiddenInput, max_length=300)
+    # A signed token, not something the person typed: a damaged or overlong one
+    # simply does not count as urgent, it never blocks creating the mailbox.
+    urgent = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def clean_urgent(self) -> str:
+        return str(self.cleaned_data.get("urgent", ""))[:300]
 
     def is_urgent(self) -> bool:
         return is_urgent_token(self.cleaned_data.get("urgent", ""))
@@ -53,7 +58,16 @@ class StartForm(forms.Form):
 class ConfirmForm(forms.Form):
     """ "I have written it down": the codename comes back in a hidden field."""
 
-    codename = forms.CharField(widget=forms.HiddenInput, max_length=CODENAME_MAX_LENGTH)
+    codename = forms.CharField(
+        widget=forms.HiddenInput,
+        max_length=CODENAME_MAX_LENGTH,
+        error_messages={
+            "required": _("Your codename was lost on the way. Please create your mailbox again."),
+            "max_length": _(
+                "Your codename was changed on the way. Please create your mailbox again."
+            ),
+        },
+    )
     confirmed = forms.BooleanField(
         label=_("I have written down my codename or stored it somewhere safe."),
         error_messages={
@@ -100,8 +114,8 @@ class SignInForm(forms.Form):
 def _centre_choices() -> list[tuple[str, str]]:
     choices = [("", str(_("Any centre / the network")))]
     choices += [
-        (str(pk), name)
-        for pk, name in Centre.objects.filter(is_active=True).values_list("pk", "name")
+        (str(centre.pk), centre.display_name)
+        for centre in Centre.objects.filter(is_active=True).only("pk", "name", "name_de")
     ]
     return choices
 

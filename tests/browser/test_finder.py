@@ -134,7 +134,7 @@ def test_the_finder_renders_in_german(new_page, demo_centres):
     page.get_by_role("combobox", name="Sprache").select_option("tr")
     page.get_by_role("button", name="Zentren anzeigen").click()
     page.wait_for_url("**/de/centres/?language=tr*")
-    assert centre_names(page) == ["Prevention Centre Berlin"]
+    assert centre_names(page) == ["Präventionszentrum Berlin"]
     assert page.locator("#result-count").inner_text() == "1 Zentrum passt."
 
 
