@@ -37,7 +37,8 @@ def _secret(name: str) -> str:
     if DEBUG or TESTING:
         return devsecrets.load_or_create(VAR_DIR, name)
     raise ImproperlyConfigured(
-        f"{name} is not set. Set it in the environment (see docs/operating.md, 'Configuration reference')."
+        f"{name} is not set. Set it in the environment "
+        "(see docs/operating.md, 'Configuration reference')."
     )
 
 
