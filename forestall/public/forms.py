@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core import signing
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from forestall.directory.models import Centre
@@ -106,18 +107,24 @@ def _centre_choices() -> list[tuple[str, str]]:
     return choices
 
 
+def message_limit() -> str:
+    """The limit in the words the check and the help text both use."""
+    return str(
+        _("%(limit)s characters or fewer")
+        % {"limit": number_format(MESSAGE_MAX_LENGTH, force_grouping=True)}
+    )
+
+
 class MessageForm(forms.Form):
+    # No max_length here and no maxlength in the page: a browser would cut a
+    # long paste silently and send the cut version. clean_body refuses it
+    # instead, and the page keeps every character.
     body = forms.CharField(
         label=_("Your message"),
         widget=forms.Textarea(attrs={"rows": 8}),
-        max_length=MESSAGE_MAX_LENGTH,
         strip=True,
         error_messages={
             "required": _("Please write something before sending. Your message is empty."),
-            "max_length": _(
-                "Your message is too long. Please keep it under %(limit_value)s characters "
-                "(it has %(show_value)s), or send it in two parts."
-            ),
         },
     )
     centre = forms.ChoiceField(
@@ -133,6 +140,18 @@ class MessageForm(forms.Form):
 
     def clean_body(self) -> str:
         body: str = self.cleaned_data["body"]
+        if len(body) > MESSAGE_MAX_LENGTH:
+            raise forms.ValidationError(
+                _(
+                    "Your message is too long: it has %(length)s characters. Please keep it to "
+                    "%(limit)s, or send it in two parts. All of your text is still below."
+                ),
+                code="max_length",
+                params={
+                    "length": number_format(len(body), force_grouping=True),
+                    "limit": message_limit(),
+                },
+            )
         if contains_codename(body, self.mailbox.codename_hash):
             raise forms.ValidationError(
                 _(
@@ -149,6 +168,24 @@ class MessageForm(forms.Form):
         if not value:
             return None
         return Centre.objects.filter(is_active=True, pk=value).first()
+
+
+class UnsentMessageForm(SignInForm):
+    """A message that arrived after the session ended, with the codename to send it.
+
+    ``body`` and ``centre`` are only carried back into the page here; the
+    mailbox's ``MessageForm`` checks them once the codename has opened it.
+    """
+
+    body = forms.CharField(required=False, strip=False, widget=forms.Textarea(attrs={"rows": 8}))
+    centre = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+
+    def kept(self) -> dict[str, str]:
+        """What the person wrote, exactly as it came (for a page that shows it again)."""
+        return {
+            "body": str(self.data.get("body", "")),
+            "centre": str(self.data.get("centre", ""))[:64],
+        }
 
 
 class PageContentForm(forms.Form):
