@@ -46,15 +46,26 @@ class StartForm(forms.Form):
         },
     )
     urgent = forms.CharField(required=False, widget=forms.HiddenInput, max_length=300)
+    centre = forms.SlugField(required=False, widget=forms.HiddenInput, max_length=60)
 
     def is_urgent(self) -> bool:
         return is_urgent_token(self.cleaned_data.get("urgent", ""))
+
+
+def chosen_centre_query(slug: object) -> str:
+    """``?centre=<slug>`` for an active centre chosen on its page ("write to this centre")."""
+    from urllib.parse import urlencode
+
+    if isinstance(slug, str) and slug and Centre.objects.public().filter(slug=slug).exists():
+        return "?" + urlencode({"centre": slug})
+    return ""
 
 
 class ConfirmForm(forms.Form):
     """ "I have written it down": the codename comes back in a hidden field."""
 
     codename = forms.CharField(widget=forms.HiddenInput, max_length=CODENAME_MAX_LENGTH)
+    centre = forms.SlugField(required=False, widget=forms.HiddenInput, max_length=60)
     confirmed = forms.BooleanField(
         label=_("I have written down my codename or stored it somewhere safe."),
         error_messages={
@@ -80,6 +91,13 @@ class SignInForm(forms.Form):
             "max_length": _("That is too long for a codename. A codename has seven words."),
         },
     )
+    # Set when an urgent self-check sent someone who already has a mailbox.
+    urgent = forms.CharField(required=False, widget=forms.HiddenInput, max_length=300)
+    # Set when someone chose "write to this centre" on a centre's page.
+    centre_choice = forms.SlugField(required=False, widget=forms.HiddenInput, max_length=60)
+
+    def is_urgent(self) -> bool:
+        return is_urgent_token(self.cleaned_data.get("urgent", ""))
 
     def clean_codename(self) -> str:
         from forestall.public.actions import find_mailbox

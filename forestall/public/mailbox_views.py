@@ -17,6 +17,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from forestall.directory.models import Centre
 from forestall.lib.ratelimit import hit
 from forestall.public import actions
 from forestall.public.expectations import reply_notice, retention_notice
@@ -27,6 +28,8 @@ from forestall.public.forms import (
     SignInForm,
     StartForm,
     UnsentMessageForm,
+    chosen_centre_query,
+    is_urgent_token,
     message_limit,
 )
 from forestall.public.mailbox_session import (
@@ -72,6 +75,7 @@ def start(request: HttpRequest) -> HttpResponse:
             initial={
                 "pathway": pathway if pathway in Pathway.values else Pathway.SELF,
                 "urgent": request.GET.get("urgent", "")[:300],
+                "centre": request.GET.get("centre", "")[:60],
             }
         )
         return render(request, "public/mailbox/start.html", {"form": form})
@@ -90,7 +94,10 @@ def start(request: HttpRequest) -> HttpResponse:
     )
     # Post/redirect/get: a reload shows this same codename again instead of
     # posting the form a second time and creating a second mailbox.
-    return codename_view.keep(redirect("public:mailbox_codename"), codename)
+    to_codename = reverse("public:mailbox_codename") + chosen_centre_query(
+        form.cleaned_data.get("centre")
+    )
+    return codename_view.keep(redirect(to_codename), codename)
 
 
 @require_http_methods(["GET", "HEAD"])
@@ -99,7 +106,9 @@ def codename(request: HttpRequest) -> HttpResponse:
     codename = codename_view.shown(request)
     if codename is None:
         return render(request, "public/mailbox/codename_gone.html", status=410)
-    confirm = ConfirmForm(initial={"codename": codename})
+    confirm = ConfirmForm(
+        initial={"codename": codename, "centre": request.GET.get("centre", "")[:60]}
+    )
     return render(
         request,
         "public/mailbox/codename.html",
@@ -134,7 +143,8 @@ def confirm(request: HttpRequest) -> HttpResponse:
             {"codename": codename, "form": form, "retention_notice": retention_notice()},
             status=400,
         )
-    return codename_view.forget(request, sign_in(redirect("public:mailbox"), mailbox))
+    to_mailbox = reverse("public:mailbox") + chosen_centre_query(form.cleaned_data.get("centre"))
+    return codename_view.forget(request, sign_in(redirect(to_mailbox), mailbox))
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -143,10 +153,19 @@ def mailbox(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         return _sign_in(request)
     current = signed_in_mailbox(request)
+    urgent = request.GET.get("urgent", "")[:300]
     if current is None:
-        response = _signin_page(request, SignInForm())
+        response = _signin_page(
+            request,
+            SignInForm(
+                initial={"urgent": urgent, "centre_choice": request.GET.get("centre", "")[:60]}
+            ),
+        )
         return sign_out(response) if "forestall_mailbox" in request.COOKIES else response
-    form = MessageForm(mailbox=current)
+    if is_urgent_token(urgent) and not current.urgent:
+        actions.mark_mailbox_urgent(current)
+    chosen = Centre.objects.public().filter(slug=request.GET.get("centre", "")[:60]).first()
+    form = MessageForm(mailbox=current, initial={"centre": str(chosen.pk)} if chosen else None)
     response = _render_mailbox(request, current, form, sent=request.GET.get("sent") == "1")
     return sign_in(response, current)
 
@@ -158,7 +177,12 @@ def _sign_in(request: HttpRequest) -> HttpResponse:
         return _signin_page(request, kept, status=429, form_error=_too_many_message())
     if not form.is_valid():
         return _signin_page(request, form, status=400)
-    return sign_in(redirect("public:mailbox"), form.mailbox)
+    if form.is_urgent():
+        actions.mark_mailbox_urgent(form.mailbox)
+    to_mailbox = reverse("public:mailbox") + chosen_centre_query(
+        form.cleaned_data.get("centre_choice")
+    )
+    return sign_in(redirect(to_mailbox), form.mailbox)
 
 
 def _render_mailbox(
