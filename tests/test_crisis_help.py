@@ -68,7 +68,9 @@ def test_afraid_of_losing_control_gets_help_open_now_not_a_reply_in_days(
     assert DailyCount.objects.get(event=Event.SELF_CHECK_COMPLETED).detail == Detail.URGENT
 
 
-def test_when_no_centre_is_open_the_page_says_so_and_lists_their_hours(client, centres, monkeypatch):
+def test_when_no_centre_is_open_the_page_says_so_and_lists_their_hours(
+    client, centres, monkeypatch
+):
     saturday_night = timezone.make_aware(datetime.datetime(2026, 12, 5, 23, 0))
     monkeypatch.setattr(crisis, "_now", lambda: saturday_night)
     page = client.post("/self-check/", {"urgency": "now"}).content.decode()
@@ -179,18 +181,30 @@ def test_reading_first_leads_to_real_guidance_with_honest_wording(client):
     [
         (
             "/help/someone-else/",
-            ["Signs that can be a reason to talk", "If you find sexual images of children",
-             "Do not forward, copy", "Internet Watch Foundation", "jugendschutz.net"],
+            [
+                "Signs that can be a reason to talk",
+                "If you find sexual images of children",
+                "Do not forward, copy",
+                "Internet Watch Foundation",
+                "jugendschutz.net",
+            ],
         ),
         (
             "/de/help/someone-else/",
-            ["Wie Sie ein schwieriges Gespräch beginnen", "Wenn Sie sexuelle Darstellungen",
-             "jugendschutz.net"],
+            [
+                "Wie Sie ein schwieriges Gespräch beginnen",
+                "Wenn Sie sexuelle Darstellungen",
+                "jugendschutz.net",
+            ],
         ),
         (
             "/help/professionals/",
-            ["What you may and must do", "How to consult or refer", "section 4 KKG",
-             "designated safeguarding lead"],
+            [
+                "What you may and must do",
+                "How to consult or refer",
+                "section 4 KKG",
+                "designated safeguarding lead",
+            ],
         ),
         ("/de/help/professionals/", ["Was Sie dürfen und müssen", "§ 4 KKG", "Jugendamt"]),
         ("/confidentiality/", ["Use a private window", "clear your history"]),

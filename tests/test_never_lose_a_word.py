@@ -92,9 +92,7 @@ def test_a_message_after_the_session_ended_is_explained_in_german(client, monkey
     assert "Postfach öffnen und senden" in page
 
 
-def test_the_round_trip_keeps_nothing_on_the_server_and_logs_no_text(
-    client, monkeypatch, caplog
-):
+def test_the_round_trip_keeps_nothing_on_the_server_and_logs_no_text(client, monkeypatch, caplog):
     codename = open_new_mailbox(client)
     _expire_session(monkeypatch)
     secret = "words nobody else may read"
@@ -136,7 +134,8 @@ def test_an_expired_form_on_the_mailbox_keeps_the_text_and_gives_a_fresh_form():
     assert "almost lost &lt;this&gt;</textarea>" in page
     fresh = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
     resent = client.post(
-        "/mailbox/write/", {"body": "almost lost <this>", "centre": "", "csrfmiddlewaretoken": fresh}
+        "/mailbox/write/",
+        {"body": "almost lost <this>", "centre": "", "csrfmiddlewaretoken": fresh},
     )
     assert resent.status_code == 302
     assert Message.objects.get().body == "almost lost <this>"

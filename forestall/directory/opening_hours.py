@@ -25,7 +25,9 @@ _DAYS = {
 }  # fmt: skip
 _ALWAYS = re.compile(r"^\s*(24\s*/\s*7|24 hours|rund um die uhr|always open|immer)\b", re.I)
 _TIME = r"(\d{1,2})(?:[:.](\d{2}))?"
-_LINE = re.compile(rf"^\s*(?P<days>[^\d]+?)\s*:?\s*{_TIME}\s*[-–]\s*{_TIME}\s*(?:uhr|h)?\s*$", re.I)
+_LINE = re.compile(
+    rf"^\s*(?P<days>[^\d]+?)\s*:?\s*{_TIME}\s*[-\u2013]\s*{_TIME}\s*(?:uhr|h)?\s*$", re.I
+)
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,7 @@ def _days(text: str) -> frozenset[int] | None:
     for part in re.split(r"\s*(?:,|&|\band\b|\bund\b|/)\s*", text.strip().lower()):
         if not part:
             continue
-        ends = [end.strip().rstrip(".") for end in re.split(r"\s*[-–]\s*", part)]
+        ends = [end.strip().rstrip(".") for end in re.split(r"\s*[-\u2013]\s*", part)]
         if len(ends) == 1 and ends[0] in _DAYS:
             days.add(_DAYS[ends[0]])
         elif len(ends) == 2 and ends[0] in _DAYS and ends[1] in _DAYS:

@@ -50,7 +50,7 @@ def start_mailbox(language: str, pathway: str, *, urgent: bool = False) -> tuple
 
 
 def mark_mailbox_urgent(mailbox: Mailbox) -> None:
-    """An urgent self-check came back to an existing mailbox: put it (and its open conversation) first.
+    """An urgent self-check led back to an existing mailbox: put it and its open conversation first.
 
     New conversations of an urgent mailbox are urgent (``post_seeker_message``);
     an open one becomes urgent here. Only the flag travels, never the answers.

@@ -32,7 +32,10 @@ class Line:
     @property
     def dial(self) -> list[tuple[str, str]]:
         """(number as written, number for a tel: link)."""
-        return [(phone, "".join(ch for ch in phone if ch.isdigit() or ch == "+")) for phone in self.phones]
+        return [
+            (phone, "".join(ch for ch in phone if ch.isdigit() or ch == "+"))
+            for phone in self.phones
+        ]
 
 
 def crisis_lines(language: str) -> list[Line]:

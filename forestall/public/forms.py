@@ -154,7 +154,9 @@ class MessageForm(forms.Form):
     def __init__(self, *args: object, mailbox: Mailbox, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.mailbox = mailbox
-        self.fields["centre"].choices = _centre_choices()
+        centre_field = self.fields["centre"]
+        if isinstance(centre_field, forms.ChoiceField):
+            centre_field.choices = _centre_choices()
 
     def clean_body(self) -> str:
         body: str = self.cleaned_data["body"]

@@ -19,9 +19,8 @@ from django.views.decorators.http import require_http_methods
 
 from forestall.directory.models import Centre
 from forestall.lib.ratelimit import hit
-from forestall.public import actions
+from forestall.public import actions, codename_view
 from forestall.public.expectations import reply_notice, retention_notice
-from forestall.public import codename_view
 from forestall.public.forms import (
     ConfirmForm,
     MessageForm,

@@ -18,7 +18,9 @@ from django.shortcuts import render
 from django.urls import reverse
 
 
-def post_only(*, way_on: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+def post_only(
+    *, way_on: str
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     """Like ``require_POST``, but any other method gets a friendly page linking to ``way_on``."""
 
     def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
