@@ -89,6 +89,7 @@ def test_the_urgent_path_marks_the_mailbox_and_its_conversation_urgent(client, m
     codename = CODENAME.search(response.content).group(1).decode()
     client.post("/mailbox/start/confirm/", {"codename": codename, "confirmed": "on"})
     client.post("/mailbox/write/", {"body": "I need help now", "centre": ""})
+    assert "Your messages are marked urgent" in client.get("/mailbox/").content.decode()
     assert Mailbox.objects.get().urgent
     assert Conversation.objects.get().urgent
 
@@ -215,3 +216,11 @@ def test_the_guidance_pages_say_what_to_do(client, address, phrases):
     page = client.get(address).content.decode()
     for phrase in phrases:
         assert phrase in page, phrase
+
+
+def test_the_urgent_result_is_german_on_german_pages(client, monday_morning, centres):
+    page = client.post("/de/self-check/", {"urgency": "now"}).content.decode()
+    assert "Hilfe, die Sie jetzt erreichen" in page
+    assert "jetzt geöffnet" in page and "Open Centre" in page
+    assert "TelefonSeelsorge" in page.split("<footer")[0]
+    assert "Jetzt an die Beratung schreiben, als dringend markiert" in page
