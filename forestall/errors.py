@@ -46,6 +46,16 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form that expired (or lost its cookie) never loses what was typed on the public side.
+
+    The page explains and gives everything back in a fresh form (with a new
+    token) that the person can send again: a message as visible, editable
+    text, everything else as it was. Nothing is stored or logged; the text
+    only makes the round trip through this page. A mailbox message whose
+    session also ended gets the codename field to sign in and send at once.
+    """
+    if not request.path.startswith(("/staff/", "/api/")) and request.method == "POST":
+        return _public_form_again(request)
     return _render(
         request,
         403,
@@ -64,3 +74,36 @@ def too_many_requests(request: HttpRequest) -> HttpResponse:
     )
     response["Retry-After"] = "300"
     return response
+
+
+def _public_form_again(request: HttpRequest) -> HttpResponse:
+    from django.shortcuts import render
+    from django.urls import Resolver404, resolve
+
+    from forestall.public.forms import UnsentMessageForm
+    from forestall.public.mailbox_session import idle_seconds, signed_in_mailbox
+
+    try:
+        match = resolve(request.path)
+    except Resolver404:
+        match = None
+    if (
+        match is not None
+        and match.view_name == "public:mailbox_write"
+        and signed_in_mailbox(request) is None
+    ):
+        kept = UnsentMessageForm(initial=UnsentMessageForm(request.POST).kept())
+        context = {"form": kept, "idle_minutes": idle_seconds() // 60, "expired_form": True}
+        return render(request, "public/mailbox/unsent.html", context, status=403)
+    fields = [
+        (name, value)
+        for name, values in request.POST.lists()
+        if name != "csrfmiddlewaretoken"
+        for value in values
+    ]
+    context = {
+        "action": request.path,
+        "text_fields": [(name, value) for name, value in fields if name == "body"],
+        "hidden_fields": [(name, value) for name, value in fields if name != "body"],
+    }
+    return render(request, "public/form_expired.html", context, status=403)

@@ -323,6 +323,35 @@ FORESTALL_CLAIM_MINUTES = env.int("FORESTALL_CLAIM_MINUTES", default=20)
 FORESTALL_MAILBOX_IDLE_MINUTES = env.int("FORESTALL_MAILBOX_IDLE_MINUTES", default=30)
 # Shown as the expected time to a reply until there are recent replies to measure.
 FORESTALL_EXPECTED_REPLY_HOURS = env.int("FORESTALL_EXPECTED_REPLY_HOURS", default=72)
+# Crisis lines for thoughts of suicide or self-harm, in every public footer and
+# every self-check result, per page language ("*" = any other language). Each
+# line: name, phones (list), hours (as shown), open ("24/7" or lines such as
+# "Mon-Fri 9:00-17:00", used to say whether it is open now). JSON in
+# FORESTALL_CRISIS_LINES replaces the defaults (Germany and the UK).
+FORESTALL_CRISIS_LINES = env.json(
+    "FORESTALL_CRISIS_LINES",
+    default={
+        "de": [
+            {
+                "name": "TelefonSeelsorge",
+                "phones": ["0800 111 0 111", "0800 111 0 222"],
+                "hours": "rund um die Uhr, kostenlos und anonym",
+                "open": "24/7",
+            }
+        ],
+        "en": [
+            {
+                "name": "Samaritans",
+                "phones": ["116 123"],
+                "hours": "24 hours a day, free",
+                "open": "24/7",
+            }
+        ],
+    },
+)
+# Emergency numbers named on the public side (police; ambulance and everything else).
+FORESTALL_POLICE_NUMBER = env.str("FORESTALL_POLICE_NUMBER", default="110")
+FORESTALL_EMERGENCY_NUMBER = env.str("FORESTALL_EMERGENCY_NUMBER", default="112")
 
 # --- Statistics disclosure control ----------------------------------------
 FORESTALL_SUPPRESSION_THRESHOLD = env.int("FORESTALL_SUPPRESSION_THRESHOLD", default=5)

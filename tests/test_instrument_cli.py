@@ -55,10 +55,10 @@ def test_score_marks_empty_answers_as_missing():
 
 def test_score_of_the_self_check_prints_the_recommended_step():
     result = json.loads(
-        run("score", "self-check", "--answers", "own_thoughts,now,yes,", "--language", "de")
+        run("score", "self-check", "--answers", "own_thoughts,now,yes,,", "--language", "de")
     )
     assert (result["step"], result["urgent"]) == ("urgent", True)
-    assert "110" in result["feedback"]
+    assert "Notrufnummer" in result["feedback"]
 
 
 def test_outcome_prints_the_nhs_talking_therapies_flags():
@@ -124,7 +124,7 @@ def test_the_real_command_exits_non_zero_with_one_line_and_no_traceback(tmp_path
 
 def test_validate_accepts_the_shipped_and_given_definitions():
     fixture = Path(__file__).parent / "instrument_fixtures" / "test-scale.v1.yaml"
-    assert run("validate", str(fixture)) == "6 definitions are valid.\n"
+    assert run("validate", str(fixture)) == "7 definitions are valid.\n"
 
 
 def test_validate_lists_every_problem_with_file_and_item(tmp_path):

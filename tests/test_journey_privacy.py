@@ -32,7 +32,7 @@ def test_the_journey_leaves_no_message_reply_codename_or_address_behind(
     client, network_counsellor, sign_in, capfd
 ):
     with captured_logs() as log_lines:
-        page = client.post("/mailbox/start/", {"pathway": "self"}).content.decode()
+        page = client.post("/mailbox/start/", {"pathway": "self"}, follow=True).content.decode()
         codename = _codename(page)
         response = client.post("/mailbox/start/confirm/", {"codename": codename, "confirmed": "on"})
         assert response.status_code == 302

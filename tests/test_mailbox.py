@@ -36,7 +36,7 @@ CODENAME = re.compile(rb'id="codename"[^>]*>([^<]+)<')
 
 def start_mailbox(client: Client, prefix: str = "", **data: str) -> str:
     """Start a mailbox through the page and return the codename it showed."""
-    response = client.post(f"{prefix}/mailbox/start/", {"pathway": "self", **data})
+    response = client.post(f"{prefix}/mailbox/start/", {"pathway": "self", **data}, follow=True)
     assert response.status_code == 200
     match = CODENAME.search(response.content)
     assert match, "the codename page has no #codename element"
@@ -254,7 +254,7 @@ def test_a_forged_cookie_opens_nothing(client):
     client.cookies[COOKIE_NAME] = f'{{"m": "{mailbox.pk}"}}'
     response = client.get("/mailbox/")
     assert b'name="codename"' in response.content
-    assert client.post("/mailbox/write/", {"body": "x"}).status_code == 302
+    assert client.post("/mailbox/write/", {"body": "x"}).status_code == 401
     assert not Message.objects.exists()
 
 
@@ -398,10 +398,13 @@ def test_too_many_messages_answer_429_and_keep_the_text(client):
     assert Message.objects.count() == 30
 
 
-def test_writing_without_a_session_leads_to_the_sign_in(client):
-    response = client.post("/mailbox/write/", {"body": "hello"})
-    assert response.status_code == 302
-    assert response["Location"] == "/mailbox/"
+def test_writing_without_a_session_keeps_the_text_and_asks_for_the_codename(client):
+    response = client.post("/mailbox/write/", {"body": "hello <there>"})
+    assert response.status_code == 401
+    page = response.content.decode()
+    assert "Your message has not been sent yet" in page
+    assert "hello &lt;there&gt;</textarea>" in page
+    assert 'name="codename"' in page
     assert not Message.objects.exists()
 
 

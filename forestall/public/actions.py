@@ -49,6 +49,20 @@ def start_mailbox(language: str, pathway: str, *, urgent: bool = False) -> tuple
     raise RuntimeError("could not find an unused codename")
 
 
+def mark_mailbox_urgent(mailbox: Mailbox) -> None:
+    """An urgent self-check led back to an existing mailbox: put it and its open conversation first.
+
+    New conversations of an urgent mailbox are urgent (``post_seeker_message``);
+    an open one becomes urgent here. Only the flag travels, never the answers.
+    """
+    with transaction.atomic():
+        Mailbox.objects.filter(pk=mailbox.pk).update(urgent=True)
+        mailbox.urgent = True
+        conversation = open_conversation(mailbox)
+        if conversation is not None and not conversation.urgent:
+            Conversation.objects.filter(pk=conversation.pk).update(urgent=True)
+
+
 def find_mailbox(codename: str) -> Mailbox | None:
     """The mailbox for ``codename`` (any case or spacing), or None."""
     return Mailbox.objects.filter(codename_hash=codename_hash(codename)).first()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core import signing
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from forestall.directory.models import Centre
@@ -47,12 +48,22 @@ class StartForm(forms.Form):
     # A signed token, not something the person typed: a damaged or overlong one
     # simply does not count as urgent, it never blocks creating the mailbox.
     urgent = forms.CharField(required=False, widget=forms.HiddenInput)
+    centre = forms.SlugField(required=False, widget=forms.HiddenInput, max_length=60)
 
     def clean_urgent(self) -> str:
         return str(self.cleaned_data.get("urgent", ""))[:300]
 
     def is_urgent(self) -> bool:
         return is_urgent_token(self.cleaned_data.get("urgent", ""))
+
+
+def chosen_centre_query(slug: object) -> str:
+    """``?centre=<slug>`` for an active centre chosen on its page ("write to this centre")."""
+    from urllib.parse import urlencode
+
+    if isinstance(slug, str) and slug and Centre.objects.public().filter(slug=slug).exists():
+        return "?" + urlencode({"centre": slug})
+    return ""
 
 
 class ConfirmForm(forms.Form):
@@ -68,6 +79,7 @@ class ConfirmForm(forms.Form):
             ),
         },
     )
+    centre = forms.SlugField(required=False, widget=forms.HiddenInput, max_length=60)
     confirmed = forms.BooleanField(
         label=_("I have written down my codename or stored it somewhere safe."),
         error_messages={
@@ -93,6 +105,13 @@ class SignInForm(forms.Form):
             "max_length": _("That is too long for a codename. A codename has seven words."),
         },
     )
+    # Set when an urgent self-check sent someone who already has a mailbox.
+    urgent = forms.CharField(required=False, widget=forms.HiddenInput, max_length=300)
+    # Set when someone chose "write to this centre" on a centre's page.
+    centre_choice = forms.SlugField(required=False, widget=forms.HiddenInput, max_length=60)
+
+    def is_urgent(self) -> bool:
+        return is_urgent_token(self.cleaned_data.get("urgent", ""))
 
     def clean_codename(self) -> str:
         from forestall.public.actions import find_mailbox
@@ -120,18 +139,24 @@ def _centre_choices() -> list[tuple[str, str]]:
     return choices
 
 
+def message_limit() -> str:
+    """The limit in the words the check and the help text both use."""
+    return str(
+        _("%(limit)s characters or fewer")
+        % {"limit": number_format(MESSAGE_MAX_LENGTH, force_grouping=True)}
+    )
+
+
 class MessageForm(forms.Form):
+    # No max_length here and no maxlength in the page: a browser would cut a
+    # long paste silently and send the cut version. clean_body refuses it
+    # instead, and the page keeps every character.
     body = forms.CharField(
         label=_("Your message"),
         widget=forms.Textarea(attrs={"rows": 8}),
-        max_length=MESSAGE_MAX_LENGTH,
         strip=True,
         error_messages={
             "required": _("Please write something before sending. Your message is empty."),
-            "max_length": _(
-                "Your message is too long. Please keep it under %(limit_value)s characters "
-                "(it has %(show_value)s), or send it in two parts."
-            ),
         },
     )
     centre = forms.ChoiceField(
@@ -143,10 +168,24 @@ class MessageForm(forms.Form):
     def __init__(self, *args: object, mailbox: Mailbox, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.mailbox = mailbox
-        self.fields["centre"].choices = _centre_choices()
+        centre_field = self.fields["centre"]
+        if isinstance(centre_field, forms.ChoiceField):
+            centre_field.choices = _centre_choices()
 
     def clean_body(self) -> str:
         body: str = self.cleaned_data["body"]
+        if len(body) > MESSAGE_MAX_LENGTH:
+            raise forms.ValidationError(
+                _(
+                    "Your message is too long: it has %(length)s characters. Please keep it to "
+                    "%(limit)s, or send it in two parts. All of your text is still below."
+                ),
+                code="max_length",
+                params={
+                    "length": number_format(len(body), force_grouping=True),
+                    "limit": message_limit(),
+                },
+            )
         if contains_codename(body, self.mailbox.codename_hash):
             raise forms.ValidationError(
                 _(
@@ -163,6 +202,24 @@ class MessageForm(forms.Form):
         if not value:
             return None
         return Centre.objects.filter(is_active=True, pk=value).first()
+
+
+class UnsentMessageForm(SignInForm):
+    """A message that arrived after the session ended, with the codename to send it.
+
+    ``body`` and ``centre`` are only carried back into the page here; the
+    mailbox's ``MessageForm`` checks them once the codename has opened it.
+    """
+
+    body = forms.CharField(required=False, strip=False, widget=forms.Textarea(attrs={"rows": 8}))
+    centre = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+
+    def kept(self) -> dict[str, str]:
+        """What the person wrote, exactly as it came (for a page that shows it again)."""
+        return {
+            "body": str(self.data.get("body", "")),
+            "centre": str(self.data.get("centre", ""))[:64],
+        }
 
 
 class PageContentForm(forms.Form):

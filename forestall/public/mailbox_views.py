@@ -15,12 +15,22 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
+from forestall.directory.models import Centre
 from forestall.lib.ratelimit import hit
-from forestall.public import actions
+from forestall.public import actions, codename_view
 from forestall.public.expectations import reply_notice, retention_notice
-from forestall.public.forms import ConfirmForm, MessageForm, SignInForm, StartForm
+from forestall.public.forms import (
+    ConfirmForm,
+    MessageForm,
+    SignInForm,
+    StartForm,
+    UnsentMessageForm,
+    chosen_centre_query,
+    is_urgent_token,
+    message_limit,
+)
 from forestall.public.mailbox_session import (
     idle_seconds,
     mailbox_required,
@@ -29,6 +39,7 @@ from forestall.public.mailbox_session import (
     signed_in_mailbox,
 )
 from forestall.public.models import Mailbox, Pathway
+from forestall.public.post_only import post_only
 
 # (attempts, seconds) per visitor bucket; see forestall.lib.ratelimit.
 START_LIMIT = (10, 3600)
@@ -63,6 +74,7 @@ def start(request: HttpRequest) -> HttpResponse:
             initial={
                 "pathway": pathway if pathway in Pathway.values else Pathway.SELF,
                 "urgent": request.GET.get("urgent", "")[:300],
+                "centre": request.GET.get("centre", "")[:60],
             }
         )
         return render(request, "public/mailbox/start.html", {"form": form})
@@ -79,7 +91,23 @@ def start(request: HttpRequest) -> HttpResponse:
     _mailbox, codename = actions.start_mailbox(
         _language(), form.cleaned_data["pathway"], urgent=form.is_urgent()
     )
-    confirm = ConfirmForm(initial={"codename": codename})
+    # Post/redirect/get: a reload shows this same codename again instead of
+    # posting the form a second time and creating a second mailbox.
+    to_codename = reverse("public:mailbox_codename") + chosen_centre_query(
+        form.cleaned_data.get("centre")
+    )
+    return codename_view.keep(redirect(to_codename), codename)
+
+
+@require_http_methods(["GET", "HEAD"])
+def codename(request: HttpRequest) -> HttpResponse:
+    """The new codename, for this browser only, until it is confirmed or expires."""
+    codename = codename_view.shown(request)
+    if codename is None:
+        return render(request, "public/mailbox/codename_gone.html", status=410)
+    confirm = ConfirmForm(
+        initial={"codename": codename, "centre": request.GET.get("centre", "")[:60]}
+    )
     return render(
         request,
         "public/mailbox/codename.html",
@@ -87,7 +115,7 @@ def start(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_POST
+@post_only(way_on="public:mailbox_start")
 def confirm(request: HttpRequest) -> HttpResponse:
     """ "I have written it down": sign in to the new mailbox and open it."""
     form = ConfirmForm(request.POST)
@@ -114,7 +142,8 @@ def confirm(request: HttpRequest) -> HttpResponse:
             {"codename": codename, "form": form, "retention_notice": retention_notice()},
             status=400,
         )
-    return sign_in(redirect("public:mailbox"), mailbox)
+    to_mailbox = reverse("public:mailbox") + chosen_centre_query(form.cleaned_data.get("centre"))
+    return codename_view.forget(request, sign_in(redirect(to_mailbox), mailbox))
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -123,10 +152,19 @@ def mailbox(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         return _sign_in(request)
     current = signed_in_mailbox(request)
+    urgent = request.GET.get("urgent", "")[:300]
     if current is None:
-        response = _signin_page(request, SignInForm())
+        response = _signin_page(
+            request,
+            SignInForm(
+                initial={"urgent": urgent, "centre_choice": request.GET.get("centre", "")[:60]}
+            ),
+        )
         return sign_out(response) if "forestall_mailbox" in request.COOKIES else response
-    form = MessageForm(mailbox=current)
+    if is_urgent_token(urgent) and not current.urgent:
+        actions.mark_mailbox_urgent(current)
+    chosen = Centre.objects.public().filter(slug=request.GET.get("centre", "")[:60]).first()
+    form = MessageForm(mailbox=current, initial={"centre": str(chosen.pk)} if chosen else None)
     response = _render_mailbox(request, current, form, sent=request.GET.get("sent") == "1")
     return sign_in(response, current)
 
@@ -138,7 +176,12 @@ def _sign_in(request: HttpRequest) -> HttpResponse:
         return _signin_page(request, kept, status=429, form_error=_too_many_message())
     if not form.is_valid():
         return _signin_page(request, form, status=400)
-    return sign_in(redirect("public:mailbox"), form.mailbox)
+    if form.is_urgent():
+        actions.mark_mailbox_urgent(form.mailbox)
+    to_mailbox = reverse("public:mailbox") + chosen_centre_query(
+        form.cleaned_data.get("centre_choice")
+    )
+    return sign_in(redirect(to_mailbox), form.mailbox)
 
 
 def _render_mailbox(
@@ -170,6 +213,8 @@ def _render_mailbox(
         "retention_notice": retention_notice(),
         "questionnaires": _pending_questionnaires(mailbox),
         "idle_minutes": idle_seconds() // 60,
+        "idle_seconds": idle_seconds(),
+        "message_limit": message_limit(),
     }
     return render(request, "public/mailbox/mailbox.html", context, status=status)
 
@@ -191,11 +236,23 @@ def _pending_questionnaires(mailbox: Mailbox) -> list[dict[str, Any]]:
     return pending
 
 
-@require_POST
-@mailbox_required
+@post_only(way_on="public:mailbox")
 def write(request: HttpRequest) -> HttpResponse:
-    """Send the help-seeker's message; on any rejection keep the text and explain."""
-    current: Mailbox = request.mailbox  # type: ignore[attr-defined]
+    """Send the help-seeker's message; on any rejection keep the text and explain.
+
+    A message written over a long time may arrive after the mailbox session
+    ended. It is never dropped: the page explains, shows the text again and
+    asks for the codename; that same form then signs in and sends. The text
+    makes this round trip inside the page (``no-store``); the server keeps
+    nothing of it.
+    """
+    current = signed_in_mailbox(request)
+    if current is None:
+        return _write_after_sign_in(request)
+    return sign_in(_send(request, current), current)
+
+
+def _send(request: HttpRequest, current: Mailbox) -> HttpResponse:
     form = MessageForm(request.POST, mailbox=current)
     if hit(request, "mailbox-write", *WRITE_LIMIT):
         return _render_mailbox(request, current, form, status=429, form_error=_too_many_message())
@@ -205,7 +262,31 @@ def write(request: HttpRequest) -> HttpResponse:
     return redirect(reverse("public:mailbox") + "?sent=1#latest")
 
 
-@require_POST
+def _write_after_sign_in(request: HttpRequest) -> HttpResponse:
+    """The session ended before Send: keep the text, ask for the codename, then send."""
+    form = UnsentMessageForm(request.POST)
+    signed_out = "forestall_mailbox" in request.COOKIES
+    if "codename" not in request.POST:
+        response = _unsent_page(request, UnsentMessageForm(initial=form.kept()), status=401)
+    elif hit(request, "mailbox-signin", *SIGN_IN_LIMIT):
+        response = _unsent_page(
+            request, UnsentMessageForm(initial=form.kept()), status=429, error=_too_many_message()
+        )
+    elif not form.is_valid():
+        response = _unsent_page(request, form, status=400)
+    else:
+        return sign_in(_send(request, form.mailbox), form.mailbox)
+    return sign_out(response) if signed_out else response
+
+
+def _unsent_page(
+    request: HttpRequest, form: UnsentMessageForm, *, status: int, error: str = ""
+) -> HttpResponse:
+    context = {"form": form, "form_error": error, "idle_minutes": idle_seconds() // 60}
+    return render(request, "public/mailbox/unsent.html", context, status=status)
+
+
+@post_only(way_on="public:mailbox")
 def sign_out_view(request: HttpRequest) -> HttpResponse:
     response = render(request, "public/mailbox/signed_out.html")
     return sign_out(response)

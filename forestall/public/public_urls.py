@@ -18,6 +18,7 @@ urlpatterns = [
     path("self-check/", views.self_check, name="self_check"),
     path("mailbox/", mailbox_views.mailbox, name="mailbox"),
     path("mailbox/start/", mailbox_views.start, name="mailbox_start"),
+    path("mailbox/start/codename/", mailbox_views.codename, name="mailbox_codename"),
     path("mailbox/start/confirm/", mailbox_views.confirm, name="mailbox_confirm"),
     path("mailbox/write/", mailbox_views.write, name="mailbox_write"),
     path("mailbox/sign-out/", mailbox_views.sign_out_view, name="mailbox_sign_out"),

@@ -21,6 +21,7 @@ from django.utils import translation
 
 from forestall.instruments.forms import instrument_form
 from forestall.instruments.scoring import Recommendation
+from forestall.public.crisis import emergency_numbers, help_open_now
 from forestall.public.forms import urgent_token
 from forestall.public.models import Pathway
 from forestall.stats import actions as stats
@@ -66,8 +67,15 @@ def handle(request: HttpRequest) -> HttpResponse:
     context = {
         "advice": advice,
         "start_url": start_url,
+        "mailbox_url": reverse("public:mailbox")
+        + ("?" + urlencode({"urgent": start_query["urgent"]}) if advice.urgent else ""),
         "pathway_slug": _pathway_slug(pathway or Pathway.SELF),
+        # Thoughts of suicide or self-harm, even "sometimes", put the crisis line first.
+        "self_harm": str(form.answers.get("self_harm") or "") in {"sometimes", "now"},
+        "numbers": emergency_numbers(),
     }
+    if advice.urgent:
+        context["help_now"] = help_open_now(language)
     return render(request, "public/self_check_result.html", context)
 
 

@@ -56,7 +56,11 @@ def test_a_rejected_message_keeps_the_text_without_javascript(page_without_js):
     text = "Here it is: " + codename
     page.fill('textarea[name="body"]', text)
     page.get_by_role("button", name="Send").click()
-    assert page.get_by_text("Your message contains your codename").is_visible()
+    assert (
+        page.locator("#message-problem")
+        .get_by_text("Your message contains your codename")
+        .is_visible()
+    )
     assert page.locator('textarea[name="body"]').input_value() == text
     assert not Message.objects.exists()
 

@@ -1,0 +1,283 @@
+"""Nothing a help-seeker typed is ever lost: expired sessions and forms, long text, reloads.
+
+Through HTTP; the browser versions are in tests/browser/test_never_lose_a_word.py.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+
+import pytest
+from django.core import signing
+from django.core.cache import cache
+from django.test import Client
+
+from forestall.inbox.models import Conversation, Message
+from forestall.public import codename_view
+from forestall.public.models import Mailbox
+from tests import factories
+from tests.test_mailbox import CODENAME, open_new_mailbox
+
+pytestmark = pytest.mark.django_db
+
+LONG_TEXT = "I have been carrying this for years and I want to say all of it. " * 1600
+
+
+def _expire_session(monkeypatch):
+    later = time.time() + 31 * 60
+    monkeypatch.setattr(signing.time, "time", lambda: later)
+
+
+# --- A session that ended before Send -------------------------------------
+
+
+def test_a_message_sent_after_the_session_ended_comes_back_with_a_codename_field(
+    client, monkeypatch
+):
+    open_new_mailbox(client)
+    _expire_session(monkeypatch)
+    response = client.post("/mailbox/write/", {"body": "Please read this & reply", "centre": ""})
+    assert response.status_code == 401
+    page = response.content.decode()
+    assert "Your message has not been sent yet" in page
+    assert "Please read this &amp; reply</textarea>" in page
+    assert 'name="codename"' in page
+    assert not Message.objects.exists()
+
+
+def test_the_codename_on_that_page_signs_in_and_sends_the_exact_text(client, monkeypatch):
+    codename = open_new_mailbox(client)
+    _expire_session(monkeypatch)
+    text = "Line one\n\n  Line two, with spaces  "
+    assert client.post("/mailbox/write/", {"body": text, "centre": ""}).status_code == 401
+    response = client.post(
+        "/mailbox/write/", {"body": text, "centre": "", "codename": codename.upper()}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/mailbox/?sent=1#latest"
+    assert Message.objects.get().body == text.strip()
+    assert "Your message was sent." in client.get("/mailbox/?sent=1").content.decode()
+
+
+def test_a_wrong_codename_on_that_page_keeps_the_text(client, monkeypatch):
+    open_new_mailbox(client)
+    _expire_session(monkeypatch)
+    response = client.post(
+        "/mailbox/write/", {"body": "keep all of this", "centre": "", "codename": "wrong words"}
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "No mailbox opens with this codename" in page
+    assert "keep all of this</textarea>" in page
+    assert not Message.objects.exists()
+
+
+def test_the_chosen_centre_survives_the_round_trip(client, monkeypatch, centre_a):
+    codename = open_new_mailbox(client)
+    _expire_session(monkeypatch)
+    data = {"body": "to centre a", "centre": str(centre_a.pk)}
+    page = client.post("/mailbox/write/", data).content.decode()
+    assert f'name="centre" value="{centre_a.pk}"' in page
+    client.post("/mailbox/write/", {**data, "codename": codename})
+    assert Conversation.objects.get().centre == centre_a
+
+
+def test_a_message_after_the_session_ended_is_explained_in_german(client, monkeypatch):
+    open_new_mailbox(client, "/de")
+    _expire_session(monkeypatch)
+    page = client.post("/de/mailbox/write/", {"body": "Hallo", "centre": ""}).content.decode()
+    assert "Ihre Nachricht ist noch nicht gesendet" in page
+    assert "Postfach öffnen und senden" in page
+
+
+def test_the_round_trip_keeps_nothing_on_the_server_and_logs_no_text(client, monkeypatch, caplog):
+    codename = open_new_mailbox(client)
+    _expire_session(monkeypatch)
+    secret = "words nobody else may read"
+    with caplog.at_level(logging.DEBUG):
+        client.post("/mailbox/write/", {"body": secret, "centre": ""})
+        client.post("/mailbox/write/", {"body": secret, "centre": "", "codename": "nope"})
+        client.post("/mailbox/write/", {"body": secret, "centre": "", "codename": codename})
+    assert secret not in caplog.text
+    assert codename not in caplog.text
+    assert Message.objects.count() == 1
+
+
+def test_with_javascript_the_mailbox_page_warns_before_the_session_ends(client):
+    open_new_mailbox(client)
+    page = client.get("/mailbox/").content.decode()
+    assert 'id="session-warning" role="alert" hidden' in page
+    assert 'data-idle-seconds="1800"' in page
+    assert "session-warning.js" in page
+
+
+# --- Expired forms (CSRF) -----------------------------------------------
+
+
+def test_an_expired_form_on_the_mailbox_keeps_the_text_and_gives_a_fresh_form():
+    client = Client(enforce_csrf_checks=True)
+    client.get("/mailbox/start/")
+    token = client.cookies["csrftoken"].value
+    client.post("/mailbox/start/", {"pathway": "self", "csrfmiddlewaretoken": token})
+    codename = CODENAME.search(client.get("/mailbox/start/codename/").content).group(1).decode()
+    client.post(
+        "/mailbox/start/confirm/",
+        {"codename": codename, "confirmed": "on", "csrfmiddlewaretoken": token},
+    )
+    del client.cookies["csrftoken"]  # the browser lost it, or it expired
+    response = client.post("/mailbox/write/", {"body": "almost lost <this>", "centre": ""})
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "This form expired, but nothing is lost" in page
+    assert "almost lost &lt;this&gt;</textarea>" in page
+    fresh = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    resent = client.post(
+        "/mailbox/write/",
+        {"body": "almost lost <this>", "centre": "", "csrfmiddlewaretoken": fresh},
+    )
+    assert resent.status_code == 302
+    assert Message.objects.get().body == "almost lost <this>"
+
+
+def test_an_expired_form_after_the_session_ended_asks_for_the_codename_and_keeps_the_text():
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/mailbox/write/", {"body": "my long message", "centre": ""})
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "Your message has not been sent yet" in page
+    assert "my long message</textarea>" in page
+    assert 'name="codename"' in page
+    assert 'name="csrfmiddlewaretoken"' in page
+
+
+def test_an_expired_self_check_keeps_every_answer():
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/de/self-check/", {"worry": "own_thoughts", "urgency": "now"})
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "Dieses Formular ist abgelaufen" in page
+    assert '<input type="hidden" name="worry" value="own_thoughts">' in page
+    assert '<input type="hidden" name="urgency" value="now">' in page
+    assert 'action="/de/self-check/"' in page
+
+
+# --- No silent truncation ------------------------------------------------
+
+
+def test_an_overlong_paste_is_refused_at_the_top_with_every_character_kept(client):
+    open_new_mailbox(client)
+    response = client.post("/mailbox/write/", {"body": LONG_TEXT, "centre": ""})
+    assert response.status_code == 400
+    page = response.content.decode()
+    summary = page.index('id="message-problem"')
+    assert summary < page.index('id="conversation"')
+    assert re.search(r'id="message-problem" tabindex="-1" autofocus', page)
+    assert "it has 103,999 characters" in page
+    assert "Please keep it to 5,000 characters or fewer" in page
+    assert "5,000 characters or fewer. Please do not include" in page  # the help says the same
+    assert ">" + LONG_TEXT + "</textarea>" in page  # every character, even the last space
+    assert "maxlength" not in page.split('id="id_body"')[1].split(">")[0]
+    assert not Message.objects.exists()
+
+
+def test_the_limit_is_said_the_same_way_in_german(client):
+    open_new_mailbox(client, "/de")
+    page = client.post("/de/mailbox/write/", {"body": "x" * 5001, "centre": ""}).content.decode()
+    assert "Sie hat 5.001 Zeichen" in page
+    assert "bei 5.000 Zeichen oder weniger" in page
+
+
+# --- The codename page survives a reload --------------------------------
+
+
+def test_reloading_the_codename_page_shows_the_same_codename_and_no_second_mailbox(client):
+    response = client.post("/mailbox/start/", {"pathway": "self"})
+    assert response.status_code == 302
+    assert response["Location"] == "/mailbox/start/codename/"
+    first = CODENAME.search(client.get("/mailbox/start/codename/").content).group(1)
+    second = CODENAME.search(client.get("/mailbox/start/codename/").content).group(1)
+    assert first == second
+    assert Mailbox.objects.count() == 1
+
+
+def test_the_codename_is_shown_only_to_this_browser_and_only_until_confirmed(client):
+    response = client.post("/mailbox/start/", {"pathway": "self"})
+    token = response.cookies[codename_view.COOKIE_NAME].value
+    codename = CODENAME.search(client.get("/mailbox/start/codename/").content).group(1).decode()
+    assert codename not in token
+    assert Client().get("/mailbox/start/codename/").status_code == 410
+    client.post("/mailbox/start/confirm/", {"codename": codename, "confirmed": "on"})
+    gone = client.get("/mailbox/start/codename/")
+    assert gone.status_code == 410
+    assert codename.encode() not in gone.content
+    assert "This codename is no longer shown" in gone.content.decode()
+
+
+def test_the_kept_codename_is_not_readable_in_the_cache(client):
+    client.post("/mailbox/start/", {"pathway": "self"})
+    codename = CODENAME.search(client.get("/mailbox/start/codename/").content).group(1).decode()
+    token = client.cookies[codename_view.COOKIE_NAME].value
+    sealed = cache.get(codename_view._cache_key(token))
+    assert isinstance(sealed, bytes)
+    assert codename.encode() not in sealed
+    assert codename.split()[0].encode() not in sealed
+
+
+# --- POST-only addresses answer a plain visit kindly ---------------------
+
+
+@pytest.mark.parametrize(
+    "address", ["/mailbox/write/", "/mailbox/sign-out/", "/mailbox/start/confirm/"]
+)
+def test_a_plain_visit_to_a_post_only_address_gets_a_friendly_page(client, address):
+    response = client.get(address)
+    assert response.status_code == 405
+    assert response["Allow"] == "POST"
+    page = response.content.decode()
+    assert "Nothing to see at this address" in page
+    assert 'class="button' in page and "Continue" in page
+
+
+def test_the_friendly_page_is_german_on_german_addresses(client):
+    page = client.get("/de/mailbox/sign-out/").content.decode()
+    assert "Unter dieser Adresse gibt es nichts zu sehen" in page
+
+
+def test_visiting_sign_out_while_signed_in_offers_the_sign_out_button(client):
+    open_new_mailbox(client)
+    page = client.get("/mailbox/sign-out/").content.decode()
+    assert 'action="/mailbox/sign-out/"' in page
+
+
+# --- Every rejected public form keeps what was typed ----------------------
+
+
+def test_a_rejected_self_check_keeps_every_answer(client):
+    response = client.post(
+        "/self-check/", {"worry": "own_thoughts", "urgency": "not-an-option", "help_wanted": "talk"}
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert re.search(r'value="own_thoughts"[^>]*checked', page)
+    assert re.search(r'value="talk"[^>]*checked', page)
+
+
+def test_write_to_this_centre_opens_the_mailbox_with_that_centre_chosen(client):
+    centre = factories.make_centre("Lakeside")
+    page = client.get(f"/centres/{centre.slug}/").content.decode()
+    assert f'href="/mailbox/start/?centre={centre.slug}"' in page
+    client.get(f"/mailbox/start/?centre={centre.slug}")
+    response = client.post("/mailbox/start/", {"pathway": "self", "centre": centre.slug})
+    assert response["Location"] == f"/mailbox/start/codename/?centre={centre.slug}"
+    codename_page = client.get(response["Location"]).content.decode()
+    codename = CODENAME.search(codename_page.encode()).group(1).decode()
+    assert f'name="centre" value="{centre.slug}"' in codename_page
+    confirmed = client.post(
+        "/mailbox/start/confirm/",
+        {"codename": codename, "confirmed": "on", "centre": centre.slug},
+    )
+    assert confirmed["Location"] == f"/mailbox/?centre={centre.slug}"
+    mailbox = client.get(confirmed["Location"]).content.decode()
+    assert f'<option value="{centre.pk}" selected>Lakeside</option>' in mailbox
