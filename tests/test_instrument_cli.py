@@ -132,7 +132,7 @@ def test_validate_lists_every_problem_with_file_and_item(tmp_path):
     text = (
         Path(__file__).parents[1] / "forestall/instruments/definitions/phq9.v1.yaml"
     ).read_text()
-    broken.write_text(text.replace("version: 1", "version: 2").replace("max: 4,", "max: 3,"))
+    broken.write_text(text.replace("version: 1", "version: 2").replace("max: 4\n", "max: 3\n", 1))
     errors = StringIO()
     with pytest.raises(CommandError, match="1 problem"):
         call_command("instruments", "validate", str(tmp_path), stderr=errors)
