@@ -40,7 +40,8 @@ from forestall.inbox.models import (
 )
 from forestall.inbox.models import STATS_CHANNEL
 from forestall.stats import actions as stats
-from forestall.stats.events import Event
+from forestall.stats.events import Detail, Event
+from forestall.inbox.targets import reply_within_target
 
 if TYPE_CHECKING:
     from forestall.accounts.models import User
@@ -338,6 +339,9 @@ def send_reply(user: User, conversation: Conversation, body: str) -> Message:
             conversation=locked, author_kind=MessageAuthor.COUNSELLOR, author=user, body=body
         )
         fields = ["status", "waiting_since", "last_message_at", "claimed_until"]
+        within_target = (
+            reply_within_target(locked, now) if locked.waiting_since is not None else None
+        )
         locked.status = ConversationStatus.ANSWERED
         locked.waiting_since = None
         locked.last_message_at = now
@@ -352,6 +356,12 @@ def send_reply(user: User, conversation: Conversation, body: str) -> Message:
         ).update(read_at=now)
         ReplyDraft.objects.filter(conversation=locked, owner=user).delete()
         record_event(user, "conversation.reply", locked, centre=locked.centre)
+        if within_target is not None:
+            stats.record(
+                Event.REPLY_SENT,
+                detail=Detail.WITHIN_TARGET if within_target else Detail.TARGET_MISSED,
+                **_stats_dimensions(locked),
+            )
         if first:
             stats.record(
                 Event.FIRST_REPLY_SENT,

@@ -58,6 +58,7 @@ from forestall.inbox.models import (
     can_manage_templates,
     normalise_reference,
 )
+from forestall.inbox.targets import target_state
 from forestall.public.models import Pathway
 
 # "Who is writing" suggested by the pathway the person chose at the front door.
@@ -197,6 +198,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     previews = _previews(rows)
     for row in rows:
         row.preview = previews.get(row.pk, "")
+        row.target_state = target_state(row, now)
     record_event(user, "inbox.queue.read")
     status_code = 400 if form.is_bound and not form.is_valid() else 200
     return render(
@@ -279,6 +281,7 @@ def _render_detail(
             "summary_form": summary_form,
             "protective_form": forms.get("protective_form") or ProtectiveActionForm(),
             "offline_contact": getattr(conversation, "offline_contact", None),
+            "target_state": target_state(conversation, now),
             "now": now,
         },
         status=status,
