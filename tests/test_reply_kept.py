@@ -250,3 +250,23 @@ def test_one_of_the_two_indicators_alone_does_not_raise_priority(claimed, conver
     assert response["Location"].endswith("#summary")
     conversation.refresh_from_db()
     assert not conversation.flagged_urgent
+
+
+def test_stored_choices_show_translated_labels_in_german(claimed, conversation, counsellor_a):
+    from forestall.inbox import actions as inbox_actions
+
+    counsellor_a.language = "de"
+    counsellor_a.save()
+    conversation.language = "de"
+    conversation.save()
+    inbox_actions.record_protective_action(
+        counsellor_a, conversation, action="stop_sites", state="not_taken"
+    )
+    page = claimed.get(_url("conversation", conversation)).content.decode()
+    assert "Deutsch" in page
+    for raw in ("not_taken", "stop_sites", "awaiting_reply", ">de<"):
+        assert raw not in page.replace('value="stop_sites"', "").replace(
+            'value="not_taken"', ""
+        ), raw
+    queue = claimed.get(reverse("inbox:queue")).content.decode()
+    assert "Deutsch" in queue and "<td>de</td>" not in queue

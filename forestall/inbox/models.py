@@ -43,6 +43,13 @@ def normalise_reference(text: str) -> str:
     return f"{compact[0]}-{compact[1:5]}-{compact[5:]}"
 
 
+def language_label(code: str) -> str:
+    """The translated name of a language code (the code itself if it is not offered)."""
+    from forestall.directory.models import Language
+
+    return str(dict(Language.choices).get(code, code))
+
+
 class ConversationStatus(models.TextChoices):
     AWAITING_REPLY = "awaiting_reply", _("Awaiting a reply")
     ANSWERED = "answered", _("Answered")
@@ -149,6 +156,10 @@ class Conversation(models.Model):
         if not self.reference:
             self.reference = new_reference("M")
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    @property
+    def language_label(self) -> str:
+        return language_label(self.language)
 
     @property
     def is_priority(self) -> bool:
@@ -313,6 +324,10 @@ class ReplyTemplate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.language}: {self.title}"
+
+    @property
+    def language_label(self) -> str:
+        return language_label(self.language)
 
 
 class Writer(models.TextChoices):
