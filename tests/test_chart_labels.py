@@ -28,7 +28,7 @@ def test_a_long_label_is_shown_whole_on_several_lines():
 def test_every_label_line_fits_inside_the_chart():
     labels = [LONG, "Verlässliche Verschlechterung (Ergebnis eines abgeschlossenen Verlaufs)"]
     svg = str(charts.bar_chart("c", [(label, 5) for label in labels], title="t"))
-    width, height = _view_box(svg)
+    _width, height = _view_box(svg)
     for x, y, text in re.findall(r'<tspan x="([\d.]+)" y="([\d.]+)">([^<]*)</tspan>', svg):
         # Anchored at the end: the text runs leftwards from x.
         assert float(x) - len(text) * charts.CHAR_WIDTH >= 0, text

@@ -45,9 +45,7 @@ def test_an_answered_conversation_reopens_as_answered(counsellor_a, centre_a):
     assert reopened.status == ConversationStatus.ANSWERED
 
 
-def test_after_closing_the_person_writing_again_opens_a_new_conversation(
-    counsellor_a, centre_a
-):
+def test_after_closing_the_person_writing_again_opens_a_new_conversation(counsellor_a, centre_a):
     conversation = make_conversation(centre_a)
     actions.close_conversation(counsellor_a, conversation)
     message = public_actions.post_seeker_message(conversation.mailbox, "Me again.", centre_a)
@@ -89,9 +87,7 @@ def test_the_queue_shows_a_preview_of_the_newest_message(counsellor_a, centre_a,
     assert conversation.reference in page
 
 
-def test_the_preview_is_only_for_those_who_may_read_the_conversation(
-    centre_a, centre_b, sign_in
-):
+def test_the_preview_is_only_for_those_who_may_read_the_conversation(centre_a, centre_b, sign_in):
     from tests.factories import make_user
 
     make_conversation(centre_a, body="Private words for centre A.")

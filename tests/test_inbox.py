@@ -198,7 +198,8 @@ def test_internal_notes_are_encrypted_and_never_reach_the_mailbox(
 ):
     client = sign_in(counsellor_a)
     response = client.post(
-        reverse("inbox:add_note", args=[conversation.pk]), {"note-body": "note: seems very isolated"}
+        reverse("inbox:add_note", args=[conversation.pk]),
+        {"note-body": "note: seems very isolated"},
     )
     assert response.status_code == 302
     note = InternalNote.objects.get(conversation=conversation)

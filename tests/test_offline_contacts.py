@@ -87,10 +87,10 @@ def test_a_phone_call_is_logged_with_its_summary_and_protective_actions(logged, 
     assert NOTE in page
 
 
-def test_the_person_is_given_their_reference_and_no_name_is_needed(
-    counsellor_a, centre_a, sign_in
-):
-    response = sign_in(counsellor_a).post(reverse("inbox:contact_new"), _form(centre_a), follow=True)
+def test_the_person_is_given_their_reference_and_no_name_is_needed(counsellor_a, centre_a, sign_in):
+    response = sign_in(counsellor_a).post(
+        reverse("inbox:contact_new"), _form(centre_a), follow=True
+    )
     contact = OfflineContact.objects.get()
     assert f"reference is {contact.person_reference}" in response.content.decode()
     assert contact.contact_details == ""
@@ -190,7 +190,9 @@ def test_only_counsellors_log_contacts(clinician_a, analyst, safeguarding_lead_a
         assert sign_in(user).get(reverse("inbox:contact_new")).status_code == 404
 
 
-def test_a_logged_contact_is_hidden_from_other_centres_and_roles(logged, centre_b, clinician_a, sign_in):
+def test_a_logged_contact_is_hidden_from_other_centres_and_roles(
+    logged, centre_b, clinician_a, sign_in
+):
     _client, contact = logged
     counsellor_b = make_user("counsellor", centre_b, username="counsellor_b")
     url = reverse("inbox:conversation", args=[contact.conversation_id])

@@ -13,7 +13,7 @@ from forestall.audit.models import AuditEntry
 from forestall.inbox import actions
 from forestall.inbox.models import ReplyDraft, ReplyTemplate
 from tests import factories
-from tests.factories_accounts import post_password, post_token, current_totp
+from tests.factories_accounts import current_totp, post_password, post_token
 from tests.factories_inbox import make_conversation
 
 TYPED = "I hear how frightening this is. Let us think together about"
@@ -199,9 +199,7 @@ def test_posting_after_expiry_to_an_unknown_conversation_looks_the_same(db):
     import uuid
 
     client = Client()
-    response = client.post(
-        reverse("inbox:reply", args=[uuid.uuid4()]), {"body": TYPED}
-    )
+    response = client.post(reverse("inbox:reply", args=[uuid.uuid4()]), {"body": TYPED})
     assert response.status_code == 302
     assert "draft" in response["Location"]
     assert not ReplyDraft.objects.exists()
@@ -265,8 +263,8 @@ def test_stored_choices_show_translated_labels_in_german(claimed, conversation, 
     page = claimed.get(_url("conversation", conversation)).content.decode()
     assert "Deutsch" in page
     for raw in ("not_taken", "stop_sites", "awaiting_reply", ">de<"):
-        assert raw not in page.replace('value="stop_sites"', "").replace(
-            'value="not_taken"', ""
-        ), raw
+        assert raw not in page.replace('value="stop_sites"', "").replace('value="not_taken"', ""), (
+            raw
+        )
     queue = claimed.get(reverse("inbox:queue")).content.decode()
     assert "Deutsch" in queue and "<td>de</td>" not in queue

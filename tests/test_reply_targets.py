@@ -1,4 +1,4 @@
-"""Reply-time targets per queue and urgency: working days, breaches in the queue, the share in the statistics."""
+"""Reply-time targets per queue and urgency: working days, breaches, the share in the statistics."""
 
 from __future__ import annotations
 

@@ -54,9 +54,14 @@ def a_busy_day(
     case = make_case(centre_a, stage=Stage.IN_TREATMENT)
     now = timezone.localtime()
     today_noon = now.replace(hour=12, minute=0, second=0, microsecond=0)
-    Appointment.objects.create(centre=centre_a, case=case, clinician=clinician_a, starts_at=today_noon)
     Appointment.objects.create(
-        centre=centre_a, case=case, clinician=clinician_a, starts_at=today_noon + datetime.timedelta(days=1)
+        centre=centre_a, case=case, clinician=clinician_a, starts_at=today_noon
+    )
+    Appointment.objects.create(
+        centre=centre_a,
+        case=case,
+        clinician=clinician_a,
+        starts_at=today_noon + datetime.timedelta(days=1),
     )
     Appointment.objects.create(
         centre=centre_a,
@@ -171,9 +176,7 @@ def test_no_e_mail_is_sent_unless_switched_on(a_busy_day, counsellor_a):
     assert mail.outbox == []
 
 
-def test_the_e_mail_says_only_that_something_waits(
-    a_busy_day, counsellor_a, analyst, settings
-):
+def test_the_e_mail_says_only_that_something_waits(a_busy_day, counsellor_a, analyst, settings):
     settings.FORESTALL_NOTIFY_BY_EMAIL = True
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     for user in (counsellor_a, analyst):

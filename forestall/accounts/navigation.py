@@ -115,11 +115,19 @@ def waiting_for(user: User, now: datetime.datetime | None = None) -> list[Waitin
         )
         waiting = Conversation.objects.visible_to(user).awaiting_reply().count()
         items.append(
-            Waiting("urgent_conversations", str(_("Urgent conversations")), urgent, reverse("inbox:queue"))
+            Waiting(
+                "urgent_conversations",
+                str(_("Urgent conversations")),
+                urgent,
+                reverse("inbox:queue"),
+            )
         )
         items.append(
             Waiting(
-                "conversations", str(_("Conversations awaiting a reply")), waiting, reverse("inbox:queue")
+                "conversations",
+                str(_("Conversations awaiting a reply")),
+                waiting,
+                reverse("inbox:queue"),
             )
         )
     if Role.SAFEGUARDING_LEAD in anywhere:

@@ -28,10 +28,10 @@ from two_factor.utils import default_device, get_otpauth_url, totp_digits
 
 from forestall.accounts import actions
 from forestall.accounts.decorators import staff_required
-from forestall.accounts.navigation import waiting_for
 from forestall.accounts.forms import LanguageForm
 from forestall.accounts.middleware import staff_language
 from forestall.accounts.models import Role
+from forestall.accounts.navigation import waiting_for
 from forestall.lib import ratelimit
 
 # Password attempts per browser address (a keyed hash, see lib.ratelimit) in

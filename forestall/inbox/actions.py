@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from forestall.audit.actions import record_event
 from forestall.inbox.models import (
+    STATS_CHANNEL,
     ContactSummary,
     Conversation,
     ConversationStatus,
@@ -38,10 +39,9 @@ from forestall.inbox.models import (
     can_manage_templates,
     new_reference,
 )
-from forestall.inbox.models import STATS_CHANNEL
+from forestall.inbox.targets import reply_within_target
 from forestall.stats import actions as stats
 from forestall.stats.events import Detail, Event
-from forestall.inbox.targets import reply_within_target
 
 if TYPE_CHECKING:
     from forestall.accounts.models import User
@@ -418,7 +418,7 @@ def save_contact_summary(
 
 def needs_safeguarding_prompt(risk_indicators: Iterable[str]) -> bool:
     """Thoughts about a specific child together with access to children."""
-    return SAFEGUARDING_PROMPT_INDICATORS <= set(risk_indicators)
+    return set(risk_indicators) >= SAFEGUARDING_PROMPT_INDICATORS
 
 
 def record_protective_action(
@@ -512,11 +512,11 @@ def raise_conversation_concern(
 
 
 # The front door's pathway that matches who was contacting (for the statistics).
-_PATHWAY_FOR_WRITER = {
-    Writer.SELF: "self",
-    Writer.FAMILY_OR_FRIEND: "other",
-    Writer.PROFESSIONAL: "professional",
-    Writer.UNKNOWN: "self",
+_PATHWAY_FOR_WRITER: dict[str, str] = {
+    Writer.SELF.value: "self",
+    Writer.FAMILY_OR_FRIEND.value: "other",
+    Writer.PROFESSIONAL.value: "professional",
+    Writer.UNKNOWN.value: "self",
 }
 
 

@@ -100,7 +100,7 @@ class TemplateInsertForm(DraftForm):
 
 
 class KeepDraftForm(DraftForm):
-    """"Keep my draft", or keep it and go on to the referral or concern page."""
+    """ "Keep my draft", or keep it and go on to the referral or concern page."""
 
     then = forms.ChoiceField(
         required=False, choices=[("", ""), ("refer", "refer"), ("concern", "concern")]

@@ -446,11 +446,11 @@ class ContactChannel(models.TextChoices):
 
 
 # The statistics vocabulary (stats.models.Channel) for each contact channel.
-STATS_CHANNEL = {
-    ContactChannel.PHONE: "phone",
-    ContactChannel.VIDEO: "video",
-    ContactChannel.IN_PERSON: "in_person",
-    ContactChannel.OTHER_CHAT: "messaging",
+STATS_CHANNEL: dict[str, str] = {
+    ContactChannel.PHONE.value: "phone",
+    ContactChannel.VIDEO.value: "video",
+    ContactChannel.IN_PERSON.value: "in_person",
+    ContactChannel.OTHER_CHAT.value: "messaging",
 }
 
 

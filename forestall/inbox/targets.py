@@ -39,9 +39,7 @@ class Target:
             return ngettext("%(n)d hour", "%(n)d hours", self.amount) % {"n": self.amount}
         if self.unit == "d":
             return ngettext("%(n)d day", "%(n)d days", self.amount) % {"n": self.amount}
-        return ngettext("%(n)d working day", "%(n)d working days", self.amount) % {
-            "n": self.amount
-        }
+        return ngettext("%(n)d working day", "%(n)d working days", self.amount) % {"n": self.amount}
 
     def deadline(self, start: datetime.datetime) -> datetime.datetime:
         if self.unit == "h":
@@ -98,7 +96,7 @@ def target_for(conversation: Conversation) -> Target:
     """The target of ``conversation``'s queue and urgency."""
     configured = getattr(settings, "FORESTALL_REPLY_TARGETS", {}) or {}
     urgency = URGENT if conversation.is_priority else NORMAL
-    queue = conversation.centre.slug if conversation.centre_id else "network"
+    queue = conversation.centre.slug if conversation.centre is not None else "network"
     for key in (queue, "default"):
         value = (configured.get(key) or {}).get(urgency)
         if value:

@@ -97,9 +97,7 @@ def keeps_reply_through_sign_in(view: Callable[..., HttpResponse]) -> Callable[.
     def wrapper(request: HttpRequest, conversation_id: uuid.UUID, **kwargs: Any) -> HttpResponse:
         user = request.user
         admitted = (
-            user.is_authenticated
-            and user.is_active
-            and user.is_verified()  # type: ignore[union-attr,attr-defined]
+            user.is_authenticated and user.is_active and user.is_verified()  # type: ignore[union-attr,attr-defined]
         )
         if request.method != "POST" or admitted:
             return view(request, conversation_id, **kwargs)
@@ -293,11 +291,14 @@ def _render_detail(
 def conversation_detail(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
     conversation = access_conversation(request.user, conversation_id)
     token_form = DraftTokenForm(request.GET)
-    if "draft" in request.GET and token_form.is_valid():
-        if actions.take_reply_kept_through_sign_in(
+    if (
+        "draft" in request.GET
+        and token_form.is_valid()
+        and actions.take_reply_kept_through_sign_in(
             request.user, conversation, token_form.cleaned_data["draft"]
-        ):
-            messages.info(request, _("Your unsent reply was kept while you signed in again."))
+        )
+    ):
+        messages.info(request, _("Your unsent reply was kept while you signed in again."))
     return _render_detail(request, conversation)
 
 

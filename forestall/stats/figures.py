@@ -421,7 +421,12 @@ def replies_within_target(
     per ``(centre_id, month)`` (``centre_id`` None: conversations addressed to
     the network)."""
     grouped = _sum_grouped(
-        scope, period.start, period.end, "centre_id", "period_month", "detail",
+        scope,
+        period.start,
+        period.end,
+        "centre_id",
+        "period_month",
+        "detail",
         where=Q(event=Event.REPLY_SENT),
     )
     within: dict[tuple[object, datetime.date], int] = defaultdict(int)
