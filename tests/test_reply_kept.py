@@ -135,6 +135,8 @@ def test_a_draft_is_encrypted_audited_without_text_and_expires(
     assert TYPED not in str(event.__dict__)
     ReplyDraft.objects.update(expires_at=draft.expires_at.replace(year=2000))
     assert _reply_box(claimed, conversation) == ""
+    # Gone from the database, not only hidden.
+    assert not ReplyDraft.objects.exists()
 
 
 def test_a_colleague_never_sees_my_draft(claimed, conversation, centre_a, sign_in):

@@ -219,8 +219,20 @@ def keep_reply_draft(user: User, conversation: Conversation, body: str) -> Reply
     return draft
 
 
+def purge_expired_drafts() -> int:
+    """Delete every draft past its expiry (run on each conversation page and each keep)."""
+    deleted, _rows = ReplyDraft.objects.filter(expires_at__lte=timezone.now()).delete()
+    return deleted
+
+
 def reply_draft(user: User, conversation: Conversation) -> str:
-    """``user``'s unsent reply on ``conversation``, or an empty string."""
+    """``user``'s unsent reply on ``conversation``, or an empty string.
+
+    Expired drafts (anyone's) are purged on the way, so a short-lived draft
+    does not outlive its expiry for longer than it takes someone to open a
+    conversation.
+    """
+    purge_expired_drafts()
     draft = ReplyDraft.objects.live().filter(conversation=conversation, owner=user).first()
     return draft.body if draft is not None else ""
 
@@ -569,6 +581,8 @@ def log_offline_contact(
         if previous is not None:
             mailbox = previous.conversation.mailbox
             reference = previous.person_reference
+            # A returning person keeps their (nameless) mailbox from the retention purge.
+            Mailbox.objects.filter(pk=mailbox.pk).update(last_active_on=timezone.localdate())
         else:
             mailbox = Mailbox.objects.create(
                 codename_hash=secrets.token_hex(32),
