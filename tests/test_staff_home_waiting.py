@@ -204,3 +204,14 @@ def test_the_e_mail_is_in_the_person_s_language(a_busy_day, counsellor_a, settin
 def test_other_roles_roles_are_not_counted(centre_a, sign_in):
     user = make_user(Role.COUNSELLOR, centre_a, username="c2")
     assert _waiting(sign_in(user)) == {"urgent_conversations": 0, "conversations": 0}
+
+
+def test_the_menu_and_the_waiting_list_are_in_german(a_busy_day, counsellor_a, sign_in):
+    counsellor_a.language = "de"
+    counsellor_a.save()
+    response = sign_in(counsellor_a).get(reverse("accounts:home"))
+    labels = [section.label for section in response.context["staff_sections"]]
+    assert "Inbox" not in labels and "Home" not in labels
+    page = response.content.decode()
+    assert "Was auf Sie wartet" in page
+    assert "Dringende Gespräche" in page
