@@ -76,7 +76,11 @@ def a_busy_day(
 def test_a_counsellor_sees_urgent_and_waiting_conversations_of_their_centre(
     a_busy_day, counsellor_a, sign_in
 ):
-    assert _waiting(sign_in(counsellor_a)) == {"urgent_conversations": 2, "conversations": 4}
+    assert _waiting(sign_in(counsellor_a)) == {
+        "urgent_conversations": 2,
+        "conversations": 4,
+        "overdue": 0,
+    }
 
 
 def test_a_safeguarding_lead_sees_immediate_risk_and_disclosures_for_a_second_lead(
@@ -203,7 +207,11 @@ def test_the_e_mail_is_in_the_person_s_language(a_busy_day, counsellor_a, settin
 
 def test_other_roles_roles_are_not_counted(centre_a, sign_in):
     user = make_user(Role.COUNSELLOR, centre_a, username="c2")
-    assert _waiting(sign_in(user)) == {"urgent_conversations": 0, "conversations": 0}
+    assert _waiting(sign_in(user)) == {
+        "urgent_conversations": 0,
+        "conversations": 0,
+        "overdue": 0,
+    }
 
 
 def test_the_menu_and_the_waiting_list_are_in_german(a_busy_day, counsellor_a, sign_in):
@@ -215,3 +223,9 @@ def test_the_menu_and_the_waiting_list_are_in_german(a_busy_day, counsellor_a, s
     page = response.content.decode()
     assert "Was auf Sie wartet" in page
     assert "Dringende Gespräche" in page
+
+
+def test_a_counsellor_sees_how_many_are_over_their_target(counsellor_a, centre_a, sign_in):
+    make_conversation(centre_a, urgent=True, waited=datetime.timedelta(hours=5))
+    make_conversation(centre_a, waited=datetime.timedelta(hours=5))
+    assert _waiting(sign_in(counsellor_a))["overdue"] == 1

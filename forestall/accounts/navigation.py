@@ -113,7 +113,17 @@ def waiting_for(user: User, now: datetime.datetime | None = None) -> list[Waitin
             .filter(Q(urgent=True) | Q(flagged_urgent=True))
             .count()
         )
-        waiting = Conversation.objects.visible_to(user).awaiting_reply().count()
+        from forestall.inbox.targets import target_state
+
+        awaiting = list(
+            Conversation.objects.visible_to(user)
+            .awaiting_reply()
+            .select_related("centre")
+            .only("status", "waiting_since", "urgent", "flagged_urgent", "centre__slug")
+        )
+        waiting = len(awaiting)
+        states = [target_state(row, now) for row in awaiting]
+        overdue = sum(1 for state in states if state is not None and state.breached)
         items.append(
             Waiting(
                 "urgent_conversations",
@@ -127,6 +137,14 @@ def waiting_for(user: User, now: datetime.datetime | None = None) -> list[Waitin
                 "conversations",
                 str(_("Conversations awaiting a reply")),
                 waiting,
+                reverse("inbox:queue"),
+            )
+        )
+        items.append(
+            Waiting(
+                "overdue",
+                str(_("Conversations over their reply-time target")),
+                overdue,
                 reverse("inbox:queue"),
             )
         )
