@@ -221,7 +221,11 @@ def keep_reply_draft(user: User, conversation: Conversation, body: str) -> Reply
 
 def purge_expired_drafts() -> int:
     """Delete every draft past its expiry (run on each conversation page and each keep)."""
-    deleted, _rows = ReplyDraft.objects.filter(expires_at__lte=timezone.now()).delete()
+    expired = ReplyDraft.objects.filter(expires_at__lte=timezone.now())
+    # Read first: a page view should not take SQLite's write lock for nothing.
+    if not expired.exists():
+        return 0
+    deleted, _rows = expired.delete()
     return deleted
 
 
