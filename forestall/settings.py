@@ -134,6 +134,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "forestall.accounts.navigation.staff_navigation",
             ],
         },
     },
@@ -317,6 +318,31 @@ FORESTALL_RETENTION_DAYS = {
 
 # --- Inbox: a counsellor's claim on a conversation lapses after this -------
 FORESTALL_CLAIM_MINUTES = env.int("FORESTALL_CLAIM_MINUTES", default=20)
+# An unsent reply is kept (encrypted) this long after the last form that carried it.
+FORESTALL_REPLY_DRAFT_MINUTES = env.int("FORESTALL_REPLY_DRAFT_MINUTES", default=60)
+# Reply-time targets: how long a waiting person may wait for a reply, per queue
+# ("default", "network" or a centre's slug) and urgency. "4h" is four hours,
+# "2d" two calendar days, "3wd" three working days (see the two settings below).
+# For example FORESTALL_REPLY_TARGETS='{"default": {"urgent": "4h", "normal": "3wd"},
+# "centre-north": {"urgent": "2h", "normal": "2wd"}}'.
+FORESTALL_REPLY_TARGETS = env.json(
+    "FORESTALL_REPLY_TARGETS", default={"default": {"urgent": "4h", "normal": "3wd"}}
+)
+# Working days (0 = Monday) and public holidays (ISO dates) for "wd" targets.
+FORESTALL_WORKING_DAYS = env.list("FORESTALL_WORKING_DAYS", cast=int, default=[0, 1, 2, 3, 4])
+FORESTALL_HOLIDAYS = env.list("FORESTALL_HOLIDAYS", default=[])
+# Content-free e-mail ("something is waiting for you in forestall"): off by default.
+# Sent by `forestall notify-waiting` (run it from cron) through Django's EMAIL_* settings.
+FORESTALL_NOTIFY_BY_EMAIL = env.bool("FORESTALL_NOTIFY_BY_EMAIL", default=False)
+EMAIL_BACKEND = env.str(
+    "FORESTALL_EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend"
+)
+EMAIL_HOST = env.str("FORESTALL_EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("FORESTALL_EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("FORESTALL_EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("FORESTALL_EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("FORESTALL_EMAIL_USE_TLS", default=False)
+DEFAULT_FROM_EMAIL = env.str("FORESTALL_EMAIL_FROM", default="forestall@localhost")
 
 # --- Front door ----------------------------------------------------------
 # A mailbox session ends with the browser or after this much inactivity.

@@ -112,6 +112,10 @@ MATRIX: dict[str, Row] = {
     "inbox:flag": row(CONVERSATION, "POST"),
     "inbox:summary": row(CONVERSATION, "POST"),
     "inbox:protective_action": row(CONVERSATION, "POST"),
+    "inbox:keep_draft": row(CONVERSATION, "POST"),
+    "inbox:insert_template": row(CONVERSATION, "POST"),
+    "inbox:close": row(CONVERSATION, "POST"),
+    "inbox:reopen": row(CONVERSATION, "POST"),
     "inbox:refer": row(CONVERSATION),
     "inbox:concern": row(CONVERSATION),
     # questionnaires of a client (the instruments work)

@@ -20,6 +20,10 @@ POST_ROUTES = [
     "inbox:protective_action",
     "inbox:refer",
     "inbox:concern",
+    "inbox:keep_draft",
+    "inbox:insert_template",
+    "inbox:close",
+    "inbox:reopen",
 ]
 
 

@@ -45,7 +45,7 @@ def test_the_journey_leaves_no_message_reply_codename_or_address_behind(
         assert MESSAGE in staff.get(detail).content.decode()
         staff.post(reverse("inbox:claim", args=[conversation.pk]))
         staff.post(reverse("inbox:reply", args=[conversation.pk]), {"body": REPLY})
-        staff.post(reverse("inbox:add_note", args=[conversation.pk]), {"body": NOTE})
+        staff.post(reverse("inbox:add_note", args=[conversation.pk]), {"note-body": NOTE})
 
         assert REPLY in client.get("/mailbox/").content.decode()
         response = client.post("/mailbox/delete/")

@@ -31,6 +31,7 @@ from forestall.accounts.decorators import staff_required
 from forestall.accounts.forms import LanguageForm
 from forestall.accounts.middleware import staff_language
 from forestall.accounts.models import Role
+from forestall.accounts.navigation import waiting_for
 from forestall.lib import ratelimit
 
 # Password attempts per browser address (a keyed hash, see lib.ratelimit) in
@@ -195,6 +196,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "network_roles": network_roles,
             "centres": list(centres.values()),
             "is_network_admin": any(m.role == Role.NETWORK_ADMIN for m in network_roles),
+            "waiting": waiting_for(request.user),
             "session_minutes": settings.SESSION_COOKIE_AGE // 60,
         },
     )

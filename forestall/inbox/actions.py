@@ -10,6 +10,9 @@ the conversation allows (for example that the replier holds the claim).
 from __future__ import annotations
 
 import datetime
+import hashlib
+import secrets
+import uuid
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -19,19 +22,26 @@ from django.utils import timezone
 
 from forestall.audit.actions import record_event
 from forestall.inbox.models import (
+    STATS_CHANNEL,
     ContactSummary,
     Conversation,
     ConversationStatus,
     InternalNote,
     Message,
     MessageAuthor,
+    OfflineContact,
     ProtectiveAction,
     ProtectiveActionState,
+    ReplyDraft,
     ReplyTemplate,
+    RiskIndicator,
+    Writer,
     can_manage_templates,
+    new_reference,
 )
+from forestall.inbox.targets import reply_within_target
 from forestall.stats import actions as stats
-from forestall.stats.events import Event
+from forestall.stats.events import Detail, Event
 
 if TYPE_CHECKING:
     from forestall.accounts.models import User
@@ -39,6 +49,16 @@ if TYPE_CHECKING:
 
 # A claim lapses after this much inactivity; every reply or claim renews it.
 DEFAULT_CLAIM_MINUTES = 20
+# An unsent reply is kept this long after the last round trip that carried it.
+DEFAULT_REPLY_DRAFT_MINUTES = 60
+# A reply posted after the staff session expired waits this long for the sign-in.
+ORPHAN_DRAFT_MINUTES = 15
+# At most this many such replies wait per conversation (anyone can post one).
+ORPHAN_DRAFTS_PER_CONVERSATION = 5
+# Together these two risk indicators raise the priority and prompt a concern.
+SAFEGUARDING_PROMPT_INDICATORS = frozenset(
+    {RiskIndicator.SPECIFIC_CHILD.value, RiskIndicator.ACCESS_TO_CHILDREN.value}
+)
 
 
 class InboxError(Exception):
@@ -63,9 +83,10 @@ def claim_duration() -> datetime.timedelta:
 
 
 def _stats_dimensions(conversation: Conversation) -> dict[str, Any]:
+    offline = OfflineContact.objects.filter(conversation=conversation).only("channel").first()
     return {
         "centre": conversation.centre,
-        "channel": "mailbox",
+        "channel": STATS_CHANNEL[offline.channel] if offline else "mailbox",
         "language": conversation.language,
         "pathway": conversation.mailbox.pathway,
     }
@@ -122,6 +143,179 @@ def release_conversation(user: User, conversation: Conversation) -> Conversation
     return locked
 
 
+def close_conversation(user: User, conversation: Conversation) -> Conversation:
+    """Close a conversation: it leaves the queue and the claim is given up.
+
+    If the person writes again, the front door opens a new conversation.
+    """
+    with transaction.atomic():
+        locked = _lock(conversation)
+        if locked.status == ConversationStatus.CLOSED:
+            raise InboxError
+        locked.status = ConversationStatus.CLOSED
+        locked.closed_at = timezone.now()
+        locked.waiting_since = None
+        locked.claimed_by = None
+        locked.claimed_until = None
+        locked.save(
+            update_fields=["status", "closed_at", "waiting_since", "claimed_by", "claimed_until"]
+        )
+        record_event(user, "conversation.close", locked, centre=locked.centre)
+    return locked
+
+
+def reopen_conversation(user: User, conversation: Conversation) -> Conversation:
+    """Open a closed conversation again: answered if it was, otherwise waiting again."""
+    with transaction.atomic():
+        locked = _lock(conversation)
+        if locked.status != ConversationStatus.CLOSED:
+            raise InboxError
+        last = locked.messages.order_by("-created_at").first()
+        if last is not None and last.author_kind == MessageAuthor.SEEKER:
+            locked.status = ConversationStatus.AWAITING_REPLY
+            locked.waiting_since = last.created_at
+        else:
+            locked.status = ConversationStatus.ANSWERED
+        locked.closed_at = None
+        locked.save(update_fields=["status", "waiting_since", "closed_at"])
+        record_event(user, "conversation.reopen", locked, centre=locked.centre)
+    return locked
+
+
+def draft_lifetime() -> datetime.timedelta:
+    minutes = getattr(settings, "FORESTALL_REPLY_DRAFT_MINUTES", DEFAULT_REPLY_DRAFT_MINUTES)
+    return datetime.timedelta(minutes=minutes)
+
+
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def keep_reply_draft(user: User, conversation: Conversation, body: str) -> ReplyDraft | None:
+    """Keep ``user``'s unsent reply on ``conversation`` (an empty one is discarded).
+
+    The body is encrypted like a message and expires after
+    ``FORESTALL_REPLY_DRAFT_MINUTES``; expired drafts are purged on the way.
+    The audit line records that a draft was kept, never its text.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        ReplyDraft.objects.filter(expires_at__lte=now).delete()
+        if not body.strip():
+            deleted, _rows = ReplyDraft.objects.filter(
+                conversation=conversation, owner=user
+            ).delete()
+            if deleted:
+                record_event(
+                    user, "conversation.draft_discard", conversation, centre=conversation.centre
+                )
+            return None
+        draft, _created = ReplyDraft.objects.update_or_create(
+            conversation=conversation,
+            owner=user,
+            defaults={"body": body, "expires_at": now + draft_lifetime()},
+        )
+        record_event(user, "conversation.draft", conversation, centre=conversation.centre)
+    return draft
+
+
+def purge_expired_drafts() -> int:
+    """Delete every draft past its expiry (run on each conversation page and each keep)."""
+    expired = ReplyDraft.objects.filter(expires_at__lte=timezone.now())
+    # Read first: a page view should not take SQLite's write lock for nothing.
+    if not expired.exists():
+        return 0
+    deleted, _rows = expired.delete()
+    return deleted
+
+
+def reply_draft(user: User, conversation: Conversation) -> str:
+    """``user``'s unsent reply on ``conversation``, or an empty string.
+
+    Expired drafts (anyone's) are purged on the way, so a short-lived draft
+    does not outlive its expiry for longer than it takes someone to open a
+    conversation.
+    """
+    purge_expired_drafts()
+    draft = ReplyDraft.objects.live().filter(conversation=conversation, owner=user).first()
+    return draft.body if draft is not None else ""
+
+
+def keep_reply_through_sign_in(conversation_id: uuid.UUID, body: str) -> str:
+    """Keep a reply posted after the staff session expired; return its token.
+
+    Nobody is signed in, so the draft has no owner: it waits (encrypted, for
+    ``ORPHAN_DRAFT_MINUTES``) for whoever signs in with the token and may see
+    the conversation. The answer is a fresh token whether or not the
+    conversation exists, so the unauthenticated caller learns nothing; a
+    conversation keeps only its newest few such drafts, so posting many
+    cannot fill the database.
+    """
+    token = secrets.token_urlsafe(32)
+    if not body.strip():
+        return token
+    now = timezone.now()
+    with transaction.atomic():
+        ReplyDraft.objects.filter(expires_at__lte=now).delete()
+        conversation = Conversation.objects.filter(pk=conversation_id).first()
+        if conversation is None:
+            return token
+        ReplyDraft.objects.create(
+            conversation=conversation,
+            owner=None,
+            token_digest=_token_digest(token),
+            body=body,
+            expires_at=now + datetime.timedelta(minutes=ORPHAN_DRAFT_MINUTES),
+        )
+        waiting = ReplyDraft.objects.filter(conversation=conversation, owner__isnull=True)
+        surplus = list(
+            waiting.order_by("-expires_at").values_list("pk", flat=True)[
+                ORPHAN_DRAFTS_PER_CONVERSATION:
+            ]
+        )
+        if surplus:
+            ReplyDraft.objects.filter(pk__in=surplus).delete()
+    return token
+
+
+def take_reply_kept_through_sign_in(user: User, conversation: Conversation, token: str) -> bool:
+    """Make the reply kept under ``token`` ``user``'s draft on ``conversation``.
+
+    The caller has fetched the conversation through the access gate. A token
+    works once, for this conversation only, before it expires.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        orphan = (
+            ReplyDraft.objects.live(now)
+            .select_for_update()
+            .filter(token_digest=_token_digest(token), conversation=conversation, owner=None)
+            .first()
+        )
+        if orphan is None:
+            return False
+        ReplyDraft.objects.filter(conversation=conversation, owner=user).delete()
+        orphan.owner = user
+        orphan.token_digest = None
+        orphan.expires_at = now + draft_lifetime()
+        orphan.save(update_fields=["owner", "token_digest", "expires_at"])
+        record_event(user, "conversation.draft", conversation, centre=conversation.centre)
+    return True
+
+
+def insert_reply_template(
+    user: User, conversation: Conversation, body: str, template: ReplyTemplate
+) -> str:
+    """Add ``template`` to the end of the reply typed so far and keep the result.
+
+    What the counsellor typed is never replaced.
+    """
+    typed = body.rstrip()
+    combined = f"{typed}\n\n{template.body}" if typed else template.body
+    keep_reply_draft(user, conversation, combined)
+    return combined
+
+
 def claim_next(user: User) -> Conversation | None:
     """Claim the first conversation in ``user``'s queue that nobody holds.
 
@@ -161,6 +355,9 @@ def send_reply(user: User, conversation: Conversation, body: str) -> Message:
             conversation=locked, author_kind=MessageAuthor.COUNSELLOR, author=user, body=body
         )
         fields = ["status", "waiting_since", "last_message_at", "claimed_until"]
+        within_target = (
+            reply_within_target(locked, now) if locked.waiting_since is not None else None
+        )
         locked.status = ConversationStatus.ANSWERED
         locked.waiting_since = None
         locked.last_message_at = now
@@ -173,7 +370,14 @@ def send_reply(user: User, conversation: Conversation, body: str) -> Message:
         Message.objects.filter(
             conversation=locked, author_kind=MessageAuthor.SEEKER, read_at__isnull=True
         ).update(read_at=now)
+        ReplyDraft.objects.filter(conversation=locked, owner=user).delete()
         record_event(user, "conversation.reply", locked, centre=locked.centre)
+        if within_target is not None:
+            stats.record(
+                Event.REPLY_SENT,
+                detail=Detail.WITHIN_TARGET if within_target else Detail.TARGET_MISSED,
+                **_stats_dimensions(locked),
+            )
         if first:
             stats.record(
                 Event.FIRST_REPLY_SENT,
@@ -223,7 +427,14 @@ def save_contact_summary(
         summary.updated_by = user
         summary.save()
         record_event(user, "conversation.summary", conversation, centre=conversation.centre)
+        if needs_safeguarding_prompt(summary.risk_indicators) and not conversation.is_priority:
+            flag_conversation(user, conversation, urgent=True)
     return summary
+
+
+def needs_safeguarding_prompt(risk_indicators: Iterable[str]) -> bool:
+    """Thoughts about a specific child together with access to children."""
+    return set(risk_indicators) >= SAFEGUARDING_PROMPT_INDICATORS
 
 
 def record_protective_action(
@@ -314,3 +525,113 @@ def raise_conversation_concern(
         )
         record_event(user, "conversation.concern", conversation, centre=conversation.centre)
     return concern
+
+
+# The front door's pathway that matches who was contacting (for the statistics).
+_PATHWAY_FOR_WRITER: dict[str, str] = {
+    Writer.SELF.value: "self",
+    Writer.FAMILY_OR_FRIEND.value: "other",
+    Writer.PROFESSIONAL.value: "professional",
+    Writer.UNKNOWN.value: "self",
+}
+
+
+class UnknownPersonReference(InboxError):
+    """No contact the counsellor may see carries the reference given."""
+
+
+def log_offline_contact(
+    user: User,
+    *,
+    centre: Centre | None,
+    channel: str,
+    happened_at: datetime.datetime,
+    duration_minutes: int,
+    language: str,
+    writer: str,
+    concern: str,
+    risk_indicators: Iterable[str],
+    protective_actions: Iterable[str],
+    follow_up: str,
+    follow_up_on: datetime.date | None = None,
+    contact_details: str = "",
+    note: str = "",
+    person_reference: str = "",
+) -> OfflineContact:
+    """Log a contact by phone, video, in person or another chat service.
+
+    It becomes a conversation without messages (already answered) on a
+    mailbox nobody can sign in to: its "codename hash" is random, so no
+    codename leads to it. A later contact by the same person, found by the
+    ``person_reference`` they were given, goes to the same mailbox (so a
+    referral finds the same pseudonymous client). The summary, protective
+    actions and note are recorded through the same actions as for a mailbox
+    conversation. A first contact counts in the statistics by channel.
+    """
+    from forestall.public.models import Mailbox
+
+    with transaction.atomic():
+        previous = None
+        if person_reference:
+            previous = (
+                OfflineContact.objects.visible_to(user)
+                .select_related("conversation__mailbox")
+                .filter(person_reference=person_reference)
+                .order_by("-happened_at")
+                .first()
+            )
+            if previous is None:
+                raise UnknownPersonReference
+        if previous is not None:
+            mailbox = previous.conversation.mailbox
+            reference = previous.person_reference
+            # A returning person keeps their (nameless) mailbox from the retention purge.
+            Mailbox.objects.filter(pk=mailbox.pk).update(last_active_on=timezone.localdate())
+        else:
+            mailbox = Mailbox.objects.create(
+                codename_hash=secrets.token_hex(32),
+                language=language,
+                pathway=_PATHWAY_FOR_WRITER.get(writer, "self"),
+                last_active_on=timezone.localdate(),
+            )
+            reference = new_reference("P")
+        now = timezone.now()
+        conversation = Conversation.objects.create(
+            mailbox=mailbox,
+            centre=centre,
+            language=language,
+            status=ConversationStatus.ANSWERED,
+            first_reply_at=now,
+            last_message_at=happened_at,
+        )
+        contact = OfflineContact.objects.create(
+            conversation=conversation,
+            person_reference=reference,
+            channel=channel,
+            happened_at=happened_at,
+            duration_minutes=duration_minutes,
+            follow_up=follow_up,
+            follow_up_on=follow_up_on,
+            contact_details=contact_details,
+            recorded_by=user,
+        )
+        record_event(user, "offline_contact.create", contact, centre=centre)
+        save_contact_summary(
+            user, conversation, writer=writer, concern=concern, risk_indicators=risk_indicators
+        )
+        for action in sorted(set(protective_actions)):
+            record_protective_action(
+                user, conversation, action=action, state=ProtectiveActionState.AGREED
+            )
+        if note.strip():
+            add_note(user, conversation, note)
+        if previous is None:
+            stats.record(
+                Event.CONTACT,
+                centre=centre,
+                channel=STATS_CHANNEL[channel],
+                language=language,
+                pathway=mailbox.pathway,
+                day=timezone.localdate(happened_at),
+            )
+    return contact

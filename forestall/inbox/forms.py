@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from forestall.directory.models import Centre, Language
 from forestall.inbox.models import (
     Concern,
+    ContactChannel,
     ConversationStatus,
+    FollowUp,
     ProtectiveActionKind,
     ProtectiveActionState,
     ReplyTemplate,
@@ -29,6 +33,7 @@ class QueueFilterForm(forms.Form):
     STATUS_CHOICES = [
         (ConversationStatus.AWAITING_REPLY, _("Awaiting a reply")),
         (ConversationStatus.ANSWERED, _("Answered")),
+        (ConversationStatus.CLOSED, _("Closed")),
         ("all", _("All")),
     ]
     CLAIM_CHOICES = [
@@ -43,6 +48,8 @@ class QueueFilterForm(forms.Form):
     )
     addressed_to = forms.ChoiceField(label=_("Addressed to"), required=False)
     claim = forms.ChoiceField(label=_("Claimed"), choices=CLAIM_CHOICES, required=False)
+    # The contacts of one person (the reference they were given on the phone).
+    person = forms.CharField(widget=forms.HiddenInput, max_length=20, required=False)
 
     def __init__(self, *args: Any, centres: list[Centre], network: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -65,10 +72,50 @@ class ReplyForm(forms.Form):
     )
 
 
+class DraftForm(forms.Form):
+    """The unsent reply that rides along with every form of the conversation page.
+
+    Longer than a reply may be, so that nothing typed is cut off on the way
+    (the reply form says so when it is sent).
+    """
+
+    body = forms.CharField(required=False, max_length=2 * REPLY_MAX_LENGTH, strip=False)
+
+
+class DraftTokenForm(forms.Form):
+    """``?draft=`` after a sign-in: the token of a reply kept through it."""
+
+    draft = forms.CharField(max_length=64, min_length=20)
+
+
+class TemplateInsertForm(DraftForm):
+    template = forms.ModelChoiceField(
+        queryset=ReplyTemplate.objects.none(),
+        error_messages={"invalid_choice": _("That template is not available.")},
+    )
+
+    def __init__(self, *args: Any, templates: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["template"].queryset = templates
+
+
+class KeepDraftForm(DraftForm):
+    """ "Keep my draft", or keep it and go on to the referral or concern page."""
+
+    then = forms.ChoiceField(
+        required=False, choices=[("", ""), ("refer", "refer"), ("concern", "concern")]
+    )
+
+
+class ReferenceSearchForm(forms.Form):
+    reference = forms.CharField(label=_("Find by reference"), max_length=20, required=False)
+
+
 class NoteForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        # The reply form on the same page also has a "body": keep ids unique.
-        kwargs.setdefault("auto_id", "note_%s")
+        # The reply on the same page (the same HTML form) is "body": the note
+        # is "note-body".
+        kwargs.setdefault("prefix", "note")
         super().__init__(*args, **kwargs)
 
     body = forms.CharField(
@@ -145,3 +192,85 @@ class ReplyTemplateForm(forms.ModelForm):
             "language": forms.Select(choices=Language.choices),
             "body": forms.Textarea(attrs={"rows": 10}),
         }
+
+
+class OfflineContactForm(forms.Form):
+    """A contact that did not come through the mailbox; anonymous unless the person asks."""
+
+    centre = forms.ChoiceField(label=_("Recorded for"))
+    channel = forms.ChoiceField(label=_("Channel"), choices=ContactChannel.choices)
+    happened_at = forms.DateTimeField(
+        label=_("When"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        error_messages={"invalid": _("Enter the date and time, for example 2026-05-04 14:30.")},
+    )
+    duration_minutes = forms.IntegerField(
+        label=_("Duration in minutes"), min_value=1, max_value=600
+    )
+    language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
+    writer = forms.ChoiceField(label=_("Who was contacting"), choices=Writer.choices)
+    concern = forms.ChoiceField(
+        label=_("Concern"), choices=[("", _("Not yet known")), *Concern.choices], required=False
+    )
+    risk_indicators = forms.MultipleChoiceField(
+        label=_("Risk indicators"),
+        choices=RiskIndicator.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    protective_actions = forms.MultipleChoiceField(
+        label=_("Protective actions agreed"),
+        choices=ProtectiveActionKind.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    follow_up = forms.ChoiceField(
+        label=_("Follow-up planned"), choices=FollowUp.choices, initial=FollowUp.NONE
+    )
+    follow_up_on = forms.DateField(
+        label=_("Follow-up on (optional)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    person_reference = forms.CharField(
+        label=_("The person's reference from an earlier contact (optional)"),
+        max_length=20,
+        required=False,
+    )
+    contact_details = forms.CharField(
+        label=_("Name or contact details: only if the person asked to be called back"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=500,
+        required=False,
+    )
+    note = forms.CharField(
+        label=_("Internal note (optional)"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=NOTE_MAX_LENGTH,
+        required=False,
+    )
+
+    def __init__(self, *args: Any, centres: list[Centre], network: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices: list[tuple[str, Any]] = []
+        if network:
+            choices.append(("network", _("The network (no centre)")))
+        choices += [(str(centre.pk), centre.name) for centre in centres]
+        self.fields["centre"].choices = choices
+        self.centres = {str(centre.pk): centre for centre in centres}
+
+    def clean_person_reference(self) -> str:
+        from forestall.inbox.models import normalise_reference
+
+        text = self.cleaned_data["person_reference"].strip()
+        return normalise_reference(text) if text else ""
+
+    def clean_happened_at(self) -> Any:
+        value = self.cleaned_data["happened_at"]
+        if value > timezone.now() + datetime.timedelta(minutes=5):
+            raise forms.ValidationError(_("A contact that is logged has already happened."))
+        return value
+
+    def chosen_centre(self) -> Centre | None:
+        return self.centres.get(self.cleaned_data["centre"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import secrets
 import uuid
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,36 @@ from forestall.lib.crypto import EncryptedTextField
 
 if TYPE_CHECKING:
     from forestall.accounts.models import User
+
+
+# Letters and digits that cannot be misread for one another (no 0/O, 1/I/L).
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+def new_reference(prefix: str) -> str:
+    """A short random reference such as ``M-7KQ2-X9PA`` (about 40 bits).
+
+    It names a conversation or a contact between colleagues, or is given to a
+    caller so that a later contact can be linked; it says nothing about the
+    person and is not a secret.
+    """
+    letters = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+    return f"{prefix}-{letters[:4]}-{letters[4:]}"
+
+
+def normalise_reference(text: str) -> str:
+    """What a person typed, as a stored reference: upper case, dashes restored."""
+    compact = "".join(char for char in text.upper() if char.isalnum())
+    if len(compact) != 9:
+        return text.strip().upper()
+    return f"{compact[0]}-{compact[1:5]}-{compact[5:]}"
+
+
+def language_label(code: str) -> str:
+    """The translated name of a language code (the code itself if it is not offered)."""
+    from forestall.directory.models import Language
+
+    return str(dict(Language.choices).get(code, code))
 
 
 class ConversationStatus(models.TextChoices):
@@ -43,6 +74,9 @@ class ConversationQuerySet(models.QuerySet["Conversation"]):
         if user.has_network_role(Role.COUNSELLOR):
             condition |= Q(centre__isnull=True)
         return self.filter(condition)
+
+    def open(self) -> ConversationQuerySet:
+        return self.exclude(status=ConversationStatus.CLOSED)
 
     def awaiting_reply(self) -> ConversationQuerySet:
         return self.filter(status=ConversationStatus.AWAITING_REPLY)
@@ -75,6 +109,8 @@ class Conversation(models.Model):
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # What colleagues call the conversation ("M-7KQ2-X9PA"); never shown to the person.
+    reference = models.CharField(max_length=12, unique=True, editable=False)
     mailbox = models.ForeignKey(
         "public.Mailbox", on_delete=models.CASCADE, related_name="conversations"
     )
@@ -106,6 +142,7 @@ class Conversation(models.Model):
     waiting_since = models.DateTimeField(null=True, blank=True)
     first_reply_at = models.DateTimeField(null=True, blank=True)
     last_message_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
 
     objects = ConversationQuerySet.as_manager()
 
@@ -114,6 +151,15 @@ class Conversation(models.Model):
 
     def __str__(self) -> str:
         return f"conversation {self.pk}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if not self.reference:
+            self.reference = new_reference("M")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    @property
+    def language_label(self) -> str:
+        return language_label(self.language)
 
     @property
     def is_priority(self) -> bool:
@@ -133,6 +179,52 @@ class Conversation(models.Model):
         if self.status != ConversationStatus.AWAITING_REPLY or not self.waiting_since:
             return None
         return (now or timezone.now()) - self.waiting_since
+
+
+class ReplyDraftQuerySet(models.QuerySet["ReplyDraft"]):
+    def live(self, now: datetime.datetime | None = None) -> ReplyDraftQuerySet:
+        return self.filter(expires_at__gt=now or timezone.now())
+
+
+class ReplyDraft(models.Model):
+    """A counsellor's unsent reply, kept for a short round trip.
+
+    Saving the contact summary, a note or a protective action, inserting a
+    template, or signing in again after the staff session expired are round
+    trips through the server; the reply typed so far rides along and is kept
+    here until it is sent or ``expires_at`` passes. The body is encrypted like
+    every message (a draft becomes one) and never logged. A draft posted after
+    the session expired has no owner yet: only the holder of its random token
+    (carried in the sign-in's ``next`` address, stored here only as a SHA-256
+    digest) can bind it to themselves, and only on a conversation they may see.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="reply_drafts"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    token_digest = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    body = EncryptedTextField()
+    expires_at = models.DateTimeField()
+
+    objects = ReplyDraftQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["conversation", "owner"], name="reply_draft_one_per_counsellor"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"reply draft {self.pk}"
 
 
 class MessageAuthor(models.TextChoices):
@@ -232,6 +324,10 @@ class ReplyTemplate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.language}: {self.title}"
+
+    @property
+    def language_label(self) -> str:
+        return language_label(self.language)
 
 
 class Writer(models.TextChoices):
@@ -338,3 +434,75 @@ class ProtectiveAction(models.Model):
 
     def __str__(self) -> str:
         return f"protective action {self.pk}"
+
+
+class ContactChannel(models.TextChoices):
+    """How a contact that did not come through the mailbox happened."""
+
+    PHONE = "phone", _("Phone")
+    VIDEO = "video", _("Video call")
+    IN_PERSON = "in_person", _("In person")
+    OTHER_CHAT = "other_chat", _("Another chat service")
+
+
+# The statistics vocabulary (stats.models.Channel) for each contact channel.
+STATS_CHANNEL: dict[str, str] = {
+    ContactChannel.PHONE.value: "phone",
+    ContactChannel.VIDEO.value: "video",
+    ContactChannel.IN_PERSON.value: "in_person",
+    ContactChannel.OTHER_CHAT.value: "messaging",
+}
+
+
+class FollowUp(models.TextChoices):
+    NONE = "none", _("No follow-up planned")
+    PERSON_CALLS_AGAIN = "person_calls_again", _("The person will get in touch again")
+    CALL_BACK = "call_back", _("We call back as agreed")
+    MAILBOX = "mailbox", _("The person will write through the mailbox")
+    CENTRE_APPOINTMENT = "centre_appointment", _("Appointment at a centre")
+    OTHER = "other", _("Other")
+
+
+class OfflineContactQuerySet(models.QuerySet["OfflineContact"]):
+    def visible_to(self, user: User) -> OfflineContactQuerySet:
+        """The access gate: a logged contact is seen by whoever sees its conversation."""
+        return self.filter(conversation__in=Conversation.objects.visible_to(user))
+
+
+class OfflineContact(models.Model):
+    """A phone call, video call, visit or chat elsewhere, logged by a counsellor.
+
+    It is recorded as a conversation of its own (without messages) on a
+    mailbox nobody can sign in to, so that the contact summary, protective
+    actions, notes, referral and safeguarding routes of the inbox all apply
+    unchanged. Anonymous by default: the person is known only by
+    ``person_reference``, which they are given so that a later contact can be
+    linked to the same (nameless) mailbox. Free text is encrypted.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    conversation = models.OneToOneField(
+        Conversation, on_delete=models.CASCADE, related_name="offline_contact"
+    )
+    person_reference = models.CharField(_("the person's reference"), max_length=12, db_index=True)
+    channel = models.CharField(_("channel"), max_length=16, choices=ContactChannel.choices)
+    happened_at = models.DateTimeField(_("when"))
+    duration_minutes = models.PositiveIntegerField(_("duration in minutes"))
+    follow_up = models.CharField(
+        _("follow-up planned"), max_length=24, choices=FollowUp.choices, default=FollowUp.NONE
+    )
+    follow_up_on = models.DateField(_("follow-up on"), null=True, blank=True)
+    # Only if the person asked to be called back and gave a way to reach them.
+    contact_details = EncryptedTextField(_("name or contact details"), blank=True, default="")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = OfflineContactQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-happened_at"]
+
+    def __str__(self) -> str:
+        return f"offline contact {self.pk}"

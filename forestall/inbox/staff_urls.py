@@ -8,6 +8,7 @@ app_name = "inbox"
 urlpatterns = [
     path("", views.queue, name="queue"),
     path("next/", views.claim_next, name="claim_next"),
+    path("contacts/new/", views.log_contact, name="contact_new"),
     path("templates/", views.template_list, name="templates"),
     path("templates/new/", views.template_edit, name="template_new"),
     path("templates/<uuid:template_id>/", views.template_edit, name="template_edit"),
@@ -24,5 +25,9 @@ urlpatterns = [
         name="protective_action",
     ),
     path("<uuid:conversation_id>/refer/", views.refer, name="refer"),
+    path("<uuid:conversation_id>/draft/", views.keep_draft, name="keep_draft"),
+    path("<uuid:conversation_id>/insert-template/", views.insert_template, name="insert_template"),
+    path("<uuid:conversation_id>/close/", views.close, name="close"),
+    path("<uuid:conversation_id>/reopen/", views.reopen, name="reopen"),
     path("<uuid:conversation_id>/concern/", views.raise_concern, name="concern"),
 ]

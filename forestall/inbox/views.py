@@ -8,9 +8,15 @@ a conversation that does not exist and one addressed elsewhere both answer
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.db.models import OuterRef, Q, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -26,13 +32,19 @@ from forestall.inbox import actions
 from forestall.inbox.forms import (
     ConcernForm,
     ContactSummaryForm,
+    DraftForm,
+    DraftTokenForm,
     FlagForm,
+    KeepDraftForm,
     NoteForm,
+    OfflineContactForm,
     ProtectiveActionForm,
     QueueFilterForm,
+    ReferenceSearchForm,
     ReferralForm,
     ReplyForm,
     ReplyTemplateForm,
+    TemplateInsertForm,
 )
 from forestall.inbox.models import (
     ContactSummary,
@@ -42,8 +54,19 @@ from forestall.inbox.models import (
     Message,
     ProtectiveAction,
     ReplyTemplate,
+    Writer,
     can_manage_templates,
+    normalise_reference,
 )
+from forestall.inbox.targets import target_state
+from forestall.public.models import Pathway
+
+# "Who is writing" suggested by the pathway the person chose at the front door.
+WRITER_FOR_PATHWAY = {
+    Pathway.SELF: Writer.SELF,
+    Pathway.OTHER: Writer.FAMILY_OR_FRIEND,
+    Pathway.PROFESSIONAL: Writer.PROFESSIONAL,
+}
 
 
 def access_conversation(user: User, conversation_id: uuid.UUID) -> Conversation:
@@ -59,20 +82,104 @@ def _detail_url(conversation: Conversation, anchor: str = "") -> str:
     return f"{url}#{anchor}" if anchor else url
 
 
+def keeps_reply_through_sign_in(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Keep the reply of a form posted after the staff session expired.
+
+    Without this the sign-in would send the counsellor back to a POST-only
+    address (an empty 405) and the reply would be gone. The reply is kept
+    server-side (``actions.keep_reply_through_sign_in``: encrypted, for a few
+    minutes, never logged) and the sign-in returns to the conversation with a
+    one-time token that puts it back into the reply box. Put it above
+    ``staff_required``; a signed-in, verified request passes straight through.
+    """
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, conversation_id: uuid.UUID, **kwargs: Any) -> HttpResponse:
+        user = request.user
+        admitted = (
+            user.is_authenticated and user.is_active and user.is_verified()  # type: ignore[union-attr,attr-defined]
+        )
+        if request.method != "POST" or admitted:
+            return view(request, conversation_id, **kwargs)
+        form = DraftForm(request.POST)
+        body = form.cleaned_data["body"] if form.is_valid() else ""
+        token = actions.keep_reply_through_sign_in(conversation_id, body)
+        url = reverse("inbox:conversation", args=[conversation_id])
+        next_url = f"{url}?{urlencode({'draft': token})}#reply"
+        return redirect_to_login(next_url, settings.LOGIN_URL)
+
+    return wrapper
+
+
+def _keep_draft(request: HttpRequest, conversation: Conversation) -> None:
+    """Keep the unsent reply that came with this form (if the reply box was on it)."""
+    form = DraftForm(request.POST)
+    if form.is_valid() and "body" in form.data:
+        actions.keep_reply_draft(request.user, conversation, form.cleaned_data["body"])
+
+
+PREVIEW_CHARACTERS = 90
+
+
+def _previews(rows: list[Conversation]) -> dict[Any, str]:
+    """The start of the newest message from the person, per conversation (decrypted).
+
+    Only for rows that came through the access gate; one query for all rows.
+    """
+    newest = (
+        Message.objects.filter(conversation=OuterRef("conversation"), author_kind="seeker")
+        .order_by("-created_at")
+        .values("pk")[:1]
+    )
+    found = Message.objects.filter(
+        conversation__in=[row.pk for row in rows], author_kind="seeker", pk=Subquery(newest)
+    ).only("conversation_id", "body")
+    previews = {}
+    for message in found:
+        text = " ".join(message.body.split())
+        if len(text) > PREVIEW_CHARACTERS:
+            text = text[: PREVIEW_CHARACTERS - 1].rstrip() + "…"
+        previews[message.conversation_id] = text
+    return previews
+
+
 @require_safe
 @staff_required
 def queue(request: HttpRequest) -> HttpResponse:
     user = request.user
     centres = list(Centre.objects.filter(pk__in=user.centre_ids_with(Role.COUNSELLOR)))
     network = user.has_network_role(Role.COUNSELLOR)
+    search = ReferenceSearchForm(request.GET or None)
+    if search.is_valid() and search.cleaned_data["reference"]:
+        reference = normalise_reference(search.cleaned_data["reference"])
+        found = list(
+            Conversation.objects.visible_to(user)
+            .filter(Q(reference=reference) | Q(offline_contact__person_reference=reference))
+            .order_by("-created_at")[:2]
+        )
+        # The reference itself is never written to the audit log (a search).
+        record_event(user, "inbox.queue.search")
+        if len(found) == 1 or (found and found[0].reference == reference):
+            return redirect(_detail_url(found[0]))
+        if not found:
+            messages.info(request, _("No conversation you can see has this reference."))
+            return redirect("inbox:queue")
+        query = urlencode({"status": "all", "person": reference})
+        return redirect(f"{reverse('inbox:queue')}?{query}")
     form = QueueFilterForm(request.GET or None, centres=centres, network=network)
-    conversations = Conversation.objects.visible_to(user).select_related("centre", "claimed_by")
+    conversations = Conversation.objects.visible_to(user).select_related(
+        "centre", "claimed_by", "offline_contact"
+    )
     filters: dict[str, str] = {}
     if form.is_bound and form.is_valid():
         filters = form.cleaned_data
     status = filters.get("status") or ConversationStatus.AWAITING_REPLY
     if status != "all":
         conversations = conversations.filter(status=status)
+    if filters.get("person"):
+        conversations = conversations.filter(
+            offline_contact__person_reference=normalise_reference(filters["person"])
+        )
     if filters.get("language"):
         conversations = conversations.filter(language=filters["language"])
     addressed_to = filters.get("addressed_to")
@@ -86,6 +193,10 @@ def queue(request: HttpRequest) -> HttpResponse:
     elif filters.get("claim") == "mine":
         conversations = conversations.filter(claimed_by=user, claimed_until__gt=now)
     rows = list(conversations.in_queue_order()[:200])
+    previews = _previews(rows)
+    for row in rows:
+        row.preview = previews.get(row.pk, "")
+        row.target_state = target_state(row, now)
     record_event(user, "inbox.queue.read")
     status_code = 400 if form.is_bound and not form.is_valid() else 200
     return render(
@@ -93,6 +204,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "inbox/queue.html",
         {
             "form": form,
+            "search": search,
             "rows": rows,
             "now": now,
             "can_manage_templates": can_manage_templates(user),
@@ -135,16 +247,7 @@ def _render_detail(
     concerns = conversation.concerns.order_by("raised_at")
     reply_form = forms.get("reply_form")
     if reply_form is None:
-        initial = {}
-        template_id = request.GET.get("template", "")
-        if template_id:
-            try:
-                chosen = templates.filter(pk=uuid.UUID(template_id)).first()
-            except ValueError:
-                chosen = None
-            if chosen is not None:
-                initial["body"] = chosen.body
-        reply_form = ReplyForm(initial=initial)
+        reply_form = ReplyForm(initial={"body": actions.reply_draft(user, conversation)})
     summary_form = forms.get("summary_form") or ContactSummaryForm(
         initial={
             "writer": summary.writer,
@@ -152,7 +255,7 @@ def _render_detail(
             "risk_indicators": summary.risk_indicators,
         }
         if summary
-        else None
+        else {"writer": WRITER_FOR_PATHWAY.get(conversation.mailbox.pathway, Writer.UNKNOWN)}
     )
     record_event(user, "conversation.read", conversation, centre=conversation.centre)
     return render(
@@ -175,6 +278,8 @@ def _render_detail(
             "note_form": forms.get("note_form") or NoteForm(),
             "summary_form": summary_form,
             "protective_form": forms.get("protective_form") or ProtectiveActionForm(),
+            "offline_contact": getattr(conversation, "offline_contact", None),
+            "target_state": target_state(conversation, now),
             "now": now,
         },
         status=status,
@@ -185,13 +290,88 @@ def _render_detail(
 @staff_required
 def conversation_detail(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
     conversation = access_conversation(request.user, conversation_id)
+    token_form = DraftTokenForm(request.GET)
+    if (
+        "draft" in request.GET
+        and token_form.is_valid()
+        and actions.take_reply_kept_through_sign_in(
+            request.user, conversation, token_form.cleaned_data["draft"]
+        )
+    ):
+        messages.info(request, _("Your unsent reply was kept while you signed in again."))
     return _render_detail(request, conversation)
 
 
 @require_POST
+@keeps_reply_through_sign_in
+@staff_required
+def keep_draft(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
+    conversation = access_conversation(request.user, conversation_id)
+    form = KeepDraftForm(request.POST)
+    if not form.is_valid():
+        return _render_detail(request, conversation, status=400, reply_form=ReplyForm(request.POST))
+    actions.keep_reply_draft(request.user, conversation, form.cleaned_data["body"])
+    then = form.cleaned_data["then"]
+    if then == "refer":
+        return redirect("inbox:refer", conversation.pk)
+    if then == "concern":
+        return redirect("inbox:concern", conversation.pk)
+    messages.success(request, _("Your draft has been kept."))
+    return redirect(_detail_url(conversation, "reply"))
+
+
+@require_POST
+@keeps_reply_through_sign_in
+@staff_required
+def insert_template(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
+    conversation = access_conversation(request.user, conversation_id)
+    templates = ReplyTemplate.objects.visible_to(request.user).filter(is_active=True)
+    form = TemplateInsertForm(request.POST, templates=templates)
+    if not form.is_valid():
+        _keep_draft(request, conversation)
+        messages.error(request, _("That template is not available."))
+        return _render_detail(request, conversation, status=400, reply_form=ReplyForm(request.POST))
+    actions.insert_reply_template(
+        request.user, conversation, form.cleaned_data["body"], form.cleaned_data["template"]
+    )
+    return redirect(_detail_url(conversation, "reply"))
+
+
+@require_POST
+@keeps_reply_through_sign_in
+@staff_required
+def close(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
+    conversation = access_conversation(request.user, conversation_id)
+    _keep_draft(request, conversation)
+    try:
+        actions.close_conversation(request.user, conversation)
+    except actions.InboxError:
+        messages.info(request, _("This conversation is already closed."))
+        return redirect(_detail_url(conversation))
+    messages.success(request, _("The conversation is closed."))
+    return redirect(_detail_url(conversation))
+
+
+@require_POST
+@keeps_reply_through_sign_in
+@staff_required
+def reopen(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
+    conversation = access_conversation(request.user, conversation_id)
+    try:
+        actions.reopen_conversation(request.user, conversation)
+    except actions.InboxError:
+        messages.info(request, _("This conversation is open."))
+        return redirect(_detail_url(conversation))
+    messages.success(request, _("The conversation is open again."))
+    return redirect(_detail_url(conversation))
+
+
+@require_POST
+@keeps_reply_through_sign_in
 @staff_required
 def claim(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
     conversation = access_conversation(request.user, conversation_id)
+    _keep_draft(request, conversation)
     try:
         actions.claim_conversation(request.user, conversation)
     except actions.AlreadyClaimed:
@@ -202,9 +382,11 @@ def claim(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
 
 
 @require_POST
+@keeps_reply_through_sign_in
 @staff_required
 def release(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
     conversation = access_conversation(request.user, conversation_id)
+    _keep_draft(request, conversation)
     try:
         actions.release_conversation(request.user, conversation)
     except actions.NotClaimant:
@@ -215,15 +397,18 @@ def release(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
 
 
 @require_POST
+@keeps_reply_through_sign_in
 @staff_required
 def reply(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
     conversation = access_conversation(request.user, conversation_id)
     form = ReplyForm(request.POST)
     if not form.is_valid():
+        _keep_draft(request, conversation)
         return _render_detail(request, conversation, status=400, reply_form=form)
     try:
         actions.send_reply(request.user, conversation, form.cleaned_data["body"])
     except actions.NotClaimant:
+        _keep_draft(request, conversation)
         messages.error(
             request,
             _("Claim the conversation before replying: only the counsellor holding it can reply."),
@@ -234,9 +419,11 @@ def reply(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
 
 
 @require_POST
+@keeps_reply_through_sign_in
 @staff_required
 def add_note(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
     conversation = access_conversation(request.user, conversation_id)
+    _keep_draft(request, conversation)
     form = NoteForm(request.POST)
     if not form.is_valid():
         return _render_detail(request, conversation, status=400, note_form=form)
@@ -246,9 +433,11 @@ def add_note(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
 
 
 @require_POST
+@keeps_reply_through_sign_in
 @staff_required
 def flag(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
     conversation = access_conversation(request.user, conversation_id)
+    _keep_draft(request, conversation)
     form = FlagForm(request.POST)
     form.is_valid()
     urgent = bool(form.cleaned_data.get("urgent"))
@@ -261,13 +450,15 @@ def flag(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
 
 
 @require_POST
+@keeps_reply_through_sign_in
 @staff_required
 def save_summary(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
     conversation = access_conversation(request.user, conversation_id)
+    _keep_draft(request, conversation)
     form = ContactSummaryForm(request.POST)
     if not form.is_valid():
         return _render_detail(request, conversation, status=400, summary_form=form)
-    actions.save_contact_summary(
+    summary = actions.save_contact_summary(
         request.user,
         conversation,
         writer=form.cleaned_data["writer"],
@@ -275,13 +466,25 @@ def save_summary(request: HttpRequest, conversation_id: uuid.UUID) -> HttpRespon
         risk_indicators=form.cleaned_data["risk_indicators"],
     )
     messages.success(request, _("The contact summary has been saved."))
+    if actions.needs_safeguarding_prompt(summary.risk_indicators):
+        messages.warning(
+            request,
+            _(
+                "Thoughts about a specific child and access to children: the conversation "
+                "is now urgent. Raise a safeguarding concern unless one is already raised."
+            ),
+        )
+        if not conversation.concerns.exists():
+            return redirect("inbox:concern", conversation.pk)
     return redirect(_detail_url(conversation, "summary"))
 
 
 @require_POST
+@keeps_reply_through_sign_in
 @staff_required
 def protective_action(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
     conversation = access_conversation(request.user, conversation_id)
+    _keep_draft(request, conversation)
     form = ProtectiveActionForm(request.POST)
     if not form.is_valid():
         return _render_detail(request, conversation, status=400, protective_form=form)
@@ -395,3 +598,68 @@ def template_edit(request: HttpRequest, template_id: uuid.UUID | None = None) ->
     return render(
         request, "inbox/template_form.html", {"form": form, "template": template}, status=status
     )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@staff_required
+def log_contact(request: HttpRequest) -> HttpResponse:
+    """Log a phone, video, in-person or other-chat contact (counsellors only)."""
+    user = request.user
+    centres = list(Centre.objects.filter(pk__in=user.centre_ids_with(Role.COUNSELLOR)))
+    network = user.has_network_role(Role.COUNSELLOR)
+    if not centres and not network:
+        raise Http404
+    initial: dict[str, Any] = {"happened_at": timezone.localtime().replace(second=0, microsecond=0)}
+    reference_form = ReferenceSearchForm(request.GET)
+    if reference_form.is_valid() and reference_form.cleaned_data["reference"]:
+        initial["person_reference"] = normalise_reference(reference_form.cleaned_data["reference"])
+    form = OfflineContactForm(
+        request.POST or None, centres=centres, network=network, initial=initial
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                contact = actions.log_offline_contact(
+                    user,
+                    centre=form.chosen_centre(),
+                    channel=data["channel"],
+                    happened_at=data["happened_at"],
+                    duration_minutes=data["duration_minutes"],
+                    language=data["language"],
+                    writer=data["writer"],
+                    concern=data["concern"],
+                    risk_indicators=data["risk_indicators"],
+                    protective_actions=data["protective_actions"],
+                    follow_up=data["follow_up"],
+                    follow_up_on=data["follow_up_on"],
+                    contact_details=data["contact_details"],
+                    note=data["note"],
+                    person_reference=data["person_reference"],
+                )
+            except actions.UnknownPersonReference:
+                form.add_error(
+                    "person_reference", _("No earlier contact you can see has this reference.")
+                )
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "The contact has been logged. The person's reference is %(reference)s: "
+                        "give it to them so that a later contact can be linked."
+                    )
+                    % {"reference": contact.person_reference},
+                )
+                if actions.needs_safeguarding_prompt(data["risk_indicators"]):
+                    messages.warning(
+                        request,
+                        _(
+                            "Thoughts about a specific child and access to children: "
+                            "raise a safeguarding concern."
+                        ),
+                    )
+                    return redirect("inbox:concern", contact.conversation_id)
+                return redirect(_detail_url(contact.conversation))
+        status = 400
+    return render(request, "inbox/contact_form.html", {"form": form}, status=status)

@@ -8,6 +8,7 @@ table with the same figures, which is what screen readers read.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 
 from django.utils.html import escape, format_html
@@ -19,6 +20,16 @@ PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#7A6A00", "#56B4E9", "#0
 INK = "#17202a"
 GRID = "#d5dbe1"
 FONT = "system-ui, sans-serif"
+# A generous average glyph width at font-size 12, for laying out labels.
+CHAR_WIDTH = 7.0
+# Characters per line of a bar label before it wraps.
+LABEL_LINE = 32
+
+
+def _wrap(label: str) -> list[str]:
+    """``label`` in lines of at most ``LABEL_LINE`` characters (a longer word is split)."""
+    lines = textwrap.wrap(str(label), LABEL_LINE, break_long_words=True) or [""]
+    return lines
 
 
 def _number(value: float) -> str:
@@ -60,30 +71,46 @@ def bar_chart(
     description: str = "",
     colour: str = PALETTE[0],
 ) -> SafeString:
-    """Horizontal bars, one per item; an item without a value is marked as withheld."""
-    label_width, bar_width, row, top = 210, 380, 26, 10
+    """Horizontal bars, one per item; an item without a value is marked as withheld.
+
+    Labels are never cut: a long one wraps onto further lines (the row grows)
+    and the label column is as wide as the longest line needs.
+    """
+    bar_width, line_height, top = 380, 14, 10
+    wrapped = [_wrap(label) for label, _value in items]
+    longest = max((len(line) for lines in wrapped for line in lines), default=0)
+    label_width = int(min(max(longest * CHAR_WIDTH + 16, 120), LABEL_LINE * CHAR_WIDTH + 16))
+    rows = [max(26, line_height * len(lines) + 12) for lines in wrapped]
     width = label_width + bar_width + 70
-    height = top * 2 + row * max(len(items), 1)
+    height = top * 2 + max(sum(rows), 26)
     maximum = _nice_max(max((v for _l, v in items if v is not None), default=0))
     parts = [_open(chart_id, width, height, title, description)]
-    for index, (label, value) in enumerate(items):
-        y = top + index * row
-        text = escape(label if len(label) <= 34 else label[:33] + "…")
-        parts.append(f'<text x="{label_width - 8}" y="{y + 17}" text-anchor="end">{text}</text>')
+    y = top
+    for (_label, value), lines, row in zip(items, wrapped, rows, strict=True):
+        middle = y + row / 2
+        first = middle + 4 - line_height * (len(lines) - 1) / 2
+        spans = "".join(
+            f'<tspan x="{label_width - 8}" y="{first + line_height * number:.1f}">'
+            f"{escape(line)}</tspan>"
+            for number, line in enumerate(lines)
+        )
+        parts.append(f'<text text-anchor="end">{spans}</text>')
         if value is None:
             parts.append(
-                f'<text x="{label_width + 4}" y="{y + 17}" fill="#51606f">'
+                f'<text x="{label_width + 4}" y="{middle + 4:.1f}" fill="#51606f">'
                 f"{escape(_('withheld'))}</text>"
             )
+            y += row
             continue
         length = bar_width * value / maximum
         parts.append(
-            f'<rect x="{label_width}" y="{y + 4}" width="{length:.1f}" height="{row - 8}" '
+            f'<rect x="{label_width}" y="{middle - 9:.1f}" width="{length:.1f}" height="18" '
             f'fill="{colour}"/>'
         )
         parts.append(
-            f'<text x="{label_width + length + 6:.1f}" y="{y + 17}">{_number(value)}</text>'
+            f'<text x="{label_width + length + 6:.1f}" y="{middle + 4:.1f}">{_number(value)}</text>'
         )
+        y += row
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every label is escaped above
 
@@ -97,7 +124,8 @@ def line_chart(
     description: str = "",
 ) -> SafeString:
     """Lines over months (or any ordered labels); a withheld value breaks the line."""
-    left, right, top, bottom = 56, 16, 14, 58
+    # The right margin holds half of the last month's label (centred on its tick).
+    left, right, top, bottom = 56, 40, 14, 58
     plot_width, plot_height = 620, 220
     width, height = left + plot_width + right, top + plot_height + bottom + 22 * len(series)
     values = [v for _name, points in series for v in points if v is not None]

@@ -28,6 +28,8 @@ Which ``detail`` goes with which event:
   (``enquiry``, ``screening``, ``assessment``, ``waiting_list``,
   ``in_treatment``, ``aftercare``).
 - ``first_reply_sent``: ``duration`` = first message → first reply.
+- ``reply_sent``: every reply to a person who was waiting, with whether it
+  met the queue's reply-time target (``within_target`` / ``target_missed``).
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ class Event(models.TextChoices):
     MAILBOX_DELETED = "mailbox_deleted", _("Mailbox deleted by its owner")
     CONTACT = "contact", _("First message received (contact)")
     FIRST_REPLY_SENT = "first_reply_sent", _("First reply sent")
+    REPLY_SENT = "reply_sent", _("Reply sent to a waiting person")
     CONVERSATION_REFERRED = "conversation_referred", _("Conversation referred to a centre")
     PROTECTIVE_ACTION_AGREED = "protective_action_agreed", _("Protective action agreed")
     PROTECTIVE_ACTION_TAKEN = "protective_action_taken", _("Protective action taken")
@@ -122,6 +125,9 @@ class Detail(models.TextChoices):
     WAITING_LIST = "waiting_list", _("Waiting list")
     IN_TREATMENT = "in_treatment", _("In treatment")
     AFTERCARE = "aftercare", _("Aftercare")
+    # Replies: against the queue's reply-time target.
+    WITHIN_TARGET = "within_target", _("Within the reply-time target")
+    TARGET_MISSED = "target_missed", _("Reply-time target missed")
 
 
 class DurationBucket(models.TextChoices):

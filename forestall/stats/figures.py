@@ -414,6 +414,30 @@ def funnel_by(scope: Scope, period: Period, dimension: str) -> dict[object, dict
     return dict(result)
 
 
+def replies_within_target(
+    scope: Scope, period: Period
+) -> dict[tuple[object, datetime.date], Proportion]:
+    """Replies within the reply-time target, of all replies to a waiting person,
+    per ``(centre_id, month)`` (``centre_id`` None: conversations addressed to
+    the network)."""
+    grouped = _sum_grouped(
+        scope,
+        period.start,
+        period.end,
+        "centre_id",
+        "period_month",
+        "detail",
+        where=Q(event=Event.REPLY_SENT),
+    )
+    within: dict[tuple[object, datetime.date], int] = defaultdict(int)
+    total: dict[tuple[object, datetime.date], int] = defaultdict(int)
+    for (centre_id, month, detail), count in grouped.items():
+        total[(centre_id, month)] += count
+        if detail == Detail.WITHIN_TARGET:
+            within[(centre_id, month)] += count
+    return {key: Proportion(within[key], total[key]) for key in sorted(total, key=str)}
+
+
 def outcomes(details: dict[str, dict[str, int]]) -> dict[str, Proportion]:
     """Recovery, reliable improvement and deterioration rates of finished courses.
 

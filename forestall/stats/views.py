@@ -66,7 +66,30 @@ def dashboard(
         title = _("The whole network")
     else:
         title = ", ".join(c.name for c in target.centres)
+    within = fig.replies_within_target(target.scope, period)
+    centre_names = dict(
+        Centre.objects.filter(pk__in=[key[0] for key in within if key[0]]).values_list("pk", "name")
+    )
+    reply_target_table = display.Table(
+        _("Replies within the reply-time target, by centre and month"),
+        [_("Centre"), _("Month"), _("Replies"), _("Within target"), _("Share")],
+    )
+    for (centre_key, month), proportion in sorted(
+        within.items(), key=lambda item: (centre_names.get(item[0][0], ""), item[0][1])
+    ):
+        reply_target_table.rows.append(
+            (
+                centre_names.get(centre_key, "?") if centre_key else str(_("The network")),
+                [
+                    display.month_label(month),
+                    proportion.denominator,
+                    proportion.numerator,
+                    display.format_rate(proportion.rate),
+                ],
+            )
+        )
     context = {
+        "reply_target_table": reply_target_table,
         "title": title,
         "target": target,
         "form": form,

@@ -1,0 +1,51 @@
+"""``forestall notify-waiting``: a content-free e-mail to staff for whom something waits.
+
+Off unless ``FORESTALL_NOTIFY_BY_EMAIL`` is on. Each active staff member who
+has an e-mail address and for whom anything waits in a queue their roles open
+(see ``accounts.navigation.waiting_for``) gets one message that says only
+"something is waiting for you in forestall": no counts, no names, no
+references, no links to objects, so a mailbox read by someone else, or a mail
+server, learns nothing. Sent through Django's e-mail settings
+(``FORESTALL_EMAIL_*``). Run it from cron at the times a team wants a
+reminder (for example at 8:00 and 13:00 on working days).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.core.management.base import BaseCommand
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from forestall.accounts.models import User
+from forestall.accounts.navigation import waiting_for
+
+
+class Command(BaseCommand):
+    help = "E-mail a content-free reminder to staff for whom something is waiting."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not getattr(settings, "FORESTALL_NOTIFY_BY_EMAIL", False):
+            self.stdout.write("E-mail notifications are off (FORESTALL_NOTIFY_BY_EMAIL).")
+            return
+        sent = 0
+        staff = User.objects.filter(is_active=True).exclude(email="").order_by("pk")
+        for user in staff:
+            if not any(item.count for item in waiting_for(user)):
+                continue
+            language = user.language or settings.LANGUAGE_CODE
+            with translation.override(language):
+                send_mail(
+                    _("Something is waiting for you in forestall"),
+                    _(
+                        "Something is waiting for you in forestall. Sign in to see what.\n\n"
+                        "(This message says nothing more on purpose.)"
+                    ),
+                    settings.DEFAULT_FROM_EMAIL,
+                    [user.email],
+                )
+            sent += 1
+        self.stdout.write(f"{sent} reminder(s) sent.")

@@ -1,0 +1,200 @@
+"""What a staff member's menu and home page show: only what their roles open.
+
+``staff_sections`` decides the menu from the person's memberships (one
+query); ``waiting_for`` counts what waits for them, each count read through
+the access gate (``visible_to``) of its own app, so nobody is told about
+work their role may not see.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Q
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext_lazy as _
+
+from forestall.accounts.models import Role
+
+if TYPE_CHECKING:
+    from forestall.accounts.models import User
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    label: str
+    url: str
+
+
+def _roles(user: User) -> tuple[set[str], set[str]]:
+    """(roles held anywhere, roles held network-wide)."""
+    anywhere: set[str] = set()
+    network: set[str] = set()
+    for role, centre_id in user.memberships.values_list("role", "centre_id"):
+        anywhere.add(role)
+        if centre_id is None:
+            network.add(role)
+    return anywhere, network
+
+
+def staff_sections(user: User) -> list[Section]:
+    """The sections of the staff side ``user`` can open, in menu order."""
+    anywhere, network = _roles(user)
+    admin = Role.NETWORK_ADMIN in network
+    manager = Role.CENTRE_MANAGER in anywhere
+    rules: list[tuple[str, Any, str, bool]] = [
+        ("home", _("Home"), "/staff/", True),
+        ("inbox", _("Inbox"), "/staff/inbox/", Role.COUNSELLOR in anywhere or manager),
+        ("cases", _("Cases"), "/staff/cases/", Role.CLINICIAN in anywhere or manager or admin),
+        (
+            "instruments",
+            _("Questionnaires"),
+            "/staff/instruments/",
+            Role.CLINICIAN in anywhere or manager or admin,
+        ),
+        (
+            "safeguarding",
+            _("Safeguarding"),
+            "/staff/safeguarding/",
+            Role.SAFEGUARDING_LEAD in anywhere,
+        ),
+        (
+            "statistics",
+            _("Statistics"),
+            "/staff/statistics/",
+            manager or admin or Role.ANALYST in network,
+        ),
+        ("centres", _("Centres"), "/staff/centres/", manager or admin),
+        ("audit", _("Audit log"), "/staff/audit/", manager or admin),
+        ("content", _("Public pages"), "/staff/content/", admin),
+    ]
+    sections = []
+    for key, label, url, allowed in rules:
+        if allowed:
+            sections.append(Section(key, str(label), url))
+    return sections
+
+
+def staff_navigation(request: HttpRequest) -> dict[str, Any]:
+    """Template context: ``staff_sections`` for a verified staff member (computed on use)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not request.path.startswith("/staff/"):
+        return {}
+    return {"staff_sections": SimpleLazyObject(lambda: staff_sections(user))}  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class Waiting:
+    key: str
+    label: str
+    count: int
+    url: str
+
+
+def waiting_for(user: User, now: datetime.datetime | None = None) -> list[Waiting]:
+    """What waits for ``user``, only in the queues their roles open; zero counts left out."""
+    from forestall.cases.models import Appointment, Referral, ReferralStatus
+    from forestall.inbox.models import Conversation
+    from forestall.safeguarding.models import Concern, ConcernStatus, Level
+
+    now = now or timezone.now()
+    anywhere, _network = _roles(user)
+    items: list[Waiting] = []
+    if Role.COUNSELLOR in anywhere:
+        urgent = (
+            Conversation.objects.visible_to(user)
+            .awaiting_reply()
+            .filter(Q(urgent=True) | Q(flagged_urgent=True))
+            .count()
+        )
+        from forestall.inbox.targets import target_state
+
+        awaiting = list(
+            Conversation.objects.visible_to(user)
+            .awaiting_reply()
+            .select_related("centre")
+            .only("status", "waiting_since", "urgent", "flagged_urgent", "centre__slug")
+        )
+        waiting = len(awaiting)
+        states = [target_state(row, now) for row in awaiting]
+        overdue = sum(1 for state in states if state is not None and state.breached)
+        items.append(
+            Waiting(
+                "urgent_conversations",
+                str(_("Urgent conversations")),
+                urgent,
+                reverse("inbox:queue"),
+            )
+        )
+        items.append(
+            Waiting(
+                "conversations",
+                str(_("Conversations awaiting a reply")),
+                waiting,
+                reverse("inbox:queue"),
+            )
+        )
+        items.append(
+            Waiting(
+                "overdue",
+                str(_("Conversations over their reply-time target")),
+                overdue,
+                reverse("inbox:queue"),
+            )
+        )
+    if Role.SAFEGUARDING_LEAD in anywhere:
+        concerns = Concern.objects.visible_to(user)
+        items.append(
+            Waiting(
+                "immediate_risk",
+                str(_("Immediate-risk concerns not yet decided")),
+                concerns.awaiting_decision().filter(level=Level.IMMEDIATE_RISK).count(),
+                reverse("safeguarding:queue"),
+            )
+        )
+        items.append(
+            Waiting(
+                "second_lead",
+                str(_("Disclosures awaiting a second lead")),
+                concerns.filter(status=ConcernStatus.AWAITING_APPROVAL)
+                .exclude(proposed_by=user)
+                .count(),
+                reverse("safeguarding:queue"),
+            )
+        )
+    if Role.CLINICIAN in anywhere or Role.CENTRE_MANAGER in anywhere:
+        work_centres = user.centre_ids_with(Role.CLINICIAN, Role.CENTRE_MANAGER)
+        items.append(
+            Waiting(
+                "referrals",
+                str(_("Referrals to answer")),
+                Referral.objects.visible_to(user)
+                .filter(status=ReferralStatus.PENDING, to_centre_id__in=work_centres)
+                .count(),
+                reverse("cases:referrals"),
+            )
+        )
+        today = timezone.localdate(now)
+        start = timezone.make_aware(datetime.datetime.combine(today, datetime.time()))
+        appointments = Appointment.objects.visible_to(user).filter(
+            starts_at__gte=start,
+            starts_at__lt=start + datetime.timedelta(days=1),
+            cancelled_at__isnull=True,
+        )
+        if Role.CENTRE_MANAGER not in anywhere:
+            appointments = appointments.filter(clinician=user)
+        items.append(
+            Waiting(
+                "appointments_today",
+                str(_("Appointments today")),
+                appointments.count(),
+                reverse("cases:agenda"),
+            )
+        )
+    return items
