@@ -17,7 +17,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from forestall.lib.ratelimit import hit
+from forestall.lib.codenames import codename_hash
+from forestall.lib.ratelimit import Per, over_any, retry_after, wait_message
 from forestall.public import actions
 from forestall.public.expectations import reply_notice, retention_notice
 from forestall.public.forms import ConfirmForm, MessageForm, SignInForm, StartForm
@@ -30,10 +31,51 @@ from forestall.public.mailbox_session import (
 )
 from forestall.public.models import Mailbox, Pathway
 
-# (attempts, seconds) per visitor bucket; see forestall.lib.ratelimit.
+# (attempts, seconds) per bucket; see forestall.lib.ratelimit. A source is a
+# client address only where it is one (not behind an onion service); the
+# session, the target tried and the ceilings over everyone hold everywhere.
 START_LIMIT = (10, 3600)
+START_CEILING = (2000, 3600)
 SIGN_IN_LIMIT = (10, 300)
+SIGN_IN_PER_CODENAME = (5, 300)
+SIGN_IN_CEILING = (3000, 300)
 WRITE_LIMIT = (30, 600)
+WRITE_CEILING = (6000, 600)
+
+
+def _start_refused(request: HttpRequest) -> bool:
+    return over_any(
+        request,
+        "mailbox-start",
+        Per.source(*START_LIMIT),
+        Per.session(*START_LIMIT),
+        Per.everyone(*START_CEILING),
+    )
+
+
+def _sign_in_refused(request: HttpRequest, codename: str) -> bool:
+    return over_any(
+        request,
+        "mailbox-signin",
+        Per.source(*SIGN_IN_LIMIT),
+        Per.session(*SIGN_IN_LIMIT),
+        Per.target(codename_hash(codename), *SIGN_IN_PER_CODENAME),
+        Per.everyone(*SIGN_IN_CEILING),
+    )
+
+
+def _write_refused(request: HttpRequest, mailbox: Mailbox) -> bool:
+    return over_any(
+        request,
+        "mailbox-write",
+        Per.target(str(mailbox.pk), *WRITE_LIMIT),
+        Per.everyone(*WRITE_CEILING),
+    )
+
+
+def _with_retry_after(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    response["Retry-After"] = str(retry_after(request))
+    return response
 
 
 def _language() -> str:
@@ -47,11 +89,8 @@ def _signin_page(
     return render(request, "public/mailbox/signin.html", context, status=status)
 
 
-def _too_many_message() -> str:
-    return _(
-        "There were too many attempts in a short time. Please wait a few minutes "
-        "and try again. What you typed is still here."
-    )
+def _too_many_message(request: HttpRequest) -> str:
+    return wait_message(request) + " " + _("What you typed is still here.")
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -67,12 +106,15 @@ def start(request: HttpRequest) -> HttpResponse:
         )
         return render(request, "public/mailbox/start.html", {"form": form})
     form = StartForm(request.POST)
-    if hit(request, "mailbox-start", *START_LIMIT):
-        return render(
+    if _start_refused(request):
+        return _with_retry_after(
             request,
-            "public/mailbox/start.html",
-            {"form": form, "form_error": _too_many_message()},
-            status=429,
+            render(
+                request,
+                "public/mailbox/start.html",
+                {"form": form, "form_error": _too_many_message(request)},
+                status=429,
+            ),
         )
     if not form.is_valid():
         return render(request, "public/mailbox/start.html", {"form": form}, status=400)
@@ -92,12 +134,15 @@ def confirm(request: HttpRequest) -> HttpResponse:
     """ "I have written it down": sign in to the new mailbox and open it."""
     form = ConfirmForm(request.POST)
     codename = form.data.get("codename", "")[:400]
-    if hit(request, "mailbox-signin", *SIGN_IN_LIMIT):
-        return render(
+    if _sign_in_refused(request, codename):
+        return _with_retry_after(
             request,
-            "public/mailbox/codename.html",
-            {"codename": codename, "form": form, "form_error": _too_many_message()},
-            status=429,
+            render(
+                request,
+                "public/mailbox/codename.html",
+                {"codename": codename, "form": form, "form_error": _too_many_message(request)},
+                status=429,
+            ),
         )
     mailbox = actions.find_mailbox(codename) if codename else None
     if mailbox is None:
@@ -133,9 +178,13 @@ def mailbox(request: HttpRequest) -> HttpResponse:
 
 def _sign_in(request: HttpRequest) -> HttpResponse:
     form = SignInForm(request.POST)
-    if hit(request, "mailbox-signin", *SIGN_IN_LIMIT):
-        kept = SignInForm(initial={"codename": form.data.get("codename", "")[:400]})
-        return _signin_page(request, kept, status=429, form_error=_too_many_message())
+    typed = form.data.get("codename", "")[:400]
+    if _sign_in_refused(request, typed):
+        kept = SignInForm(initial={"codename": typed})
+        return _with_retry_after(
+            request,
+            _signin_page(request, kept, status=429, form_error=_too_many_message(request)),
+        )
     if not form.is_valid():
         return _signin_page(request, form, status=400)
     return sign_in(redirect("public:mailbox"), form.mailbox)
@@ -197,8 +246,13 @@ def write(request: HttpRequest) -> HttpResponse:
     """Send the help-seeker's message; on any rejection keep the text and explain."""
     current: Mailbox = request.mailbox  # type: ignore[attr-defined]
     form = MessageForm(request.POST, mailbox=current)
-    if hit(request, "mailbox-write", *WRITE_LIMIT):
-        return _render_mailbox(request, current, form, status=429, form_error=_too_many_message())
+    if _write_refused(request, current):
+        return _with_retry_after(
+            request,
+            _render_mailbox(
+                request, current, form, status=429, form_error=_too_many_message(request)
+            ),
+        )
     if not form.is_valid():
         return _render_mailbox(request, current, form, status=400)
     actions.post_seeker_message(current, form.cleaned_data["body"], form.cleaned_data["centre"])
