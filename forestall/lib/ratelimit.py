@@ -72,7 +72,7 @@ def session_key(request: HttpRequest) -> str | None:
     """
     from forestall.lib.privacy import keyed_hash
 
-    for name in ("forestall_mailbox", settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME):
+    for name in (settings.CSRF_COOKIE_NAME, settings.SESSION_COOKIE_NAME):
         value = request.COOKIES.get(name)
         if value:
             return keyed_hash(f"session:{name}:{value}")
