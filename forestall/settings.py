@@ -91,6 +91,8 @@ MIDDLEWARE = [
     # First: takes the client address out of the request before anything can
     # log or store it, keeping only a keyed hash for rate limits.
     "forestall.lib.privacy.AddressScrubbingMiddleware",
+    # Every Location stays on this site, whoever set it (forestall.lib.redirects).
+    "forestall.lib.redirects.SameSiteRedirectMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "forestall.lib.privacy.PrivacyHeadersMiddleware",
@@ -281,6 +283,10 @@ WHITENOISE_USE_FINDERS = DEBUG or TESTING
 FORESTALL_PAGE_CACHE_SECONDS = env.int(
     "FORESTALL_PAGE_CACHE_SECONDS", default=0 if DEBUG or TESTING else 30
 )
+
+# Hosts that editable public text may link to with https:// (comma-separated);
+# every other link in it must stay on this site.
+FORESTALL_LINK_HOSTS = env.list("FORESTALL_LINK_HOSTS", default=[])
 
 # --- Retention (days after a record becomes inactive) ---------------------
 FORESTALL_RETENTION_DAYS = {

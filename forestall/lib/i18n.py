@@ -11,7 +11,9 @@ from collections.abc import Callable
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
+
+from forestall.lib.redirects import safe_redirect
 
 
 def _language_codes() -> list[str]:
@@ -55,5 +57,5 @@ class LanguageParameterMiddleware:
             target = path_in_language(request.path, language)
             if rest:
                 target += "?" + urlencode(list(rest.lists()), doseq=True)
-            return HttpResponseRedirect(target)
+            return safe_redirect(target, request)
         return self.get_response(request)
