@@ -138,9 +138,12 @@ DATABASES = {
 DATABASES["default"].setdefault("ATOMIC_REQUESTS", False)
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"].setdefault("OPTIONS", {})
-    # WAL lets the demo server read while a command writes.
+    # WAL lets the demo server read while a command writes. secure_delete
+    # overwrites deleted rows in place; after a deletion the WAL is
+    # checkpointed and truncated too (forestall.lib.erasure).
     DATABASES["default"]["OPTIONS"].setdefault(
-        "init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+        "init_command",
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA secure_delete=ON;",
     )
     DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
     # Writers queue for the lock (audit appends serialise) rather than fail.

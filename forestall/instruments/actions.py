@@ -150,6 +150,7 @@ def send_to_mailbox(
             occasion=_occasion(occasion),
             status=Status.PENDING,
             administered_by=by,
+            via_mailbox=True,
         )
         record_event(by, "instrument.send", administration, centre=centre)
     return administration
