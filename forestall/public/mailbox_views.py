@@ -20,7 +20,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from forestall.lib.codenames import codename_hash
 from forestall.lib.ratelimit import Per, over_any, retry_after, wait_message
 from forestall.public import actions
-from forestall.public.expectations import reply_notice, retention_notice
+from forestall.public.expectations import (
+    kept_after_referral_notice,
+    reply_notice,
+    retention_notice,
+)
 from forestall.public.forms import ConfirmForm, MessageForm, SignInForm, StartForm
 from forestall.public.mailbox_session import (
     idle_seconds,
@@ -271,7 +275,11 @@ def delete(request: HttpRequest) -> HttpResponse:
     """Confirm, then delete the mailbox with every conversation and message."""
     current: Mailbox = request.mailbox  # type: ignore[attr-defined]
     if request.method != "POST":
-        return render(request, "public/mailbox/delete.html")
+        return render(
+            request,
+            "public/mailbox/delete.html",
+            {"kept_after_referral": kept_after_referral_notice()},
+        )
     actions.delete_mailbox(current)
     request.mailbox_signed_out = True  # type: ignore[attr-defined]
     return sign_out(render(request, "public/mailbox/deleted.html"))
