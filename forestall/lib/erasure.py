@@ -24,6 +24,7 @@ import time
 from collections.abc import Iterable
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.models import CASCADE, Model
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +65,21 @@ def checkpoint_now(using: str = DEFAULT_DB_ALIAS) -> bool:
 def scrub_after_delete(using: str = DEFAULT_DB_ALIAS) -> None:
     """Once the current transaction commits, remove the deleted bytes from the log."""
     transaction.on_commit(lambda: checkpoint_now(using), using=using)
+
+
+def cascade_tables(model: type[Model]) -> set[str]:
+    """The table of ``model`` and of every model its deletion cascades to."""
+    seen: set[type[Model]] = set()
+    pending = [model]
+    while pending:
+        current = pending.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        for relation in current._meta.related_objects:
+            if getattr(relation, "on_delete", None) is CASCADE and relation.related_model:
+                pending.append(relation.related_model)  # type: ignore[arg-type]
+    return {found._meta.db_table for found in seen}
 
 
 def vacuum_tables(tables: Iterable[str], using: str = DEFAULT_DB_ALIAS) -> None:
