@@ -266,7 +266,7 @@ def write(request: HttpRequest) -> HttpResponse:
 @require_POST
 def sign_out_view(request: HttpRequest) -> HttpResponse:
     response = render(request, "public/mailbox/signed_out.html")
-    return sign_out(response)
+    return sign_out(response, request)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
