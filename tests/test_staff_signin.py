@@ -16,13 +16,14 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from forestall.accounts.models import Role
+from forestall.accounts.models import Role, User
 from tests import factories
 from tests.database_dump import database_rows_text
 from tests.factories_accounts import (
@@ -727,7 +728,8 @@ def test_the_home_is_german_for_a_german_browser(clinician_a):
 # --- Demo logins -----------------------------------------------------------------
 
 
-def test_seed_demo_writes_logins_that_sign_in_with_their_totp_secret(db, tmp_path):
+def test_seed_demo_writes_logins_that_sign_in_with_their_totp_secret(db, tmp_path, settings):
+    settings.DEBUG = True
     path = tmp_path / "logins.json"
     call_command("seed-demo", credentials=path, stdout=open("/dev/null", "w"))  # noqa: SIM115
     logins = json.loads(path.read_text())
@@ -767,3 +769,33 @@ def test_the_totp_command_names_an_unknown_user(settings, db):
     settings.DEBUG = True
     with pytest.raises(CommandError, match="nobody"):
         call_command("totp", "nobody")
+
+
+def test_seed_demo_is_refused_in_production_mode(db, settings, tmp_path):
+    settings.DEBUG = False
+    with pytest.raises(CommandError) as raised:
+        call_command("seed-demo", credentials=tmp_path / "logins.json")
+    assert "debug mode" in str(raised.value)
+    assert not User.objects.exists()
+    assert not (tmp_path / "logins.json").exists()
+
+
+def test_seed_demo_never_changes_an_existing_account(db, settings, tmp_path):
+    """The review's attack: seeding replaced a real admin's password with the public one."""
+    settings.DEBUG = True
+    real = factories.make_user(Role.NETWORK_ADMIN, None, username="admin", password="a real secret 1")
+    before = (real.password, real.is_superuser, list(real.memberships.values_list("role")))
+    path = tmp_path / "logins.json"
+    call_command("seed-demo", credentials=path, stdout=StringIO())
+    real.refresh_from_db()
+    assert (real.password, real.is_superuser, list(real.memberships.values_list("role"))) == before
+    assert real.check_password("a real secret 1")
+    assert not TOTPDevice.objects.filter(user=real).exists()
+    assert "admin" not in {login["username"] for login in json.loads(path.read_text())}
+    # A second run finds its own demo accounts again and changes nothing either.
+    clinician = User.objects.get(username="clinician.berlin")
+    password_hash = clinician.password
+    call_command("seed-demo", credentials=path, stdout=StringIO())
+    clinician.refresh_from_db()
+    assert clinician.password == password_hash
+    assert "clinician.berlin" in {login["username"] for login in json.loads(path.read_text())}
