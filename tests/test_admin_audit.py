@@ -63,9 +63,7 @@ def test_granting_a_role_in_the_admin_is_in_the_audit_chain(
     call_command("verify-audit")
 
 
-def test_taking_a_role_away_in_the_admin_is_in_the_audit_chain(
-    sign_in, network_admin, clinician_a
-):
+def test_taking_a_role_away_in_the_admin_is_in_the_audit_chain(sign_in, network_admin, clinician_a):
     membership = clinician_a.memberships.get()
     data = _user_form(
         clinician_a, [(str(membership.pk), Role.CLINICIAN, str(membership.centre_id))], initial=1
@@ -118,9 +116,7 @@ def test_deleting_in_the_admin_is_in_the_audit_chain(sign_in, network_admin):
     assert AuditEntry.objects.filter(action="admin.delete").exists()
 
 
-def test_a_network_admin_cannot_give_themselves_a_case_data_role(
-    sign_in, network_admin, centre_a
-):
+def test_a_network_admin_cannot_give_themselves_a_case_data_role(sign_in, network_admin, centre_a):
     own = network_admin.memberships.get()
     response = sign_in(network_admin).post(
         f"/staff/admin/accounts/user/{network_admin.pk}/change/",

@@ -19,13 +19,25 @@ from tests.factories_accounts import post_password
 from tests.test_mailbox import open_new_mailbox, start_mailbox
 
 ATTACKER = "198.51.100.66"
+WORDS = [
+    "apple",
+    "birch",
+    "cedar",
+    "daisy",
+    "elder",
+    "fern",
+    "gorse",
+    "hazel",
+    "iris",
+    "juniper",
+    "kale",
+    "lime",
+]
 
 
 def _rotating(number: int) -> Client:
     """A fresh cookie-less client from the attacker's address with a new forged header."""
-    return Client(
-        REMOTE_ADDR=ATTACKER, HTTP_X_FORWARDED_FOR=f"10.{number // 250}.{number % 250}.7"
-    )
+    return Client(REMOTE_ADDR=ATTACKER, HTTP_X_FORWARDED_FOR=f"10.{number // 250}.{number % 250}.7")
 
 
 @pytest.fixture(autouse=True)
@@ -45,7 +57,20 @@ def test_rotating_the_header_does_not_escape_the_mailbox_start_limit(db):
 
 def test_rotating_the_header_does_not_escape_the_codename_sign_in_limit(db):
     limit, _period = mailbox_views.SIGN_IN_LIMIT
-    words = "apple birch cedar daisy elder fern gorse hazel iris juniper kale lime".split()
+    words = [
+        "apple",
+        "birch",
+        "cedar",
+        "daisy",
+        "elder",
+        "fern",
+        "gorse",
+        "hazel",
+        "iris",
+        "juniper",
+        "kale",
+        "lime",
+    ]
     answers = [
         _rotating(n).post("/mailbox/", {"codename": f"guess {words[n]}"}).status_code
         for n in range(limit + 1)
@@ -56,7 +81,20 @@ def test_rotating_the_header_does_not_escape_the_codename_sign_in_limit(db):
 
 def test_rotating_the_header_does_not_escape_the_confirm_limit(db):
     limit, _period = mailbox_views.SIGN_IN_LIMIT
-    words = "apple birch cedar daisy elder fern gorse hazel iris juniper kale lime".split()
+    words = [
+        "apple",
+        "birch",
+        "cedar",
+        "daisy",
+        "elder",
+        "fern",
+        "gorse",
+        "hazel",
+        "iris",
+        "juniper",
+        "kale",
+        "lime",
+    ]
     answers = [
         _rotating(n)
         .post("/mailbox/start/confirm/", {"codename": f"guess {words[n]}", "confirmed": "on"})
@@ -130,7 +168,20 @@ def test_many_real_visitors_behind_one_address_are_not_refused(db):
 def test_behind_one_address_a_visitor_who_keeps_cookies_is_still_slowed(db):
     limit, _period = mailbox_views.SIGN_IN_LIMIT
     browser = _real_visitor()
-    words = "apple birch cedar daisy elder fern gorse hazel iris juniper kale lime".split()
+    words = [
+        "apple",
+        "birch",
+        "cedar",
+        "daisy",
+        "elder",
+        "fern",
+        "gorse",
+        "hazel",
+        "iris",
+        "juniper",
+        "kale",
+        "lime",
+    ]
     answers = [
         browser.post("/mailbox/", {"codename": f"guess {words[n]}"}).status_code
         for n in range(limit + 1)

@@ -196,7 +196,18 @@ def test_a_wrong_codename_is_explained_in_german(client):
     assert b"Mit diesem Codenamen" in response.content
 
 
-_TEN_WORDS = ("apple", "birch", "cedar", "daisy", "elder", "fern", "gorse", "hazel", "iris", "juniper")
+_TEN_WORDS = (
+    "apple",
+    "birch",
+    "cedar",
+    "daisy",
+    "elder",
+    "fern",
+    "gorse",
+    "hazel",
+    "iris",
+    "juniper",
+)
 
 
 def test_too_many_sign_in_attempts_answer_429_and_keep_the_typed_codename(client):

@@ -1,4 +1,4 @@
-"""Staff sign-in: password, then a second factor; enrolment; delays, never lockout; sessions; sign-out."""
+"""Staff sign-in: password, then a second factor; enrolment; delays (no lockout); sessions."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from io import StringIO
 from unittest import mock
 
 import pytest
-from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.sessions.models import Session
@@ -783,7 +782,9 @@ def test_seed_demo_is_refused_in_production_mode(db, settings, tmp_path):
 def test_seed_demo_never_changes_an_existing_account(db, settings, tmp_path):
     """The review's attack: seeding replaced a real admin's password with the public one."""
     settings.DEBUG = True
-    real = factories.make_user(Role.NETWORK_ADMIN, None, username="admin", password="a real secret 1")
+    real = factories.make_user(
+        Role.NETWORK_ADMIN, None, username="admin", password="a real secret 1"
+    )
     before = (real.password, real.is_superuser, list(real.memberships.values_list("role")))
     path = tmp_path / "logins.json"
     call_command("seed-demo", credentials=path, stdout=StringIO())

@@ -81,7 +81,7 @@ def _build_statements(vendor: str, quote: Any) -> tuple[str, str, str]:
     lock = " FOR UPDATE" if vendor != "sqlite" else ""
     select_head = (
         f"SELECT {quote('sequence')}, {quote('entry_hash')}, {quote('sealed_at')}, "  # noqa: S608
-        f"{quote('seal')} FROM {head} "  # noqa: S608 - our own names
+        f"{quote('seal')} FROM {head} "
         f"WHERE {quote('id')} = 1{lock}"
     )
     columns = ", ".join(quote(name) for name in _INSERT_COLUMNS)

@@ -93,7 +93,9 @@ def head_seal(sequence: int, entry_hash_value: str, sealed_at: str) -> str:
     """
     mac = hasher()
     mac.update(
-        _SEPARATOR.join(("forestall-audit-head", str(sequence), entry_hash_value, sealed_at)).encode()
+        _SEPARATOR.join(
+            ("forestall-audit-head", str(sequence), entry_hash_value, sealed_at)
+        ).encode()
     )
     return mac.hexdigest()
 
@@ -315,7 +317,9 @@ def contains(sequence: int, digest: str, using: str = "default") -> bool:
     from forestall.audit.models import AuditEntry
 
     return (
-        AuditEntry.objects.using(using).filter(sequence=sequence, entry_hash=digest.lower()).exists()
+        AuditEntry.objects.using(using)
+        .filter(sequence=sequence, entry_hash=digest.lower())
+        .exists()
     )
 
 

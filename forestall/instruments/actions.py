@@ -75,7 +75,7 @@ def _apply(administration: Administration, result: Score, answers: dict[str, Any
     administration.caseness = result.caseness
     administration.prorated = result.prorated
     administration.subscales = dict(result.subscales)
-    administration.flags = list(result.flags)
+    administration.flags = list(result.flags)  # type: ignore[assignment]
     administration.status = Status.COMPLETED
     administration.completed_at = timezone.now()
 

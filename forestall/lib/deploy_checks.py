@@ -34,7 +34,7 @@ _SECRETS = ("SECRET_KEY", "FORESTALL_PEPPER", "FORESTALL_AUDIT_KEY")
 
 
 def estimated_bits(secret: str) -> float:
-    """A conservative entropy estimate: length × Shannon entropy of its characters."""
+    """A conservative entropy estimate: length times the Shannon entropy of its characters."""
     if not secret:
         return 0.0
     counts = Counter(secret)
@@ -55,7 +55,8 @@ def check_secrets(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMe
                     f"{environment_name} is too short or not random enough "
                     f"(at least {MINIMUM_SECRET_LENGTH} characters, about "
                     f"{MINIMUM_SECRET_BITS} bits).",
-                    hint="Generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))'",
+                    hint="Generate one with: "
+                    "python -c 'import secrets; print(secrets.token_urlsafe(48))'",
                     id="forestall.E101",
                     obj=environment_name,
                 )

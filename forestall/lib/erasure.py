@@ -49,7 +49,7 @@ def checkpoint_now(using: str = DEFAULT_DB_ALIAS) -> bool:
     ("busy"); it is retried for a moment. Outside SQLite this does nothing.
     """
     connection = connections[using]
-    if connection.vendor != "sqlite" or connection.is_in_memory_db():
+    if connection.vendor != "sqlite" or connection.is_in_memory_db():  # type: ignore[attr-defined]
         # An in-memory database (the test suite's) has no files to scrub.
         return True
     if connection.in_atomic_block:
@@ -99,6 +99,6 @@ def vacuum_tables(tables: Iterable[str], using: str = DEFAULT_DB_ALIAS) -> None:
         quoted = ", ".join(connection.ops.quote_name(name) for name in names)
         # VACUUM cannot run inside a transaction block.
         with connection.cursor() as cursor:
-            cursor.execute(f"VACUUM {quoted}")  # noqa: S608 - quoted table names only
+            cursor.execute(f"VACUUM {quoted}")
     else:
         checkpoint_now(using)

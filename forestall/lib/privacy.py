@@ -53,9 +53,7 @@ def _client_address(request: HttpRequest) -> str:
     """
     trusted = int(getattr(settings, "FORESTALL_TRUSTED_PROXIES", 0) or 0)
     if trusted > 0:
-        hops = [
-            hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-        ]
+        hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
         hops = [hop for hop in hops if hop]
         if len(hops) >= trusted:
             return hops[-trusted]
@@ -101,11 +99,10 @@ class AddressScrubbingMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         address = _client_address(request)
-        request.rate_limit_key = rate_limit_key_for(address)  # type: ignore[attr-defined]
+        key = rate_limit_key_for(address)
+        request.rate_limit_key = key  # type: ignore[attr-defined]
         # A shared address (onion service, undeclared local proxy) is no source.
-        request.rate_limit_source = (  # type: ignore[attr-defined]
-            None if is_shared_address(address) else request.rate_limit_key
-        )
+        request.rate_limit_source = None if is_shared_address(address) else key  # type: ignore[attr-defined]
         for name in _IDENTIFYING_META:
             request.META.pop(name, None)
         request.META["REMOTE_ADDR"] = SCRUBBED_ADDRESS

@@ -54,10 +54,9 @@ def safe_local_url(target: str, request: HttpRequest | None = None) -> str:
         if parts.scheme in ("http", "https") and own_host and parts.netloc == own_host:
             return urlunsplit((parts.scheme, parts.netloc, path, parts.query, parts.fragment))
         return "/"
-    if not text.startswith("/") and not unquote(text).startswith("/"):
+    if not text.startswith("/") and not unquote(text).startswith("/") and not _LEADING.match(text):
         # A relative path ("sent", "?x=1") stays relative to the current page.
-        if not _LEADING.match(text):
-            return text if not parts.scheme else "/"
+        return text
     return urlunsplit(("", "", path, parts.query, parts.fragment))
 
 

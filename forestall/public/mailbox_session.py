@@ -41,7 +41,7 @@ from forestall.public.models import Mailbox, MailboxSession
 COOKIE_NAME = "forestall_mailbox"
 _SALT = "forestall.public.mailbox-session"
 # Where a mailbox read through a session keeps its token, for refreshing it.
-_TOKEN_ATTRIBUTE = "_forestall_session_token"
+_TOKEN_ATTRIBUTE = "_forestall_session_token"  # noqa: S105 - an attribute name
 
 
 def idle_seconds() -> int:

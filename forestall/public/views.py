@@ -8,8 +8,8 @@ from django.utils import translation
 from django.views.decorators.http import require_http_methods, require_safe
 
 from forestall.lib.pagecache import cache_public_page
-from forestall.public.expectations import kept_after_referral_notice
 from forestall.public.content import page_text
+from forestall.public.expectations import kept_after_referral_notice
 from forestall.public.models import Page, Pathway
 
 # URL slug → the pathway (and editable page) it shows.

@@ -1,3 +1,4 @@
+# ruff: noqa: E402 - Django is set up before the models are imported
 """Run in its own process against a database *file*: delete everything, then read the files.
 
 Prints one JSON object: which secret byte strings were present in the
@@ -43,9 +44,10 @@ browser = Client()
 browser.get("/mailbox/start/")
 page = browser.post("/mailbox/start/", {"pathway": "self"}).content.decode()
 codename = page.split('id="codename"', 1)[1].split(">", 1)[1].split("<", 1)[0].strip()
-assert browser.post(
-    "/mailbox/start/confirm/", {"codename": codename, "confirmed": "on"}
-).status_code == 302
+assert (
+    browser.post("/mailbox/start/confirm/", {"codename": codename, "confirmed": "on"}).status_code
+    == 302
+)
 for text in ("first secret message about my worries", "second secret message, longer " * 20):
     assert browser.post("/mailbox/write/", {"body": text}).status_code == 302
 mailbox = Mailbox.objects.get()

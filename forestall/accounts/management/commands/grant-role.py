@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from forestall.accounts.actions import grant_role
 from forestall.accounts.models import (
     CENTRE_ROLES,
     NETWORK_CAPABLE_ROLES,
@@ -19,7 +20,6 @@ from forestall.accounts.models import (
     Role,
     User,
 )
-from forestall.accounts.actions import grant_role
 from forestall.directory.models import Centre
 
 
