@@ -13,8 +13,9 @@ measures, interleaved so that machine load hits both alike:
   rate-limit counters (``over_any``: per mailbox and the global ceiling), the
   signed session cookie and its server-side session row;
 * the same requests with those checks switched off in the child only: the
-  address hash, the counters and the session lookup replaced by no-ops (the
-  mailbox is handed over directly).
+  address hash and the counters replaced by no-ops, and the session check
+  (signature, server-side session row, refreshed cookie) replaced by what
+  any mailbox request needs anyway: loading the mailbox by its id, unchecked.
 
 Reported: p50 of each, and the overhead in per cent.
 """
@@ -81,8 +82,10 @@ class _Switch:
         self.privacy.rate_limit_key_for = lambda address: "off"
         self.views.over_any = lambda *args, **kwargs: False
 
+        from forestall.public.models import Mailbox
+
         def signed_in(request):
-            return self.mailbox
+            return Mailbox.objects.filter(pk=self.mailbox.pk).first()
 
         def sign_in(response, mailbox):
             return response

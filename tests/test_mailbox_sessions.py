@@ -114,3 +114,17 @@ def test_an_idle_session_still_goes_back_to_the_sign_in(db, monkeypatch):
     response = browser.post("/mailbox/write/", {"body": "still here"})
     assert response.status_code == 302
     assert response["Location"].endswith("/mailbox/")
+
+
+def test_a_session_older_than_its_maximum_age_opens_nothing(db):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    browser = Client()
+    open_new_mailbox(browser)
+    assert _opens_mailbox(browser)
+    MailboxSession.objects.update(
+        created_at=timezone.now() - timedelta(hours=MailboxSession.MAX_AGE_HOURS, minutes=1)
+    )
+    assert not _opens_mailbox(browser)
