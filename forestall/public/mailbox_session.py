@@ -66,8 +66,9 @@ def _session_sql() -> str:
     quote = connection.ops.quote_name
     mailboxes = quote(Mailbox._meta.db_table)
     sessions = quote(MailboxSession._meta.db_table)
+    join = f"s.{quote('mailbox_id')} = m.{quote('id')}"
     return (
-        f"SELECT m.* FROM {mailboxes} m JOIN {sessions} s ON s.{quote('mailbox_id')} = m.{quote('id')} "  # noqa: S608 - our own names
+        f"SELECT m.* FROM {mailboxes} m JOIN {sessions} s ON {join} "  # noqa: S608 - our own names
         f"WHERE s.{quote('token_hash')} = %s AND s.{quote('created_at')} > %s LIMIT 1"
     )
 
