@@ -215,7 +215,10 @@ def run() -> list[str]:
             f"sqlite:///{Path(directory) / 'mailbox.sqlite3'}"
         )
         engine = "PostgreSQL" if database_url.startswith("postgres") else "SQLite"
-        with serve(env={"DATABASE_URL": database_url}) as base_url:
+        # One trusted proxy: each seeker's X-Forwarded-For counts as its address.
+        with serve(
+            env={"DATABASE_URL": database_url, "FORESTALL_TRUSTED_PROXIES": "1"}
+        ) as base_url:
             before = _stored_seeker_messages(database_url)
             timings = Timings()
             seekers = [Seeker(base_url, number) for number in range(SEEKERS)]

@@ -316,7 +316,18 @@ def _bulk_chain(connection, entry_model, head_model, chain, length: int) -> None
             batch = []
     if batch:
         flush()
-    head_model.objects.update_or_create(pk=1, defaults={"sequence": length, "entry_hash": previous})
+    from django.utils import timezone
+
+    sealed_at = timezone.now()
+    head_model.objects.update_or_create(
+        pk=1,
+        defaults={
+            "sequence": length,
+            "entry_hash": previous,
+            "sealed_at": sealed_at,
+            "seal": chain.head_seal(length, previous, chain.canonical_time(sealed_at)),
+        },
+    )
 
 
 if __name__ == "__main__" and "--child" in sys.argv:

@@ -160,7 +160,9 @@ def prepare(env: Mapping[str, str], *, seed: bool = True) -> None:
     """Migrate, seed the demo network and collect static files, as a deployment would."""
     _forestall(env, "migrate", "--no-input", "-v", "0")
     if seed:
-        _forestall(env, "seed-demo")
+        # seed-demo runs in debug mode only (its passwords are public); the
+        # server itself stays in production mode.
+        _forestall({**env, "FORESTALL_DEBUG": "1"}, "seed-demo")
     _forestall(env, "collectstatic", "--no-input", "-v", "0")
 
 

@@ -65,14 +65,11 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
 
 
 def too_many_requests(request: HttpRequest) -> HttpResponse:
-    """The translated 429 page used by the rate limits."""
-    response = _render(
-        request,
-        429,
-        _("Please wait a moment"),
-        _("There were too many attempts in a short time. Please wait a few minutes and try again."),
-    )
-    response["Retry-After"] = "300"
+    """The translated 429 page used by the rate limits: ``Retry-After`` and the real wait."""
+    from forestall.lib.ratelimit import retry_after, wait_message
+
+    response = _render(request, 429, _("Please wait a moment"), wait_message(request))
+    response["Retry-After"] = str(retry_after(request))
     return response
 
 

@@ -78,7 +78,6 @@ INSTALLED_APPS = [
     # look (accounts/templates/two_factor/) take precedence.
     "forestall.accounts",
     "two_factor",
-    "axes",
     "forestall",
     "forestall.audit",
     "forestall.directory",
@@ -95,6 +94,8 @@ MIDDLEWARE = [
     # First: takes the client address out of the request before anything can
     # log or store it, keeping only a keyed hash for rate limits.
     "forestall.lib.privacy.AddressScrubbingMiddleware",
+    # Every Location stays on this site, whoever set it (forestall.lib.redirects).
+    "forestall.lib.redirects.SameSiteRedirectMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "forestall.lib.privacy.PrivacyHeadersMiddleware",
@@ -114,7 +115,6 @@ MIDDLEWARE = [
     "forestall.accounts.middleware.StaffLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "forestall.urls"
@@ -146,9 +146,12 @@ DATABASES = {
 DATABASES["default"].setdefault("ATOMIC_REQUESTS", False)
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"].setdefault("OPTIONS", {})
-    # WAL lets the demo server read while a command writes.
+    # WAL lets the demo server read while a command writes. secure_delete
+    # overwrites deleted rows in place; after a deletion the WAL is
+    # checkpointed and truncated too (forestall.lib.erasure).
     DATABASES["default"]["OPTIONS"].setdefault(
-        "init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+        "init_command",
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA secure_delete=ON;",
     )
     DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
     # Writers queue for the lock (audit appends serialise) rather than fail.
@@ -159,6 +162,15 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
+
+# How many proxies stand in front of forestall and append to X-Forwarded-For
+# (nginx or Caddy on the same host: 1). 0, the default, ignores every
+# forwarded header: the client address is the connection's. Only the address
+# this many hops from the right is used (and only as a keyed hash), see
+# forestall.lib.privacy. An onion service needs 0: it forwards no header.
+FORESTALL_TRUSTED_PROXIES = env.int("FORESTALL_TRUSTED_PROXIES", default=0)
+# Worker processes serving forestall (for the deploy check that asks for Redis).
+FORESTALL_WORKERS = env.int("FORESTALL_WORKERS", default=env.int("WEB_CONCURRENCY", default=1))
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
@@ -192,7 +204,6 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     # Admin model permissions follow the network admin role, not is_superuser.
     "forestall.accounts.backends.NetworkAdminPermissionBackend",
@@ -203,23 +214,9 @@ LOGOUT_REDIRECT_URL = "/staff/login/"
 TWO_FACTOR_PATCH_ADMIN = False
 OTP_TOTP_ISSUER = "forestall"
 
-# django-axes: count failures per username in the cache only, so that no
-# address or user agent is ever written to the database.
-AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
-AXES_LOCKOUT_PARAMETERS = ["username"]
-AXES_FAILURE_LIMIT = env.int("FORESTALL_LOGIN_FAILURE_LIMIT", default=5)
-AXES_COOLOFF_TIME = env.float("FORESTALL_LOGIN_COOLOFF_HOURS", default=0.25)
-AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "forestall.lib.privacy.no_client_address"
-AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
-AXES_USERNAME_FORM_FIELD = "auth-username"
-AXES_USERNAME_CALLABLE = "forestall.accounts.lockout.username_for_lockout"
-AXES_LOCKOUT_CALLABLE = "forestall.accounts.lockout.lockout_response"
-AXES_VERBOSE = False
-AXES_ENABLE_ACCESS_FAILURE_LOG = False
-AXES_DISABLE_ACCESS_LOG = True
-# Its attempt and log tables stay empty with the cache handler: keep them out of the admin.
-AXES_ENABLE_ADMIN = False
+# Failed passwords slow the source down progressively and never lock an
+# account (forestall.accounts.signin_throttle); the second factor is always
+# required.
 
 # --- Sessions and cookies --------------------------------------------------
 # The Django session is the staff session only: its cookie is sent to /staff/
@@ -251,16 +248,7 @@ SECURE_HSTS_PRELOAD = SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"  # see PrivacyHeadersMiddleware
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
-SILENCED_SYSTEM_CHECKS = [
-    # Lockout deliberately counts per username only: forestall never handles
-    # client addresses. Guessing across many usernames from one address is
-    # stopped by the address-hash rate limit on the sign-in form instead.
-    "axes.W006",
-]
-if not REDIS_URL:
-    # The embedded default runs one process, for which the local-memory cache
-    # is exact; production sets REDIS_URL so that every worker shares counts.
-    SILENCED_SYSTEM_CHECKS.append("axes.W001")
+SILENCED_SYSTEM_CHECKS: list[str] = []
 X_FRAME_OPTIONS = "DENY"
 
 CONTENT_SECURITY_POLICY = {
@@ -308,6 +296,10 @@ WHITENOISE_USE_FINDERS = DEBUG or TESTING
 FORESTALL_PAGE_CACHE_SECONDS = env.int(
     "FORESTALL_PAGE_CACHE_SECONDS", default=0 if DEBUG or TESTING else 30
 )
+
+# Hosts that editable public text may link to with https:// (comma-separated);
+# every other link in it must stay on this site.
+FORESTALL_LINK_HOSTS = env.list("FORESTALL_LINK_HOSTS", default=[])
 
 # --- Retention (days after a record becomes inactive) ---------------------
 FORESTALL_RETENTION_DAYS = {
@@ -407,7 +399,6 @@ LOGGING = {
         "django.request": {"handlers": ["console"], "level": "WARNING", "propagate": False},
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.security": {"handlers": ["console"], "level": "WARNING", "propagate": False},
-        "axes": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }
 CSRF_FAILURE_VIEW = "forestall.errors.csrf_failure"

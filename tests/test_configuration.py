@@ -33,6 +33,7 @@ def _complete_settings(tmp_path: Path) -> dict[str, str]:
         "FORESTALL_PEPPER": secrets.token_urlsafe(32),
         "FORESTALL_AUDIT_KEY": secrets.token_urlsafe(32),
         "FORESTALL_ALLOWED_HOSTS": "forestall.example",
+        "FORESTALL_TRUSTED_PROXIES": "1",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}",
     }
 

@@ -154,7 +154,8 @@ def test_editors_cannot_put_raw_html_images_or_unsafe_links_on_a_page(source, fo
     assert forbidden not in str(render_markdown(source))
 
 
-def test_markdown_keeps_headings_lists_emphasis_and_safe_links():
+def test_markdown_keeps_headings_lists_emphasis_and_safe_links(settings):
+    settings.FORESTALL_LINK_HOSTS = ["a.org"]
     html = str(
         render_markdown(
             "## Help\n\n- **one**\n- *two*\n\n[centres](/centres/) [web](https://a.org)"

@@ -111,12 +111,35 @@ def test_a_new_window_starts_counting_again(monkeypatch):
     assert hit(request, "window", 2, 60) is False
 
 
-def test_a_forwarded_address_is_used_behind_the_proxy_but_not_kept(client):
+def test_a_forwarded_address_is_used_behind_a_declared_proxy_but_not_kept(client, settings):
+    settings.FORESTALL_TRUSTED_PROXIES = 1
     for _attempt in range(3):
-        client.post("/limited/", HTTP_X_FORWARDED_FOR=f"{ADDRESS}, 10.0.0.1")
-    response = client.post("/limited/", HTTP_X_FORWARDED_FOR=f"{ADDRESS}, 10.0.0.1")
+        client.post("/limited/", HTTP_X_FORWARDED_FOR=f"10.0.0.1, {ADDRESS}")
+    response = client.post("/limited/", HTTP_X_FORWARDED_FOR=f"10.0.0.9, {ADDRESS}")
     assert response.status_code == 429
     _assert_no_address_in_cache(cache, ADDRESS)
+
+
+def test_forwarded_headers_are_ignored_when_no_proxy_is_declared(client, settings):
+    settings.FORESTALL_TRUSTED_PROXIES = 0
+    for number in range(3):
+        _post_from(client, "/limited/", ADDRESS, forwarded=f"10.0.0.{number}")
+    assert _post_from(client, "/limited/", ADDRESS, forwarded="10.9.9.9").status_code == 429
+
+
+def test_only_the_address_n_hops_from_the_right_counts(client, settings):
+    settings.FORESTALL_TRUSTED_PROXIES = 2
+    for number in range(3):
+        chain = f"10.0.0.{number}, {ADDRESS}, 192.0.2.50"
+        _post_from(client, "/limited/", "192.0.2.51", forwarded=chain)
+    chain = f"10.9.9.9, {ADDRESS}, 192.0.2.50"
+    assert _post_from(client, "/limited/", "192.0.2.51", forwarded=chain).status_code == 429
+    other = f"10.9.9.9, {OTHER_ADDRESS}, 192.0.2.50"
+    assert _post_from(client, "/limited/", "192.0.2.51", forwarded=other).status_code == 200
+
+
+def _post_from(client, url: str, address: str, forwarded: str):
+    return client.post(url, {"field": "value"}, REMOTE_ADDR=address, HTTP_X_FORWARDED_FOR=forwarded)
 
 
 def test_bad_scopes_and_limits_are_refused():

@@ -1,4 +1,4 @@
-"""Staff sign-in: password, then a second factor; enrolment; lockout; sessions; sign-out."""
+"""Staff sign-in: password, then a second factor; enrolment; delays (no lockout); sessions."""
 
 from __future__ import annotations
 
@@ -10,19 +10,19 @@ from io import StringIO
 from unittest import mock
 
 import pytest
-from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from forestall.accounts.models import Role
+from forestall.accounts.models import Role, User
 from tests import factories
 from tests.database_dump import database_rows_text
 from tests.factories_accounts import (
@@ -356,14 +356,23 @@ def test_the_configured_first_hasher_is_argon2():
     assert project_settings.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
 
 
-# --- Lockout --------------------------------------------------------------------
+# --- No lockout: progressive delays per source ------------------------------
 
 ADDRESS = "203.0.113.77"
+ATTACKER = "198.51.100.66"
 
 
 def _fail(client: Client, username: str, times: int) -> None:
-    for _ in range(times):
-        post_password(client, username, "wrong password")
+    """Fail ``times`` passwords, waiting out each delay (as a patient guesser would)."""
+    from forestall.accounts import signin_throttle
+
+    for number in range(times):
+        later = time.time() + signin_throttle.MAX_DELAY_SECONDS * (number + 1) + 1
+        if number >= signin_throttle.FREE_FAILURES:
+            with mock.patch("time.time", return_value=later):
+                post_password(client, username, "wrong password")
+        else:
+            post_password(client, username, "wrong password")
 
 
 @pytest.fixture
@@ -375,75 +384,157 @@ def visitor():
     )
 
 
-def test_after_the_failure_limit_even_the_right_password_is_refused(visitor, clinician, device):
-    _fail(visitor, clinician.username, settings.AXES_FAILURE_LIMIT)
+def _hammer(client: Client, username: str, times: int) -> None:
+    for _attempt in range(times):
+        post_password(client, username, "wrong password")
+
+
+def test_repeated_failures_hold_the_next_attempt_back_with_the_wait(visitor, clinician, device):
+    from forestall.accounts import signin_throttle
+
+    _hammer(visitor, clinician.username, signin_throttle.FREE_FAILURES)
     response = post_password(visitor, clinician.username, PASSWORD)
     assert response.status_code == 429
-    assert b"Sign-in is paused for this account" in response.content
-    assert b"15 minutes" in response.content
+    wait = int(response["Retry-After"])
+    assert 1 <= wait <= signin_throttle.MAX_DELAY_SECONDS
+    assert f"{wait} second" in response.content.decode()
     assert b'name="token-otp_token"' not in response.content
     assert not _signed_in(visitor)
 
 
-def test_the_lockout_page_is_translated(clinician):
+def test_the_delay_grows_with_every_failure_up_to_its_ceiling():
+    from forestall.accounts.signin_throttle import FREE_FAILURES, MAX_DELAY_SECONDS, delay_after
+
+    delays = [delay_after(failures) for failures in range(FREE_FAILURES + 12)]
+    assert delays[:FREE_FAILURES] == [0] * FREE_FAILURES
+    assert delays[FREE_FAILURES : FREE_FAILURES + 3] == [1, 2, 4]
+    assert delays == sorted(delays)
+    assert max(delays) == MAX_DELAY_SECONDS
+
+
+def test_the_held_back_page_is_translated(clinician):
+    from forestall.accounts import signin_throttle
+
     german = Client(HTTP_ACCEPT_LANGUAGE="de")
-    _fail(german, clinician.username, settings.AXES_FAILURE_LIMIT)
+    _hammer(german, clinician.username, signin_throttle.FREE_FAILURES)
     response = post_password(german, clinician.username, PASSWORD)
     assert response.status_code == 429
-    assert "Anmeldung für dieses Konto ist pausiert" in response.content.decode()
+    assert "Bitte warten Sie" in response.content.decode()
 
 
-def test_lockout_counts_per_account_not_per_browser(visitor, clinician, clinician_b):
-    _fail(visitor, clinician.username, settings.AXES_FAILURE_LIMIT)
+def test_after_the_wait_the_right_password_still_works(visitor, clinician, device):
+    from forestall.accounts import signin_throttle
+
+    _hammer(visitor, clinician.username, signin_throttle.FREE_FAILURES + 1)
+    later = time.time() + signin_throttle.MAX_DELAY_SECONDS + 1
+    with mock.patch("time.time", return_value=later):
+        response = post_password(visitor, clinician.username, PASSWORD)
+    assert b'name="token-otp_token"' in response.content
+
+
+def test_an_attacker_cannot_lock_a_colleague_out(clinician, device):
+    """The ASVS 2.2.1 attack: hammer a username from elsewhere, then the owner signs in."""
+    attacker = Client(REMOTE_ADDR=ATTACKER)
+    _fail(attacker, clinician.username, 40)
+    assert post_password(attacker, clinician.username, PASSWORD).status_code == 429
+    owner = Client(REMOTE_ADDR=ADDRESS)
+    assert sign_in_through_form(owner, clinician, PASSWORD, device).status_code == 302
+    assert _signed_in(owner)
+
+
+def test_behind_one_shared_address_a_known_device_is_never_held_back(clinician, device):
+    """Onion service: every client arrives from 127.0.0.1, so the device cookie decides."""
+    owner = Client()
+    sign_in_through_form(owner, clinician, PASSWORD, device)
+    assert _signed_in(owner)
+    owner.post("/staff/logout/")
+    attacker = Client()
+    _fail(attacker, clinician.username, 40)
+    assert post_password(attacker, clinician.username, PASSWORD).status_code == 429
+    # The second factor is still asked for: a known device skips only the delay.
+    response = post_password(owner, clinician.username, PASSWORD)
+    assert response.status_code == 200
+    assert b'name="token-otp_token"' in response.content
+
+
+def test_a_device_cookie_for_another_account_counts_for_nothing(clinician, clinician_b, device):
+    from forestall.accounts import signin_throttle
+
+    factories.totp_device(clinician_b)
+    browser = Client()
+    sign_in_through_form(
+        browser,
+        clinician_b,
+        PASSWORD,
+        TOTPDevice.objects.get(user=clinician_b, name="default"),
+    )
+    browser.post("/staff/logout/")
+    _hammer(Client(), clinician.username, signin_throttle.FREE_FAILURES)
+    assert post_password(browser, clinician.username, PASSWORD).status_code == 429
+
+
+def test_the_device_cookie_is_strict_signed_and_names_nobody(clinician, device):
+    client = Client()
+    sign_in_through_form(client, clinician, PASSWORD, device)
+    cookie = client.cookies["forestall_staff_device"]
+    assert cookie["httponly"] and cookie["samesite"] == "Strict"
+    assert cookie["path"] == "/staff/"
+    assert clinician.username not in cookie.value
+    assert str(clinician.pk) not in cookie.value
+
+
+def test_failures_on_one_account_do_not_slow_another(visitor, clinician, clinician_b):
+    from forestall.accounts import signin_throttle
+
+    _hammer(visitor, clinician.username, signin_throttle.FREE_FAILURES + 2)
     factories.totp_device(clinician_b)
     response = post_password(visitor, clinician_b.username, PASSWORD)
     assert response.status_code == 200
     assert b'name="token-otp_token"' in response.content
 
 
-def test_fewer_failures_than_the_limit_do_not_lock_out(client, clinician, device):
-    _fail(client, clinician.username, settings.AXES_FAILURE_LIMIT - 1)
+def test_fewer_failures_than_the_free_ones_do_not_slow_down(client, clinician, device):
+    from forestall.accounts import signin_throttle
+
+    _hammer(client, clinician.username, signin_throttle.FREE_FAILURES - 1)
     assert sign_in_through_form(client, clinician, PASSWORD, device).status_code == 302
     assert _signed_in(client)
 
 
-def test_a_successful_sign_in_resets_the_failure_count(client, clinician, device):
-    _fail(client, clinician.username, settings.AXES_FAILURE_LIMIT - 1)
-    sign_in_through_form(client, clinician, PASSWORD, device)
-    other = Client()
-    _fail(other, clinician.username, settings.AXES_FAILURE_LIMIT - 1)
-    assert post_password(other, clinician.username, PASSWORD).status_code == 200
+def test_a_right_password_resets_the_count_for_that_source(client, clinician, device):
+    from forestall.accounts import signin_throttle
 
-
-def test_lockout_ends_after_the_cool_off(client, clinician, device):
-    _fail(client, clinician.username, settings.AXES_FAILURE_LIMIT)
-    assert post_password(client, clinician.username, PASSWORD).status_code == 429
-    cool_off = timedelta(hours=settings.AXES_COOLOFF_TIME).total_seconds()
-    later = time.time() + cool_off + 5
-    with mock.patch("time.time", return_value=later):
-        response = post_password(Client(), clinician.username, PASSWORD)
-    assert response.status_code == 200
-    assert b'name="token-otp_token"' in response.content
-
-
-def test_an_admin_can_release_a_paused_account_early(client, clinician, device):
-    _fail(client, clinician.username, settings.AXES_FAILURE_LIMIT)
-    assert post_password(client, clinician.username, PASSWORD).status_code == 429
-    call_command("axes_reset_username", clinician.username, stdout=StringIO())
+    _hammer(client, clinician.username, signin_throttle.FREE_FAILURES - 1)
     assert b'name="token-otp_token"' in post_password(client, clinician.username, PASSWORD).content
+    fresh = Client()
+    _hammer(fresh, clinician.username, signin_throttle.FREE_FAILURES - 1)
+    assert post_password(fresh, clinician.username, PASSWORD).status_code == 200
+
+
+def test_rotating_x_forwarded_for_does_not_escape_the_delay(clinician, device):
+    from forestall.accounts import signin_throttle
+
+    guesser = Client(REMOTE_ADDR=ATTACKER)
+    for number in range(signin_throttle.FREE_FAILURES):
+        guesser.defaults["HTTP_X_FORWARDED_FOR"] = f"10.0.{number}.1"
+        post_password(guesser, clinician.username, "wrong password")
+    guesser.defaults["HTTP_X_FORWARDED_FOR"] = "10.9.9.9"
+    assert post_password(guesser, clinician.username, PASSWORD).status_code == 429
 
 
 def test_no_table_and_no_cache_entry_holds_the_address_or_user_agent(visitor, clinician, device):
-    _fail(visitor, clinician.username, settings.AXES_FAILURE_LIMIT + 1)
+    _hammer(visitor, clinician.username, 6)
     fresh = Client(REMOTE_ADDR=ADDRESS, HTTP_USER_AGENT="Mozilla/5.0 (forestall-test-agent)")
-    factories.totp_device(clinician)
     cache.clear()
     sign_in_through_form(fresh, clinician, PASSWORD, device)
     fresh.get("/staff/")
     dump = _database_text()
     for needle in (ADDRESS, "127.0.0.1", "forestall-test-agent"):
         assert needle not in dump, needle
-    assert ADDRESS not in _cache_text()
+    _hammer(visitor, clinician.username, 6)
+    text = _cache_text()
+    for needle in (ADDRESS, clinician.username):
+        assert needle not in text, needle
 
 
 def _database_text() -> str:
@@ -456,16 +547,6 @@ def _database_text() -> str:
 def _cache_text() -> str:
     store = getattr(cache, "_cache", {})
     return repr(list(store.keys())) + repr(list(store.values()))
-
-
-def test_axes_keeps_no_attempt_records_in_the_database(visitor, clinician):
-    _fail(visitor, clinician.username, 3)
-    AccessAttempt = apps.get_model("axes", "AccessAttempt")
-    AccessLog = apps.get_model("axes", "AccessLog")
-    AccessFailureLog = apps.get_model("axes", "AccessFailureLog")
-    assert not AccessAttempt.objects.exists()
-    assert not AccessLog.objects.exists()
-    assert not AccessFailureLog.objects.exists()
 
 
 def test_one_address_guessing_across_many_accounts_is_slowed_down(visitor, clinician, device):
@@ -646,7 +727,8 @@ def test_the_home_is_german_for_a_german_browser(clinician_a):
 # --- Demo logins -----------------------------------------------------------------
 
 
-def test_seed_demo_writes_logins_that_sign_in_with_their_totp_secret(db, tmp_path):
+def test_seed_demo_writes_logins_that_sign_in_with_their_totp_secret(db, tmp_path, settings):
+    settings.DEBUG = True
     path = tmp_path / "logins.json"
     call_command("seed-demo", credentials=path, stdout=open("/dev/null", "w"))  # noqa: SIM115
     logins = json.loads(path.read_text())
@@ -686,3 +768,35 @@ def test_the_totp_command_names_an_unknown_user(settings, db):
     settings.DEBUG = True
     with pytest.raises(CommandError, match="nobody"):
         call_command("totp", "nobody")
+
+
+def test_seed_demo_is_refused_in_production_mode(db, settings, tmp_path):
+    settings.DEBUG = False
+    with pytest.raises(CommandError) as raised:
+        call_command("seed-demo", credentials=tmp_path / "logins.json")
+    assert "debug mode" in str(raised.value)
+    assert not User.objects.exists()
+    assert not (tmp_path / "logins.json").exists()
+
+
+def test_seed_demo_never_changes_an_existing_account(db, settings, tmp_path):
+    """The review's attack: seeding replaced a real admin's password with the public one."""
+    settings.DEBUG = True
+    real = factories.make_user(
+        Role.NETWORK_ADMIN, None, username="admin", password="a real secret 1"
+    )
+    before = (real.password, real.is_superuser, list(real.memberships.values_list("role")))
+    path = tmp_path / "logins.json"
+    call_command("seed-demo", credentials=path, stdout=StringIO())
+    real.refresh_from_db()
+    assert (real.password, real.is_superuser, list(real.memberships.values_list("role"))) == before
+    assert real.check_password("a real secret 1")
+    assert not TOTPDevice.objects.filter(user=real).exists()
+    assert "admin" not in {login["username"] for login in json.loads(path.read_text())}
+    # A second run finds its own demo accounts again and changes nothing either.
+    clinician = User.objects.get(username="clinician.berlin")
+    password_hash = clinician.password
+    call_command("seed-demo", credentials=path, stdout=StringIO())
+    clinician.refresh_from_db()
+    assert clinician.password == password_hash
+    assert "clinician.berlin" in {login["username"] for login in json.loads(path.read_text())}

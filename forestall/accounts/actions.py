@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import uuid
+from typing import TYPE_CHECKING, Any
+
 from django.db import transaction
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
-from forestall.accounts.models import User
+from forestall.accounts.models import Membership, Role, User
 from forestall.audit.actions import record_event
+
+if TYPE_CHECKING:
+    from forestall.directory.models import Centre
 
 BACKUP_CODE_COUNT = 10
 
@@ -42,3 +48,94 @@ def record_sign_in(user: User) -> None:
 def record_sign_out(user: User) -> None:
     """Audit a sign-out (the session is flushed by the view)."""
     record_event(user, "account.sign_out", user)
+
+
+# Roles whose holder reads or changes case data (messages, cases, concerns,
+# waiting lists). Nobody grants one of these to themselves: a network admin who
+# needs to look into a case breaks the glass, with a reason and an expiry.
+CASE_DATA_ROLES = frozenset(
+    {Role.COUNSELLOR, Role.CLINICIAN, Role.SAFEGUARDING_LEAD, Role.CENTRE_MANAGER}
+)
+
+
+class SelfGrantRefused(Exception):
+    """Someone tried to give themselves a role that opens case data."""
+
+
+def _where(centre: Centre | None) -> str:
+    return f"at {centre.slug}" if centre is not None else "network-wide"
+
+
+def check_role_grant(user: User, role: str, *, by: User | None) -> None:
+    """Raise ``SelfGrantRefused`` if ``by`` would give themselves a case-data role."""
+    if by is not None and by.pk == user.pk and role in CASE_DATA_ROLES:
+        raise SelfGrantRefused(
+            "a role that opens case data cannot be granted to oneself; "
+            "use break the glass (with a reason and an expiry) instead"
+        )
+
+
+def grant_role(
+    user: User, role: str, centre: Centre | None, *, by: User | None, reason: str = ""
+) -> Membership:
+    """Give ``user`` a role at ``centre`` (or network-wide), audited, in one transaction.
+
+    Refuses (``SelfGrantRefused``) a role that opens case data to the person
+    granting it. ``by`` None means the command line on the server.
+    """
+    check_role_grant(user, role, by=by)
+    with transaction.atomic():
+        membership, created = Membership.objects.get_or_create(user=user, centre=centre, role=role)
+        if created:
+            record_event(
+                by,
+                "membership.grant",
+                membership,
+                centre=centre,
+                reason=reason or f"{user.get_username()}: {role} {_where(centre)}",
+            )
+    return membership
+
+
+def save_membership(membership: Membership, *, by: User | None, created: bool) -> Membership:
+    """Save a role given or changed in the admin, audited (grants checked as above)."""
+    check_role_grant(membership.user, membership.role, by=by)
+    with transaction.atomic():
+        membership.save()
+        record_event(
+            by,
+            "membership.grant" if created else "membership.change",
+            membership,
+            centre=membership.centre,
+            reason=f"{membership.user.get_username()}: {membership.role} "
+            f"{_where(membership.centre)}",
+        )
+    return membership
+
+
+def revoke_role(membership: Membership, *, by: User | None) -> None:
+    """Take a role away, audited, in one transaction."""
+    with transaction.atomic():
+        record_event(
+            by,
+            "membership.revoke",
+            membership,
+            centre=membership.centre,
+            reason=f"{membership.user.get_username()}: {membership.role} "
+            f"{_where(membership.centre)}",
+        )
+        membership.delete()
+
+
+def record_admin_change(by: User | None, verb: str, obj: Any, message: str = "") -> None:
+    """One audit entry for a change made in the admin site (``admin.add|change|delete``).
+
+    The entry names the model and object and, for a change, which fields
+    changed (never their values).
+    """
+    meta = getattr(obj, "_meta", None)
+    label = meta.label_lower if meta is not None else type(obj).__name__
+    target = obj if isinstance(getattr(obj, "pk", None), uuid.UUID) else None
+    reason = f"{label} {getattr(obj, 'pk', '')}: {message}".strip().rstrip(":")
+    centre = obj if meta is not None and meta.label_lower == "directory.centre" else None
+    record_event(by, f"admin.{verb}", target, centre=centre, reason=reason)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.db.models import QuerySet
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -14,6 +17,12 @@ from django_otp import devices_for_user
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from forestall.accounts.actions import (
+    SelfGrantRefused,
+    check_role_grant,
+    revoke_role,
+    save_membership,
+)
 from forestall.accounts.models import Membership, User
 from forestall.audit.actions import record_event
 
@@ -31,13 +40,44 @@ def _where(membership: Membership) -> str:
     return membership.centre.name if membership.centre else str(_("network"))
 
 
+class _MembershipFormSet(BaseInlineFormSet):
+    """Refuses a role that opens case data when the person edits their own account."""
+
+    granted_by: Any = None
+
+    def clean(self) -> None:
+        super().clean()
+        for form in self.forms:
+            if not hasattr(form, "cleaned_data") or form.cleaned_data.get("DELETE"):
+                continue
+            role = form.cleaned_data.get("role")
+            if not role or not form.has_changed():
+                continue
+            try:
+                check_role_grant(self.instance, role, by=self.granted_by)
+            except SelfGrantRefused:
+                form.add_error(
+                    "role",
+                    _(
+                        "You cannot give yourself a role that opens case data. "
+                        "To look into a case, break the glass with a reason instead."
+                    ),
+                )
+
+
 class MembershipInline(admin.TabularInline):
     model = Membership
+    formset = _MembershipFormSet
     extra = 1
     fields = ["role", "centre"]
     autocomplete_fields = []
     verbose_name = _("role")
     verbose_name_plural = _("roles (leave the centre empty for a network-wide role)")
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.granted_by = request.user
+        return formset
 
 
 @admin.register(User)
@@ -57,6 +97,18 @@ class UserAdmin(DjangoUserAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
         return super().get_queryset(request).prefetch_related("memberships__centre")
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        """Roles go through the accounts actions: checked, and each one into the audit chain."""
+        if formset.model is not Membership:
+            super().save_formset(request, form, formset, change)
+            return
+        memberships = formset.save(commit=False)
+        for membership in formset.deleted_objects:
+            revoke_role(membership, by=request.user)
+        changed = {id(obj) for obj, _fields in formset.changed_objects}
+        for membership in memberships:
+            save_membership(membership, by=request.user, created=id(membership) not in changed)
 
     @admin.display(description=_("roles"))
     def roles(self, user: User) -> str:

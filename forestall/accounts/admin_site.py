@@ -33,6 +33,43 @@ def may_use_admin(user: Any) -> bool:
     )
 
 
+class AuditedAdminMixin:
+    """Every add, change and delete made in the admin also goes into the audit chain.
+
+    Django's own admin log (``LogEntry``) is an ordinary, editable table; the
+    audit chain is tamper-evident. The entry is written in the admin view's
+    own transaction, so it commits or rolls back with the change.
+    """
+
+    def log_addition(self, request: HttpRequest, obj: Any, message: Any) -> Any:
+        from forestall.accounts.actions import record_admin_change
+
+        record_admin_change(request.user, "add", obj, _message_text(message))
+        return super().log_addition(request, obj, message)  # type: ignore[misc]
+
+    def log_change(self, request: HttpRequest, obj: Any, message: Any) -> Any:
+        from forestall.accounts.actions import record_admin_change
+
+        record_admin_change(request.user, "change", obj, _message_text(message))
+        return super().log_change(request, obj, message)  # type: ignore[misc]
+
+    def log_deletions(self, request: HttpRequest, queryset: Any) -> Any:
+        from forestall.accounts.actions import record_admin_change
+
+        for obj in queryset:
+            record_admin_change(request.user, "delete", obj)
+        return super().log_deletions(request, queryset)  # type: ignore[misc]
+
+
+def _message_text(message: Any) -> str:
+    """The admin's change message as short text: which fields changed, never values."""
+    if isinstance(message, list):
+        import json
+
+        return json.dumps(message, separators=(",", ":"), default=str)
+    return str(message or "")
+
+
 class StaffAdminSite(admin.AdminSite):
     site_header = _("forestall administration")
     site_title = _("forestall administration")
@@ -41,6 +78,13 @@ class StaffAdminSite(admin.AdminSite):
 
     def has_permission(self, request: HttpRequest) -> bool:
         return may_use_admin(request.user)
+
+    def register(self, model_or_iterable: Any, admin_class: Any = None, **options: Any) -> None:
+        """Register as usual, with every admin class audited (``AuditedAdminMixin``)."""
+        base = admin_class or admin.ModelAdmin
+        if not issubclass(base, AuditedAdminMixin):
+            base = type(f"Audited{base.__name__}", (AuditedAdminMixin, base), {})
+        super().register(model_or_iterable, base, **options)
 
     def login(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None

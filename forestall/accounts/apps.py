@@ -10,6 +10,10 @@ class AccountsConfig(AppConfig):
     default = True
     default_auto_field = "django.db.models.BigAutoField"
 
+    def ready(self) -> None:
+        # forestall's own deploy checks (secrets, proxies, Redis, secure delete).
+        from forestall.lib import deploy_checks  # noqa: F401
+
 
 class StaffAdminConfig(admin_apps.AdminConfig):
     """Django's admin, served by the 2FA- and role-gated :class:`StaffAdminSite`."""

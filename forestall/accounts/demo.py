@@ -33,18 +33,31 @@ def demo_password(username: str) -> str:
 
 
 def seed(network: DemoNetwork) -> None:
+    """Create the demo staff; an account that already exists is never changed.
+
+    A re-run finds its own earlier demo accounts (the demo password still
+    works) and lists them again; any other existing account with a demo name
+    (a real ``admin``, say) is left exactly as it is and not listed.
+    """
+    left_alone = 0
     for username, role, centre_slug in STAFF:
-        user, _created = User.objects.get_or_create(username=username)
-        user.set_password(demo_password(username))
-        user.is_staff = role == Role.NETWORK_ADMIN
-        user.is_superuser = role == Role.NETWORK_ADMIN
-        user.save()
         centre = network.centres[centre_slug] if centre_slug else None
-        Membership.objects.get_or_create(user=user, centre=centre, role=role)
-        # two_factor asks for the device named "default" at sign-in.
-        device, _created = TOTPDevice.objects.get_or_create(
-            user=user, name="default", defaults={"confirmed": True}
-        )
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = User.objects.create_user(username=username, password=demo_password(username))
+            user.is_staff = role == Role.NETWORK_ADMIN
+            user.is_superuser = role == Role.NETWORK_ADMIN
+            user.save()
+            Membership.objects.create(user=user, centre=centre, role=role)
+            # two_factor asks for the device named "default" at sign-in.
+            TOTPDevice.objects.create(user=user, name="default", confirmed=True)
+        elif not user.check_password(demo_password(username)):
+            left_alone += 1
+            continue
+        device = TOTPDevice.objects.filter(user=user, name="default").first()
+        if device is None:
+            left_alone += 1
+            continue
         network.staff[username] = user
         network.logins.append(
             DemoLogin(
@@ -55,4 +68,6 @@ def seed(network: DemoNetwork) -> None:
                 totp_secret=base64.b32encode(bytes.fromhex(device.key)).decode(),
             )
         )
-    network.say(f"  staff: {len(STAFF)} demo logins")
+    network.say(f"  staff: {len(STAFF) - left_alone} demo logins")
+    if left_alone:
+        network.say(f"  staff: {left_alone} existing accounts with demo names left unchanged")

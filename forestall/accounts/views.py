@@ -26,7 +26,7 @@ from django_otp.decorators import otp_required
 from two_factor import views as two_factor_views
 from two_factor.utils import default_device, get_otpauth_url, totp_digits
 
-from forestall.accounts import actions
+from forestall.accounts import actions, signin_throttle
 from forestall.accounts.decorators import staff_required
 from forestall.accounts.forms import LanguageForm
 from forestall.accounts.middleware import staff_language
@@ -34,11 +34,14 @@ from forestall.accounts.models import Role
 from forestall.accounts.navigation import waiting_for
 from forestall.lib import ratelimit
 
-# Password attempts per browser address (a keyed hash, see lib.ratelimit) in
-# five minutes. The per-account lockout (django-axes) stops guessing one
-# account's password; this stops one address guessing across many accounts.
-# Generous, because a whole centre may sign in from one office address.
+# Password attempts per client address (a keyed hash, and only where the
+# address is a real source, see lib.ratelimit) in five minutes, and over
+# everyone together. Progressive delays per account and source
+# (accounts.signin_throttle) stop guessing one account's password; these stop
+# one address guessing across many accounts. Generous, because a whole centre
+# may sign in from one office address.
 SIGN_IN_ATTEMPTS_PER_ADDRESS = 50
+SIGN_IN_ATTEMPTS_OVERALL = 2000
 SIGN_IN_PERIOD_SECONDS = 300
 
 
@@ -52,11 +55,36 @@ class SignInView(two_factor_views.LoginView):
 
     def post(self, *args: Any, **kwargs: Any) -> HttpResponse:
         step = self.request.POST.get(f"{self.get_prefix(self.request)}-current_step")
-        if step == self.AUTH_STEP and ratelimit.hit(
-            self.request, "staff-signin", SIGN_IN_ATTEMPTS_PER_ADDRESS, SIGN_IN_PERIOD_SECONDS
+        if step != self.AUTH_STEP:
+            return super().post(*args, **kwargs)
+        request = self.request
+        if ratelimit.over_any(
+            request,
+            "staff-signin",
+            ratelimit.Per.source(SIGN_IN_ATTEMPTS_PER_ADDRESS, SIGN_IN_PERIOD_SECONDS),
+            ratelimit.Per.everyone(SIGN_IN_ATTEMPTS_OVERALL, SIGN_IN_PERIOD_SECONDS),
         ):
-            return ratelimit.too_many(self.request)
-        return super().post(*args, **kwargs)
+            return ratelimit.too_many(request)
+        username = str(request.POST.get(f"{self.AUTH_STEP}-username", ""))[:150]
+        wait = signin_throttle.wait_seconds(request, username)
+        if wait:
+            # Held back without checking the password: the answer tells a
+            # guesser nothing, and only this source waits (no lockout).
+            request.rate_limit_retry_after = wait  # type: ignore[attr-defined]
+            return ratelimit.too_many(request)
+        self._password_accepted = False
+        response = super().post(*args, **kwargs)
+        if self._password_accepted:
+            signin_throttle.record_success(request, username)
+        else:
+            signin_throttle.record_failure(request, username)
+        return response
+
+    def process_step(self, form: Any) -> Any:
+        if self.steps.current == self.AUTH_STEP:
+            # Only a valid form reaches here: the password was right.
+            self._password_accepted = True
+        return super().process_step(form)
 
     def get_form(self, step: str | None = None, **kwargs: Any) -> Any:
         form = super().get_form(step, **kwargs)
@@ -80,6 +108,7 @@ class SignInView(two_factor_views.LoginView):
         # verified sign-in is one that django-otp attached a device to.
         if user.is_authenticated and getattr(user, "otp_device", None) is not None:
             actions.record_sign_in(user)
+            signin_throttle.remember_device(response, user.get_username())
         return response
 
 

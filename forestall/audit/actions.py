@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -79,21 +80,28 @@ def _build_statements(vendor: str, quote: Any) -> tuple[str, str, str]:
     entries = quote(AuditEntry._meta.db_table)
     lock = " FOR UPDATE" if vendor != "sqlite" else ""
     select_head = (
-        f"SELECT {quote('sequence')}, {quote('entry_hash')} FROM {head} "  # noqa: S608 - our own names
+        f"SELECT {quote('sequence')}, {quote('entry_hash')}, {quote('sealed_at')}, "  # noqa: S608
+        f"{quote('seal')} FROM {head} "
         f"WHERE {quote('id')} = 1{lock}"
     )
     columns = ", ".join(quote(name) for name in _INSERT_COLUMNS)
     placeholders = ", ".join(["%s"] * len(_INSERT_COLUMNS))
     insert = f"INSERT INTO {entries} ({columns}) VALUES ({placeholders})"  # noqa: S608
     advance = (
-        f"UPDATE {head} SET {quote('sequence')} = %s, {quote('entry_hash')} = %s "  # noqa: S608
-        f"WHERE {quote('id')} = 1"
+        f"UPDATE {head} SET {quote('sequence')} = %s, {quote('entry_hash')} = %s, "  # noqa: S608
+        f"{quote('sealed_at')} = %s, {quote('seal')} = %s WHERE {quote('id')} = 1"
     )
     return select_head, insert, advance
 
 
 def _create_head(using: str) -> None:
-    """First entry ever (or the head row was lost): continue from the newest entry."""
+    """The head row was lost: continue from the newest entry, but unauthenticated.
+
+    The head is created (sealed) by the audit app's migration; a missing head
+    means someone removed it. Appends go on so that the service keeps
+    working, but the new head carries no seal, so ``verify-audit`` keeps
+    reporting it until an operator has looked (see docs/security.md).
+    """
     last = AuditEntry.objects.using(using).order_by("-sequence").first()
     AuditChainHead.objects.using(using).bulk_create(
         [
@@ -101,10 +109,19 @@ def _create_head(using: str) -> None:
                 pk=1,
                 sequence=last.sequence if last else 0,
                 entry_hash=last.entry_hash if last else chain.GENESIS_HASH,
+                seal="",
             )
         ],
         ignore_conflicts=True,
     )
+
+
+def _seal_holds(row: tuple[Any, ...]) -> bool:
+    sequence, digest, sealed_at, seal = row
+    if not seal or sealed_at is None:
+        return False
+    sealed_text = sealed_at if isinstance(sealed_at, str) else chain.canonical_time(sealed_at)
+    return hmac.compare_digest(seal, chain.head_seal(sequence, digest, sealed_text))
 
 
 def record_event(
@@ -152,6 +169,10 @@ def record_event(
             cursor.execute(select_head)
             row = cursor.fetchone()
         sequence, previous_hash = row[0] + 1, row[1]
+        # Only a head whose seal holds is sealed again: a forged or lost head
+        # stays unauthenticated, so a cut tail can never be laundered by the
+        # next append.
+        row_sealed = _seal_holds(row)
         canonical = chain.content(
             sequence,
             chain.canonical_time(now),
@@ -182,4 +203,10 @@ def record_event(
                 digest,
             ],
         )
-        cursor.execute(advance, [sequence, digest])
+        # The head is sealed unless it was found lost (then it stays unsealed).
+        sealed_at = chain.canonical_time(now)
+        seal = chain.head_seal(sequence, digest, sealed_at) if row_sealed else ""
+        cursor.execute(
+            advance,
+            [sequence, digest, connection.ops.adapt_datetimefield_value(now), seal],
+        )

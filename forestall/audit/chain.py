@@ -84,6 +84,22 @@ def content(
     )
 
 
+def head_seal(sequence: int, entry_hash_value: str, sealed_at: str) -> str:
+    """The chain head's authentication: HMAC under the audit key of sequence, hash and time.
+
+    ``sealed_at`` is in canonical form (``canonical_time``). Without the key
+    nobody can move the head back after cutting entries off the end, nor
+    make a fresh head for an emptied log.
+    """
+    mac = hasher()
+    mac.update(
+        _SEPARATOR.join(
+            ("forestall-audit-head", str(sequence), entry_hash_value, sealed_at)
+        ).encode()
+    )
+    return mac.hexdigest()
+
+
 def entry_hash(canonical: str, previous_hash: str) -> str:
     mac = hasher()
     mac.update(f"{canonical}{_SEPARATOR}{previous_hash}".encode())
@@ -276,13 +292,17 @@ def _check_tail(
             return Break(suspect[0], "inserted", "entry was added after the end of the log")
         return Break(suspect[0], "changed", "entry content does not match its hash")
     if head is None:
-        if expected_sequence > 1:
-            return Break(
-                expected_sequence - 1,
-                "missing",
-                "the chain head row is gone, so removals from the end cannot be ruled out",
-            )
-        return None
+        return Break(
+            max(expected_sequence - 1, 0),
+            "missing",
+            "the chain head is gone, so removals from the end cannot be ruled out",
+        )
+    sealed_at = canonical_time(head.sealed_at) if head.sealed_at else ""
+    expected_seal = head_seal(head.sequence, head.entry_hash, sealed_at)
+    if not head.seal or not hmac.compare_digest(head.seal, expected_seal):
+        return Break(
+            head.sequence, "changed", "the chain head is not authenticated by the audit key"
+        )
     if head.sequence >= expected_sequence:
         return Break(expected_sequence, "missing", f"the log should end at entry {head.sequence}")
     if head.sequence < expected_sequence - 1:
@@ -290,3 +310,22 @@ def _check_tail(
     if head.sequence and head.entry_hash != last_hash:
         return Break(head.sequence, "changed", "last entry does not match the chain head")
     return None
+
+
+def contains(sequence: int, digest: str, using: str = "default") -> bool:
+    """True if the chain holds entry ``sequence`` with hash ``digest`` (an external anchor)."""
+    from forestall.audit.models import AuditEntry
+
+    return (
+        AuditEntry.objects.using(using)
+        .filter(sequence=sequence, entry_hash=digest.lower())
+        .exists()
+    )
+
+
+def head_of(using: str = "default") -> tuple[int, str] | None:
+    """(sequence, hash) of the chain head row, or None if it is gone."""
+    from forestall.audit.models import AuditChainHead
+
+    head = AuditChainHead.objects.using(using).filter(pk=1).first()
+    return (head.sequence, head.entry_hash) if head else None

@@ -121,12 +121,17 @@ class AuditChainHead(models.Model):
     transactions already take the write lock on ``BEGIN IMMEDIATE``), so
     concurrent writers get consecutive sequence numbers and a valid chain.
     Verification compares the last entry with it, which detects removed
-    entries at the end of the log.
+    entries at the end of the log. The head is itself authenticated: ``seal``
+    is an HMAC under the audit key over (sequence, hash, time), so cutting the
+    tail and rewriting the head, or deleting every entry and the head, needs
+    the key to go unnoticed (``forestall.audit.chain.head_seal``).
     """
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     sequence = models.PositiveBigIntegerField(default=0)
     entry_hash = models.CharField(max_length=64)
+    sealed_at = models.DateTimeField(null=True, blank=True)
+    seal = models.CharField(max_length=64, blank=True, default="")
 
     def __str__(self) -> str:
         return f"audit head #{self.sequence}"

@@ -75,7 +75,7 @@ def _apply(administration: Administration, result: Score, answers: dict[str, Any
     administration.caseness = result.caseness
     administration.prorated = result.prorated
     administration.subscales = dict(result.subscales)
-    administration.flags = list(result.flags)
+    administration.flags = list(result.flags)  # type: ignore[assignment]
     administration.status = Status.COMPLETED
     administration.completed_at = timezone.now()
 
@@ -150,6 +150,7 @@ def send_to_mailbox(
             occasion=_occasion(occasion),
             status=Status.PENDING,
             administered_by=by,
+            via_mailbox=True,
         )
         record_event(by, "instrument.send", administration, centre=centre)
     return administration

@@ -81,7 +81,10 @@ class Administration(models.Model):
     caseness = models.BooleanField(_("at caseness"), null=True, blank=True)
     prorated = models.BooleanField(_("prorated"), default=False)
     subscales = models.JSONField(_("subscale totals"), default=dict, blank=True)
-    flags = models.JSONField(_("flags"), default=list, blank=True)
+    # Flags such as a positive self-harm item are health data: encrypted.
+    flags = EncryptedJSONField(_("flags"), default=list, null=True, blank=True)
+    # Sent to the client's anonymous mailbox and answered there: deleted with it.
+    via_mailbox = models.BooleanField(_("answered in the mailbox"), default=False)
     administered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

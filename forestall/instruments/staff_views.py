@@ -230,7 +230,7 @@ def administration_detail(request: HttpRequest, administration_id: uuid.UUID) ->
     flags = [
         localized(flag.label, language)
         for flag in definition.flags
-        if flag.id in administration.flags
+        if flag.id in (administration.flags or [])
     ]
     return render(
         request,

@@ -25,6 +25,8 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_supported_language_variant
 from django.utils.translation.trans_real import parse_accept_lang_header
 
+from forestall.lib.redirects import safe_redirect
+
 
 def _language_codes() -> list[str]:
     return [code for code, _name in settings.LANGUAGES]
@@ -67,7 +69,7 @@ class LanguageParameterMiddleware:
             target = path_in_language(request.path, language)
             if rest:
                 target += "?" + urlencode(list(rest.lists()), doseq=True)
-            return HttpResponseRedirect(target)
+            return safe_redirect(target, request)
         return self.get_response(request)
 
 

@@ -3,7 +3,7 @@
 Threat model: a seized server, its logs or a backup must not tell anyone who
 wrote to the service. forestall therefore never keeps a client's network
 address, user agent or referrer. The first middleware replaces them before any
-other code (Django, django-axes, our views, error reports) can see them: it
+other code (Django, our views, error reports) can see them: it
 keeps only ``request.rate_limit_key``, a keyed hash of the address that rate
 limits use as a short-lived bucket name. The log filter is the second line of
 defence for anything that still tries to log a request or an address.
@@ -42,12 +42,38 @@ SCRUBBED_ADDRESS = "192.0.2.0"
 
 
 def _client_address(request: HttpRequest) -> str:
-    # Behind the TLS proxy the first X-Forwarded-For hop is the client; it is
-    # only ever hashed, never kept.
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if forwarded and getattr(settings, "FORESTALL_TRUST_PROXY", True):
-        return forwarded.split(",")[0].strip()
+    """The address of the client as far as the operator's declared proxies vouch for it.
+
+    ``X-Forwarded-For`` is written by whoever sends the request, so it is
+    ignored unless ``FORESTALL_TRUSTED_PROXIES`` declares how many proxies
+    stand in front of forestall. With N proxies, each appends the address it
+    received the request from, so the client is the entry N hops from the
+    right; everything further left was supplied by the client and may be
+    invented. The result is only ever hashed, never kept.
+    """
+    trusted = int(getattr(settings, "FORESTALL_TRUSTED_PROXIES", 0) or 0)
+    if trusted > 0:
+        hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        hops = [hop for hop in hops if hop]
+        if len(hops) >= trusted:
+            return hops[-trusted]
     return request.META.get("REMOTE_ADDR", "")
+
+
+def is_shared_address(address: str) -> bool:
+    """True for an address that stands for many visitors at once.
+
+    An onion service (and any proxy on the same machine that is not declared)
+    hands every visitor to forestall from the loopback address; a bucket keyed
+    on it would make all of them share one limit. Such an address is no
+    source at all, and the rate limits fall back on what the attacker cannot
+    rotate cheaply (the target tried, the session, global ceilings).
+    """
+    try:
+        parsed = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return True
+    return parsed.is_loopback or parsed.is_unspecified
 
 
 def rate_limit_key_for(address: str) -> str:
@@ -56,9 +82,12 @@ def rate_limit_key_for(address: str) -> str:
     The pepper lives outside the database, so a stolen cache dump cannot be
     brute-forced over the IPv4 space without it.
     """
-    digest = hmac.new(
-        settings.FORESTALL_PEPPER.encode(), b"rate-limit:" + address.encode(), hashlib.sha256
-    )
+    return keyed_hash("rate-limit:" + address)
+
+
+def keyed_hash(text: str) -> str:
+    """A short, irreversible bucket name for ``text`` (HMAC with the pepper)."""
+    digest = hmac.new(settings.FORESTALL_PEPPER.encode(), text.encode(), hashlib.sha256)
     return digest.hexdigest()[:32]
 
 
@@ -69,16 +98,15 @@ class AddressScrubbingMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        request.rate_limit_key = rate_limit_key_for(_client_address(request))  # type: ignore[attr-defined]
+        address = _client_address(request)
+        key = rate_limit_key_for(address)
+        request.rate_limit_key = key  # type: ignore[attr-defined]
+        # A shared address (onion service, undeclared local proxy) is no source.
+        request.rate_limit_source = None if is_shared_address(address) else key  # type: ignore[attr-defined]
         for name in _IDENTIFYING_META:
             request.META.pop(name, None)
         request.META["REMOTE_ADDR"] = SCRUBBED_ADDRESS
         return self.get_response(request)
-
-
-def no_client_address(request: HttpRequest) -> str:
-    """django-axes hook: never hand it a real address."""
-    return SCRUBBED_ADDRESS
 
 
 class PrivacyHeadersMiddleware:

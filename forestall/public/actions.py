@@ -15,6 +15,7 @@ from django.utils import timezone
 from forestall.audit.actions import record_event
 from forestall.directory.models import Centre
 from forestall.inbox.models import Conversation, ConversationStatus, Message, MessageAuthor
+from forestall.lib import erasure
 from forestall.lib.codenames import codename_hash, generate_codename
 from forestall.lib.pagecache import public_pages_changed
 from forestall.public.models import Mailbox, PageContent
@@ -138,14 +139,24 @@ def mark_replies_read(mailbox: Mailbox) -> int:
 
 
 def delete_mailbox(mailbox: Mailbox) -> None:
-    """Delete the mailbox with all its conversations and messages, at once.
+    """Delete the mailbox with everything tied to its codename, at once.
 
-    Afterwards the codename leads nowhere: its hash is gone with the row.
+    Conversations, messages, sessions and the questionnaires a centre sent to
+    the mailbox (answered or not) go with it; afterwards the codename leads
+    nowhere: its hash is gone with the row. A client record that a centre
+    opened with the person's consent stays with that centre (without the link
+    to the mailbox) under the case retention period, as the public delete and
+    confidentiality pages say. Once committed, the deleted bytes are removed
+    from the database files as well (``forestall.lib.erasure``).
     """
+    from forestall.instruments.models import Administration
+
     with transaction.atomic():
         language, pathway = mailbox.language, mailbox.pathway
+        Administration.objects.filter(client__mailbox=mailbox, via_mailbox=True).delete()
         mailbox.delete()
         stats.record(Event.MAILBOX_DELETED, language=language, pathway=pathway)
+        erasure.scrub_after_delete()
 
 
 def save_page_content(page: str, language: str, title: str, body: str, *, by: User) -> PageContent:

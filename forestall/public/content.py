@@ -2,7 +2,8 @@
 
 Network admins write Markdown; visitors get HTML from a small allow-list.
 Raw HTML in the source is shown as text (never interpreted), images are not
-supported, and links may only be relative (``/centres/``) or ``https://``.
+supported, and links may only be paths on this site (``/centres/``) or
+``https://`` links to a host the operator allows (``FORESTALL_LINK_HOSTS``).
 Anything else is removed by ``nh3`` after rendering, so even a bug in the
 Markdown step cannot put a script, a style or a third-party resource on a
 public page.
@@ -12,11 +13,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import markdown
 import nh3
 from django.utils.safestring import SafeString, mark_safe
 
+from forestall.lib.redirects import safe_local_url
 from forestall.public.models import Page, PageContent
 
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
@@ -44,14 +47,34 @@ def _markdown() -> markdown.Markdown:
     return md
 
 
+def _allowed_link_hosts() -> set[str]:
+    from django.conf import settings
+
+    return {host.lower() for host in getattr(settings, "FORESTALL_LINK_HOSTS", [])}
+
+
 def _only_safe_links(tag: str, attribute: str, value: str) -> str | None:
-    if tag == "a" and attribute == "href":
-        if value.startswith("https://"):
-            return value
-        if value.startswith(("/", "#")) and not value.startswith("//"):
+    """Keep a link only if it stays on this site or goes to an allowed https host."""
+    if tag != "a" or attribute != "href":
+        return value
+    if "\\" in value or any(ord(char) < 0x20 or ord(char) == 0x7F for char in value):
+        return None
+    if value.startswith("https://"):
+        try:
+            parts = urlsplit(value)
+        except ValueError:
+            return None
+        host = (parts.hostname or "").lower()
+        if host and not parts.username and host in _allowed_link_hosts():
             return value
         return None
-    return value
+    if value.startswith("#"):
+        return value
+    # A path on this site, unchanged by the same rule every redirect obeys
+    # (which refuses //host, /%2F/host, /%5Chost and the like).
+    if value.startswith("/") and safe_local_url(value) == value:
+        return value
+    return None
 
 
 def render_markdown(source: str) -> SafeString:

@@ -70,3 +70,43 @@ def reply_notice(centre: Centre | None) -> str:
     return _("A counsellor usually replies within %(time)s.") % {
         "time": describe_duration(expected_reply_time(centre))
     }
+
+
+def _years(days: int) -> int:
+    return max(1, round(days / 365))
+
+
+def kept_after_referral_notice() -> list[str]:
+    """What stays with a centre after a consented referral, and for how long (exactly true).
+
+    Deleting a mailbox deletes everything tied to the codename; these are the
+    records that belong to a centre's case work or to child protection, with
+    the retention periods the operator configured.
+    """
+    retention = getattr(settings, "FORESTALL_RETENTION_DAYS", {})
+    case_years = _years(int(retention.get("case", 3650)))
+    concern_years = _years(int(retention.get("concern", 3650)))
+    return [
+        ngettext(
+            "If you agreed to be referred to a centre, that centre keeps its own record of "
+            "your case: a reference number, your appointments and the notes of your sessions, "
+            "questionnaires you answered at the centre, and contact details only if you gave "
+            "them. Deleting your mailbox does not delete that record. The centre keeps it for "
+            "%(years)d year after your case is closed and then deletes it.",
+            "If you agreed to be referred to a centre, that centre keeps its own record of "
+            "your case: a reference number, your appointments and the notes of your sessions, "
+            "questionnaires you answered at the centre, and contact details only if you gave "
+            "them. Deleting your mailbox does not delete that record. The centre keeps it for "
+            "%(years)d years after your case is closed and then deletes it.",
+            case_years,
+        )
+        % {"years": case_years},
+        ngettext(
+            "If a counsellor had to record a concern that a child is at risk, that record "
+            "(without your messages) is kept for %(years)d year and then deleted.",
+            "If a counsellor had to record a concern that a child is at risk, that record "
+            "(without your messages) is kept for %(years)d years and then deleted.",
+            concern_years,
+        )
+        % {"years": concern_years},
+    ]

@@ -1,32 +1,48 @@
-"""The mailbox session: a signed browser-session cookie, separate from Django's.
+"""The mailbox session: an opaque browser-session cookie, revocable on the server.
 
-Threat model: a shared or seized device. The Django session belongs to the
-staff side (its cookie is sent only to ``/staff/``). A help-seeker's sign-in
-lives in its own cookie that holds nothing but the mailbox id and the time of
-the last activity, signed with the secret key (``django.core.signing``) so
-that it cannot be forged. It has no ``Max-Age``/``Expires``, so the browser
-drops it when it closes; it is ``HttpOnly`` and ``SameSite=Strict`` (and
-``Secure`` in production); and it stops working after
-``FORESTALL_MAILBOX_IDLE_MINUTES`` without activity, because every response
-re-signs it with a fresh time and an older signature is refused. Nothing is
-kept on the server: signing out deletes the cookie.
+Threat model: a shared or seized device, and a cookie copied off one. The
+Django session belongs to the staff side (its cookie is sent only to
+``/staff/``). A help-seeker's sign-in lives in its own cookie that holds
+nothing but a random token, signed with the secret key and the time of the
+last activity (``django.core.signing.TimestampSigner``): it names no mailbox
+and cannot be forged. The server keeps a ``MailboxSession`` row per signed-in
+browser with a keyed hash of the token, so that:
+
+- signing out deletes the row: the old cookie opens nothing from that moment
+  (a copy replayed later is refused);
+- deleting the mailbox deletes all its rows;
+- a session ends after ``FORESTALL_MAILBOX_IDLE_MINUTES`` without activity
+  (every response re-signs the token with a fresh time and an older
+  signature is refused) and after ``MailboxSession.MAX_AGE_HOURS`` at most.
+
+The cookie has no ``Max-Age``/``Expires``, so the browser drops it when it
+closes; it is ``HttpOnly`` and ``SameSite=Strict`` (and ``Secure`` in
+production). An expired or revoked session is simply "not signed in": the
+visitor is sent to the codename sign-in, as before.
 """
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 from typing import Any
 
 from django.conf import settings
 from django.core import signing
+from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils import timezone
 
-from forestall.public.models import Mailbox
+from forestall.lib.privacy import keyed_hash
+from forestall.public.models import Mailbox, MailboxSession
 
 COOKIE_NAME = "forestall_mailbox"
 _SALT = "forestall.public.mailbox-session"
+# Where a mailbox read through a session keeps its token, for refreshing it.
+_TOKEN_ATTRIBUTE = "_forestall_session_token"  # noqa: S105 - an attribute name
 
 
 def idle_seconds() -> int:
@@ -34,31 +50,74 @@ def idle_seconds() -> int:
     return int(getattr(settings, "FORESTALL_MAILBOX_IDLE_MINUTES", 30)) * 60
 
 
-def signed_in_mailbox(request: HttpRequest) -> Mailbox | None:
-    """The mailbox whose valid, recent session cookie came with ``request``."""
+def _signer() -> signing.TimestampSigner:
+    return signing.TimestampSigner(salt=_SALT)
+
+
+def _token_hash(token: str) -> str:
+    return keyed_hash("mailbox-session:" + token)
+
+
+def _oldest_allowed() -> Any:
+    return timezone.now() - timedelta(hours=MailboxSession.MAX_AGE_HOURS)
+
+
+def _session_sql() -> str:
+    quote = connection.ops.quote_name
+    mailboxes = quote(Mailbox._meta.db_table)
+    sessions = quote(MailboxSession._meta.db_table)
+    join = f"s.{quote('mailbox_id')} = m.{quote('id')}"
+    return (
+        f"SELECT m.* FROM {mailboxes} m JOIN {sessions} s ON {join} "  # noqa: S608 - our own names
+        f"WHERE s.{quote('token_hash')} = %s AND s.{quote('created_at')} > %s LIMIT 1"
+    )
+
+
+def _oldest_param() -> Any:
+    return connection.ops.adapt_datetimefield_value(_oldest_allowed())
+
+
+def _token(request: HttpRequest) -> str | None:
     value = request.COOKIES.get(COOKIE_NAME)
     if not value:
         return None
     try:
-        data = signing.loads(value, salt=_SALT, max_age=idle_seconds())
+        return _signer().unsign(value, max_age=idle_seconds())
     except signing.BadSignature:  # includes SignatureExpired
         return None
-    mailbox_id = data.get("m") if isinstance(data, dict) else None
-    if not mailbox_id:
+
+
+def signed_in_mailbox(request: HttpRequest) -> Mailbox | None:
+    """The mailbox whose valid, recent, unrevoked session cookie came with ``request``."""
+    token = _token(request)
+    if not token:
         return None
-    try:
-        return Mailbox.objects.filter(pk=mailbox_id).first()
-    except (ValueError, TypeError):
+    # Every mailbox request runs this: one plain join on the unique token hash
+    # (the ORM's related lookup costs several times the query itself).
+    found = list(Mailbox.objects.raw(_session_sql(), [_token_hash(token), _oldest_param()]))
+    if not found:
         return None
+    mailbox = found[0]
+    setattr(mailbox, _TOKEN_ATTRIBUTE, token)
+    return mailbox
 
 
 def sign_in(response: HttpResponse, mailbox: Mailbox) -> HttpResponse:
-    """Set (or refresh) the session cookie for ``mailbox`` on ``response``."""
-    # signing.dumps stamps the time itself; loads(max_age=...) checks it.
-    value = signing.dumps({"m": str(mailbox.pk)}, salt=_SALT, compress=False)
+    """Set (or refresh) the session cookie for ``mailbox`` on ``response``.
+
+    A mailbox read through ``signed_in_mailbox`` keeps its session (only the
+    time in the cookie is renewed); any other sign-in starts a new session.
+    """
+    token = getattr(mailbox, _TOKEN_ATTRIBUTE, None)
+    if not token:
+        token = secrets.token_urlsafe(32)
+        # Sessions past their maximum age are of no use to anyone: remove them.
+        MailboxSession.objects.filter(created_at__lte=_oldest_allowed()).delete()
+        MailboxSession.objects.create(token_hash=_token_hash(token), mailbox=mailbox)
+        setattr(mailbox, _TOKEN_ATTRIBUTE, token)
     response.set_cookie(
         COOKIE_NAME,
-        value,
+        _signer().sign(token),
         max_age=None,
         path="/",
         secure=bool(getattr(settings, "SESSION_COOKIE_SECURE", False)),
@@ -68,8 +127,23 @@ def sign_in(response: HttpResponse, mailbox: Mailbox) -> HttpResponse:
     return response
 
 
-def sign_out(response: HttpResponse) -> HttpResponse:
-    """Delete the session cookie."""
+def end_session(request: HttpRequest) -> None:
+    """End the session of this request's cookie on the server (if it has one)."""
+    value = request.COOKIES.get(COOKIE_NAME)
+    if not value:
+        return
+    try:
+        # Even an idle-expired cookie's session is ended: it must never come back.
+        token = _signer().unsign(value)
+    except signing.BadSignature:
+        return
+    MailboxSession.objects.filter(token_hash=_token_hash(token)).delete()
+
+
+def sign_out(response: HttpResponse, request: HttpRequest | None = None) -> HttpResponse:
+    """Delete the session cookie, and with ``request`` end its session on the server."""
+    if request is not None:
+        end_session(request)
     response.delete_cookie(COOKIE_NAME, path="/", samesite="Strict")
     return response
 

@@ -18,9 +18,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from forestall.directory.models import Centre
-from forestall.lib.ratelimit import hit
+from forestall.lib.codenames import codename_hash
+from forestall.lib.ratelimit import Per, over_any, retry_after, wait_message
 from forestall.public import actions, codename_view
-from forestall.public.expectations import reply_notice, retention_notice
+from forestall.public.expectations import (
+    kept_after_referral_notice,
+    reply_notice,
+    retention_notice,
+)
 from forestall.public.forms import (
     ConfirmForm,
     MessageForm,
@@ -32,6 +37,7 @@ from forestall.public.forms import (
     message_limit,
 )
 from forestall.public.mailbox_session import (
+    end_session,
     idle_seconds,
     mailbox_required,
     sign_in,
@@ -41,10 +47,51 @@ from forestall.public.mailbox_session import (
 from forestall.public.models import Mailbox, Pathway
 from forestall.public.post_only import post_only
 
-# (attempts, seconds) per visitor bucket; see forestall.lib.ratelimit.
+# (attempts, seconds) per bucket; see forestall.lib.ratelimit. A source is a
+# client address only where it is one (not behind an onion service); the
+# session, the target tried and the ceilings over everyone hold everywhere.
 START_LIMIT = (10, 3600)
+START_CEILING = (2000, 3600)
 SIGN_IN_LIMIT = (10, 300)
+SIGN_IN_PER_CODENAME = (5, 300)
+SIGN_IN_CEILING = (3000, 300)
 WRITE_LIMIT = (30, 600)
+WRITE_CEILING = (6000, 600)
+
+
+def _start_refused(request: HttpRequest) -> bool:
+    return over_any(
+        request,
+        "mailbox-start",
+        Per.source(*START_LIMIT),
+        Per.session(*START_LIMIT),
+        Per.everyone(*START_CEILING),
+    )
+
+
+def _sign_in_refused(request: HttpRequest, codename: str) -> bool:
+    return over_any(
+        request,
+        "mailbox-signin",
+        Per.source(*SIGN_IN_LIMIT),
+        Per.session(*SIGN_IN_LIMIT),
+        Per.target(codename_hash(codename), *SIGN_IN_PER_CODENAME),
+        Per.everyone(*SIGN_IN_CEILING),
+    )
+
+
+def _write_refused(request: HttpRequest, mailbox: Mailbox) -> bool:
+    return over_any(
+        request,
+        "mailbox-write",
+        Per.target(str(mailbox.pk), *WRITE_LIMIT),
+        Per.everyone(*WRITE_CEILING),
+    )
+
+
+def _with_retry_after(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    response["Retry-After"] = str(retry_after(request))
+    return response
 
 
 def _language() -> str:
@@ -58,11 +105,8 @@ def _signin_page(
     return render(request, "public/mailbox/signin.html", context, status=status)
 
 
-def _too_many_message() -> str:
-    return _(
-        "There were too many attempts in a short time. Please wait a few minutes "
-        "and try again. What you typed is still here."
-    )
+def _too_many_message(request: HttpRequest) -> str:
+    return wait_message(request) + " " + _("What you typed is still here.")
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -79,12 +123,15 @@ def start(request: HttpRequest) -> HttpResponse:
         )
         return render(request, "public/mailbox/start.html", {"form": form})
     form = StartForm(request.POST)
-    if hit(request, "mailbox-start", *START_LIMIT):
-        return render(
+    if _start_refused(request):
+        return _with_retry_after(
             request,
-            "public/mailbox/start.html",
-            {"form": form, "form_error": _too_many_message()},
-            status=429,
+            render(
+                request,
+                "public/mailbox/start.html",
+                {"form": form, "form_error": _too_many_message(request)},
+                status=429,
+            ),
         )
     if not form.is_valid():
         return render(request, "public/mailbox/start.html", {"form": form}, status=400)
@@ -120,12 +167,15 @@ def confirm(request: HttpRequest) -> HttpResponse:
     """ "I have written it down": sign in to the new mailbox and open it."""
     form = ConfirmForm(request.POST)
     codename = form.data.get("codename", "")[:400]
-    if hit(request, "mailbox-signin", *SIGN_IN_LIMIT):
-        return render(
+    if _sign_in_refused(request, codename):
+        return _with_retry_after(
             request,
-            "public/mailbox/codename.html",
-            {"codename": codename, "form": form, "form_error": _too_many_message()},
-            status=429,
+            render(
+                request,
+                "public/mailbox/codename.html",
+                {"codename": codename, "form": form, "form_error": _too_many_message(request)},
+                status=429,
+            ),
         )
     mailbox = actions.find_mailbox(codename) if codename else None
     if mailbox is None:
@@ -171,9 +221,13 @@ def mailbox(request: HttpRequest) -> HttpResponse:
 
 def _sign_in(request: HttpRequest) -> HttpResponse:
     form = SignInForm(request.POST)
-    if hit(request, "mailbox-signin", *SIGN_IN_LIMIT):
-        kept = SignInForm(initial={"codename": form.data.get("codename", "")[:400]})
-        return _signin_page(request, kept, status=429, form_error=_too_many_message())
+    typed = form.data.get("codename", "")[:400]
+    if _sign_in_refused(request, typed):
+        kept = SignInForm(initial={"codename": typed})
+        return _with_retry_after(
+            request,
+            _signin_page(request, kept, status=429, form_error=_too_many_message(request)),
+        )
     if not form.is_valid():
         return _signin_page(request, form, status=400)
     if form.is_urgent():
@@ -254,8 +308,13 @@ def write(request: HttpRequest) -> HttpResponse:
 
 def _send(request: HttpRequest, current: Mailbox) -> HttpResponse:
     form = MessageForm(request.POST, mailbox=current)
-    if hit(request, "mailbox-write", *WRITE_LIMIT):
-        return _render_mailbox(request, current, form, status=429, form_error=_too_many_message())
+    if _write_refused(request, current):
+        return _with_retry_after(
+            request,
+            _render_mailbox(
+                request, current, form, status=429, form_error=_too_many_message(request)
+            ),
+        )
     if not form.is_valid():
         return _render_mailbox(request, current, form, status=400)
     actions.post_seeker_message(current, form.cleaned_data["body"], form.cleaned_data["centre"])
@@ -268,15 +327,23 @@ def _write_after_sign_in(request: HttpRequest) -> HttpResponse:
     signed_out = "forestall_mailbox" in request.COOKIES
     if "codename" not in request.POST:
         response = _unsent_page(request, UnsentMessageForm(initial=form.kept()), status=401)
-    elif hit(request, "mailbox-signin", *SIGN_IN_LIMIT):
-        response = _unsent_page(
-            request, UnsentMessageForm(initial=form.kept()), status=429, error=_too_many_message()
+    elif _sign_in_refused(request, form.data.get("codename", "")[:400]):
+        response = _with_retry_after(
+            request,
+            _unsent_page(
+                request,
+                UnsentMessageForm(initial=form.kept()),
+                status=429,
+                error=_too_many_message(request),
+            ),
         )
     elif not form.is_valid():
         response = _unsent_page(request, form, status=400)
     else:
+        # The ended session's row goes now, not only at its maximum age.
+        end_session(request)
         return sign_in(_send(request, form.mailbox), form.mailbox)
-    return sign_out(response) if signed_out else response
+    return sign_out(response, request) if signed_out else response
 
 
 def _unsent_page(
@@ -289,7 +356,7 @@ def _unsent_page(
 @post_only(way_on="public:mailbox")
 def sign_out_view(request: HttpRequest) -> HttpResponse:
     response = render(request, "public/mailbox/signed_out.html")
-    return sign_out(response)
+    return sign_out(response, request)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -298,7 +365,11 @@ def delete(request: HttpRequest) -> HttpResponse:
     """Confirm, then delete the mailbox with every conversation and message."""
     current: Mailbox = request.mailbox  # type: ignore[attr-defined]
     if request.method != "POST":
-        return render(request, "public/mailbox/delete.html")
+        return render(
+            request,
+            "public/mailbox/delete.html",
+            {"kept_after_referral": kept_after_referral_notice()},
+        )
     actions.delete_mailbox(current)
     request.mailbox_signed_out = True  # type: ignore[attr-defined]
     return sign_out(render(request, "public/mailbox/deleted.html"))

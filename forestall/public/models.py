@@ -100,3 +100,23 @@ class PageContent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.page} ({self.language}) v{self.version}"
+
+
+class MailboxSession(models.Model):
+    """One signed-in browser of a mailbox, so that signing out ends it on the server.
+
+    The browser's cookie holds only a random token (signed with a time); this
+    row holds a keyed hash of that token, never the token itself, so a copy of
+    the database cannot be replayed as a cookie. Signing out deletes the row,
+    deleting the mailbox deletes every row of it (cascade), and rows older
+    than ``MAX_AGE_HOURS`` are removed on the next sign-in.
+    """
+
+    MAX_AGE_HOURS = 12
+
+    token_hash = models.CharField(max_length=64, unique=True)
+    mailbox = models.ForeignKey(Mailbox, on_delete=models.CASCADE, related_name="sessions")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return "mailbox session"

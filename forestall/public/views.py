@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from forestall.lib.pagecache import cache_public_page
 from forestall.public.content import page_text
+from forestall.public.expectations import kept_after_referral_notice
 from forestall.public.models import Page, Pathway
 
 # URL slug → the pathway (and editable page) it shows.
@@ -51,7 +52,10 @@ def confidentiality(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "public/confidentiality.html",
-        {"text": page_text(Page.CONFIDENTIALITY, _language())},
+        {
+            "text": page_text(Page.CONFIDENTIALITY, _language()),
+            "kept_after_referral": kept_after_referral_notice(),
+        },
     )
 
 

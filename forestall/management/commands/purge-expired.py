@@ -13,7 +13,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import ProtectedError, RestrictedError
 
-from forestall.lib import retention
+from forestall.lib import erasure, retention
 
 
 class Command(BaseCommand):
@@ -74,6 +74,13 @@ class Command(BaseCommand):
                 )
         if apply:
             self.stdout.write(f"Erased {total} records in all.")
+            if total:
+                # Dead row versions (PostgreSQL) and old pages in the SQLite
+                # log still hold what was erased until this runs.
+                tables: set[str] = set()
+                for policy in selected:
+                    tables |= erasure.cascade_tables(policy.model_class())
+                erasure.vacuum_tables(tables)
         else:
             self.stdout.write(f"{total} records are due. Dry run: nothing erased (use --apply).")
         if failures:

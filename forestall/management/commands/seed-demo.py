@@ -1,5 +1,8 @@
 """``forestall seed-demo``: fill the database with a demo network (idempotent).
 
+Debug mode only (``FORESTALL_DEBUG=1``): the demo passwords are in the source
+code. An account that already exists is never changed.
+
 Every app that has demo data provides ``forestall.<app>.demo.seed(network)``;
 they run in the order of ``SEEDERS``, each able to use what earlier ones made.
 """
@@ -11,7 +14,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from forestall.demo import DemoNetwork
@@ -41,6 +45,13 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=2026, help="Random seed for sample data.")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEBUG:
+            # The demo accounts have passwords published in the source code.
+            raise CommandError(
+                "seed-demo only runs in debug mode (FORESTALL_DEBUG=1): "
+                "it creates accounts whose passwords are public",
+                returncode=2,
+            )
         network = DemoNetwork(seed=options["seed"], stdout=self.stdout)
         for module_name in SEEDERS:
             try:

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from forestall.accounts.actions import grant_role
 from forestall.accounts.models import (
     CENTRE_ROLES,
     NETWORK_CAPABLE_ROLES,
@@ -19,7 +20,6 @@ from forestall.accounts.models import (
     Role,
     User,
 )
-from forestall.audit.actions import record_event
 from forestall.directory.models import Centre
 
 
@@ -47,12 +47,11 @@ class Command(BaseCommand):
                 raise CommandError(f"no centre with slug {options['centre']!r}") from None
         elif role in CENTRE_ROLES and role not in NETWORK_CAPABLE_ROLES:
             raise CommandError(f"{role.value} is held at a centre: give --centre SLUG")
-        membership, created = Membership.objects.get_or_create(user=user, centre=centre, role=role)
+        created = not Membership.objects.filter(user=user, centre=centre, role=role).exists()
+        grant_role(user, role, centre, by=None, reason="command line")
         if role == Role.NETWORK_ADMIN and not (user.is_staff and user.is_superuser):
             user.is_staff = user.is_superuser = True
             user.save(update_fields=["is_staff", "is_superuser"])
-        if created:
-            record_event(None, "membership.grant", membership, centre=centre, reason="command line")
         where = centre.name if centre else "the whole network"
         state = "granted" if created else "already held"
         self.stdout.write(f"{user.username}: {role.label} at {where} ({state})")

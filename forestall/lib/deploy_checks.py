@@ -1,0 +1,120 @@
+"""forestall's own ``forestall check --deploy`` checks.
+
+Threat model: a production server configured carelessly. Django's deploy
+checks know nothing of forestall's secrets, of the proxies in front of it or
+of how deleted rows leave the database files, so these add:
+
+- E101: every secret (secret key, pepper, audit key) long and random enough
+  (at least 32 characters and about 128 bits by a character-frequency
+  estimate): a pepper of ``x`` makes every codename hash brute-forceable
+  together with the database, an audit key of ``x`` lets anyone rewrite the
+  audit chain;
+- E102: ``FORESTALL_TRUSTED_PROXIES`` declared in the environment, so that the
+  operator has decided whether forwarded headers count (0 for none or an
+  onion service, 1 behind nginx or Caddy on the same host);
+- E103: ``REDIS_URL`` when more than one worker process serves forestall
+  (``FORESTALL_WORKERS`` or ``WEB_CONCURRENCY``), or every process would keep
+  its own rate-limit counts;
+- E104: SQLite's ``secure_delete`` is in force (deleted rows overwritten).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections import Counter
+from typing import Any
+
+from django.conf import settings
+from django.core import checks
+
+MINIMUM_SECRET_LENGTH = 32
+MINIMUM_SECRET_BITS = 128
+_SECRETS = ("SECRET_KEY", "FORESTALL_PEPPER", "FORESTALL_AUDIT_KEY")
+
+
+def estimated_bits(secret: str) -> float:
+    """A conservative entropy estimate: length times the Shannon entropy of its characters."""
+    if not secret:
+        return 0.0
+    counts = Counter(secret)
+    total = len(secret)
+    per_character = -sum((n / total) * math.log2(n / total) for n in counts.values())
+    return per_character * total
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def check_secrets(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    problems: list[checks.CheckMessage] = []
+    for name in _SECRETS:
+        value = str(getattr(settings, name, "") or "")
+        if len(value) < MINIMUM_SECRET_LENGTH or estimated_bits(value) < MINIMUM_SECRET_BITS:
+            environment_name = "FORESTALL_SECRET_KEY" if name == "SECRET_KEY" else name
+            problems.append(
+                checks.Error(
+                    f"{environment_name} is too short or not random enough "
+                    f"(at least {MINIMUM_SECRET_LENGTH} characters, about "
+                    f"{MINIMUM_SECRET_BITS} bits).",
+                    hint="Generate one with: "
+                    "python -c 'import secrets; print(secrets.token_urlsafe(48))'",
+                    id="forestall.E101",
+                    obj=environment_name,
+                )
+            )
+    return problems
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def check_trusted_proxies(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    if "FORESTALL_TRUSTED_PROXIES" in os.environ:
+        return []
+    return [
+        checks.Error(
+            "FORESTALL_TRUSTED_PROXIES is not declared.",
+            hint="Set it to the number of proxies in front of forestall that append to "
+            "X-Forwarded-For: 0 for none or an onion service, 1 behind nginx or Caddy "
+            "(docs/operating.md).",
+            id="forestall.E102",
+        )
+    ]
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def check_shared_counts(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    workers = int(getattr(settings, "FORESTALL_WORKERS", 1) or 1)
+    if workers > 1 and not getattr(settings, "REDIS_URL", ""):
+        return [
+            checks.Error(
+                f"{workers} worker processes but no REDIS_URL: each would keep its own "
+                "rate-limit and sign-in delay counts.",
+                hint="Set REDIS_URL (docs/operating.md).",
+                id="forestall.E103",
+            )
+        ]
+    return []
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def check_secure_delete(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    from django.db import DatabaseError
+
+    from forestall.lib.erasure import secure_delete_enabled
+
+    try:
+        enabled = secure_delete_enabled()
+    except DatabaseError as error:
+        return [
+            checks.Error(
+                f"The database cannot be reached to check secure delete: {error}",
+                id="forestall.E104",
+            )
+        ]
+    if enabled:
+        return []
+    return [
+        checks.Error(
+            "SQLite's secure_delete is off: deleted rows would stay readable in the file.",
+            hint="Keep forestall's default database OPTIONS (init_command) or use PostgreSQL.",
+            id="forestall.E104",
+        )
+    ]

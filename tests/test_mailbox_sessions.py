@@ -1,0 +1,130 @@
+"""Mailbox sessions end on the server: a replayed cookie opens nothing, and says nothing.
+
+The attack of the security review: after "Sign out" the old cookie still
+opened the mailbox for up to 30 minutes, and the cookie showed the mailbox id
+in readable form.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+
+from django.core import signing
+from django.test import Client
+
+from forestall.public.mailbox_session import COOKIE_NAME
+from forestall.public.models import Mailbox, MailboxSession
+from tests.database_dump import database_rows_text
+from tests.test_mailbox import open_new_mailbox
+
+
+def _opens_mailbox(client: Client) -> bool:
+    return b'<textarea name="body"' in client.get("/mailbox/").content
+
+
+def _replay(cookie: str) -> Client:
+    thief = Client()
+    thief.cookies[COOKIE_NAME] = cookie
+    return thief
+
+
+def test_a_cookie_replayed_after_sign_out_opens_nothing(db):
+    browser = Client()
+    open_new_mailbox(browser)
+    stolen = browser.cookies[COOKIE_NAME].value
+    assert _opens_mailbox(_replay(stolen))
+    browser.post("/mailbox/sign-out/")
+    assert not _opens_mailbox(_replay(stolen))
+    assert _replay(stolen).post("/mailbox/write/", {"body": "hello"}).status_code == 302
+    assert not Mailbox.objects.get().conversations.exists()
+
+
+def test_a_cookie_replayed_after_delete_opens_nothing(db):
+    browser = Client()
+    open_new_mailbox(browser)
+    stolen = browser.cookies[COOKIE_NAME].value
+    browser.post("/mailbox/delete/")
+    assert not _opens_mailbox(_replay(stolen))
+    assert not MailboxSession.objects.exists()
+
+
+def test_signing_out_ends_only_that_browsers_session(db):
+    phone, laptop = Client(), Client()
+    codename = open_new_mailbox(phone)
+    laptop.get("/mailbox/")
+    assert laptop.post("/mailbox/", {"codename": codename}).status_code == 302
+    phone.post("/mailbox/sign-out/")
+    assert not _opens_mailbox(phone)
+    assert _opens_mailbox(laptop)
+
+
+def test_a_refreshed_cookie_keeps_the_same_server_session(db):
+    browser = Client()
+    open_new_mailbox(browser)
+    for _ in range(3):
+        assert _opens_mailbox(browser)
+    assert MailboxSession.objects.count() == 1
+    first = browser.cookies[COOKIE_NAME].value
+    browser.post("/mailbox/sign-out/")
+    # Every refreshed cookie of that session is dead, the first one included.
+    assert not _opens_mailbox(_replay(first))
+
+
+def test_the_cookie_reveals_no_mailbox_id_and_no_codename(db):
+    browser = Client()
+    codename = open_new_mailbox(browser)
+    value = browser.cookies[COOKIE_NAME].value
+    mailbox = Mailbox.objects.get()
+    readings = [value]
+    for part in re.split(r"[:.]", value):
+        padded = part + "=" * (-len(part) % 4)
+        try:
+            readings.append(base64.urlsafe_b64decode(padded).decode("latin-1"))
+        except (ValueError, TypeError):
+            continue
+    text = " ".join(readings)
+    for secret in (str(mailbox.pk), mailbox.pk.hex, mailbox.codename_hash, *codename.split()):
+        assert secret not in text, secret
+
+
+def test_the_server_keeps_only_a_hash_of_the_token(db):
+    browser = Client()
+    open_new_mailbox(browser)
+    token = browser.cookies[COOKIE_NAME].value.split(":", 1)[0]
+    assert token not in database_rows_text()
+
+
+def test_a_forged_cookie_is_refused(db):
+    browser = Client()
+    open_new_mailbox(browser)
+    value = browser.cookies[COOKIE_NAME].value
+    token, rest = value.split(":", 1)
+    assert not _opens_mailbox(_replay(token[::-1] + ":" + rest))
+    unsigned = signing.TimestampSigner(salt="something else").sign(token)
+    assert not _opens_mailbox(_replay(unsigned))
+
+
+def test_an_idle_session_still_goes_back_to_the_sign_in(db, monkeypatch):
+    browser = Client()
+    open_new_mailbox(browser)
+    later = signing.time.time() + 31 * 60
+    monkeypatch.setattr(signing.time, "time", lambda: later)
+    response = browser.get("/mailbox/write/")
+    response = browser.post("/mailbox/write/", {"body": "still here"})
+    assert response.status_code == 302
+    assert response["Location"].endswith("/mailbox/")
+
+
+def test_a_session_older_than_its_maximum_age_opens_nothing(db):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    browser = Client()
+    open_new_mailbox(browser)
+    assert _opens_mailbox(browser)
+    MailboxSession.objects.update(
+        created_at=timezone.now() - timedelta(hours=MailboxSession.MAX_AGE_HOURS, minutes=1)
+    )
+    assert not _opens_mailbox(browser)
