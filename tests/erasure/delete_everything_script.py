@@ -42,7 +42,7 @@ if not scrub:
 
 browser = Client()
 browser.get("/mailbox/start/")
-page = browser.post("/mailbox/start/", {"pathway": "self"}).content.decode()
+page = browser.post("/mailbox/start/", {"pathway": "self"}, follow=True).content.decode()
 codename = page.split('id="codename"', 1)[1].split(">", 1)[1].split("<", 1)[0].strip()
 assert (
     browser.post("/mailbox/start/confirm/", {"codename": codename, "confirmed": "on"}).status_code
