@@ -38,6 +38,7 @@ from forestall.cases.access import (
 from forestall.cases.models import (
     CASE_WORK_ROLES,
     Appointment,
+    AttendanceStatus,
     Case,
     Priority,
     Programme,
@@ -53,6 +54,7 @@ from forestall.instruments.catalogue import catalogue
 from forestall.instruments.models import Administration
 
 PAGE_SIZE = 50
+_ATTENDANCE_LABELS = dict(AttendanceStatus.choices)
 WAITING_PAGE_SIZE = 100
 RECENT = 20
 
@@ -206,7 +208,9 @@ def _case_context(request: HttpRequest, case: Case) -> dict:
         "history": list(own_history),
         "notes": list(case.notes.select_related("author")[:RECENT]),
         "tasks": list(case.tasks.select_related("assignee").order_by("done_at", "due_on")[:RECENT]),
-        "appointments": [(a, statuses.get(a.pk, "")) for a in appointments],
+        "appointments": [
+            (a, _ATTENDANCE_LABELS.get(statuses.get(a.pk, ""), "")) for a in appointments
+        ],
         "referrals_out": list(
             case.referrals_out.select_related("to_centre", "decided_by").order_by("-created_at")
         ),
