@@ -103,6 +103,7 @@ MATRIX: dict[str, Row] = {
     "safeguarding:approve": row(CONCERN),
     "safeguarding:reject": row(CONCERN),
     "safeguarding:disclosed": row(CONCERN),
+    "safeguarding:context": row(CONCERN),
     # the counsellors' inbox
     "inbox:conversation": row(CONVERSATION),
     "inbox:claim": row(CONVERSATION, "POST"),
