@@ -360,6 +360,37 @@ def add_task(
     return task
 
 
+def ask_for_risk_assessment(
+    client: Client, *, centre_id: object, instrument: str, by: User | None
+) -> list[Task]:
+    """A questionnaire's risk flag: a task due today on each open case of ``client``.
+
+    Assigned to the case's lead clinician (or left for the centre when
+    there is none); restricted to ``centre_id``'s cases when the answers
+    were given there. Runs inside the caller's transaction.
+    """
+    cases = Case.objects.open().filter(client=client).select_related("centre")
+    if centre_id is not None:
+        cases = cases.filter(centre_id=centre_id)
+    title = _(
+        "Risk assessment today: %(instrument)s self-harm item answered positively; "
+        "raise a safeguarding concern if someone is at risk."
+    ) % {"instrument": instrument}
+    made = []
+    for case in cases:
+        made.append(
+            Task.objects.create(
+                case=case,
+                title=title,
+                due_on=timezone.localdate(),
+                assignee_id=case.lead_clinician_id,
+                created_by=by,
+            )
+        )
+        record_event(by, "case.task.create", case, centre=case.centre)
+    return made
+
+
 def complete_task(task: Task, *, by: User) -> Task:
     """Mark a task done (once)."""
     with transaction.atomic():

@@ -238,7 +238,10 @@ def _measures_context(request: HttpRequest, case: Case) -> dict:
         .filter(client_id=case.client_id)
         .order_by("-created_at")[:RECENT]
     )
+    from forestall.instruments.risk import current_risk_flags
+
     return {
+        "risk_flags": current_risk_flags(case.client, get_language()),
         "charts": client_charts(case.client, get_language()),
         "pending_measures": pending,
         "instruments": [d for d in catalogue().latest() if d.is_scored],
