@@ -12,9 +12,9 @@ from forestall.cases.models import (
     Appointment,
     AppointmentMode,
     AppointmentPurpose,
-    Programme,
     Attendance,
     AttendanceStatus,
+    Programme,
 )
 from forestall.cases.pathway import Stage
 from tests.factories_cases import make_case

@@ -58,9 +58,12 @@ def _staff_routes() -> list[str]:
             route = prefix + str(entry.pattern)
             if isinstance(entry, URLResolver):
                 walk(entry.url_patterns, route)
-            elif isinstance(entry, URLPattern):
-                if route.startswith("staff/") and not route.startswith("staff/admin/"):
-                    routes.append(route)
+            elif (
+                isinstance(entry, URLPattern)
+                and route.startswith("staff/")
+                and not route.startswith("staff/admin/")
+            ):
+                routes.append(route)
 
     walk(get_resolver().url_patterns, "")
     return sorted(set(routes))
@@ -104,7 +107,9 @@ def _build_awkward_world(centre_a, centre_b, centre_c, people) -> dict[str, list
         authored, by=leaver, clinician=leaver, starts_at=soon + datetime.timedelta(hours=3)
     )
     actions.add_task(authored, by=leaver, title="Call back", assignee=leaver)
-    leavers_group = actions.create_group(centre_a, by=leaver, name="Leaver's group", clinician=leaver)
+    leavers_group = actions.create_group(
+        centre_a, by=leaver, name="Leaver's group", clinician=leaver
+    )
     actions.add_group_member(leavers_group, authored, by=leaver)
     actions.schedule_group_session(leavers_group, by=leaver, starts_at=soon)
     leavers_concern = safeguarding_actions.raise_concern(

@@ -98,9 +98,7 @@ def test_an_exit_asks_for_confirmation_and_a_reason_first(sign_in, centre_a, cli
     assert case.stage == Stage.WITHDREW
 
 
-def test_ending_a_case_cancels_its_future_appointments_with_a_note(
-    centre_a, clinician_a, centre_b
-):
+def test_ending_a_case_cancels_its_future_appointments_with_a_note(centre_a, clinician_a, centre_b):
     case = make_case(centre_a, stage=Stage.IN_TREATMENT)
     past = actions.schedule_appointment(
         case, by=clinician_a, starts_at=timezone.now() - datetime.timedelta(days=2)
@@ -153,16 +151,18 @@ def test_nothing_is_booked_or_attended_on_an_ended_case(sign_in, centre_a, clini
 
     booked = client.post(
         f"/staff/cases/{case.pk}/appointments/",
-        {"starts_at": _local(_soon()), "duration_minutes": 50, "purpose": "treatment",
-         "mode": "in_person"},
+        {
+            "starts_at": _local(_soon()),
+            "duration_minutes": 50,
+            "purpose": "treatment",
+            "mode": "in_person",
+        },
     )
     assert booked.status_code == 400
     assert "case that has ended" in booked.content.decode()
     assert Appointment.objects.filter(case=case).count() == 1
 
-    client.post(
-        f"/staff/cases/appointments/{earlier.pk}/", {f"attendance_{case.pk}": "attended"}
-    )
+    client.post(f"/staff/cases/appointments/{earlier.pk}/", {f"attendance_{case.pk}": "attended"})
     case.refresh_from_db()
     assert case.attended_sessions == 0
     group = actions.create_group(centre_a, by=clinician_a, name="G")
@@ -193,14 +193,14 @@ def test_a_double_booking_of_a_clinician_is_refused_unless_confirmed(
     assert "overlaps" in refused.content.decode()
     assert not Appointment.objects.filter(case=second).exists()
 
-    confirmed = client.post(f"/staff/cases/{second.pk}/appointments/", {**data, "allow_overlap": "on"})
+    confirmed = client.post(
+        f"/staff/cases/{second.pk}/appointments/", {**data, "allow_overlap": "on"}
+    )
     assert confirmed.status_code == 302
     assert Appointment.objects.filter(case=second).exists()
 
 
-def test_a_client_cannot_be_in_a_group_session_and_an_appointment_at_once(
-    centre_a, clinician_a
-):
+def test_a_client_cannot_be_in_a_group_session_and_an_appointment_at_once(centre_a, clinician_a):
     case = make_case(centre_a, stage=Stage.WAITING_LIST, programme=Programme.GROUP)
     group = actions.create_group(centre_a, by=clinician_a, name="Evening")
     actions.add_group_member(group, case, by=clinician_a)
@@ -212,9 +212,13 @@ def test_a_client_cannot_be_in_a_group_session_and_an_appointment_at_once(
             case, by=clinician_a, starts_at=start + datetime.timedelta(minutes=45)
         )
     # Back to back is not an overlap.
-    actions.schedule_appointment(case, by=clinician_a, starts_at=start + datetime.timedelta(minutes=90))
+    actions.schedule_appointment(
+        case, by=clinician_a, starts_at=start + datetime.timedelta(minutes=90)
+    )
     with pytest.raises(actions.DoubleBookingError):
-        actions.schedule_group_session(group, by=clinician_a, starts_at=start + datetime.timedelta(minutes=100))
+        actions.schedule_group_session(
+            group, by=clinician_a, starts_at=start + datetime.timedelta(minutes=100)
+        )
 
 
 # --- Reopening ---------------------------------------------------------------------
@@ -225,7 +229,10 @@ def test_a_returning_person_is_reopened_as_a_new_case(sign_in, centre_a, clinici
     client = sign_in(clinician_a)
     assert "Reopen as a new case" in client.get(f"/staff/cases/{ended.pk}/").content.decode()
 
-    assert client.post(f"/staff/cases/{ended.pk}/reopen/", {"programme": "group_therapy"}).status_code == 400
+    assert (
+        client.post(f"/staff/cases/{ended.pk}/reopen/", {"programme": "group_therapy"}).status_code
+        == 400
+    )
     response = client.post(
         f"/staff/cases/{ended.pk}/reopen/",
         {"programme": "group_therapy", "reason": "Called again after a year."},
@@ -233,7 +240,11 @@ def test_a_returning_person_is_reopened_as_a_new_case(sign_in, centre_a, clinici
 
     new = Case.objects.exclude(pk=ended.pk).get(client=ended.client)
     assert response.status_code == 302 and response["Location"] == f"/staff/cases/{new.pk}/"
-    assert (new.stage, new.programme, new.centre_id) == (Stage.ENQUIRY, "group_therapy", centre_a.pk)
+    assert (new.stage, new.programme, new.centre_id) == (
+        Stage.ENQUIRY,
+        "group_therapy",
+        centre_a.pk,
+    )
     ended.refresh_from_db()
     assert ended.stage == Stage.WITHDREW
     # Not twice: the open case is shown instead.
@@ -333,10 +344,15 @@ def test_the_sender_withdraws_a_referral_and_the_case_is_not_stuck(
             case, centre_b, by=clinician_a, reason=ReferralReason.NEARER, consent_given=True
         )
     # The receiving side cannot withdraw it.
-    assert sign_in(clinician_b).get(f"/staff/cases/referrals/{first.pk}/withdraw/").status_code == 404
+    assert (
+        sign_in(clinician_b).get(f"/staff/cases/referrals/{first.pk}/withdraw/").status_code == 404
+    )
 
     client = sign_in(clinician_a)
-    assert client.post(f"/staff/cases/referrals/{first.pk}/withdraw/", {"reason": ""}).status_code == 400
+    assert (
+        client.post(f"/staff/cases/referrals/{first.pk}/withdraw/", {"reason": ""}).status_code
+        == 400
+    )
     response = client.post(
         f"/staff/cases/referrals/{first.pk}/withdraw/", {"reason": "Nobody answers there."}
     )
@@ -388,9 +404,7 @@ def test_a_referral_from_the_inbox_carries_the_summary_with_consent_and_a_progra
     assert "Family member or friend" in shown and "Regular access to children" in shown
 
 
-def test_without_consent_to_share_the_summary_stays_in_the_inbox(
-    sign_in, centre_a, counsellor_a
-):
+def test_without_consent_to_share_the_summary_stays_in_the_inbox(sign_in, centre_a, counsellor_a):
     conversation = make_conversation(centre_a)
     save_contact_summary(
         counsellor_a, conversation, writer="self", concern="thoughts_only", risk_indicators=[]

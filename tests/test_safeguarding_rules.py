@@ -59,9 +59,7 @@ def _message_texts(response) -> list[str]:
 # --- In review first, then a confirmation ------------------------------------------
 
 
-def test_a_concern_cannot_be_decided_before_it_is_in_review(
-    sign_in, ordinary, safeguarding_lead_a
-):
+def test_a_concern_cannot_be_decided_before_it_is_in_review(sign_in, ordinary, safeguarding_lead_a):
     with pytest.raises(SafeguardingError, match="review"):
         actions.decide_concern(
             ordinary, by=safeguarding_lead_a, decision=Decision.ADVICE_GIVEN, note="x"
@@ -324,7 +322,10 @@ def test_a_concern_whose_conversation_was_deleted_says_so(
     )
     conversation.mailbox.delete()
     client = sign_in(safeguarding_lead_a)
-    assert "has since been deleted" in client.get(f"/staff/safeguarding/{concern.pk}/").content.decode()
+    assert (
+        "has since been deleted"
+        in client.get(f"/staff/safeguarding/{concern.pk}/").content.decode()
+    )
     context = client.get(f"/staff/safeguarding/{concern.pk}/context/")
     assert context.status_code == 200
     assert Concern.objects.filter(pk=concern.pk, conversation__isnull=True).exists()

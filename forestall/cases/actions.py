@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 import math
 import statistics
+import uuid
 from typing import TYPE_CHECKING
 
 from django.db import transaction
@@ -81,9 +82,11 @@ def _pending_disclosure(case: Case) -> bool:
     """Whether a disclosure about ``case`` is proposed, or approved but not yet made."""
     from forestall.safeguarding.models import ConcernStatus, Decision
 
-    return case.concerns.filter(decision=Decision.DISCLOSURE, disclosed_at__isnull=True).exclude(
-        status=ConcernStatus.IN_REVIEW
-    ).exists()
+    return (
+        case.concerns.filter(decision=Decision.DISCLOSURE, disclosed_at__isnull=True)
+        .exclude(status=ConcernStatus.IN_REVIEW)
+        .exists()
+    )
 
 
 def _end_of_case(case: Case, *, by: User | None, stage: str, now: datetime.datetime) -> None:
@@ -129,9 +132,10 @@ def _end_of_case(case: Case, *, by: User | None, stage: str, now: datetime.datet
                 }
             )
         if group_places:
-            lines.append(_("No longer expected at %(count)s future group session(s).") % {
-                "count": group_places
-            })
+            lines.append(
+                _("No longer expected at %(count)s future group session(s).")
+                % {"count": group_places}
+            )
         if withdrawn:
             lines.append(_("A referral awaiting an answer was withdrawn."))
         Note.objects.create(
@@ -331,8 +335,10 @@ def transition_case(
                     "target": _STAGE_LABELS.get(to_stage, to_stage),
                 }
             )
-        if to_stage in TERMINAL and to_stage != Stage.REFERRED_ELSEWHERE and _pending_disclosure(
-            locked
+        if (
+            to_stage in TERMINAL
+            and to_stage != Stage.REFERRED_ELSEWHERE
+            and _pending_disclosure(locked)
         ):
             raise CaseError(
                 _(
@@ -471,7 +477,7 @@ def add_task(
 
 
 def ask_for_risk_assessment(
-    client: Client, *, centre_id: object, instrument: str, by: User | None
+    client: Client, *, centre_id: uuid.UUID | None, instrument: str, by: User | None
 ) -> list[Task]:
     """A questionnaire's risk flag: a task due today on each open case of ``client``.
 
@@ -649,7 +655,7 @@ def create_group(
 def add_group_member(
     group: TherapyGroup, case: Case, *, by: User, confirm_other_programme: bool = False
 ) -> None:
-    """Put an open ``case`` on the roster of ``group`` (same centre only); future sessions expect them.
+    """Put an open ``case`` on ``group``'s roster (same centre); future sessions expect them.
 
     Someone waiting for another programme is only added when that is
     confirmed: joining a group does not take them off that waiting list.
@@ -795,9 +801,7 @@ def record_attendance(appointment: Appointment, case: Case, status: str, *, by: 
         # A group session starts treatment only for someone waiting for that
         # group's programme: attending a group never starts an individual therapy.
         starts_this_programme = appointment.group_id is None or (
-            TherapyGroup.objects.filter(
-                pk=appointment.group_id, programme=case.programme
-            ).exists()
+            TherapyGroup.objects.filter(pk=appointment.group_id, programme=case.programme).exists()
         )
         if (
             status == AttendanceStatus.ATTENDED

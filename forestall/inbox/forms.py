@@ -8,7 +8,6 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from forestall.cases.models import Programme
-
 from forestall.directory.models import Centre, Language
 from forestall.inbox.models import (
     Concern,

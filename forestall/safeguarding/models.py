@@ -162,9 +162,7 @@ class Concern(models.Model):
             ),
             # Closing an immediate-risk concern with no further action takes two leads too.
             models.CheckConstraint(
-                condition=~Q(
-                    decision="no_further_action", level="immediate_risk", status="decided"
-                )
+                condition=~Q(decision="no_further_action", level="immediate_risk", status="decided")
                 | (
                     Q(approved_by__isnull=False, proposed_by__isnull=False)
                     & ~Q(approved_by=F("proposed_by"))

@@ -204,9 +204,7 @@ def concern_approve(request: HttpRequest, concern_id: uuid.UUID) -> HttpResponse
         concern_id,
         forms.OptionalNoteForm,
         _("Approve the proposed decision (second safeguarding lead)"),
-        lambda concern, data: actions.approve_decision(
-            concern, by=request.user, note=data["note"]
-        ),
+        lambda concern, data: actions.approve_decision(concern, by=request.user, note=data["note"]),
         _("Approved: the decision now counts and the concern is closed."),
     )
 
@@ -219,9 +217,7 @@ def concern_reject(request: HttpRequest, concern_id: uuid.UUID) -> HttpResponse:
         concern_id,
         forms.StepNoteForm,
         _("Do not approve the proposed decision"),
-        lambda concern, data: actions.reject_decision(
-            concern, by=request.user, note=data["note"]
-        ),
+        lambda concern, data: actions.reject_decision(concern, by=request.user, note=data["note"]),
         _("The proposal was not approved; the concern is back in review."),
     )
 
