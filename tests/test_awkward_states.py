@@ -295,3 +295,21 @@ def test_the_states_are_named_not_hidden(centre_a, centre_b, centre_c, people, s
     session = client.get(f"/staff/cases/appointments/{ids['appointment_id'][3]}/")
     assert session.status_code == 200
     assert "Nobody yet" in session.content.decode()
+
+
+def test_stored_choices_show_their_german_labels(centre_a, clinician_a, sign_in):
+    case = make_case(centre_a, stage=Stage.ASSESSMENT)
+    missed = actions.schedule_appointment(
+        case, by=clinician_a, starts_at=timezone.now() - datetime.timedelta(days=1)
+    )
+    actions.record_attendance(missed, case, AttendanceStatus.DID_NOT_ATTEND, by=clinician_a)
+    actions.schedule_appointment(
+        case, by=clinician_a, starts_at=timezone.now() + datetime.timedelta(days=1)
+    )
+
+    page = sign_in(clinician_a).get(f"/staff/cases/{case.pk}/", HTTP_ACCEPT_LANGUAGE="de")
+
+    text = page.content.decode()
+    assert "Nicht erschienen" in text
+    assert "did_not_attend" not in text and "Did not attend" not in text
+    assert "Noch niemand" in text
