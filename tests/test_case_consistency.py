@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from forestall.cases import actions
 from forestall.cases.models import (
@@ -30,6 +30,13 @@ from forestall.safeguarding import actions as safeguarding
 from forestall.safeguarding.models import Decision, Level
 from tests.factories_cases import make_case
 from tests.factories_inbox import make_conversation
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are matched in English, whatever language an earlier request left active."""
+    with translation.override("en"):
+        yield
 
 
 def _soon(hours: int = 24) -> datetime.datetime:

@@ -6,7 +6,7 @@ import datetime
 
 import pytest
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from forestall.accounts.models import Role
 from forestall.safeguarding import actions
@@ -15,6 +15,13 @@ from forestall.safeguarding.models import Concern, ConcernStatus, Decision, Leve
 from forestall.stats.events import Event
 from tests import factories
 from tests.factories_cases import make_case, make_conversation
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are matched in English, whatever language an earlier request left active."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

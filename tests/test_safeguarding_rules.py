@@ -14,7 +14,7 @@ import datetime
 import pytest
 from django.contrib.messages import get_messages
 from django.db import IntegrityError, connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from forestall.audit.models import AuditEntry
 from forestall.inbox.models import Message, MessageAuthor
@@ -23,6 +23,13 @@ from forestall.safeguarding.actions import SafeguardingError, TwoPersonRuleError
 from forestall.safeguarding.models import Concern, ConcernStatus, Decision, Level
 from tests.factories_cases import make_case
 from tests.factories_inbox import make_conversation
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are matched in English, whatever language an earlier request left active."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

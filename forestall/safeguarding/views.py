@@ -164,9 +164,20 @@ def concern_decide(request: HttpRequest, concern_id: uuid.UUID) -> HttpResponse:
     form = forms.DecisionForm(request.POST or None)
     context = {"concern": concern, "form": form, "title": _("Decide")}
     if concern.status != ConcernStatus.IN_REVIEW:
-        form.add_error(None, _("Take the concern into review before deciding it."))
+        refusal = (
+            _("Take the concern into review before deciding it.")
+            if concern.status == ConcernStatus.OPEN
+            else _("This concern already has a decision or a proposal.")
+        )
         status = 400 if request.method == "POST" else 200
-        return render(request, "safeguarding/step.html", context, status=status)
+        if request.method != "POST":
+            record_event(request.user, "concern.read", concern, centre=concern.centre)
+        return render(
+            request,
+            "safeguarding/step.html",
+            {**context, "form": None, "refusal": refusal},
+            status=status,
+        )
     if request.method == "POST":
         if form.is_valid():
             decision = form.cleaned_data["decision"]
