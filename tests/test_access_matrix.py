@@ -95,6 +95,8 @@ MATRIX: dict[str, Row] = {
     "cases:appointment_cancel": row(CASE_WORK),
     "cases:group": row(CENTRE_WORK),
     "cases:referral": row(REFERRAL),
+    "cases:referral_withdraw": row(CENTRE_WORK),
+    "cases:reopen": row(CASE_WORK),
     # safeguarding
     "safeguarding:concern": row(CONCERN),
     "safeguarding:review": row(CONCERN),
@@ -103,6 +105,7 @@ MATRIX: dict[str, Row] = {
     "safeguarding:approve": row(CONCERN),
     "safeguarding:reject": row(CONCERN),
     "safeguarding:disclosed": row(CONCERN),
+    "safeguarding:context": row(CONCERN),
     # the counsellors' inbox
     "inbox:conversation": row(CONVERSATION),
     "inbox:claim": row(CONVERSATION, "POST"),

@@ -14,6 +14,7 @@ from forestall.cases.models import (
     AppointmentPurpose,
     Attendance,
     AttendanceStatus,
+    Programme,
 )
 from forestall.cases.pathway import Stage
 from tests.factories_cases import make_case
@@ -79,7 +80,7 @@ def test_an_assessment_appointment_does_not_start_treatment(centre_a, clinician_
 
 def test_a_group_session_expects_the_roster_and_records_each_person(sign_in, centre_a, clinician_a):
     group = actions.create_group(centre_a, by=clinician_a, name="Tuesday evening")
-    waiting = make_case(centre_a, stage=Stage.WAITING_LIST)
+    waiting = make_case(centre_a, stage=Stage.WAITING_LIST, programme=Programme.GROUP)
     treated = make_case(centre_a, stage=Stage.IN_TREATMENT)
     for case in (waiting, treated):
         actions.add_group_member(group, case, by=clinician_a)

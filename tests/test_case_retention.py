@@ -140,6 +140,7 @@ def test_a_decided_concern_loses_its_text_after_the_period(
     concern = safeguarding.raise_concern(
         by=clinician_a, level=Level.CONCERN, description="Details.", case=make_case(centre_a)
     )
+    safeguarding.start_review(concern, by=safeguarding_lead_a)
     safeguarding.add_review_note(concern, by=safeguarding_lead_a, note="Spoke to him.")
     safeguarding.decide_concern(
         concern, by=safeguarding_lead_a, decision=Decision.ADVICE_GIVEN, note="Advice."

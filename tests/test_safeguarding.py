@@ -6,7 +6,7 @@ import datetime
 
 import pytest
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from forestall.accounts.models import Role
 from forestall.safeguarding import actions
@@ -15,6 +15,13 @@ from forestall.safeguarding.models import Concern, ConcernStatus, Decision, Leve
 from forestall.stats.events import Event
 from tests import factories
 from tests.factories_cases import make_case, make_conversation
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are matched in English, whatever language an earlier request left active."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
@@ -41,6 +48,7 @@ def concern(centre_a, clinician_a):
 
 
 def _propose(concern, lead):
+    actions.start_review(concern, by=lead)
     return actions.decide_concern(
         concern, by=lead, decision=Decision.DISCLOSURE, note="Youth welfare office"
     )
@@ -135,6 +143,7 @@ def test_a_decision_other_than_disclosure_is_final_and_timed(
         raised_at=timezone.now() - datetime.timedelta(hours=30)
     )
     concern.refresh_from_db()
+    actions.start_review(concern, by=safeguarding_lead_a)
 
     actions.decide_concern(
         concern, by=safeguarding_lead_a, decision=Decision.PLAN_AGREED, note="Safety plan."
@@ -148,25 +157,31 @@ def test_a_decision_other_than_disclosure_is_final_and_timed(
     assert kwargs["duration"] >= datetime.timedelta(hours=30)
 
 
-def test_only_a_responsible_lead_can_decide(concern, clinician_a, centre_b):
+def test_only_a_responsible_lead_can_decide(concern, clinician_a, centre_b, safeguarding_lead_a):
+    actions.start_review(concern, by=safeguarding_lead_a)
     lead_b = factories.make_user(Role.SAFEGUARDING_LEAD, centre_b)
     for person in (clinician_a, lead_b):
-        with pytest.raises(SafeguardingError):
-            actions.decide_concern(concern, by=person, decision=Decision.NO_FURTHER_ACTION)
+        with pytest.raises(SafeguardingError, match="responsible"):
+            actions.decide_concern(
+                concern, by=person, decision=Decision.ADVICE_GIVEN, note="Advice."
+            )
     concern.refresh_from_db()
-    assert concern.status == ConcernStatus.OPEN
+    assert concern.status == ConcernStatus.IN_REVIEW
 
 
 def test_a_network_lead_can_decide_any_centres_concern(concern):
     network_lead = factories.make_user(Role.SAFEGUARDING_LEAD, None)
-    actions.decide_concern(concern, by=network_lead, decision=Decision.ADVICE_GIVEN)
+    actions.start_review(concern, by=network_lead)
+    actions.decide_concern(concern, by=network_lead, decision=Decision.ADVICE_GIVEN, note="Told.")
     assert concern.status == ConcernStatus.DECIDED
 
 
 def test_every_step_is_kept_in_the_history(concern, safeguarding_lead_a):
     actions.start_review(concern, by=safeguarding_lead_a)
     actions.add_review_note(concern, by=safeguarding_lead_a, note="Called the clinician.")
-    actions.decide_concern(concern, by=safeguarding_lead_a, decision=Decision.ADVICE_GIVEN)
+    actions.decide_concern(
+        concern, by=safeguarding_lead_a, decision=Decision.ADVICE_GIVEN, note="Advice given."
+    )
 
     kinds = list(concern.steps.values_list("kind", flat=True))
     assert kinds == [
@@ -203,11 +218,12 @@ def test_a_second_lead_approves_and_only_then_the_disclosure_can_be_made(
     concern, safeguarding_lead_a, second_safeguarding_lead_a, recorded_stats
 ):
     _propose(concern, safeguarding_lead_a)
+    made = {"agency": "Youth welfare office", "disclosed_on": timezone.localdate()}
     with pytest.raises(TwoPersonRuleError):
-        actions.record_disclosure_made(concern, by=safeguarding_lead_a)
+        actions.record_disclosure_made(concern, by=safeguarding_lead_a, **made)
 
     actions.approve_disclosure(concern, by=second_safeguarding_lead_a)
-    actions.record_disclosure_made(concern, by=safeguarding_lead_a, note="Faxed at 14:05.")
+    actions.record_disclosure_made(concern, by=safeguarding_lead_a, note="Faxed at 14:05.", **made)
 
     assert concern.status == ConcernStatus.DECIDED
     assert concern.proposed_by == safeguarding_lead_a
@@ -233,6 +249,7 @@ def test_a_second_lead_can_refuse_and_the_concern_returns_to_review(
 def test_deciding_disclosure_through_the_form_with_extra_fields_does_not_approve_it(
     sign_in, concern, safeguarding_lead_a, second_safeguarding_lead_a
 ):
+    actions.start_review(concern, by=safeguarding_lead_a)
     client = sign_in(safeguarding_lead_a)
 
     client.post(
@@ -240,6 +257,7 @@ def test_deciding_disclosure_through_the_form_with_extra_fields_does_not_approve
         {
             "decision": Decision.DISCLOSURE,
             "note": "Police",
+            "confirmed": "True",
             "status": ConcernStatus.DECIDED,
             "approved_by": str(second_safeguarding_lead_a.pk),
             "approved": "1",
@@ -276,7 +294,8 @@ def test_marking_an_unapproved_disclosure_as_made_through_the_page_is_refused(
     _propose(concern, safeguarding_lead_a)
 
     response = sign_in(safeguarding_lead_a).post(
-        f"/staff/safeguarding/{concern.pk}/disclosed/", {"note": "done"}
+        f"/staff/safeguarding/{concern.pk}/disclosed/",
+        {"note": "done", "agency": "Police", "disclosed_on": timezone.localdate().isoformat()},
     )
 
     assert response.status_code == 400

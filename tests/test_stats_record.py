@@ -296,7 +296,7 @@ def _flows(centre, clinician, lead):
     """Drive real flows of the front door, the cases and safeguarding."""
     from forestall.cases.actions import open_case_for_new_client, transition_case
     from forestall.public.actions import post_seeker_message, start_mailbox
-    from forestall.safeguarding.actions import decide_concern, raise_concern
+    from forestall.safeguarding.actions import decide_concern, raise_concern, start_review
 
     mailbox, _codename = start_mailbox("de", "self")
     post_seeker_message(mailbox, "Ich mache mir Sorgen.", centre)
@@ -306,7 +306,8 @@ def _flows(centre, clinician, lead):
     other = open_case_for_new_client(centre, by=clinician)
     transition_case(other, "withdrew", by=clinician)
     concern = raise_concern(by=lead, level="concern", description="A worry.", case=case)
-    decide_concern(concern, by=lead, decision="advice_given")
+    start_review(concern, by=lead)
+    decide_concern(concern, by=lead, decision="advice_given", note="Advice given.")
 
 
 def _table(source):

@@ -8,16 +8,18 @@ from __future__ import annotations
 import datetime
 import math
 import statistics
+import uuid
 from typing import TYPE_CHECKING
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from forestall.audit.actions import record_event
 from forestall.cases.models import (
     CASE_WORK_ROLES,
+    PROGRAMME_SERVICES,
     Appointment,
     AppointmentMode,
     AppointmentPurpose,
@@ -66,6 +68,84 @@ class PathwayError(CaseError):
 
 class ReferralError(CaseError):
     """A referral that cannot be made or decided as asked."""
+
+
+class DoubleBookingError(CaseError):
+    """An appointment that overlaps another of the same clinician or client (confirmable)."""
+
+
+class NeedsConfirmation(CaseError):
+    """A change that is allowed only when the person confirms it explicitly."""
+
+
+def _pending_disclosure(case: Case) -> bool:
+    """Whether a disclosure about ``case`` is proposed, or approved but not yet made."""
+    from forestall.safeguarding.models import ConcernStatus, Decision
+
+    return (
+        case.concerns.filter(decision=Decision.DISCLOSURE, disclosed_at__isnull=True)
+        .exclude(status=ConcernStatus.IN_REVIEW)
+        .exists()
+    )
+
+
+def _end_of_case(case: Case, *, by: User | None, stage: str, now: datetime.datetime) -> None:
+    """What ending ``case`` does besides the move: future appointments and group places.
+
+    Future individual appointments are cancelled, the person is no longer
+    expected at future group sessions and leaves the rosters, pending
+    referrals are withdrawn; a note on the case says what was done.
+    """
+    future = list(
+        Appointment.objects.filter(
+            case=case, cancelled_at__isnull=True, starts_at__gte=now
+        ).order_by("starts_at")
+    )
+    for appointment in future:
+        appointment.cancelled_at = now
+        appointment.save(update_fields=["cancelled_at"])
+        appointment.attendances.filter(status=AttendanceStatus.EXPECTED).update(
+            status=AttendanceStatus.CANCELLED, recorded_at=now, recorded_by=by
+        )
+        record_event(by, "appointment.cancel", appointment, centre=case.centre)
+    group_places = Attendance.objects.filter(
+        case=case,
+        status=AttendanceStatus.EXPECTED,
+        appointment__group__isnull=False,
+        appointment__starts_at__gte=now,
+    ).update(status=AttendanceStatus.CANCELLED, recorded_at=now, recorded_by=by)
+    for group in case.therapy_groups.all():
+        group.members.remove(case)
+    withdrawn = case.referrals_out.filter(status=ReferralStatus.PENDING).update(
+        status=ReferralStatus.WITHDRAWN, decided_at=now, decided_by=by
+    )
+    if future or group_places or withdrawn:
+        lines = []
+        if future:
+            lines.append(
+                _("%(count)s future appointment(s) cancelled: %(when)s.")
+                % {
+                    "count": len(future),
+                    "when": ", ".join(
+                        timezone.localtime(a.starts_at).strftime("%Y-%m-%d %H:%M") for a in future
+                    ),
+                }
+            )
+        if group_places:
+            lines.append(
+                _("No longer expected at %(count)s future group session(s).")
+                % {"count": group_places}
+            )
+        if withdrawn:
+            lines.append(_("A referral awaiting an answer was withdrawn."))
+        Note.objects.create(
+            case=case,
+            author=by,
+            body=_("The case ended (%(stage)s).") % {"stage": _STAGE_LABELS.get(stage, stage)}
+            + " "
+            + " ".join(lines),
+            created_at=now,
+        )
 
 
 def _stat_detail(event: str, case: Case, source: str) -> str:
@@ -163,9 +243,20 @@ def open_case_for_new_client(
 
 
 def open_enquiry_from_conversation(
-    conversation: Conversation, centre: Centre, *, by: User, consent_note: str
+    conversation: Conversation,
+    centre: Centre,
+    *,
+    by: User,
+    consent_note: str,
+    programme: str = Programme.INDIVIDUAL,
+    contact_summary: dict | None = None,
 ) -> Case:
     """Open an enquiry at ``centre`` for the person writing in ``conversation``.
+
+    ``programme`` is what the person is referred for (a worried relative is
+    not an individual-therapy client); the centre's directory entry must
+    offer it and take new clients. ``contact_summary`` (who is writing,
+    concern, risk indicators) is shared only when the person agreed.
 
     Called by the inbox when a counsellor refers someone with their consent.
     The client is the one already linked to the conversation's mailbox, or a
@@ -174,6 +265,11 @@ def open_enquiry_from_conversation(
     counsellor then sees the case's summary (reference, centre, stage) and
     nothing else of it.
     """
+    if programme not in Programme.values:
+        raise ReferralError(_("Unknown programme."))
+    if not centre.is_active:
+        raise ReferralError(_("That centre is not active."))
+    _check_directory(centre, programme)
     with transaction.atomic():
         client = (
             Client.objects.filter(mailbox_id=conversation.mailbox_id).order_by("created_at").first()
@@ -192,16 +288,24 @@ def open_enquiry_from_conversation(
             if existing.conversation_id is None:
                 existing.conversation = conversation
                 existing.save(update_fields=["conversation"])
+            if contact_summary:
+                existing.contact_summary = contact_summary  # type: ignore[assignment]  # encrypted JSON
+                existing.save(update_fields=["contact_summary"])
             record_event(by, "case.link_conversation", existing, centre=centre)
             return existing
-        return _open_case(
+        case = _open_case(
             client,
             centre,
             by=by,
+            programme=programme,
             source=CaseSource.INBOX,
             conversation=conversation,
             consent_note=consent_note,
         )
+        if contact_summary:
+            case.contact_summary = contact_summary  # type: ignore[assignment]  # encrypted JSON
+            case.save(update_fields=["contact_summary"])
+        return case
 
 
 def transition_case(
@@ -231,6 +335,17 @@ def transition_case(
                     "target": _STAGE_LABELS.get(to_stage, to_stage),
                 }
             )
+        if (
+            to_stage in TERMINAL
+            and to_stage != Stage.REFERRED_ELSEWHERE
+            and _pending_disclosure(locked)
+        ):
+            raise CaseError(
+                _(
+                    "This case cannot end while a disclosure is pending: a safeguarding lead "
+                    "must first record the disclosure as made (or the proposal be answered)."
+                )
+            )
         now = timezone.now()
         source = locked.stage
         durations: dict[str, datetime.timedelta | None] = {
@@ -258,6 +373,7 @@ def transition_case(
             locked.treatment_started_at = now
         if to_stage in TERMINAL:
             locked.closed_at = now
+            _end_of_case(locked, by=by, stage=to_stage, now=now)
         locked.stage = to_stage
         locked.stage_changed_at = now
         locked.save(
@@ -360,6 +476,37 @@ def add_task(
     return task
 
 
+def ask_for_risk_assessment(
+    client: Client, *, centre_id: uuid.UUID | None, instrument: str, by: User | None
+) -> list[Task]:
+    """A questionnaire's risk flag: a task due today on each open case of ``client``.
+
+    Assigned to the case's lead clinician (or left for the centre when
+    there is none); restricted to ``centre_id``'s cases when the answers
+    were given there. Runs inside the caller's transaction.
+    """
+    cases = Case.objects.open().filter(client=client).select_related("centre")
+    if centre_id is not None:
+        cases = cases.filter(centre_id=centre_id)
+    title = _(
+        "Risk assessment today: %(instrument)s self-harm item answered positively; "
+        "raise a safeguarding concern if someone is at risk."
+    ) % {"instrument": instrument}
+    made = []
+    for case in cases:
+        made.append(
+            Task.objects.create(
+                case=case,
+                title=title,
+                due_on=timezone.localdate(),
+                assignee_id=case.lead_clinician_id,
+                created_by=by,
+            )
+        )
+        record_event(by, "case.task.create", case, centre=case.centre)
+    return made
+
+
 def complete_task(task: Task, *, by: User) -> Task:
     """Mark a task done (once)."""
     with transaction.atomic():
@@ -395,6 +542,59 @@ def break_glass(case: Case, *, by: User, reason: str) -> GlassBreak:
 # --- Appointments ---------------------------------------------------------
 
 
+# The longest appointment the forms allow: how far back an overlap can start.
+_LONGEST_APPOINTMENT = datetime.timedelta(minutes=480)
+
+
+def overlapping_appointments(
+    starts_at: datetime.datetime,
+    duration_minutes: int,
+    *,
+    clinician_id: object = None,
+    client_ids: list[object] | None = None,
+) -> list[Appointment]:
+    """Appointments (not cancelled) of the same clinician or client that overlap this time.
+
+    A client counts as booked at a group session they are expected at.
+    """
+    ends_at = starts_at + datetime.timedelta(minutes=duration_minutes)
+    condition = Q()
+    if clinician_id is not None:
+        condition |= Q(clinician_id=clinician_id)
+    if client_ids:
+        condition |= Q(
+            attendances__case__client_id__in=client_ids,
+            attendances__status__in=[AttendanceStatus.EXPECTED, AttendanceStatus.ATTENDED],
+        )
+    if not condition:
+        return []
+    candidates = (
+        Appointment.objects.filter(
+            condition,
+            cancelled_at__isnull=True,
+            starts_at__lt=ends_at,
+            starts_at__gt=starts_at - _LONGEST_APPOINTMENT,
+        )
+        .distinct()
+        .order_by("starts_at")
+    )
+    return [a for a in candidates if a.ends_at > starts_at]
+
+
+def _refuse_double_booking(clashes: list[Appointment]) -> None:
+    if clashes:
+        raise DoubleBookingError(
+            _(
+                "This overlaps %(count)s other appointment(s) of the same clinician or client "
+                "(from %(when)s). Choose another time, or confirm the double booking."
+            )
+            % {
+                "count": len(clashes),
+                "when": timezone.localtime(clashes[0].starts_at).strftime("%Y-%m-%d %H:%M"),
+            }
+        )
+
+
 def schedule_appointment(
     case: Case,
     *,
@@ -404,11 +604,27 @@ def schedule_appointment(
     purpose: str = AppointmentPurpose.TREATMENT,
     mode: str = AppointmentMode.IN_PERSON,
     duration_minutes: int = 50,
+    allow_overlap: bool = False,
 ) -> Appointment:
-    """Book an individual appointment for ``case`` at its centre."""
+    """Book an individual appointment for an open ``case`` at its centre.
+
+    An overlap with another appointment of the same clinician or the same
+    client is refused unless ``allow_overlap`` (the person confirmed it).
+    """
     with transaction.atomic():
+        if not Case.objects.filter(pk=case.pk, stage__in=OPEN_STAGES).exists():
+            raise CaseError(_("Nothing can be booked on a case that has ended."))
         if clinician is not None and not clinician.has_role_at(case.centre_id, *CASE_WORK_ROLES):
             raise CaseError(_("The clinician does not work at this centre."))
+        if not allow_overlap:
+            _refuse_double_booking(
+                overlapping_appointments(
+                    starts_at,
+                    duration_minutes,
+                    clinician_id=clinician.pk if clinician else None,
+                    client_ids=[case.client_id],
+                )
+            )
         appointment = Appointment.objects.create(
             centre_id=case.centre_id,
             case=case,
@@ -436,15 +652,49 @@ def create_group(
     return group
 
 
-def add_group_member(group: TherapyGroup, case: Case, *, by: User) -> None:
-    """Put ``case`` on the roster of ``group`` (same centre only); future sessions expect them."""
+def add_group_member(
+    group: TherapyGroup, case: Case, *, by: User, confirm_other_programme: bool = False
+) -> None:
+    """Put an open ``case`` on ``group``'s roster (same centre); future sessions expect them.
+
+    Someone waiting for another programme is only added when that is
+    confirmed: joining a group does not take them off that waiting list.
+    """
     with transaction.atomic():
         if case.centre_id != group.centre_id:
             raise CaseError(_("A group's members are cases of its own centre."))
+        if not Case.objects.filter(pk=case.pk, stage__in=OPEN_STAGES).exists():
+            raise CaseError(_("Only an open case can join a group."))
+        waiting_elsewhere = (
+            case.waiting_entries.filter(left_at__isnull=True)
+            .exclude(programme=group.programme)
+            .first()
+        )
+        if waiting_elsewhere is not None and not confirm_other_programme:
+            raise NeedsConfirmation(
+                _(
+                    "This person is waiting for another programme (%(programme)s). "
+                    "Confirm to add them to the group anyway; they stay on that waiting list."
+                )
+                % {"programme": waiting_elsewhere.get_programme_display()}
+            )
         group.members.add(case)
         for session in group.sessions.filter(starts_at__gte=timezone.now(), cancelled_at=None):
             Attendance.objects.get_or_create(appointment=session, case=case)
         record_event(by, "group.member.add", case, centre=group.centre)
+
+
+def remove_group_member(group: TherapyGroup, case: Case, *, by: User) -> None:
+    """Take ``case`` off the roster: no longer expected at future sessions."""
+    with transaction.atomic():
+        group.members.remove(case)
+        Attendance.objects.filter(
+            case=case,
+            appointment__group=group,
+            appointment__starts_at__gte=timezone.now(),
+            status=AttendanceStatus.EXPECTED,
+        ).delete()
+        record_event(by, "group.member.remove", case, centre=group.centre)
 
 
 def schedule_group_session(
@@ -454,9 +704,24 @@ def schedule_group_session(
     starts_at: datetime.datetime,
     mode: str = AppointmentMode.IN_PERSON,
     duration_minutes: int = 90,
+    allow_overlap: bool = False,
 ) -> Appointment:
-    """Book a session of ``group``: everyone on the roster is expected."""
+    """Book a session of ``group``: everyone on the roster with an open case is expected.
+
+    An overlap with another appointment of the group's clinician or of a
+    member is refused unless ``allow_overlap`` (the person confirmed it).
+    """
     with transaction.atomic():
+        members = list(group.members.filter(stage__in=OPEN_STAGES))
+        if not allow_overlap:
+            _refuse_double_booking(
+                overlapping_appointments(
+                    starts_at,
+                    duration_minutes,
+                    clinician_id=group.clinician_id,
+                    client_ids=[member.client_id for member in members],
+                )
+            )
         session = Appointment.objects.create(
             centre_id=group.centre_id,
             group=group,
@@ -468,7 +733,7 @@ def schedule_group_session(
             created_by=by,
         )
         Attendance.objects.bulk_create(
-            [Attendance(appointment=session, case=member) for member in group.members.all()]
+            [Attendance(appointment=session, case=member) for member in members]
         )
         record_event(by, "appointment.create", session, centre=group.centre)
     return session
@@ -501,6 +766,8 @@ def record_attendance(appointment: Appointment, case: Case, status: str, *, by: 
         attendance = Attendance.objects.select_for_update().get(appointment=appointment, case=case)
         if appointment.cancelled_at is not None:
             raise CaseError(_("The appointment was cancelled."))
+        if not Case.objects.filter(pk=case.pk, stage__in=OPEN_STAGES).exists():
+            raise CaseError(_("Attendance cannot be recorded on a case that has ended."))
         previous = attendance.status
         attendance.status = status
         attendance.recorded_at = timezone.now()
@@ -531,10 +798,16 @@ def record_attendance(appointment: Appointment, case: Case, status: str, *, by: 
                 "stage",
             ]
         )
+        # A group session starts treatment only for someone waiting for that
+        # group's programme: attending a group never starts an individual therapy.
+        starts_this_programme = appointment.group_id is None or (
+            TherapyGroup.objects.filter(pk=appointment.group_id, programme=case.programme).exists()
+        )
         if (
             status == AttendanceStatus.ATTENDED
             and appointment.purpose == AppointmentPurpose.TREATMENT
             and case.stage in (Stage.WAITING_LIST, Stage.ASSESSMENT)
+            and starts_this_programme
         ):
             transition_case(
                 case, Stage.IN_TREATMENT, by=by, reason="first treatment session attended"
@@ -569,13 +842,20 @@ def refer_case(
             raise ReferralError(_("A case is referred to another centre."))
         if not to_centre.is_active:
             raise ReferralError(_("That centre is not active."))
+        programme = programme or case.programme
+        _check_directory(to_centre, programme)
         if case.referrals_out.filter(status=ReferralStatus.PENDING).exists():
-            raise ReferralError(_("This case already has a referral awaiting an answer."))
+            raise ReferralError(
+                _(
+                    "This case already has a referral awaiting an answer: withdraw it first "
+                    "to refer elsewhere."
+                )
+            )
         referral = Referral.objects.create(
             case=case,
             from_centre_id=case.centre_id,
             to_centre=to_centre,
-            programme=programme or case.programme,
+            programme=programme,
             reason=reason,
             summary=summary,
             consent_given=True,
@@ -584,6 +864,41 @@ def refer_case(
         )
         record_event(by, "referral.create", referral, centre=case.centre)
         record_event(by, "referral.create", referral, centre=to_centre)
+    return referral
+
+
+def _check_directory(centre: Centre, programme: str) -> None:
+    """Refuse a referral the receiving centre's directory entry says it cannot take."""
+    if not centre.accepts_new_clients:
+        raise ReferralError(
+            _("%(centre)s takes no new clients at the moment (directory).")
+            % {"centre": centre.name}
+        )
+    offered = set(centre.offered_services.values_list("service", flat=True))
+    wanted = PROGRAMME_SERVICES.get(programme, ())
+    if offered and wanted and not offered.intersection(wanted):
+        raise ReferralError(
+            _("%(centre)s does not offer “%(programme)s” (directory).")
+            % {"centre": centre.name, "programme": Programme(programme).label}
+        )
+
+
+def withdraw_referral(referral: Referral, *, by: User, reason: str = "") -> Referral:
+    """The sending centre withdraws a referral still awaiting an answer; the case stays open."""
+    with transaction.atomic():
+        locked = Referral.objects.select_for_update().get(pk=referral.pk)
+        if not by.has_role_at(locked.from_centre_id, *CASE_WORK_ROLES):
+            raise ReferralError(_("Only the sending centre can withdraw a referral."))
+        if locked.status != ReferralStatus.PENDING:
+            raise ReferralError(_("This referral has already been answered."))
+        locked.status = ReferralStatus.WITHDRAWN
+        locked.decided_by = by
+        locked.decided_at = timezone.now()
+        locked.decision_reason = reason.strip()
+        locked.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
+        record_event(by, "referral.withdraw", locked, centre=locked.from_centre)
+        record_event(by, "referral.withdraw", locked, centre=locked.to_centre)
+    referral.refresh_from_db()
     return referral
 
 

@@ -99,6 +99,8 @@ class TransitionForm(forms.Form):
     reason = forms.CharField(
         label=_("Why"), max_length=REASON_MAX, widget=forms.Textarea(attrs={"rows": 3})
     )
+    # Set by the confirmation page that ending a case shows first.
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -137,6 +139,10 @@ class AppointmentForm(forms.Form):
     purpose = forms.ChoiceField(label=_("Purpose"), choices=AppointmentPurpose.choices)
     mode = forms.ChoiceField(label=_("Mode"), choices=AppointmentMode.choices)
     clinician = forms.ChoiceField(label=_("Clinician"), required=False)
+    allow_overlap = forms.BooleanField(
+        label=_("Book it even if it overlaps another appointment of the clinician or client"),
+        required=False,
+    )
 
     def __init__(self, *args: Any, centre_id: object, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -181,6 +187,13 @@ class GroupForm(forms.Form):
 
 class GroupMemberForm(forms.Form):
     reference = forms.CharField(label=_("Client reference"), max_length=12)
+    confirm_other_programme = forms.BooleanField(
+        label=_("Add them even if they are waiting for another programme"), required=False
+    )
+
+
+class GroupMemberRemoveForm(forms.Form):
+    case = forms.UUIDField(widget=forms.HiddenInput)
 
 
 class GroupSessionForm(forms.Form):
@@ -189,6 +202,24 @@ class GroupSessionForm(forms.Form):
         label=_("Duration (minutes)"), min_value=5, max_value=480, initial=90
     )
     mode = forms.ChoiceField(label=_("Mode"), choices=AppointmentMode.choices)
+    allow_overlap = AppointmentForm.base_fields["allow_overlap"]
+
+
+class ReopenForm(forms.Form):
+    programme = forms.ChoiceField(label=_("Programme"), choices=Programme.choices)
+    reason = forms.CharField(
+        label=_("Why the person returns"),
+        max_length=REASON_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class ReferralWithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why the referral is withdrawn"),
+        max_length=REASON_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
 
 class PriorityForm(forms.Form):

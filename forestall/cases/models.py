@@ -86,6 +86,7 @@ class Programme(models.TextChoices):
     INDIVIDUAL = "individual_therapy", _("Individual therapy")
     GROUP = "group_therapy", _("Group therapy")
     YOUNG_PEOPLE = "young_people", _("Young people's programme")
+    FAMILY_SUPPORT = "family_support", _("Support for family, friends and professionals")
 
 
 class CaseSource(models.TextChoices):
@@ -185,6 +186,9 @@ class Case(models.Model):
     )
     # The person's consent to be referred here (from the inbox), in their words.
     consent_note = EncryptedTextField(blank=True, default="")
+    # The inbox's contact summary, shared with the person's consent when referred
+    # from a conversation: {"writer": ..., "concern": ..., "risk_indicators": [...]}.
+    contact_summary = EncryptedJSONField(null=True, blank=True)
     opened_at = models.DateTimeField(default=timezone.now)
     stage_changed_at = models.DateTimeField(default=timezone.now)
     waitlisted_at = models.DateTimeField(null=True, blank=True)
@@ -573,6 +577,16 @@ class ReferralStatus(models.TextChoices):
     PENDING = "pending", _("Awaiting the receiving centre")
     ACCEPTED = "accepted", _("Accepted")
     DECLINED = "declined", _("Declined")
+    WITHDRAWN = "withdrawn", _("Withdrawn by the sending centre")
+
+
+# The directory's services (``directory.Service``) under which a centre offers each programme.
+PROGRAMME_SERVICES: dict[str, tuple[str, ...]] = {
+    Programme.INDIVIDUAL: ("own_thoughts", "images"),
+    Programme.GROUP: ("own_thoughts", "images"),
+    Programme.YOUNG_PEOPLE: ("young_people",),
+    Programme.FAMILY_SUPPORT: ("family_friends", "professionals"),
+}
 
 
 class ReferralReason(models.TextChoices):

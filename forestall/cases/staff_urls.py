@@ -24,6 +24,11 @@ urlpatterns = [
     path("groups/<uuid:group_id>/", views.group_detail, name="group"),
     path("referrals/", views.referral_list, name="referrals"),
     path("referrals/<uuid:referral_id>/", views.referral_detail, name="referral"),
+    path(
+        "referrals/<uuid:referral_id>/withdraw/",
+        views.referral_withdraw,
+        name="referral_withdraw",
+    ),
     path("clients/<uuid:client_id>/", views.client_detail, name="client"),
     path("<uuid:case_id>/", views.case_detail, name="case"),
     path("<uuid:case_id>/move/", views.case_transition, name="transition"),
@@ -32,4 +37,5 @@ urlpatterns = [
     path("<uuid:case_id>/appointments/", views.case_appointment, name="book"),
     path("<uuid:case_id>/refer/", views.case_refer, name="refer"),
     path("<uuid:case_id>/concern/", views.case_concern, name="concern"),
+    path("<uuid:case_id>/reopen/", views.case_reopen, name="reopen"),
 ]

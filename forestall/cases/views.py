@@ -38,6 +38,7 @@ from forestall.cases.access import (
 from forestall.cases.models import (
     CASE_WORK_ROLES,
     Appointment,
+    AttendanceStatus,
     Case,
     Priority,
     Programme,
@@ -47,12 +48,13 @@ from forestall.cases.models import (
     TherapyGroup,
     WaitingListEntry,
 )
-from forestall.cases.pathway import MAIN_PATH, Stage
+from forestall.cases.pathway import MAIN_PATH, TERMINAL, Stage
 from forestall.directory.models import Centre
 from forestall.instruments.catalogue import catalogue
 from forestall.instruments.models import Administration
 
 PAGE_SIZE = 50
+_ATTENDANCE_LABELS = dict(AttendanceStatus.choices)
 WAITING_PAGE_SIZE = 100
 RECENT = 20
 
@@ -206,13 +208,16 @@ def _case_context(request: HttpRequest, case: Case) -> dict:
         "history": list(own_history),
         "notes": list(case.notes.select_related("author")[:RECENT]),
         "tasks": list(case.tasks.select_related("assignee").order_by("done_at", "due_on")[:RECENT]),
-        "appointments": [(a, statuses.get(a.pk, "")) for a in appointments],
+        "appointments": [
+            (a, _ATTENDANCE_LABELS.get(statuses.get(a.pk, ""), "")) for a in appointments
+        ],
         "referrals_out": list(
             case.referrals_out.select_related("to_centre", "decided_by").order_by("-created_at")
         ),
         "referral_in": Referral.objects.filter(new_case=case).select_related("from_centre").first(),
         "waiting": waiting,
         "concern_count": case.concerns.count(),
+        "contact_summary": _contact_summary_labels(case.contact_summary),
         "transition_form": forms.TransitionForm(case=case),
         "note_form": forms.NoteForm(),
         "task_form": forms.TaskForm(centre_id=case.centre_id),
@@ -222,6 +227,24 @@ def _case_context(request: HttpRequest, case: Case) -> dict:
     }
     context.update(_measures_context(request, case))
     return context
+
+
+def _contact_summary_labels(summary: object) -> dict | None:
+    """The inbox's contact summary on a case, in words (the codes are the inbox's vocabularies)."""
+    if not isinstance(summary, dict):
+        return None
+    from forestall.inbox.models import Concern as ContactConcern
+    from forestall.inbox.models import RiskIndicator, Writer
+
+    writers, concerns = dict(Writer.choices), dict(ContactConcern.choices)
+    indicators = dict(RiskIndicator.choices)
+    return {
+        "writer": writers.get(summary.get("writer", ""), ""),
+        "concern": concerns.get(summary.get("concern", ""), ""),
+        "risk_indicators": [
+            indicators.get(code, code) for code in summary.get("risk_indicators", [])
+        ],
+    }
 
 
 def _measures_context(request: HttpRequest, case: Case) -> dict:
@@ -234,7 +257,10 @@ def _measures_context(request: HttpRequest, case: Case) -> dict:
         .filter(client_id=case.client_id)
         .order_by("-created_at")[:RECENT]
     )
+    from forestall.instruments.risk import current_risk_flags
+
     return {
+        "risk_flags": current_risk_flags(case.client, get_language()),
         "charts": client_charts(case.client, get_language()),
         "pending_measures": pending,
         "instruments": [d for d in catalogue().latest() if d.is_scored],
@@ -280,6 +306,31 @@ def _case_form_view(
 def case_transition(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     case = access_case_for_work(request.user, case_id)
     form = forms.TransitionForm(request.POST or None, case=case)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and form.cleaned_data["to_stage"] in TERMINAL
+        and not form.cleaned_data["confirmed"]
+    ):
+        # Ending a case cannot be undone: say what it will do, and ask.
+        now = timezone.now()
+        record_event(request.user, "case.read", case, centre=case.centre)
+        return render(
+            request,
+            "cases/transition_confirm.html",
+            {
+                "case": case,
+                "form": form,
+                "stage_label": Stage(form.cleaned_data["to_stage"]).label,
+                "future_appointments": Appointment.objects.filter(
+                    case=case, cancelled_at__isnull=True, starts_at__gte=now
+                ).count(),
+                "group_count": case.therapy_groups.count(),
+                "pending_referrals": case.referrals_out.filter(
+                    status=ReferralStatus.PENDING
+                ).count(),
+            },
+        )
 
     def save(form: forms.TransitionForm) -> HttpResponse:
         actions.transition_case(
@@ -346,6 +397,7 @@ def case_appointment(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
             purpose=form.cleaned_data["purpose"],
             mode=form.cleaned_data["mode"],
             duration_minutes=form.cleaned_data["duration_minutes"],
+            allow_overlap=form.cleaned_data["allow_overlap"],
         )
         messages.success(request, _("Appointment booked."))
         return redirect("cases:appointment", appointment_id=appointment.pk)
@@ -691,12 +743,10 @@ def group_list(request: HttpRequest) -> HttpResponse:
 @staff_required
 def group_detail(request: HttpRequest, group_id: uuid.UUID) -> HttpResponse:
     group = access_group(request.user, group_id)
-    member_form = forms.GroupMemberForm(
-        request.POST if request.POST.get("form") == "member" else None
-    )
-    session_form = forms.GroupSessionForm(
-        request.POST if request.POST.get("form") == "session" else None
-    )
+    which = request.POST.get("form")
+    member_form = forms.GroupMemberForm(request.POST if which == "member" else None)
+    session_form = forms.GroupSessionForm(request.POST if which == "session" else None)
+    remove_form = forms.GroupMemberRemoveForm(request.POST if which == "remove" else None)
     status = 200
     if request.method == "POST":
         if member_form.is_bound and member_form.is_valid():
@@ -714,19 +764,44 @@ def group_detail(request: HttpRequest, group_id: uuid.UUID) -> HttpResponse:
                     "reference", _("No open case at this centre has this reference.")
                 )
             else:
-                actions.add_group_member(group, case, by=request.user)
-                messages.success(request, _("Added to the group."))
+                try:
+                    actions.add_group_member(
+                        group,
+                        case,
+                        by=request.user,
+                        confirm_other_programme=member_form.cleaned_data["confirm_other_programme"],
+                    )
+                except actions.CaseError as error:
+                    member_form.add_error(None, str(error))
+                else:
+                    messages.success(request, _("Added to the group."))
+                    return redirect("cases:group", group_id=group.pk)
+        elif remove_form.is_bound and remove_form.is_valid():
+            member = group.members.filter(pk=remove_form.cleaned_data["case"]).first()
+            if member is not None:
+                actions.remove_group_member(group, member, by=request.user)
+                messages.success(
+                    request,
+                    _("%(reference)s was taken off the roster.")
+                    % {"reference": member.client.reference},
+                )
                 return redirect("cases:group", group_id=group.pk)
+            messages.error(request, _("That person is not on the roster."))
         elif session_form.is_bound and session_form.is_valid():
-            session = actions.schedule_group_session(
-                group,
-                by=request.user,
-                starts_at=session_form.cleaned_data["starts_at"],
-                mode=session_form.cleaned_data["mode"],
-                duration_minutes=session_form.cleaned_data["duration_minutes"],
-            )
-            messages.success(request, _("Session booked."))
-            return redirect("cases:appointment", appointment_id=session.pk)
+            try:
+                session = actions.schedule_group_session(
+                    group,
+                    by=request.user,
+                    starts_at=session_form.cleaned_data["starts_at"],
+                    mode=session_form.cleaned_data["mode"],
+                    duration_minutes=session_form.cleaned_data["duration_minutes"],
+                    allow_overlap=session_form.cleaned_data["allow_overlap"],
+                )
+            except actions.CaseError as error:
+                session_form.add_error(None, str(error))
+            else:
+                messages.success(request, _("Session booked."))
+                return redirect("cases:appointment", appointment_id=session.pk)
         status = 400
     else:
         record_event(request.user, "group.read", group, centre=group.centre)
@@ -802,6 +877,78 @@ def referral_detail(request: HttpRequest, referral_id: uuid.UUID) -> HttpRespons
             "form": form,
             "can_answer": receiving and referral.status == ReferralStatus.PENDING,
             "sending": request.user.has_role_at(referral.from_centre_id, *CASE_WORK_ROLES),
+            "can_withdraw": referral.status == ReferralStatus.PENDING
+            and request.user.has_role_at(referral.from_centre_id, *CASE_WORK_ROLES),
         },
         status=status,
     )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def referral_withdraw(request: HttpRequest, referral_id: uuid.UUID) -> HttpResponse:
+    """The sending centre withdraws a referral nobody has answered (its case stays open)."""
+    referral = access_referral(request.user, referral_id)
+    if not request.user.has_role_at(referral.from_centre_id, *CASE_WORK_ROLES):
+        raise Http404
+    form = forms.ReferralWithdrawForm(request.POST or None)
+    context = {
+        "case": referral.case,
+        "form": form,
+        "title": _("Withdraw the referral to %(centre)s") % {"centre": referral.to_centre.name},
+    }
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                actions.withdraw_referral(
+                    referral, by=request.user, reason=form.cleaned_data["reason"]
+                )
+            except actions.ReferralError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, _("Referral withdrawn: the case can be referred again."))
+                return redirect("cases:case", case_id=referral.case_id)
+        return _bad(request, "cases/case_form.html", context)
+    record_event(request.user, "referral.read", referral)
+    return render(request, "cases/case_form.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def case_reopen(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+    """A returning person: a new case on the same client at the same centre.
+
+    The ended case keeps its own path (every case is counted once); an
+    already open case of the client at this centre is shown instead.
+    """
+    case = access_case_for_work(request.user, case_id)
+    open_case = (
+        Case.objects.open().filter(client_id=case.client_id, centre_id=case.centre_id).first()
+    )
+    form = forms.ReopenForm(request.POST or None, initial={"programme": case.programme})
+    context = {
+        "case": case,
+        "form": form if not case.is_open and open_case is None else None,
+        "open_case": open_case,
+        "title": _("Reopen as a new case"),
+    }
+    if request.method == "POST":
+        if context["form"] is None:
+            form.add_error(None, _("This person already has an open case at this centre."))
+            return _bad(request, "cases/case_reopen.html", {**context, "form": form})
+        if form.is_valid():
+            new_case = actions.open_case(
+                case.client,
+                case.centre,
+                by=request.user,
+                programme=form.cleaned_data["programme"],
+                reason=form.cleaned_data["reason"],
+            )
+            messages.success(
+                request,
+                _("A new case is open for %(reference)s.") % {"reference": case.client.reference},
+            )
+            return redirect("cases:case", case_id=new_case.pk)
+        return _bad(request, "cases/case_reopen.html", context)
+    record_event(request.user, "case.read", case, centre=case.centre)
+    return render(request, "cases/case_reopen.html", context)

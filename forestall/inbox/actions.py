@@ -496,15 +496,43 @@ def save_reply_template(
     return template
 
 
+def referral_summary(conversation: Conversation) -> dict[str, Any] | None:
+    """The contact summary as the receiving centre gets it (fixed vocabularies only)."""
+    summary = ContactSummary.objects.filter(conversation=conversation).first()
+    if summary is None:
+        return None
+    return {
+        "writer": summary.writer,
+        "concern": summary.concern,
+        "risk_indicators": list(summary.risk_indicators),
+    }
+
+
 def refer_conversation(
-    user: User, conversation: Conversation, centre: Centre, *, consent_note: str
+    user: User,
+    conversation: Conversation,
+    centre: Centre,
+    *,
+    consent_note: str,
+    programme: str = "individual_therapy",
+    share_summary: bool = False,
 ) -> Any:
-    """With the person's consent, open an enquiry at ``centre``'s case work."""
+    """With the person's consent, open an enquiry at ``centre``'s case work.
+
+    The contact summary goes with it only if the person agreed to share it
+    (``share_summary``). Raises ``cases.actions.ReferralError`` when the
+    centre's directory entry cannot take the referral.
+    """
     from forestall.cases.actions import open_enquiry_from_conversation
 
     with transaction.atomic():
         case = open_enquiry_from_conversation(
-            conversation, centre, by=user, consent_note=consent_note
+            conversation,
+            centre,
+            by=user,
+            consent_note=consent_note,
+            programme=programme,
+            contact_summary=referral_summary(conversation) if share_summary else None,
         )
         # The consent note goes to the case only: audit lines carry no free text.
         record_event(user, "conversation.refer", conversation, centre=centre)

@@ -9,6 +9,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from forestall.cases.models import Programme
 from forestall.directory.models import Centre, Language
 from forestall.inbox.models import (
     Concern,
@@ -172,6 +173,27 @@ class ReferralForm(forms.Form):
         max_length=1000,
         error_messages={"required": _("Record how the person gave consent.")},
     )
+    programme = forms.ChoiceField(
+        label=_("Referred for"),
+        choices=Programme.choices,
+        # Left empty, the usual programme of the person's front-door pathway.
+        required=False,
+    )
+    share_summary = forms.BooleanField(
+        label=_(
+            "The person agreed that the contact summary (who is writing, concern, risk "
+            "indicators) goes to the centre"
+        ),
+        required=False,
+    )
+
+
+# What a person writing on each front-door pathway is usually referred for.
+PATHWAY_PROGRAMME = {
+    "self": Programme.INDIVIDUAL,
+    "other": Programme.FAMILY_SUPPORT,
+    "professional": Programme.FAMILY_SUPPORT,
+}
 
 
 class ConcernForm(forms.Form):

@@ -501,30 +501,48 @@ def protective_action(request: HttpRequest, conversation_id: uuid.UUID) -> HttpR
 @require_http_methods(["GET", "HEAD", "POST"])
 @staff_required
 def refer(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
+    from forestall.cases.actions import ReferralError
+    from forestall.inbox.forms import PATHWAY_PROGRAMME
+
     conversation = access_conversation(request.user, conversation_id)
-    form = ReferralForm(request.POST or None, initial={"centre": conversation.centre_id})
+    pathway = getattr(conversation.mailbox, "pathway", "self")
+    form = ReferralForm(
+        request.POST or None,
+        initial={
+            "centre": conversation.centre_id,
+            "programme": PATHWAY_PROGRAMME.get(pathway, "individual_therapy"),
+        },
+    )
+    summary = ContactSummary.objects.filter(conversation=conversation).first()
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            case = actions.refer_conversation(
-                request.user,
-                conversation,
-                form.cleaned_data["centre"],
-                consent_note=form.cleaned_data["consent_note"],
-            )
-            messages.success(
-                request,
-                _("The referral has been passed to the centre's case work (%(reference)s).")
-                % {"reference": getattr(getattr(case, "client", None), "reference", "")},
-            )
-            return redirect(_detail_url(conversation))
+            try:
+                case = actions.refer_conversation(
+                    request.user,
+                    conversation,
+                    form.cleaned_data["centre"],
+                    consent_note=form.cleaned_data["consent_note"],
+                    programme=form.cleaned_data["programme"]
+                    or PATHWAY_PROGRAMME.get(pathway, "individual_therapy"),
+                    share_summary=form.cleaned_data["share_summary"],
+                )
+            except ReferralError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(
+                    request,
+                    _("The referral has been passed to the centre's case work (%(reference)s).")
+                    % {"reference": getattr(getattr(case, "client", None), "reference", "")},
+                )
+                return redirect(_detail_url(conversation))
         status = 400
     else:
         record_event(request.user, "conversation.read", conversation, centre=conversation.centre)
     return render(
         request,
         "inbox/refer.html",
-        {"conversation": conversation, "form": form},
+        {"conversation": conversation, "form": form, "summary": summary},
         status=status,
     )
 

@@ -120,6 +120,7 @@ def record_administration(
         administration.save()
         record_event(by, "instrument.record", administration, centre=centre)
         _count_finished_course(administration)
+        _ask_for_risk_assessment(administration, by=by)
     return administration
 
 
@@ -172,7 +173,26 @@ def complete_from_mailbox(administration: Administration, answers: Any) -> Admin
         # The client is anonymous: the entry names no actor.
         record_event(None, "instrument.complete", administration, centre=administration.centre)
         _count_finished_course(administration)
+        _ask_for_risk_assessment(administration, by=None)
     return administration
+
+
+def _ask_for_risk_assessment(administration: Administration, *, by: User | None) -> None:
+    """A risk flag (PHQ-9 item 9) puts a task "risk assessment today" on the client's open cases.
+
+    Answers can arrive from the mailbox with nobody watching; the task is
+    what makes the case's clinicians see it on their own list the same day.
+    """
+    if not administration.flags:
+        return
+    from forestall.cases.actions import ask_for_risk_assessment
+
+    ask_for_risk_assessment(
+        administration.client,
+        centre_id=administration.centre_id,
+        instrument=administration.definition.name,
+        by=by,
+    )
 
 
 def pending_for_mailbox(mailbox: Mailbox) -> QuerySet[Administration]:

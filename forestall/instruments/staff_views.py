@@ -32,6 +32,7 @@ from forestall.instruments.catalogue import UnknownInstrument, catalogue, locali
 from forestall.instruments.charts import client_charts
 from forestall.instruments.forms import OccasionForm, SendToMailboxForm, instrument_form
 from forestall.instruments.models import Administration
+from forestall.instruments.risk import current_risk_flags, flag_labels
 
 
 def access_client(user: User, client_id: uuid.UUID) -> Client:
@@ -135,6 +136,7 @@ def client_measures(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
             "administrations": administrations,
             "instruments": catalogue().latest(kind="score"),
             "send_form": SendToMailboxForm() if client.mailbox_id else None,
+            "risk_flags": current_risk_flags(client, get_language()),
         },
     )
 
@@ -167,6 +169,16 @@ def record(request: HttpRequest, client_id: uuid.UUID, instrument: str) -> HttpR
                 _("%(name)s recorded: total %(total)s.")
                 % {"name": definition.name, "total": administration.total},
             )
+            for label in flag_labels(administration, get_language()):
+                messages.error(
+                    request,
+                    _(
+                        "Risk: %(flag)s. Next step: a risk assessment with the person today; "
+                        "if the person or a child is at risk, raise a safeguarding concern. "
+                        "A task is on the case."
+                    )
+                    % {"flag": label},
+                )
             return redirect(_next_url(request) or reverse("instruments:client", args=[client.pk]))
         status = 400
     else:

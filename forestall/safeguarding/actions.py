@@ -3,7 +3,9 @@
 The two-person rule lives here (and, as a last line, in a database
 constraint): a disclosure to an outside agency is proposed by one
 safeguarding lead and approved by a different one before it counts as
-decided, and only a decided disclosure can be marked as made. The acting
+decided, and only a decided disclosure can be marked as made. "No further
+action" on a concern that a child may be at immediate risk takes two leads
+in the same way. The acting
 person is always the signed-in user passed as ``by``; nothing a form sends
 can name someone else as approver.
 """
@@ -143,82 +145,131 @@ def _finish(locked: Concern, *, by: User, now: datetime.datetime) -> None:
 
 
 def decide_concern(concern: Concern, *, by: User, decision: str, note: str = "") -> Concern:
-    """Decide a concern. A disclosure is only proposed here: it waits for a second lead."""
+    """Decide a concern that is in review.
+
+    A disclosure, and "no further action" on an immediate-risk concern, are
+    only proposed here: they wait for a second, different lead
+    (``approve_decision``). Every other decision is final at once. The
+    reasons are required: a decision nobody can explain later is not one.
+    """
     if decision not in Decision.values:
         raise SafeguardingError(_("Unknown decision."))
+    note = note.strip()
+    if not note:
+        raise SafeguardingError(_("A decision needs its reasons."))
     with transaction.atomic():
         locked = _locked_for(concern, by)
         if locked.status in (ConcernStatus.DECIDED, ConcernStatus.AWAITING_APPROVAL):
             raise SafeguardingError(_("This concern already has a decision or a proposal."))
+        if locked.status != ConcernStatus.IN_REVIEW:
+            raise SafeguardingError(_("Take the concern into review before deciding it."))
         now = timezone.now()
         locked.decision = decision
-        locked.decision_note = note.strip()
+        locked.decision_note = note
         if locked.reviewer_id is None:
             locked.reviewer = by
-        if decision == Decision.DISCLOSURE:
+        if locked.needs_second_lead(decision):
             locked.status = ConcernStatus.AWAITING_APPROVAL
             locked.proposed_by = by
             locked.proposed_at = now
-            kind = StepKind.DISCLOSURE_PROPOSED
+            kind = (
+                StepKind.DISCLOSURE_PROPOSED
+                if decision == Decision.DISCLOSURE
+                else StepKind.DECISION_PROPOSED
+            )
         else:
             _finish(locked, by=by, now=now)
             kind = StepKind.DECIDED
         locked.save()
-        ConcernStep.objects.create(concern=locked, kind=kind, by=by, note=note.strip())
+        ConcernStep.objects.create(concern=locked, kind=kind, by=by, note=note)
         record_event(by, f"concern.{kind}", locked, centre=locked.centre)
     return _sync(concern)
 
 
-def approve_disclosure(concern: Concern, *, by: User, note: str = "") -> Concern:
-    """A second, different safeguarding lead approves a proposed disclosure: now it is decided."""
+def approve_decision(concern: Concern, *, by: User, note: str = "") -> Concern:
+    """A second, different safeguarding lead approves a proposed decision: now it is decided."""
     with transaction.atomic():
         locked = _locked_for(concern, by)
         if locked.status != ConcernStatus.AWAITING_APPROVAL:
-            raise TwoPersonRuleError(_("There is no proposed disclosure to approve."))
+            raise TwoPersonRuleError(_("There is no proposed decision to approve."))
         if locked.proposed_by_id is None or locked.proposed_by_id == by.pk:
             record_event(
                 by, "concern.disclosure_self_approval_refused", locked, centre=locked.centre
             )
             raise TwoPersonRuleError(
-                _("A disclosure needs the approval of a second safeguarding lead.")
+                _("This decision needs the approval of a second safeguarding lead.")
             )
         now = timezone.now()
         locked.approved_by = by
         locked.approved_at = now
         _finish(locked, by=by, now=now)
         locked.save()
+        disclosure = locked.decision == Decision.DISCLOSURE
         ConcernStep.objects.create(
-            concern=locked, kind=StepKind.DISCLOSURE_APPROVED, by=by, note=note.strip()
+            concern=locked,
+            kind=StepKind.DISCLOSURE_APPROVED if disclosure else StepKind.DECISION_APPROVED,
+            by=by,
+            note=note.strip(),
         )
-        record_event(by, "concern.disclosure_approved", locked, centre=locked.centre)
+        action = "concern.disclosure_approved" if disclosure else "concern.decision_approved"
+        record_event(by, action, locked, centre=locked.centre)
     return _sync(concern)
 
 
-def reject_disclosure(concern: Concern, *, by: User, note: str) -> Concern:
-    """A second lead does not approve the disclosure: the concern goes back into review."""
+# The two-person rule began with disclosures; the name stays for its callers.
+approve_disclosure = approve_decision
+
+
+def reject_decision(concern: Concern, *, by: User, note: str) -> Concern:
+    """A second lead does not approve the proposal: the concern goes back into review."""
     note = note.strip()
     if not note:
-        raise SafeguardingError(_("Say why the disclosure is not approved."))
+        raise SafeguardingError(_("Say why the proposal is not approved."))
     with transaction.atomic():
         locked = _locked_for(concern, by)
         if locked.status != ConcernStatus.AWAITING_APPROVAL:
-            raise TwoPersonRuleError(_("There is no proposed disclosure to answer."))
+            raise TwoPersonRuleError(_("There is no proposed decision to answer."))
         if locked.proposed_by_id == by.pk:
             raise TwoPersonRuleError(_("A second safeguarding lead must answer the proposal."))
+        disclosure = locked.decision == Decision.DISCLOSURE
         locked.status = ConcernStatus.IN_REVIEW
         locked.decision = ""
         locked.proposed_by = None
         locked.proposed_at = None
         locked.save()
         ConcernStep.objects.create(
-            concern=locked, kind=StepKind.DISCLOSURE_REJECTED, by=by, note=note
+            concern=locked,
+            kind=StepKind.DISCLOSURE_REJECTED if disclosure else StepKind.DECISION_REJECTED,
+            by=by,
+            note=note,
         )
-        record_event(by, "concern.disclosure_rejected", locked, centre=locked.centre)
+        action = "concern.disclosure_rejected" if disclosure else "concern.decision_rejected"
+        record_event(by, action, locked, centre=locked.centre)
     return _sync(concern)
 
 
-def record_disclosure_made(concern: Concern, *, by: User, note: str = "") -> Concern:
-    """Mark an approved disclosure as made (to whom, in the encrypted note)."""
+reject_disclosure = reject_decision
+
+
+def record_disclosure_made(
+    concern: Concern,
+    *,
+    by: User,
+    agency: str,
+    disclosed_on: datetime.date,
+    reference: str = "",
+    note: str = "",
+) -> Concern:
+    """Record that an approved disclosure was made: to which agency, on which day, their reference.
+
+    The agency and the reference are encrypted; the day cannot be in the
+    future nor before the concern was raised.
+    """
+    agency = agency.strip()
+    if not agency:
+        raise SafeguardingError(_("Name the agency the disclosure was made to."))
+    if disclosed_on > timezone.localdate():
+        raise SafeguardingError(_("The day of the disclosure cannot be in the future."))
     with transaction.atomic():
         locked = _locked_for(concern, by)
         if not (
@@ -230,9 +281,23 @@ def record_disclosure_made(concern: Concern, *, by: User, note: str = "") -> Con
             raise TwoPersonRuleError(
                 _("A disclosure can only be made once a second lead approved it.")
             )
+        if disclosed_on < timezone.localdate(locked.raised_at):
+            raise SafeguardingError(
+                _("The day of the disclosure cannot be before the concern was raised.")
+            )
         if locked.disclosed_at is None:
             locked.disclosed_at = timezone.now()
-            locked.save(update_fields=["disclosed_at"])
+        locked.disclosure_agency = agency
+        locked.disclosed_on = disclosed_on
+        locked.disclosure_reference = reference.strip()
+        locked.save(
+            update_fields=[
+                "disclosed_at",
+                "disclosure_agency",
+                "disclosed_on",
+                "disclosure_reference",
+            ]
+        )
         ConcernStep.objects.create(
             concern=locked, kind=StepKind.DISCLOSURE_MADE, by=by, note=note.strip()
         )

@@ -39,7 +39,29 @@ class DecisionForm(forms.Form):
         label=_("Decision"), choices=Decision.choices, widget=forms.RadioSelect
     )
     note = forms.CharField(
-        label=_("Reasons (and, for a disclosure, to which agency)"),
+        label=_("Reasons"),
         max_length=TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    # Set by the confirmation page: the lead has read what the decision will do.
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+
+class DisclosureMadeForm(forms.Form):
+    agency = forms.CharField(
+        label=_("Agency the disclosure was made to (stored encrypted)"), max_length=200
+    )
+    disclosed_on = forms.DateField(
+        label=_("Day of the disclosure"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    reference = forms.CharField(
+        label=_("The agency's reference, if they gave one (stored encrypted)"),
+        max_length=120,
+        required=False,
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        max_length=TEXT_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )

@@ -36,7 +36,7 @@ class Level(models.TextChoices):
 class ConcernStatus(models.TextChoices):
     OPEN = "open", pgettext_lazy("concern status", "Open")
     IN_REVIEW = "in_review", _("In review")
-    AWAITING_APPROVAL = "awaiting_approval", _("Disclosure awaiting a second lead's approval")
+    AWAITING_APPROVAL = "awaiting_approval", _("Decision awaiting a second lead's approval")
     DECIDED = "decided", _("Decided")
 
 
@@ -60,6 +60,16 @@ class ConcernQuerySet(models.QuerySet["Concern"]):
         if user.has_network_role(Role.SAFEGUARDING_LEAD):
             return self.all()
         return self.filter(centre_id__in=user.centre_ids_with(Role.SAFEGUARDING_LEAD))
+
+    def raised_by_user(self, user: User) -> ConcernQuerySet:
+        """The gate for the person who raised a concern: their own concerns, to see the outcome.
+
+        Only the level, the status and the decision are shown to them (not
+        the description others added, nor the leads' notes).
+        """
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        return self.filter(raised_by=user)
 
     def awaiting_decision(self) -> ConcernQuerySet:
         return self.exclude(status=ConcernStatus.DECIDED)
@@ -123,6 +133,10 @@ class Concern(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     # When the disclosure was actually made (only after approval).
     disclosed_at = models.DateTimeField(null=True, blank=True)
+    # What was disclosed to whom: the agency, the day and the agency's reference.
+    disclosure_agency = EncryptedTextField(blank=True, default="")
+    disclosed_on = models.DateField(null=True, blank=True)
+    disclosure_reference = EncryptedTextField(blank=True, default="")
     erased_at = models.DateTimeField(null=True, blank=True)
 
     objects = ConcernQuerySet.as_manager()
@@ -146,6 +160,15 @@ class Concern(models.Model):
                 condition=Q(disclosed_at__isnull=True) | Q(decision="disclosure", status="decided"),
                 name="disclosure_made_only_after_approval",
             ),
+            # Closing an immediate-risk concern with no further action takes two leads too.
+            models.CheckConstraint(
+                condition=~Q(decision="no_further_action", level="immediate_risk", status="decided")
+                | (
+                    Q(approved_by__isnull=False, proposed_by__isnull=False)
+                    & ~Q(approved_by=F("proposed_by"))
+                ),
+                name="no_action_on_immediate_risk_needs_a_second_lead",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -155,6 +178,17 @@ class Concern(models.Model):
     def is_decided(self) -> bool:
         return self.status == ConcernStatus.DECIDED
 
+    def needs_second_lead(self, decision: str) -> bool:
+        """Whether ``decision`` only counts once a second, different lead approves it.
+
+        A disclosure breaks the person's confidentiality; "no further action"
+        on a concern that a child may be at immediate risk closes it on one
+        person's judgement. Both take two leads.
+        """
+        return decision == Decision.DISCLOSURE or (
+            decision == Decision.NO_FURTHER_ACTION and self.level == Level.IMMEDIATE_RISK
+        )
+
 
 class StepKind(models.TextChoices):
     RAISED = "raised", _("Raised")
@@ -162,8 +196,11 @@ class StepKind(models.TextChoices):
     REVIEW_NOTE = "review_note", _("Review note")
     DECIDED = "decided", _("Decided")
     DISCLOSURE_PROPOSED = "disclosure_proposed", _("Disclosure proposed")
+    DECISION_PROPOSED = "decision_proposed", _("Decision proposed (needs a second lead)")
+    DECISION_APPROVED = "decision_approved", _("Decision approved by a second lead")
     DISCLOSURE_APPROVED = "disclosure_approved", _("Disclosure approved by a second lead")
     DISCLOSURE_REJECTED = "disclosure_rejected", _("Disclosure not approved")
+    DECISION_REJECTED = "decision_rejected", _("Proposed decision not approved")
     DISCLOSURE_MADE = "disclosure_made", _("Disclosure made")
 
 

@@ -7,6 +7,7 @@ from forestall.safeguarding import views
 app_name = "safeguarding"
 urlpatterns = [
     path("", views.queue, name="queue"),
+    path("raised/", views.raised_by_me, name="raised"),
     path("<uuid:concern_id>/", views.concern_detail, name="concern"),
     path("<uuid:concern_id>/review/", views.concern_review, name="review"),
     path("<uuid:concern_id>/note/", views.concern_note, name="note"),
@@ -14,4 +15,5 @@ urlpatterns = [
     path("<uuid:concern_id>/approve/", views.concern_approve, name="approve"),
     path("<uuid:concern_id>/reject/", views.concern_reject, name="reject"),
     path("<uuid:concern_id>/disclosed/", views.concern_disclosed, name="disclosed"),
+    path("<uuid:concern_id>/context/", views.concern_context, name="context"),
 ]

@@ -44,12 +44,13 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 def _detail_context(request: HttpRequest, concern: Concern) -> dict:
     proposer = concern.proposed_by_id
+    awaiting = concern.status == ConcernStatus.AWAITING_APPROVAL
     return {
         "concern": concern,
         "steps": concern.steps.select_related("by"),
-        "awaiting_approval": concern.status == ConcernStatus.AWAITING_APPROVAL,
-        "can_approve": concern.status == ConcernStatus.AWAITING_APPROVAL
-        and proposer != request.user.pk,
+        "awaiting_approval": awaiting,
+        "can_approve": awaiting and proposer != request.user.pk,
+        "can_decide": concern.status == ConcernStatus.IN_REVIEW,
         "can_record_disclosure": concern.decision == Decision.DISCLOSURE
         and concern.status == ConcernStatus.DECIDED
         and concern.disclosed_at is None,
@@ -121,19 +122,89 @@ def concern_note(request: HttpRequest, concern_id: uuid.UUID) -> HttpResponse:
     )
 
 
+def consequence_of(concern: Concern, decision: str) -> str:
+    """What recording ``decision`` will do, in words, for the confirmation step."""
+    label = Decision(decision).label
+    if decision == Decision.DISCLOSURE:
+        return _(
+            "You propose to disclose to an outside agency. This breaks the person's "
+            "confidentiality. Nothing is disclosed yet: a second, different safeguarding "
+            "lead must approve the proposal first; until then the concern stays open."
+        )
+    if concern.needs_second_lead(decision):
+        return _(
+            "A child may be at immediate risk. Closing this concern with “%(decision)s” "
+            "needs a second, different safeguarding lead: your proposal waits for their "
+            "approval, and the concern stays open until then."
+        ) % {"decision": label}
+    return _(
+        "The concern will be closed with the decision “%(decision)s”. Nothing leaves the "
+        "service. The person who raised it will see this outcome."
+    ) % {"decision": label}
+
+
+def _decision_message(concern: Concern) -> str:
+    """What actually happened, after ``decide_concern``."""
+    label = concern.get_decision_display()
+    if concern.status == ConcernStatus.AWAITING_APPROVAL:
+        if concern.decision == Decision.DISCLOSURE:
+            return _("Disclosure proposed. It waits for a second safeguarding lead's approval.")
+        return _(
+            "“%(decision)s” proposed. A second safeguarding lead must approve it; "
+            "the concern stays open until then."
+        ) % {"decision": label}
+    return _("Decision recorded: “%(decision)s”. The concern is closed.") % {"decision": label}
+
+
 @require_http_methods(["GET", "POST"])
 @staff_required
 def concern_decide(request: HttpRequest, concern_id: uuid.UUID) -> HttpResponse:
-    return _step(
-        request,
-        concern_id,
-        forms.DecisionForm,
-        _("Decide"),
-        lambda concern, data: actions.decide_concern(
-            concern, by=request.user, decision=data["decision"], note=data["note"]
-        ),
-        _("Decision recorded. A disclosure waits for a second safeguarding lead."),
-    )
+    """Decide in two steps: choose and give reasons, then confirm what it will do."""
+    concern = access_concern(request.user, concern_id)
+    form = forms.DecisionForm(request.POST or None)
+    context = {"concern": concern, "form": form, "title": _("Decide")}
+    if concern.status != ConcernStatus.IN_REVIEW:
+        refusal = (
+            _("Take the concern into review before deciding it.")
+            if concern.status == ConcernStatus.OPEN
+            else _("This concern already has a decision or a proposal.")
+        )
+        status = 400 if request.method == "POST" else 200
+        if request.method != "POST":
+            record_event(request.user, "concern.read", concern, centre=concern.centre)
+        return render(
+            request,
+            "safeguarding/step.html",
+            {**context, "form": None, "refusal": refusal},
+            status=status,
+        )
+    if request.method == "POST":
+        if form.is_valid():
+            decision = form.cleaned_data["decision"]
+            if not form.cleaned_data["confirmed"]:
+                record_event(request.user, "concern.read", concern, centre=concern.centre)
+                return render(
+                    request,
+                    "safeguarding/confirm_decision.html",
+                    {
+                        **context,
+                        "decision_label": Decision(decision).label,
+                        "consequence": consequence_of(concern, decision),
+                        "needs_second_lead": concern.needs_second_lead(decision),
+                    },
+                )
+            try:
+                decided = actions.decide_concern(
+                    concern, by=request.user, decision=decision, note=form.cleaned_data["note"]
+                )
+            except actions.SafeguardingError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, _decision_message(decided))
+                return redirect("safeguarding:concern", concern_id=concern.pk)
+        return render(request, "safeguarding/step.html", context, status=400)
+    record_event(request.user, "concern.read", concern, centre=concern.centre)
+    return render(request, "safeguarding/step.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -143,11 +214,9 @@ def concern_approve(request: HttpRequest, concern_id: uuid.UUID) -> HttpResponse
         request,
         concern_id,
         forms.OptionalNoteForm,
-        _("Approve the disclosure (second safeguarding lead)"),
-        lambda concern, data: actions.approve_disclosure(
-            concern, by=request.user, note=data["note"]
-        ),
-        _("Disclosure approved."),
+        _("Approve the proposed decision (second safeguarding lead)"),
+        lambda concern, data: actions.approve_decision(concern, by=request.user, note=data["note"]),
+        _("Approved: the decision now counts and the concern is closed."),
     )
 
 
@@ -158,11 +227,9 @@ def concern_reject(request: HttpRequest, concern_id: uuid.UUID) -> HttpResponse:
         request,
         concern_id,
         forms.StepNoteForm,
-        _("Do not approve the disclosure"),
-        lambda concern, data: actions.reject_disclosure(
-            concern, by=request.user, note=data["note"]
-        ),
-        _("The disclosure was not approved; the concern is back in review."),
+        _("Do not approve the proposed decision"),
+        lambda concern, data: actions.reject_decision(concern, by=request.user, note=data["note"]),
+        _("The proposal was not approved; the concern is back in review."),
     )
 
 
@@ -172,10 +239,76 @@ def concern_disclosed(request: HttpRequest, concern_id: uuid.UUID) -> HttpRespon
     return _step(
         request,
         concern_id,
-        forms.OptionalNoteForm,
+        forms.DisclosureMadeForm,
         _("Record that the disclosure was made"),
         lambda concern, data: actions.record_disclosure_made(
-            concern, by=request.user, note=data["note"]
+            concern,
+            by=request.user,
+            agency=data["agency"],
+            disclosed_on=data["disclosed_on"],
+            reference=data["reference"],
+            note=data["note"],
         ),
-        _("Disclosure recorded as made."),
+        _("Disclosure recorded as made, with the agency, the day and the reference."),
     )
+
+
+# How much of the conversation or case behind a concern a lead reads.
+CONTEXT_MESSAGES = 20
+CONTEXT_NOTES = 10
+
+
+@require_safe
+@staff_required
+def concern_context(request: HttpRequest, concern_id: uuid.UUID) -> HttpResponse:
+    """What lies behind a concern: the conversation's messages, or the case's notes, up to it.
+
+    Only what was written up to the moment the concern was raised (the lead
+    reviews what the raiser saw, not everything since), only for a lead who
+    may review the concern; every read is audited on the concern and on the
+    conversation or case it opens.
+    """
+    from forestall.cases.models import Note
+    from forestall.inbox.models import Message
+
+    concern = access_concern(request.user, concern_id)
+    messages_before: list = []
+    notes_before: list = []
+    if concern.conversation_id is not None:
+        messages_before = list(
+            Message.objects.filter(
+                conversation_id=concern.conversation_id, created_at__lte=concern.raised_at
+            ).order_by("-created_at")[:CONTEXT_MESSAGES]
+        )[::-1]
+        record_event(
+            request.user,
+            "conversation.read_for_concern",
+            concern.conversation,
+            centre=concern.centre,
+        )
+    if concern.case is not None:
+        notes_before = list(
+            Note.objects.filter(case=concern.case, created_at__lte=concern.raised_at)
+            .select_related("author")
+            .order_by("-created_at")[:CONTEXT_NOTES]
+        )
+        record_event(request.user, "case.read_for_concern", concern.case, centre=concern.centre)
+    record_event(request.user, "concern.read_context", concern, centre=concern.centre)
+    return render(
+        request,
+        "safeguarding/context.html",
+        {"concern": concern, "messages_before": messages_before, "notes_before": notes_before},
+    )
+
+
+@require_safe
+@staff_required
+def raised_by_me(request: HttpRequest) -> HttpResponse:
+    """The concerns the signed-in person raised, with their outcome (not the leads' notes)."""
+    concerns = (
+        Concern.objects.raised_by_user(request.user)
+        .select_related("case__client", "centre")
+        .order_by("-raised_at")[:200]
+    )
+    record_event(request.user, "concern.list_raised")
+    return render(request, "safeguarding/raised.html", {"concerns": concerns})

@@ -12,7 +12,9 @@ from __future__ import annotations
 import datetime
 import math
 import random
+from collections import defaultdict
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 from django.utils import timezone
 
@@ -72,19 +74,22 @@ EXITS = {
     Event.LOST_CONTACT: (
         (Detail.ENQUIRY, 0.08),
         (Detail.SCREENING, 0.05),
-        (Detail.WAITING_LIST, 0.02),
         (Detail.IN_TREATMENT, 0.01),
     ),
     Event.WITHDREW: (
         (Detail.ENQUIRY, 0.03),
         (Detail.SCREENING, 0.03),
         (Detail.ASSESSMENT, 0.02),
-        (Detail.WAITING_LIST, 0.02),
         (Detail.IN_TREATMENT, 0.02),
     ),
     Event.NOT_SUITABLE: ((Detail.SCREENING, 0.04), (Detail.ASSESSMENT, 0.1)),
     Event.REFERRED_ELSEWHERE: ((Detail.SCREENING, 0.02), (Detail.ASSESSMENT, 0.06)),
 }
+# The share of starts that come from a waiting list (the rest start straight after assessment).
+STARTS_FROM_WAITING_LIST = 0.85
+# Of those who join a waiting list, the share who leave it without starting
+# (withdrew, lost contact), after a wait like everyone else's.
+LEAVE_WAITING_LIST = 0.22
 # Centres differ in size: Berlin is the largest.
 CENTRE_SIZE = {"berlin": 1.5, "hamburg": 1.1, "kiel": 0.6, "regensburg": 0.8}
 
@@ -106,6 +111,30 @@ def _rows(network: DemoNetwork, today: datetime.date) -> Iterator[tuple[object, 
     # Its own random source: the demo counts do not depend on what other seeders drew.
     rng = random.Random(network.seed)  # noqa: S311 - demo data, not security
     centres = [c for slug, c in sorted(network.centres.items()) if slug in CENTRE_SIZE]
+    # (centre id, day) -> the people leaving a waiting list that day.
+    leaving: dict[tuple[object, datetime.date], list[tuple[str, str, str, datetime.timedelta]]]
+    leaving = defaultdict(list)
+    first_day = today - datetime.timedelta(days=DAYS)
+    for centre in centres:
+        # People already waiting when the history begins (about joining per day x
+        # mean wait): each leaves after the rest of their wait.
+        already = _poisson(
+            rng, CENTRE_RATES[Event.WAITLISTED] * 0.8 * CENTRE_SIZE[centre.slug] * 80
+        )
+        yield count_row(
+            Event.WAITLISTED,
+            centre=centre,
+            day=first_day,
+            source=Source.DEMO,
+            detail="individual_therapy",
+            count=already,
+        )
+        for _ in range(already):
+            waited = _duration(rng, WAITS)
+            joined = first_day - datetime.timedelta(days=rng.uniform(0, waited.days))
+            _schedule_leaving(
+                rng, leaving, centre, joined, "individual_therapy", today, waited=waited
+            )
     for offset in range(DAYS, 0, -1):
         day = today - datetime.timedelta(days=offset)
         # Slow growth over the two years and fewer contacts at weekends.
@@ -144,19 +173,25 @@ def _rows(network: DemoNetwork, today: datetime.date) -> Iterator[tuple[object, 
                     yield row(
                         event, centre, language=_pick(rng, LANGUAGES), pathway=_pick(rng, PATHWAYS)
                     )
+            # Each person who joins the waiting list leaves it after their own
+            # wait (a start, or an exit at the stage "waiting list"), so the
+            # month-end list and the median wait tell one story (Little's law).
             for _ in range(_poisson(rng, CENTRE_RATES[Event.WAITLISTED] * size)):
-                yield row(Event.WAITLISTED, centre, detail=_pick(rng, PROGRAMMES))
-            for _ in range(_poisson(rng, CENTRE_RATES[Event.THERAPY_STARTED] * size)):
-                # Most starts come from a waiting list (with the time waited).
-                if rng.random() < 0.85:
-                    yield row(
-                        Event.THERAPY_STARTED,
-                        centre,
-                        detail=_pick(rng, PROGRAMMES),
-                        duration=_duration(rng, WAITS),
-                    )
+                programme = _pick(rng, PROGRAMMES)
+                yield row(Event.WAITLISTED, centre, detail=programme)
+                _schedule_leaving(rng, leaving, centre, day, programme, today)
+            for _ in range(
+                _poisson(
+                    rng, CENTRE_RATES[Event.THERAPY_STARTED] * (1 - STARTS_FROM_WAITING_LIST) * size
+                )
+            ):
+                # Straight from assessment: no wait.
+                yield row(Event.THERAPY_STARTED, centre, detail=_pick(rng, PROGRAMMES))
+            for event, detail, programme, waited in leaving.pop((centre.pk, day), []):
+                if event == Event.THERAPY_STARTED:
+                    yield row(event, centre, detail=programme, duration=waited)
                 else:
-                    yield row(Event.THERAPY_STARTED, centre, detail=_pick(rng, PROGRAMMES))
+                    yield row(event, centre, detail=detail)
             for _ in range(_poisson(rng, CENTRE_RATES[Event.THERAPY_COMPLETED] * size)):
                 yield row(Event.THERAPY_COMPLETED, centre)
             for event, stages in EXITS.items():
@@ -226,6 +261,28 @@ _BUCKET_HOURS = {
     "3-6m": (2184, 4367),
     ">6m": (4368, 6000),
 }
+
+
+def _schedule_leaving(
+    rng: random.Random,
+    leaving: dict,
+    centre: Any,
+    joined: datetime.date,
+    programme: str,
+    today: datetime.date,
+    *,
+    waited: datetime.timedelta | None = None,
+) -> None:
+    """Book the day a person who joined on ``joined`` leaves the waiting list (if before today)."""
+    waited = waited or _duration(rng, WAITS)
+    day = joined + datetime.timedelta(days=max(waited.days, 1))
+    if day >= today:
+        return  # still waiting
+    if rng.random() < LEAVE_WAITING_LIST:
+        event = Event.WITHDREW if rng.random() < 0.5 else Event.LOST_CONTACT
+        leaving[(centre.pk, day)].append((event, Detail.WAITING_LIST, programme, waited))
+    else:
+        leaving[(centre.pk, day)].append((Event.THERAPY_STARTED, "", programme, waited))
 
 
 def _duration(rng: random.Random, weights: Weights) -> datetime.timedelta:
