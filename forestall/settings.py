@@ -37,7 +37,8 @@ def _secret(name: str) -> str:
     if DEBUG or TESTING:
         return devsecrets.load_or_create(VAR_DIR, name)
     raise ImproperlyConfigured(
-        f"{name} is not set. Set it in the environment (see docs/operating.md, 'Configuration reference')."
+        f"{name} is not set. Set it in the environment "
+        "(see docs/operating.md, 'Configuration reference')."
     )
 
 
@@ -299,6 +300,12 @@ FORESTALL_PAGE_CACHE_SECONDS = env.int(
     "FORESTALL_PAGE_CACHE_SECONDS", default=0 if DEBUG or TESTING else 30
 )
 
+# --- Client addresses -------------------------------------------------------
+# Take the first X-Forwarded-For hop as the client address (only ever hashed,
+# for rate limits; forestall.lib.privacy). Meant for a deployment behind the
+# TLS proxy, which sets the header; without a proxy a visitor can set it.
+FORESTALL_TRUST_PROXY = env.bool("FORESTALL_TRUST_PROXY", default=True)
+
 # --- Retention (days after a record becomes inactive) ---------------------
 FORESTALL_RETENTION_DAYS = {
     "mailbox": env.int("FORESTALL_RETAIN_MAILBOX_DAYS", default=180),
@@ -315,8 +322,14 @@ FORESTALL_MAILBOX_IDLE_MINUTES = env.int("FORESTALL_MAILBOX_IDLE_MINUTES", defau
 # Shown as the expected time to a reply until there are recent replies to measure.
 FORESTALL_EXPECTED_REPLY_HOURS = env.int("FORESTALL_EXPECTED_REPLY_HOURS", default=72)
 
+# --- Questionnaires --------------------------------------------------------
+# Directories of further instrument definitions, besides the shipped ones.
+FORESTALL_INSTRUMENT_DIRS = env.list("FORESTALL_INSTRUMENT_DIRS", default=[])
+
 # --- Statistics disclosure control ----------------------------------------
 FORESTALL_SUPPRESSION_THRESHOLD = env.int("FORESTALL_SUPPRESSION_THRESHOLD", default=5)
+# Published counts are rounded to a multiple of this base (1 = no rounding).
+FORESTALL_STATISTICS_ROUNDING = env.int("FORESTALL_STATISTICS_ROUNDING", default=1)
 # Optional differential privacy of the public release (total ε; unset = off; needs the "dp" extra).
 FORESTALL_STATISTICS_DP_EPSILON = env.float("FORESTALL_STATISTICS_DP_EPSILON", default=None)
 

@@ -15,7 +15,6 @@ from django.test import override_settings
 from forestall.accounts.models import Role
 from tests import factories
 
-
 # Test values for settings, applied once for the whole run (Django's
 # override_settings, the ordinary way). Each is a cost, never a behaviour:
 TEST_SETTINGS = {

@@ -16,12 +16,10 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-_FORM_FIELD_FALLBACK = "auth-username"
-
 
 def username_for_lockout(request: HttpRequest, credentials: dict[str, Any] | None) -> str | None:
     """The username a sign-in attempt is about, or ``None`` if there is none."""
-    form_field = getattr(settings, "AXES_USERNAME_FORM_FIELD", _FORM_FIELD_FALLBACK)
+    form_field = settings.AXES_USERNAME_FORM_FIELD
     if credentials:
         for key in ("username", form_field):
             value = credentials.get(key)

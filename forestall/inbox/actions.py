@@ -37,9 +37,6 @@ if TYPE_CHECKING:
     from forestall.accounts.models import User
     from forestall.directory.models import Centre
 
-# A claim lapses after this much inactivity; every reply or claim renews it.
-DEFAULT_CLAIM_MINUTES = 20
-
 
 class InboxError(Exception):
     """A counsellor's action that the conversation's state does not allow."""
@@ -58,7 +55,8 @@ class NotAllowed(InboxError):
 
 
 def claim_duration() -> datetime.timedelta:
-    minutes = getattr(settings, "FORESTALL_CLAIM_MINUTES", DEFAULT_CLAIM_MINUTES)
+    """A claim lapses after this much inactivity; every reply or claim renews it."""
+    minutes = settings.FORESTALL_CLAIM_MINUTES
     return datetime.timedelta(minutes=minutes)
 
 

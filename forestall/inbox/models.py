@@ -115,10 +115,6 @@ class Conversation(models.Model):
     def __str__(self) -> str:
         return f"conversation {self.pk}"
 
-    @property
-    def is_priority(self) -> bool:
-        return self.urgent or self.flagged_urgent
-
     def live_claimant_id(self, now: datetime.datetime | None = None) -> object | None:
         """The id of the counsellor holding a live claim, or None."""
         now = now or timezone.now()
@@ -128,11 +124,6 @@ class Conversation(models.Model):
 
     def is_claimed_by(self, user: User, now: datetime.datetime | None = None) -> bool:
         return self.live_claimant_id(now) == user.pk
-
-    def waiting_for(self, now: datetime.datetime | None = None) -> datetime.timedelta | None:
-        if self.status != ConversationStatus.AWAITING_REPLY or not self.waiting_since:
-            return None
-        return (now or timezone.now()) - self.waiting_since
 
 
 class MessageAuthor(models.TextChoices):

@@ -45,7 +45,7 @@ def _client_address(request: HttpRequest) -> str:
     # Behind the TLS proxy the first X-Forwarded-For hop is the client; it is
     # only ever hashed, never kept.
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if forwarded and getattr(settings, "FORESTALL_TRUST_PROXY", True):
+    if forwarded and settings.FORESTALL_TRUST_PROXY:
         return forwarded.split(",")[0].strip()
     return request.META.get("REMOTE_ADDR", "")
 

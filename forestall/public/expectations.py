@@ -36,7 +36,7 @@ def expected_reply_time(centre: Centre | None) -> datetime.timedelta:
     )
     waits = [(replied - created).total_seconds() for created, replied in rows if replied >= created]
     if len(waits) < MINIMUM_SAMPLES:
-        hours = int(getattr(settings, "FORESTALL_EXPECTED_REPLY_HOURS", 72))
+        hours = settings.FORESTALL_EXPECTED_REPLY_HOURS
         return datetime.timedelta(hours=hours)
     return datetime.timedelta(seconds=statistics.median(waits))
 

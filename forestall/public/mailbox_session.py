@@ -31,7 +31,7 @@ _SALT = "forestall.public.mailbox-session"
 
 def idle_seconds() -> int:
     """How long a mailbox session survives without activity."""
-    return int(getattr(settings, "FORESTALL_MAILBOX_IDLE_MINUTES", 30)) * 60
+    return settings.FORESTALL_MAILBOX_IDLE_MINUTES * 60
 
 
 def signed_in_mailbox(request: HttpRequest) -> Mailbox | None:
@@ -61,7 +61,7 @@ def sign_in(response: HttpResponse, mailbox: Mailbox) -> HttpResponse:
         value,
         max_age=None,
         path="/",
-        secure=bool(getattr(settings, "SESSION_COOKIE_SECURE", False)),
+        secure=settings.SESSION_COOKIE_SECURE,
         httponly=True,
         samesite="Strict",
     )

@@ -151,10 +151,6 @@ class Concern(models.Model):
     def __str__(self) -> str:
         return f"concern {self.pk}"
 
-    @property
-    def is_decided(self) -> bool:
-        return self.status == ConcernStatus.DECIDED
-
 
 class StepKind(models.TextChoices):
     RAISED = "raised", _("Raised")
