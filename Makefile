@@ -8,7 +8,7 @@ export FORESTALL_VAR PORT
 
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test test-fast test-browser bench lint format messages clean
+.PHONY: setup demo test test-fast test-browser bench lint format messages docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,19 +22,28 @@ setup: $(STAMP)
 demo: setup
 	FORESTALL_DEBUG=1 $(BIN)/forestall demo --port $(PORT)
 
-## test: the whole suite (unit, HTTP and browser tests)
-test: setup
-	$(BIN)/pytest
+## test: the whole suite: the fast suite on every core, then the browser tests
+test: test-fast test-browser
 
+## test-fast: everything but the browser tests, one pytest-xdist worker per core
+## (TEST_WORKERS=0 runs it in one process; idle workers take tests from busy ones)
+TEST_WORKERS ?= auto
 test-fast: setup
-	$(BIN)/pytest -m "not browser"
+	$(BIN)/pytest -m "not browser" -n $(TEST_WORKERS) --dist worksteal
 
+## test-browser: headless Chromium against a live server, one test at a time
 test-browser: setup
 	$(BIN)/pytest -m browser
 
 ## bench: the benchmarks, printed as ratios against baselines measured in the same run
 bench: setup
 	$(BIN)/python -m bench
+
+## docs: docs/ built into a static site in var/site (strict: a broken link fails),
+## then checked for any reference to another host
+docs: setup
+	$(BIN)/mkdocs build --strict --site-dir $(FORESTALL_VAR)/site
+	$(BIN)/python -m tests.docs_check $(FORESTALL_VAR)/site
 
 lint: setup
 	$(BIN)/ruff format --check forestall tests bench

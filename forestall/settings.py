@@ -371,8 +371,14 @@ FORESTALL_CRISIS_LINES = env.json(
 FORESTALL_POLICE_NUMBER = env.str("FORESTALL_POLICE_NUMBER", default="110")
 FORESTALL_EMERGENCY_NUMBER = env.str("FORESTALL_EMERGENCY_NUMBER", default="112")
 
+# --- Questionnaires --------------------------------------------------------
+# Directories of further instrument definitions, besides the shipped ones.
+FORESTALL_INSTRUMENT_DIRS = env.list("FORESTALL_INSTRUMENT_DIRS", default=[])
+
 # --- Statistics disclosure control ----------------------------------------
 FORESTALL_SUPPRESSION_THRESHOLD = env.int("FORESTALL_SUPPRESSION_THRESHOLD", default=5)
+# Published counts are rounded to a multiple of this base (1 = no rounding).
+FORESTALL_STATISTICS_ROUNDING = env.int("FORESTALL_STATISTICS_ROUNDING", default=1)
 # Optional differential privacy of the public release (total ε; unset = off; needs the "dp" extra).
 FORESTALL_STATISTICS_DP_EPSILON = env.float("FORESTALL_STATISTICS_DP_EPSILON", default=None)
 

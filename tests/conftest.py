@@ -9,15 +9,59 @@ a manager of A, an analyst, a network admin.
 from __future__ import annotations
 
 import pytest
+from django.db import transaction
+from django.test import override_settings
 
 from forestall.accounts.models import Role
 from tests import factories
 
+# Test values for settings, applied once for the whole run (Django's
+# override_settings, the ordinary way). Each is a cost, never a behaviour:
+TEST_SETTINGS = {
+    # Argon2 is the production hasher (tested on its own in
+    # test_staff_signin); tests create thousands of users.
+    "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
+    # Every test Client builds its own middleware chain, and WhiteNoise's
+    # constructor otherwise stats every static file of every app (about 9 ms
+    # of CPU a client, and the suite makes thousands of clients); with
+    # autorefresh it looks a file up when it is asked for instead.
+    "WHITENOISE_AUTOREFRESH": True,
+}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _test_settings():
+    with override_settings(**TEST_SETTINGS):
+        yield
+
 
 @pytest.fixture(autouse=True)
-def _fast_hashing(settings):
-    # Argon2 is the production hasher (tested on its own); tests create many users.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def _fast_hashing():
+    """Kept for tests that name it; the session-wide TEST_SETTINGS do the work."""
+
+
+@pytest.fixture(scope="module")
+def module_db(django_db_setup, django_db_blocker):
+    """The database for data built once per test module (Django's setUpTestData).
+
+    A module-scoped fixture that depends on this one may write rows; they live
+    in a transaction that is rolled back after the module's last test. Each
+    test still runs in its own savepoint (the ``db`` fixture), so what a test
+    changes is undone before the next one, while the rows built here stay.
+    Return ids or plain values rather than model instances a test could
+    change in memory. Not for modules with ``transactional_db`` tests.
+    """
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        # As under Django's TestCase: a durable atomic block in the code under
+        # test is not refused for being nested in this one.
+        atomic._from_testcase = True
+        atomic.__enter__()
+        try:
+            yield
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
 
 
 @pytest.fixture(autouse=True)

@@ -17,6 +17,7 @@ a form error), everyone else exactly 404.
 from __future__ import annotations
 
 import datetime
+import functools
 import uuid
 from dataclasses import dataclass
 
@@ -25,7 +26,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.converters import UUIDConverter
 from django.utils import timezone
 
-from forestall.accounts.models import Role
+from forestall.accounts.models import Role, User
 from forestall.cases.models import (
     Appointment,
     Attendance,
@@ -142,8 +143,12 @@ def _walk(resolvers, prefix="", namespace=""):
             yield route, name, namespace, converters
 
 
+@functools.cache
 def _tracked_urls() -> dict[str, str]:
-    """Every staff URL that takes an id of a person's data: name → route."""
+    """Every staff URL that takes an id of a person's data: name → route.
+
+    Walked once per process: the URL configuration does not change in a run.
+    """
     found = {}
     for route, name, namespace, converters in _walk(get_resolver().url_patterns):
         if not route.startswith("staff/"):
@@ -167,8 +172,19 @@ def test_the_matrix_has_no_rows_for_urls_that_are_gone():
 # --- The world the matrix is checked in ------------------------------------
 
 
-@pytest.fixture
-def people(centre_a, centre_b, north):
+# Built once for the module (``module_db``): the requests below read it, and
+# what an allowed POST changes is rolled back after each test.
+
+
+@pytest.fixture(scope="module")
+def _centres(module_db):
+    north = factories.make_region("North")
+    return factories.make_centre("Centre A", north), factories.make_centre("Centre B", north)
+
+
+@pytest.fixture(scope="module")
+def _people_ids(_centres):
+    centre_a, centre_b = _centres
     make = factories.make_user
     people = {
         "clinician_a": make(Role.CLINICIAN, centre_a),
@@ -187,19 +203,26 @@ def people(centre_a, centre_b, north):
         "outsider": make(None, None),
     }
     assert set(people) == set(PERSONAS)
-    return people
+    return {persona: user.pk for persona, user in people.items()}
 
 
 @pytest.fixture
-def world(people, centre_a, centre_b):
+def people(_people_ids, db):
+    """Each persona, freshly read for the test."""
+    users = User.objects.in_bulk(_people_ids.values())
+    return {persona: users[pk] for persona, pk in _people_ids.items()}
+
+
+@pytest.fixture(scope="module")
+def _world(_centres, _people_ids):
     """One of everything at centre A, reachable by the ids the URLs take."""
+    centre_a, centre_b = _centres
     conversation = make_conversation(centre_a)
     case = make_case(centre_a, stage=Stage.WAITING_LIST, conversation=conversation)
-    clinician = people["clinician_a"]
     appointment = Appointment.objects.create(
         centre=centre_a,
         case=case,
-        clinician=clinician,
+        clinician_id=_people_ids["clinician_a"],
         starts_at=timezone.now() + datetime.timedelta(days=1),
     )
     Attendance.objects.create(appointment=appointment, case=case)
@@ -216,7 +239,7 @@ def world(people, centre_a, centre_b):
         consent_note="Agreed on the phone.",
     )
     GlassBreak.objects.create(
-        user=people["admin_with_glass"],
+        user_id=_people_ids["admin_with_glass"],
         case=case,
         reason="Subpoena check requested by the data protection officer",
         expires_at=timezone.now() + datetime.timedelta(hours=1),
@@ -232,6 +255,11 @@ def world(people, centre_a, centre_b):
         "group_id": group.pk,
         "referral_id": referral.pk,
     }
+
+
+@pytest.fixture
+def world(_world, db):
+    return dict(_world)
 
 
 def _request(client, name: str, spec: Row, ids: dict) -> int:

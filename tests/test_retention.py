@@ -189,3 +189,12 @@ def test_a_policy_returning_rows_of_another_model_is_refused(db, settings):
     )
     with pytest.raises(retention.RetentionError, match=r"returned cases\.Client rows"):
         retention.purge(policy, apply=False)
+
+
+def test_nothing_is_erased_while_no_recorder_can_account_for_it(mailboxes, monkeypatch):
+    # lib/ knows no app: the audit app registers the recorder when it is ready.
+    monkeypatch.setattr(retention, "_erasure_recorders", [])
+    with pytest.raises(retention.RetentionError, match="no erasure recorder"):
+        retention.purge(retention.get_policy("mailbox"), apply=True)
+    assert Mailbox.objects.count() == 5
+    assert not AuditEntry.objects.exists()

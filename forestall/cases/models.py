@@ -341,10 +341,6 @@ class Task(models.Model):
     def __str__(self) -> str:
         return f"task {self.pk}"
 
-    def is_overdue(self, today: datetime.date | None = None) -> bool:
-        today = today or timezone.localdate()
-        return self.done_at is None and self.due_on is not None and self.due_on < today
-
 
 class Priority(models.IntegerChoices):
     URGENT = 1, _("Urgent (risk)")
@@ -531,10 +527,6 @@ class Appointment(models.Model):
 
     def __str__(self) -> str:
         return f"appointment {self.pk}"
-
-    @property
-    def is_group_session(self) -> bool:
-        return self.group_id is not None
 
     @property
     def ends_at(self) -> datetime.datetime:

@@ -105,7 +105,3 @@ def find_transition(source: str, target: str) -> Transition | None:
 def allowed_targets(source: str) -> list[Stage]:
     """The stages a case at ``source`` may move to, in the table's order."""
     return [t.target for t in TRANSITIONS if t.source == source]
-
-
-def is_terminal(stage: str) -> bool:
-    return Stage(stage) in TERMINAL

@@ -252,10 +252,6 @@ class Centre(models.Model):
         return [str(Channel(code).label) for code in _ordered(self.channels, Channel)]
 
     @property
-    def offers_remote_help(self) -> bool:
-        return bool(REMOTE_CHANNELS.intersection(self.channels))
-
-    @property
     def has_coordinates(self) -> bool:
         return self.latitude is not None and self.longitude is not None
 

@@ -47,10 +47,6 @@ if TYPE_CHECKING:
     from forestall.accounts.models import User
     from forestall.directory.models import Centre
 
-# A claim lapses after this much inactivity; every reply or claim renews it.
-DEFAULT_CLAIM_MINUTES = 20
-# An unsent reply is kept this long after the last round trip that carried it.
-DEFAULT_REPLY_DRAFT_MINUTES = 60
 # A reply posted after the staff session expired waits this long for the sign-in.
 ORPHAN_DRAFT_MINUTES = 15
 # At most this many such replies wait per conversation (anyone can post one).
@@ -78,7 +74,8 @@ class NotAllowed(InboxError):
 
 
 def claim_duration() -> datetime.timedelta:
-    minutes = getattr(settings, "FORESTALL_CLAIM_MINUTES", DEFAULT_CLAIM_MINUTES)
+    """A claim lapses after this much inactivity; every reply or claim renews it."""
+    minutes = settings.FORESTALL_CLAIM_MINUTES
     return datetime.timedelta(minutes=minutes)
 
 
@@ -183,7 +180,7 @@ def reopen_conversation(user: User, conversation: Conversation) -> Conversation:
 
 
 def draft_lifetime() -> datetime.timedelta:
-    minutes = getattr(settings, "FORESTALL_REPLY_DRAFT_MINUTES", DEFAULT_REPLY_DRAFT_MINUTES)
+    minutes = settings.FORESTALL_REPLY_DRAFT_MINUTES
     return datetime.timedelta(minutes=minutes)
 
 

@@ -175,11 +175,6 @@ class Conversation(models.Model):
     def is_claimed_by(self, user: User, now: datetime.datetime | None = None) -> bool:
         return self.live_claimant_id(now) == user.pk
 
-    def waiting_for(self, now: datetime.datetime | None = None) -> datetime.timedelta | None:
-        if self.status != ConversationStatus.AWAITING_REPLY or not self.waiting_since:
-            return None
-        return (now or timezone.now()) - self.waiting_since
-
 
 class ReplyDraftQuerySet(models.QuerySet["ReplyDraft"]):
     def live(self, now: datetime.datetime | None = None) -> ReplyDraftQuerySet:

@@ -59,8 +59,8 @@ def parse_target(text: str) -> Target:
 
 
 def _is_working_day(day: datetime.date) -> bool:
-    working = set(getattr(settings, "FORESTALL_WORKING_DAYS", [0, 1, 2, 3, 4]))
-    holidays = {str(value) for value in getattr(settings, "FORESTALL_HOLIDAYS", [])}
+    working = set(settings.FORESTALL_WORKING_DAYS)
+    holidays = {str(value) for value in settings.FORESTALL_HOLIDAYS}
     return day.weekday() in working and day.isoformat() not in holidays
 
 
@@ -94,7 +94,7 @@ def add_working_days(start: datetime.datetime, days: int) -> datetime.datetime:
 
 def target_for(conversation: Conversation) -> Target:
     """The target of ``conversation``'s queue and urgency."""
-    configured = getattr(settings, "FORESTALL_REPLY_TARGETS", {}) or {}
+    configured = settings.FORESTALL_REPLY_TARGETS or {}
     urgency = URGENT if conversation.is_priority else NORMAL
     queue = conversation.centre.slug if conversation.centre is not None else "network"
     for key in (queue, "default"):

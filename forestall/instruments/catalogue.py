@@ -292,7 +292,7 @@ def definition_directories() -> tuple[Path, ...]:
     """The shipped directory plus ``settings.FORESTALL_INSTRUMENT_DIRS`` (read at call time)."""
     from django.conf import settings
 
-    extra = getattr(settings, "FORESTALL_INSTRUMENT_DIRS", ()) or ()
+    extra = settings.FORESTALL_INSTRUMENT_DIRS
     return (DEFINITIONS_DIR, *(Path(directory) for directory in extra))
 
 

@@ -46,8 +46,13 @@ def estimated_bits(secret: str) -> float:
 @checks.register(checks.Tags.security, deploy=True)
 def check_secrets(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     problems: list[checks.CheckMessage] = []
+    secrets_by_name = {
+        "SECRET_KEY": settings.SECRET_KEY,
+        "FORESTALL_PEPPER": settings.FORESTALL_PEPPER,
+        "FORESTALL_AUDIT_KEY": settings.FORESTALL_AUDIT_KEY,
+    }
     for name in _SECRETS:
-        value = str(getattr(settings, name, "") or "")
+        value = str(secrets_by_name[name] or "")
         if len(value) < MINIMUM_SECRET_LENGTH or estimated_bits(value) < MINIMUM_SECRET_BITS:
             environment_name = "FORESTALL_SECRET_KEY" if name == "SECRET_KEY" else name
             problems.append(
@@ -81,8 +86,8 @@ def check_trusted_proxies(app_configs: Any = None, **kwargs: Any) -> list[checks
 
 @checks.register(checks.Tags.security, deploy=True)
 def check_shared_counts(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
-    workers = int(getattr(settings, "FORESTALL_WORKERS", 1) or 1)
-    if workers > 1 and not getattr(settings, "REDIS_URL", ""):
+    workers = int(settings.FORESTALL_WORKERS or 1)
+    if workers > 1 and not settings.REDIS_URL:
         return [
             checks.Error(
                 f"{workers} worker processes but no REDIS_URL: each would keep its own "

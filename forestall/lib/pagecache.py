@@ -86,7 +86,7 @@ class PublicPageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        seconds = getattr(settings, "FORESTALL_PAGE_CACHE_SECONDS", 0)
+        seconds = settings.FORESTALL_PAGE_CACHE_SECONDS
         if not seconds or not _may_be_cached(request):
             return self.get_response(request)
         key = _key(request)

@@ -51,7 +51,7 @@ def _client_address(request: HttpRequest) -> str:
     right; everything further left was supplied by the client and may be
     invented. The result is only ever hashed, never kept.
     """
-    trusted = int(getattr(settings, "FORESTALL_TRUSTED_PROXIES", 0) or 0)
+    trusted = settings.FORESTALL_TRUSTED_PROXIES
     if trusted > 0:
         hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
         hops = [hop for hop in hops if hop]

@@ -73,7 +73,7 @@ class RetentionPolicy:
     @property
     def days(self) -> int:
         """The configured retention period in days."""
-        configured = getattr(settings, "FORESTALL_RETENTION_DAYS", {})
+        configured = settings.FORESTALL_RETENTION_DAYS
         if self.name not in configured:
             raise ImproperlyConfigured(
                 f"FORESTALL_RETENTION_DAYS has no period for retention policy {self.name!r}"
@@ -146,17 +146,32 @@ class PurgeResult:
     cutoff: datetime.date
 
 
+# Called as ``recorder(policy, count)`` after each erasure, inside its
+# transaction. ``lib`` knows no app: the audit app registers the writer of the
+# audit entry when it is ready (``forestall.audit.apps``).
+_erasure_recorders: list[Callable[[RetentionPolicy, int], None]] = []
+
+
+def record_erasures_with(recorder: Callable[[RetentionPolicy, int], None]) -> None:
+    """Have ``recorder(policy, count)`` called for every erasure (once per recorder)."""
+    if recorder not in _erasure_recorders:
+        _erasure_recorders.append(recorder)
+
+
 def purge(
     policy: RetentionPolicy, *, apply: bool, today: datetime.date | None = None
 ) -> PurgeResult:
     """Count (``apply=False``) or erase what ``policy`` says is due, in one transaction.
 
-    Erasing records one audit entry with the count only (``retention.purge``,
-    reason ``"<policy>: <count>"``), in the same transaction, so the log says
+    Erasing calls every recorder registered with :func:`record_erasures_with`
+    in the same transaction (if one fails, nothing is erased). Refuses to erase
+    when none is registered: an erasure nobody can account for must not happen.
+    The audit app's recorder writes one entry with the count only
+    (``retention.purge``, reason ``"<policy>: <count>"``), so the log says
     exactly what was erased and nothing about whom.
     """
-    from forestall.audit.actions import record_event
-
+    if apply and not _erasure_recorders:
+        raise RetentionError("no erasure recorder is registered (is the audit app installed?)")
     cutoff = policy.cutoff(today)
     if not apply:
         return PurgeResult(policy.name, policy.due(today).count(), 0, cutoff)
@@ -181,5 +196,6 @@ def purge(
                         "its inactive_since() must exclude rows already erased"
                     )
         if erased:
-            record_event(None, "retention.purge", reason=f"{policy.name}: {erased}")
+            for recorder in _erasure_recorders:
+                recorder(policy, erased)
     return PurgeResult(policy.name, due, erased, cutoff)

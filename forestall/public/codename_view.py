@@ -56,7 +56,7 @@ def keep(response: HttpResponse, codename: str) -> HttpResponse:
         token,
         max_age=None,
         path="/",
-        secure=bool(getattr(settings, "SESSION_COOKIE_SECURE", False)),
+        secure=bool(settings.SESSION_COOKIE_SECURE),
         httponly=True,
         samesite="Strict",
     )

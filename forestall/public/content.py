@@ -50,7 +50,7 @@ def _markdown() -> markdown.Markdown:
 def _allowed_link_hosts() -> set[str]:
     from django.conf import settings
 
-    return {host.lower() for host in getattr(settings, "FORESTALL_LINK_HOSTS", [])}
+    return {host.lower() for host in settings.FORESTALL_LINK_HOSTS}
 
 
 def _only_safe_links(tag: str, attribute: str, value: str) -> str | None:

@@ -40,7 +40,7 @@ class Line:
 
 def crisis_lines(language: str) -> list[Line]:
     """The configured crisis lines for ``language`` (or ``"*"``), in order."""
-    configured: dict[str, list[dict[str, Any]]] = getattr(settings, "FORESTALL_CRISIS_LINES", {})
+    configured: dict[str, list[dict[str, Any]]] = settings.FORESTALL_CRISIS_LINES
     entries = configured.get(language) or configured.get("*") or []
     lines = []
     for entry in entries:
@@ -58,8 +58,8 @@ def crisis_lines(language: str) -> list[Line]:
 
 def emergency_numbers() -> dict[str, str]:
     return {
-        "police": str(getattr(settings, "FORESTALL_POLICE_NUMBER", "110")),
-        "emergency": str(getattr(settings, "FORESTALL_EMERGENCY_NUMBER", "112")),
+        "police": str(settings.FORESTALL_POLICE_NUMBER),
+        "emergency": str(settings.FORESTALL_EMERGENCY_NUMBER),
     }
 
 

@@ -36,7 +36,7 @@ def expected_reply_time(centre: Centre | None) -> datetime.timedelta:
     )
     waits = [(replied - created).total_seconds() for created, replied in rows if replied >= created]
     if len(waits) < MINIMUM_SAMPLES:
-        hours = int(getattr(settings, "FORESTALL_EXPECTED_REPLY_HOURS", 72))
+        hours = settings.FORESTALL_EXPECTED_REPLY_HOURS
         return datetime.timedelta(hours=hours)
     return datetime.timedelta(seconds=statistics.median(waits))
 
@@ -83,7 +83,7 @@ def kept_after_referral_notice() -> list[str]:
     records that belong to a centre's case work or to child protection, with
     the retention periods the operator configured.
     """
-    retention = getattr(settings, "FORESTALL_RETENTION_DAYS", {})
+    retention = settings.FORESTALL_RETENTION_DAYS
     case_years = _years(int(retention.get("case", 3650)))
     concern_years = _years(int(retention.get("concern", 3650)))
     return [

@@ -47,7 +47,7 @@ _TOKEN_ATTRIBUTE = "_forestall_session_token"  # noqa: S105 - an attribute name
 
 def idle_seconds() -> int:
     """How long a mailbox session survives without activity."""
-    return int(getattr(settings, "FORESTALL_MAILBOX_IDLE_MINUTES", 30)) * 60
+    return settings.FORESTALL_MAILBOX_IDLE_MINUTES * 60
 
 
 def _signer() -> signing.TimestampSigner:
@@ -120,7 +120,7 @@ def sign_in(response: HttpResponse, mailbox: Mailbox) -> HttpResponse:
         _signer().sign(token),
         max_age=None,
         path="/",
-        secure=bool(getattr(settings, "SESSION_COOKIE_SECURE", False)),
+        secure=settings.SESSION_COOKIE_SECURE,
         httponly=True,
         samesite="Strict",
     )

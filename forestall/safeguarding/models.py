@@ -174,10 +174,6 @@ class Concern(models.Model):
     def __str__(self) -> str:
         return f"concern {self.pk}"
 
-    @property
-    def is_decided(self) -> bool:
-        return self.status == ConcernStatus.DECIDED
-
     def needs_second_lead(self, decision: str) -> bool:
         """Whether ``decision`` only counts once a second, different lead approves it.
 

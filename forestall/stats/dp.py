@@ -97,7 +97,7 @@ class Budget:
 
 def configured_budget() -> Budget | None:
     """The budget from the settings, or ``None`` when differential privacy is off."""
-    epsilon = getattr(settings, "FORESTALL_STATISTICS_DP_EPSILON", None)
+    epsilon = settings.FORESTALL_STATISTICS_DP_EPSILON
     if epsilon is None:
         return None
     return Budget(epsilon=float(epsilon))
@@ -173,7 +173,7 @@ def _draw_missing(key: dict[str, Any], cells: dict[str, int], budget: Budget) ->
 @register()
 def check_opendp(app_configs: Any = None, **kwargs: Any) -> list[Error]:
     """Startup check: differential privacy switched on needs OpenDP and a positive ε."""
-    epsilon = getattr(settings, "FORESTALL_STATISTICS_DP_EPSILON", None)
+    epsilon = settings.FORESTALL_STATISTICS_DP_EPSILON
     if epsilon is None:
         return []
     if not epsilon > 0 or math.isinf(epsilon):

@@ -347,11 +347,6 @@ _WAITING_LIST_EVENTS = (
 )
 
 
-def totals_by_event_and_detail(scope: Scope, period: Period) -> dict[str, dict[str, int]]:
-    """event → detail → count."""
-    return EventTable.load(scope, period).details()
-
-
 def reach_by_month(scope: Scope, period: Period) -> dict[str, dict[str, dict[datetime.date, int]]]:
     """Contacts per month by pathway, channel and language (one GROUP BY over all three)."""
     grouped = _sum_grouped(

@@ -146,7 +146,7 @@ def _vocabulary_columns(
 def public_release(today: datetime.date | None = None) -> Release:
     """The whole public release for the network (a fixed number of queries)."""
     threshold = settings.FORESTALL_SUPPRESSION_THRESHOLD
-    base = getattr(settings, "FORESTALL_STATISTICS_ROUNDING", 1)
+    base = settings.FORESTALL_STATISTICS_ROUNDING
     period = release_period(today or timezone.localdate())
     network = fig.Scope()
     figures = fig.figures(network, period)

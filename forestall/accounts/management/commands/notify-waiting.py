@@ -28,7 +28,7 @@ class Command(BaseCommand):
     help = "E-mail a content-free reminder to staff for whom something is waiting."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if not getattr(settings, "FORESTALL_NOTIFY_BY_EMAIL", False):
+        if not settings.FORESTALL_NOTIFY_BY_EMAIL:
             self.stdout.write("E-mail notifications are off (FORESTALL_NOTIFY_BY_EMAIL).")
             return
         sent = 0
