@@ -11,6 +11,7 @@ public page.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import markdown
@@ -55,7 +56,18 @@ def _only_safe_links(tag: str, attribute: str, value: str) -> str | None:
 
 
 def render_markdown(source: str) -> SafeString:
-    """Markdown → HTML restricted to ``ALLOWED_TAGS`` with safe links only."""
+    """Markdown → HTML restricted to ``ALLOWED_TAGS`` with safe links only.
+
+    Rendering and sanitising cost more than the rest of a public page, and the
+    same few texts are shown on every request: the result is kept per process,
+    keyed on the source itself, so an edit (a new version with a new body) is
+    rendered anew and nothing can be served stale.
+    """
+    return mark_safe(_render_markdown(source))  # noqa: S308 - sanitised by nh3
+
+
+@lru_cache(maxsize=64)
+def _render_markdown(source: str) -> str:
     html = _markdown().convert(source)
     cleaned = nh3.clean(
         html,
@@ -65,7 +77,7 @@ def render_markdown(source: str) -> SafeString:
         attribute_filter=_only_safe_links,
         link_rel="noopener noreferrer",
     )
-    return mark_safe(cleaned)  # noqa: S308 - sanitised by nh3 just above
+    return cleaned
 
 
 def shipped_text(page: str, language: str) -> tuple[str, str]:
