@@ -166,6 +166,15 @@ else:
         }
     }
 
+# The public pages' header and footer (``{% cache ... using="chrome" %}``):
+# the same for every visitor in a language, they change only with a deploy,
+# so each process renders them once and keeps them in its own memory (no
+# round trip to Redis for a fragment cheaper to render than to fetch).
+CACHES["chrome"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "forestall-chrome",
+}
+
 # --- Passwords and sign-in -------------------------------------------------
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

@@ -18,6 +18,7 @@ import markdown
 import nh3
 from django.utils.safestring import SafeString, mark_safe
 
+from forestall.lib.pagecache import remember_for_public_pages
 from forestall.public.models import Page, PageContent
 
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
@@ -94,7 +95,9 @@ def page_text(page: str, language: str) -> PageText:
     """The current text of ``page`` in ``language``: the newest edit, else the shipped text."""
     if page not in Page.values:
         raise ValueError(f"unknown page {page!r}")
-    version = PageContent.objects.current(page, language)
+    version = remember_for_public_pages(
+        f"page-text:{page}:{language}", lambda: PageContent.objects.current(page, language)
+    )
     if version is not None:
         return PageText(version.title, render_markdown(version.body), version)
     title, body = shipped_text(page, language)
