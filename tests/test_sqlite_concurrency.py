@@ -159,3 +159,33 @@ def test_without_taking_the_lock_up_front_the_same_race_fails(database):
         reader_then_writer.rollback()
         reader_then_writer.close()
         other_writer.close()
+
+
+@pytest.mark.django_db
+def test_reading_a_mailbox_writes_nothing_when_no_reply_is_unread(client, counsellor_a):
+    """A read that writes must queue for SQLite's one write lock; a plain read must not."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from forestall.inbox.models import Conversation, Message, MessageAuthor
+    from tests.test_mailbox import open_new_mailbox
+
+    open_new_mailbox(client)
+    client.post("/mailbox/write/", {"body": "question", "centre": ""})
+    client.get("/mailbox/")  # today's activity is noted once, on the first visit
+    with CaptureQueriesContext(connection) as plain_read:
+        assert client.get("/mailbox/").status_code == 200
+    assert not [q["sql"] for q in plain_read.captured_queries if not q["sql"].startswith("SELECT")]
+
+    reply = Message(
+        conversation=Conversation.objects.get(),
+        author_kind=MessageAuthor.COUNSELLOR,
+        author=counsellor_a,
+        body="Thank you for writing.",
+    )
+    reply.save()
+    with CaptureQueriesContext(connection) as read_with_reply:
+        assert b"Thank you for writing." in client.get("/mailbox/").content
+    assert any(q["sql"].startswith("UPDATE") for q in read_with_reply.captured_queries)
+    reply.refresh_from_db()
+    assert reply.read_at is not None
