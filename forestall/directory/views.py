@@ -22,7 +22,7 @@ from forestall.directory.actions import create_centre, update_centre_profile
 from forestall.directory.forms import CentreAdminForm, CentreProfileForm, FinderForm
 from forestall.directory.models import Centre
 from forestall.lib.i18n import path_in_language
-from forestall.lib.pagecache import cache_public_page, remember_for_public_pages
+from forestall.lib.pagecache import cache_public_page
 
 # --- public side ---------------------------------------------------------
 
@@ -62,8 +62,7 @@ def _finder_cache_key(filters: dict[str, Any]) -> str:
             filters["service"],
             region.slug if region else "",
             "remote" if filters["remote"] else "",
-            # Kept like cached public pages (centre changes call public_pages_changed).
-            remember_for_public_pages("directory-version", Centre.objects.directory_version),
+            Centre.objects.directory_version(),
         ]
     )
 

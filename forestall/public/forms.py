@@ -8,7 +8,6 @@ from django.utils.translation import gettext_lazy as _
 
 from forestall.directory.models import Centre
 from forestall.lib.codenames import contains_codename, looks_like_codename
-from forestall.lib.pagecache import remember_for_public_pages
 from forestall.public.models import Mailbox, Pathway
 
 MESSAGE_MAX_LENGTH = 5000
@@ -100,12 +99,10 @@ class SignInForm(forms.Form):
 
 def _centre_choices() -> list[tuple[str, str]]:
     choices = [("", str(_("Any centre / the network")))]
-    # The same for everyone: kept like cached public pages (centre changes invalidate).
-    active = remember_for_public_pages(
-        "active-centres",
-        lambda: list(Centre.objects.filter(is_active=True).values_list("pk", "name")),
-    )
-    choices += [(str(pk), name) for pk, name in active]
+    choices += [
+        (str(pk), name)
+        for pk, name in Centre.objects.filter(is_active=True).values_list("pk", "name")
+    ]
     return choices
 
 
