@@ -78,3 +78,15 @@ def test_the_header_and_footer_follow_the_language(client):
     assert 'href="/self-check/"' in english_again
     assert 'href="/de/self-check/"' not in english
     assert german_footer in german
+
+
+def test_the_next_steps_follow_the_pathway_and_the_language(client):
+    own = client.get("/help/self/").content.decode()
+    other = client.get("/help/someone-else/").content.decode()
+    home = client.get("/").content.decode()
+    german = client.get("/de/help/self/").content.decode()
+    assert 'href="/mailbox/start/?pathway=self"' in own
+    assert "?pathway=self" not in other
+    assert 'href="/mailbox/start/"' in home
+    assert "?pathway=" not in home
+    assert 'href="/de/mailbox/start/?pathway=self"' in german
