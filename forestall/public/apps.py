@@ -7,9 +7,12 @@ def _forget_rendered_chrome(*, setting: str, **kwargs: Any) -> None:
     # The public header and footer are rendered once per process and language
     # (CACHES["chrome"]); they show settings such as the crisis lines, so a
     # changed setting (override_settings, never production) renders them anew.
+    from django.conf import settings
     from django.core.cache import caches
 
-    if setting.startswith("FORESTALL_") or setting in ("LANGUAGES", "CACHES"):
+    if (setting.startswith("FORESTALL_") or setting == "LANGUAGES") and (
+        "chrome" in settings.CACHES
+    ):
         caches["chrome"].clear()
 
 
