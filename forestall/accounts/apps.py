@@ -14,6 +14,11 @@ class AccountsConfig(AppConfig):
         # forestall's own deploy checks (secrets, proxies, Redis, secure delete).
         from forestall.lib import deploy_checks  # noqa: F401
 
+        # Enrolment and sign-in use forestall's encrypted TOTP authenticator.
+        from forestall.accounts import two_factor_method
+
+        two_factor_method.register()
+
 
 class StaffAdminConfig(admin_apps.AdminConfig):
     """Django's admin, served by the 2FA- and role-gated :class:`StaffAdminSite`."""
