@@ -201,6 +201,28 @@ def test_the_totp_command_reads_the_encrypted_secret(settings, clinician_a):
     assert out.getvalue().strip() == current_totp(device)
 
 
+def test_two_factor_enrols_and_finds_only_the_encrypted_authenticator():
+    from two_factor.plugins.registry import registry
+
+    from forestall.accounts.forms import AuthenticatorEnrolmentForm
+    from forestall.accounts.two_factor_method import EncryptedAuthenticatorMethod
+
+    (method,) = registry.get_methods()
+    assert isinstance(method, EncryptedAuthenticatorMethod)
+    assert method.code == "generator"
+    assert method.get_setup_forms() == {"generator": AuthenticatorEnrolmentForm}
+
+
+def test_the_deploy_check_reports_secrets_left_in_the_clear_table(clinician_a):
+    from forestall.accounts.checks import check_no_clear_totp_secrets
+
+    assert check_no_clear_totp_secrets() == []
+    TOTPDevice.objects.create(user=clinician_a, name="default", confirmed=True)
+    (error,) = check_no_clear_totp_secrets()
+    assert error.id == "accounts.E001"
+    assert "1 TOTP secret(s) stored in clear" in error.msg
+
+
 # --- Key rotation -------------------------------------------------------------
 
 

@@ -12,6 +12,7 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         # forestall's own deploy checks (secrets, proxies, Redis, secure delete).
+        from forestall.accounts import checks  # noqa: F401  (no TOTP secret in clear)
         from forestall.lib import deploy_checks  # noqa: F401
 
         # Enrolment and sign-in use forestall's encrypted TOTP authenticator.

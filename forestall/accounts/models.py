@@ -153,11 +153,8 @@ class TOTPAuthenticator(TimestampMixin, ThrottlingMixin, Device):
     """
 
     id = models.BigIntegerField(primary_key=True, default=new_device_id, editable=False)
-    key = EncryptedTextField(
-        default=new_totp_secret,
-        validators=[validate_hex_secret],
-        help_text="The shared secret, hex-encoded (stored encrypted).",
-    )
+    # The shared secret, hex-encoded as in django-otp, stored as an envelope.
+    key = EncryptedTextField(default=new_totp_secret, validators=[validate_hex_secret])
     step = models.PositiveSmallIntegerField(default=30)
     t0 = models.BigIntegerField(default=0)
     digits = models.PositiveSmallIntegerField(choices=[(6, 6), (8, 8)], default=6)

@@ -92,7 +92,7 @@ class Migration(migrations.Migration):
                 ('created_at', models.DateTimeField(auto_now_add=True, help_text='The date and time when this device was initially created in the system.', null=True)),
                 ('last_used_at', models.DateTimeField(blank=True, help_text='The most recent date and time this device was used.', null=True)),
                 ('id', models.BigIntegerField(default=forestall.accounts.models.new_device_id, editable=False, primary_key=True, serialize=False)),
-                ('key', forestall.lib.crypto.EncryptedTextField(default=forestall.accounts.models.new_totp_secret, help_text='The shared secret, hex-encoded (stored encrypted).', validators=[forestall.accounts.models.validate_hex_secret])),
+                ('key', forestall.lib.crypto.EncryptedTextField(default=forestall.accounts.models.new_totp_secret, validators=[forestall.accounts.models.validate_hex_secret])),
                 ('step', models.PositiveSmallIntegerField(default=30)),
                 ('t0', models.BigIntegerField(default=0)),
                 ('digits', models.PositiveSmallIntegerField(choices=[(6, 6), (8, 8)], default=6)),
