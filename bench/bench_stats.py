@@ -220,7 +220,9 @@ def _signed_in_analyst():
 
     user, _created = User.objects.get_or_create(username="bench-analyst")
     Membership.objects.get_or_create(user=user, centre=None, role=Role.ANALYST)
-    device, _created = TOTPAuthenticator.objects.get_or_create(user=user, name="bench", confirmed=True)
+    device, _created = TOTPAuthenticator.objects.get_or_create(
+        user=user, name="bench", confirmed=True
+    )
     client = Client()
     client.force_login(user)
     session = client.session

@@ -7,9 +7,8 @@ import base64
 from django.test import Client
 from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-from forestall.accounts.models import TOTPAuthenticator
 
-from forestall.accounts.models import User
+from forestall.accounts.models import TOTPAuthenticator, User
 
 LOGIN_URL = "/staff/login/"
 # The wizard's management field (the prefix of django-two-factor-auth's LoginView).

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
-from forestall.accounts.models import TOTPAuthenticator
 
-from forestall.accounts.models import Membership, Role, User
+from forestall.accounts.models import Membership, Role, TOTPAuthenticator, User
 from tests import factories
 from tests.factories_accounts import (
     LOGIN_URL,

@@ -20,9 +20,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticToken
-from forestall.accounts.models import TOTPAuthenticator
 
-from forestall.accounts.models import Role, User
+from forestall.accounts.models import Role, TOTPAuthenticator, User
 from tests import factories
 from tests.database_dump import database_rows_text
 from tests.factories_accounts import (
@@ -288,7 +287,9 @@ def test_enrolment_ends_with_backup_codes_and_a_verified_session(client, clinici
     assert page.status_code == 200
     codes = re.findall(rb"<li><code>(\w+)</code></li>", page.content)
     assert len(codes) == 10
-    assert TOTPAuthenticator.objects.filter(user=clinician_a, name="default", confirmed=True).exists()
+    assert TOTPAuthenticator.objects.filter(
+        user=clinician_a, name="default", confirmed=True
+    ).exists()
     assert _signed_in(client)
 
 

@@ -1,4 +1,4 @@
-"""TOTP secrets are encrypted with the key ring: enrolment, sign-in, replay, dump, migration, rotation."""
+"""Staff TOTP secrets under the key ring: enrolment, sign-in, replay, dump, migration, rotation."""
 
 from __future__ import annotations
 
@@ -189,7 +189,7 @@ def test_a_secret_moved_to_another_row_fails_to_decrypt(clinician_a, clinician_b
         cursor.execute("SELECT key FROM accounts_totpauthenticator WHERE id = %s", [attacker.pk])
         (envelope,) = cursor.fetchone()
     TOTPAuthenticator.objects.filter(pk=victim.pk).update(key=bytes(envelope))
-    with pytest.raises(DecryptionError, match="accounts.TOTPAuthenticator.key"):
+    with pytest.raises(DecryptionError, match=r"accounts\.TOTPAuthenticator\.key"):
         _ = TOTPAuthenticator.objects.get(pk=victim.pk).key
 
 

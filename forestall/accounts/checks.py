@@ -30,8 +30,7 @@ def check_no_clear_totp_secrets(
         return []
     return [
         checks.Error(
-            f"{clear} TOTP secret(s) stored in clear in django-otp's table "
-            "(otp_totp_totpdevice).",
+            f"{clear} TOTP secret(s) stored in clear in django-otp's table (otp_totp_totpdevice).",
             hint="Run `forestall migrate`: accounts 0004 encrypts them into "
             "accounts.TOTPAuthenticator and deletes the clear rows.",
             id="accounts.E001",

@@ -41,7 +41,9 @@ NETWORK_ONLY_ROLES = frozenset({Role.NETWORK_ADMIN, Role.ANALYST})
 NETWORK_CAPABLE_ROLES = frozenset({Role.COUNSELLOR, Role.SAFEGUARDING_LEAD}) | NETWORK_ONLY_ROLES
 
 
-class User(AbstractUser):
+# django-otp's Device declares the user link in an untyped abstract base, so
+# the stubs cannot name the reverse manager (``totpauthenticator_set``).
+class User(AbstractUser):  # type: ignore[django-manager-missing]
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     # The staff side's language; empty means the browser's preferred language.
     language = models.CharField(
@@ -226,7 +228,7 @@ class TOTPAuthenticator(TimestampMixin, ThrottlingMixin, Device):
             )
 
     def throttle_reset(self, commit: bool = True) -> None:
-        self.throttling_failure_timestamp = None
+        self.throttling_failure_timestamp = None  # type: ignore[assignment]  # nullable
         self.throttling_failure_count = 0
         if commit:
             type(self).objects.filter(pk=self.pk).update(

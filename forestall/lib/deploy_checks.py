@@ -27,6 +27,7 @@ of how deleted rows leave the database files, so these add:
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 from collections import Counter
@@ -140,7 +141,7 @@ def _key_weakness(material: bytes) -> str:
     """Why ``material`` does not look like random bytes ("" if it does). Never shows the key."""
     if all(0x20 <= byte < 0x7F for byte in material):
         return "every byte is printable text (a passphrase, not random bytes)"
-    differences = bytes((b - a) % 256 for a, b in zip(material, material[1:], strict=False))
+    differences = bytes((b - a) % 256 for a, b in itertools.pairwise(material))
     if min(estimated_bits(material), estimated_bits(differences)) < MINIMUM_KEY_BITS:
         return "it repeats or follows a pattern"
     return ""
@@ -162,7 +163,7 @@ def check_key_ring_keys(app_configs: Any = None, **kwargs: Any) -> list[checks.C
             problems.append(
                 checks.Error(
                     f"FORESTALL_KEYS: key {key_id!r} is not 32 random bytes: {weakness}.",
-                    hint="Generate each key with: python -c \"import base64, secrets; "
+                    hint='Generate each key with: python -c "import base64, secrets; '
                     'print(base64.b64encode(secrets.token_bytes(32)).decode())"',
                     id="forestall.E105",
                     obj="FORESTALL_KEYS",
