@@ -8,7 +8,6 @@ import uuid
 from binascii import unhexlify
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import F
@@ -174,7 +173,9 @@ class TOTPAuthenticator(TimestampMixin, ThrottlingMixin, Device):
         return unhexlify(self.key.encode())
 
     def get_throttle_factor(self) -> int:
-        return int(getattr(settings, "OTP_TOTP_THROTTLE_FACTOR", 1))
+        # Seconds before the next try after one failure, doubling with each
+        # further one (django-otp's default for TOTP devices).
+        return 1
 
     def verify_token(self, token: Any) -> bool:
         """True if ``token`` is a code of this authenticator not accepted before."""
@@ -207,8 +208,7 @@ class TOTPAuthenticator(TimestampMixin, ThrottlingMixin, Device):
             "throttling_failure_timestamp": None,
             "last_used_at": timezone.now(),
         }
-        if getattr(settings, "OTP_TOTP_SYNC", True):
-            changes["drift"] = drift
+        changes["drift"] = drift  # follow the app's clock (django-otp's OTP_TOTP_SYNC default)
         claimed = type(self).objects.filter(pk=self.pk, last_t__lt=time_step).update(**changes)
         if claimed:
             for name, value in changes.items():
