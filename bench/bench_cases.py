@@ -188,9 +188,10 @@ def _fill() -> dict:
 def _signed_in(user):
     from django.test import Client
     from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    device = TOTPDevice.objects.create(user=user, name="bench", confirmed=True)
+    from forestall.accounts.models import TOTPAuthenticator
+
+    device = TOTPAuthenticator.objects.create(user=user, name="bench", confirmed=True)
     client = Client()
     client.force_login(user)
     session = client.session

@@ -215,13 +215,14 @@ def _generate_daily(start, today) -> None:
 def _signed_in_analyst():
     from django.test import Client
     from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from forestall.accounts.models import Membership, Role, User
+    from forestall.accounts.models import Membership, Role, TOTPAuthenticator, User
 
     user, _created = User.objects.get_or_create(username="bench-analyst")
     Membership.objects.get_or_create(user=user, centre=None, role=Role.ANALYST)
-    device, _created = TOTPDevice.objects.get_or_create(user=user, name="bench", confirmed=True)
+    device, _created = TOTPAuthenticator.objects.get_or_create(
+        user=user, name="bench", confirmed=True
+    )
     client = Client()
     client.force_login(user)
     session = client.session

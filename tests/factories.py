@@ -6,9 +6,8 @@ import itertools
 
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from forestall.accounts.models import Membership, User
+from forestall.accounts.models import Membership, TOTPAuthenticator, User
 from forestall.directory.models import Centre, Region
 
 _sequence = itertools.count(1)
@@ -51,8 +50,9 @@ def add_role(user: User, role: str, centre: Centre | None = None) -> Membership:
     return Membership.objects.create(user=user, centre=centre, role=role)
 
 
-def totp_device(user: User) -> TOTPDevice:
-    device, _created = TOTPDevice.objects.get_or_create(
+def totp_device(user: User) -> TOTPAuthenticator:
+    """The person's authenticator app (its secret encrypted), created if missing."""
+    device, _created = TOTPAuthenticator.objects.get_or_create(
         user=user, name="default", defaults={"confirmed": True}
     )
     return device

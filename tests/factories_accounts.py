@@ -7,9 +7,8 @@ import base64
 from django.test import Client
 from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from forestall.accounts.models import User
+from forestall.accounts.models import TOTPAuthenticator, User
 
 LOGIN_URL = "/staff/login/"
 # The wizard's management field (the prefix of django-two-factor-auth's LoginView).
@@ -17,7 +16,7 @@ LOGIN_URL = "/staff/login/"
 STEP_FIELD = "login_view-current_step"
 
 
-def current_totp(device: TOTPDevice, *, steps_ahead: int = 0) -> str:
+def current_totp(device: TOTPAuthenticator, *, steps_ahead: int = 0) -> str:
     """The code the person's authenticator app shows now (or ``steps_ahead`` windows later)."""
     code = totp(device.bin_key, device.step, device.t0, device.digits, device.drift + steps_ahead)
     return f"{code:0{device.digits}d}"
@@ -61,7 +60,7 @@ def post_backup_code(client: Client, code: str):
     return client.post(LOGIN_URL, {step_field: "backup", "backup-otp_token": code})
 
 
-def sign_in_through_form(client: Client, user: User, password: str, device: TOTPDevice):
+def sign_in_through_form(client: Client, user: User, password: str, device: TOTPAuthenticator):
     """Password, then the current TOTP code; returns the final response."""
     post_password(client, user.username, password)
     return post_token(client, current_totp(device))

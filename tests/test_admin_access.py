@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from forestall.accounts.models import Membership, Role, User
+from forestall.accounts.models import Membership, Role, TOTPAuthenticator, User
 from tests import factories
 from tests.factories_accounts import (
     LOGIN_URL,
@@ -115,6 +114,8 @@ def test_no_admin_page_shows_anyone_s_totp_secret_or_backup_codes(sign_in, netwo
     assert "/staff/admin/otp_totp/" not in content
     assert "/staff/admin/otp_static/" not in content
     assert client.get("/staff/admin/otp_totp/totpdevice/").status_code == 404
+    assert "totpauthenticator" not in content
+    assert client.get("/staff/admin/accounts/totpauthenticator/").status_code == 404
 
 
 def test_the_user_page_edits_roles_inline(sign_in, network_admin, clinician_a, centre_b):
@@ -158,7 +159,7 @@ def test_resetting_two_factor_removes_every_device(sign_in, network_admin, clini
         {"action": "reset_two_factor", "_selected_action": [str(clinician_a.pk)]},
     )
     assert response.status_code == 302
-    assert not TOTPDevice.objects.filter(user=clinician_a).exists()
+    assert not TOTPAuthenticator.objects.filter(user=clinician_a).exists()
     assert not clinician_a.staticdevice_set.exists()
     # ... so the next sign-in leads to enrolment.
     again = Client()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import secrets
 
 import pytest
@@ -10,6 +11,18 @@ from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
 STRONG = secrets.token_urlsafe(48)
+
+
+def _key(material: bytes | None = None) -> str:
+    return base64.b64encode(secrets.token_bytes(32) if material is None else material).decode()
+
+
+def _messages(code: str) -> list[str]:
+    return [
+        message.msg
+        for message in run_checks(include_deployment_checks=True, databases=["default"])
+        if message.id == code
+    ]
 
 
 def _ours(**kwargs) -> set[str]:
@@ -25,6 +38,7 @@ def good(settings, monkeypatch):
     settings.SECRET_KEY = secrets.token_urlsafe(48)
     settings.FORESTALL_PEPPER = secrets.token_urlsafe(48)
     settings.FORESTALL_AUDIT_KEY = secrets.token_urlsafe(48)
+    settings.FORESTALL_KEYS = f"2025:{_key()},2026:{_key()}"
     settings.FORESTALL_WORKERS = 1
     settings.REDIS_URL = ""
     monkeypatch.setenv("FORESTALL_TRUSTED_PROXIES", "1")
@@ -71,3 +85,48 @@ def test_the_check_command_fails_on_a_pepper_of_x(db, good):
     with pytest.raises(SystemCheckError) as raised:
         call_command("check", "--deploy", "--fail-level", "ERROR")
     assert "FORESTALL_PEPPER is too short" in str(raised.value)
+
+
+WEAK_KEYS = {
+    "zeros": bytes(32),
+    "one byte repeated": b"\x07" * 32,
+    "two bytes repeated": b"\x01\xfe" * 16,
+    "counting": bytes(range(32)),
+    "counting in steps": bytes(range(0, 96, 3)),
+    "a passphrase": b"ThisIsMyVerySecretKeyForForest12",
+    "hex text": secrets.token_hex(16).encode(),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(WEAK_KEYS))
+def test_a_key_ring_key_that_is_not_random_is_refused(db, good, kind):
+    good.FORESTALL_KEYS = f"2025:{_key()},weak:{_key(WEAK_KEYS[kind])}"
+    messages = _messages("forestall.E105")
+    assert len(messages) == 1
+    assert "key 'weak'" in messages[0]
+    assert "'2025'" not in messages[0]
+    assert _key(WEAK_KEYS[kind]) not in messages[0]  # never the key itself
+
+
+def test_random_key_ring_keys_pass(db, good):
+    from forestall.lib.deploy_checks import check_key_ring_keys
+
+    assert _messages("forestall.E105") == []
+    for _attempt in range(300):  # 3,000 random keys: none refused
+        good.FORESTALL_KEYS = ",".join(f"{n}:{_key()}" for n in range(10))
+        assert check_key_ring_keys() == []
+
+
+def test_the_same_key_under_two_ids_is_refused(db, good):
+    key = _key()
+    good.FORESTALL_KEYS = f"2025:{key},2026:{key}"
+    (message,) = _messages("forestall.E105")
+    assert "key '2026' is the same key as '2025'" in message
+
+
+def test_the_check_command_fails_on_a_key_of_zeros(db, good):
+    good.FORESTALL_KEYS = f"2026:{_key(bytes(32))}"
+    with pytest.raises(SystemCheckError) as raised:
+        call_command("check", "--deploy", "--fail-level", "ERROR")
+    assert "forestall.E105" in str(raised.value)
+    assert _key(bytes(32)) not in str(raised.value)

@@ -93,9 +93,9 @@ def test_no_next_parameter_redirects_to_another_host(db, payload):
 @pytest.mark.parametrize("payload", PAYLOADS[:6])
 def test_signing_in_with_a_hostile_next_stays_on_the_site(clinician_a, payload):
     factories.totp_device(clinician_a)
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from forestall.accounts.models import TOTPAuthenticator
 
-    device = TOTPDevice.objects.get(user=clinician_a, name="default")
+    device = TOTPAuthenticator.objects.get(user=clinician_a, name="default")
     client = Client()
     post_password(client, clinician_a.username, factories.PASSWORD, next_url=payload)
     response = post_token(client, current_totp(device), next_url=payload)

@@ -20,9 +20,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from forestall.accounts.models import Role, User
+from forestall.accounts.models import Role, TOTPAuthenticator, User
 from tests import factories
 from tests.database_dump import database_rows_text
 from tests.factories_accounts import (
@@ -72,7 +71,7 @@ def clinician(clinician_a):
 
 @pytest.fixture
 def device(clinician):
-    return TOTPDevice.objects.get(user=clinician, name="default")
+    return TOTPAuthenticator.objects.get(user=clinician, name="default")
 
 
 def _signed_in(client: Client) -> bool:
@@ -288,7 +287,9 @@ def test_enrolment_ends_with_backup_codes_and_a_verified_session(client, clinici
     assert page.status_code == 200
     codes = re.findall(rb"<li><code>(\w+)</code></li>", page.content)
     assert len(codes) == 10
-    assert TOTPDevice.objects.filter(user=clinician_a, name="default", confirmed=True).exists()
+    assert TOTPAuthenticator.objects.filter(
+        user=clinician_a, name="default", confirmed=True
+    ).exists()
     assert _signed_in(client)
 
 
@@ -307,7 +308,7 @@ def test_a_password_alone_cannot_replace_an_existing_authenticator(client, clini
     response = client.get("/staff/two-factor/setup/")
     assert response.status_code == 302
     assert response["Location"].startswith(LOGIN_URL)
-    assert TOTPDevice.objects.filter(user=clinician).count() == 1
+    assert TOTPAuthenticator.objects.filter(user=clinician).count() == 1
 
 
 def test_someone_with_an_authenticator_cannot_add_a_second_one(sign_in, clinician_a):
@@ -316,7 +317,7 @@ def test_someone_with_an_authenticator_cannot_add_a_second_one(sign_in, clinicia
     assert response["Location"] == "/staff/two-factor/"
     response = client.post("/staff/two-factor/setup/", {"setup_view-current_step": "welcome"})
     assert response["Location"] == "/staff/two-factor/"
-    assert TOTPDevice.objects.filter(user=clinician_a).count() == 1
+    assert TOTPAuthenticator.objects.filter(user=clinician_a).count() == 1
 
 
 def test_new_backup_codes_replace_the_old_ones(sign_in, clinician_a):
@@ -466,7 +467,7 @@ def test_a_device_cookie_for_another_account_counts_for_nothing(clinician, clini
         browser,
         clinician_b,
         PASSWORD,
-        TOTPDevice.objects.get(user=clinician_b, name="default"),
+        TOTPAuthenticator.objects.get(user=clinician_b, name="default"),
     )
     browser.post("/staff/logout/")
     _hammer(Client(), clinician.username, signin_throttle.FREE_FAILURES)
@@ -791,7 +792,7 @@ def test_seed_demo_never_changes_an_existing_account(db, settings, tmp_path):
     real.refresh_from_db()
     assert (real.password, real.is_superuser, list(real.memberships.values_list("role"))) == before
     assert real.check_password("a real secret 1")
-    assert not TOTPDevice.objects.filter(user=real).exists()
+    assert not TOTPAuthenticator.objects.filter(user=real).exists()
     assert "admin" not in {login["username"] for login in json.loads(path.read_text())}
     # A second run finds its own demo accounts again and changes nothing either.
     clinician = User.objects.get(username="clinician.berlin")

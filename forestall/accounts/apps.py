@@ -12,7 +12,14 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         # forestall's own deploy checks (secrets, proxies, Redis, secure delete).
+        # Enrolment and sign-in use forestall's encrypted TOTP authenticator.
+        from forestall.accounts import (
+            checks,  # noqa: F401  (no TOTP secret in clear)
+            two_factor_method,
+        )
         from forestall.lib import deploy_checks  # noqa: F401
+
+        two_factor_method.register()
 
 
 class StaffAdminConfig(admin_apps.AdminConfig):

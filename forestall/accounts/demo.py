@@ -1,12 +1,10 @@
-"""Demo staff for every role, each with a confirmed TOTP device."""
+"""Demo staff for every role, each with a confirmed authenticator (secret encrypted)."""
 
 from __future__ import annotations
 
 import base64
 
-from django_otp.plugins.otp_totp.models import TOTPDevice
-
-from forestall.accounts.models import Membership, Role, User
+from forestall.accounts.models import Membership, Role, TOTPAuthenticator, User
 from forestall.demo import DemoLogin, DemoNetwork
 
 # username, role, centre slug (None: network-wide)
@@ -50,11 +48,11 @@ def seed(network: DemoNetwork) -> None:
             user.save()
             Membership.objects.create(user=user, centre=centre, role=role)
             # two_factor asks for the device named "default" at sign-in.
-            TOTPDevice.objects.create(user=user, name="default", confirmed=True)
+            TOTPAuthenticator.objects.create(user=user, name="default", confirmed=True)
         elif not user.check_password(demo_password(username)):
             left_alone += 1
             continue
-        device = TOTPDevice.objects.filter(user=user, name="default").first()
+        device = TOTPAuthenticator.objects.filter(user=user, name="default").first()
         if device is None:
             left_alone += 1
             continue
@@ -65,7 +63,8 @@ def seed(network: DemoNetwork) -> None:
                 password=demo_password(username),
                 role=str(role),
                 centre=centre.slug if centre else None,
-                totp_secret=base64.b32encode(bytes.fromhex(device.key)).decode(),
+                # Decrypted for the credentials file only (debug mode, public demo data).
+                totp_secret=base64.b32encode(device.bin_key).decode(),
             )
         )
     network.say(f"  staff: {len(STAFF) - left_alone} demo logins")

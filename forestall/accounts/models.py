@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import secrets
+import time
 import uuid
+from binascii import unhexlify
+from typing import Any
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device, ThrottlingMixin, TimestampMixin
+from django_otp.oath import TOTP
+from django_otp.util import hex_validator, random_hex
+
+from forestall.lib.crypto import EncryptedTextField
 
 
 class Role(models.TextChoices):
@@ -29,7 +40,9 @@ NETWORK_ONLY_ROLES = frozenset({Role.NETWORK_ADMIN, Role.ANALYST})
 NETWORK_CAPABLE_ROLES = frozenset({Role.COUNSELLOR, Role.SAFEGUARDING_LEAD}) | NETWORK_ONLY_ROLES
 
 
-class User(AbstractUser):
+# django-otp's Device declares the user link in an untyped abstract base, so
+# the stubs cannot name the reverse manager (``totpauthenticator_set``).
+class User(AbstractUser):  # type: ignore[django-manager-missing]
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     # The staff side's language; empty means the browser's preferred language.
     language = models.CharField(
@@ -100,3 +113,124 @@ class Membership(models.Model):
     def __str__(self) -> str:
         where = self.centre.name if self.centre is not None else _("network")
         return f"{self.user} · {self.get_role_display()} · {where}"
+
+
+def new_device_id() -> int:
+    """A random 63-bit primary key for an authenticator.
+
+    django-otp finds a device from the session by ``<app.model>/<int id>``, so
+    the key must be an integer; the encrypted secret is bound to its row, so
+    the id must be known before the row is inserted. Random, not sequential:
+    nothing counts staff devices from an id.
+    """
+    return secrets.randbelow(2**63 - 2) + 1
+
+
+def new_totp_secret() -> str:
+    """20 random bytes (160 bits, RFC 4226's recommendation), hex-encoded."""
+    return str(random_hex(20))
+
+
+def validate_hex_secret(value: str) -> None:
+    hex_validator()(value)
+
+
+class TOTPAuthenticator(TimestampMixin, ThrottlingMixin, Device):
+    """A person's authenticator app (TOTP), its shared secret encrypted with the key ring.
+
+    Threat model: a stolen database, dump or backup. django-otp's own
+    ``TOTPDevice`` keeps the secret in clear, so whoever reads the table and
+    learns a password passes that person's second factor. Here the secret is
+    an AES-GCM envelope (``forestall.lib.crypto``) bound to this model, field
+    and row: the database alone yields nothing, and a secret copied into
+    another row fails to decrypt. The key ring lives outside the database.
+
+    Verification is django-otp's TOTP (RFC 6238): ``step``, ``digits``,
+    ``tolerance`` steps either side, ``drift`` learned from accepted codes,
+    exponential throttling after failures. Replay protection is stricter
+    than django-otp's: ``last_t`` only moves forward in one conditional
+    ``UPDATE``, so of two requests carrying the same code (even at the same
+    moment) only one succeeds, and no stale save can move it back.
+    """
+
+    id = models.BigIntegerField(primary_key=True, default=new_device_id, editable=False)
+    # The shared secret, hex-encoded as in django-otp, stored as an envelope.
+    key = EncryptedTextField(default=new_totp_secret, validators=[validate_hex_secret])
+    step = models.PositiveSmallIntegerField(default=30)
+    t0 = models.BigIntegerField(default=0)
+    digits = models.PositiveSmallIntegerField(choices=[(6, 6), (8, 8)], default=6)
+    tolerance = models.PositiveSmallIntegerField(default=1)
+    drift = models.SmallIntegerField(default=0)
+    last_t = models.BigIntegerField(default=-1)
+
+    class Meta(Device.Meta):
+        verbose_name = _("authenticator app")
+        verbose_name_plural = _("authenticator apps")
+
+    @property
+    def bin_key(self) -> bytes:
+        """The secret as bytes (decrypted on first read)."""
+        return unhexlify(self.key.encode())
+
+    def get_throttle_factor(self) -> int:
+        # Seconds before the next try after one failure, doubling with each
+        # further one (django-otp's default for TOTP devices).
+        return 1
+
+    def verify_token(self, token: Any) -> bool:
+        """True if ``token`` is a code of this authenticator not accepted before."""
+        allowed, _details = self.verify_is_allowed()
+        if not allowed:
+            return False
+        verified = False
+        try:
+            code = int(token)
+        except (TypeError, ValueError):
+            code = None
+        if code is not None:
+            generator = TOTP(self.bin_key, self.step, self.t0, self.digits, self.drift)
+            generator.time = time.time()
+            if generator.verify(code, self.tolerance, self.last_t + 1):
+                verified = self._claim_time_step(generator.t(), generator.drift)
+        if not verified:
+            self.throttle_increment()
+        return verified
+
+    def _claim_time_step(self, time_step: int, drift: int) -> bool:
+        """Record ``time_step`` as used, unless it (or a later one) already is.
+
+        One conditional ``UPDATE``: the database decides which of two
+        concurrent requests with the same code wins.
+        """
+        changes: dict[str, Any] = {
+            "last_t": time_step,
+            "throttling_failure_count": 0,
+            "throttling_failure_timestamp": None,
+            "last_used_at": timezone.now(),
+        }
+        changes["drift"] = drift  # follow the app's clock (django-otp's OTP_TOTP_SYNC default)
+        claimed = type(self).objects.filter(pk=self.pk, last_t__lt=time_step).update(**changes)
+        if claimed:
+            for name, value in changes.items():
+                setattr(self, name, value)
+        return bool(claimed)
+
+    def throttle_increment(self, commit: bool = True) -> None:
+        # Only the throttling columns: a full save() from a stale instance
+        # could move last_t back and reopen a used code.
+        now = timezone.now()
+        self.throttling_failure_timestamp = now
+        self.throttling_failure_count += 1
+        if commit:
+            type(self).objects.filter(pk=self.pk).update(
+                throttling_failure_timestamp=now,
+                throttling_failure_count=F("throttling_failure_count") + 1,
+            )
+
+    def throttle_reset(self, commit: bool = True) -> None:
+        self.throttling_failure_timestamp = None  # type: ignore[assignment]  # nullable
+        self.throttling_failure_count = 0
+        if commit:
+            type(self).objects.filter(pk=self.pk).update(
+                throttling_failure_timestamp=None, throttling_failure_count=0
+            )

@@ -15,11 +15,19 @@ of how deleted rows leave the database files, so these add:
 - E103: ``REDIS_URL`` when more than one worker process serves forestall
   (``FORESTALL_WORKERS`` or ``WEB_CONCURRENCY``), or every process would keep
   its own rate-limit counts;
-- E104: SQLite's ``secure_delete`` is in force (deleted rows overwritten).
+- E104: SQLite's ``secure_delete`` is in force (deleted rows overwritten);
+- E105: every key of the key ring (``FORESTALL_KEYS``) looks like 32 random
+  bytes: not typed text (every byte printable), not repetitive or a counting
+  pattern, and not the same material under two ids (a "rotation" to it would
+  change nothing). ``forestall.E001`` already refuses a key of the wrong
+  length or encoding; a key of 32 zero bytes or a base64-encoded passphrase
+  passes that and would make every encrypted field readable to whoever
+  guesses it.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 from collections import Counter
@@ -30,10 +38,14 @@ from django.core import checks
 
 MINIMUM_SECRET_LENGTH = 32
 MINIMUM_SECRET_BITS = 128
+# The character-frequency estimate of 32 random bytes (and of their 31
+# successive differences) lies between 134 and 160 bits (300,000 samples); 120
+# never refuses a random key, and refuses zeros, repeats and counting patterns.
+MINIMUM_KEY_BITS = 120
 _SECRETS = ("SECRET_KEY", "FORESTALL_PEPPER", "FORESTALL_AUDIT_KEY")
 
 
-def estimated_bits(secret: str) -> float:
+def estimated_bits(secret: str | bytes) -> float:
     """A conservative entropy estimate: length times the Shannon entropy of its characters."""
     if not secret:
         return 0.0
@@ -123,3 +135,49 @@ def check_secure_delete(app_configs: Any = None, **kwargs: Any) -> list[checks.C
             id="forestall.E104",
         )
     ]
+
+
+def _key_weakness(material: bytes) -> str:
+    """Why ``material`` does not look like random bytes ("" if it does). Never shows the key."""
+    if all(0x20 <= byte < 0x7F for byte in material):
+        return "every byte is printable text (a passphrase, not random bytes)"
+    differences = bytes((b - a) % 256 for a, b in itertools.pairwise(material))
+    if min(estimated_bits(material), estimated_bits(differences)) < MINIMUM_KEY_BITS:
+        return "it repeats or follows a pattern"
+    return ""
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def check_key_ring_keys(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    from forestall.lib.crypto import KeyRing, KeyRingError
+
+    try:
+        ring = KeyRing.parse(settings.FORESTALL_KEYS)
+    except KeyRingError:
+        return []  # forestall.E001 names the problem
+    problems: list[checks.CheckMessage] = []
+    first_id_of: dict[bytes, str] = {}
+    for key_id, material in ring.keys:
+        weakness = _key_weakness(material)
+        if weakness:
+            problems.append(
+                checks.Error(
+                    f"FORESTALL_KEYS: key {key_id!r} is not 32 random bytes: {weakness}.",
+                    hint='Generate each key with: python -c "import base64, secrets; '
+                    'print(base64.b64encode(secrets.token_bytes(32)).decode())"',
+                    id="forestall.E105",
+                    obj="FORESTALL_KEYS",
+                )
+            )
+        earlier = first_id_of.setdefault(material, key_id)
+        if earlier != key_id:
+            problems.append(
+                checks.Error(
+                    f"FORESTALL_KEYS: key {key_id!r} is the same key as {earlier!r}; "
+                    "rotating to it would change nothing.",
+                    hint="Give every key id its own newly generated key.",
+                    id="forestall.E105",
+                    obj="FORESTALL_KEYS",
+                )
+            )
+    return problems

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 
 import pytest
@@ -78,6 +79,47 @@ def test_enrolment_shows_the_qr_code_under_the_content_security_policy(page, db,
     assert_accessible(page)
     page.get_by_role("link", name="Continue to the staff home").click()
     assert "Whole network" in page.locator("main").inner_text()
+
+
+def _code_after(secret: str, steps: int) -> str:
+    """The code an authenticator app shows ``steps`` windows from now."""
+    from django_otp.oath import totp
+
+    return f"{totp(base64.b32decode(secret), drift=steps):06d}"
+
+
+def test_a_newcomer_enrols_then_signs_in_again_with_the_code_without_javascript(
+    page_without_js, db
+):
+    user = factories.make_user(Role.CLINICIAN, None, username="browser.enrolling")
+    page = page_without_js
+    page.goto("/staff/login/")
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill(factories.PASSWORD)
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url(re.compile(r"/staff/two-factor/setup/$"))
+    page.get_by_role("button", name="Start").click()
+    secret = page.locator("#totp-secret").inner_text().replace(" ", "")
+    enrolment_code = totp_from_secret(secret)
+    page.get_by_label("Code from your authenticator app").fill(enrolment_code)
+    page.get_by_role("button", name="Confirm").click()
+    page.wait_for_url(re.compile(r"/staff/two-factor/backup-codes/$"))
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(re.compile(r"/staff/login/"))
+
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill(factories.PASSWORD)
+    page.get_by_role("button", name="Continue").click()
+    # The code that confirmed the enrolment is spent.
+    page.get_by_label("Code from your authenticator app").fill(enrolment_code)
+    page.get_by_role("button", name="Sign in").click()
+    assert "/staff/login/" in page.url
+    assert page.locator(".errorlist").count() > 0
+    page.wait_for_timeout(1100)  # django-otp's back-off after one wrong code
+    page.get_by_label("Code from your authenticator app").fill(_code_after(secret, 1))
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/staff/$"))
+    assert page.locator("h1").inner_text().startswith("Welcome")
 
 
 def test_the_sign_in_page_passes_axe(page, db, assert_accessible):

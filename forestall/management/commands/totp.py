@@ -1,8 +1,9 @@
 """``forestall totp USERNAME``: the current sign-in code of a demo account.
 
-For trying the demo without a phone. It reads the account's TOTP secret from
-the database, which is exactly what a second factor must not allow in real
-use, so it only runs in development mode (``FORESTALL_DEBUG=1``).
+For trying the demo without a phone. It decrypts the account's TOTP secret
+(``accounts.TOTPAuthenticator``, encrypted with the key ring) and computes the
+code, which is exactly what a second factor must not allow in real use, so it
+only runs in development mode (``FORESTALL_DEBUG=1``).
 """
 
 from __future__ import annotations
