@@ -10,7 +10,7 @@ from django.db import connections, models, router, transaction
 from django.utils import timezone
 
 from forestall.audit import chain
-from forestall.audit.models import AuditChainHead, AuditEntry
+from forestall.audit.models import AuditChainHead, AuditEntry, is_read_action
 
 if TYPE_CHECKING:
     from forestall.accounts.models import User
@@ -124,12 +124,33 @@ def _seal_holds(row: tuple[Any, ...]) -> bool:
     return hmac.compare_digest(seal, chain.head_seal(sequence, digest, sealed_text))
 
 
+def record_read(
+    actor: User,
+    action: str,
+    target: Any = None,
+    *,
+    centre: Centre | uuid.UUID | None = None,
+) -> None:
+    """Append the audit entry of a staff read (``case.read``, ``concern.list``, …).
+
+    Only the access layer calls this: each app's ``access.py`` writes the read
+    entry in the same helper that fetches the object through its
+    ``visible_to`` gate, so a view cannot show an object without it being
+    audited. ``tests/test_access_layer.py`` fails if a view module calls it
+    (or ``record_event``) itself. An action that is not a read is refused:
+    changes are recorded by the actions that make them.
+    """
+    if not is_read_action(action):
+        raise ValueError(f"record_read: {action!r} is not a read action")
+    record_event(actor, action, target, centre=centre)
+
+
 def record_event(
     actor: User | None,
     action: str,
     target: Any = None,
     *,
-    centre: Centre | None = None,
+    centre: Centre | uuid.UUID | None = None,
     reason: str = "",
 ) -> None:
     """Append one audit entry: who did ``action`` (e.g. ``"case.read"``) to what.
