@@ -118,7 +118,7 @@ class CentreQuerySet(models.QuerySet["Centre"]):
         return f"{summary['count']}-{latest:.6f}"
 
     def where_holds(self, user: User, *roles: str) -> CentreQuerySet:
-        """Centres at which ``user`` holds any of ``roles`` (all roles if none are given).
+        """Centres at which ``user`` holds any of ``roles``.
 
         The one place that turns a person's centre memberships into centres:
         views, forms and the access layer use it instead of filtering
@@ -127,7 +127,7 @@ class CentreQuerySet(models.QuerySet["Centre"]):
         """
         if not user.is_authenticated:
             return self.none()
-        held = user.memberships.filter(role__in=roles or Role.values, centre__isnull=False)
+        held = user.memberships.filter(role__in=roles, centre__isnull=False)
         return self.filter(pk__in=held.values("centre_id"))
 
     def visible_to(self, user: User) -> CentreQuerySet:
@@ -140,7 +140,7 @@ class CentreQuerySet(models.QuerySet["Centre"]):
             return self.none()
         if user.memberships.filter(centre__isnull=True).exists():
             return self.all()
-        return self.where_holds(user)
+        return self.where_holds(user, *Role.values)
 
     def editable_by(self, user: User) -> CentreQuerySet:
         """Centres whose profile ``user`` may change.
