@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 
-from forestall.audit.actions import record_read
+from forestall.audit.actions import read_or_404, record_read
 from forestall.cases.models import (
     CASE_WORK_ROLES,
     Appointment,
@@ -85,12 +85,8 @@ def access_case(user: User, case_id: uuid.UUID) -> Case:
 
 def access_case_for_work(user: User, case_id: uuid.UUID) -> Case:
     """A case ``user`` may work on (notes, tasks, pathway, appointments), or 404."""
-    case = get_object_or_404(
-        Case.objects.workable_by(user).select_related("client", "centre", "lead_clinician"),
-        pk=case_id,
-    )
-    record_read(user, "case.read", case, centre=case.centre)
-    return case
+    gated = Case.objects.workable_by(user).select_related("client", "centre", "lead_clinician")
+    return read_or_404(user, gated, case_id, "case.read")
 
 
 def can_work_on(user: User, case: Case) -> bool:
@@ -182,14 +178,10 @@ def list_waiting(user: User, centre: Centre, programme: str) -> QuerySet[Waiting
 
 def access_appointment(user: User, appointment_id: uuid.UUID) -> Appointment:
     """An appointment or group session at a centre of ``user``, or 404."""
-    appointment = get_object_or_404(
-        Appointment.objects.visible_to(user).select_related(
-            "centre", "case__client", "group", "clinician"
-        ),
-        pk=appointment_id,
+    gated = Appointment.objects.visible_to(user).select_related(
+        "centre", "case__client", "group", "clinician"
     )
-    record_read(user, "appointment.read", appointment, centre=appointment.centre)
-    return appointment
+    return read_or_404(user, gated, appointment_id, "appointment.read")
 
 
 def list_agenda(
@@ -217,11 +209,8 @@ def case_appointments(user: User, case: Case) -> QuerySet[Appointment]:
 
 def access_group(user: User, group_id: uuid.UUID) -> TherapyGroup:
     """A therapy group of a centre of ``user``, or 404; audited as ``group.read``."""
-    group = get_object_or_404(
-        TherapyGroup.objects.visible_to(user).select_related("centre", "clinician"), pk=group_id
-    )
-    record_read(user, "group.read", group, centre=group.centre)
-    return group
+    gated = TherapyGroup.objects.visible_to(user).select_related("centre", "clinician")
+    return read_or_404(user, gated, group_id, "group.read")
 
 
 def list_groups(user: User) -> QuerySet[TherapyGroup]:

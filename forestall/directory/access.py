@@ -11,9 +11,7 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING
 
-from django.shortcuts import get_object_or_404
-
-from forestall.audit.actions import record_read
+from forestall.audit.actions import read_or_404
 from forestall.directory.models import Centre, CentreQuerySet
 
 if TYPE_CHECKING:
@@ -27,6 +25,6 @@ def list_editable_centres(user: User) -> CentreQuerySet:
 
 def access_centre_for_editing(user: User, centre_id: uuid.UUID) -> Centre:
     """A centre whose profile ``user`` may change, or 404; audited as ``centre.read``."""
-    centre = get_object_or_404(Centre.objects.editable_by(user), pk=centre_id)
-    record_read(user, "centre.read", centre, centre=centre)
-    return centre
+    return read_or_404(
+        user, Centre.objects.editable_by(user), centre_id, "centre.read", centre="pk"
+    )

@@ -14,9 +14,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 
-from forestall.accounts.models import Role
-from forestall.audit.actions import record_event, record_read
-from forestall.directory.models import Centre
+from forestall.audit.actions import read_or_404, record_event, record_read
 from forestall.inbox.models import (
     Conversation,
     ConversationQuerySet,
@@ -29,19 +27,10 @@ if TYPE_CHECKING:
     from forestall.accounts.models import User
 
 
-def counsellor_centres(user: User) -> list[Centre]:
-    """The centres at which ``user`` answers the inbox."""
-    return list(Centre.objects.where_holds(user, Role.COUNSELLOR))
-
-
 def access_conversation(user: User, conversation_id: uuid.UUID) -> Conversation:
     """The conversation if ``user`` may see it, or 404; audited as ``conversation.read``."""
-    conversation = get_object_or_404(
-        Conversation.objects.visible_to(user).select_related("centre", "claimed_by", "mailbox"),
-        pk=conversation_id,
-    )
-    record_read(user, "conversation.read", conversation, centre=conversation.centre)
-    return conversation
+    gated = Conversation.objects.visible_to(user).select_related("centre", "claimed_by", "mailbox")
+    return read_or_404(user, gated, conversation_id, "conversation.read")
 
 
 def find_conversations(user: User, reference: str) -> list[Conversation]:

@@ -26,11 +26,11 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from forestall.accounts.decorators import staff_required
 from forestall.accounts.models import Role
+from forestall.directory.models import Centre
 from forestall.inbox import actions
 from forestall.inbox.access import (
     access_conversation,
     access_template_for_editing,
-    counsellor_centres,
     find_conversations,
     list_queue,
     list_templates,
@@ -144,7 +144,7 @@ def _previews(rows: list[Conversation]) -> dict[Any, str]:
 @staff_required
 def queue(request: HttpRequest) -> HttpResponse:
     user = request.user
-    centres = counsellor_centres(user)
+    centres = list(Centre.objects.where_holds(user, Role.COUNSELLOR))
     network = user.has_network_role(Role.COUNSELLOR)
     search = ReferenceSearchForm(request.GET or None)
     if search.is_valid() and search.cleaned_data["reference"]:
@@ -601,7 +601,7 @@ def template_edit(request: HttpRequest, template_id: uuid.UUID | None = None) ->
 def log_contact(request: HttpRequest) -> HttpResponse:
     """Log a phone, video, in-person or other-chat contact (counsellors only)."""
     user = request.user
-    centres = counsellor_centres(user)
+    centres = list(Centre.objects.where_holds(user, Role.COUNSELLOR))
     network = user.has_network_role(Role.COUNSELLOR)
     if not centres and not network:
         raise Http404

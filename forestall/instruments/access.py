@@ -12,9 +12,7 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING
 
-from django.shortcuts import get_object_or_404
-
-from forestall.audit.actions import record_read
+from forestall.audit.actions import read_or_404
 from forestall.cases.access import access_client
 from forestall.instruments.models import Administration, AdministrationQuerySet
 
@@ -35,12 +33,8 @@ def access_client_for_recording(user: User, client_id: uuid.UUID) -> Client:
 
 def access_administration(user: User, administration_id: uuid.UUID) -> Administration:
     """One administration (answers, score, flags) if ``user`` may see its client; 404 otherwise."""
-    administration = get_object_or_404(
-        Administration.objects.visible_to(user).select_related("client", "centre"),
-        pk=administration_id,
-    )
-    record_read(user, "instrument.read", administration, centre=administration.centre)
-    return administration
+    gated = Administration.objects.visible_to(user).select_related("client", "centre")
+    return read_or_404(user, gated, administration_id, "instrument.read")
 
 
 def pending_administrations(user: User, client: Client) -> AdministrationQuerySet:

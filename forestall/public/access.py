@@ -10,9 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING
 
-from django.shortcuts import get_object_or_404
-
-from forestall.audit.actions import record_read
+from forestall.audit.actions import read_or_404
 from forestall.public.models import PageContent
 
 if TYPE_CHECKING:
@@ -21,6 +19,5 @@ if TYPE_CHECKING:
 
 def access_content_version(user: User, version_id: uuid.UUID) -> PageContent:
     """One saved version of a front-door text, or 404; audited as ``content.read``."""
-    version = get_object_or_404(PageContent.objects.visible_to(user), pk=version_id)
-    record_read(user, "content.read", version)
-    return version
+    gated = PageContent.objects.visible_to(user)
+    return read_or_404(user, gated, version_id, "content.read", centre=None)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from django.shortcuts import get_object_or_404
 
-from forestall.audit.actions import record_read
+from forestall.audit.actions import read_or_404, record_read
 from forestall.safeguarding.models import Concern, ConcernQuerySet
 
 if TYPE_CHECKING:
@@ -23,20 +23,15 @@ if TYPE_CHECKING:
     from forestall.inbox.models import Message
 
 
-def _concern(user: User, concern_id: uuid.UUID) -> Concern:
-    return get_object_or_404(
-        Concern.objects.visible_to(user).select_related(
-            "centre", "case__client", "case__centre", "raised_by", "reviewer", "proposed_by"
-        ),
-        pk=concern_id,
+def _gated_concerns(user: User) -> ConcernQuerySet:
+    return Concern.objects.visible_to(user).select_related(
+        "centre", "case__client", "case__centre", "raised_by", "reviewer", "proposed_by"
     )
 
 
 def access_concern(user: User, concern_id: uuid.UUID) -> Concern:
     """A concern ``user`` may review (a responsible safeguarding lead), or 404; ``concern.read``."""
-    concern = _concern(user, concern_id)
-    record_read(user, "concern.read", concern, centre=concern.centre)
-    return concern
+    return read_or_404(user, _gated_concerns(user), concern_id, "concern.read")
 
 
 @dataclass
@@ -61,7 +56,7 @@ def access_concern_context(
     from forestall.cases.models import Note
     from forestall.inbox.models import Message
 
-    concern = _concern(user, concern_id)
+    concern = get_object_or_404(_gated_concerns(user), pk=concern_id)
     context = ConcernContext(concern)
     if concern.conversation_id is not None:
         context.messages_before = list(
