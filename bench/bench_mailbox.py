@@ -1,7 +1,7 @@
-"""50 concurrent help-seekers writing and reading their mailboxes.
+"""100 concurrent help-seekers writing and reading their mailboxes.
 
 Serves forestall the production way (``bench/server.py``: gunicorn, DEBUG
-off, a fresh database) and lets ``BENCH_MAILBOX_SEEKERS`` (50) simulated
+off, a fresh database) and lets ``BENCH_MAILBOX_SEEKERS`` (100) simulated
 help-seekers, each a thread with its own keep-alive connection and cookies,
 start a mailbox, sign in, and then for ``BENCH_MAILBOX_SECONDS`` (120) write
 messages carrying unique tokens, read their mailbox and load the home page,
@@ -12,7 +12,10 @@ rate limits apply to each of them as they would in real life.
 Reported: throughput, p50/p95 of sending a message against the home page's
 p50/p95 in the same run (goal: send p95 <= 3 x home p95), and messages lost
 or duplicated, checked afterwards both in the database (row count) and
-through each mailbox (every acknowledged token exactly once; goal: zero).
+through each mailbox (every acknowledged token exactly once; goal: zero);
+answers with a 5xx status (goal: zero — on SQLite no "database is locked");
+and the resident memory of the whole server (gunicorn and every process it
+started) after the load (goal: under 300 MB).
 
 ``BENCH_DATABASE_URL`` selects PostgreSQL (migrated and seeded, not created);
 otherwise a temporary SQLite file.
@@ -34,13 +37,14 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
-from bench.server import serve
+from bench.server import serve, stack_memory
 
-SEEKERS = int(os.environ.get("BENCH_MAILBOX_SEEKERS", "50"))
+SEEKERS = int(os.environ.get("BENCH_MAILBOX_SEEKERS", "100"))
 SECONDS = float(os.environ.get("BENCH_MAILBOX_SECONDS", "120"))
 # Below the public write limit (30 per 10 minutes per address) on purpose:
 # the bench measures service, not refusals.
 MAX_MESSAGES_PER_SEEKER = 25
+MEMORY_GOAL_MB = 300
 THINK_SECONDS = (2.0, 5.0)
 
 _CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -245,6 +249,7 @@ def run() -> list[str]:
             elapsed = time.perf_counter() - clock["started"]
             lost, duplicated, stray = _check_mailboxes(seekers)
             stored = _stored_seeker_messages(database_url) - before
+            resident_mb, proportional_mb, processes = stack_memory(base_url)
         acknowledged = sum(len(seeker.acknowledged) for seeker in seekers)
         unacknowledged = sum(len(seeker.unacknowledged) for seeker in seekers)
         requests = len(timings.home) + len(timings.send) + len(timings.read)
@@ -252,6 +257,11 @@ def run() -> list[str]:
         send_p50, send_p95 = _percentile(timings.send, 0.5), _percentile(timings.send, 0.95)
         read_p50, read_p95 = _percentile(timings.read, 0.5), _percentile(timings.read, 0.95)
         ratio = send_p95 / home_p95 if home_p95 else float("nan")
+        server_errors = sum(
+            count
+            for what, count in timings.errors.items()
+            if what.split()[-1].isdigit() and int(what.split()[-1]) >= 500
+        )
         lines = [
             f"{SEEKERS} concurrent help-seekers for {elapsed:.0f} s on {engine} "
             f"(gunicorn, production settings)",
@@ -265,7 +275,14 @@ def run() -> list[str]:
             f"read mailbox:  p50 {read_p50 * 1000:.0f} ms, p95 {read_p95 * 1000:.0f} ms "
             f"= {read_p50 / home_p50:.2f}x / {read_p95 / home_p95:.2f}x the home page",
             f"messages lost: {lost}, duplicated: {duplicated} "
-            f"(rows stored {stored} for {acknowledged} acknowledged; goal: zero)",
+            f"(rows stored {stored} for {acknowledged} acknowledged; goal: zero: "
+            f"{'met' if not lost and not duplicated and stored == acknowledged else 'NOT met'})",
+            f"server errors (5xx): {server_errors} "
+            f"(goal: zero: {'met' if not server_errors else 'NOT met'})",
+            f"memory of the whole server after the load ({processes} processes): "
+            f"{resident_mb:.0f} MB resident, {proportional_mb:.0f} MB proportional "
+            f"(goal < {MEMORY_GOAL_MB} MB resident: "
+            f"{'met' if resident_mb < MEMORY_GOAL_MB else 'NOT met'})",
         ]
         if stored != acknowledged + stray:
             lines.append(

@@ -184,14 +184,63 @@ def _wait_until_ready(port: int, path: str, process: subprocess.Popen, timeout: 
     raise RuntimeError(f"the server did not answer {path} within {timeout:.0f} s")
 
 
+# Base URL → process id of the gunicorn master serving it (while it runs).
+_SERVERS: dict[str, int] = {}
+
+
+def _descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry.name))
+    found, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        found.append(current)
+        pending.extend(children.get(current, []))
+    return found
+
+
+def _status_kb(path: Path, field: str) -> int:
+    try:
+        for line in path.read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def stack_memory(base_url: str) -> tuple[float, float, int]:
+    """Memory of the server at ``base_url`` and everything it started (Linux ``/proc``).
+
+    Returns (resident MB summed over the processes, proportional MB — shared
+    pages divided among the processes that share them —, number of processes).
+    The resident sum counts pages the forked workers share with the master
+    more than once, so it is the upper bound.
+    """
+    pids = _descendants(_SERVERS[base_url])
+    resident = sum(_status_kb(Path(f"/proc/{pid}/status"), "VmRSS") for pid in pids)
+    proportional = sum(_status_kb(Path(f"/proc/{pid}/smaps_rollup"), "Pss") for pid in pids)
+    return resident / 1024, proportional / 1024, len(pids)
+
+
 @contextmanager
 def _gunicorn(app: str, env: Mapping[str, str], ready_path: str) -> Iterator[str]:
     port = free_port()
     process = subprocess.Popen(gunicorn_args(app, port), env=dict(env), cwd=ROOT)
+    base_url = f"http://127.0.0.1:{port}"
+    _SERVERS[base_url] = process.pid
     try:
         _wait_until_ready(port, ready_path, process, timeout=60)
-        yield f"http://127.0.0.1:{port}"
+        yield base_url
     finally:
+        _SERVERS.pop(base_url, None)
         process.terminate()
         try:
             process.wait(timeout=15)

@@ -18,7 +18,7 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from forestall.lib import devsecrets
+from forestall.lib import devsecrets, sqlite
 
 BASE_DIR = Path(__file__).resolve().parent
 env = environ.Env()
@@ -145,17 +145,11 @@ DATABASES = {
 }
 DATABASES["default"].setdefault("ATOMIC_REQUESTS", False)
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    DATABASES["default"].setdefault("OPTIONS", {})
-    # WAL lets the demo server read while a command writes. secure_delete
-    # overwrites deleted rows in place; after a deletion the WAL is
-    # checkpointed and truncated too (forestall.lib.erasure).
-    DATABASES["default"]["OPTIONS"].setdefault(
-        "init_command",
-        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA secure_delete=ON;",
-    )
-    DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
-    # Writers queue for the lock (audit appends serialise) rather than fail.
-    DATABASES["default"]["OPTIONS"].setdefault("timeout", 20)
+    # Pragmas, write-lock mode and busy timeout: forestall/lib/sqlite.py.
+    DATABASES["default"]["OPTIONS"] = sqlite.sqlite_options(DATABASES["default"].get("OPTIONS"))
+    # One connection per server thread, kept open: opening a connection and
+    # running its pragmas on every request cost more than many a page.
+    DATABASES["default"].setdefault("CONN_MAX_AGE", None)
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
@@ -188,6 +182,15 @@ else:
             "LOCATION": "forestall",
         }
     }
+
+# The public pages' header and footer (``{% cache ... using="chrome" %}``):
+# the same for every visitor in a language, they change only with a deploy,
+# so each process renders them once and keeps them in its own memory (no
+# round trip to Redis for a fragment cheaper to render than to fetch).
+CACHES["chrome"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "forestall-chrome",
+}
 
 # --- Passwords and sign-in -------------------------------------------------
 PASSWORD_HASHERS = [

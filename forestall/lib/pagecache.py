@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
@@ -53,6 +53,30 @@ def public_pages_changed() -> None:
         cache.incr(_GENERATION_KEY)
     except ValueError:
         cache.set(_GENERATION_KEY, 1, timeout=None)
+
+
+_T = TypeVar("_T")
+_MISSING = object()
+
+
+def remember_for_public_pages(name: str, compute: Callable[[], _T]) -> _T:
+    """A value that public pages show (say a page's current text), kept like the pages.
+
+    For visitors the page cache cannot serve (anyone with a cookie): the same
+    lifetime (``FORESTALL_PAGE_CACHE_SECONDS``) and the same
+    ``public_pages_changed()`` invalidation as cached pages, so a page
+    rendered anew is never older than a cached one. Only for values that are
+    the same for every visitor; with the cache off, ``compute()`` every time.
+    """
+    seconds = settings.FORESTALL_PAGE_CACHE_SECONDS
+    if not seconds:
+        return compute()
+    key = f"public-page-cache:{cache.get(_GENERATION_KEY, 0)}:value:{name}"
+    value = cache.get(key, _MISSING)
+    if value is _MISSING:
+        value = compute()
+        cache.set(key, value, seconds)
+    return value  # type: ignore[return-value]
 
 
 def _key(request: HttpRequest) -> str:

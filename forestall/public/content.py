@@ -12,6 +12,7 @@ public page.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -19,6 +20,7 @@ import markdown
 import nh3
 from django.utils.safestring import SafeString, mark_safe
 
+from forestall.lib.pagecache import remember_for_public_pages
 from forestall.lib.redirects import safe_local_url
 from forestall.public.models import Page, PageContent
 
@@ -78,7 +80,18 @@ def _only_safe_links(tag: str, attribute: str, value: str) -> str | None:
 
 
 def render_markdown(source: str) -> SafeString:
-    """Markdown → HTML restricted to ``ALLOWED_TAGS`` with safe links only."""
+    """Markdown → HTML restricted to ``ALLOWED_TAGS`` with safe links only.
+
+    Rendering and sanitising cost more than the rest of a public page, and the
+    same few texts are shown on every request: the result is kept per process,
+    keyed on the source itself, so an edit (a new version with a new body) is
+    rendered anew and nothing can be served stale.
+    """
+    return mark_safe(_render_markdown(source))  # noqa: S308 - sanitised by nh3
+
+
+@lru_cache(maxsize=64)
+def _render_markdown(source: str) -> str:
     html = _markdown().convert(source)
     cleaned = nh3.clean(
         html,
@@ -88,7 +101,7 @@ def render_markdown(source: str) -> SafeString:
         attribute_filter=_only_safe_links,
         link_rel="noopener noreferrer",
     )
-    return mark_safe(cleaned)  # noqa: S308 - sanitised by nh3 just above
+    return cleaned
 
 
 def shipped_text(page: str, language: str) -> tuple[str, str]:
@@ -105,7 +118,9 @@ def page_text(page: str, language: str) -> PageText:
     """The current text of ``page`` in ``language``: the newest edit, else the shipped text."""
     if page not in Page.values:
         raise ValueError(f"unknown page {page!r}")
-    version = PageContent.objects.current(page, language)
+    version = remember_for_public_pages(
+        f"page-text:{page}:{language}", lambda: PageContent.objects.current(page, language)
+    )
     if version is not None:
         return PageText(version.title, render_markdown(version.body), version)
     title, body = shipped_text(page, language)

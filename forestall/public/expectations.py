@@ -12,6 +12,7 @@ from django.utils.translation import ngettext
 
 from forestall.directory.models import Centre
 from forestall.inbox.models import Conversation
+from forestall.lib.pagecache import remember_for_public_pages
 
 # Fewer recent first replies than this and the configured default is shown,
 # both because a median of two says little and because it would describe
@@ -27,12 +28,16 @@ def expected_reply_time(centre: Centre | None) -> datetime.timedelta:
     Falls back to ``FORESTALL_EXPECTED_REPLY_HOURS`` when there are too few.
     """
     since = timezone.now() - datetime.timedelta(days=LOOKBACK_DAYS)
-    rows = (
-        Conversation.objects.filter(
-            centre=centre, first_reply_at__isnull=False, created_at__gte=since
-        )
-        .order_by("-created_at")
-        .values_list("created_at", "first_reply_at")[:500]
+    # The same for every help-seeker: kept like cached public pages.
+    rows = remember_for_public_pages(
+        f"reply-waits:{centre.pk if centre else 'network'}",
+        lambda: list(
+            Conversation.objects.filter(
+                centre=centre, first_reply_at__isnull=False, created_at__gte=since
+            )
+            .order_by("-created_at")
+            .values_list("created_at", "first_reply_at")[:500]
+        ),
     )
     waits = [(replied - created).total_seconds() for created, replied in rows if replied >= created]
     if len(waits) < MINIMUM_SAMPLES:

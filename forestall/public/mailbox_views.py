@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from forestall.directory.models import Centre
+from forestall.inbox.models import ConversationStatus, MessageAuthor
 from forestall.lib.codenames import codename_hash
 from forestall.lib.ratelimit import Per, over_any, retry_after, wait_message
 from forestall.public import actions, codename_view
@@ -253,8 +254,17 @@ def _render_mailbox(
         .prefetch_related("messages")
         .order_by("created_at")
     )
-    open_conversation = actions.open_conversation(mailbox)
-    unread = actions.mark_replies_read(mailbox)
+    # From the conversations just fetched rather than more queries; and no
+    # write (on SQLite, a wait for the one write lock) when nothing is unread.
+    open_conversation = next(
+        (c for c in reversed(conversations) if c.status != ConversationStatus.CLOSED), None
+    )
+    shown_unread = any(
+        message.author_kind == MessageAuthor.COUNSELLOR and message.read_at is None
+        for conversation in conversations
+        for message in conversation.messages.all()
+    )
+    unread = actions.mark_replies_read(mailbox) if shown_unread else 0
     context: dict[str, Any] = {
         "mailbox": mailbox,
         "conversations": conversations,
