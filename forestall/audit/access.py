@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
 from django.http import Http404
 
 from forestall.accounts.models import Role
@@ -39,5 +39,8 @@ def access_audit_log(user: User) -> AuditView:
     )
     if not is_admin and not centres.exists():
         raise Http404
+    # The log as it stood when it was opened: this read's own entry is not shown.
+    last = AuditEntry.objects.aggregate(last=Max("sequence"))["last"] or 0
     record_read(user, "audit.read")
-    return AuditView(AuditEntry.objects.visible_to(user), centres.order_by("name"), is_admin)
+    entries = AuditEntry.objects.visible_to(user).filter(sequence__lte=last)
+    return AuditView(entries, centres.order_by("name"), is_admin)
