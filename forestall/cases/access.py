@@ -16,7 +16,6 @@ import datetime
 import uuid
 from typing import TYPE_CHECKING
 
-from django.db.models import Q
 from django.shortcuts import get_object_or_404
 
 from forestall.audit.actions import read_or_404, record_read
@@ -232,18 +231,23 @@ def open_case_at(user: User, centre: Centre, reference: str) -> Case | None:
 # --- Referrals ------------------------------------------------------------
 
 
-def access_referral(user: User, referral_id: uuid.UUID) -> Referral:
+def access_referral(user: User, referral_id: uuid.UUID, *, side: str = "") -> Referral:
     """A referral from or to a centre of ``user``, or 404.
 
-    Audited as ``referral.read`` at the centre through which ``user`` sees it
-    (the receiving centre if they work there, else the sending one).
+    ``side="sending"`` or ``"receiving"`` narrows the gate to the referrals
+    ``user`` sent or received (withdrawing, answering), so that the other
+    centre gets the same 404 as for a referral that does not exist. Audited
+    as ``referral.read`` at the centre through which ``user`` sees it (the
+    receiving centre if they work there, else the sending one).
     """
-    referral = get_object_or_404(
-        Referral.objects.visible_to(user).select_related(
-            "case__client", "from_centre", "to_centre", "new_case", "decided_by"
-        ),
-        pk=referral_id,
+    gated = Referral.objects.visible_to(user).select_related(
+        "case__client", "from_centre", "to_centre", "new_case", "decided_by"
     )
+    if side:
+        own = Centre.objects.where_holds(user, *CASE_WORK_ROLES).values("pk")
+        centre_field = {"sending": "from_centre_id__in", "receiving": "to_centre_id__in"}[side]
+        gated = gated.filter(**{centre_field: own})
+    referral = get_object_or_404(gated, pk=referral_id)
     receiving = user.has_role_at(referral.to_centre_id, *CASE_WORK_ROLES)
     centre = referral.to_centre if receiving else referral.from_centre
     record_read(user, "referral.read", referral, centre=centre)
@@ -257,6 +261,6 @@ def list_referrals(user: User) -> tuple[QuerySet[Referral], QuerySet[Referral]]:
     referrals = Referral.objects.visible_to(user).select_related(
         "case__client", "from_centre", "to_centre"
     )
-    incoming = referrals.filter(Q(to_centre_id__in=centres))[:100]
-    outgoing = referrals.filter(Q(from_centre_id__in=centres))[:100]
+    incoming = referrals.filter(to_centre_id__in=centres)[:100]
+    outgoing = referrals.filter(from_centre_id__in=centres)[:100]
     return incoming, outgoing

@@ -782,13 +782,13 @@ def referral_list(request: HttpRequest) -> HttpResponse:
 @staff_required
 def referral_detail(request: HttpRequest, referral_id: uuid.UUID) -> HttpResponse:
     """The referral record: the sender's summary and consent; the receiver answers here."""
-    referral = access_referral(request.user, referral_id)
+    # Only the receiving centre answers: for anyone else a POST is a 404.
+    side = "receiving" if request.method == "POST" else ""
+    referral = access_referral(request.user, referral_id, side=side)
     receiving = request.user.has_role_at(referral.to_centre_id, *CASE_WORK_ROLES)
     form = forms.ReferralDecisionForm(request.POST or None)
     status = 200
     if request.method == "POST":
-        if not receiving:
-            raise Http404
         if form.is_valid():
             try:
                 if form.cleaned_data["decision"] == "accept":
@@ -824,9 +824,7 @@ def referral_detail(request: HttpRequest, referral_id: uuid.UUID) -> HttpRespons
 @staff_required
 def referral_withdraw(request: HttpRequest, referral_id: uuid.UUID) -> HttpResponse:
     """The sending centre withdraws a referral nobody has answered (its case stays open)."""
-    referral = access_referral(request.user, referral_id)
-    if not request.user.has_role_at(referral.from_centre_id, *CASE_WORK_ROLES):
-        raise Http404
+    referral = access_referral(request.user, referral_id, side="sending")
     form = forms.ReferralWithdrawForm(request.POST or None)
     context = {
         "case": referral.case,

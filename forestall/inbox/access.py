@@ -12,7 +12,6 @@ import uuid
 from typing import TYPE_CHECKING
 
 from django.db.models import Q
-from django.shortcuts import get_object_or_404
 
 from forestall.audit.actions import read_or_404, record_event, record_read
 from forestall.inbox.models import (
@@ -70,5 +69,10 @@ def list_templates(user: User, *, active_only: bool = False) -> ReplyTemplateQue
 
 
 def access_template_for_editing(user: User, template_id: uuid.UUID) -> ReplyTemplate:
-    """A reply template ``user`` may change, or 404 (templates hold no personal data)."""
-    return get_object_or_404(ReplyTemplate.objects.manageable_by(user), pk=template_id)
+    """A reply template ``user`` may change, or 404; audited as ``reply_template.read``.
+
+    Templates belong to the network (no centre) and hold no personal data;
+    opening one is recorded like every other staff read all the same.
+    """
+    gated = ReplyTemplate.objects.manageable_by(user)
+    return read_or_404(user, gated, template_id, "reply_template.read", centre=None)

@@ -119,13 +119,13 @@ def client_measures(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 @staff_required
 def record(request: HttpRequest, client_id: uuid.UUID, instrument: str) -> HttpResponse:
-    client = access_client_for_recording(request.user, client_id)
     try:
         definition = catalogue().get(instrument)
     except UnknownInstrument:
         raise Http404 from None
     if not definition.is_scored:
         raise Http404
+    client = access_client_for_recording(request.user, client_id)
     data = request.POST if request.method == "POST" else None
     form = instrument_form(definition.id, get_language(), data=data)
     occasion_form = OccasionForm(data)
