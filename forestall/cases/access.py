@@ -46,7 +46,7 @@ def work_centres(user: User) -> list[Centre]:
     return list(Centre.objects.where_holds(user, *CASE_WORK_ROLES))
 
 
-def case_workers_at(centre_id: object) -> QuerySet[User]:
+def case_workers_at(centre_id: uuid.UUID | str) -> QuerySet[User]:
     """The clinicians and managers of a centre: who may be assigned its tasks and sessions."""
     from forestall.accounts.models import User
 
@@ -57,7 +57,7 @@ def case_workers_at(centre_id: object) -> QuerySet[User]:
     )
 
 
-def case_worker_at(centre_id: object, user_id: str) -> User | None:
+def case_worker_at(centre_id: uuid.UUID | str, user_id: str) -> User | None:
     """The case worker of the centre with this id, or None (an empty or foreign id)."""
     if not user_id:
         return None
