@@ -16,6 +16,7 @@ import datetime
 import uuid
 from typing import TYPE_CHECKING
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from forestall.audit.actions import read_or_404, record_read
@@ -86,6 +87,18 @@ def access_case_for_work(user: User, case_id: uuid.UUID) -> Case:
     """A case ``user`` may work on (notes, tasks, pathway, appointments), or 404."""
     gated = Case.objects.workable_by(user).select_related("client", "centre", "lead_clinician")
     return read_or_404(user, gated, case_id, "case.read")
+
+
+def case_to_break_glass(user: User, reference: str) -> Case | None:
+    """The newest case of the client with this reference, for a network admin breaking the glass.
+
+    Deliberately outside ``visible_to``: breaking the glass is how a network
+    admin without standing access gets one case, for an hour, and
+    ``actions.break_glass`` records it with the reason. Anyone else gets 404.
+    """
+    if not user.is_network_admin:
+        raise Http404
+    return Case.objects.filter(client__reference=reference).order_by("-opened_at").first()
 
 
 def can_work_on(user: User, case: Case) -> bool:

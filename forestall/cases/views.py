@@ -34,6 +34,7 @@ from forestall.cases.access import (
     access_waiting_entry,
     can_work_on,
     case_appointments,
+    case_to_break_glass,
     case_worker_at,
     cases_of_client,
     list_agenda,
@@ -166,11 +167,7 @@ def break_glass(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if not form.is_valid():
             return _bad(request, "cases/break_glass.html", {"form": form})
-        case = (
-            Case.objects.filter(client__reference=form.cleaned_data["reference"])
-            .order_by("-opened_at")
-            .first()
-        )
+        case = case_to_break_glass(request.user, form.cleaned_data["reference"])
         if case is None:
             form.add_error("reference", _("No case has this reference."))
             return _bad(request, "cases/break_glass.html", {"form": form})
