@@ -324,6 +324,46 @@ def test_every_case_read_is_audited(people, world, sign_in):
     assert (people["counsellor_a"].username, "case.read_summary") in set(reads)
 
 
+def _last_sequence() -> int:
+    from django.db.models import Max
+
+    from forestall.audit.models import AuditEntry
+
+    return AuditEntry.objects.aggregate(last=Max("sequence"))["last"] or 0
+
+
+@pytest.mark.parametrize(
+    "name", sorted(name for name, spec in MATRIX.items() if spec.method == "GET")
+)
+def test_every_page_that_shows_an_object_records_the_read_at_its_centre(
+    name, people, world, sign_in, _centres
+):
+    """Each allowed GET writes a read entry on the object, carrying its centre.
+
+    The entry is written by the access layer that fetched the object, so a
+    page cannot show it unaudited; the centre lets that centre's managers
+    see the entry on their audit page. Those who are refused leave none.
+    """
+    from forestall.audit.models import AuditEntry, read_actions
+
+    spec = MATRIX[name]
+    centre_ids = {centre.pk for centre in _centres}
+    object_ids = set(world.values())
+    for persona in sorted(PERSONAS):
+        before = _last_sequence()
+        status = _request(sign_in(people[persona]), name, spec, world)
+        new = AuditEntry.objects.filter(sequence__gt=before, actor=people[persona])
+        if persona not in spec.allowed:
+            assert status == 404
+            assert not new.filter(read_actions()).exists(), persona
+            continue
+        assert status == 200, persona
+        reads = list(new.filter(read_actions()).values_list("action", "target_id", "centre_uuid"))
+        assert any(
+            target in object_ids and centre in centre_ids for _action, target, centre in reads
+        ), (persona, reads)
+
+
 def test_breaking_the_glass_needs_a_reason_and_is_audited_with_it(people, world, sign_in):
     from forestall.audit.models import AuditEntry
     from forestall.cases.models import Case

@@ -75,6 +75,7 @@ def test_entries_get_consecutive_sequence_numbers_and_link_to_each_other(clinici
         ("case.read", True),
         ("case.list", True),
         ("case.read_summary", True),
+        ("concern.list_raised", True),
         ("case.update", False),
         ("case.break_glass", False),
         ("reader.create", False),

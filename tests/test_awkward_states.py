@@ -84,6 +84,11 @@ def _paths(route: str, ids: dict[str, list]) -> list[str]:
     return ["/" + re.sub(rf"<uuid:{id_names[0]}>", str(value), path) for value in values]
 
 
+def _shows_one_object(route: str) -> bool:
+    """Whether the page's address names an object by its id (a UUID parameter)."""
+    return "<uuid:" in route
+
+
 def _build_awkward_world(centre_a, centre_b, centre_c, people) -> dict[str, list]:
     """Every awkward state, made through the actions where a real team would make it."""
     clinician = people["clinician_a"]
@@ -268,18 +273,28 @@ def test_every_staff_page_renders_every_awkward_state_for_every_role(
 ):
     # One role per test, so that a parallel run spreads the walk (about 270
     # requests each) and a failure names the role.
+    from forestall.audit.models import AuditEntry, read_actions
+
     ids = _build_awkward_world(centre_a, centre_b, centre_c, people)
-    paths = [path for route in _staff_routes() for path in _paths(route, ids)]
+    paths = [
+        (path, _shows_one_object(route)) for route in _staff_routes() for path in _paths(route, ids)
+    ]
     client = sign_in(people[persona])
     client.raise_request_exception = False
-    failures, answered = [], 0
-    for path in paths:
+    reads = AuditEntry.objects.filter(read_actions(), actor=people[persona])
+    failures, unaudited, answered = [], [], 0
+    for path, shows_one_object in paths:
+        before = reads.count()
         status = client.get(path).status_code
         if status >= 500:
             failures.append((path, status))
         elif status == 200:
             answered += 1
+            # A page that shows an object records the read (the access layer does).
+            if shows_one_object and reads.count() == before:
+                unaudited.append(path)
     assert failures == []
+    assert unaudited == []
     # The walk really reached pages (every role has at least its home and lists).
     assert answered >= 5
 

@@ -104,6 +104,22 @@ def test_recording_is_audited(client_a, clinician_a, centre_a):
     assert entry.centre_uuid == centre_a.pk
 
 
+def test_opening_the_record_page_of_a_client_is_audited_at_their_centre(
+    client_a, clinician_a, clinician_b, centre_a, sign_in
+):
+    url = reverse("instruments:record", args=[client_a.pk, "phq9"])
+    assert sign_in(clinician_a).get(url).status_code == 200
+    entry = AuditEntry.objects.get(action="instrument.record_form.read")
+    assert (entry.actor_uuid, entry.target_id, entry.centre_uuid) == (
+        clinician_a.pk,
+        client_a.pk,
+        centre_a.pk,
+    )
+    # Another centre's clinician gets the same 404 as for no client, and no entry.
+    assert sign_in(clinician_b).get(url).status_code == 404
+    assert AuditEntry.objects.filter(actor_uuid=clinician_b.pk).count() == 0
+
+
 def test_invalid_answers_record_nothing(client_a, clinician_a, centre_a):
     with pytest.raises(InvalidAnswers, match="GAD-7 has 7 items"):
         actions.record_administration(

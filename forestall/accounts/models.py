@@ -69,12 +69,15 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]
         return self.memberships.filter(role__in=roles, centre_id=centre_id).exists()
 
     def centre_ids_with(self, *roles: str) -> list[uuid.UUID]:
-        """Ids of the centres at which the user holds any of ``roles``."""
-        return list(
-            self.memberships.filter(role__in=roles, centre__isnull=False)
-            .values_list("centre_id", flat=True)
-            .distinct()
-        )
+        """Ids of the centres at which the user holds any of ``roles``.
+
+        The list form of ``Centre.objects.where_holds`` (the one definition of
+        "centres where this person holds these roles"), for the gates that
+        need the ids.
+        """
+        from forestall.directory.models import Centre
+
+        return list(Centre.objects.where_holds(self, *roles).values_list("pk", flat=True))
 
     @property
     def is_network_admin(self) -> bool:

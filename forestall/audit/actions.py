@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import hmac
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db import connections, models, router, transaction
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from forestall.audit import chain
-from forestall.audit.models import AuditChainHead, AuditEntry
+from forestall.audit.models import AuditChainHead, AuditEntry, is_read_action
 
 if TYPE_CHECKING:
     from forestall.accounts.models import User
     from forestall.directory.models import Centre
 
+_Model = TypeVar("_Model", bound=models.Model)
 _REASON_LENGTH = 500
 # Prepares UUIDs for the database at hand (text on SQLite, uuid on PostgreSQL).
 _UUID_FIELD = models.UUIDField()
@@ -124,12 +127,53 @@ def _seal_holds(row: tuple[Any, ...]) -> bool:
     return hmac.compare_digest(seal, chain.head_seal(sequence, digest, sealed_text))
 
 
+def record_read(
+    actor: User,
+    action: str,
+    target: Any = None,
+    *,
+    centre: Centre | uuid.UUID | None = None,
+) -> None:
+    """Append the audit entry of a staff read (``case.read``, ``concern.list``, …).
+
+    Only the access layer calls this: each app's ``access.py`` writes the read
+    entry in the same helper that fetches the object through its
+    ``visible_to`` gate, so a view cannot show an object without it being
+    audited. ``tests/test_access_layer.py`` fails if a view module calls it
+    (or ``record_event``) itself. An action that is not a read is refused:
+    changes are recorded by the actions that make them.
+    """
+    if not is_read_action(action):
+        raise ValueError(f"record_read: {action!r} is not a read action")
+    record_event(actor, action, target, centre=centre)
+
+
+def read_or_404(
+    user: User,
+    gated: QuerySet[_Model],
+    pk: object,
+    action: str,
+    *,
+    centre: str | None = "centre",
+) -> _Model:
+    """The object ``pk`` of ``gated`` (a ``visible_to`` queryset), its read recorded; or 404.
+
+    The common form of an ``access_*`` helper: missing and forbidden give the
+    same 404 (``get_object_or_404`` on the gate), and the read is recorded as
+    ``action`` on the object, at the centre named by its attribute ``centre``
+    (``None`` for objects of no centre; ``"pk"`` for a centre itself).
+    """
+    found = get_object_or_404(gated, pk=pk)
+    record_read(user, action, found, centre=getattr(found, centre) if centre else None)
+    return found
+
+
 def record_event(
     actor: User | None,
     action: str,
     target: Any = None,
     *,
-    centre: Centre | None = None,
+    centre: Centre | uuid.UUID | None = None,
     reason: str = "",
 ) -> None:
     """Append one audit entry: who did ``action`` (e.g. ``"case.read"``) to what.

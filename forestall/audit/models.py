@@ -22,14 +22,22 @@ from django.utils.translation import gettext_lazy as _
 
 
 def is_read_action(action: str) -> bool:
-    """Reads are actions whose verb is ``read``, ``list`` or ``read_…`` (``case.read_summary``)."""
+    """Reads are actions whose verb is ``read``, ``list``, ``read_…`` or ``list_…``.
+
+    (``case.read_summary``, ``concern.list_raised``.)
+    """
     verb = action.rpartition(".")[2]
-    return verb in ("read", "list") or verb.startswith("read_")
+    return verb in ("read", "list") or verb.startswith(("read_", "list_"))
 
 
 def read_actions() -> Q:
     """The same rule as a query condition."""
-    return Q(action__endswith=".read") | Q(action__endswith=".list") | Q(action__contains=".read_")
+    return (
+        Q(action__endswith=".read")
+        | Q(action__endswith=".list")
+        | Q(action__contains=".read_")
+        | Q(action__contains=".list_")
+    )
 
 
 class AuditLogIsAppendOnly(Exception):

@@ -2,44 +2,103 @@
 
 Each fetches through the model's ``visible_to``/``workable_by`` gate, so
 that an object that does not exist and one the user may not see give the
-same 404.
+same 404, and writes the audit read entry itself (with the centre it
+concerns, so that the centre's managers see it): a view cannot show a case,
+a client or anything of theirs without the read being recorded. The
+``list_*`` helpers do the same for the lists. Fetching is reading, whatever
+the method: a POST that changes the object is recorded as the read that
+fetched it and the change its action records.
 """
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from typing import TYPE_CHECKING
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from forestall.audit.actions import read_or_404, record_read
 from forestall.cases.models import (
+    CASE_WORK_ROLES,
     Appointment,
     Case,
+    CaseQuerySet,
     Client,
     Referral,
     Task,
     TherapyGroup,
     WaitingListEntry,
 )
+from forestall.directory.models import Centre
 
 if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
     from forestall.accounts.models import User
 
 
+# --- Centres --------------------------------------------------------------
+
+
+def work_centres(user: User) -> list[Centre]:
+    """The centres whose case work ``user`` does (clinician or centre manager there)."""
+    return list(Centre.objects.where_holds(user, *CASE_WORK_ROLES))
+
+
+def case_workers_at(centre_id: uuid.UUID | str) -> QuerySet[User]:
+    """The clinicians and managers of a centre: who may be assigned its tasks and sessions."""
+    from forestall.accounts.models import User
+
+    return (
+        User.objects.filter(memberships__centre_id=centre_id, memberships__role__in=CASE_WORK_ROLES)
+        .distinct()
+        .order_by("username")
+    )
+
+
+def case_worker_at(centre_id: uuid.UUID | str, user_id: str) -> User | None:
+    """The case worker of the centre with this id, or None (an empty or foreign id)."""
+    if not user_id:
+        return None
+    return case_workers_at(centre_id).filter(pk=user_id).first()
+
+
+# --- Cases and clients ----------------------------------------------------
+
+
 def access_case(user: User, case_id: uuid.UUID) -> Case:
-    """A case ``user`` may see at least the summary of, or 404."""
-    return get_object_or_404(
+    """A case ``user`` may see at least the summary of, or 404.
+
+    Audited as ``case.read`` for those who work on it and
+    ``case.read_summary`` for those who see the summary only.
+    """
+    case = get_object_or_404(
         Case.objects.visible_to(user).select_related("client", "centre", "lead_clinician"),
         pk=case_id,
     )
+    action = "case.read" if can_work_on(user, case) else "case.read_summary"
+    record_read(user, action, case, centre=case.centre)
+    return case
 
 
 def access_case_for_work(user: User, case_id: uuid.UUID) -> Case:
     """A case ``user`` may work on (notes, tasks, pathway, appointments), or 404."""
-    return get_object_or_404(
-        Case.objects.workable_by(user).select_related("client", "centre", "lead_clinician"),
-        pk=case_id,
-    )
+    gated = Case.objects.workable_by(user).select_related("client", "centre", "lead_clinician")
+    return read_or_404(user, gated, case_id, "case.read")
+
+
+def case_to_break_glass(user: User, reference: str) -> Case | None:
+    """The newest case of the client with this reference, for a network admin breaking the glass.
+
+    Deliberately outside ``visible_to``: breaking the glass is how a network
+    admin without standing access gets one case, for an hour, and
+    ``actions.break_glass`` records it with the reason. Anyone else gets 404.
+    """
+    if not user.is_network_admin:
+        raise Http404
+    return Case.objects.filter(client__reference=reference).order_by("-opened_at").first()
 
 
 def can_work_on(user: User, case: Case) -> bool:
@@ -47,42 +106,174 @@ def can_work_on(user: User, case: Case) -> bool:
     return Case.objects.workable_by(user).filter(pk=case.pk).exists()
 
 
-def access_client(user: User, client_id: uuid.UUID) -> Client:
-    return get_object_or_404(Client.objects.visible_to(user), pk=client_id)
-
-
-def access_appointment(user: User, appointment_id: uuid.UUID) -> Appointment:
-    return get_object_or_404(
-        Appointment.objects.visible_to(user).select_related(
-            "centre", "case__client", "group", "clinician"
-        ),
-        pk=appointment_id,
+def cases_of_client(user: User, client: Client) -> CaseQuerySet:
+    """The client's cases that ``user`` works on, most recent first."""
+    return (
+        Case.objects.workable_by(user)
+        .filter(client=client)
+        .select_related("centre")
+        .order_by("-opened_at")
     )
+
+
+def working_centre(user: User, client: Client) -> Centre | None:
+    """The centre of the client's most recent case that ``user`` works on."""
+    case = cases_of_client(user, client).first()
+    return case.centre if case else None
+
+
+def access_client(user: User, client_id: uuid.UUID, *, action: str = "client.read") -> Client:
+    """A client ``user`` works with, or 404; audited as ``action`` at their working centre.
+
+    The instruments pages read the same client under their own action names
+    (``instrument.client_measures.read``).
+    """
+    client = get_object_or_404(Client.objects.visible_to(user), pk=client_id)
+    record_read(user, action, client, centre=working_centre(user, client))
+    return client
+
+
+def list_cases(user: User) -> CaseQuerySet:
+    """The cases list's rows: what ``user`` may see; audited as ``case.list``."""
+    record_read(user, "case.list")
+    return Case.objects.visible_to(user).select_related("client", "centre")
+
+
+# --- Tasks ----------------------------------------------------------------
 
 
 def access_task(user: User, task_id: uuid.UUID) -> Task:
-    return get_object_or_404(
-        Task.objects.visible_to(user).select_related("case__centre"), pk=task_id
+    """A task on a case ``user`` works on, or 404; audited as a read of its case."""
+    task = get_object_or_404(
+        Task.objects.visible_to(user).select_related("case__centre", "case__client"), pk=task_id
+    )
+    record_read(user, "case.read", task.case, centre=task.case.centre)
+    return task
+
+
+def list_my_tasks(user: User) -> QuerySet[Task]:
+    """``user``'s own open tasks and reminders, overdue first; audited as ``case.task.list``."""
+    record_read(user, "case.task.list")
+    return (
+        Task.objects.visible_to(user)
+        .pending()
+        .filter(assignee=user)
+        .select_related("case__client", "case__centre")[:200]
     )
 
 
-def access_referral(user: User, referral_id: uuid.UUID) -> Referral:
-    return get_object_or_404(
-        Referral.objects.visible_to(user).select_related(
-            "case__client", "from_centre", "to_centre", "new_case", "decided_by"
-        ),
-        pk=referral_id,
+# --- Waiting list ---------------------------------------------------------
+
+
+def access_waiting_entry(user: User, entry_id: uuid.UUID) -> WaitingListEntry:
+    """A waiting-list entry at a centre of ``user``, or 404; audited as a read of its case."""
+    entry = get_object_or_404(
+        WaitingListEntry.objects.visible_to(user).select_related("case__client", "centre"),
+        pk=entry_id,
+    )
+    record_read(user, "case.read", entry.case, centre=entry.centre)
+    return entry
+
+
+def list_waiting(user: User, centre: Centre, programme: str) -> QuerySet[WaitingListEntry]:
+    """Who waits at ``centre`` for ``programme``; audited as ``waiting_list.read`` there."""
+    record_read(user, "waiting_list.read", centre=centre)
+    return (
+        WaitingListEntry.objects.visible_to(user)
+        .waiting()
+        .filter(centre=centre, programme=programme)
+    )
+
+
+# --- Appointments and groups ----------------------------------------------
+
+
+def access_appointment(user: User, appointment_id: uuid.UUID) -> Appointment:
+    """An appointment or group session at a centre of ``user``, or 404."""
+    gated = Appointment.objects.visible_to(user).select_related(
+        "centre", "case__client", "group", "clinician"
+    )
+    return read_or_404(user, gated, appointment_id, "appointment.read")
+
+
+def list_agenda(
+    user: User, start: datetime.datetime, end: datetime.datetime
+) -> QuerySet[Appointment]:
+    """The appointments ``user`` may see from ``start`` to ``end``; audited as ``agenda.read``."""
+    record_read(user, "agenda.read")
+    return (
+        Appointment.objects.visible_to(user)
+        .filter(starts_at__gte=start, starts_at__lt=end)
+        .select_related("case__client", "group", "clinician", "centre")
+        .order_by("starts_at")
+    )
+
+
+def case_appointments(user: User, case: Case) -> QuerySet[Appointment]:
+    """The appointments of a case already fetched (and audited) through ``access_case``."""
+    return (
+        Appointment.objects.visible_to(user)
+        .filter(attendances__case=case)
+        .select_related("clinician", "group")
+        .order_by("-starts_at")
     )
 
 
 def access_group(user: User, group_id: uuid.UUID) -> TherapyGroup:
-    return get_object_or_404(
-        TherapyGroup.objects.visible_to(user).select_related("centre", "clinician"), pk=group_id
+    """A therapy group of a centre of ``user``, or 404; audited as ``group.read``."""
+    gated = TherapyGroup.objects.visible_to(user).select_related("centre", "clinician")
+    return read_or_404(user, gated, group_id, "group.read")
+
+
+def list_groups(user: User) -> QuerySet[TherapyGroup]:
+    """The groups of the centres of ``user``; audited as ``group.list``."""
+    record_read(user, "group.list")
+    return TherapyGroup.objects.visible_to(user).select_related("centre", "clinician")
+
+
+def open_case_at(user: User, centre: Centre, reference: str) -> Case | None:
+    """The open case with this client reference at ``centre`` that ``user`` works on."""
+    return (
+        Case.objects.workable_by(user)
+        .open()
+        .filter(centre=centre, client__reference=reference.strip().upper())
+        .first()
     )
 
 
-def access_waiting_entry(user: User, entry_id: uuid.UUID) -> WaitingListEntry:
-    return get_object_or_404(
-        WaitingListEntry.objects.visible_to(user).select_related("case__client", "centre"),
-        pk=entry_id,
+# --- Referrals ------------------------------------------------------------
+
+
+def access_referral(user: User, referral_id: uuid.UUID, *, side: str = "") -> Referral:
+    """A referral from or to a centre of ``user``, or 404.
+
+    ``side="sending"`` or ``"receiving"`` narrows the gate to the referrals
+    ``user`` sent or received (withdrawing, answering), so that the other
+    centre gets the same 404 as for a referral that does not exist. Audited
+    as ``referral.read`` at the centre through which ``user`` sees it (the
+    receiving centre if they work there, else the sending one).
+    """
+    gated = Referral.objects.visible_to(user).select_related(
+        "case__client", "from_centre", "to_centre", "new_case", "decided_by"
     )
+    if side:
+        own = Centre.objects.where_holds(user, *CASE_WORK_ROLES).values("pk")
+        centre_field = {"sending": "from_centre_id__in", "receiving": "to_centre_id__in"}[side]
+        gated = gated.filter(**{centre_field: own})
+    referral = get_object_or_404(gated, pk=referral_id)
+    receiving = user.has_role_at(referral.to_centre_id, *CASE_WORK_ROLES)
+    centre = referral.to_centre if receiving else referral.from_centre
+    record_read(user, "referral.read", referral, centre=centre)
+    return referral
+
+
+def list_referrals(user: User) -> tuple[QuerySet[Referral], QuerySet[Referral]]:
+    """The referrals into and out of the centres of ``user``; audited as ``referral.list``."""
+    record_read(user, "referral.list")
+    centres = Centre.objects.where_holds(user, *CASE_WORK_ROLES).values("pk")
+    referrals = Referral.objects.visible_to(user).select_related(
+        "case__client", "from_centre", "to_centre"
+    )
+    incoming = referrals.filter(to_centre_id__in=centres)[:100]
+    outgoing = referrals.filter(from_centre_id__in=centres)[:100]
+    return incoming, outgoing

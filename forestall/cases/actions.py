@@ -242,6 +242,17 @@ def open_case_for_new_client(
         return _open_case(client, centre, by=by, programme=programme, reason=reason)
 
 
+def update_contact_details(
+    client: Client, details: dict | None, *, by: User, centre: Centre | None
+) -> Client:
+    """Replace a client's (encrypted) contact details; audited at ``centre``."""
+    with transaction.atomic():
+        client.contact_details = details  # type: ignore[assignment]  # an encrypted JSON field
+        client.save(update_fields=["contact_details"])
+        record_event(by, "client.update", client, centre=centre)
+    return client
+
+
 def open_enquiry_from_conversation(
     conversation: Conversation,
     centre: Centre,

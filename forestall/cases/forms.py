@@ -7,9 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from forestall.accounts.models import User
 from forestall.cases.models import (
-    CASE_WORK_ROLES,
     AppointmentMode,
     AppointmentPurpose,
     AttendanceStatus,
@@ -26,11 +24,9 @@ REASON_MAX = 2_000
 
 
 def _staff_choices(centre_id: object) -> list[tuple[str, str]]:
-    users = (
-        User.objects.filter(memberships__centre_id=centre_id, memberships__role__in=CASE_WORK_ROLES)
-        .distinct()
-        .order_by("username")
-    )
+    from forestall.cases.access import case_workers_at
+
+    users = case_workers_at(centre_id)
     return [(str(user.pk), user.get_full_name() or user.username) for user in users]
 
 

@@ -1,5 +1,6 @@
-"""Staff views of the case work. Every object comes through an ``access_*`` gate;
-every read and write is audited.
+"""Staff views of the case work. Every object and list comes through the
+``access_*``/``list_*`` helpers of ``cases.access``, which apply the gate and
+audit the read; every write goes through an action, which audits it.
 """
 
 from __future__ import annotations
@@ -21,8 +22,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from forestall.accounts.decorators import staff_required
-from forestall.accounts.models import User
-from forestall.audit.actions import record_event
 from forestall.cases import actions, forms
 from forestall.cases.access import (
     access_appointment,
@@ -34,6 +33,19 @@ from forestall.cases.access import (
     access_task,
     access_waiting_entry,
     can_work_on,
+    case_appointments,
+    case_to_break_glass,
+    case_worker_at,
+    cases_of_client,
+    list_agenda,
+    list_cases,
+    list_groups,
+    list_my_tasks,
+    list_referrals,
+    list_waiting,
+    open_case_at,
+    work_centres,
+    working_centre,
 )
 from forestall.cases.models import (
     CASE_WORK_ROLES,
@@ -44,14 +56,10 @@ from forestall.cases.models import (
     Programme,
     Referral,
     ReferralStatus,
-    Task,
-    TherapyGroup,
-    WaitingListEntry,
 )
 from forestall.cases.pathway import MAIN_PATH, TERMINAL, Stage
 from forestall.directory.models import Centre
 from forestall.instruments.catalogue import catalogue
-from forestall.instruments.models import Administration
 
 PAGE_SIZE = 50
 _ATTENDANCE_LABELS = dict(AttendanceStatus.choices)
@@ -61,21 +69,9 @@ RECENT = 20
 Form = forms.forms.Form
 
 
-def _work_centres(user: User) -> list[Centre]:
-    return list(Centre.objects.filter(pk__in=user.centre_ids_with(*CASE_WORK_ROLES)))
-
-
 def _bad(request: HttpRequest, template: str, context: dict) -> HttpResponse:
     """Re-render a form with its errors: a 400 that keeps what the person wrote."""
     return render(request, template, context, status=400)
-
-
-def _user_by_id(value: str, centre_id: object) -> User | None:
-    if not value:
-        return None
-    return User.objects.filter(
-        pk=value, memberships__centre_id=centre_id, memberships__role__in=CASE_WORK_ROLES
-    ).first()
 
 
 # --- Case list, new case, break the glass ---------------------------------
@@ -84,9 +80,9 @@ def _user_by_id(value: str, centre_id: object) -> User | None:
 @require_safe
 @staff_required
 def case_list(request: HttpRequest) -> HttpResponse:
-    centres = _work_centres(request.user)
+    centres = work_centres(request.user)
     filters = forms.CaseFilterForm(request.GET or None, centres=centres)
-    cases = Case.objects.visible_to(request.user).select_related("client", "centre")
+    cases = list_cases(request.user)
     if filters.is_valid():
         if filters.cleaned_data["centre"]:
             cases = cases.filter(centre_id=filters.cleaned_data["centre"])
@@ -119,7 +115,6 @@ def case_list(request: HttpRequest) -> HttpResponse:
         }
         for case in page.object_list
     ]
-    record_event(request.user, "case.list")
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -139,7 +134,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @staff_required
 def case_new(request: HttpRequest) -> HttpResponse:
-    centres = _work_centres(request.user)
+    centres = work_centres(request.user)
     if not centres:
         raise Http404
     form = forms.NewCaseForm(request.POST or None, centres=centres)
@@ -172,11 +167,7 @@ def break_glass(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if not form.is_valid():
             return _bad(request, "cases/break_glass.html", {"form": form})
-        case = (
-            Case.objects.filter(client__reference=form.cleaned_data["reference"])
-            .order_by("-opened_at")
-            .first()
-        )
+        case = case_to_break_glass(request.user, form.cleaned_data["reference"])
         if case is None:
             form.add_error("reference", _("No case has this reference."))
             return _bad(request, "cases/break_glass.html", {"form": form})
@@ -193,12 +184,7 @@ def _case_context(request: HttpRequest, case: Case) -> dict:
     """Everything the full case page shows: a fixed number of queries, whatever the case."""
     own_history = case.transitions.select_related("by").order_by("-at")[:RECENT]
     now = timezone.now()
-    appointments = (
-        Appointment.objects.visible_to(request.user)
-        .filter(attendances__case=case)
-        .select_related("clinician", "group")
-        .order_by("-starts_at")[:RECENT]
-    )
+    appointments = case_appointments(request.user, case)[:RECENT]
     statuses = dict(case.attendances.values_list("appointment_id", "status"))
     waiting = case.waiting_entries.filter(left_at__isnull=True).first()
     context = {
@@ -249,14 +235,10 @@ def _contact_summary_labels(summary: object) -> dict | None:
 
 def _measures_context(request: HttpRequest, case: Case) -> dict:
     """The client's questionnaire measures, charted by the instruments work."""
+    from forestall.instruments.access import pending_administrations
     from forestall.instruments.charts import client_charts
 
-    pending = list(
-        Administration.objects.visible_to(request.user)
-        .pending()
-        .filter(client_id=case.client_id)
-        .order_by("-created_at")[:RECENT]
-    )
+    pending = list(pending_administrations(request.user, case.client)[:RECENT])
     from forestall.instruments.risk import current_risk_flags
 
     return {
@@ -272,11 +254,9 @@ def _measures_context(request: HttpRequest, case: Case) -> dict:
 def case_detail(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     case = access_case(request.user, case_id)
     if not can_work_on(request.user, case):
-        record_event(request.user, "case.read_summary", case, centre=case.centre)
         return render(
             request, "cases/case_summary.html", {"case": case, "path": MAIN_PATH, "full": False}
         )
-    record_event(request.user, "case.read", case, centre=case.centre)
     return render(request, "cases/case_detail.html", _case_context(request, case))
 
 
@@ -297,7 +277,6 @@ def _case_form_view(
             except actions.CaseError as error:
                 form.add_error(None, str(error))
         return _bad(request, "cases/case_form.html", context)
-    record_event(request.user, "case.read", case, centre=case.centre)
     return render(request, "cases/case_form.html", context)
 
 
@@ -314,7 +293,6 @@ def case_transition(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     ):
         # Ending a case cannot be undone: say what it will do, and ask.
         now = timezone.now()
-        record_event(request.user, "case.read", case, centre=case.centre)
         return render(
             request,
             "cases/transition_confirm.html",
@@ -374,7 +352,7 @@ def case_task(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
             by=request.user,
             title=form.cleaned_data["title"],
             due_on=form.cleaned_data["due_on"],
-            assignee=_user_by_id(form.cleaned_data["assignee"], case.centre_id),
+            assignee=case_worker_at(case.centre_id, form.cleaned_data["assignee"]),
         )
         messages.success(request, _("Task added."))
         return redirect("cases:case", case_id=case.pk)
@@ -393,7 +371,7 @@ def case_appointment(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
             case,
             by=request.user,
             starts_at=form.cleaned_data["starts_at"],
-            clinician=_user_by_id(form.cleaned_data["clinician"], case.centre_id),
+            clinician=case_worker_at(case.centre_id, form.cleaned_data["clinician"]),
             purpose=form.cleaned_data["purpose"],
             mode=form.cleaned_data["mode"],
             duration_minutes=form.cleaned_data["duration_minutes"],
@@ -454,7 +432,6 @@ def case_concern(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
                 messages.success(request, _("The safeguarding leads have been told."))
                 return redirect("cases:case", case_id=case.pk)
         return _bad(request, "cases/case_form.html", context)
-    record_event(request.user, "case.read", case, centre=case.centre)
     return render(request, "cases/case_form.html", context)
 
 
@@ -465,13 +442,7 @@ def case_concern(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
 @staff_required
 def task_list(request: HttpRequest) -> HttpResponse:
     """My open tasks and reminders, overdue first."""
-    tasks = (
-        Task.objects.visible_to(request.user)
-        .pending()
-        .filter(assignee=request.user)
-        .select_related("case__client", "case__centre")[:200]
-    )
-    record_event(request.user, "case.task.list")
+    tasks = list_my_tasks(request.user)
     return render(request, "cases/task_list.html", {"tasks": tasks, "today": timezone.localdate()})
 
 
@@ -483,7 +454,6 @@ def task_done(request: HttpRequest, task_id: uuid.UUID) -> HttpResponse:
         actions.complete_task(task, by=request.user)
         messages.success(request, _("Task done."))
         return redirect("cases:case", case_id=task.case_id)
-    record_event(request.user, "case.read", task.case, centre=task.case.centre)
     return render(request, "cases/task_done.html", {"task": task, "case": task.case})
 
 
@@ -498,16 +468,18 @@ def client_detail(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
     form = forms.ContactDetailsForm(request.POST or None, initial=details)
     if request.method == "POST":
         if form.is_valid():
-            client.contact_details = form.details()
-            client.save(update_fields=["contact_details"])
-            record_event(request.user, "client.update", client)
+            actions.update_contact_details(
+                client,
+                form.details(),
+                by=request.user,
+                centre=working_centre(request.user, client),
+            )
             messages.success(request, _("Contact details saved."))
             return redirect("cases:client", client_id=client.pk)
         status = 400
     else:
-        record_event(request.user, "client.read", client)
         status = 200
-    cases = Case.objects.workable_by(request.user).filter(client=client).select_related("centre")
+    cases = cases_of_client(request.user, client)
     return render(
         request,
         "cases/client_detail.html",
@@ -523,7 +495,7 @@ def client_detail(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
 @staff_required
 def waiting_list(request: HttpRequest) -> HttpResponse:
     """The waiting list of a centre and programme, with why each person is where they are."""
-    centres = _work_centres(request.user)
+    centres = work_centres(request.user)
     if not centres:
         raise Http404
     data = request.GET.copy()
@@ -534,11 +506,7 @@ def waiting_list(request: HttpRequest) -> HttpResponse:
         return _bad(request, "cases/waiting_list.html", {"filters": filters, "rows": []})
     centre = next(c for c in centres if str(c.pk) == filters.cleaned_data["centre"])
     programme = filters.cleaned_data["programme"]
-    entries = (
-        WaitingListEntry.objects.visible_to(request.user)
-        .waiting()
-        .filter(centre=centre, programme=programme)
-    )
+    entries = list_waiting(request.user, centre, programme)
     per_priority = Counter(
         {
             row["priority"]: row["count"]
@@ -563,7 +531,6 @@ def waiting_list(request: HttpRequest) -> HttpResponse:
                 "ahead_same": index - 1 - ahead_higher,
             }
         )
-    record_event(request.user, "waiting_list.read", centre=centre)
     query = data.copy()
     query.pop("page", None)
     return render(
@@ -596,7 +563,6 @@ def waiting_priority(request: HttpRequest, entry_id: uuid.UUID) -> HttpResponse:
             url = reverse("cases:waiting_list")
             return redirect(f"{url}?centre={entry.centre_id}&programme={entry.programme}")
         return _bad(request, "cases/case_form.html", context)
-    record_event(request.user, "case.read", entry.case, centre=entry.centre)
     return render(request, "cases/case_form.html", context)
 
 
@@ -611,7 +577,7 @@ def _monday(day: datetime.date) -> datetime.date:
 @staff_required
 def agenda(request: HttpRequest) -> HttpResponse:
     """A week of appointments: per clinician or per centre, as a plain table (no JavaScript)."""
-    centres = _work_centres(request.user)
+    centres = work_centres(request.user)
     if not centres:
         raise Http404
     data = request.GET.copy()
@@ -624,12 +590,7 @@ def agenda(request: HttpRequest) -> HttpResponse:
     tz = timezone.get_current_timezone()
     start = datetime.datetime.combine(monday, datetime.time.min, tzinfo=tz)
     end = start + datetime.timedelta(days=7)
-    appointments = (
-        Appointment.objects.visible_to(request.user)
-        .filter(starts_at__gte=start, starts_at__lt=end)
-        .select_related("case__client", "group", "clinician", "centre")
-        .order_by("starts_at")
-    )
+    appointments = list_agenda(request.user, start, end)
     if filters.cleaned_data["centre"]:
         appointments = appointments.filter(centre_id=filters.cleaned_data["centre"])
     if filters.cleaned_data["clinician"]:
@@ -640,7 +601,6 @@ def agenda(request: HttpRequest) -> HttpResponse:
     for appointment in appointments:
         local_day = timezone.localtime(appointment.starts_at).date()
         days[(local_day - monday).days][1].append(appointment)
-    record_event(request.user, "agenda.read")
     query = data.copy()
     query.pop("week", None)
     return render(
@@ -684,8 +644,6 @@ def appointment_detail(request: HttpRequest, appointment_id: uuid.UUID) -> HttpR
                 messages.success(request, _("Attendance saved."))
             return redirect("cases:appointment", appointment_id=appointment.pk)
         status = 400
-    else:
-        record_event(request.user, "appointment.read", appointment, centre=appointment.centre)
     return render(
         request,
         "cases/appointment_detail.html",
@@ -707,7 +665,6 @@ def appointment_cancel(request: HttpRequest, appointment_id: uuid.UUID) -> HttpR
         actions.cancel_appointment(appointment, by=request.user)
         messages.success(request, _("Appointment cancelled."))
         return redirect("cases:appointment", appointment_id=appointment.pk)
-    record_event(request.user, "appointment.read", appointment, centre=appointment.centre)
     return render(request, "cases/appointment_cancel.html", {"appointment": appointment})
 
 
@@ -717,7 +674,7 @@ def appointment_cancel(request: HttpRequest, appointment_id: uuid.UUID) -> HttpR
 @require_http_methods(["GET", "POST"])
 @staff_required
 def group_list(request: HttpRequest) -> HttpResponse:
-    centres = _work_centres(request.user)
+    centres = work_centres(request.user)
     if not centres:
         raise Http404
     form = forms.GroupForm(request.POST or None, centres=centres)
@@ -730,12 +687,11 @@ def group_list(request: HttpRequest) -> HttpResponse:
                 by=request.user,
                 name=form.cleaned_data["name"],
                 programme=form.cleaned_data["programme"],
-                clinician=_user_by_id(form.cleaned_data["clinician"], centre.pk),
+                clinician=case_worker_at(centre.pk, form.cleaned_data["clinician"]),
             )
             return redirect("cases:group", group_id=group.pk)
         status = 400
-    groups = TherapyGroup.objects.visible_to(request.user).select_related("centre", "clinician")
-    record_event(request.user, "group.list")
+    groups = list_groups(request.user)
     return render(request, "cases/group_list.html", {"groups": groups, "form": form}, status=status)
 
 
@@ -750,15 +706,7 @@ def group_detail(request: HttpRequest, group_id: uuid.UUID) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if member_form.is_bound and member_form.is_valid():
-            case = (
-                Case.objects.workable_by(request.user)
-                .open()
-                .filter(
-                    centre=group.centre,
-                    client__reference=member_form.cleaned_data["reference"].strip().upper(),
-                )
-                .first()
-            )
+            case = open_case_at(request.user, group.centre, member_form.cleaned_data["reference"])
             if case is None:
                 member_form.add_error(
                     "reference", _("No open case at this centre has this reference.")
@@ -803,8 +751,6 @@ def group_detail(request: HttpRequest, group_id: uuid.UUID) -> HttpResponse:
                 messages.success(request, _("Session booked."))
                 return redirect("cases:appointment", appointment_id=session.pk)
         status = 400
-    else:
-        record_event(request.user, "group.read", group, centre=group.centre)
     return render(
         request,
         "cases/group_detail.html",
@@ -825,32 +771,21 @@ def group_detail(request: HttpRequest, group_id: uuid.UUID) -> HttpResponse:
 @require_safe
 @staff_required
 def referral_list(request: HttpRequest) -> HttpResponse:
-    centre_ids = request.user.centre_ids_with(*CASE_WORK_ROLES)
-    referrals = Referral.objects.visible_to(request.user).select_related(
-        "case__client", "from_centre", "to_centre"
-    )
-    record_event(request.user, "referral.list")
-    return render(
-        request,
-        "cases/referral_list.html",
-        {
-            "incoming": referrals.filter(to_centre_id__in=centre_ids)[:100],
-            "outgoing": referrals.filter(from_centre_id__in=centre_ids)[:100],
-        },
-    )
+    incoming, outgoing = list_referrals(request.user)
+    return render(request, "cases/referral_list.html", {"incoming": incoming, "outgoing": outgoing})
 
 
 @require_http_methods(["GET", "POST"])
 @staff_required
 def referral_detail(request: HttpRequest, referral_id: uuid.UUID) -> HttpResponse:
     """The referral record: the sender's summary and consent; the receiver answers here."""
-    referral = access_referral(request.user, referral_id)
+    # Only the receiving centre answers: for anyone else a POST is a 404.
+    side = "receiving" if request.method == "POST" else ""
+    referral = access_referral(request.user, referral_id, side=side)
     receiving = request.user.has_role_at(referral.to_centre_id, *CASE_WORK_ROLES)
     form = forms.ReferralDecisionForm(request.POST or None)
     status = 200
     if request.method == "POST":
-        if not receiving:
-            raise Http404
         if form.is_valid():
             try:
                 if form.cleaned_data["decision"] == "accept":
@@ -867,8 +802,6 @@ def referral_detail(request: HttpRequest, referral_id: uuid.UUID) -> HttpRespons
             except actions.ReferralError as error:
                 form.add_error(None, str(error))
         status = 400
-    else:
-        record_event(request.user, "referral.read", referral)
     return render(
         request,
         "cases/referral_detail.html",
@@ -888,9 +821,7 @@ def referral_detail(request: HttpRequest, referral_id: uuid.UUID) -> HttpRespons
 @staff_required
 def referral_withdraw(request: HttpRequest, referral_id: uuid.UUID) -> HttpResponse:
     """The sending centre withdraws a referral nobody has answered (its case stays open)."""
-    referral = access_referral(request.user, referral_id)
-    if not request.user.has_role_at(referral.from_centre_id, *CASE_WORK_ROLES):
-        raise Http404
+    referral = access_referral(request.user, referral_id, side="sending")
     form = forms.ReferralWithdrawForm(request.POST or None)
     context = {
         "case": referral.case,
@@ -909,7 +840,6 @@ def referral_withdraw(request: HttpRequest, referral_id: uuid.UUID) -> HttpRespo
                 messages.success(request, _("Referral withdrawn: the case can be referred again."))
                 return redirect("cases:case", case_id=referral.case_id)
         return _bad(request, "cases/case_form.html", context)
-    record_event(request.user, "referral.read", referral)
     return render(request, "cases/case_form.html", context)
 
 
@@ -950,5 +880,4 @@ def case_reopen(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
             )
             return redirect("cases:case", case_id=new_case.pk)
         return _bad(request, "cases/case_reopen.html", context)
-    record_event(request.user, "case.read", case, centre=case.centre)
     return render(request, "cases/case_reopen.html", context)

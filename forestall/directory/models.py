@@ -117,6 +117,19 @@ class CentreQuerySet(models.QuerySet["Centre"]):
         latest = summary["latest"].timestamp() if summary["latest"] else 0
         return f"{summary['count']}-{latest:.6f}"
 
+    def where_holds(self, user: User, *roles: str) -> CentreQuerySet:
+        """Centres at which ``user`` holds any of ``roles``.
+
+        The one place that turns a person's centre memberships into centres:
+        views, forms and the access layer use it instead of filtering
+        memberships themselves. Network-wide roles hold at no centre, so they
+        do not count here.
+        """
+        if not user.is_authenticated:
+            return self.none()
+        held = user.memberships.filter(role__in=roles, centre__isnull=False)
+        return self.filter(pk__in=held.values("centre_id"))
+
     def visible_to(self, user: User) -> CentreQuerySet:
         """Centres a staff member sees on the staff side.
 
@@ -127,7 +140,7 @@ class CentreQuerySet(models.QuerySet["Centre"]):
             return self.none()
         if user.memberships.filter(centre__isnull=True).exists():
             return self.all()
-        return self.filter(id__in=user.centre_ids_with(*Role.values))
+        return self.where_holds(user, *Role.values)
 
     def editable_by(self, user: User) -> CentreQuerySet:
         """Centres whose profile ``user`` may change.
@@ -139,7 +152,7 @@ class CentreQuerySet(models.QuerySet["Centre"]):
             return self.none()
         if user.has_network_role(Role.NETWORK_ADMIN):
             return self.all()
-        return self.filter(id__in=user.centre_ids_with(Role.CENTRE_MANAGER))
+        return self.where_holds(user, Role.CENTRE_MANAGER)
 
 
 class Centre(models.Model):

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from forestall.accounts.decorators import staff_required
+from forestall.directory.access import access_centre_for_editing, list_editable_centres
 from forestall.directory.actions import create_centre, update_centre_profile
 from forestall.directory.forms import CentreAdminForm, CentreProfileForm, FinderForm
 from forestall.directory.models import Centre
@@ -84,7 +85,7 @@ def centre_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @require_safe
 @staff_required
 def staff_centre_list(request: HttpRequest) -> HttpResponse:
-    centres = Centre.objects.editable_by(request.user).with_offers()
+    centres = list_editable_centres(request.user)
     return render(
         request,
         "directory/staff/centre_list.html",
@@ -112,7 +113,7 @@ def staff_centre_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 @staff_required
 def staff_centre_edit(request: HttpRequest, centre_id: UUID) -> HttpResponse:
-    centre = get_object_or_404(Centre.objects.editable_by(request.user), pk=centre_id)
+    centre = access_centre_for_editing(request.user, centre_id)
     # The form writes into the instance while validating; keep the saved name for headings.
     saved_name = centre.name
     form_class = CentreAdminForm if request.user.is_network_admin else CentreProfileForm

@@ -1,8 +1,8 @@
 """The counsellors' inbox: the queue, one conversation, and reply templates.
 
-Every conversation is fetched through ``access_conversation`` (the gate), so
-a conversation that does not exist and one addressed elsewhere both answer
-404. Every read and write is audited (reads here, writes in ``actions``).
+Every conversation is fetched through ``inbox.access`` (the gate), so a
+conversation that does not exist and one addressed elsewhere both answer
+404. Every read is audited by those helpers, every write in ``actions``.
 """
 
 from __future__ import annotations
@@ -16,19 +16,25 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from forestall.accounts.decorators import staff_required
-from forestall.accounts.models import Role, User
-from forestall.audit.actions import record_event
+from forestall.accounts.models import Role
 from forestall.directory.models import Centre
 from forestall.inbox import actions
+from forestall.inbox.access import (
+    access_conversation,
+    access_template_for_editing,
+    find_conversations,
+    list_queue,
+    list_templates,
+)
 from forestall.inbox.forms import (
     ConcernForm,
     ContactSummaryForm,
@@ -53,7 +59,6 @@ from forestall.inbox.models import (
     InternalNote,
     Message,
     ProtectiveAction,
-    ReplyTemplate,
     Writer,
     can_manage_templates,
     normalise_reference,
@@ -67,14 +72,6 @@ WRITER_FOR_PATHWAY = {
     Pathway.OTHER: Writer.FAMILY_OR_FRIEND,
     Pathway.PROFESSIONAL: Writer.PROFESSIONAL,
 }
-
-
-def access_conversation(user: User, conversation_id: uuid.UUID) -> Conversation:
-    """The conversation if ``user`` may see it; 404 whether missing or forbidden."""
-    return get_object_or_404(
-        Conversation.objects.visible_to(user).select_related("centre", "claimed_by", "mailbox"),
-        pk=conversation_id,
-    )
 
 
 def _detail_url(conversation: Conversation, anchor: str = "") -> str:
@@ -147,18 +144,12 @@ def _previews(rows: list[Conversation]) -> dict[Any, str]:
 @staff_required
 def queue(request: HttpRequest) -> HttpResponse:
     user = request.user
-    centres = list(Centre.objects.filter(pk__in=user.centre_ids_with(Role.COUNSELLOR)))
+    centres = list(Centre.objects.where_holds(user, Role.COUNSELLOR))
     network = user.has_network_role(Role.COUNSELLOR)
     search = ReferenceSearchForm(request.GET or None)
     if search.is_valid() and search.cleaned_data["reference"]:
         reference = normalise_reference(search.cleaned_data["reference"])
-        found = list(
-            Conversation.objects.visible_to(user)
-            .filter(Q(reference=reference) | Q(offline_contact__person_reference=reference))
-            .order_by("-created_at")[:2]
-        )
-        # The reference itself is never written to the audit log (a search).
-        record_event(user, "inbox.queue.search")
+        found = find_conversations(user, reference)
         if len(found) == 1 or (found and found[0].reference == reference):
             return redirect(_detail_url(found[0]))
         if not found:
@@ -167,9 +158,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         query = urlencode({"status": "all", "person": reference})
         return redirect(f"{reverse('inbox:queue')}?{query}")
     form = QueueFilterForm(request.GET or None, centres=centres, network=network)
-    conversations = Conversation.objects.visible_to(user).select_related(
-        "centre", "claimed_by", "offline_contact"
-    )
+    conversations = list_queue(user)
     filters: dict[str, str] = {}
     if form.is_bound and form.is_valid():
         filters = form.cleaned_data
@@ -197,7 +186,6 @@ def queue(request: HttpRequest) -> HttpResponse:
     for row in rows:
         row.preview = previews.get(row.pk, "")
         row.target_state = target_state(row, now)
-    record_event(user, "inbox.queue.read")
     status_code = 400 if form.is_bound and not form.is_valid() else 200
     return render(
         request,
@@ -240,7 +228,7 @@ def _render_detail(
     notes = InternalNote.objects.filter(conversation=conversation).select_related("author")
     summary = ContactSummary.objects.filter(conversation=conversation).first()
     protective_actions = ProtectiveAction.objects.filter(conversation=conversation)
-    templates = ReplyTemplate.objects.visible_to(user).filter(is_active=True)
+    templates = list_templates(user, active_only=True)
     # What came of the conversation: the counsellor sees each referral's case
     # summary (reference, centre, stage) and each concern's level and status.
     referrals = conversation.cases.select_related("client", "centre").order_by("opened_at")
@@ -257,7 +245,6 @@ def _render_detail(
         if summary
         else {"writer": WRITER_FOR_PATHWAY.get(conversation.mailbox.pathway, Writer.UNKNOWN)}
     )
-    record_event(user, "conversation.read", conversation, centre=conversation.centre)
     return render(
         request,
         "inbox/conversation.html",
@@ -325,7 +312,7 @@ def keep_draft(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse
 @staff_required
 def insert_template(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
     conversation = access_conversation(request.user, conversation_id)
-    templates = ReplyTemplate.objects.visible_to(request.user).filter(is_active=True)
+    templates = list_templates(request.user, active_only=True)
     form = TemplateInsertForm(request.POST, templates=templates)
     if not form.is_valid():
         _keep_draft(request, conversation)
@@ -537,8 +524,6 @@ def refer(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
                 )
                 return redirect(_detail_url(conversation))
         status = 400
-    else:
-        record_event(request.user, "conversation.read", conversation, centre=conversation.centre)
     return render(
         request,
         "inbox/refer.html",
@@ -564,8 +549,6 @@ def raise_concern(request: HttpRequest, conversation_id: uuid.UUID) -> HttpRespo
             messages.success(request, _("The concern has been passed to the safeguarding leads."))
             return redirect(_detail_url(conversation))
         status = 400
-    else:
-        record_event(request.user, "conversation.read", conversation, centre=conversation.centre)
     return render(
         request,
         "inbox/concern.html",
@@ -577,10 +560,7 @@ def raise_concern(request: HttpRequest, conversation_id: uuid.UUID) -> HttpRespo
 @require_safe
 @staff_required
 def template_list(request: HttpRequest) -> HttpResponse:
-    templates = ReplyTemplate.objects.visible_to(request.user)
-    if not can_manage_templates(request.user):
-        templates = templates.filter(is_active=True)
-    record_event(request.user, "reply_template.list")
+    templates = list_templates(request.user)
     return render(
         request,
         "inbox/templates.html",
@@ -593,9 +573,7 @@ def template_list(request: HttpRequest) -> HttpResponse:
 def template_edit(request: HttpRequest, template_id: uuid.UUID | None = None) -> HttpResponse:
     template = None
     if template_id is not None:
-        template = get_object_or_404(
-            ReplyTemplate.objects.manageable_by(request.user), pk=template_id
-        )
+        template = access_template_for_editing(request.user, template_id)
     elif not can_manage_templates(request.user):
         raise Http404
     form = ReplyTemplateForm(request.POST or None, instance=template)
@@ -623,7 +601,7 @@ def template_edit(request: HttpRequest, template_id: uuid.UUID | None = None) ->
 def log_contact(request: HttpRequest) -> HttpResponse:
     """Log a phone, video, in-person or other-chat contact (counsellors only)."""
     user = request.user
-    centres = list(Centre.objects.filter(pk__in=user.centre_ids_with(Role.COUNSELLOR)))
+    centres = list(Centre.objects.where_holds(user, Role.COUNSELLOR))
     network = user.has_network_role(Role.COUNSELLOR)
     if not centres and not network:
         raise Http404

@@ -1,9 +1,9 @@
 """Staff side: the instrument catalogue and a client's measures.
 
-Clients are fetched only through ``access_client`` (``Client.objects.visible_to``)
-and administrations through ``access_administration``
-(``Administration.objects.visible_to``): missing and forbidden are the same
-404. Every read is audited here; writes are audited in ``actions``.
+Clients and administrations are fetched only through ``instruments.access``
+(``Client.objects.visible_to`` and ``Administration.objects.visible_to``):
+missing and forbidden are the same 404, and the helpers audit every read;
+writes are audited in ``actions``.
 
 The case page links to ``instruments:client`` (charts, history, record and
 send) with the client's UUID.
@@ -15,7 +15,7 @@ import uuid
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
@@ -23,29 +23,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from forestall.accounts.decorators import staff_required
-from forestall.accounts.models import User
-from forestall.audit.actions import record_event
-from forestall.cases.models import Case, Client
-from forestall.directory.models import Centre
+from forestall.cases.access import working_centre
 from forestall.instruments import actions
+from forestall.instruments.access import (
+    access_administration,
+    access_client_for_recording,
+    access_client_measures,
+)
 from forestall.instruments.catalogue import UnknownInstrument, catalogue, localized
 from forestall.instruments.charts import client_charts
 from forestall.instruments.forms import OccasionForm, SendToMailboxForm, instrument_form
 from forestall.instruments.models import Administration
 from forestall.instruments.risk import current_risk_flags, flag_labels
-
-
-def access_client(user: User, client_id: uuid.UUID) -> Client:
-    """The client if ``user`` may work with them; 404 whether missing or forbidden."""
-    return get_object_or_404(Client.objects.visible_to(user), pk=client_id)
-
-
-def access_administration(user: User, administration_id: uuid.UUID) -> Administration:
-    """The administration if ``user`` may see its client; 404 otherwise."""
-    return get_object_or_404(
-        Administration.objects.visible_to(user).select_related("client", "centre"),
-        pk=administration_id,
-    )
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -58,18 +47,6 @@ def _next_url(request: HttpRequest) -> str:
     ):
         return target
     return ""
-
-
-def _working_centre(user: User, client: Client) -> Centre | None:
-    """The centre of the client's most recent case that ``user`` works on."""
-    case = (
-        Case.objects.workable_by(user)
-        .filter(client=client)
-        .select_related("centre")
-        .order_by("-opened_at")
-        .first()
-    )
-    return case.centre if case else None
 
 
 @require_safe
@@ -123,9 +100,7 @@ def instrument_detail(request: HttpRequest, instrument: str, version: int) -> Ht
 @require_safe
 @staff_required
 def client_measures(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
-    client = access_client(request.user, client_id)
-    centre = _working_centre(request.user, client)
-    record_event(request.user, "instrument.client_measures.read", client, centre=centre)
+    client = access_client_measures(request.user, client_id)
     administrations = Administration.objects.filter(client=client).order_by("-created_at")
     return render(
         request,
@@ -144,13 +119,13 @@ def client_measures(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 @staff_required
 def record(request: HttpRequest, client_id: uuid.UUID, instrument: str) -> HttpResponse:
-    client = access_client(request.user, client_id)
     try:
         definition = catalogue().get(instrument)
     except UnknownInstrument:
         raise Http404 from None
     if not definition.is_scored:
         raise Http404
+    client = access_client_for_recording(request.user, client_id)
     data = request.POST if request.method == "POST" else None
     form = instrument_form(definition.id, get_language(), data=data)
     occasion_form = OccasionForm(data)
@@ -162,7 +137,7 @@ def record(request: HttpRequest, client_id: uuid.UUID, instrument: str) -> HttpR
                 form.answers,
                 occasion=occasion_form.cleaned_data["occasion"],
                 by=request.user,
-                centre=_working_centre(request.user, client),
+                centre=working_centre(request.user, client),
             )
             messages.success(
                 request,
@@ -200,7 +175,7 @@ def record(request: HttpRequest, client_id: uuid.UUID, instrument: str) -> HttpR
 @require_POST
 @staff_required
 def send(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
-    client = access_client(request.user, client_id)
+    client = access_client_measures(request.user, client_id)
     form = SendToMailboxForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose a questionnaire and an occasion."))
@@ -211,7 +186,7 @@ def send(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
             form.cleaned_data["instrument"],
             occasion=form.cleaned_data["occasion"],
             by=request.user,
-            centre=_working_centre(request.user, client),
+            centre=working_centre(request.user, client),
         )
     except actions.NoMailbox:
         messages.error(request, _("This client has no mailbox to answer in."))
@@ -227,7 +202,6 @@ def send(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
 @staff_required
 def administration_detail(request: HttpRequest, administration_id: uuid.UUID) -> HttpResponse:
     administration = access_administration(request.user, administration_id)
-    record_event(request.user, "instrument.read", administration, centre=administration.centre)
     definition = administration.definition
     language = get_language()
     answers = administration.answers or {}

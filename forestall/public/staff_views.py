@@ -6,12 +6,12 @@ import uuid
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from forestall.accounts.decorators import staff_required
-from forestall.audit.actions import record_event
 from forestall.public import actions
+from forestall.public.access import access_content_version
 from forestall.public.content import render_markdown, shipped_text
 from forestall.public.forms import PageContentForm
 from forestall.public.models import Page, PageContent
@@ -99,8 +99,7 @@ def content_edit(request: HttpRequest, page: str, language: str) -> HttpResponse
 @require_safe
 @staff_required
 def content_version(request: HttpRequest, version_id: uuid.UUID) -> HttpResponse:
-    version = get_object_or_404(PageContent.objects.visible_to(request.user), pk=version_id)
-    record_event(request.user, "content.read", version)  # type: ignore[arg-type]
+    version = access_content_version(request.user, version_id)
     return render(
         request,
         "public/staff/content_version.html",

@@ -18,9 +18,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from forestall.accounts.decorators import staff_required
-from forestall.audit.actions import record_event
 from forestall.safeguarding import actions, forms
-from forestall.safeguarding.access import access_concern
+from forestall.safeguarding.access import (
+    access_concern,
+    access_concern_context,
+    list_concerns,
+    list_raised_by,
+)
 from forestall.safeguarding.models import Concern, ConcernStatus, Decision
 
 
@@ -28,10 +32,7 @@ from forestall.safeguarding.models import Concern, ConcernStatus, Decision
 @staff_required
 def queue(request: HttpRequest) -> HttpResponse:
     """Open concerns, most serious and longest waiting first; then the recently decided."""
-    concerns = Concern.objects.visible_to(request.user).select_related(
-        "centre", "case__client", "proposed_by"
-    )
-    record_event(request.user, "concern.list")
+    concerns = list_concerns(request.user)
     return render(
         request,
         "safeguarding/queue.html",
@@ -63,7 +64,6 @@ def _detail_context(request: HttpRequest, concern: Concern) -> dict:
 @staff_required
 def concern_detail(request: HttpRequest, concern_id: uuid.UUID) -> HttpResponse:
     concern = access_concern(request.user, concern_id)
-    record_event(request.user, "concern.read", concern, centre=concern.centre)
     return render(request, "safeguarding/concern.html", _detail_context(request, concern))
 
 
@@ -88,7 +88,6 @@ def _step(
                 messages.success(request, done)
                 return redirect("safeguarding:concern", concern_id=concern.pk)
         return render(request, "safeguarding/step.html", context, status=400)
-    record_event(request.user, "concern.read", concern, centre=concern.centre)
     return render(request, "safeguarding/step.html", context)
 
 
@@ -170,8 +169,6 @@ def concern_decide(request: HttpRequest, concern_id: uuid.UUID) -> HttpResponse:
             else _("This concern already has a decision or a proposal.")
         )
         status = 400 if request.method == "POST" else 200
-        if request.method != "POST":
-            record_event(request.user, "concern.read", concern, centre=concern.centre)
         return render(
             request,
             "safeguarding/step.html",
@@ -182,7 +179,6 @@ def concern_decide(request: HttpRequest, concern_id: uuid.UUID) -> HttpResponse:
         if form.is_valid():
             decision = form.cleaned_data["decision"]
             if not form.cleaned_data["confirmed"]:
-                record_event(request.user, "concern.read", concern, centre=concern.centre)
                 return render(
                     request,
                     "safeguarding/confirm_decision.html",
@@ -203,7 +199,6 @@ def concern_decide(request: HttpRequest, concern_id: uuid.UUID) -> HttpResponse:
                 messages.success(request, _decision_message(decided))
                 return redirect("safeguarding:concern", concern_id=concern.pk)
         return render(request, "safeguarding/step.html", context, status=400)
-    record_event(request.user, "concern.read", concern, centre=concern.centre)
     return render(request, "safeguarding/step.html", context)
 
 
@@ -264,40 +259,20 @@ def concern_context(request: HttpRequest, concern_id: uuid.UUID) -> HttpResponse
     """What lies behind a concern: the conversation's messages, or the case's notes, up to it.
 
     Only what was written up to the moment the concern was raised (the lead
-    reviews what the raiser saw, not everything since), only for a lead who
-    may review the concern; every read is audited on the concern and on the
-    conversation or case it opens.
+    reviews what the raiser saw, not everything since); the gate and the
+    audit entries are ``access_concern_context``'s.
     """
-    from forestall.cases.models import Note
-    from forestall.inbox.models import Message
-
-    concern = access_concern(request.user, concern_id)
-    messages_before: list = []
-    notes_before: list = []
-    if concern.conversation_id is not None:
-        messages_before = list(
-            Message.objects.filter(
-                conversation_id=concern.conversation_id, created_at__lte=concern.raised_at
-            ).order_by("-created_at")[:CONTEXT_MESSAGES]
-        )[::-1]
-        record_event(
-            request.user,
-            "conversation.read_for_concern",
-            concern.conversation,
-            centre=concern.centre,
-        )
-    if concern.case is not None:
-        notes_before = list(
-            Note.objects.filter(case=concern.case, created_at__lte=concern.raised_at)
-            .select_related("author")
-            .order_by("-created_at")[:CONTEXT_NOTES]
-        )
-        record_event(request.user, "case.read_for_concern", concern.case, centre=concern.centre)
-    record_event(request.user, "concern.read_context", concern, centre=concern.centre)
+    context = access_concern_context(
+        request.user, concern_id, messages=CONTEXT_MESSAGES, notes=CONTEXT_NOTES
+    )
     return render(
         request,
         "safeguarding/context.html",
-        {"concern": concern, "messages_before": messages_before, "notes_before": notes_before},
+        {
+            "concern": context.concern,
+            "messages_before": context.messages_before,
+            "notes_before": context.notes_before,
+        },
     )
 
 
@@ -305,10 +280,5 @@ def concern_context(request: HttpRequest, concern_id: uuid.UUID) -> HttpResponse
 @staff_required
 def raised_by_me(request: HttpRequest) -> HttpResponse:
     """The concerns the signed-in person raised, with their outcome (not the leads' notes)."""
-    concerns = (
-        Concern.objects.raised_by_user(request.user)
-        .select_related("case__client", "centre")
-        .order_by("-raised_at")[:200]
-    )
-    record_event(request.user, "concern.list_raised")
+    concerns = list_raised_by(request.user)[:200]
     return render(request, "safeguarding/raised.html", {"concerns": concerns})

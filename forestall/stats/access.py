@@ -3,6 +3,8 @@
 Analysts and network admins see the whole network and any region or centre;
 centre managers see their own centres only; everyone else sees nothing. A
 scope someone may not see answers 404, exactly like one that does not exist.
+The counts are de-identified, but who looked at which centre's figures is
+still recorded (``statistics.read``, at the centre), like every staff read.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from forestall.accounts.models import Role, User
+from forestall.audit.actions import record_read
 from forestall.directory.models import Centre, Region
 from forestall.stats.figures import Scope
 
@@ -39,13 +42,21 @@ def visible_centres(user: User) -> QuerySet[Centre]:
     """Centres whose statistics ``user`` may see."""
     if sees_network(user):
         return Centre.objects.all()
-    return Centre.objects.filter(pk__in=user.centre_ids_with(Role.CENTRE_MANAGER))
+    return Centre.objects.where_holds(user, Role.CENTRE_MANAGER)
 
 
 def access_statistics(
     user: User, *, region_id: UUID | None = None, centre_id: UUID | None = None
 ) -> StatisticsScope:
     """The scope ``user`` asked for, or Http404 if it is missing or not theirs."""
+    scope = _statistics_scope(user, region_id=region_id, centre_id=centre_id)
+    record_read(user, "statistics.read", scope.centre or scope.region, centre=scope.centre)
+    return scope
+
+
+def _statistics_scope(
+    user: User, *, region_id: UUID | None, centre_id: UUID | None
+) -> StatisticsScope:
     if centre_id is not None:
         try:
             centre = visible_centres(user).select_related("region").get(pk=centre_id)
