@@ -32,7 +32,7 @@ CONTENT_DIR = Path(__file__).resolve().parent / "content"
 LANGUAGES = ("en", "de")
 FIELD_KINDS = ("text", "choice", "multi", "rating")
 # Longest answer to one free-text field, in characters.
-TEXT_LIMIT = 4000
+TEXT_LIMIT = 2000
 
 
 class ContentError(ValueError):
