@@ -180,7 +180,8 @@ def test_the_first_save_counts_a_start_once_and_done_counts_a_completion(client)
     assert Workbook.objects.get().data["modules"]["self/safety-plan"]["completed"]
     # Without a mailbox the completion is counted, and nothing is stored.
     Client().post("/de/self-help/family/signs/done/")
-    assert ModuleCount.objects.get(module="signs", event="completed", language="de").count == 1
+    assert ModuleCount.objects.get(module="signs", event="read_through", language="de").count == 1
+    assert not ModuleCount.objects.filter(module="signs", event="completed").exists()
 
 
 def test_ratings_need_a_mailbox_and_show_back_as_progress(client):
@@ -277,3 +278,38 @@ def test_no_answer_text_reaches_a_log(client, caplog):
     Client().post(PLAN, {"exercise": "plan", "warning-signs": ANSWER})
     client.post(PLAN + "share/", {"exercise": "plan"})
     assert ANSWER.lower() not in caplog.text.lower()
+
+
+# --- Statistics ---------------------------------------------------------------
+
+
+def _add_counts(module_slug: str, started: int, completed: int, day: datetime.date) -> None:
+    for event, number in (("started", started), ("completed", completed)):
+        ModuleCount.objects.create(
+            day=day, programme="self", module=module_slug, language="en", event=event, count=number
+        )
+
+
+def test_the_staff_statistics_show_completion_per_module(analyst):
+    from tests import factories
+
+    _add_counts("online", 40, 10, timezone.localdate())
+    page = factories.signed_in_client(analyst).get("/staff/statistics/").content.decode()
+    assert "Self-help: modules started and completed" in page
+    row = re.search(r"The online world</th>(.*?)</tr>", page, re.S).group(1)
+    assert re.findall(r">(\d+%?)<", row)[:2] == ["40", "10"]
+    assert "25%" in row
+
+
+def test_the_public_statistics_publish_completion_rates_under_suppression(client, settings):
+    from forestall.stats.publish import release_period
+
+    day = release_period(timezone.localdate()).start
+    _add_counts("online", 40, 10, day)
+    _add_counts("feelings", 3, 1, day)
+    page = client.get("/statistics/").content.decode()
+    online = re.search(r"The online world</th>(.*?)</tr>", page, re.S).group(1)
+    assert "40" in online and "25%" in online
+    feelings = re.search(r"Feelings, stress and coping</th>(.*?)</tr>", page, re.S).group(1)
+    assert ">3<" not in feelings and ">1<" not in feelings
+    assert "%" not in feelings and 'class="withheld"' in feelings

@@ -129,11 +129,12 @@ def save_rating(
 def complete_module(mailbox: Mailbox | None, module: Module, language: str) -> None:
     """"I have finished this module": kept in the workbook if there is one, and counted.
 
-    Without a mailbox nothing is stored and the count is all that remains; a
-    mailbox counts each module as completed once.
+    Without a mailbox nothing is stored and a separate count is all that
+    remains (it cannot be matched to a start, so it stays out of the
+    completion rate); a mailbox counts each module as completed once.
     """
     if mailbox is None:
-        record_count(CountEvent.COMPLETED, module, language)
+        record_count(CountEvent.READ_THROUGH, module, language)
         return
 
     def change(data: dict[str, Any], today: datetime.date) -> None:

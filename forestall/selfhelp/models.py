@@ -35,6 +35,9 @@ class CountEvent(models.TextChoices):
     STARTED = "started", _("Module started")
     COMPLETED = "completed", _("Module completed")
     SHARED = "shared", _("Exercise shared with a counsellor")
+    # "I have finished this module" without a mailbox: it cannot be matched to
+    # a start, so it is counted apart and kept out of the completion rate.
+    READ_THROUGH = "read_through", _("Module finished without a mailbox")
 
 
 class ModuleCount(models.Model):
