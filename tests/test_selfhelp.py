@@ -313,3 +313,50 @@ def test_the_public_statistics_publish_completion_rates_under_suppression(client
     feelings = re.search(r"Feelings, stress and coping</th>(.*?)</tr>", page, re.S).group(1)
     assert ">3<" not in feelings and ">1<" not in feelings
     assert "%" not in feelings and 'class="withheld"' in feelings
+
+
+# --- CSRF and the page cache ---------------------------------------------------
+
+
+def test_an_anonymous_module_page_sets_no_cookie_so_it_can_be_cached(client, settings):
+    settings.FORESTALL_PAGE_CACHE_SECONDS = 60
+    first = client.get(PLAN)
+    assert first.status_code == 200 and not first.cookies
+    assert b"csrfmiddlewaretoken" not in first.content
+    assert client.get(PLAN).content == first.content
+
+
+def test_anonymous_posts_need_no_token_but_signed_in_posts_do():
+    anonymous = Client(enforce_csrf_checks=True)
+    response = anonymous.post(PLAN, {"exercise": "plan", "reasons": "my family"})
+    assert response.status_code == 200 and "my family" in response.content.decode()
+    signed_in = Client(enforce_csrf_checks=True)
+    page = signed_in.get("/mailbox/start/")
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page.content).group(1)
+    codename_page = signed_in.post(
+        "/mailbox/start/", {"pathway": "self", "csrfmiddlewaretoken": token.decode()}, follow=True
+    )
+    codename = re.search(rb'id="codename"[^>]*>([^<]+)<', codename_page.content).group(1)
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', codename_page.content)
+    signed_in.post(
+        "/mailbox/start/confirm/",
+        {
+            "codename": codename.decode().strip(),
+            "confirmed": "on",
+            "csrfmiddlewaretoken": token.group(1).decode(),
+        },
+    )
+    for path, data in [
+        (PLAN, {"exercise": "plan", "reasons": "x"}),
+        (PLAN + "rating/", {"moment": "before", "urges": "3"}),
+        (PLAN + "done/", {}),
+        (PLAN + "share/", {"exercise": "plan"}),
+    ]:
+        assert signed_in.post(path, data).status_code == 403, path
+    assert not Workbook.objects.exists()
+    page = signed_in.get(PLAN)
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page.content).group(1)
+    response = signed_in.post(
+        PLAN, {"exercise": "plan", "reasons": "x", "csrfmiddlewaretoken": token.decode()}
+    )
+    assert response.status_code == 302 and Workbook.objects.exists()

@@ -8,14 +8,19 @@ into its encrypted workbook. Nothing typed here is ever logged.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
+from forestall.lib.pagecache import cache_public_page
 from forestall.lib.ratelimit import Per, over_any, wait_message
 from forestall.public.mailbox_session import sign_in, signed_in_mailbox
 from forestall.public.models import Mailbox
@@ -30,6 +35,34 @@ SAVE_CEILING = (20000, 600)
 
 def _language() -> str:
     return translation.get_language() or "en"
+
+
+def csrf_when_signed_in(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Check the CSRF token of a POST only where it could change something stored.
+
+    Why: a module page with a CSRF token sets a cookie, and a page that sets
+    a cookie cannot be served from the public page cache, so every first
+    visit would be rendered. Without a signed-in mailbox a self-help POST
+    stores nothing (the answers only come back on the page, "finished" only
+    adds to a de-identified count anyone can add to directly), so a forged
+    one gains nothing; the pages give anonymous readers no token and can be
+    cached like the home page. With a mailbox the POST is checked as
+    everywhere else (and the mailbox cookie is ``SameSite=Strict``, so a
+    cross-site POST arrives signed out anyway).
+    """
+
+    @csrf_exempt
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.method == "POST" and signed_in_mailbox(request) is not None:
+            rejected = CsrfViewMiddleware(lambda _request: HttpResponse()).process_view(
+                request, None, (), {}
+            )
+            if rejected is not None:
+                return rejected
+        return view(request, *args, **kwargs)
+
+    return wrapper
 
 
 def _found(programme_slug: str, module_slug: str) -> tuple[Programme, Module]:
@@ -80,6 +113,7 @@ def _save_refused(request: HttpRequest, mailbox: Mailbox) -> bool:
 
 
 @require_safe
+@cache_public_page
 def index(request: HttpRequest) -> HttpResponse:
     mailbox = signed_in_mailbox(request)
     place = actions.read_workbook(mailbox)["place"] if mailbox else ""
@@ -95,6 +129,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+@cache_public_page
 def programme(request: HttpRequest, programme: str) -> HttpResponse:
     chosen = catalogue().programme(programme)
     if chosen is None:
@@ -160,7 +195,9 @@ def _module_context(
     }
 
 
+@csrf_when_signed_in
 @require_http_methods(["GET", "HEAD", "POST"])
+@cache_public_page
 def module(request: HttpRequest, programme: str, module: str) -> HttpResponse:
     """A module: read it, do its exercises; POST saves one exercise (or shows it back)."""
     chosen, found = _found(programme, module)
@@ -198,6 +235,7 @@ def module(request: HttpRequest, programme: str, module: str) -> HttpResponse:
     return _kept(request, render(request, "selfhelp/module.html", context, status=status), mailbox)
 
 
+@csrf_when_signed_in
 @post_only(way_on="selfhelp:index")
 def rating(request: HttpRequest, programme: str, module: str) -> HttpResponse:
     """Keep an optional before/after self-rating (needs a mailbox; without one nothing is kept)."""
@@ -218,6 +256,7 @@ def rating(request: HttpRequest, programme: str, module: str) -> HttpResponse:
     return _kept(request, redirect(f"{to_module}?saved=rating#ratings"), mailbox)
 
 
+@csrf_when_signed_in
 @post_only(way_on="selfhelp:index")
 def done(request: HttpRequest, programme: str, module: str) -> HttpResponse:
     """"I have finished this module": counted; kept as progress with a mailbox."""
@@ -232,6 +271,7 @@ def done(request: HttpRequest, programme: str, module: str) -> HttpResponse:
     return _kept(request, redirect(to), mailbox)
 
 
+@csrf_when_signed_in
 @require_http_methods(["GET", "HEAD", "POST"])
 def print_page(request: HttpRequest, programme: str, module: str) -> HttpResponse:
     """A plain page of one module's exercises with the answers, for printing.
@@ -270,6 +310,7 @@ def print_page(request: HttpRequest, programme: str, module: str) -> HttpRespons
     return _kept(request, render(request, "selfhelp/print.html", context), mailbox)
 
 
+@csrf_when_signed_in
 @post_only(way_on="selfhelp:index")
 def share(request: HttpRequest, programme: str, module: str) -> HttpResponse:
     """Send one saved exercise to the counsellor through the mailbox conversation."""
