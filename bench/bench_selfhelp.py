@@ -42,9 +42,7 @@ def _throughput(bare_url: str, base_url: str) -> list[str]:
     parts: dict[str, list] = {name: [] for name in targets}
     for _round in range(ROUNDS):
         for name, (url, path) in targets.items():
-            parts[name].append(
-                measure_throughput(url, path, duration=THROUGHPUT_SECONDS / ROUNDS)
-            )
+            parts[name].append(measure_throughput(url, path, duration=THROUGHPUT_SECONDS / ROUNDS))
     bare, module = _combined(parts["bare"]), _combined(parts["module"])
     ratio = module.per_second / bare.per_second if bare.per_second else 0.0
     errors = f", {module.errors} errors" if module.errors else ""
@@ -158,9 +156,7 @@ def _concurrent(base_url: str) -> list[str]:
         f"last saved answer missing when read back: {lost} (goal: zero)",
     ]
     if timings.errors:
-        lines.append(
-            "errors: " + ", ".join(f"{k} x{v}" for k, v in sorted(timings.errors.items()))
-        )
+        lines.append("errors: " + ", ".join(f"{k} x{v}" for k, v in sorted(timings.errors.items())))
     return lines
 
 

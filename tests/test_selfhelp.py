@@ -219,9 +219,7 @@ def test_an_overlong_answer_is_refused_with_the_text_kept(client):
 
 def test_the_print_page_shows_saved_answers_or_the_posted_ones(client):
     anonymous = Client()
-    response = anonymous.post(
-        PLAN + "print/", {"exercise": "plan", "warning-signs": ANSWER}
-    )
+    response = anonymous.post(PLAN + "print/", {"exercise": "plan", "warning-signs": ANSWER})
     assert response.status_code == 200 and ANSWER in response.content.decode()
     assert ANSWER not in raw_database_text()
     open_new_mailbox(client)
@@ -234,7 +232,9 @@ def test_sharing_puts_the_answers_in_the_counsellors_conversation(client, networ
     from tests import factories
 
     open_new_mailbox(client)
-    assert client.post(PLAN + "share/", {"exercise": "plan"})["Location"].endswith("saved=nothing#exercise-plan")
+    assert client.post(PLAN + "share/", {"exercise": "plan"})["Location"].endswith(
+        "saved=nothing#exercise-plan"
+    )
     save_plan(client)
     response = client.post(PLAN + "share/", {"exercise": "plan"})
     assert response["Location"] == "/mailbox/?sent=1#latest"
@@ -360,3 +360,36 @@ def test_anonymous_posts_need_no_token_but_signed_in_posts_do():
         PLAN, {"exercise": "plan", "reasons": "x", "csrfmiddlewaretoken": token.decode()}
     )
     assert response.status_code == 302 and Workbook.objects.exists()
+
+
+# --- Bad input ------------------------------------------------------------------
+
+HOSTILE = ["", "zz", "-1", "99999999999999999999", "<script>x</script>", "\x00", "ü" * 3000]
+FIELDS = ["exercise", "moment", "urges", "warning-signs", "stage", "steps", "selfhelp"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/self-help/",
+        "/self-help/my-progress/",
+        "/self-help/self/",
+        PLAN,
+        "/self-help/self/motivation/",
+        PLAN + "rating/",
+        PLAN + "done/",
+        PLAN + "print/",
+        PLAN + "share/",
+    ],
+)
+def test_hostile_input_never_gets_a_500_signed_in_or_not(client, path):
+    signed_in = Client(raise_request_exception=False)
+    open_new_mailbox(signed_in)
+    for visitor in (Client(raise_request_exception=False), signed_in):
+        for value in HOSTILE:
+            assert visitor.get(path, dict.fromkeys(FIELDS, value)).status_code < 500
+            response = visitor.post(path, dict.fromkeys(FIELDS, value))
+            assert response.status_code < 500, (path, value[:10], response.status_code)
+    response = signed_in.post("/self-help/self/motivation/", {"exercise": "balance", "stage": "x"})
+    assert response.status_code == 400
+    assert "Please choose one of the options." in response.content.decode()

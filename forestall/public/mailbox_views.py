@@ -33,9 +33,9 @@ from forestall.public.forms import (
     StartForm,
     UnsentMessageForm,
     chosen_centre_query,
-    selfhelp_place_query,
     is_urgent_token,
     message_limit,
+    selfhelp_place_query,
 )
 from forestall.public.mailbox_session import (
     end_session,

@@ -24,7 +24,9 @@ from forestall.selfhelp.models import CountEvent, ModuleCount, Workbook
 RATINGS_KEPT = 200
 
 
-def record_count(event: str, module: Module, language: str, *, day: datetime.date | None = None) -> None:
+def record_count(
+    event: str, module: Module, language: str, *, day: datetime.date | None = None
+) -> None:
     """Add one to the de-identified daily count of ``event`` in ``module``."""
     if event not in CountEvent.values:
         raise ValueError(f"unknown self-help event {event!r}")
@@ -74,7 +76,7 @@ def _change(mailbox: Mailbox, change: Any) -> dict[str, Any]:
             workbook = Workbook(mailbox=mailbox, updated_on=today)
         data = _normalised(workbook.data)
         change(data, today)
-        workbook.data = data
+        workbook.data = data  # type: ignore[assignment]
         workbook.updated_on = today
         workbook.save()
         if mailbox.last_active_on != today:
@@ -114,7 +116,7 @@ def save_answer(
 def save_rating(
     mailbox: Mailbox, module: Module, moment: str, values: dict[str, int], language: str
 ) -> dict[str, Any]:
-    """Add a before/after self-rating of ``module`` (0–10 values) to the person's history."""
+    """Add a before/after self-rating of ``module`` (0 to 10 values) to the person's history."""
 
     def change(data: dict[str, Any], today: datetime.date) -> None:
         _started(data, module, today, language)
@@ -127,7 +129,7 @@ def save_rating(
 
 
 def complete_module(mailbox: Mailbox | None, module: Module, language: str) -> None:
-    """"I have finished this module": kept in the workbook if there is one, and counted.
+    """ "I have finished this module": kept in the workbook if there is one, and counted.
 
     Without a mailbox nothing is stored and a separate count is all that
     remains (it cannot be matched to a start, so it stays out of the
@@ -190,9 +192,7 @@ def exercise_as_text(
     return "\n".join(lines).strip()
 
 
-def share_exercise(
-    mailbox: Mailbox, module: Module, exercise_id: str, language: str
-) -> bool:
+def share_exercise(mailbox: Mailbox, module: Module, exercise_id: str, language: str) -> bool:
     """Send the saved answers of one exercise to the mailbox's conversation with a counsellor.
 
     The answers become a message from the person (encrypted like every

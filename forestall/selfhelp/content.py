@@ -261,9 +261,10 @@ def _module(programme: str, path: Path) -> Module:
     }
     for language in LANGUAGES[1:]:
         check_same_shape(texts["en"], texts[language], f"{where}.{language}")
-    version, order, minutes = raw.get("version"), raw.get("order"), raw.get("minutes")
-    if not all(isinstance(n, int) and n > 0 for n in (version, order, minutes)):
+    numbers = [raw.get(name) for name in ("order", "version", "minutes")]
+    if not all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in numbers):
         raise ContentError(f"{where}: version, order and minutes must be positive integers")
+    order, version, minutes = (int(n) for n in numbers)  # type: ignore[arg-type]
     return Module(programme, _slug(raw.get("slug"), where), order, version, minutes, texts)
 
 

@@ -16,7 +16,7 @@ RATING_CHOICES = [(str(n), str(n)) for n in range(11)]
 
 
 class ExerciseForm(forms.Form):
-    """One exercise: a textarea per free-text field, radios for choices and 0–10 ratings.
+    """One exercise: a textarea per free-text field, radios for choices and 0 to 10 ratings.
 
     Every field is optional (a person may skip a question); ``values()`` gives
     the answers as they are kept (only the ids of options, never labels).
@@ -78,9 +78,7 @@ class ExerciseForm(forms.Form):
                     )
                     % {"limit": number_format(TEXT_LIMIT, force_grouping=True)},
                 )
-            elif self.mailbox is not None and contains_codename(
-                value, self.mailbox.codename_hash
-            ):
+            elif self.mailbox is not None and contains_codename(value, self.mailbox.codename_hash):
                 self.add_error(
                     spec.id,
                     _(
@@ -102,7 +100,7 @@ class ExerciseForm(forms.Form):
 
 
 class RatingForm(forms.Form):
-    """The optional before/after self-ratings of a module (0–10 each)."""
+    """The optional before/after self-ratings of a module (0 to 10 each)."""
 
     moment = forms.ChoiceField(choices=[("before", "before"), ("after", "after")])
 
@@ -125,7 +123,9 @@ class RatingForm(forms.Form):
         return cleaned
 
     def values(self) -> dict[str, int]:
-        return {r.id: int(self.cleaned_data[r.id]) for r in self.ratings if self.cleaned_data.get(r.id)}
+        return {
+            r.id: int(self.cleaned_data[r.id]) for r in self.ratings if self.cleaned_data.get(r.id)
+        }
 
     def entries(self) -> list[forms.BoundField]:
         return [self[r.id] for r in self.ratings]

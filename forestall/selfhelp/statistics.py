@@ -34,7 +34,7 @@ def _counts(start: datetime.date, end: datetime.date) -> dict[tuple[str, str, st
 
 def _rate(completed: int | None, started: int | None) -> str:
     if not started or completed is None:
-        return "–"
+        return "-"
     return f"{min(completed / started, 1.0):.0%}"
 
 

@@ -65,7 +65,9 @@ def test_a_module_reads_and_an_exercise_works_without_an_account(new_page, langu
     assert page.get_by_text(words["nothing"]).first.is_visible()
     page.fill("#exercise-surf-plan textarea[name=words]", ANSWER[language])
     page.get_by_role("button", name=words["shown"]).click()
-    assert page.locator("#exercise-surf-plan textarea[name=words]").input_value() == ANSWER[language]
+    assert (
+        page.locator("#exercise-surf-plan textarea[name=words]").input_value() == ANSWER[language]
+    )
     assert not Workbook.objects.exists()
     assert ANSWER[language] not in raw_database_text()
 
