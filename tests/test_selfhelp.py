@@ -393,3 +393,20 @@ def test_hostile_input_never_gets_a_500_signed_in_or_not(client, path):
     response = signed_in.post("/self-help/self/motivation/", {"exercise": "balance", "stage": "x"})
     assert response.status_code == 400
     assert "Please choose one of the options." in response.content.decode()
+
+
+def test_the_workbook_is_in_the_erasure_of_a_mailbox_and_its_bytes_are_overwritten(client):
+    from django.db import connection
+
+    from forestall.lib import erasure
+
+    assert Workbook._meta.db_table in erasure.cascade_tables(Mailbox)
+    open_new_mailbox(client)
+    save_plan(client)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT data FROM {Workbook._meta.db_table}")  # noqa: S608 - our table
+        envelope = bytes(cursor.fetchone()[0])
+    assert len(envelope) > 40 and ANSWER.encode() not in envelope
+    assert envelope[-32:] in connection.connection.serialize()
+    client.post("/mailbox/delete/")
+    assert envelope[-32:] not in connection.connection.serialize()
