@@ -161,6 +161,10 @@ def test_saved_answers_are_encrypted_keep_the_version_and_come_back_after_sign_i
     assert ANSWER.encode() not in raw_database_text().encode()
     assert ANSWER not in raw_database_text()
 
+    for url in module_urls() + module_urls("/de"):
+        signed_in_page = client.get(url)
+        assert len(signed_in_page.content) < 30 * 1024, (url, len(signed_in_page.content))
+
     fresh = Client()
     fresh.post("/mailbox/", {"codename": codename})
     index = fresh.get("/self-help/").content.decode()
