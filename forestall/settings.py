@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "forestall.safeguarding",
     "forestall.stats",
     "forestall.api",
+    "forestall.selfhelp",
 ]
 
 MIDDLEWARE = [

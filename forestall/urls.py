@@ -27,6 +27,7 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("centres/", include("forestall.directory.public_urls")),
     path("statistics/", include("forestall.stats.public_urls")),
+    path("self-help/", include("forestall.selfhelp.public_urls")),
     path("", include("forestall.public.public_urls")),
     prefix_default_language=False,
 )

@@ -171,7 +171,8 @@ def test_crisis_lines_and_emergency_numbers_are_configured_per_deployment(client
 def test_reading_first_leads_to_real_guidance_with_honest_wording(client):
     page = client.post("/self-check/", {"help_wanted": "read", "worry": "someone_else"}).content
     text = page.decode()
-    assert "not a full self-help programme" in text
+    assert "self-help programme for your situation" in text
+    assert 'href="/self-help/family/"' in text
     assert 'href="/help/someone-else/"' in text
     guidance = client.get("/help/someone-else/").content.decode()
     assert "How to start a difficult conversation" in guidance

@@ -49,6 +49,8 @@ class StartForm(forms.Form):
     # simply does not count as urgent, it never blocks creating the mailbox.
     urgent = forms.CharField(required=False, widget=forms.HiddenInput)
     centre = forms.SlugField(required=False, widget=forms.HiddenInput, max_length=60)
+    # A self-help place (``programme/module``) to come back to after signing in.
+    selfhelp = forms.CharField(required=False, widget=forms.HiddenInput, max_length=120)
 
     def clean_urgent(self) -> str:
         return str(self.cleaned_data.get("urgent", ""))[:300]
@@ -66,6 +68,17 @@ def chosen_centre_query(slug: object) -> str:
     return ""
 
 
+def selfhelp_place_query(query: str, place: object) -> str:
+    """``query`` with ``selfhelp=<place>`` added, for a self-help place that exists."""
+    from urllib.parse import urlencode
+
+    from forestall.selfhelp.views import place_url
+
+    if not isinstance(place, str) or not place or not place_url(place):
+        return query
+    return query + ("&" if query else "?") + urlencode({"selfhelp": place})
+
+
 class ConfirmForm(forms.Form):
     """ "I have written it down": the codename comes back in a hidden field."""
 
@@ -80,6 +93,8 @@ class ConfirmForm(forms.Form):
         },
     )
     centre = forms.SlugField(required=False, widget=forms.HiddenInput, max_length=60)
+    # A self-help place (``programme/module``) to come back to after signing in.
+    selfhelp = forms.CharField(required=False, widget=forms.HiddenInput, max_length=120)
     confirmed = forms.BooleanField(
         label=_("I have written down my codename or stored it somewhere safe."),
         error_messages={
@@ -109,6 +124,8 @@ class SignInForm(forms.Form):
     urgent = forms.CharField(required=False, widget=forms.HiddenInput, max_length=300)
     # Set when someone chose "write to this centre" on a centre's page.
     centre_choice = forms.SlugField(required=False, widget=forms.HiddenInput, max_length=60)
+    # A self-help place (``programme/module``) to come back to after signing in.
+    selfhelp = forms.CharField(required=False, widget=forms.HiddenInput, max_length=120)
 
     def is_urgent(self) -> bool:
         return is_urgent_token(self.cleaned_data.get("urgent", ""))

@@ -36,6 +36,7 @@ from forestall.public.forms import (
     chosen_centre_query,
     is_urgent_token,
     message_limit,
+    selfhelp_place_query,
 )
 from forestall.public.mailbox_session import (
     end_session,
@@ -120,6 +121,7 @@ def start(request: HttpRequest) -> HttpResponse:
                 "pathway": pathway if pathway in Pathway.values else Pathway.SELF,
                 "urgent": request.GET.get("urgent", "")[:300],
                 "centre": request.GET.get("centre", "")[:60],
+                "selfhelp": request.GET.get("selfhelp", "")[:120],
             }
         )
         return render(request, "public/mailbox/start.html", {"form": form})
@@ -141,8 +143,8 @@ def start(request: HttpRequest) -> HttpResponse:
     )
     # Post/redirect/get: a reload shows this same codename again instead of
     # posting the form a second time and creating a second mailbox.
-    to_codename = reverse("public:mailbox_codename") + chosen_centre_query(
-        form.cleaned_data.get("centre")
+    to_codename = reverse("public:mailbox_codename") + selfhelp_place_query(
+        chosen_centre_query(form.cleaned_data.get("centre")), form.cleaned_data.get("selfhelp")
     )
     return codename_view.keep(redirect(to_codename), codename)
 
@@ -154,7 +156,11 @@ def codename(request: HttpRequest) -> HttpResponse:
     if codename is None:
         return render(request, "public/mailbox/codename_gone.html", status=410)
     confirm = ConfirmForm(
-        initial={"codename": codename, "centre": request.GET.get("centre", "")[:60]}
+        initial={
+            "codename": codename,
+            "centre": request.GET.get("centre", "")[:60],
+            "selfhelp": request.GET.get("selfhelp", "")[:120],
+        }
     )
     return render(
         request,
@@ -193,7 +199,10 @@ def confirm(request: HttpRequest) -> HttpResponse:
             {"codename": codename, "form": form, "retention_notice": retention_notice()},
             status=400,
         )
-    to_mailbox = reverse("public:mailbox") + chosen_centre_query(form.cleaned_data.get("centre"))
+    to_mailbox = _onward(
+        form.cleaned_data.get("selfhelp"),
+        reverse("public:mailbox") + chosen_centre_query(form.cleaned_data.get("centre")),
+    )
     return codename_view.forget(request, sign_in(redirect(to_mailbox), mailbox))
 
 
@@ -208,7 +217,11 @@ def mailbox(request: HttpRequest) -> HttpResponse:
         response = _signin_page(
             request,
             SignInForm(
-                initial={"urgent": urgent, "centre_choice": request.GET.get("centre", "")[:60]}
+                initial={
+                    "urgent": urgent,
+                    "centre_choice": request.GET.get("centre", "")[:60],
+                    "selfhelp": request.GET.get("selfhelp", "")[:120],
+                }
             ),
         )
         return sign_out(response) if "forestall_mailbox" in request.COOKIES else response
@@ -233,10 +246,19 @@ def _sign_in(request: HttpRequest) -> HttpResponse:
         return _signin_page(request, form, status=400)
     if form.is_urgent():
         actions.mark_mailbox_urgent(form.mailbox)
-    to_mailbox = reverse("public:mailbox") + chosen_centre_query(
-        form.cleaned_data.get("centre_choice")
+    to_mailbox = _onward(
+        form.cleaned_data.get("selfhelp"),
+        reverse("public:mailbox") + chosen_centre_query(form.cleaned_data.get("centre_choice")),
     )
     return sign_in(redirect(to_mailbox), form.mailbox)
+
+
+def _onward(place: object, otherwise: str) -> str:
+    """Back to the self-help place the person signed in from, if any; else ``otherwise``."""
+    from forestall.selfhelp.views import place_url
+
+    url = place_url(place) if isinstance(place, str) and place else ""
+    return url or otherwise
 
 
 def _render_mailbox(

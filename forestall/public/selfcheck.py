@@ -70,6 +70,7 @@ def handle(request: HttpRequest) -> HttpResponse:
         "mailbox_url": reverse("public:mailbox")
         + ("?" + urlencode({"urgent": start_query["urgent"]}) if advice.urgent else ""),
         "pathway_slug": _pathway_slug(pathway or Pathway.SELF),
+        "selfhelp_url": selfhelp_url(pathway or Pathway.SELF),
         # Thoughts of suicide or self-harm, even "sometimes", put the crisis line first.
         "self_harm": str(form.answers.get("self_harm") or "") in {"sometimes", "now"},
         "numbers": emergency_numbers(),
@@ -84,6 +85,13 @@ def _detail_for(step: str, *, urgent: bool) -> str:
     if urgent:
         return Detail.URGENT
     return step if step in Detail.values else Detail.OTHER
+
+
+def selfhelp_url(pathway: str) -> str:
+    """The self-help programme for a pathway ("read something on my own first")."""
+    from forestall.selfhelp.views import programme_url_for_pathway
+
+    return programme_url_for_pathway(pathway)
 
 
 def _pathway_slug(pathway: str) -> str:

@@ -11,6 +11,7 @@ from forestall.lib.pagecache import cache_public_page
 from forestall.public.content import page_text
 from forestall.public.expectations import kept_after_referral_notice
 from forestall.public.models import Page, Pathway
+from forestall.selfhelp.views import programme_url_for_pathway
 
 # URL slug → the pathway (and editable page) it shows.
 PATHWAY_SLUGS = {
@@ -43,6 +44,7 @@ def pathway(request: HttpRequest, slug: str) -> HttpResponse:
     context = {
         "text": page_text(PATHWAY_PAGES[chosen], _language()),
         "pathway": chosen,
+        "selfhelp_url": programme_url_for_pathway(chosen),
     }
     return render(request, "public/pathway.html", context)
 

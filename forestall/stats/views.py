@@ -8,6 +8,7 @@ the suppressed release (``publish.public_release``).
 from __future__ import annotations
 
 import json
+from typing import Any
 from uuid import UUID
 
 from django.http import HttpRequest, HttpResponse
@@ -97,8 +98,22 @@ def dashboard(
         "regions": Region.objects.order_by("name") if sees_network(request.user) else [],  # type: ignore[arg-type]
         "centres": visible_centres(request.user).order_by("name"),  # type: ignore[arg-type]
         **display.dashboard(figures, breakdowns=breakdowns),
+        # Self-help counts belong to no centre: shown with the whole network only.
+        "selfhelp_table": _selfhelp_staff_table(period) if target.network_wide else None,
     }
     return render(request, "stats/staff/dashboard.html", context, status=200 if valid else 400)
+
+
+def _selfhelp_staff_table(period: fig.Period) -> Any:
+    from forestall.selfhelp.statistics import staff_table
+
+    return staff_table(period.start, period.end)
+
+
+def _selfhelp_public_table(release: Any) -> Any:
+    from forestall.selfhelp.statistics import public_table
+
+    return public_table(release.period.start, release.period.end, release.threshold)
 
 
 # --- public side ------------------------------------------------------------
@@ -112,6 +127,7 @@ def public_statistics(request: HttpRequest) -> HttpResponse:
         "csv_url": reverse("stats_public:data_csv"),
         "json_url": reverse("stats_public:data_json"),
         **public_display.page(release),
+        "selfhelp_table": _selfhelp_public_table(release),
     }
     return render(request, "stats/public/statistics.html", context)
 

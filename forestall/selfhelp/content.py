@@ -1,0 +1,307 @@
+"""The self-help programmes: versioned content files, loaded and validated once.
+
+Each programme is a folder under ``content/`` with a ``programme.yaml`` and
+one YAML file per module. A module file holds its ``slug``, ``order``,
+``version`` and ``minutes`` and one block per language (``en``, ``de``) with
+the title, a summary, sections (Markdown), exercises and "what to do next".
+Texts are block scalars or plain scalars, never flow mappings (a flow
+mapping once cut a German text at its first comma, see
+tests/test_instrument_texts.py).
+
+Every language block must define the same exercises with the same field ids,
+kinds and option ids, so an answer saved in one language can be shown in the
+other. Markdown goes through the public pages' sanitiser
+(``forestall.public.content.render_markdown``): only a few tags, links only
+to this site or allowed hosts, no raw HTML, no images.
+
+A saved answer keeps the ``version`` of its module; whoever changes what an
+exercise asks must raise the version.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from django.utils.safestring import SafeString
+
+CONTENT_DIR = Path(__file__).resolve().parent / "content"
+LANGUAGES = ("en", "de")
+FIELD_KINDS = ("text", "choice", "multi", "rating")
+# Longest answer to one free-text field, in characters.
+TEXT_LIMIT = 2000
+
+
+class ContentError(ValueError):
+    """A content file is missing something or contradicts itself."""
+
+
+@dataclass(frozen=True)
+class Option:
+    id: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Field:
+    id: str
+    kind: str
+    label: str
+    options: tuple[Option, ...] = ()
+
+    def option_label(self, option_id: str) -> str:
+        for option in self.options:
+            if option.id == option_id:
+                return option.label
+        return option_id
+
+
+@dataclass(frozen=True)
+class Exercise:
+    id: str
+    title: str
+    intro: SafeString
+    fields: tuple[Field, ...]
+
+
+@dataclass(frozen=True)
+class Section:
+    heading: str
+    html: SafeString
+
+
+@dataclass(frozen=True)
+class ModuleText:
+    title: str
+    summary: str
+    sections: tuple[Section, ...]
+    exercises: tuple[Exercise, ...]
+    next_html: SafeString
+
+    def exercise(self, exercise_id: str) -> Exercise | None:
+        for exercise in self.exercises:
+            if exercise.id == exercise_id:
+                return exercise
+        return None
+
+
+@dataclass(frozen=True)
+class Module:
+    programme: str
+    slug: str
+    order: int
+    version: int
+    minutes: int
+    texts: dict[str, ModuleText]
+
+    def text(self, language: str) -> ModuleText:
+        return self.texts.get(language) or self.texts["en"]
+
+
+@dataclass(frozen=True)
+class Rating:
+    id: str
+    label: str
+
+
+@dataclass(frozen=True)
+class ProgrammeText:
+    title: str
+    summary: str
+    ratings: tuple[Rating, ...]
+
+
+@dataclass(frozen=True)
+class Programme:
+    slug: str
+    order: int
+    texts: dict[str, ProgrammeText]
+    modules: tuple[Module, ...] = field(default=())
+
+    def text(self, language: str) -> ProgrammeText:
+        return self.texts.get(language) or self.texts["en"]
+
+    def module(self, slug: str) -> Module | None:
+        for module in self.modules:
+            if module.slug == slug:
+                return module
+        return None
+
+    def after(self, module: Module) -> Module | None:
+        index = self.modules.index(module)
+        return self.modules[index + 1] if index + 1 < len(self.modules) else None
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    programmes: tuple[Programme, ...]
+
+    def programme(self, slug: str) -> Programme | None:
+        for programme in self.programmes:
+            if programme.slug == slug:
+                return programme
+        return None
+
+    def find(self, programme_slug: str, module_slug: str) -> tuple[Programme, Module] | None:
+        programme = self.programme(programme_slug)
+        module = programme.module(module_slug) if programme else None
+        if programme is None or module is None:
+            return None
+        return programme, module
+
+
+def _text(value: Any, where: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ContentError(f"{where}: a non-empty text is required")
+    return value.strip()
+
+
+def _slug(value: Any, where: str) -> str:
+    # YAML 1.1 reads ``no``/``yes``/``on`` as booleans: ids must stay strings.
+    if not isinstance(value, str) or not value or not all(c.isalnum() or c == "-" for c in value):
+        raise ContentError(f"{where}: an id of letters, digits and hyphens is required")
+    return value
+
+
+def _mapping(value: Any, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ContentError(f"{where}: a mapping is required")
+    return value
+
+
+def _list(value: Any, where: str) -> list[Any]:
+    if not isinstance(value, list) or not value:
+        raise ContentError(f"{where}: a non-empty list is required")
+    return value
+
+
+def _render(source: str) -> SafeString:
+    from forestall.public.content import render_markdown
+
+    return render_markdown(source)
+
+
+def _field(raw: Any, where: str) -> Field:
+    raw = _mapping(raw, where)
+    field_id = _slug(raw.get("id"), f"{where}.id")
+    kind = raw.get("kind")
+    if kind not in FIELD_KINDS:
+        raise ContentError(f"{where}.kind: one of {FIELD_KINDS}")
+    options: tuple[Option, ...] = ()
+    if kind in ("choice", "multi"):
+        options = tuple(
+            Option(
+                _slug(_mapping(o, where).get("id"), f"{where}.options.id"),
+                _text(o.get("label"), f"{where}.options.label"),
+            )
+            for o in _list(raw.get("options"), f"{where}.options")
+        )
+        if len({o.id for o in options}) != len(options):
+            raise ContentError(f"{where}.options: ids must be unique")
+    elif "options" in raw:
+        raise ContentError(f"{where}: only choice and multi fields have options")
+    return Field(field_id, kind, _text(raw.get("label"), f"{where}.label"), options)
+
+
+def _exercise(raw: Any, where: str) -> Exercise:
+    raw = _mapping(raw, where)
+    exercise_id = _slug(raw.get("id"), f"{where}.id")
+    fields = tuple(
+        _field(f, f"{where}.{exercise_id}.fields") for f in _list(raw.get("fields"), where)
+    )
+    if len({f.id for f in fields}) != len(fields):
+        raise ContentError(f"{where}.{exercise_id}: field ids must be unique")
+    intro = raw.get("intro") or ""
+    return Exercise(exercise_id, _text(raw.get("title"), f"{where}.title"), _render(intro), fields)
+
+
+def parse_module_text(raw: Any, where: str) -> ModuleText:
+    """One language block of a module (also used to check an edit before it is published)."""
+    raw = _mapping(raw, where)
+    sections = tuple(
+        Section(_text(s.get("heading"), f"{where}.heading"), _render(_text(s.get("body"), where)))
+        for s in (_mapping(s, f"{where}.sections") for s in _list(raw.get("sections"), where))
+    )
+    exercises = tuple(
+        _exercise(e, f"{where}.exercises") for e in _list(raw.get("exercises"), where)
+    )
+    if len({e.id for e in exercises}) != len(exercises):
+        raise ContentError(f"{where}: exercise ids must be unique")
+    return ModuleText(
+        title=_text(raw.get("title"), f"{where}.title"),
+        summary=_text(raw.get("summary"), f"{where}.summary"),
+        sections=sections,
+        exercises=exercises,
+        next_html=_render(_text(raw.get("next"), f"{where}.next")),
+    )
+
+
+def _shape(text: ModuleText) -> list[tuple[str, list[tuple[str, str, list[str]]]]]:
+    return [
+        (e.id, [(f.id, f.kind, [o.id for o in f.options]) for f in e.fields])
+        for e in text.exercises
+    ]
+
+
+def check_same_shape(reference: ModuleText, other: ModuleText, where: str) -> None:
+    """Every language must ask the same questions (ids, kinds, options)."""
+    if _shape(reference) != _shape(other):
+        raise ContentError(f"{where}: exercises differ from the English ones")
+
+
+def _module(programme: str, path: Path) -> Module:
+    raw = _mapping(yaml.safe_load(path.read_text(encoding="utf-8")), str(path))
+    where = f"{programme}/{path.name}"
+    texts = {
+        language: parse_module_text(raw.get(language), f"{where}.{language}")
+        for language in LANGUAGES
+    }
+    for language in LANGUAGES[1:]:
+        check_same_shape(texts["en"], texts[language], f"{where}.{language}")
+    numbers = [raw.get(name) for name in ("order", "version", "minutes")]
+    if not all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in numbers):
+        raise ContentError(f"{where}: version, order and minutes must be positive integers")
+    order, version, minutes = (int(n) for n in numbers)  # type: ignore[arg-type]
+    return Module(programme, _slug(raw.get("slug"), where), order, version, minutes, texts)
+
+
+def _programme(folder: Path) -> Programme:
+    raw = _mapping(yaml.safe_load((folder / "programme.yaml").read_text("utf-8")), str(folder))
+    slug = _slug(raw.get("slug"), str(folder))
+    texts = {}
+    for language in LANGUAGES:
+        block = _mapping(raw.get(language), f"{slug}.{language}")
+        ratings = tuple(
+            Rating(_slug(r.get("id"), slug), _text(r.get("label"), slug))
+            for r in _list(block.get("ratings"), f"{slug}.{language}.ratings")
+        )
+        texts[language] = ProgrammeText(
+            _text(block.get("title"), slug), _text(block.get("summary"), slug), ratings
+        )
+    if [r.id for r in texts["en"].ratings] != [r.id for r in texts["de"].ratings]:
+        raise ContentError(f"{slug}: ratings differ between languages")
+    modules = sorted(
+        (_module(slug, path) for path in folder.glob("*.yaml") if path.name != "programme.yaml"),
+        key=lambda m: m.order,
+    )
+    if len({m.slug for m in modules}) != len(modules):
+        raise ContentError(f"{slug}: module slugs must be unique")
+    return Programme(slug, raw.get("order", 99), texts, tuple(modules))
+
+
+@functools.cache
+def shipped_catalogue() -> Catalogue:
+    """Every programme as shipped in ``content/``, validated (raises ``ContentError``)."""
+    programmes = sorted(
+        (_programme(folder) for folder in CONTENT_DIR.iterdir() if folder.is_dir()),
+        key=lambda p: p.order,
+    )
+    return Catalogue(tuple(programmes))
+
+
+def catalogue() -> Catalogue:
+    """The programmes as they are shown now."""
+    return shipped_catalogue()

@@ -1,0 +1,131 @@
+"""Forms of the self-help pages, built from the exercise definitions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.formats import number_format
+from django.utils.translation import gettext_lazy as _
+
+from forestall.lib.codenames import contains_codename
+from forestall.public.models import Mailbox
+from forestall.selfhelp.content import TEXT_LIMIT, Exercise, Rating
+
+RATING_CHOICES = [(str(n), str(n)) for n in range(11)]
+
+
+class ExerciseForm(forms.Form):
+    """One exercise: a textarea per free-text field, radios for choices and 0 to 10 ratings.
+
+    Every field is optional (a person may skip a question); ``values()`` gives
+    the answers as they are kept (only the ids of options, never labels).
+    """
+
+    def __init__(
+        self, *args: Any, exercise: Exercise, mailbox: Mailbox | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.exercise = exercise
+        self.mailbox = mailbox
+        for spec in exercise.fields:
+            field: forms.Field
+            if spec.kind == "text":
+                field = forms.CharField(
+                    label=spec.label,
+                    required=False,
+                    strip=True,
+                    widget=forms.Textarea(attrs={"rows": 4}),
+                )
+            elif spec.kind == "choice":
+                field = forms.ChoiceField(
+                    label=spec.label,
+                    required=False,
+                    choices=[(o.id, o.label) for o in spec.options],
+                    widget=forms.RadioSelect,
+                    error_messages={"invalid_choice": _("Please choose one of the options.")},
+                )
+            elif spec.kind == "multi":
+                field = forms.MultipleChoiceField(
+                    label=spec.label,
+                    required=False,
+                    choices=[(o.id, o.label) for o in spec.options],
+                    widget=forms.CheckboxSelectMultiple,
+                    error_messages={"invalid_choice": _("Please choose from the options.")},
+                )
+            else:
+                field = forms.ChoiceField(
+                    label=spec.label,
+                    required=False,
+                    choices=RATING_CHOICES,
+                    widget=forms.RadioSelect(attrs={"class": "scale"}),
+                    error_messages={"invalid_choice": _("Please choose a number from 0 to 10.")},
+                )
+            self.fields[spec.id] = field
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        for spec in self.exercise.fields:
+            value = cleaned.get(spec.id)
+            if spec.kind != "text" or not value:
+                continue
+            if len(value) > TEXT_LIMIT:
+                self.add_error(
+                    spec.id,
+                    _(
+                        "This answer is too long: please keep it to %(limit)s characters. "
+                        "All of your text is still here."
+                    )
+                    % {"limit": number_format(TEXT_LIMIT, force_grouping=True)},
+                )
+            elif self.mailbox is not None and contains_codename(value, self.mailbox.codename_hash):
+                self.add_error(
+                    spec.id,
+                    _(
+                        "This answer contains your codename. Please remove it: your codename "
+                        "is the key to your mailbox and should never be written anywhere here."
+                    ),
+                )
+        return cleaned
+
+    def values(self) -> dict[str, Any]:
+        return {
+            spec.id: self.cleaned_data.get(spec.id)
+            for spec in self.exercise.fields
+            if self.cleaned_data.get(spec.id) not in (None, "", [])
+        }
+
+    def entries(self) -> list[tuple[forms.BoundField, str]]:
+        return [(self[spec.id], spec.kind) for spec in self.exercise.fields]
+
+
+class RatingForm(forms.Form):
+    """The optional before/after self-ratings of a module (0 to 10 each)."""
+
+    moment = forms.ChoiceField(choices=[("before", "before"), ("after", "after")])
+
+    def __init__(self, *args: Any, ratings: tuple[Rating, ...], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.ratings = ratings
+        for rating in ratings:
+            self.fields[rating.id] = forms.ChoiceField(
+                label=rating.label,
+                required=False,
+                choices=RATING_CHOICES,
+                widget=forms.RadioSelect(attrs={"class": "scale"}),
+                error_messages={"invalid_choice": _("Please choose a number from 0 to 10.")},
+            )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not any(cleaned.get(r.id) for r in self.ratings):
+            raise forms.ValidationError(_("Please choose at least one number from 0 to 10."))
+        return cleaned
+
+    def values(self) -> dict[str, int]:
+        return {
+            r.id: int(self.cleaned_data[r.id]) for r in self.ratings if self.cleaned_data.get(r.id)
+        }
+
+    def entries(self) -> list[forms.BoundField]:
+        return [self[r.id] for r in self.ratings]

@@ -1,0 +1,66 @@
+"""What the self-help programmes store: a workbook per mailbox, and de-identified counts."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from forestall.lib.crypto import EncryptedJSONField
+from forestall.public.models import Mailbox
+
+
+class Workbook(models.Model):
+    """Everything a mailbox keeps of the self-help programmes, in one encrypted field.
+
+    Answers (with the module version they were given under), progress, the
+    last place and the self-ratings all live in ``data``, an AES-GCM envelope
+    bound to this row: not even which modules someone opened is readable in
+    the database. The row goes with its mailbox ("delete everything" and
+    retention both delete the mailbox; the cascade takes this row).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    mailbox = models.OneToOneField(Mailbox, on_delete=models.CASCADE, related_name="workbook")
+    data = EncryptedJSONField(default=dict)
+    # Day-level only, like the mailbox's own activity.
+    updated_on = models.DateField()
+
+    def __str__(self) -> str:
+        return "self-help workbook"
+
+
+class CountEvent(models.TextChoices):
+    STARTED = "started", _("Module started")
+    COMPLETED = "completed", _("Module completed")
+    SHARED = "shared", _("Exercise shared with a counsellor")
+    # "I have finished this module" without a mailbox: it cannot be matched to
+    # a start, so it is counted apart and kept out of the completion rate.
+    READ_THROUGH = "read_through", _("Module finished without a mailbox")
+
+
+class ModuleCount(models.Model):
+    """A de-identified daily count: how often something happened in one module.
+
+    Only programme, module, language, event and day: nothing that could be
+    joined back to a mailbox or a visit.
+    """
+
+    day = models.DateField()
+    programme = models.CharField(max_length=40)
+    module = models.CharField(max_length=60)
+    language = models.CharField(max_length=8)
+    event = models.CharField(max_length=16, choices=CountEvent.choices)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "programme", "module", "language", "event"],
+                name="selfhelp_module_count_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} {self.programme}/{self.module} {self.day}"

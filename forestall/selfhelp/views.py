@@ -1,0 +1,369 @@
+"""The self-help pages: read and do everything without an account; keep it with a mailbox.
+
+Without a signed-in mailbox nothing a reader types is stored: an exercise
+sent without one comes back on the page (with a print button) and the page
+says so before anyone writes. With a mailbox, answers, place and ratings go
+into its encrypted workbook. Nothing typed here is ever logged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import CsrfViewMiddleware
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_safe
+
+from forestall.lib.pagecache import cache_public_page
+from forestall.lib.ratelimit import Per, over_any, wait_message
+from forestall.public.mailbox_session import sign_in, signed_in_mailbox
+from forestall.public.models import Mailbox
+from forestall.public.post_only import post_only
+from forestall.selfhelp import actions
+from forestall.selfhelp.content import Module, Programme, catalogue
+from forestall.selfhelp.forms import ExerciseForm, RatingForm
+
+SAVE_LIMIT = (120, 600)
+SAVE_CEILING = (20000, 600)
+
+
+def _language() -> str:
+    return translation.get_language() or "en"
+
+
+def _checked(request: HttpRequest) -> HttpResponse:  # pragma: no cover - never called
+    raise AssertionError
+
+
+def csrf_when_signed_in(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Check the CSRF token of a POST only where it could change something stored.
+
+    Why: a module page with a CSRF token sets a cookie, and a page that sets
+    a cookie cannot be served from the public page cache, so every first
+    visit would be rendered. Without a signed-in mailbox a self-help POST
+    stores nothing (the answers only come back on the page, "finished" only
+    adds to a de-identified count anyone can add to directly), so a forged
+    one gains nothing; the pages give anonymous readers no token and can be
+    cached like the home page. With a mailbox the POST is checked as
+    everywhere else (and the mailbox cookie is ``SameSite=Strict``, so a
+    cross-site POST arrives signed out anyway).
+    """
+
+    @csrf_exempt
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.method == "POST" and signed_in_mailbox(request) is not None:
+            # A callback without ``csrf_exempt``: the middleware checks the token.
+            rejected = CsrfViewMiddleware(lambda _request: HttpResponse()).process_view(
+                request, _checked, (), {}
+            )
+            if rejected is not None:
+                return rejected
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _found(programme_slug: str, module_slug: str) -> tuple[Programme, Module]:
+    found = catalogue().find(programme_slug, module_slug)
+    if found is None:
+        raise Http404
+    return found
+
+
+def _kept(request: HttpRequest, response: HttpResponse, mailbox: Mailbox | None) -> HttpResponse:
+    """Refresh the mailbox session of a signed-in reader on the way out."""
+    return sign_in(response, mailbox) if mailbox is not None else response
+
+
+def place_url(place: str) -> str:
+    """The page of a place (``programme/module`` or ``progress``), or "" if there is none.
+
+    The mailbox sign-in carries a place through (``?selfhelp=…``) so that a
+    reader who signs in or starts a mailbox from a module comes back to it.
+    """
+    if place == "progress":
+        return reverse("selfhelp:progress")
+    programme_slug, _slash, module_slug = place.partition("/")
+    if catalogue().find(programme_slug, module_slug) is None:
+        return ""
+    return reverse("selfhelp:module", args=[programme_slug, module_slug])
+
+
+# The programme each front-door pathway leads to.
+PROGRAMME_FOR_PATHWAY = {"self": "self", "other": "family"}
+
+
+def programme_url_for_pathway(pathway: str) -> str:
+    """The self-help programme page for a pathway; all programmes for professionals."""
+    programme_slug = PROGRAMME_FOR_PATHWAY.get(pathway)
+    if programme_slug and catalogue().programme(programme_slug) is not None:
+        return reverse("selfhelp:programme", args=[programme_slug])
+    return reverse("selfhelp:index")
+
+
+def _save_refused(request: HttpRequest, mailbox: Mailbox) -> bool:
+    return over_any(
+        request,
+        "selfhelp-save",
+        Per.target(str(mailbox.pk), *SAVE_LIMIT),
+        Per.everyone(*SAVE_CEILING),
+    )
+
+
+@require_safe
+@cache_public_page
+def index(request: HttpRequest) -> HttpResponse:
+    mailbox = signed_in_mailbox(request)
+    place = actions.read_workbook(mailbox)["place"] if mailbox else ""
+    context = {
+        "programmes": [
+            (p, p.text(_language()), [(m, m.text(_language())) for m in p.modules])
+            for p in catalogue().programmes
+        ],
+        "mailbox": mailbox,
+        "continue_url": place_url(place) if place else "",
+    }
+    return _kept(request, render(request, "selfhelp/index.html", context), mailbox)
+
+
+@require_safe
+@cache_public_page
+def programme(request: HttpRequest, programme: str) -> HttpResponse:
+    chosen = catalogue().programme(programme)
+    if chosen is None:
+        raise Http404
+    mailbox = signed_in_mailbox(request)
+    progress = actions.read_workbook(mailbox)["modules"] if mailbox else {}
+    modules = [
+        (m, m.text(_language()), progress.get(actions.module_key(m), {})) for m in chosen.modules
+    ]
+    context = {
+        "programme": chosen,
+        "text": chosen.text(_language()),
+        "modules": modules,
+        "mailbox": mailbox,
+    }
+    return _kept(request, render(request, "selfhelp/programme.html", context), mailbox)
+
+
+def _module_context(
+    request: HttpRequest,
+    chosen: Programme,
+    module: Module,
+    mailbox: Mailbox | None,
+    *,
+    bound: ExerciseForm | None = None,
+    rating_form: RatingForm | None = None,
+) -> dict[str, Any]:
+    language = _language()
+    text = module.text(language)
+    workbook = actions.read_workbook(mailbox) if mailbox else None
+    saved_answers = workbook["answers"] if workbook else {}
+    forms = []
+    for exercise in text.exercises:
+        if bound is not None and bound.exercise.id == exercise.id:
+            forms.append(bound)
+            continue
+        saved = saved_answers.get(f"{actions.module_key(module)}/{exercise.id}")
+        forms.append(ExerciseForm(exercise=exercise, initial=saved["values"] if saved else None))
+    key = actions.module_key(module)
+    ratings = chosen.text(language).ratings
+    history = [r for r in workbook["ratings"] if r.get("module") == key] if workbook else []
+    return {
+        "programme": chosen,
+        "programme_text": chosen.text(language),
+        "module": module,
+        "text": text,
+        "forms": forms,
+        "saved_exercises": {e.id for e in text.exercises if f"{key}/{e.id}" in saved_answers},
+        "progress": workbook["modules"].get(key, {}) if workbook else {},
+        "mailbox": mailbox,
+        "place": key,
+        "next_module": chosen.after(module),
+        "module_number": chosen.modules.index(module) + 1,
+        "module_count": len(chosen.modules),
+        "rating_form": rating_form or RatingForm(ratings=ratings, initial={"moment": "before"}),
+        "rating_labels": [(r.id, r.label) for r in ratings],
+        "rating_history": history,
+        "saved": request.GET.get("saved", "")[:60],
+    }
+
+
+@csrf_when_signed_in
+@require_http_methods(["GET", "HEAD", "POST"])
+@cache_public_page
+def module(request: HttpRequest, programme: str, module: str) -> HttpResponse:
+    """A module: read it, do its exercises; POST saves one exercise (or shows it back)."""
+    chosen, found = _found(programme, module)
+    mailbox = signed_in_mailbox(request)
+    if request.method != "POST":
+        if mailbox is not None:
+            actions.note_place(mailbox, found)
+        context = _module_context(request, chosen, found, mailbox)
+        return _kept(request, render(request, "selfhelp/module.html", context), mailbox)
+    text = found.text(_language())
+    exercise = text.exercise(str(request.POST.get("exercise", ""))[:60])
+    if exercise is None:
+        context = _module_context(request, chosen, found, mailbox)
+        return _kept(request, render(request, "selfhelp/module.html", context, status=400), mailbox)
+    form = ExerciseForm(request.POST, exercise=exercise, mailbox=mailbox)
+    status = 200
+    context_extra: dict[str, Any] = {}
+    if mailbox is not None and _save_refused(request, mailbox):
+        status = 429
+        context_extra["form_error"] = wait_message(request)
+    elif not form.is_valid():
+        status = 400
+    elif mailbox is not None:
+        actions.save_answer(mailbox, found, exercise, form.values(), _language())
+        to_module = reverse("selfhelp:module", args=[programme, module])
+        return _kept(
+            request, redirect(f"{to_module}?saved={exercise.id}#exercise-{exercise.id}"), mailbox
+        )
+    else:
+        # No mailbox: nothing is stored. The answers come back on the page,
+        # ready to print, and the page says again that nothing was kept.
+        context_extra["unsaved"] = exercise.id
+    context = _module_context(request, chosen, found, mailbox, bound=form)
+    context.update(context_extra)
+    return _kept(request, render(request, "selfhelp/module.html", context, status=status), mailbox)
+
+
+@csrf_when_signed_in
+@post_only(way_on="selfhelp:index")
+def rating(request: HttpRequest, programme: str, module: str) -> HttpResponse:
+    """Keep an optional before/after self-rating (needs a mailbox; without one nothing is kept)."""
+    chosen, found = _found(programme, module)
+    mailbox = signed_in_mailbox(request)
+    form = RatingForm(request.POST, ratings=chosen.text(_language()).ratings)
+    if mailbox is None or not form.is_valid():
+        context = _module_context(request, chosen, found, mailbox, rating_form=form)
+        if mailbox is None:
+            context["rating_needs_mailbox"] = True
+        return _kept(
+            request,
+            render(request, "selfhelp/module.html", context, status=400 if mailbox else 401),
+            mailbox,
+        )
+    actions.save_rating(mailbox, found, form.cleaned_data["moment"], form.values(), _language())
+    to_module = reverse("selfhelp:module", args=[programme, module])
+    return _kept(request, redirect(f"{to_module}?saved=rating#ratings"), mailbox)
+
+
+@csrf_when_signed_in
+@post_only(way_on="selfhelp:index")
+def done(request: HttpRequest, programme: str, module: str) -> HttpResponse:
+    """ "I have finished this module": counted; kept as progress with a mailbox."""
+    chosen, found = _found(programme, module)
+    mailbox = signed_in_mailbox(request)
+    actions.complete_module(mailbox, found, _language())
+    following = chosen.after(found)
+    if following is not None:
+        to = reverse("selfhelp:module", args=[programme, following.slug])
+    else:
+        to = reverse("selfhelp:programme", args=[programme]) + "?finished=1"
+    return _kept(request, redirect(to), mailbox)
+
+
+@csrf_when_signed_in
+@require_http_methods(["GET", "HEAD", "POST"])
+def print_page(request: HttpRequest, programme: str, module: str) -> HttpResponse:
+    """A plain page of one module's exercises with the answers, for printing.
+
+    Signed in: the saved answers. Without a mailbox the answers come in the
+    POST from the module page and go straight back out; nothing is stored.
+    """
+    chosen, found = _found(programme, module)
+    mailbox = signed_in_mailbox(request)
+    language = _language()
+    text = found.text(language)
+    saved = actions.read_workbook(mailbox)["answers"] if mailbox else {}
+    only = str(request.GET.get("exercise") or request.POST.get("exercise", ""))[:60]
+    exercises = []
+    for exercise in text.exercises:
+        if only and exercise.id != only:
+            continue
+        if request.method == "POST":
+            form = ExerciseForm(request.POST, exercise=exercise)
+            values = form.values() if form.is_valid() and exercise.id == only else {}
+        else:
+            entry = saved.get(f"{actions.module_key(found)}/{exercise.id}")
+            values = entry["values"] if entry else {}
+        answers = []
+        for spec in exercise.fields:
+            value = values.get(spec.id)
+            if spec.kind == "choice" and value:
+                value = spec.option_label(value)
+            elif spec.kind == "multi" and value:
+                value = ", ".join(spec.option_label(v) for v in value)
+            answers.append((spec.label, value))
+        exercises.append((exercise, answers))
+    if only and not exercises:
+        raise Http404
+    context = {"programme_text": chosen.text(language), "text": text, "exercises": exercises}
+    return _kept(request, render(request, "selfhelp/print.html", context), mailbox)
+
+
+@csrf_when_signed_in
+@post_only(way_on="selfhelp:index")
+def share(request: HttpRequest, programme: str, module: str) -> HttpResponse:
+    """Send one saved exercise to the counsellor through the mailbox conversation."""
+    _chosen, found = _found(programme, module)
+    mailbox = signed_in_mailbox(request)
+    to_module = reverse("selfhelp:module", args=[programme, module])
+    if mailbox is None:
+        return redirect(reverse("public:mailbox") + f"?selfhelp={programme}/{module}")
+    exercise_id = str(request.POST.get("exercise", ""))[:60]
+    if found.text(_language()).exercise(exercise_id) is None:
+        raise Http404
+    if not actions.share_exercise(mailbox, found, exercise_id, _language()):
+        return _kept(
+            request, redirect(f"{to_module}?saved=nothing#exercise-{exercise_id}"), mailbox
+        )
+    return _kept(request, redirect(reverse("public:mailbox") + "?sent=1#latest"), mailbox)
+
+
+@require_safe
+def progress(request: HttpRequest) -> HttpResponse:
+    """The person's own progress: modules done and their self-ratings over time."""
+    mailbox = signed_in_mailbox(request)
+    if mailbox is None:
+        return redirect(reverse("public:mailbox") + "?selfhelp=progress")
+    language = _language()
+    workbook = actions.read_workbook(mailbox)
+    programmes = []
+    for chosen in catalogue().programmes:
+        labels = [(r.id, r.label) for r in chosen.text(language).ratings]
+        titles = {actions.module_key(m): m.text(language).title for m in chosen.modules}
+        rows = [
+            {
+                "title": titles[r["module"]],
+                "moment": r.get("moment"),
+                "on": r.get("on"),
+                "values": [r.get(rating_id) for rating_id, _label in labels],
+            }
+            for r in workbook["ratings"]
+            if r.get("module") in titles
+        ]
+        modules = [
+            (m.text(language).title, workbook["modules"].get(actions.module_key(m), {}))
+            for m in chosen.modules
+        ]
+        programmes.append(
+            {
+                "programme": chosen,
+                "text": chosen.text(language),
+                "labels": labels,
+                "rows": rows,
+                "modules": modules,
+            }
+        )
+    context = {"programmes": programmes, "continue_url": place_url(workbook["place"])}
+    return _kept(request, render(request, "selfhelp/progress.html", context), mailbox)

@@ -1,0 +1,151 @@
+"""The self-help programmes in a real browser without JavaScript, in English and German.
+
+Read without an account; start a mailbox from a module, do an exercise, sign
+out, come back in a fresh browser and find the answer and the place; share
+with a counsellor; print; delete everything. axe on every programme page.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from forestall.inbox.models import Message
+from forestall.selfhelp.content import catalogue
+from forestall.selfhelp.models import Workbook
+from tests import factories
+from tests.database_dump import raw_database_text
+
+# (prefix, browser locale, button texts)
+LANGUAGES = {
+    "en": (
+        "",
+        "en-GB",
+        {
+            "create": "Create my mailbox",
+            "continue": "Continue to my mailbox",
+            "save": "Save my answers",
+            "sign_out": "Sign out",
+            "open": "Open my mailbox",
+            "share": "Share my saved answers with a counsellor",
+            "print": "Printable page",
+            "delete": "Delete everything",
+            "yes": "Yes, delete everything",
+            "nothing": "Nothing you write here is stored.",
+            "shown": "Show my answers (nothing is stored)",
+        },
+    ),
+    "de": (
+        "/de",
+        "de-DE",
+        {
+            "create": "Mein Postfach anlegen",
+            "continue": "Weiter zu meinem Postfach",
+            "save": "Antworten speichern",
+            "sign_out": "Abmelden",
+            "open": "Mein Postfach öffnen",
+            "share": "Gespeicherte Antworten mit der Beratung teilen",
+            "print": "Seite zum Ausdrucken",
+            "delete": "Alles löschen",
+            "yes": "Ja, alles löschen",
+            "nothing": "Nichts, was Sie hier schreiben, wird gespeichert.",
+            "shown": "Antworten anzeigen (nichts wird gespeichert)",
+        },
+    ),
+}
+ANSWER = {"en": "Evenings alone with the laptop 8841", "de": "Abende allein mit dem Laptop 8841"}
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_a_module_reads_and_an_exercise_works_without_an_account(new_page, language):
+    prefix, locale, words = LANGUAGES[language]
+    page = new_page(javascript=False, locale=locale)
+    page.goto(f"{prefix}/self-help/")
+    page.locator('a[href$="/self-help/self/urge-surfing/"]').first.click()
+    assert page.locator("#quick-exit").is_visible()
+    assert page.get_by_text(words["nothing"]).first.is_visible()
+    page.fill("#exercise-surf-plan textarea[name=words]", ANSWER[language])
+    page.get_by_role("button", name=words["shown"]).click()
+    assert (
+        page.locator("#exercise-surf-plan textarea[name=words]").input_value() == ANSWER[language]
+    )
+    assert not Workbook.objects.exists()
+    assert ANSWER[language] not in raw_database_text()
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_progress_survives_signing_out_and_a_fresh_browser_and_delete_removes_it(
+    new_page, live_server, network_counsellor, language
+):
+    prefix, locale, words = LANGUAGES[language]
+    plan = f"{prefix}/self-help/self/safety-plan/"
+    page = new_page(javascript=False, locale=locale)
+    page.goto(plan)
+    page.locator("#nothing-stored a.button").click()
+    page.get_by_role("button", name=words["create"]).click()
+    codename = page.locator("#codename").inner_text().strip()
+    page.check("#id_confirmed")
+    page.get_by_role("button", name=words["continue"]).click()
+    assert page.url.endswith(plan)
+
+    page.fill("textarea[name=warning-signs]", ANSWER[language])
+    page.get_by_role("button", name=words["save"]).click()
+    assert page.locator("#exercise-plan [role=status]").is_visible()
+    page.goto(f"{prefix}/mailbox/")
+    page.get_by_role("button", name=words["sign_out"]).click()
+
+    fresh = new_page(javascript=False, locale=locale)
+    fresh.goto(f"{prefix}/self-help/self/online/")
+    fresh.locator('#nothing-stored a[href*="/mailbox/?selfhelp"]').click()
+    fresh.fill("input[name=codename]", codename)
+    fresh.get_by_role("button", name=words["open"]).click()
+    assert fresh.url.endswith(f"{prefix}/self-help/self/online/")
+    fresh.goto(f"{prefix}/self-help/")
+    fresh.locator("a.button", has_text="").first.click()
+    assert fresh.url.endswith("/self-help/self/online/")
+    fresh.goto(plan)
+    assert fresh.locator("textarea[name=warning-signs]").input_value() == ANSWER[language]
+
+    # Print: a plain page with the saved answers.
+    fresh.goto(plan + "print/?exercise=plan")
+    assert fresh.get_by_text(ANSWER[language]).is_visible()
+
+    # Share: a message in the conversation the counsellor reads.
+    fresh.goto(plan)
+    fresh.get_by_role("button", name=words["share"]).click()
+    assert fresh.get_by_text(ANSWER[language]).first.is_visible()
+    message = Message.objects.get()
+    staff = factories.signed_in_client(network_counsellor)
+    conversation = staff.get(f"/staff/inbox/{message.conversation.pk}/")
+    assert ANSWER[language] in conversation.content.decode()
+
+    fresh.goto(f"{prefix}/mailbox/delete/")
+    fresh.get_by_role("button", name=words["yes"]).click()
+    assert not Workbook.objects.exists()
+    assert ANSWER[language] not in raw_database_text()
+
+
+def test_the_print_page_prints_what_was_typed_without_an_account(page_without_js):
+    page = page_without_js
+    page.goto("/self-help/self/safety-plan/")
+    page.fill("textarea[name=reasons]", "My sister and her kids")
+    page.get_by_role("button", name="Printable page").click()
+    assert page.url.endswith("/self-help/self/safety-plan/print/")
+    assert page.get_by_text("My sister and her kids").is_visible()
+    assert page.locator("header.site").is_hidden() is False  # the screen shows the header
+    page.emulate_media(media="print")
+    assert page.locator("header.site").is_hidden()
+
+
+def _programme_pages() -> list[str]:
+    pages = ["/self-help/", "/de/self-help/"]
+    for programme in catalogue().programmes:
+        for prefix in ("", "/de"):
+            pages.append(f"{prefix}/self-help/{programme.slug}/")
+            pages += [f"{prefix}/self-help/{programme.slug}/{m.slug}/" for m in programme.modules]
+    return pages
+
+
+def test_every_programme_page_has_no_serious_accessibility_problem(page, assert_accessible):
+    for url in _programme_pages():
+        page.goto(url)
+        assert_accessible(page)
