@@ -136,6 +136,7 @@ class _Export:
         if self.k < 1:
             raise ExportError("k must be at least 1")
         self.pseudonyms = Pseudonymiser(self.study.pk)
+        self._last_ids: tuple[uuid.UUID | None, dict[str, Any]] = (None, {})
         self.from_month = request.from_month or self.study.starts_on.replace(day=1)
         self.to_month = request.to_month or (
             self.study.ends_on.replace(day=1) if self.study.ends_on else None
@@ -275,10 +276,17 @@ class _Export:
         return case_id not in self.decision.suppressed_cases
 
     def _ids(self, case_id: uuid.UUID, client_id: uuid.UUID) -> dict[str, Any]:
-        return {
-            "client": self.pseudonyms.of("client", client_id),
-            "case": self.pseudonyms.of("case", case_id),
-        }
+        # Rows of one case often follow each other: remember the last pair only
+        # (constant memory, and no table of pseudonyms is ever kept).
+        if self._last_ids[0] != case_id:
+            self._last_ids = (
+                case_id,
+                {
+                    "client": self.pseudonyms.of("client", client_id),
+                    "case": self.pseudonyms.of("case", case_id),
+                },
+            )
+        return self._last_ids[1]
 
     def case_rows(self) -> Iterator[dict[str, Any]]:
         reached = {
@@ -342,6 +350,19 @@ class _Export:
         blank_items = {
             codebook.item_column(d, item.id): "" for d in definitions.values() for item in d.items
         }
+        # Per (stored instrument id, version): the definition and its item columns.
+        columns_of: dict[tuple[str, int], tuple[str, dict[str, str]] | None] = {}
+
+        def columns_for(instrument: str, version: int) -> tuple[str, dict[str, str]] | None:
+            try:
+                key = catalogue().get(instrument, version).key
+            except LookupError:
+                return None  # an instrument no longer shipped
+            definition = definitions.get((key, version))
+            if definition is None:
+                return None  # not a scored instrument
+            return key, {item.id: codebook.item_column(definition, item.id) for item in definition.items}
+
         # One filter() call: the case joined is the same in both conditions (a
         # measure belongs to the client's consented case at the centre that gave it).
         rows = (
@@ -365,9 +386,9 @@ class _Export:
                 "prorated",
                 "answers",
             )
-            .order_by()
+            # By client: consecutive rows share their pseudonyms (``_ids`` remembers the last).
+            .order_by("client_id")
         )
-        normalise = catalogue().get
         answers_field = Administration._meta.get_field("answers")
         for (
             administration_id,
@@ -386,13 +407,15 @@ class _Export:
         ) in rows.iterator(CHUNK):
             if not self._kept(case_id):
                 continue
-            try:
-                definition = definitions[(normalise(instrument, version).key, version)]
-            except (LookupError, KeyError):
-                continue  # an instrument no longer shipped, or not a scored one
+            found = columns_of.get((instrument, version), False)
+            if found is False:
+                found = columns_of[(instrument, version)] = columns_for(instrument, version)
+            if found is None:
+                continue
+            key, item_columns = found
             row = {
                 **self._ids(case_id, client_id),
-                "instrument": definition.key,
+                "instrument": key,
                 "version": version,
                 "occasion": occasion,
                 "weeks_since_opened": _weeks_between(opened_at, completed_at),
@@ -409,8 +432,8 @@ class _Export:
                 else {}
             )
             for item_id, value in (answers or {}).items():
-                column = codebook.item_column(definition, item_id)
-                if column in blank_items and value is not None:
+                column = item_columns.get(item_id)
+                if column is not None and value is not None:
                     row[column] = value
             yield row
 
