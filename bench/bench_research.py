@@ -134,8 +134,17 @@ def _export(directory: Path, name: str) -> tuple[float, int, dict]:
     """Run ``forestall export-research`` in its own process: (seconds, peak RSS in kB, manifest)."""
     out = directory / name
     started = time.perf_counter()
-    process = subprocess.Popen(  # noqa: S603 - our own command, fixed arguments
-        [sys.executable, "-m", "forestall.cli", "export-research", "--study", "bench", "--out", str(out)],
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "forestall.cli",
+            "export-research",
+            "--study",
+            "bench",
+            "--out",
+            str(out),
+        ],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -174,13 +183,17 @@ def _child() -> list[str]:
         directory = Path(scratch)
         started = time.perf_counter()
         _fill(0, tenth, study, centres)
-        lines.append(f"filled {tenth:,} cases, {tenth * PER_CASE:,} questionnaires in "
-                     f"{time.perf_counter() - started:.0f} s")
+        lines.append(
+            f"filled {tenth:,} cases, {tenth * PER_CASE:,} questionnaires in "
+            f"{time.perf_counter() - started:.0f} s"
+        )
         small_seconds, small_rss, small = _export(directory, "small")
         started = time.perf_counter()
         _fill(tenth, TOTAL_CASES - tenth, study, centres)
-        lines.append(f"filled to {TOTAL_CASES:,} cases, {TOTAL_CASES * PER_CASE:,} questionnaires "
-                     f"in {time.perf_counter() - started:.0f} s more")
+        lines.append(
+            f"filled to {TOTAL_CASES:,} cases, {TOTAL_CASES * PER_CASE:,} questionnaires "
+            f"in {time.perf_counter() - started:.0f} s more"
+        )
         seconds, rss, full = _export(directory, "full")
     rows = full["row_counts"]
     if rows["cases.csv"] + full["left_out"]["disclosure_control"]["cases"] != TOTAL_CASES:

@@ -82,7 +82,9 @@ def consent(case: Case, study: Study, *, withdrawn: bool = False) -> ResearchCon
 
 
 def make_study(slug: str = "evaluation-2026") -> Study:
-    return Study.objects.create(slug=slug, title=f"Study {slug}", starts_on=datetime.date(2026, 1, 1))
+    return Study.objects.create(
+        slug=slug, title=f"Study {slug}", starts_on=datetime.date(2026, 1, 1)
+    )
 
 
 def build(centre_a, centre_b) -> Network:
@@ -130,9 +132,7 @@ def build(centre_a, centre_b) -> Network:
         mode=AppointmentMode.VIDEO,
         starts_at=OPENED + datetime.timedelta(days=15),
     )
-    Attendance.objects.create(
-        appointment=appointment, case=story, status=AttendanceStatus.ATTENDED
-    )
+    Attendance.objects.create(appointment=appointment, case=story, status=AttendanceStatus.ATTENDED)
     Referral.objects.create(
         case=story,
         from_centre=centre_a,

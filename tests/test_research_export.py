@@ -1,4 +1,4 @@
-"""The pseudonymised research export (``forestall export-research``): what is in it and what never is."""
+"""The pseudonymised research export (``forestall export-research``): what is in it, what is not."""
 
 from __future__ import annotations
 
@@ -73,7 +73,9 @@ def test_the_story_of_a_case_is_told_in_months_and_weeks(network, tmp_path):
     export(network.study, tmp_path)
     pseudonyms = Pseudonymiser(network.study.pk)
     story = network.cases[0]
-    case_row = next(r for r in rows(tmp_path, "cases.csv") if r["case"] == pseudonyms.of("case", story.pk))
+    case_row = next(
+        r for r in rows(tmp_path, "cases.csv") if r["case"] == pseudonyms.of("case", story.pk)
+    )
     assert case_row["client"] == pseudonyms.of("client", story.client_id)
     assert case_row["months_to_screening"] == "1"
     assert case_row["months_to_assessment"] == ""
@@ -213,9 +215,7 @@ def test_small_groups_are_coarsened_to_region_and_quarter(centre_a, centre_b, tm
     assert centre_a.slug not in (tmp_path / "cases.csv").read_text()
 
 
-def test_groups_too_small_even_coarsened_are_suppressed_and_counted(
-    centre_a, centre_c, tmp_path
-):
+def test_groups_too_small_even_coarsened_are_suppressed_and_counted(centre_a, centre_c, tmp_path):
     study = research_network.make_study()
     for _ in range(40):
         research_network.consent(research_network.open_case(centre_a), study)
@@ -243,11 +243,11 @@ def test_k_is_a_setting(centre_a, tmp_path, settings):
 
 
 def test_period_and_centre_filters_select_the_cases(network, centre_b, tmp_path):
-    other = research_network.open_case(
-        centre_b, opened=research_network.OPENED.replace(month=6)
-    )
+    other = research_network.open_case(centre_b, opened=research_network.OPENED.replace(month=6))
     research_network.consent(other, network.study)
-    manifest = export(network.study, tmp_path / "march", "--from", "2026-03", "--to", "2026-03", "--k", "1")
+    manifest = export(
+        network.study, tmp_path / "march", "--from", "2026-03", "--to", "2026-03", "--k", "1"
+    )
     assert manifest["row_counts"]["cases.csv"] == 6
     assert manifest["period"] == {"from": "2026-03", "to": "2026-03", "by": "month the case opened"}
     manifest = export(network.study, tmp_path / "b", "--centre", centre_b.slug, "--k", "1")

@@ -101,7 +101,9 @@ def test_a_clinician_records_and_withdraws_research_consent_on_the_case(
     assert response.status_code == 302
     consent = ResearchConsent.objects.get(case=case, study=study)
     assert consent.given_on == datetime.date(2026, 3, 10) and consent.in_force
-    assert AuditEntry.objects.filter(action="research.consent_recorded", target_id=consent.pk).exists()
+    assert AuditEntry.objects.filter(
+        action="research.consent_recorded", target_id=consent.pk
+    ).exists()
     again = client.post(consent_url, {"study": str(study.pk), "given_on": "2026-03-11"})
     assert again.status_code == 400
     response = client.post(
@@ -126,9 +128,7 @@ def test_consent_in_the_future_is_refused(centre_a, clinician_a, sign_in):
 
 
 @pytest.mark.parametrize("persona", ["clinician_b", "analyst", "counsellor_a", "outsider"])
-def test_consent_pages_of_a_case_outside_ones_work_are_404(
-    request, centre_a, persona, sign_in
-):
+def test_consent_pages_of_a_case_outside_ones_work_are_404(request, centre_a, persona, sign_in):
     study = research_network.make_study()
     case = research_network.open_case(centre_a)
     consent = research_network.consent(case, study)

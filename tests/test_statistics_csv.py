@@ -25,7 +25,9 @@ def rows(response) -> list[dict[str, str]]:
 
 def cell(data, table: str, row: str, column: str) -> str:
     [found] = [
-        r["value"] for r in data if r["table"].startswith(table) and r["row"] == row and r["column"] == column
+        r["value"]
+        for r in data
+        if r["table"].startswith(table) and r["row"] == row and r["column"] == column
     ]
     return found
 
@@ -48,8 +50,12 @@ def test_the_csv_has_the_numbers_the_page_shows_unsuppressed_like_the_page(
 
 
 def test_a_custom_date_range_selects_the_days_counted(sign_in, analyst, centre_a):
-    actions.record(Event.THERAPY_COMPLETED, centre=centre_a, day=datetime.date(2025, 2, 10), count=3)
-    actions.record(Event.THERAPY_COMPLETED, centre=centre_a, day=datetime.date(2025, 4, 10), count=4)
+    actions.record(
+        Event.THERAPY_COMPLETED, centre=centre_a, day=datetime.date(2025, 2, 10), count=3
+    )
+    actions.record(
+        Event.THERAPY_COMPLETED, centre=centre_a, day=datetime.date(2025, 4, 10), count=4
+    )
     client = sign_in(analyst)
     url = "/staff/statistics/csv/?start=2025-02-01&end=2025-02-28"
     data = rows(client.get(url))

@@ -38,7 +38,7 @@ def record_research_consent(
     consent.withdrawn_on = None
     consent.recorded_by = actor
     consent.save()
-    record_event(actor, "research.consent_recorded", consent, centre=case.centre_id)
+    record_event(actor, "research.consent_recorded", consent, centre=case.centre)
     return consent
 
 
@@ -51,7 +51,7 @@ def withdraw_research_consent(
         raise ConsentError("already withdrawn")
     consent.withdrawn_on = max(withdrawn_on, consent.given_on)
     consent.save(update_fields=["withdrawn_on"])
-    record_event(actor, "research.consent_withdrawn", consent, centre=consent.case.centre_id)
+    record_event(actor, "research.consent_withdrawn", consent, centre=consent.case.centre)
     return consent
 
 

@@ -27,7 +27,12 @@ from forestall.cases.models import (
     ReferralStatus,
 )
 from forestall.cases.pathway import EXITS, MAIN_PATH, Stage
-from forestall.inbox.models import ContactChannel, ProtectiveActionKind, ProtectiveActionState, Writer
+from forestall.inbox.models import (
+    ContactChannel,
+    ProtectiveActionKind,
+    ProtectiveActionState,
+    Writer,
+)
 from forestall.instruments.catalogue import Definition, catalogue, localized
 from forestall.instruments.models import Occasion
 
@@ -112,8 +117,12 @@ def cases_table(locations: Mapping[str, str], periods: Mapping[str, str]) -> Tab
                 "category",
                 allowed=dict(locations),
             ),
-            Column("programme", "Programme of the case (quasi-identifier)", "category",
-                   allowed=_labels(Programme)),
+            Column(
+                "programme",
+                "Programme of the case (quasi-identifier)",
+                "category",
+                allowed=_labels(Programme),
+            ),
             Column(
                 "first_contact",
                 "Month (YYYY-MM), quarter (YYYY-Qn) or year (YYYY) the case opened "
@@ -121,8 +130,12 @@ def cases_table(locations: Mapping[str, str], periods: Mapping[str, str]) -> Tab
                 "category",
                 allowed=dict(periods),
             ),
-            Column("stage_now", "Pathway stage at the time of the export", "category",
-                   allowed=_labels(Stage)),
+            Column(
+                "stage_now",
+                "Pathway stage at the time of the export",
+                "category",
+                allowed=_labels(Stage),
+            ),
             Column(
                 "exit_reason",
                 "How the case ended",
@@ -131,10 +144,10 @@ def cases_table(locations: Mapping[str, str], periods: Mapping[str, str]) -> Tab
                 missing="empty = the case is still open",
             ),
             *stage_columns,
-            Column("sessions_attended", "Sessions the client attended", "integer",
-                   unit="sessions"),
-            Column("sessions_missed", "Sessions the client did not attend", "integer",
-                   unit="sessions"),
+            Column("sessions_attended", "Sessions the client attended", "integer", unit="sessions"),
+            Column(
+                "sessions_missed", "Sessions the client did not attend", "integer", unit="sessions"
+            ),
         ),
     )
 
@@ -183,20 +196,42 @@ def administrations_table() -> Table:
         (
             CLIENT,
             CASE_OF,
-            Column("instrument", "Instrument given", "category",
-                   allowed={d.key: d.name for d in definitions}),
-            Column("version", "Version of the instrument definition it was given under",
-                   "integer"),
+            Column(
+                "instrument",
+                "Instrument given",
+                "category",
+                allowed={d.key: d.name for d in definitions},
+            ),
+            Column("version", "Version of the instrument definition it was given under", "integer"),
             Column("occasion", "Occasion", "category", allowed=_labels(Occasion)),
-            Column("weeks_since_opened", "Whole weeks from the case's opening to completion",
-                   "integer", unit="weeks (negative = before the case opened)",
-                   missing="empty = completion time unknown"),
-            Column("total", "Total score as computed under that version", "integer",
-                   unit="points", missing="empty = not scored (too many items missing)"),
-            Column("band", "Severity band of the total", "category", allowed=bands,
-                   missing="empty = no band defined or not scored"),
-            Column("caseness", "At or above the instrument's clinical cut-off", "boolean",
-                   allowed=BOOLEAN, missing="empty = the instrument has no cut-off"),
+            Column(
+                "weeks_since_opened",
+                "Whole weeks from the case's opening to completion",
+                "integer",
+                unit="weeks (negative = before the case opened)",
+                missing="empty = completion time unknown",
+            ),
+            Column(
+                "total",
+                "Total score as computed under that version",
+                "integer",
+                unit="points",
+                missing="empty = not scored (too many items missing)",
+            ),
+            Column(
+                "band",
+                "Severity band of the total",
+                "category",
+                allowed=bands,
+                missing="empty = no band defined or not scored",
+            ),
+            Column(
+                "caseness",
+                "At or above the instrument's clinical cut-off",
+                "boolean",
+                allowed=BOOLEAN,
+                missing="empty = the instrument has no cut-off",
+            ),
             Column("prorated", "Total prorated for missing items", "boolean", allowed=BOOLEAN),
             *(column for definition in definitions for column in _item_columns(definition)),
         ),
@@ -211,17 +246,33 @@ def appointments_table() -> Table:
         (
             CLIENT,
             CASE_OF,
-            Column("kind", "Purpose of the appointment", "category",
-                   allowed=_labels(AppointmentPurpose)),
-            Column("setting", "Individual appointment or group session", "category",
-                   allowed={"individual": "Individual", "group": "Group session"}),
+            Column(
+                "kind",
+                "Purpose of the appointment",
+                "category",
+                allowed=_labels(AppointmentPurpose),
+            ),
+            Column(
+                "setting",
+                "Individual appointment or group session",
+                "category",
+                allowed={"individual": "Individual", "group": "Group session"},
+            ),
             Column("mode", "How it took place", "category", allowed=_labels(AppointmentMode)),
-            Column("attendance", "Whether the client came", "category",
-                   allowed=_labels(AttendanceStatus)),
+            Column(
+                "attendance",
+                "Whether the client came",
+                "category",
+                allowed=_labels(AttendanceStatus),
+            ),
             Column("attended", "The client attended", "boolean", allowed=BOOLEAN),
             Column("duration", "Planned duration", "integer", unit="minutes"),
-            Column("weeks_since_opened", "Whole weeks from the case's opening to the appointment",
-                   "integer", unit="weeks (negative = before the case opened)"),
+            Column(
+                "weeks_since_opened",
+                "Whole weeks from the case's opening to the appointment",
+                "integer",
+                unit="weeks (negative = before the case opened)",
+            ),
         ),
     )
 
@@ -235,14 +286,24 @@ def referrals_table() -> Table:
             CLIENT,
             CASE_OF,
             Column("programme", "Programme referred to", "category", allowed=_labels(Programme)),
-            Column("reason", "Why the case was referred", "category",
-                   allowed=_labels(ReferralReason)),
-            Column("status", "Outcome of the referral", "category",
-                   allowed=_labels(ReferralStatus)),
-            Column("same_region", "The receiving centre is in the same region", "boolean",
-                   allowed=BOOLEAN),
-            Column("weeks_since_opened", "Whole weeks from the case's opening to the referral",
-                   "integer", unit="weeks (negative = before the case opened)"),
+            Column(
+                "reason", "Why the case was referred", "category", allowed=_labels(ReferralReason)
+            ),
+            Column(
+                "status", "Outcome of the referral", "category", allowed=_labels(ReferralStatus)
+            ),
+            Column(
+                "same_region",
+                "The receiving centre is in the same region",
+                "boolean",
+                allowed=BOOLEAN,
+            ),
+            Column(
+                "weeks_since_opened",
+                "Whole weeks from the case's opening to the referral",
+                "integer",
+                unit="weeks (negative = before the case opened)",
+            ),
         ),
     )
 
@@ -255,12 +316,25 @@ def protective_actions_table() -> Table:
         (
             CLIENT,
             CASE_OF,
-            Column("action", "Protective action agreed", "category",
-                   allowed=_labels(ProtectiveActionKind)),
-            Column("state", "Whether it was taken (as last reviewed)", "category",
-                   allowed=_labels(ProtectiveActionState)),
-            Column("taken", "The action was taken", "boolean", allowed=BOOLEAN,
-                   missing="empty = not yet reviewed"),
+            Column(
+                "action",
+                "Protective action agreed",
+                "category",
+                allowed=_labels(ProtectiveActionKind),
+            ),
+            Column(
+                "state",
+                "Whether it was taken (as last reviewed)",
+                "category",
+                allowed=_labels(ProtectiveActionState),
+            ),
+            Column(
+                "taken",
+                "The action was taken",
+                "boolean",
+                allowed=BOOLEAN,
+                missing="empty = not yet reviewed",
+            ),
         ),
     )
 

@@ -143,7 +143,9 @@ class _Export:
         )
         if self.to_month and self.to_month < self.from_month:
             raise ExportError("the period ends before it starts")
-        known = set(Centre.objects.filter(slug__in=request.centre_slugs).values_list("slug", flat=True))
+        known = set(
+            Centre.objects.filter(slug__in=request.centre_slugs).values_list("slug", flat=True)
+        )
         unknown = sorted(set(request.centre_slugs) - known)
         if unknown:
             raise ExportError(f"unknown centre: {', '.join(unknown)}")
@@ -266,7 +268,9 @@ class _Export:
     def _locations(self, decision: disclosure.DisclosureDecision) -> dict[str, str]:
         used = {key[0] for key, n in decision.counts.items() if n >= decision.k}
         model = Centre if decision.location_level == "centre" else Region
-        return dict(model.objects.filter(slug__in=used).order_by("slug").values_list("slug", "name"))
+        return dict(
+            model.objects.filter(slug__in=used).order_by("slug").values_list("slug", "name")
+        )
 
     def _periods(self, decision: disclosure.DisclosureDecision) -> dict[str, str]:
         used = sorted({key[2] for key, n in decision.counts.items() if n >= decision.k})
@@ -361,7 +365,9 @@ class _Export:
             definition = definitions.get((key, version))
             if definition is None:
                 return None  # not a scored instrument
-            return key, {item.id: codebook.item_column(definition, item.id) for item in definition.items}
+            return key, {
+                item.id: codebook.item_column(definition, item.id) for item in definition.items
+            }
 
         # One filter() call: the case joined is the same in both conditions (a
         # measure belongs to the client's consented case at the centre that gave it).
@@ -407,9 +413,9 @@ class _Export:
         ) in rows.iterator(CHUNK):
             if not self._kept(case_id):
                 continue
-            found = columns_of.get((instrument, version), False)
-            if found is False:
-                found = columns_of[(instrument, version)] = columns_for(instrument, version)
+            if (instrument, version) not in columns_of:
+                columns_of[(instrument, version)] = columns_for(instrument, version)
+            found = columns_of[(instrument, version)]
             if found is None:
                 continue
             key, item_columns = found
@@ -427,7 +433,9 @@ class _Export:
             }
             # Answers are encrypted at rest (bound to their row): opened here, never stored.
             answers = (
-                json.loads(answers_field.open_bytes(Administration, administration_id, sealed_answers))  # type: ignore[attr-defined]
+                json.loads(
+                    answers_field.open_bytes(Administration, administration_id, sealed_answers)
+                )  # type: ignore[attr-defined]
                 if sealed_answers
                 else {}
             )
@@ -453,9 +461,17 @@ class _Export:
             )
             .order_by()
         )
-        for case_id, client_id, opened_at, purpose, group, mode, status, minutes, starts in (
-            rows.iterator(CHUNK)
-        ):
+        for (
+            case_id,
+            client_id,
+            opened_at,
+            purpose,
+            group,
+            mode,
+            status,
+            minutes,
+            starts,
+        ) in rows.iterator(CHUNK):
             if not self._kept(case_id):
                 continue
             yield {
@@ -485,9 +501,17 @@ class _Export:
             )
             .order_by()
         )
-        for case_id, client_id, opened_at, programme, reason, status, source, target, at in (
-            rows.iterator(CHUNK)
-        ):
+        for (
+            case_id,
+            client_id,
+            opened_at,
+            programme,
+            reason,
+            status,
+            source,
+            target,
+            at,
+        ) in rows.iterator(CHUNK):
             if not self._kept(case_id):
                 continue
             yield {
@@ -502,23 +526,35 @@ class _Export:
     def protective_action_rows(self) -> Iterator[dict[str, Any]]:
         rows = (
             ProtectiveAction.objects.filter(conversation__cases__in=self.eligible())
-            .values_list("conversation__cases__id", "conversation__cases__client_id", "action", "state")
+            .values_list(
+                "conversation__cases__id", "conversation__cases__client_id", "action", "state"
+            )
             .order_by()
         )
         for case_id, client_id, action, state in rows.iterator(CHUNK):
             if not self._kept(case_id):
                 continue
-            taken = "" if state == ProtectiveActionState.AGREED else _flag(
-                state == ProtectiveActionState.TAKEN
+            taken = (
+                ""
+                if state == ProtectiveActionState.AGREED
+                else _flag(state == ProtectiveActionState.TAKEN)
             )
-            yield {**self._ids(case_id, client_id), "action": action, "state": state, "taken": taken}
+            yield {
+                **self._ids(case_id, client_id),
+                "action": action,
+                "state": state,
+                "taken": taken,
+            }
 
     def contact_channel_rows(self) -> Iterator[dict[str, Any]]:
         rows = (
             self.eligible()
             .filter(conversation__isnull=False)
             .values_list(
-                "id", "client_id", "conversation__offline_contact__channel", "conversation__summary__writer"
+                "id",
+                "client_id",
+                "conversation__offline_contact__channel",
+                "conversation__summary__writer",
             )
             .order_by()
         )

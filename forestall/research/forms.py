@@ -55,7 +55,9 @@ class _MonthField(forms.CharField):
         try:
             return parse_month(text)
         except ValueError:
-            raise forms.ValidationError(_("Enter a month as YYYY-MM, for example 2025-03.")) from None
+            raise forms.ValidationError(
+                _("Enter a month as YYYY-MM, for example 2025-03.")
+            ) from None
 
 
 class ExportForm(forms.Form):

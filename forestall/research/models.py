@@ -71,7 +71,9 @@ class ResearchConsent(models.Model):
     class Meta:
         ordering = ["study__slug"]
         constraints = [
-            models.UniqueConstraint(fields=["case", "study"], name="research_consent_once_per_study"),
+            models.UniqueConstraint(
+                fields=["case", "study"], name="research_consent_once_per_study"
+            ),
             models.CheckConstraint(
                 condition=Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gte=models.F("given_on")),
                 name="research_consent_withdrawn_after_given",

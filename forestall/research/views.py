@@ -7,6 +7,7 @@ records it (``cases.access.access_case_for_work``).
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 import uuid
 import zipfile
@@ -52,7 +53,9 @@ def access_consent(user: User, consent_id: uuid.UUID) -> ResearchConsent:
     )
 
 
-def _consent_page(request: HttpRequest, case: Case, form: ConsentForm, status: int = 200) -> HttpResponse:
+def _consent_page(
+    request: HttpRequest, case: Case, form: ConsentForm, status: int = 200
+) -> HttpResponse:
     consents = case.research_consents.select_related("study").order_by("study__slug")  # type: ignore[attr-defined]
     return render(
         request,
@@ -96,10 +99,9 @@ def withdraw_consent(request: HttpRequest, consent_id: uuid.UUID) -> HttpRespons
     consent = access_consent(request.user, consent_id)  # type: ignore[arg-type]
     form = WithdrawForm(request.POST)
     if form.is_valid():
-        try:
+        # Withdrawn already (a second click): the page shows it.
+        with contextlib.suppress(ConsentError):
             withdraw_research_consent(request.user, consent, form.cleaned_data["withdrawn_on"])  # type: ignore[arg-type]
-        except ConsentError:
-            pass  # withdrawn already: the page shows it
         return redirect("research:consent", case_id=consent.case_id)
     page = _consent_page(request, consent.case, ConsentForm(), status=400)
     return page

@@ -32,7 +32,11 @@ class PeriodForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         start, end = data.get("start"), data.get("end")
-        if (start is None) != (end is None) and not self.has_error("start") and not self.has_error("end"):
+        if (
+            (start is None) != (end is None)
+            and not self.has_error("start")
+            and not self.has_error("end")
+        ):
             raise forms.ValidationError(_("Give both the first and the last day, or neither."))
         if start and end:
             if end < start:

@@ -1,4 +1,8 @@
-"""``forestall export-research --study SLUG --out DIR [--from YYYY-MM --to YYYY-MM] [--centre SLUG ...]``."""
+"""``forestall export-research --study SLUG --out DIR``: a study's research export.
+
+Options: ``--from YYYY-MM --to YYYY-MM``, ``--centre SLUG`` (repeatable), ``--k N``;
+see docs/research.md.
+"""
 
 from __future__ import annotations
 
