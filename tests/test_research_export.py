@@ -269,6 +269,8 @@ def test_each_export_is_audited(network, tmp_path):
     [
         (["--study", "nope"], "no study"),
         (["--from", "2026-13"], "not a month"),
+        (["--from", "0001-01"], "not a month"),
+        (["--to", "9999-12"], "not a month"),
         (["--from", "2026-05", "--to", "2026-04"], "ends before"),
         (["--centre", "atlantis"], "unknown centre"),
     ],

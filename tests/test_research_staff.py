@@ -73,6 +73,7 @@ def test_signed_out_visitors_are_sent_to_the_sign_in(network, client):
     "fields",
     [
         {"from_month": "March"},
+        {"to_month": "9999-12"},
         {"from_month": "2026-05", "to_month": "2026-01"},
         {"study": "not-a-uuid"},
         {"centres": "00000000-0000-0000-0000-000000000000"},

@@ -74,6 +74,8 @@ def test_a_custom_date_range_selects_the_days_counted(sign_in, analyst, centre_a
         "start=2010-01-01&end=2025-01-01",
         "start=yesterday&end=2025-01-01",
         "months=7",
+        "start=0001-01-01&end=0001-01-05",
+        "start=9999-12-01&end=9999-12-31",
     ],
 )
 def test_a_bad_period_is_a_clear_400(sign_in, analyst, query):

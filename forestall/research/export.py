@@ -584,6 +584,9 @@ def parse_month(text: str) -> datetime.date:
         parsed = datetime.datetime.strptime(text, "%Y-%m")
     except ValueError:
         raise ValueError(f"not a month (YYYY-MM): {text!r}") from None
+    if not 1900 <= parsed.year <= 2999:
+        # Far-off years overflow the time zone arithmetic; no case is that old.
+        raise ValueError(f"not a month (YYYY-MM) between 1900 and 2999: {text!r}")
     return parsed.date()
 
 

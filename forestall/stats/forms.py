@@ -16,6 +16,8 @@ PERIOD_CHOICES = [
 ]
 # The longest custom period (the longest of the fixed choices).
 LONGEST_PERIOD = datetime.timedelta(days=3653)
+# Far-off days overflow the time zone arithmetic of the figures.
+FIRST_DAY, LAST_DAY = datetime.date(1900, 1, 1), datetime.date(2999, 12, 31)
 
 
 class PeriodForm(forms.Form):
@@ -32,6 +34,11 @@ class PeriodForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         start, end = data.get("start"), data.get("end")
+        for name, day in (("start", start), ("end", end)):
+            if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+                self.add_error(name, _("Choose a day between 1900 and 2999."))
+                data[name] = None
+                start, end = data.get("start"), data.get("end")
         if (
             (start is None) != (end is None)
             and not self.has_error("start")
