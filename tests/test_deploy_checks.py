@@ -25,6 +25,7 @@ def good(settings, monkeypatch):
     settings.SECRET_KEY = secrets.token_urlsafe(48)
     settings.FORESTALL_PEPPER = secrets.token_urlsafe(48)
     settings.FORESTALL_AUDIT_KEY = secrets.token_urlsafe(48)
+    settings.FORESTALL_RESEARCH_SECRET = secrets.token_urlsafe(48)
     settings.FORESTALL_WORKERS = 1
     settings.REDIS_URL = ""
     monkeypatch.setenv("FORESTALL_TRUSTED_PROXIES", "1")
@@ -35,7 +36,9 @@ def test_a_careful_configuration_passes_forestalls_checks(db, good):
     assert _ours() == set()
 
 
-@pytest.mark.parametrize("name", ["FORESTALL_PEPPER", "FORESTALL_AUDIT_KEY", "SECRET_KEY"])
+@pytest.mark.parametrize(
+    "name", ["FORESTALL_PEPPER", "FORESTALL_AUDIT_KEY", "FORESTALL_RESEARCH_SECRET", "SECRET_KEY"]
+)
 @pytest.mark.parametrize("weak", ["x", "a" * 64, "abcd" * 10])
 def test_a_weak_secret_is_refused(db, good, name, weak):
     setattr(good, name, weak)

@@ -30,7 +30,7 @@ from django.core import checks
 
 MINIMUM_SECRET_LENGTH = 32
 MINIMUM_SECRET_BITS = 128
-_SECRETS = ("SECRET_KEY", "FORESTALL_PEPPER", "FORESTALL_AUDIT_KEY")
+_SECRETS = ("SECRET_KEY", "FORESTALL_PEPPER", "FORESTALL_AUDIT_KEY", "FORESTALL_RESEARCH_SECRET")
 
 
 def estimated_bits(secret: str) -> float:
@@ -50,6 +50,7 @@ def check_secrets(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMe
         "SECRET_KEY": settings.SECRET_KEY,
         "FORESTALL_PEPPER": settings.FORESTALL_PEPPER,
         "FORESTALL_AUDIT_KEY": settings.FORESTALL_AUDIT_KEY,
+        "FORESTALL_RESEARCH_SECRET": settings.FORESTALL_RESEARCH_SECRET,
     }
     for name in _SECRETS:
         value = str(secrets_by_name[name] or "")
