@@ -141,3 +141,24 @@ def test_consent_pages_of_a_case_outside_ones_work_are_404(request, centre_a, pe
     assert response.status_code == 404
     consent.refresh_from_db()
     assert consent.in_force
+
+
+def test_the_research_pages_render_in_german(centre_a, clinician_a, analyst, sign_in):
+    study = research_network.make_study()
+    case = research_network.open_case(centre_a)
+    research_network.consent(case, study)
+    for user in (clinician_a, analyst):
+        user.language = "de"
+        user.save()
+    consent_page = sign_in(clinician_a).get(
+        f"/staff/research/cases/{case.pk}/consent/", HTTP_ACCEPT_LANGUAGE="de"
+    )
+    html = consent_page.content.decode()
+    assert "Forschungseinwilligung" in html and "Widerruf erfassen" in html
+    export_page = sign_in(analyst).get(EXPORT_URL, HTTP_ACCEPT_LANGUAGE="de")
+    assert "Forschungsexport" in export_page.content.decode()
+    bad = sign_in(analyst).post(
+        EXPORT_URL, {"study": str(study.pk), "from_month": "März"}, HTTP_ACCEPT_LANGUAGE="de"
+    )
+    assert bad.status_code == 400
+    assert "Bitte einen Monat als JJJJ-MM angeben" in bad.content.decode()
