@@ -49,6 +49,8 @@ FORESTALL_KEYS = _secret("FORESTALL_KEYS")
 FORESTALL_PEPPER = _secret("FORESTALL_PEPPER")
 # Key of the audit log's hash chain.
 FORESTALL_AUDIT_KEY = _secret("FORESTALL_AUDIT_KEY")
+# Root of the per-study pseudonym keys of research exports (research.pseudonyms).
+FORESTALL_RESEARCH_SECRET = _secret("FORESTALL_RESEARCH_SECRET")
 
 if DEBUG or TESTING:
     ALLOWED_HOSTS = env.list(
@@ -89,6 +91,7 @@ INSTALLED_APPS = [
     "forestall.stats",
     "forestall.api",
     "forestall.selfhelp",
+    "forestall.research",
 ]
 
 MIDDLEWARE = [
@@ -385,6 +388,8 @@ FORESTALL_SUPPRESSION_THRESHOLD = env.int("FORESTALL_SUPPRESSION_THRESHOLD", def
 FORESTALL_STATISTICS_ROUNDING = env.int("FORESTALL_STATISTICS_ROUNDING", default=1)
 # Optional differential privacy of the public release (total ε; unset = off; needs the "dp" extra).
 FORESTALL_STATISTICS_DP_EPSILON = env.float("FORESTALL_STATISTICS_DP_EPSILON", default=None)
+# Smallest group of clients sharing the quasi-identifiers of a research export.
+FORESTALL_RESEARCH_K = env.int("FORESTALL_RESEARCH_K", default=5)
 
 # --- Logging: nothing identifying ever reaches a log line -----------------
 LOGGING = {

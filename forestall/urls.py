@@ -20,6 +20,7 @@ urlpatterns = [
     path("staff/instruments/", include("forestall.instruments.staff_urls")),
     path("staff/statistics/", include("forestall.stats.staff_urls")),
     path("staff/audit/", include("forestall.audit.staff_urls")),
+    path("staff/research/", include("forestall.research.staff_urls")),
     path("staff/content/", include("forestall.public.staff_urls")),
     path("api/v1/", include("forestall.api.urls")),
 ]

@@ -126,6 +126,8 @@ MATRIX: dict[str, Row] = {
     "instruments:client": row(CASE_WORK),
     "instruments:send": row(CASE_WORK, "POST"),
     "instruments:record": row(CASE_WORK, instrument="phq9"),
+    # research consent on a case
+    "research:consent": row(CASE_WORK),
 }
 
 

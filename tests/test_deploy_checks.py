@@ -39,6 +39,7 @@ def good(settings, monkeypatch):
     settings.FORESTALL_PEPPER = secrets.token_urlsafe(48)
     settings.FORESTALL_AUDIT_KEY = secrets.token_urlsafe(48)
     settings.FORESTALL_KEYS = f"2025:{_key()},2026:{_key()}"
+    settings.FORESTALL_RESEARCH_SECRET = secrets.token_urlsafe(48)
     settings.FORESTALL_WORKERS = 1
     settings.REDIS_URL = ""
     monkeypatch.setenv("FORESTALL_TRUSTED_PROXIES", "1")
@@ -49,7 +50,9 @@ def test_a_careful_configuration_passes_forestalls_checks(db, good):
     assert _ours() == set()
 
 
-@pytest.mark.parametrize("name", ["FORESTALL_PEPPER", "FORESTALL_AUDIT_KEY", "SECRET_KEY"])
+@pytest.mark.parametrize(
+    "name", ["FORESTALL_PEPPER", "FORESTALL_AUDIT_KEY", "FORESTALL_RESEARCH_SECRET", "SECRET_KEY"]
+)
 @pytest.mark.parametrize("weak", ["x", "a" * 64, "abcd" * 10])
 def test_a_weak_secret_is_refused(db, good, name, weak):
     setattr(good, name, weak)

@@ -42,7 +42,7 @@ MINIMUM_SECRET_BITS = 128
 # successive differences) lies between 134 and 160 bits (300,000 samples); 120
 # never refuses a random key, and refuses zeros, repeats and counting patterns.
 MINIMUM_KEY_BITS = 120
-_SECRETS = ("SECRET_KEY", "FORESTALL_PEPPER", "FORESTALL_AUDIT_KEY")
+_SECRETS = ("SECRET_KEY", "FORESTALL_PEPPER", "FORESTALL_AUDIT_KEY", "FORESTALL_RESEARCH_SECRET")
 
 
 def estimated_bits(secret: str | bytes) -> float:
@@ -62,6 +62,7 @@ def check_secrets(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMe
         "SECRET_KEY": settings.SECRET_KEY,
         "FORESTALL_PEPPER": settings.FORESTALL_PEPPER,
         "FORESTALL_AUDIT_KEY": settings.FORESTALL_AUDIT_KEY,
+        "FORESTALL_RESEARCH_SECRET": settings.FORESTALL_RESEARCH_SECRET,
     }
     for name in _SECRETS:
         value = str(secrets_by_name[name] or "")

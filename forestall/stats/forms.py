@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -11,14 +14,51 @@ PERIOD_CHOICES = [
     ("60", _("the last 5 years")),
     ("120", _("the last 10 years")),
 ]
+# The longest custom period (the longest of the fixed choices).
+LONGEST_PERIOD = datetime.timedelta(days=3653)
+# Far-off days overflow the time zone arithmetic of the figures.
+FIRST_DAY, LAST_DAY = datetime.date(1900, 1, 1), datetime.date(2999, 12, 31)
 
 
 class PeriodForm(forms.Form):
     months = forms.TypedChoiceField(
         label=_("Period"), choices=PERIOD_CHOICES, coerce=int, required=False, empty_value=12
     )
+    start = forms.DateField(
+        label=_("or from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label=_("to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("start"), data.get("end")
+        for name, day in (("start", start), ("end", end)):
+            if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+                self.add_error(name, _("Choose a day between 1900 and 2999."))
+                data[name] = None
+                start, end = data.get("start"), data.get("end")
+        if (
+            (start is None) != (end is None)
+            and not self.has_error("start")
+            and not self.has_error("end")
+        ):
+            raise forms.ValidationError(_("Give both the first and the last day, or neither."))
+        if start and end:
+            if end < start:
+                self.add_error("end", _("The period ends before it starts."))
+            elif end - start > LONGEST_PERIOD:
+                self.add_error("end", _("A period can be at most ten years long."))
+        return data
 
     def months_or_default(self) -> int:
         if self.is_valid():
             return self.cleaned_data["months"] or 12
         return 12
+
+    def custom_range(self) -> tuple[datetime.date, datetime.date] | None:
+        """The custom first and last day, if valid ones were given."""
+        if self.is_valid() and self.cleaned_data.get("start") and self.cleaned_data.get("end"):
+            return self.cleaned_data["start"], self.cleaned_data["end"]
+        return None

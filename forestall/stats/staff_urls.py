@@ -9,4 +9,7 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("regions/<uuid:region_id>/", views.dashboard, name="region"),
     path("centres/<uuid:centre_id>/", views.dashboard, name="centre"),
+    path("csv/", views.dashboard_csv, name="dashboard_csv"),
+    path("regions/<uuid:region_id>/csv/", views.dashboard_csv, name="region_csv"),
+    path("centres/<uuid:centre_id>/csv/", views.dashboard_csv, name="centre_csv"),
 ]

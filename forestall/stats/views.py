@@ -7,6 +7,8 @@ the suppressed release (``publish.public_release``).
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from typing import Any
 from uuid import UUID
@@ -19,10 +21,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from forestall.accounts.decorators import staff_required
+from forestall.audit.actions import record_event
 from forestall.directory.models import Centre, Region
 from forestall.stats import display, opendata, public_display
 from forestall.stats import figures as fig
-from forestall.stats.access import access_statistics, sees_network, visible_centres
+from forestall.stats.access import (
+    StatisticsScope,
+    access_statistics,
+    sees_network,
+    visible_centres,
+)
 from forestall.stats.forms import PeriodForm
 from forestall.stats.publish import public_release
 
@@ -37,8 +45,25 @@ def dashboard(
     target = access_statistics(request.user, region_id=region_id, centre_id=centre_id)  # type: ignore[arg-type]
     form = PeriodForm(request.GET or None)
     valid = form.is_valid() if request.GET else True
-    months = form.months_or_default()
-    period = fig.Period.last_months(months - 1, timezone.localdate())
+    period = _chosen_period(form)
+    context = _dashboard_context(request, target, period)
+    context["form"] = form
+    context["csv_query"] = request.GET.urlencode()
+    return render(request, "stats/staff/dashboard.html", context, status=200 if valid else 400)
+
+
+def _chosen_period(form: PeriodForm) -> fig.Period:
+    """The custom first and last day if given, else the last N months (12 by default)."""
+    custom = form.custom_range()
+    if custom:
+        return fig.Period(*custom)
+    return fig.Period.last_months(form.months_or_default() - 1, timezone.localdate())
+
+
+def _dashboard_context(
+    request: HttpRequest, target: StatisticsScope, period: fig.Period
+) -> dict[str, Any]:
+    """Everything the dashboard shows for ``target`` and ``period`` (the page and its CSV)."""
     figures = fig.figures(target.scope, period)
     breakdowns = []
     if target.network_wide:
@@ -89,11 +114,17 @@ def dashboard(
                 ],
             )
         )
-    context = {
+    if target.centre:
+        csv_url = reverse("stats:centre_csv", args=[target.centre.pk])
+    elif target.region:
+        csv_url = reverse("stats:region_csv", args=[target.region.pk])
+    else:
+        csv_url = reverse("stats:dashboard_csv")
+    return {
+        "csv_url": csv_url,
         "reply_target_table": reply_target_table,
         "title": title,
         "target": target,
-        "form": form,
         "period": period,
         "regions": Region.objects.order_by("name") if sees_network(request.user) else [],  # type: ignore[arg-type]
         "centres": visible_centres(request.user).order_by("name"),  # type: ignore[arg-type]
@@ -101,7 +132,66 @@ def dashboard(
         # Self-help counts belong to no centre: shown with the whole network only.
         "selfhelp_table": _selfhelp_staff_table(period) if target.network_wide else None,
     }
-    return render(request, "stats/staff/dashboard.html", context, status=200 if valid else 400)
+
+
+# The dashboard's tables, in the order the page shows them.
+_DASHBOARD_TABLES = (
+    "funnel_table",
+    "exits_table",
+    "breakdown_tables",
+    "trend_table",
+    "reach_tables",
+    "reply_table",
+    "reply_target_table",
+    "waiting_table",
+    "wait_table",
+    "concern_table",
+    "outcomes_table",
+    "protective_table",
+)
+
+
+@require_safe
+@staff_required
+def dashboard_csv(
+    request: HttpRequest, region_id: UUID | None = None, centre_id: UUID | None = None
+) -> HttpResponse:
+    """The dashboard's figures for the chosen period as CSV: the same numbers as the page.
+
+    The staff dashboard shows its figures unsuppressed to those allowed to see
+    them, and so does this file (the same gate, ``access_statistics``); one
+    row per cell: table, row, column, value. The download is audited.
+    """
+    target = access_statistics(request.user, region_id=region_id, centre_id=centre_id)  # type: ignore[arg-type]
+    form = PeriodForm(request.GET or None)
+    if request.GET and not form.is_valid():
+        context = _dashboard_context(request, target, _chosen_period(PeriodForm()))
+        context["form"] = form
+        return render(request, "stats/staff/dashboard.html", context, status=400)
+    period = _chosen_period(form)
+    context = _dashboard_context(request, target, period)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["period_start", "period_end", "table", "row", "column", "value"])
+    for name in _DASHBOARD_TABLES:
+        value = context[name]
+        for table in value if isinstance(value, list) else [value]:
+            for heading, values in table.rows:
+                for column, cell in zip(table.columns[1:], values, strict=False):
+                    writer.writerow(
+                        [period.start, period.end, table.caption, heading, column, cell]
+                    )
+    record_event(
+        request.user,  # type: ignore[arg-type]
+        "statistics.export",
+        centre=target.centre,
+        reason=f"{period.start}..{period.end}; {context['title']}",
+    )
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="forestall-statistics-{period.start}-{period.end}.csv"'
+    )
+    return response
 
 
 def _selfhelp_staff_table(period: fig.Period) -> Any:

@@ -1,0 +1,71 @@
+"""Changes in the research app: consent given and withdrawn, exports made (each audited)."""
+
+from __future__ import annotations
+
+import datetime
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+
+from forestall.audit.actions import record_event
+from forestall.research.export import ExportRequest, export_study
+from forestall.research.models import ResearchConsent, Study
+
+if TYPE_CHECKING:
+    from forestall.accounts.models import User
+    from forestall.cases.models import Case
+
+
+class ConsentError(Exception):
+    """The consent cannot be recorded as asked (the message is shown to staff)."""
+
+
+@transaction.atomic
+def record_research_consent(
+    actor: User, case: Case, study: Study, given_on: datetime.date
+) -> ResearchConsent:
+    """Record that the client agreed, on ``given_on``, that this case may go into ``study``.
+
+    A consent withdrawn earlier is replaced by the new one (the person changed
+    their mind again); a consent in force is not recorded twice.
+    """
+    consent = ResearchConsent.objects.select_for_update().filter(case=case, study=study).first()
+    if consent is not None and consent.in_force:
+        raise ConsentError("already recorded")
+    if consent is None:
+        consent = ResearchConsent(case=case, study=study)
+    consent.given_on = given_on
+    consent.withdrawn_on = None
+    consent.recorded_by = actor
+    consent.save()
+    record_event(actor, "research.consent_recorded", consent, centre=case.centre)
+    return consent
+
+
+@transaction.atomic
+def withdraw_research_consent(
+    actor: User, consent: ResearchConsent, withdrawn_on: datetime.date
+) -> ResearchConsent:
+    """Record the withdrawal: the case leaves every later export of the study."""
+    if not consent.in_force:
+        raise ConsentError("already withdrawn")
+    consent.withdrawn_on = max(withdrawn_on, consent.given_on)
+    consent.save(update_fields=["withdrawn_on"])
+    record_event(actor, "research.consent_withdrawn", consent, centre=consent.case.centre)
+    return consent
+
+
+def export_research(actor: User | None, request: ExportRequest) -> dict[str, Any]:
+    """Make the study's export and record it in the audit log (who, which study, what filters).
+
+    ``actor`` None is the command line (``forestall export-research``).
+    """
+    manifest = export_study(request)
+    filters = manifest["filters"]["centres"]
+    reason = (
+        f"period {manifest['period']['from']}..{manifest['period']['to'] or ''}"
+        f"; centres {','.join(filters) or 'all'}; k reached {manifest['disclosure']['k_reached']}"
+        f"; cases {manifest['row_counts']['cases.csv']}"
+    )
+    record_event(actor, "research.export", request.study, reason=reason)
+    return manifest
