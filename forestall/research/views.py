@@ -13,17 +13,15 @@ import uuid
 import zipfile
 from pathlib import Path
 
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from forestall.accounts.decorators import staff_required
-from forestall.accounts.models import Role, User
-from forestall.audit.actions import record_event
-from forestall.cases.access import access_case_for_work
 from forestall.cases.models import Case
+from forestall.research.access import access_case_consents, access_consent, access_exports
 from forestall.research.actions import (
     ConsentError,
     export_research,
@@ -32,25 +30,7 @@ from forestall.research.actions import (
 )
 from forestall.research.export import ExportError, ExportRequest
 from forestall.research.forms import ConsentForm, ExportForm, WithdrawForm
-from forestall.research.models import ResearchConsent, Study
-
-EXPORT_ROLES = (Role.ANALYST, Role.NETWORK_ADMIN)
-
-
-def access_exports(user: User) -> None:
-    """The gate of the export page: analysts and network admins, everyone else 404."""
-    if not user.has_network_role(*EXPORT_ROLES):
-        raise Http404
-
-
-def access_consent(user: User, consent_id: uuid.UUID) -> ResearchConsent:
-    """A consent on a case ``user`` may work on, or 404."""
-    return get_object_or_404(
-        ResearchConsent.objects.select_related("case", "study").filter(
-            case__in=Case.objects.workable_by(user)
-        ),
-        pk=consent_id,
-    )
+from forestall.research.models import Study
 
 
 def _consent_page(
@@ -73,7 +53,7 @@ def _consent_page(
 @require_http_methods(["GET", "HEAD", "POST"])
 @staff_required
 def case_consent(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
-    case = access_case_for_work(request.user, case_id)  # type: ignore[arg-type]
+    case = access_case_consents(request.user, case_id)  # type: ignore[arg-type]
     if request.method == "POST":
         form = ConsentForm(request.POST)
         if form.is_valid():
@@ -89,7 +69,6 @@ def case_consent(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
             else:
                 return redirect("research:consent", case_id=case.pk)
         return _consent_page(request, case, form, status=400)
-    record_event(request.user, "research.consent_read", case, centre=case.centre_id)  # type: ignore[arg-type]
     return _consent_page(request, case, ConsentForm(initial={"given_on": timezone.localdate()}))
 
 

@@ -23,6 +23,7 @@ from forestall.stats.events import Detail, Event, bucket_for
 from forestall.stats.models import Channel, CountLanguage, DailyCount, MonthlyCount, Source
 
 if TYPE_CHECKING:
+    from forestall.accounts.models import User
     from forestall.directory.models import Centre
 
 _EVENTS = frozenset(Event.values)
@@ -252,3 +253,21 @@ def record(
     with transaction.atomic():
         _upsert(DailyCount, [row])
         _upsert(MonthlyCount, [_monthly(row)])
+
+
+def record_dashboard_export(
+    actor: User,
+    *,
+    centre: Centre | None,
+    start: datetime.date,
+    end: datetime.date,
+    title: str,
+) -> None:
+    """Audit a CSV download of a staff dashboard (``statistics.export``, with its period).
+
+    The figures are de-identified counts, but who took which centre's figures
+    out of forestall, and for which period, is recorded like every staff read.
+    """
+    from forestall.audit.actions import record_event
+
+    record_event(actor, "statistics.export", centre=centre, reason=f"{start}..{end}; {title}")

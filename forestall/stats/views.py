@@ -21,7 +21,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from forestall.accounts.decorators import staff_required
-from forestall.audit.actions import record_event
 from forestall.directory.models import Centre, Region
 from forestall.stats import display, opendata, public_display
 from forestall.stats import figures as fig
@@ -31,6 +30,7 @@ from forestall.stats.access import (
     sees_network,
     visible_centres,
 )
+from forestall.stats.actions import record_dashboard_export
 from forestall.stats.forms import PeriodForm
 from forestall.stats.publish import public_release
 
@@ -181,11 +181,12 @@ def dashboard_csv(
                     writer.writerow(
                         [period.start, period.end, table.caption, heading, column, cell]
                     )
-    record_event(
+    record_dashboard_export(
         request.user,  # type: ignore[arg-type]
-        "statistics.export",
         centre=target.centre,
-        reason=f"{period.start}..{period.end}; {context['title']}",
+        start=period.start,
+        end=period.end,
+        title=str(context["title"]),
     )
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
