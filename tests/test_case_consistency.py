@@ -180,7 +180,10 @@ def test_nothing_is_booked_or_attended_on_an_ended_case(sign_in, centre_a, clini
 def test_the_page_of_an_ended_case_offers_no_booking_form(sign_in, centre_a, clinician_a):
     case = make_case(centre_a, stage=Stage.IN_TREATMENT)
     client = sign_in(clinician_a)
-    assert f"/staff/cases/{case.pk}/appointments/" in client.get(f"/staff/cases/{case.pk}/").content.decode()
+    assert (
+        f"/staff/cases/{case.pk}/appointments/"
+        in client.get(f"/staff/cases/{case.pk}/").content.decode()
+    )
 
     actions.transition_case(case, Stage.CLOSED, by=clinician_a, reason="Completed.")
     page = client.get(f"/staff/cases/{case.pk}/").content.decode()

@@ -591,7 +591,9 @@ def _refuse_double_booking(clashes: list[Appointment]) -> None:
             )
             % {
                 "count": len(clashes),
-                "when": date_format(timezone.localtime(clashes[0].starts_at), "SHORT_DATETIME_FORMAT"),
+                "when": date_format(
+                    timezone.localtime(clashes[0].starts_at), "SHORT_DATETIME_FORMAT"
+                ),
             }
         )
 
