@@ -177,6 +177,20 @@ def test_nothing_is_booked_or_attended_on_an_ended_case(sign_in, centre_a, clini
         actions.add_group_member(group, case, by=clinician_a)
 
 
+def test_the_page_of_an_ended_case_offers_no_booking_form(sign_in, centre_a, clinician_a):
+    case = make_case(centre_a, stage=Stage.IN_TREATMENT)
+    client = sign_in(clinician_a)
+    assert (
+        f"/staff/cases/{case.pk}/appointments/"
+        in client.get(f"/staff/cases/{case.pk}/").content.decode()
+    )
+
+    actions.transition_case(case, Stage.CLOSED, by=clinician_a, reason="Completed.")
+    page = client.get(f"/staff/cases/{case.pk}/").content.decode()
+    assert f"/staff/cases/{case.pk}/appointments/" not in page
+    assert "Nothing can be booked on a case that has ended." in page
+
+
 # --- Double bookings ---------------------------------------------------------------
 
 
@@ -205,6 +219,31 @@ def test_a_double_booking_of_a_clinician_is_refused_unless_confirmed(
     )
     assert confirmed.status_code == 302
     assert Appointment.objects.filter(case=second).exists()
+
+
+def test_the_double_booking_message_gives_the_time_in_the_page_language(
+    sign_in, centre_a, clinician_a
+):
+    first, second = make_case(centre_a), make_case(centre_a)
+    start = _soon()
+    actions.schedule_appointment(first, by=clinician_a, starts_at=start, clinician=clinician_a)
+    client = sign_in(clinician_a)
+    data = {
+        "starts_at": _local(start + datetime.timedelta(minutes=30)),
+        "duration_minutes": 50,
+        "purpose": "treatment",
+        "mode": "in_person",
+        "clinician": str(clinician_a.pk),
+    }
+    with translation.override("de"):
+        refused = client.post(
+            f"/staff/cases/{second.pk}/appointments/", data, HTTP_ACCEPT_LANGUAGE="de"
+        )
+    page = refused.content.decode()
+    local = timezone.localtime(start)
+    assert "Doppelbuchung" in page
+    assert "(ab " + local.strftime("%d.%m.%Y, %H:%M") + ")" in page
+    assert local.strftime("%Y-%m-%d %H:%M") not in page
 
 
 def test_a_client_cannot_be_in_a_group_session_and_an_appointment_at_once(centre_a, clinician_a):

@@ -225,3 +225,23 @@ def test_the_urgent_result_is_german_on_german_pages(client, monday_morning, cen
     assert "jetzt geöffnet" in page and "Open Centre" in page
     assert "TelefonSeelsorge" in page.split("<footer")[0]
     assert "Jetzt an die Beratung schreiben, als dringend markiert" in page
+
+
+def test_help_open_now_names_each_centre_in_the_page_language(client, monday_morning):
+    factories.make_centre(
+        "Prevention Centre Open",
+        name_de="Präventionszentrum Offen",
+        opening_hours="Mon-Fri 9:00-17:00",
+        public_phone="+49 30 1111",
+    )
+    factories.make_centre(
+        "Prevention Centre Closed",
+        name_de="Präventionszentrum Geschlossen",
+        opening_hours="Sat 10:00-12:00",
+        public_phone="+49 30 2222",
+    )
+    page = client.post("/de/self-check/", {"worry": "own_thoughts", "urgency": "now"}).content
+    page = page.decode()
+    assert "Präventionszentrum Offen" in page
+    assert "Präventionszentrum Geschlossen" in page
+    assert "Prevention Centre" not in page

@@ -207,6 +207,30 @@ def _approved_disclosure(concern, lead, second):
     actions.approve_decision(concern, by=second)
 
 
+def test_approving_a_disclosure_says_it_is_still_to_be_made_and_recorded(
+    sign_in, ordinary, immediate, safeguarding_lead_a, second_safeguarding_lead_a
+):
+    actions.start_review(ordinary, by=safeguarding_lead_a)
+    actions.decide_concern(
+        ordinary, by=safeguarding_lead_a, decision=Decision.DISCLOSURE, note="Police."
+    )
+    second = sign_in(second_safeguarding_lead_a)
+    response = second.post(f"/staff/safeguarding/{ordinary.pk}/approve/", {"note": "Agreed."})
+    assert response.status_code == 302, response.content.decode()[-1500:]
+    [message] = _message_texts(response)
+    assert "record it here" in message
+    assert "closed" not in message
+
+    actions.start_review(immediate, by=safeguarding_lead_a)
+    actions.decide_concern(
+        immediate, by=safeguarding_lead_a, decision=Decision.NO_FURTHER_ACTION, note="Moved."
+    )
+    messages = _message_texts(
+        second.post(f"/staff/safeguarding/{immediate.pk}/approve/", {"note": "Agreed."})
+    )
+    assert "the concern is closed" in messages[-1]
+
+
 def test_a_disclosure_made_records_agency_day_and_reference_encrypted(
     sign_in, immediate, safeguarding_lead_a, second_safeguarding_lead_a
 ):

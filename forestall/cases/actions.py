@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from forestall.audit.actions import record_event
@@ -601,7 +602,9 @@ def _refuse_double_booking(clashes: list[Appointment]) -> None:
             )
             % {
                 "count": len(clashes),
-                "when": timezone.localtime(clashes[0].starts_at).strftime("%Y-%m-%d %H:%M"),
+                "when": date_format(
+                    timezone.localtime(clashes[0].starts_at), "SHORT_DATETIME_FORMAT"
+                ),
             }
         )
 

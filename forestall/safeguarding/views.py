@@ -73,7 +73,7 @@ def _step(
     form_class: type[django_forms.Form],
     title: str,
     run: Callable[[Concern, dict], object],
-    done: str,
+    done: str | Callable[[Concern], str],
 ) -> HttpResponse:
     concern = access_concern(request.user, concern_id)
     form = form_class(request.POST or None)
@@ -85,10 +85,20 @@ def _step(
             except actions.SafeguardingError as error:
                 form.add_error(None, str(error))
             else:
-                messages.success(request, done)
+                messages.success(request, done(concern) if callable(done) else done)
                 return redirect("safeguarding:concern", concern_id=concern.pk)
         return render(request, "safeguarding/step.html", context, status=400)
     return render(request, "safeguarding/step.html", context)
+
+
+def _approval_message(concern: Concern) -> str:
+    """What an approval did: a disclosure is still to be made and recorded."""
+    if concern.decision == Decision.DISCLOSURE:
+        return _(
+            "Approved: the disclosure may now be made. Once it is made, record it here "
+            "with the agency, the day and the reference."
+        )
+    return _("Approved: the decision now counts and the concern is closed.")
 
 
 class _Confirm(django_forms.Form):
@@ -211,7 +221,7 @@ def concern_approve(request: HttpRequest, concern_id: uuid.UUID) -> HttpResponse
         forms.OptionalNoteForm,
         _("Approve the proposed decision (second safeguarding lead)"),
         lambda concern, data: actions.approve_decision(concern, by=request.user, note=data["note"]),
-        _("Approved: the decision now counts and the concern is closed."),
+        _approval_message,
     )
 
 
