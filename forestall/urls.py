@@ -20,6 +20,7 @@ urlpatterns = [
     path("staff/instruments/", include("forestall.instruments.staff_urls")),
     path("staff/statistics/", include("forestall.stats.staff_urls")),
     path("staff/audit/", include("forestall.audit.staff_urls")),
+    path("staff/reach/", include("forestall.reach.staff_urls")),
     path("staff/content/", include("forestall.public.staff_urls")),
     path("api/v1/", include("forestall.api.urls")),
 ]
@@ -27,6 +28,7 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("centres/", include("forestall.directory.public_urls")),
     path("statistics/", include("forestall.stats.public_urls")),
+    path("r/", include("forestall.reach.public_urls")),
     path("", include("forestall.public.public_urls")),
     prefix_default_language=False,
 )

@@ -21,6 +21,7 @@ from forestall.directory.models import Centre
 from forestall.lib.codenames import codename_hash
 from forestall.lib.ratelimit import Per, over_any, retry_after, wait_message
 from forestall.public import actions, codename_view
+from forestall.reach.arrival import arrived_through_reach
 from forestall.public.expectations import (
     kept_after_referral_notice,
     reply_notice,
@@ -136,7 +137,10 @@ def start(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, "public/mailbox/start.html", {"form": form}, status=400)
     _mailbox, codename = actions.start_mailbox(
-        _language(), form.cleaned_data["pathway"], urgent=form.is_urgent()
+        _language(),
+        form.cleaned_data["pathway"],
+        urgent=form.is_urgent(),
+        through_reach=arrived_through_reach(request),
     )
     # Post/redirect/get: a reload shows this same codename again instead of
     # posting the form a second time and creating a second mailbox.

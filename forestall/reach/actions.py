@@ -1,0 +1,186 @@
+"""State changes of reach: partners, keys, the catalogue and its counts (each in one transaction)."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max
+from django.utils import timezone
+
+from forestall.audit.actions import record_event
+from forestall.reach import keys
+from forestall.reach.models import (
+    ClickThroughCount,
+    ImpressionCount,
+    Partner,
+    PartnerKey,
+    Variant,
+    VariantText,
+)
+
+if TYPE_CHECKING:
+    from forestall.accounts.models import User
+
+
+def create_partner(
+    slug: str,
+    name: str,
+    kind: str,
+    *,
+    languages: str = "",
+    contact: str = "",
+    by: User | None,
+) -> Partner:
+    """Register a partner platform (audited)."""
+    with transaction.atomic():
+        partner = Partner.objects.create(
+            slug=slug, name=name, kind=kind, languages=languages, contact=contact
+        )
+        record_event(by, "reach.partner.create", partner)
+    return partner
+
+
+def issue_key(partner: Partner, *, name: str = "", by: User | None) -> tuple[PartnerKey, str]:
+    """Make a new key for ``partner``; return the row and the key, which is never shown again."""
+    for _attempt in range(5):
+        key, prefix = keys.new_key()
+        try:
+            with transaction.atomic():
+                row = PartnerKey.objects.create(
+                    partner=partner,
+                    name=name,
+                    prefix=prefix,
+                    key_hash=keys.key_hash(key),
+                    created_by=by,
+                )
+                record_event(by, "reach.key.create", row)
+            return row, key
+        except IntegrityError:  # pragma: no cover - a 40-bit prefix collision
+            continue
+    raise RuntimeError("could not find an unused key prefix")
+
+
+def revoke_key(key: PartnerKey, *, by: User | None) -> None:
+    """Revoke ``key`` at once (audited); revoking twice changes nothing."""
+    with transaction.atomic():
+        updated = PartnerKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+        if updated:
+            record_event(by, "reach.key.revoke", key)
+    key.refresh_from_db(fields=["revoked_at"])
+
+
+def authenticate_key(presented: str) -> PartnerKey | None:
+    """The active key ``presented`` is, or None (unknown, malformed and revoked alike)."""
+    prefix = keys.prefix_of(presented)
+    if prefix is None:
+        return None
+    row = (
+        PartnerKey.objects.select_related("partner")
+        .filter(prefix=prefix, revoked_at__isnull=True)
+        .first()
+    )
+    if row is None or not keys.matches(presented, row.key_hash):
+        return None
+    today = timezone.localdate()
+    if row.last_used_on != today:
+        PartnerKey.objects.filter(pk=row.pk).update(last_used_on=today)
+        row.last_used_on = today
+    return row
+
+
+def publish_variant_text(
+    variant: Variant,
+    language: str,
+    *,
+    title: str,
+    crime: str,
+    harm: str,
+    consequences: str,
+    help: str,
+    by: User | None,
+) -> VariantText:
+    """Publish a new version of ``variant`` in ``language`` (earlier versions stay unchanged)."""
+    from forestall.reach.catalogue import catalogue_changed
+
+    with transaction.atomic():
+        latest = (
+            VariantText.objects.select_for_update()
+            .filter(variant=variant, language=language)
+            .aggregate(latest=Max("version"))["latest"]
+        )
+        text = VariantText.objects.create(
+            variant=variant,
+            language=language,
+            version=(latest or 0) + 1,
+            title=title,
+            crime=crime,
+            harm=harm,
+            consequences=consequences,
+            help=help,
+            created_by=by,
+        )
+        record_event(by, "reach.text.publish", text)
+        transaction.on_commit(catalogue_changed)
+    return text
+
+
+def save_variant(variant: Variant, *, by: User | None) -> Variant:
+    """Create or change a variant's kind, weight and place in the catalogue (audited)."""
+    from forestall.reach.catalogue import catalogue_changed
+
+    with transaction.atomic():
+        adding = variant._state.adding
+        variant.save()
+        record_event(by, "reach.variant.create" if adding else "reach.variant.change", variant)
+        transaction.on_commit(catalogue_changed)
+    return variant
+
+
+def replace_impressions(
+    partner: Partner, day: datetime.date, counts: Iterable[tuple[Variant, str, int]]
+) -> int:
+    """Store a partner's impressions of ``day``; a resend replaces, never adds. Rows written."""
+    rows = {(variant.pk, language): impressions for variant, language, impressions in counts}
+    with transaction.atomic():
+        existing = {
+            (row.variant_id, row.language): row
+            for row in ImpressionCount.objects.filter(partner=partner, day=day)
+        }
+        create = []
+        update = []
+        for (variant_id, language), impressions in rows.items():
+            row = existing.get((variant_id, language))
+            if row is None:
+                create.append(
+                    ImpressionCount(
+                        partner=partner,
+                        day=day,
+                        variant_id=variant_id,
+                        language=language,
+                        impressions=impressions,
+                    )
+                )
+            elif row.impressions != impressions:
+                row.impressions = impressions
+                update.append(row)
+        ImpressionCount.objects.bulk_create(create, batch_size=500)
+        ImpressionCount.objects.bulk_update(update, ["impressions"], batch_size=500)
+    return len(rows)
+
+
+def count_click_through(partner: Partner | None, variant: Variant | None, language: str) -> None:
+    """Add one landing to today's count (an unknown partner or variant counts as unknown)."""
+    today = timezone.localdate()
+    with transaction.atomic():
+        counted = ClickThroughCount.objects.filter(
+            partner=partner, variant=variant, day=today, language=language
+        ).update(count=F("count") + 1)
+        if not counted:
+            ClickThroughCount.objects.create(
+                partner=partner, variant=variant, day=today, language=language, count=1
+            )
