@@ -109,7 +109,7 @@ def test_the_command_writes_one_json_object_per_query(tmp_path):
     terms.write_text("child porn\n# comment\npreteen\n", encoding="utf-8")
     queries = "Ch1ld p0rn\nchildren's books\nPRE-TEEN\n"
     result = subprocess.run(
-        [sys.executable, "-m", "forestall.cli", "forestall", "reach", "match", "--terms", str(terms)],
+        [sys.executable, "-m", "forestall.cli", "reach", "match", "--terms", str(terms)],
         input=queries,
         capture_output=True,
         text=True,

@@ -59,8 +59,8 @@ def catalogue_view(request: HttpRequest, language: str = "en") -> HttpResponse:
     response["ETag"] = signed.etag
     response["X-Forestall-Signature"] = signed.signature
     response["X-Forestall-Key-Id"] = signed.key_id
-    # Public text: caches may keep it, and must ask again after five minutes.
-    response["Cache-Control"] = "public, max-age=300"
+    # Like every dynamic response it is sent with no-store (PrivacyHeadersMiddleware):
+    # partners keep the body and its ETag themselves and ask with If-None-Match.
     return response
 
 
