@@ -174,9 +174,18 @@ def replace_impressions(
 
 
 def count_click_through(partner: Partner | None, variant: Variant | None, language: str) -> None:
-    """Add one landing to today's count (an unknown partner or variant counts as unknown)."""
+    """Add one landing to today's count (an unknown partner or variant counts as unknown).
+
+    The landing is also a de-identified count in the statistics
+    (``reach_landing``, source "reach"), the first step of the reach funnel.
+    """
+    from forestall.stats.actions import record
+    from forestall.stats.events import Event
+    from forestall.stats.models import Source
+
     today = timezone.localdate()
     with transaction.atomic():
+        record(Event.REACH_LANDING, language=language, day=today, source=Source.REACH)
         counted = ClickThroughCount.objects.filter(
             partner=partner, variant=variant, day=today, language=language
         ).update(count=F("count") + 1)
