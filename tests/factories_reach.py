@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from forestall.reach import actions
 from forestall.reach.models import Partner, PartnerKind, Variant
 
@@ -23,3 +25,13 @@ def make_key(partner: Partner) -> str:
 
 def shipped_variant(variant_id: str = DETERRENT_ID) -> Variant:
     return Variant.objects.get(pk=variant_id)
+
+
+@pytest.fixture(autouse=True)
+def reach_defaults(db):
+    """The shipped catalogue, as the first migration made it (again after a flush)."""
+    from django.apps import apps
+
+    from forestall.reach.defaults import load_defaults
+
+    load_defaults(apps, None)

@@ -11,7 +11,7 @@ from django.test import override_settings
 from forestall.audit.models import AuditEntry
 from forestall.reach import actions, signing
 from forestall.reach.models import Variant, VariantText
-from tests.factories_reach import DETERRENT_ID, shipped_variant
+from tests.factories_reach import DETERRENT_ID, shipped_variant, reach_defaults  # noqa: F401 - autouse fixture
 
 pytestmark = pytest.mark.django_db
 

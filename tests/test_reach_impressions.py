@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from forestall.reach.models import ImpressionCount
-from tests.factories_reach import DETERRENT_ID, THERAPEUTIC_ID, make_key, make_partner
+from tests.factories_reach import DETERRENT_ID, THERAPEUTIC_ID, make_key, make_partner, reach_defaults  # noqa: F401 - autouse fixture
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from django.test import override_settings
 from forestall.audit.models import AuditEntry
 from forestall.reach import actions
 from forestall.reach.models import Partner, PartnerKey
-from tests.factories_reach import DETERRENT_ID, make_key, make_partner
+from tests.factories_reach import DETERRENT_ID, make_key, make_partner, reach_defaults  # noqa: F401 - autouse fixture
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from forestall.reach.models import ClickThroughCount
 from forestall.stats.events import Event
 from forestall.stats.models import DailyCount, MonthlyCount, Source
 from tests.database_dump import raw_database_text
-from tests.factories_reach import DETERRENT_ID, make_partner
+from tests.factories_reach import DETERRENT_ID, make_partner, reach_defaults  # noqa: F401 - autouse fixture
 from tests.journey_privacy import captured_logs
 from tests.test_mailbox import open_new_mailbox
 

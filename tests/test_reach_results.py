@@ -14,7 +14,7 @@ from forestall.stats.actions import record
 from forestall.stats.events import Event
 from forestall.stats.models import Source
 from forestall.stats.publish import public_release
-from tests.factories_reach import DETERRENT_ID, THERAPEUTIC_ID, make_partner, shipped_variant
+from tests.factories_reach import DETERRENT_ID, THERAPEUTIC_ID, make_partner, shipped_variant, reach_defaults  # noqa: F401 - autouse fixture
 
 pytestmark = pytest.mark.django_db
 
