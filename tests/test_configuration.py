@@ -32,6 +32,7 @@ def _complete_settings(tmp_path: Path) -> dict[str, str]:
         "FORESTALL_KEYS": "k1:" + base64.b64encode(secrets.token_bytes(32)).decode(),
         "FORESTALL_PEPPER": secrets.token_urlsafe(32),
         "FORESTALL_AUDIT_KEY": secrets.token_urlsafe(32),
+        "FORESTALL_REACH_SIGNING_KEYS": "r1:" + base64.b64encode(secrets.token_bytes(32)).decode(),
         "FORESTALL_ALLOWED_HOSTS": "forestall.example",
         "FORESTALL_TRUSTED_PROXIES": "1",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}",
@@ -66,7 +67,13 @@ def test_a_missing_secret_key_is_one_line_naming_the_variable(module_tmp):
 
 @pytest.mark.parametrize(
     "missing",
-    ["FORESTALL_KEYS", "FORESTALL_PEPPER", "FORESTALL_AUDIT_KEY", "FORESTALL_ALLOWED_HOSTS"],
+    [
+        "FORESTALL_KEYS",
+        "FORESTALL_PEPPER",
+        "FORESTALL_AUDIT_KEY",
+        "FORESTALL_REACH_SIGNING_KEYS",
+        "FORESTALL_ALLOWED_HOSTS",
+    ],
 )
 def test_every_other_missing_setting_is_named_the_same_way(module_tmp, missing):
     variables = _complete_settings(module_tmp)

@@ -27,6 +27,7 @@ import re
 import string
 import unicodedata
 from collections.abc import Iterable
+from itertools import accumulate
 from dataclasses import dataclass
 
 import ahocorasick
@@ -45,7 +46,10 @@ _ASCII_TABLE = bytes.maketrans(
 _ASCII_SEPARATORS = bytes(
     byte for byte in range(128) if chr(byte).lower() not in _KEEP and chr(byte) not in _KEEP
 )
-_ASCII_TO_SPACE = bytes.maketrans(_ASCII_SEPARATORS, b" " * len(_ASCII_SEPARATORS))
+# The same in one table, with every separator turned into a space (the words of a query).
+_ASCII_SPACED = bytes(
+    32 if byte in _ASCII_SEPARATORS else _ASCII_TABLE[byte] for byte in range(256)
+)
 _UNICODE_SUBSTITUTIONS = str.maketrans(SUBSTITUTIONS)
 # Anything that is not a letter or a digit separates words ("_" included).
 _SEPARATOR = re.compile(r"[\W_]+")
@@ -62,18 +66,13 @@ def _fold(text: str) -> str:
 def normalise_words(text: str) -> list[str]:
     """The words of ``text`` after normalisation: ``"Ch1ld-P0rn!"`` → ``["child", "porn"]``."""
     if text.isascii():
-        spaced = text.encode().translate(_ASCII_TABLE).translate(_ASCII_TO_SPACE).decode()
-        return spaced.split()
+        return text.encode().translate(_ASCII_SPACED).decode().split()
     return [word for word in _SEPARATOR.split(_fold(text)) if word]
 
 
 def _boundaries(words: list[str]) -> set[int]:
-    edges = {0}
-    position = 0
-    for word in words:
-        position += len(word)
-        edges.add(position)
-    return edges
+    """Where words start and end in the words run together."""
+    return set(accumulate(map(len, words), initial=0))
 
 
 @dataclass(frozen=True)
@@ -85,6 +84,10 @@ class Match:
 
     def as_json(self) -> dict[str, object]:
         return {"match": self.match, "terms": list(self.terms)}
+
+
+# The answer for nearly every query, made once.
+NO_MATCH = Match(False, ())
 
 
 class Matcher:
@@ -121,24 +124,24 @@ class Matcher:
 
     def match(self, query: str) -> Match:
         if not self.size:
-            return Match(False, ())
+            return NO_MATCH
         if query.isascii():
             compact = query.encode().translate(_ASCII_TABLE, _ASCII_SEPARATORS).decode()
             hits = list(self._automaton.iter(compact))
             if not hits:
-                return Match(False, ())
+                return NO_MATCH
             words = normalise_words(query)
         else:
             words = normalise_words(query)
             hits = list(self._automaton.iter("".join(words)))
             if not hits:
-                return Match(False, ())
+                return NO_MATCH
         edges = _boundaries(words)
         found: list[str] = []
         for end, (length, originals) in hits:
             if end + 1 in edges and end + 1 - length in edges:
                 found.extend(term for term in originals if term not in found)
-        return Match(bool(found), tuple(found))
+        return Match(True, tuple(found)) if found else NO_MATCH
 
     def matches(self, query: str) -> bool:
         return self.match(query).match
