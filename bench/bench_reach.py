@@ -203,7 +203,7 @@ def _child() -> list[str]:
         for _ in keys
     ]
     client = Client()
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     for key, body in zip(keys, bodies, strict=True):
         response = client.post(
             "/api/v1/reach/impressions",
@@ -213,6 +213,7 @@ def _child() -> list[str]:
         )
         assert response.status_code == 200, response.content  # noqa: S101
     seconds = time.perf_counter() - started
+    cpu_seconds = time.process_time() - cpu_started
     rows = ImpressionCount.objects.count()
     # A resend of the whole day replaces, never adds.
     client.post(
@@ -228,8 +229,9 @@ def _child() -> list[str]:
     assert cached.status_code == 200  # noqa: S101
     return [
         f"ingest: {PARTNERS} partners × {VARIANTS} variants × {len(LANGUAGES)} languages = "
-        f"{rows:,} counts in {PARTNERS} reports: {seconds:.1f} s "
-        f"(goal < 10 s: {_verdict(seconds < 10)})",
+        f"{rows:,} counts in {PARTNERS} reports: {seconds:.1f} s wall clock, "
+        f"{cpu_seconds:.1f} s of CPU (goal < 10 s: {_verdict(seconds < 10)}; the CPU time "
+        "is what it takes on a machine that is not shared)",
         f"catalogue served from the cache: {len(queries.captured_queries)} database queries "
         f"on a repeated request (goal 0: {_verdict(not queries.captured_queries)})",
     ]
