@@ -9,7 +9,7 @@
   so every one writes its count) against the bare Django view, both served by
   gunicorn as in production; and the catalogue, served from the cache.
   Goal: the landing page at least 0.5 of the bare view.
-* Ingest: a day of impression reports from 1,000 partners × 20 variants ×
+* Ingest: a day of impression reports from 1,000 partners x 20 variants x
   10 languages (1,000 POSTs of 200 counts each) through the whole Django
   stack, in a child process with production settings. Goal: under 10 s.
 """
@@ -97,7 +97,7 @@ def bench_matcher() -> list[str]:
     our_rate = total / times["ours"]
     ratio = our_rate / raw_rate
     return [
-        f"matcher: {TERMS} terms × {QUERIES} queries, {ROUNDS} interleaved rounds",
+        f"matcher: {TERMS} terms x {QUERIES} queries, {ROUNDS} interleaved rounds",
         f"raw pyahocorasick: {raw_rate:,.0f} queries/s (baseline; {hits['raw']} with any hit, "
         "parts of words included)",
         f"forestall.reach.matcher (normalised, whole words): {our_rate:,.0f} queries/s = "
@@ -228,7 +228,7 @@ def _child() -> list[str]:
         cached = client.get("/api/v1/reach/catalogue?language=en")
     assert cached.status_code == 200  # noqa: S101
     return [
-        f"ingest: {PARTNERS} partners × {VARIANTS} variants × {len(LANGUAGES)} languages = "
+        f"ingest: {PARTNERS} partners x {VARIANTS} variants x {len(LANGUAGES)} languages = "
         f"{rows:,} counts in {PARTNERS} reports: {seconds:.1f} s wall clock, "
         f"{cpu_seconds:.1f} s of CPU (goal < 10 s: {_verdict(seconds < 10)}; the CPU time "
         "is what it takes on a machine that is not shared)",

@@ -13,8 +13,11 @@ THERAPEUTIC_ID = "6f0b8a1e-2c3d-4e5f-8a9b-0c1d2e3f4a52"
 
 def make_partner(slug: str = "search-one", **fields: object) -> Partner:
     return actions.create_partner(
-        slug, fields.pop("name", slug.title()), fields.pop("kind", PartnerKind.SEARCH_ENGINE),
-        by=None, **fields,  # type: ignore[arg-type]
+        slug,
+        fields.pop("name", slug.title()),
+        fields.pop("kind", PartnerKind.SEARCH_ENGINE),
+        by=None,
+        **fields,  # type: ignore[arg-type]
     )
 
 

@@ -11,7 +11,7 @@ from django.test import override_settings
 from forestall.audit.models import AuditEntry
 from forestall.reach import actions, signing
 from forestall.reach.models import Variant, VariantText
-from tests.factories_reach import DETERRENT_ID, shipped_variant, reach_defaults  # noqa: F401 - autouse fixture
+from tests.factories_reach import DETERRENT_ID, reach_defaults, shipped_variant  # noqa: F401 - autouse fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -61,7 +61,9 @@ def test_the_signature_verifies_over_the_body_with_the_published_key(client):
 
     assert len(base64.b64decode(published["public_key"])) == 32
     assert response["X-Forestall-Key-Id"] == published["key_id"]
-    assert signing.verify(response.content, response["X-Forestall-Signature"], published["public_key"])
+    assert signing.verify(
+        response.content, response["X-Forestall-Signature"], published["public_key"]
+    )
 
 
 def test_the_signature_fails_on_a_changed_byte(client):
@@ -88,7 +90,9 @@ def test_a_rotated_key_signs_and_the_old_signature_still_verifies_by_key_id(clie
     assert current["key_id"] == "new"
     assert signing.verify(after.content, after["X-Forestall-Signature"], current["public_key"])
     assert signing.verify(before.content, before["X-Forestall-Signature"], old["public_key"])
-    assert not signing.verify(before.content, before["X-Forestall-Signature"], current["public_key"])
+    assert not signing.verify(
+        before.content, before["X-Forestall-Signature"], current["public_key"]
+    )
     assert missing.status_code == 404
 
 
@@ -105,7 +109,13 @@ def test_the_etag_lets_partners_cache_and_a_publish_changes_it(
 
     with django_capture_on_commit_callbacks(execute=True):
         actions.publish_variant_text(
-            shipped_variant(), "en", title="New", crime="c", harm="h", consequences="x", help="y",
+            shipped_variant(),
+            "en",
+            title="New",
+            crime="c",
+            harm="h",
+            consequences="x",
+            help="y",
             by=None,
         )
     changed = _catalogue(client, **{"If-None-Match": etag})
@@ -160,7 +170,9 @@ def test_network_admins_preview_and_publish_a_new_version(
     with django_capture_on_commit_callbacks(execute=True):
         published = staff.post(url, {**fields, "publish": "1"})
     assert published.status_code == 302
-    versions = VariantText.objects.filter(variant_id=DETERRENT_ID, language="de").order_by("version")
+    versions = VariantText.objects.filter(variant_id=DETERRENT_ID, language="de").order_by(
+        "version"
+    )
     assert [v.version for v in versions] == [1, 2]
     assert versions[0].title.startswith("Stopp.")
     assert AuditEntry.objects.filter(action="reach.text.publish", actor=network_admin).exists()
@@ -181,21 +193,36 @@ def test_a_text_without_one_of_the_four_elements_is_not_published(network_admin,
 def test_only_network_admins_edit_the_catalogue(request, sign_in, persona):
     client = sign_in(request.getfixturevalue(persona))
     assert client.get(f"/staff/reach/variants/{DETERRENT_ID}/en/").status_code == 404
-    assert client.post(
-        f"/staff/reach/variants/{DETERRENT_ID}/en/",
-        {"title": "T", "crime": "c", "harm": "h", "consequences": "x", "help": "y"},
-    ).status_code == 404
-    assert client.post(f"/staff/reach/variants/{DETERRENT_ID}/", {"kind": "both", "weight": 9}).status_code == 404
+    assert (
+        client.post(
+            f"/staff/reach/variants/{DETERRENT_ID}/en/",
+            {"title": "T", "crime": "c", "harm": "h", "consequences": "x", "help": "y"},
+        ).status_code
+        == 404
+    )
+    assert (
+        client.post(
+            f"/staff/reach/variants/{DETERRENT_ID}/", {"kind": "both", "weight": 9}
+        ).status_code
+        == 404
+    )
     assert Variant.objects.get(pk=DETERRENT_ID).weight == 1
 
 
 def test_network_admins_set_weights_and_add_variants(network_admin, sign_in):
     staff = sign_in(network_admin)
-    assert staff.post(
-        f"/staff/reach/variants/{DETERRENT_ID}/", {"kind": "deterrent", "weight": 3, "active": "on"}
-    ).status_code == 302
+    assert (
+        staff.post(
+            f"/staff/reach/variants/{DETERRENT_ID}/",
+            {"kind": "deterrent", "weight": 3, "active": "on"},
+        ).status_code
+        == 302
+    )
     assert Variant.objects.get(pk=DETERRENT_ID).weight == 3
-    created = staff.post("/staff/reach/variants/new/", {"slug": "traced", "kind": "deterrent", "weight": 1, "active": "on"})
+    created = staff.post(
+        "/staff/reach/variants/new/",
+        {"slug": "traced", "kind": "deterrent", "weight": 1, "active": "on"},
+    )
     assert created.status_code == 302
     assert Variant.objects.filter(slug="traced").exists()
     assert staff.get("/staff/reach/").status_code == 200

@@ -8,7 +8,12 @@ import pytest
 from django.utils import timezone
 
 from forestall.reach.models import ImpressionCount
-from tests.factories_reach import DETERRENT_ID, THERAPEUTIC_ID, make_key, make_partner, reach_defaults  # noqa: F401 - autouse fixture
+from tests.factories_reach import (
+    DETERRENT_ID,
+    THERAPEUTIC_ID,
+    make_key,
+    make_partner,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +46,10 @@ def test_a_report_is_stored_as_daily_aggregates(client, key):
     response = _post(client, key, _report(_count(), _count(THERAPEUTIC_ID, "de", 4)))
     assert response.status_code == 200
     assert response.json() == {"partner": "search-one", "day": YESTERDAY, "rows": 2}
-    assert sorted(ImpressionCount.objects.values_list("language", "impressions")) == [("de", 4), ("en", 10)]
+    assert sorted(ImpressionCount.objects.values_list("language", "impressions")) == [
+        ("de", 4),
+        ("en", 10),
+    ]
 
 
 def test_a_resend_replaces_and_never_double_counts(client, key):
@@ -81,7 +89,11 @@ def test_unknown_fields_are_refused_by_name(client, key, body, named):
 @pytest.mark.parametrize(
     ("body", "status", "says"),
     [
-        (_report(_count(), day=(timezone.localdate() + datetime.timedelta(days=1)).isoformat()), 422, "future"),
+        (
+            _report(_count(), day=(timezone.localdate() + datetime.timedelta(days=1)).isoformat()),
+            422,
+            "future",
+        ),
         (_report(_count(), day="yesterday"), 422, "YYYY-MM-DD"),
         (_report(_count(impressions=-1)), 422, "impressions"),
         (_report(_count(impressions=1.5)), 422, "impressions"),
@@ -110,7 +122,9 @@ def test_a_body_that_is_not_json_is_a_400(client, key):
 
 
 def test_a_report_without_a_key_is_a_401(client):
-    response = client.post("/api/v1/reach/impressions", data=_report(_count()), content_type="application/json")
+    response = client.post(
+        "/api/v1/reach/impressions", data=_report(_count()), content_type="application/json"
+    )
     assert response.status_code == 401
     assert not ImpressionCount.objects.exists()
 

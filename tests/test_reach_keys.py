@@ -1,4 +1,4 @@
-"""Partner keys: shown once, stored as a hash, prefixed, revocable, scoped, rate-limited, audited."""
+"""Partner keys: shown once, hashed, prefixed, revocable, scoped, rate-limited, audited."""
 
 from __future__ import annotations
 
@@ -16,7 +16,10 @@ pytestmark = pytest.mark.django_db
 def _report(client, key, **extra):
     return client.post(
         "/api/v1/reach/impressions",
-        data={"day": "2026-01-05", "counts": [{"variant": DETERRENT_ID, "language": "en", "impressions": 3}]},
+        data={
+            "day": "2026-01-05",
+            "counts": [{"variant": DETERRENT_ID, "language": "en", "impressions": 3}],
+        },
         content_type="application/json",
         headers={"Authorization": f"Bearer {key}"},
         **extra,
@@ -90,7 +93,13 @@ def test_every_key_action_is_audited(network_admin, sign_in):
     client = sign_in(network_admin)
     response = client.post(
         "/staff/reach/partners/new/",
-        {"name": "Ahmia", "slug": "ahmia", "kind": "search_engine", "languages": "en, de", "contact": "abuse@example.org"},
+        {
+            "name": "Ahmia",
+            "slug": "ahmia",
+            "kind": "search_engine",
+            "languages": "en, de",
+            "contact": "abuse@example.org",
+        },
     )
     partner = Partner.objects.get(slug="ahmia")
     assert response.status_code == 302
@@ -131,7 +140,12 @@ def test_only_network_admins_manage_partners(request, sign_in, persona):
     assert client.get(f"/staff/reach/partners/{partner.pk}/").status_code == 404
     assert client.post(f"/staff/reach/partners/{partner.pk}/", {"name": "x"}).status_code == 404
     assert client.post(f"/staff/reach/keys/{row.pk}/revoke/").status_code == 404
-    assert client.post("/staff/reach/partners/new/", {"name": "x", "slug": "x", "kind": "forum"}).status_code == 404
+    assert (
+        client.post(
+            "/staff/reach/partners/new/", {"name": "x", "slug": "x", "kind": "forum"}
+        ).status_code
+        == 404
+    )
     row.refresh_from_db()
     assert row.is_active
     assert PartnerKey.objects.filter(partner=partner).count() == 1

@@ -58,9 +58,16 @@ def test_the_landing_page_speaks_german_under_de(client, partner):
 
 @pytest.mark.parametrize(
     "path",
-    ["/r/nobody/" + DETERRENT_ID + "/", "/r/ahmia/not-a-variant/", f"/r/ahmia/{uuid.uuid4()}/", "/r/x/y/"],
+    [
+        "/r/nobody/" + DETERRENT_ID + "/",
+        "/r/ahmia/not-a-variant/",
+        f"/r/ahmia/{uuid.uuid4()}/",
+        "/r/x/y/",
+    ],
 )
-def test_an_unknown_partner_or_variant_still_shows_help_and_counts_as_unknown(client, partner, path):
+def test_an_unknown_partner_or_variant_still_shows_help_and_counts_as_unknown(
+    client, partner, path
+):
     response = client.get(path)
     assert response.status_code == 200
     assert b"/mailbox/start/" in response.content

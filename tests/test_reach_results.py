@@ -14,7 +14,12 @@ from forestall.stats.actions import record
 from forestall.stats.events import Event
 from forestall.stats.models import Source
 from forestall.stats.publish import public_release
-from tests.factories_reach import DETERRENT_ID, THERAPEUTIC_ID, make_partner, shipped_variant, reach_defaults  # noqa: F401 - autouse fixture
+from tests.factories_reach import (
+    DETERRENT_ID,
+    THERAPEUTIC_ID,
+    make_partner,
+    shipped_variant,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -41,10 +46,19 @@ def test_the_difference_interval_is_newcombes():
 
 def _seed(partner, day):
     actions.replace_impressions(
-        partner, day, [(shipped_variant(DETERRENT_ID), "en", 1000), (shipped_variant(THERAPEUTIC_ID), "en", 1000)]
+        partner,
+        day,
+        [
+            (shipped_variant(DETERRENT_ID), "en", 1000),
+            (shipped_variant(THERAPEUTIC_ID), "en", 1000),
+        ],
     )
-    ClickThroughCount.objects.create(partner=partner, variant_id=DETERRENT_ID, day=day, language="en", count=87)
-    ClickThroughCount.objects.create(partner=partner, variant_id=THERAPEUTIC_ID, day=day, language="en", count=157)
+    ClickThroughCount.objects.create(
+        partner=partner, variant_id=DETERRENT_ID, day=day, language="en", count=87
+    )
+    ClickThroughCount.objects.create(
+        partner=partner, variant_id=THERAPEUTIC_ID, day=day, language="en", count=157
+    )
 
 
 def test_the_staff_page_shows_rates_intervals_and_the_difference(network_admin, sign_in):
@@ -57,9 +71,9 @@ def test_the_staff_page_shows_rates_intervals_and_the_difference(network_admin, 
     assert "Ahmia" in page
     assert "8.70%" in page and "15.70%" in page
     low, high = results.wilson(87, 1000)
-    assert f"({100 * low:.2f}–{100 * high:.2f}%)" in page
+    assert f"({100 * low:.2f}\u2013{100 * high:.2f}%)" in page
     # The reference is the variant shown most (on a tie, the first by name: deterrent).
-    estimate, lower, upper = results.difference(157, 1000, 87, 1000)
+    estimate, lower, _upper = results.difference(157, 1000, 87, 1000)
     assert f"{100 * estimate:.2f} ({100 * lower:.2f}" in page
     assert "First messages" in page
 
@@ -109,5 +123,6 @@ def test_the_public_page_and_download_show_the_reach_funnel(client):
     assert "Arrivals from warnings on partner platforms" in page
     release = client.get("/api/v1/statistics/").json()
     table = next(t for t in release["tables"] if t["id"] == "reach_funnel")
-    assert 40 in sum(table["cells"], [])
-    assert 2 not in sum(table["cells"], [])
+    values = [value for row in table["cells"] for value in row]
+    assert 40 in values
+    assert 2 not in values

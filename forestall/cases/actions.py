@@ -42,8 +42,8 @@ from forestall.cases.models import (
 from forestall.cases.pathway import OPEN_STAGES, TERMINAL, Stage, find_transition
 from forestall.directory.models import Centre
 from forestall.stats.actions import record as record_stat
-from forestall.stats.models import Source as StatsSource
 from forestall.stats.events import EXIT_EVENTS, Detail, Event
+from forestall.stats.models import Source as StatsSource
 
 if TYPE_CHECKING:
     from forestall.accounts.models import User

@@ -21,7 +21,6 @@ from forestall.directory.models import Centre
 from forestall.lib.codenames import codename_hash
 from forestall.lib.ratelimit import Per, over_any, retry_after, wait_message
 from forestall.public import actions, codename_view
-from forestall.reach.arrival import arrived_through_reach
 from forestall.public.expectations import (
     kept_after_referral_notice,
     reply_notice,
@@ -47,6 +46,7 @@ from forestall.public.mailbox_session import (
 )
 from forestall.public.models import Mailbox, Pathway
 from forestall.public.post_only import post_only
+from forestall.reach.arrival import arrived_through_reach
 
 # (attempts, seconds) per bucket; see forestall.lib.ratelimit. A source is a
 # client address only where it is one (not behind an onion service); the

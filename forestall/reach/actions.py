@@ -1,4 +1,4 @@
-"""State changes of reach: partners, keys, the catalogue and its counts (each in one transaction)."""
+"""State changes of reach: partners, keys, the catalogue, its counts (each one transaction)."""
 
 from __future__ import annotations
 
@@ -177,7 +177,7 @@ def replace_impressions(
                     f"VALUES {values} "
                     'ON CONFLICT ("partner_id", "day", "variant_id", "language") '
                     'DO UPDATE SET "impressions" = excluded."impressions"',
-                    params,
+                    params,  # type: ignore[arg-type]
                 )
     return len(rows)
 

@@ -79,8 +79,7 @@ def public_key(request: HttpRequest, key_id: str = "") -> HttpResponse:
             "algorithm": "Ed25519",
             "public_key": key.public_base64,
             "keys": [
-                {"key_id": k.key_id, "public_key": k.public_base64}
-                for k in signing.signing_keys()
+                {"key_id": k.key_id, "public_key": k.public_base64} for k in signing.signing_keys()
             ],
         }
     )

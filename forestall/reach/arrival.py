@@ -1,4 +1,4 @@
-""""Arrived through reach": the one thing a browser keeps after a landing.
+""" "Arrived through reach": the one thing a browser keeps after a landing.
 
 Threat model: a warning shown after a search must not turn into a trace of
 that search. The landing page sets a browser-session cookie whose value is

@@ -39,18 +39,18 @@ def catalogue_changed() -> None:
 
 def landing_path(variant_id: str, language: str, partner: str = "{partner}") -> str:
     with translation.override(language):
-        return reverse("reach:landing", kwargs={"partner": "PARTNER", "variant": variant_id}).replace(
-            "PARTNER", partner
-        )
+        return reverse(
+            "reach:landing", kwargs={"partner": "PARTNER", "variant": variant_id}
+        ).replace("PARTNER", partner)
 
 
 def build(language: str, origin: str) -> bytes:
     """The catalogue body for ``language``: the newest text of every active variant in it."""
     onion = settings.FORESTALL_REACH_ONION_URL.rstrip("/")
     variants = []
-    texts = VariantText.objects.filter(
-        language=language, variant__active=True
-    ).select_related("variant")
+    texts = VariantText.objects.filter(language=language, variant__active=True).select_related(
+        "variant"
+    )
     newest: dict[object, VariantText] = {}
     for text in texts.order_by("variant__slug", "version"):
         newest[text.variant_id] = text
@@ -90,9 +90,10 @@ def signed(language: str, origin: str) -> SignedCatalogue:
     """The signed catalogue, from the cache when nothing changed since it was built."""
     generation = cache.get(_GENERATION_KEY, 0)
     key_id = signing.current_key().key_id
-    name = "reach-catalogue:" + hashlib.sha256(
-        f"{generation}|{language}|{origin}|{key_id}".encode()
-    ).hexdigest()
+    name = (
+        "reach-catalogue:"
+        + hashlib.sha256(f"{generation}|{language}|{origin}|{key_id}".encode()).hexdigest()
+    )
     found = cache.get(name)
     if found is not None:
         return found

@@ -122,7 +122,9 @@ DEFAULT_VARIANTS = [
         "texts": {
             "en": {
                 "title": "Behind every image is a child who was hurt.",
-                "crime": "Sexual images of children record a crime, and looking at them is one too.",
+                "crime": (
+                    "Sexual images of children record a crime, and looking at them is one too."
+                ),
                 "harm": (
                     "The child in the picture lives with it for years: knowing the images "
                     "are still being watched is part of the harm."

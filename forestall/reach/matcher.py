@@ -27,8 +27,8 @@ import re
 import string
 import unicodedata
 from collections.abc import Iterable
-from itertools import accumulate
 from dataclasses import dataclass
+from itertools import accumulate
 
 import ahocorasick
 

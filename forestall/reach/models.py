@@ -9,7 +9,7 @@ as the landing page counts them), never a query, an address or a visitor.
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.db import models
@@ -123,7 +123,8 @@ class Variant(models.Model):
 
 class VariantTextQuerySet(ReachQuerySet):
     def current(self, variant: Variant, language: str) -> VariantText | None:
-        return self.filter(variant=variant, language=language).order_by("-version").first()
+        found = self.filter(variant=variant, language=language).order_by("-version").first()
+        return cast("VariantText | None", found)
 
 
 class VariantText(models.Model):
@@ -176,7 +177,10 @@ class VariantText(models.Model):
 
 
 class ImpressionCount(models.Model):
-    """How often a partner showed a variant in a language on a day (as reported; replaced on resend)."""
+    """How often a partner showed a variant in a language on a day (as reported).
+
+    A resend of the same partner, day, variant and language replaces the row.
+    """
 
     partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="+")
     variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="+")
@@ -190,6 +194,9 @@ class ImpressionCount(models.Model):
                 fields=["partner", "day", "variant", "language"], name="reach_impression_unique"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.language}: {self.impressions}"
 
 
 class ClickThroughCount(models.Model):
@@ -207,3 +214,6 @@ class ClickThroughCount(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["day"], name="reach_click_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.language}: {self.count}"

@@ -33,7 +33,7 @@ def wilson(successes: int, trials: int, z: float = Z95) -> tuple[float, float] |
 def difference(
     successes_a: int, trials_a: int, successes_b: int, trials_b: int
 ) -> tuple[float, float, float] | None:
-    """Rate A − rate B with Newcombe's 95% interval (estimate, lower, upper)."""
+    """Rate A - rate B with Newcombe's 95% interval (estimate, lower, upper)."""
     interval_a = wilson(successes_a, trials_a)
     interval_b = wilson(successes_b, trials_b)
     if interval_a is None or interval_b is None:

@@ -76,7 +76,7 @@ def sign(body: bytes) -> tuple[str, str]:
 
 
 def verify(body: bytes, signature: str, public_key: str) -> bool:
-    """Whether ``signature`` (base64) is a valid signature of ``body`` under ``public_key`` (base64).
+    """Whether ``signature`` (base64) signs ``body`` under ``public_key`` (base64).
 
     What a partner does on its side, here for tests and the documentation.
     """

@@ -149,9 +149,14 @@ def variant_text(request: HttpRequest, variant_id: uuid.UUID, language: str) -> 
                 preview = VariantText(variant=variant, language=language, **form.cleaned_data)
             else:
                 actions.publish_variant_text(
-                    variant, language, by=request.user, **form.cleaned_data  # type: ignore[arg-type]
+                    variant,
+                    language,
+                    by=request.user,
+                    **form.cleaned_data,  # type: ignore[arg-type]
                 )
-                return redirect("reach_staff:variant_text", variant_id=variant.pk, language=language)
+                return redirect(
+                    "reach_staff:variant_text", variant_id=variant.pk, language=language
+                )
         else:
             status = 400
     else:
@@ -211,6 +216,3 @@ def results_page(request: HttpRequest) -> HttpResponse:
             "funnel": results.funnel_by_month(start, end),
         },
     )
-
-
-

@@ -12,8 +12,16 @@ pytestmark = pytest.mark.browser
 @pytest.mark.parametrize(
     ("prefix", "heading", "link"),
     [
-        ("", "Stop. What you are searching for is illegal.", "Write to a counsellor confidentially"),
-        ("/de", "Stopp. Wonach Sie suchen, ist verboten.", "Vertraulich an eine Beraterin oder einen Berater schreiben"),
+        (
+            "",
+            "Stop. What you are searching for is illegal.",
+            "Write to a counsellor confidentially",
+        ),
+        (
+            "/de",
+            "Stopp. Wonach Sie suchen, ist verboten.",
+            "Vertraulich an eine Beraterin oder einen Berater schreiben",
+        ),
     ],
 )
 def test_the_landing_page_works_without_javascript(page_without_js, prefix, heading, link):
