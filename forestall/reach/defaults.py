@@ -26,11 +26,11 @@ DEFAULT_VARIANTS = [
             "en": {
                 "title": "Stop. What you are searching for is illegal.",
                 "crime": (
-                    "Viewing, downloading or sharing sexual images of children is a crime, "
+                    "Viewing, downloading or sharing sexual pictures and videos of children is a crime, "
                     "in almost every country."
                 ),
                 "harm": (
-                    "Every one of these images shows a real child being abused, and every "
+                    "Every one of these pictures and videos shows a real child being abused, and every "
                     "view adds to that child's harm."
                 ),
                 "consequences": (
@@ -74,12 +74,12 @@ DEFAULT_VARIANTS = [
             "en": {
                 "title": "You can get help to stop, confidentially.",
                 "crime": (
-                    "Sexual images of children are illegal, and many people who look for "
+                    "Sexual pictures and videos of children are illegal, and many people who look for "
                     "them wish they could stop."
                 ),
                 "harm": (
-                    "The children in these images are real and are harmed again each time "
-                    "the images are watched or shared."
+                    "The children in them are real and are harmed again each time "
+                    "they are watched or shared."
                 ),
                 "consequences": (
                     "Carrying on can lead to a criminal record and to losing the people "
@@ -121,12 +121,12 @@ DEFAULT_VARIANTS = [
         "weight": 1,
         "texts": {
             "en": {
-                "title": "Behind every image is a child who was hurt.",
+                "title": "Behind every picture is a child who was hurt.",
                 "crime": (
-                    "Sexual images of children record a crime, and looking at them is one too."
+                    "Sexual pictures of children record a crime, and looking at them is one too."
                 ),
                 "harm": (
-                    "The child in the picture lives with it for years: knowing the images "
+                    "The child in the picture lives with it for years: knowing the pictures "
                     "are still being watched is part of the harm."
                 ),
                 "consequences": (
