@@ -26,12 +26,12 @@ DEFAULT_VARIANTS = [
             "en": {
                 "title": "Stop. What you are searching for is illegal.",
                 "crime": (
-                    "Viewing, downloading or sharing sexual pictures and videos of children is a crime, "
-                    "in almost every country."
+                    "Viewing, downloading or sharing sexual pictures and videos of children "
+                    "is a crime, in almost every country."
                 ),
                 "harm": (
-                    "Every one of these pictures and videos shows a real child being abused, and every "
-                    "view adds to that child's harm."
+                    "Every one of these pictures and videos shows a real child being abused, "
+                    "and every view adds to that child's harm."
                 ),
                 "consequences": (
                     "Searches and downloads can be traced. People are identified, arrested "
@@ -74,8 +74,8 @@ DEFAULT_VARIANTS = [
             "en": {
                 "title": "You can get help to stop, confidentially.",
                 "crime": (
-                    "Sexual pictures and videos of children are illegal, and many people who look for "
-                    "them wish they could stop."
+                    "Sexual pictures and videos of children are illegal, and many people who "
+                    "look for them wish they could stop."
                 ),
                 "harm": (
                     "The children in them are real and are harmed again each time "
