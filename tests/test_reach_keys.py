@@ -182,3 +182,14 @@ def test_the_command_refuses_a_bad_short_name():
 
     with pytest.raises(CommandError):
         call_command("reach", "partner-key", "Not A Slug")
+
+
+def test_the_partners_contact_is_encrypted_at_rest(network_admin, sign_in):
+    from tests.database_dump import raw_database_text
+
+    sign_in(network_admin).post(
+        "/staff/reach/partners/new/",
+        {"name": "Forum", "slug": "forum", "kind": "forum", "contact": "jo.trust@forum.example"},
+    )
+    assert Partner.objects.get(slug="forum").contact == "jo.trust@forum.example"
+    assert "jo.trust@forum.example" not in raw_database_text()

@@ -166,7 +166,7 @@ def impressions(request: HttpRequest) -> HttpResponse:
         body = json.loads(request.body)
     except RequestDataTooBig:
         return _error(413, "the report is too large")
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return _error(400, "the body must be JSON")
     parsed = _parse_report(body)
     if isinstance(parsed, JsonResponse):

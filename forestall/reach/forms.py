@@ -17,6 +17,13 @@ class PartnerForm(forms.ModelForm):
     class Meta:
         model = Partner
         fields = ["name", "slug", "kind", "languages", "contact"]
+        widgets = {"contact": forms.TextInput()}
+
+    def clean_contact(self) -> str:
+        contact = self.cleaned_data["contact"]
+        if len(contact) > 300:
+            raise forms.ValidationError(_("At most 300 characters."))
+        return str(contact)
 
     def clean_languages(self) -> str:
         value = self.cleaned_data["languages"].lower()

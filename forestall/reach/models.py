@@ -15,6 +15,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from forestall.lib.crypto import EncryptedTextField
+
 if TYPE_CHECKING:
     from forestall.accounts.models import User
 
@@ -52,7 +54,8 @@ class Partner(models.Model):
     languages = models.CharField(
         _("languages"), max_length=100, blank=True, help_text=_("Codes, separated by commas.")
     )
-    contact = models.CharField(_("contact"), max_length=300, blank=True)
+    # Often a named person's address: encrypted at rest like every contact detail.
+    contact = EncryptedTextField(_("contact"), blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ReachQuerySet.as_manager()
