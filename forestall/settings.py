@@ -51,6 +51,9 @@ FORESTALL_PEPPER = _secret("FORESTALL_PEPPER")
 FORESTALL_AUDIT_KEY = _secret("FORESTALL_AUDIT_KEY")
 # Root of the per-study pseudonym keys of research exports (research.pseudonyms).
 FORESTALL_RESEARCH_SECRET = _secret("FORESTALL_RESEARCH_SECRET")
+# Ed25519 keys that sign the reach catalogue: "id:base64seed,id:base64seed" (32-byte
+# seeds); the last one signs, the others stay published so old signatures verify.
+FORESTALL_REACH_SIGNING_KEYS = _secret("FORESTALL_REACH_SIGNING_KEYS")
 
 if DEBUG or TESTING:
     ALLOWED_HOSTS = env.list(
@@ -89,6 +92,7 @@ INSTALLED_APPS = [
     "forestall.cases",
     "forestall.safeguarding",
     "forestall.stats",
+    "forestall.reach",
     "forestall.api",
     "forestall.selfhelp",
     "forestall.research",
@@ -390,6 +394,14 @@ FORESTALL_STATISTICS_ROUNDING = env.int("FORESTALL_STATISTICS_ROUNDING", default
 FORESTALL_STATISTICS_DP_EPSILON = env.float("FORESTALL_STATISTICS_DP_EPSILON", default=None)
 # Smallest group of clients sharing the quasi-identifiers of a research export.
 FORESTALL_RESEARCH_K = env.int("FORESTALL_RESEARCH_K", default=5)
+
+# --- Reach (warnings on partner platforms) ---------------------------------
+# The network's onion address ("http://….onion"), offered beside the landing page.
+FORESTALL_REACH_ONION_URL = env.str("FORESTALL_REACH_ONION_URL", default="")
+# Requests per minute one partner key may make to the reach API.
+FORESTALL_REACH_KEY_RATE = env.int("FORESTALL_REACH_KEY_RATE", default=120)
+# Seconds a built, signed catalogue is served from the cache (a publish clears it).
+FORESTALL_REACH_CATALOGUE_SECONDS = env.int("FORESTALL_REACH_CATALOGUE_SECONDS", default=300)
 
 # --- Logging: nothing identifying ever reaches a log line -----------------
 LOGGING = {

@@ -21,6 +21,7 @@ urlpatterns = [
     path("staff/statistics/", include("forestall.stats.staff_urls")),
     path("staff/audit/", include("forestall.audit.staff_urls")),
     path("staff/research/", include("forestall.research.staff_urls")),
+    path("staff/reach/", include("forestall.reach.staff_urls")),
     path("staff/content/", include("forestall.public.staff_urls")),
     path("api/v1/", include("forestall.api.urls")),
 ]
@@ -29,6 +30,7 @@ urlpatterns += i18n_patterns(
     path("centres/", include("forestall.directory.public_urls")),
     path("statistics/", include("forestall.stats.public_urls")),
     path("self-help/", include("forestall.selfhelp.public_urls")),
+    path("r/", include("forestall.reach.public_urls")),
     path("", include("forestall.public.public_urls")),
     prefix_default_language=False,
 )

@@ -101,5 +101,8 @@ def test_an_unknown_language_is_a_clear_400(client, db):
 
 def test_no_staff_data_is_reachable_through_the_api(client, db):
     schema = client.get("/api/v1/openapi.json").json()
-    assert all(path.startswith("/api/v1/statistics/") for path in schema["paths"])
+    # Public statistics and the reach endpoints partners use (catalogue, key, impressions).
+    assert all(
+        path.startswith(("/api/v1/statistics/", "/api/v1/reach/")) for path in schema["paths"]
+    )
     assert client.get("/api/v1/docs").status_code == 404

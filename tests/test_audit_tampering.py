@@ -147,7 +147,10 @@ def test_a_malformed_anchor_is_refused_in_one_line(db):
 
 def test_the_command_line_prints_one_line_and_exits_non_zero_without_a_traceback(tmp_path):
     environment = {
-        key: value for key, value in os.environ.items() if not key.startswith("FORESTALL_")
+        key: value
+        for key, value in os.environ.items()
+        # Its own SQLite database in tmp_path, whatever the suite runs against.
+        if not key.startswith("FORESTALL_") and key != "DATABASE_URL"
     }
     environment.update(
         {"FORESTALL_DEBUG": "1", "FORESTALL_TESTING": "0", "FORESTALL_VAR": str(tmp_path)}

@@ -33,6 +33,7 @@ def _complete_settings(tmp_path: Path) -> dict[str, str]:
         "FORESTALL_PEPPER": secrets.token_urlsafe(32),
         "FORESTALL_AUDIT_KEY": secrets.token_urlsafe(32),
         "FORESTALL_RESEARCH_SECRET": secrets.token_urlsafe(32),
+        "FORESTALL_REACH_SIGNING_KEYS": "r1:" + base64.b64encode(secrets.token_bytes(32)).decode(),
         "FORESTALL_ALLOWED_HOSTS": "forestall.example",
         "FORESTALL_TRUSTED_PROXIES": "1",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}",
@@ -72,6 +73,7 @@ def test_a_missing_secret_key_is_one_line_naming_the_variable(module_tmp):
         "FORESTALL_PEPPER",
         "FORESTALL_AUDIT_KEY",
         "FORESTALL_RESEARCH_SECRET",
+        "FORESTALL_REACH_SIGNING_KEYS",
         "FORESTALL_ALLOWED_HOSTS",
     ],
 )

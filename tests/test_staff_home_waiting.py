@@ -128,7 +128,7 @@ def _menu(client) -> list[str]:
         ("counsellor_a", ["/staff/", "/staff/inbox/"]),
         ("clinician_a", ["/staff/", "/staff/cases/", "/staff/instruments/"]),
         ("safeguarding_lead_a", ["/staff/", "/staff/safeguarding/"]),
-        ("analyst", ["/staff/", "/staff/statistics/"]),
+        ("analyst", ["/staff/", "/staff/statistics/", "/staff/reach/results/"]),
         ("outsider", ["/staff/"]),
         (
             "manager_a",
@@ -152,6 +152,7 @@ def _menu(client) -> list[str]:
                 "/staff/centres/",
                 "/staff/audit/",
                 "/staff/content/",
+                "/staff/reach/",
             ],
         ),
     ],

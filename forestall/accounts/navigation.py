@@ -73,6 +73,14 @@ def staff_sections(user: User) -> list[Section]:
         ("centres", _("Centres"), "/staff/centres/", manager or admin),
         ("audit", _("Audit log"), "/staff/audit/", manager or admin),
         ("content", _("Public pages"), "/staff/content/", admin),
+        ("reach", _("Reach"), "/staff/reach/", admin),
+        # Analysts read the reach results only; partners and keys are the admins'.
+        (
+            "reach-results",
+            _("Reach results"),
+            "/staff/reach/results/",
+            Role.ANALYST in network and not admin,
+        ),
     ]
     sections = []
     for key, label, url, allowed in rules:

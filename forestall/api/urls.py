@@ -105,6 +105,8 @@ def statistics_funnel(request: HttpRequest, query: Query[LanguageQuery]) -> dict
     }
 
 
+api.add_router("/reach/", "forestall.reach.api.router")
+
 # include("forestall.api.urls") mounts these under the namespace ninja reverses ("api").
 app_name = "api"
 urlpatterns = api.urls[0]

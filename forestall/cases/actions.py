@@ -44,6 +44,7 @@ from forestall.cases.pathway import OPEN_STAGES, TERMINAL, Stage, find_transitio
 from forestall.directory.models import Centre
 from forestall.stats.actions import record as record_stat
 from forestall.stats.events import EXIT_EVENTS, Detail, Event
+from forestall.stats.models import Source as StatsSource
 
 if TYPE_CHECKING:
     from forestall.accounts.models import User
@@ -203,11 +204,13 @@ def _open_case(
         case.save(update_fields=["waitlisted_at"])
         WaitingListEntry.objects.create(case=case, centre=centre, programme=programme, added_at=now)
     record_event(by, "case.open", case, centre=centre)
+    through_reach = conversation is not None and conversation.mailbox.through_reach
     record_stat(
         Event.CASE_OPENED,
         centre=centre,
         language=client.language,
         channel="messaging" if source == CaseSource.INBOX else "",
+        source=StatsSource.REACH if through_reach else StatsSource.LIVE,
     )
     return case
 

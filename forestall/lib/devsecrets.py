@@ -20,6 +20,8 @@ _FILE_NAME = "secrets.json"
 def _generate(name: str) -> str:
     if name == "FORESTALL_KEYS":
         return "k1:" + base64.b64encode(secrets.token_bytes(32)).decode()
+    if name == "FORESTALL_REACH_SIGNING_KEYS":  # an Ed25519 seed
+        return "r1:" + base64.b64encode(secrets.token_bytes(32)).decode()
     return secrets.token_urlsafe(48)
 
 

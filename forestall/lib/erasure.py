@@ -97,8 +97,16 @@ def vacuum_tables(tables: Iterable[str], using: str = DEFAULT_DB_ALIAS) -> None:
         if not names:
             return
         quoted = ", ".join(connection.ops.quote_name(name) for name in names)
-        # VACUUM cannot run inside a transaction block.
-        with connection.cursor() as cursor:
-            cursor.execute(f"VACUUM {quoted}")
+
+        def vacuum() -> None:
+            with connection.cursor() as cursor:
+                cursor.execute(f"VACUUM {quoted}")
+
+        # VACUUM cannot run inside a transaction block: inside one (a caller's
+        # atomic block), it runs once the outermost block has committed.
+        if connection.in_atomic_block:
+            transaction.on_commit(vacuum, using=using)
+        else:
+            vacuum()
     else:
         checkpoint_now(using)

@@ -21,16 +21,22 @@ from forestall.lib.pagecache import public_pages_changed
 from forestall.public.models import Mailbox, PageContent
 from forestall.stats import actions as stats
 from forestall.stats.events import Event
+from forestall.stats.models import Source
 
 if TYPE_CHECKING:
     from forestall.accounts.models import User
 
 
-def start_mailbox(language: str, pathway: str, *, urgent: bool = False) -> tuple[Mailbox, str]:
+def start_mailbox(
+    language: str, pathway: str, *, urgent: bool = False, through_reach: bool = False
+) -> tuple[Mailbox, str]:
     """Create a mailbox under a fresh codename; return it and the codename.
 
     The codename is returned once, to be shown once; only its hash is stored.
-    ``urgent`` comes from a self-check that recommended urgent help.
+    ``urgent`` comes from a self-check that recommended urgent help;
+    ``through_reach`` from a browser that arrived through a reach warning
+    (the start, the first message and a case opened are then counted with
+    source "reach").
     """
     for _attempt in range(5):
         codename = generate_codename(language)
@@ -41,13 +47,23 @@ def start_mailbox(language: str, pathway: str, *, urgent: bool = False) -> tuple
                     language=language,
                     pathway=pathway,
                     urgent=urgent,
+                    through_reach=through_reach,
                     last_active_on=timezone.localdate(),
                 )
-                stats.record(Event.MAILBOX_STARTED, language=language, pathway=pathway)
+                stats.record(
+                    Event.MAILBOX_STARTED,
+                    language=language,
+                    pathway=pathway,
+                    source=_source(mailbox),
+                )
             return mailbox, codename
         except IntegrityError:  # pragma: no cover - a 90-bit collision
             continue
     raise RuntimeError("could not find an unused codename")
+
+
+def _source(mailbox: Mailbox) -> str:
+    return Source.REACH if mailbox.through_reach else Source.LIVE
 
 
 def mark_mailbox_urgent(mailbox: Mailbox) -> None:
@@ -125,6 +141,7 @@ def post_seeker_message(mailbox: Mailbox, body: str, centre: Centre | None) -> M
                 channel="messaging",
                 language=locked.language,
                 pathway=locked.pathway,
+                source=_source(locked),
             )
     return message
 

@@ -48,6 +48,7 @@ from forestall.public.mailbox_session import (
 )
 from forestall.public.models import Mailbox, Pathway
 from forestall.public.post_only import post_only
+from forestall.reach.arrival import arrived_through_reach
 
 # (attempts, seconds) per bucket; see forestall.lib.ratelimit. A source is a
 # client address only where it is one (not behind an onion service); the
@@ -139,7 +140,10 @@ def start(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, "public/mailbox/start.html", {"form": form}, status=400)
     _mailbox, codename = actions.start_mailbox(
-        _language(), form.cleaned_data["pathway"], urgent=form.is_urgent()
+        _language(),
+        form.cleaned_data["pathway"],
+        urgent=form.is_urgent(),
+        through_reach=arrived_through_reach(request),
     )
     # Post/redirect/get: a reload shows this same codename again instead of
     # posting the form a second time and creating a second mailbox.

@@ -37,6 +37,10 @@ class Mailbox(models.Model):
     # Carried over from a self-check that recommended urgent help (never the
     # answers): the conversations of this mailbox are put first in the queue.
     urgent = models.BooleanField(default=False)
+    # Started after arriving through a reach warning (forestall.reach.arrival):
+    # one bit, the same for everyone who came that way, so that a first
+    # message and a case opened later are counted with source "reach".
+    through_reach = models.BooleanField(default=False)
 
     class Meta:
         verbose_name_plural = "mailboxes"

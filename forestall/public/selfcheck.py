@@ -24,6 +24,7 @@ from forestall.instruments.scoring import Recommendation
 from forestall.public.crisis import emergency_numbers, help_open_now
 from forestall.public.forms import urgent_token
 from forestall.public.models import Pathway
+from forestall.reach.arrival import stats_source
 from forestall.stats import actions as stats
 from forestall.stats.events import Detail, Event
 
@@ -55,6 +56,7 @@ def handle(request: HttpRequest) -> HttpResponse:
         detail=_detail_for(advice.step, urgent=advice.urgent),
         language=language,
         pathway=pathway,
+        source=stats_source(request),
     )
     start_query: dict[str, str] = {}
     if pathway:

@@ -185,7 +185,7 @@ def add_counts(rows: Iterable[tuple[object, ...]], *, batch_size: int = 500) -> 
 
 def delete_counts(source: str) -> None:
     """Remove every count of ``source`` (a backfill or the demo data being replaced)."""
-    if source == Source.LIVE:
+    if source in (Source.LIVE, Source.REACH):
         raise ValueError("live counts are never deleted")
     DailyCount.objects.filter(source=source).delete()
     MonthlyCount.objects.filter(source=source).delete()
@@ -224,6 +224,7 @@ def record(
     duration: datetime.timedelta | None = None,
     day: datetime.date | None = None,
     count: int = 1,
+    source: str = Source.LIVE,
 ) -> None:
     """Add ``count`` to the daily count of ``event`` (see ``stats.events.Event``).
 
@@ -231,7 +232,8 @@ def record(
     are coarse dimensions; ``detail`` is a short value from a fixed vocabulary
     (``stats.events.Detail``, for example the self-check's recommended step),
     never free text; ``duration`` (a waiting or response time) is kept only as
-    a coarse bucket. ``day`` defaults to today. Nothing that identifies a
+    a coarse bucket. ``day`` defaults to today. ``source`` is ``live`` or, for
+    someone who arrived through a reach warning, ``reach``. Nothing that identifies a
     person is accepted: unknown values raise ``ValueError``, unknown keywords
     ``TypeError``.
 
@@ -249,7 +251,10 @@ def record(
         duration=duration,
         day=day,
         count=count,
+        source=source,
     )
+    if source not in (Source.LIVE, Source.REACH):
+        raise ValueError("record() counts live events only (source 'live' or 'reach')")
     with transaction.atomic():
         _upsert(DailyCount, [row])
         _upsert(MonthlyCount, [_monthly(row)])

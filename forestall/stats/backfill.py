@@ -48,7 +48,7 @@ Row = tuple[object, ...]
 def counting_started() -> datetime.date:
     """The first day with a live count, or today if nothing was counted live yet."""
     first = (
-        DailyCount.objects.filter(source=Source.LIVE)
+        DailyCount.objects.filter(source__in=(Source.LIVE, Source.REACH))
         .order_by("day")
         .values_list("day", flat=True)
         .first()

@@ -41,6 +41,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Event(models.TextChoices):
+    REACH_LANDING = "reach_landing", _("Arrived from a warning on a partner platform")
     SELF_CHECK_COMPLETED = "self_check_completed", _("Self-check completed")
     MAILBOX_STARTED = "mailbox_started", _("Mailbox started")
     MAILBOX_DELETED = "mailbox_deleted", _("Mailbox deleted by its owner")

@@ -46,6 +46,9 @@ class Source(models.TextChoices):
     """Where a row came from, so that backfills and demo data can be replaced whole."""
 
     LIVE = "live", _("Recorded as it happened")
+    # Recorded as it happened, for someone who arrived through a reach warning
+    # (forestall.reach.arrival): the funnel from warning to contact.
+    REACH = "reach", _("Recorded as it happened, after arriving through reach")
     BACKFILL = "backfill", _("Rebuilt from existing records")
     DEMO = "demo", _("Demo data")
 

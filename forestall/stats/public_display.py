@@ -116,6 +116,9 @@ def page(release: Release) -> dict[str, Any]:
             table_for(tables[f"contacts_by_{d}"]) for d in ("pathway", "channel", "language")
         ],
         "exits_table": table_for(tables["exits_by_stage"]),
+        "reach_funnel_table": (
+            table_for(tables["reach_funnel"]) if "reach_funnel" in tables else None
+        ),
         "times": times,
         "time_tables": [
             table_for(tables[key])

@@ -339,6 +339,10 @@ def public_release(today: datetime.date | None = None) -> Release:
             has_total=True,
         )
 
+    # --- reach: arrivals from partner warnings and what followed ---
+    if not budget:
+        release.tables["reach_funnel"] = _reach_funnel(period, months, options)
+
     # --- losses: exits by reason and stage ---
     exit_rows = [[cells[f"exits:{e}:{s}"] for s in stages] for e in EXIT_EVENTS]
     release.tables["exits_by_stage"] = _wrap(
@@ -486,6 +490,54 @@ def publish_proportion(
         upper=round(upper, 3) if upper is not None else None,
         numerator=round_to(n, rounding_base),
         denominator=round_to(d, rounding_base),
+    )
+
+
+REACH_STEPS = (
+    Event.REACH_LANDING,
+    Event.SELF_CHECK_COMPLETED,
+    Event.MAILBOX_STARTED,
+    Event.CONTACT,
+    Event.CASE_OPENED,
+)
+
+
+def _reach_funnel(
+    period: fig.Period, months: list[datetime.date], options: dict[str, int]
+) -> PublicTable:
+    """Arrivals through reach warnings and what followed them, by month (source "reach").
+
+    Not linked to the other tables: these are counts of their own source (a
+    person who arrived through reach is in these and in the network's
+    totals), suppressed and rounded like every other table. Under
+    differential privacy it is not published (its cells are not in the budget).
+    """
+    from django.db.models import Sum
+
+    from forestall.stats.models import MonthlyCount, Source
+
+    counts: dict[tuple[datetime.date, str], int] = {}
+    for item in (
+        MonthlyCount.objects.filter(
+            source=Source.REACH,
+            event__in=REACH_STEPS,
+            month__range=(period.start, period.end),
+        )
+        .values("month", "event")
+        .annotate(total=Sum("count"))
+        .order_by()
+    ):
+        counts[(item["month"], item["event"])] = int(item["total"])
+    rows = [[counts.get((month, step), 0) for step in REACH_STEPS] for month in months]
+    return _wrap(
+        suppress_table(rows, row_totals=False, **options),
+        id="reach_funnel",
+        title=_("Arrivals from warnings on partner platforms, and what followed, by month"),
+        row_dimension="month",
+        column_dimension="step",
+        rows=[(m.strftime("%Y-%m"), m.strftime("%Y-%m")) for m in months],
+        columns=[(str(step), Event(step).label) for step in REACH_STEPS],
+        row_totals=False,
     )
 
 

@@ -1,0 +1,204 @@
+"""State changes of reach: partners, keys, the catalogue, its counts (each one transaction)."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Max
+from django.utils import timezone
+
+from forestall.audit.actions import record_event
+from forestall.reach import keys
+from forestall.reach.models import (
+    ClickThroughCount,
+    ImpressionCount,
+    Partner,
+    PartnerKey,
+    Variant,
+    VariantText,
+)
+
+if TYPE_CHECKING:
+    from forestall.accounts.models import User
+
+
+def create_partner(
+    slug: str,
+    name: str,
+    kind: str,
+    *,
+    languages: str = "",
+    contact: str = "",
+    by: User | None,
+) -> Partner:
+    """Register a partner platform (audited)."""
+    with transaction.atomic():
+        partner = Partner.objects.create(
+            slug=slug, name=name, kind=kind, languages=languages, contact=contact
+        )
+        record_event(by, "reach.partner.create", partner)
+    return partner
+
+
+def issue_key(partner: Partner, *, name: str = "", by: User | None) -> tuple[PartnerKey, str]:
+    """Make a new key for ``partner``; return the row and the key, which is never shown again."""
+    for _attempt in range(5):
+        key, prefix = keys.new_key()
+        try:
+            with transaction.atomic():
+                row = PartnerKey.objects.create(
+                    partner=partner,
+                    name=name,
+                    prefix=prefix,
+                    key_hash=keys.key_hash(key),
+                    created_by=by,
+                )
+                record_event(by, "reach.key.create", row)
+            return row, key
+        except IntegrityError:  # pragma: no cover - a 40-bit prefix collision
+            continue
+    raise RuntimeError("could not find an unused key prefix")
+
+
+def revoke_key(key: PartnerKey, *, by: User | None) -> None:
+    """Revoke ``key`` at once (audited); revoking twice changes nothing."""
+    with transaction.atomic():
+        updated = PartnerKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+        if updated:
+            record_event(by, "reach.key.revoke", key)
+    key.refresh_from_db(fields=["revoked_at"])
+
+
+def authenticate_key(presented: str) -> PartnerKey | None:
+    """The active key ``presented`` is, or None (unknown, malformed and revoked alike)."""
+    prefix = keys.prefix_of(presented)
+    if prefix is None:
+        return None
+    row = (
+        PartnerKey.objects.select_related("partner")
+        .filter(prefix=prefix, revoked_at__isnull=True)
+        .first()
+    )
+    if row is None or not keys.matches(presented, row.key_hash):
+        return None
+    today = timezone.localdate()
+    if row.last_used_on != today:
+        PartnerKey.objects.filter(pk=row.pk).update(last_used_on=today)
+        row.last_used_on = today
+    return row
+
+
+def publish_variant_text(
+    variant: Variant,
+    language: str,
+    *,
+    title: str,
+    crime: str,
+    harm: str,
+    consequences: str,
+    help: str,
+    by: User | None,
+) -> VariantText:
+    """Publish a new version of ``variant`` in ``language`` (earlier versions stay unchanged)."""
+    from forestall.reach.catalogue import catalogue_changed
+
+    with transaction.atomic():
+        latest = (
+            VariantText.objects.select_for_update()
+            .filter(variant=variant, language=language)
+            .aggregate(latest=Max("version"))["latest"]
+        )
+        text = VariantText.objects.create(
+            variant=variant,
+            language=language,
+            version=(latest or 0) + 1,
+            title=title,
+            crime=crime,
+            harm=harm,
+            consequences=consequences,
+            help=help,
+            created_by=by,
+        )
+        record_event(by, "reach.text.publish", text)
+        transaction.on_commit(catalogue_changed)
+    return text
+
+
+def save_variant(variant: Variant, *, by: User | None) -> Variant:
+    """Create or change a variant's kind, weight and place in the catalogue (audited)."""
+    from forestall.reach.catalogue import catalogue_changed
+
+    with transaction.atomic():
+        adding = variant._state.adding
+        variant.save()
+        record_event(by, "reach.variant.create" if adding else "reach.variant.change", variant)
+        transaction.on_commit(catalogue_changed)
+    return variant
+
+
+def replace_impressions(
+    partner: Partner, day: datetime.date, counts: Iterable[tuple[Variant, str, int]]
+) -> int:
+    """Store a partner's impressions of ``day``; a resend replaces, never adds. Rows written.
+
+    One ``INSERT … ON CONFLICT DO UPDATE`` per 500 counts (SQLite 3.24+ and
+    PostgreSQL alike): a day of 200 counts from a partner is one statement.
+    """
+    rows = {(variant.pk, language): impressions for variant, language, impressions in counts}
+    if not rows:
+        return 0
+    table = ImpressionCount._meta.db_table
+    uuid_field = Partner._meta.pk
+    partner_id = uuid_field.get_db_prep_value(partner.pk, connection)  # type: ignore[union-attr]
+    stored_day = connection.ops.adapt_datefield_value(day)
+    items = list(rows.items())
+    with transaction.atomic():
+        for begin in range(0, len(items), 500):
+            batch = items[begin : begin + 500]
+            params: list[object] = []
+            for (variant_id, language), impressions in batch:
+                params += [
+                    partner_id,
+                    uuid_field.get_db_prep_value(variant_id, connection),  # type: ignore[union-attr]
+                    stored_day,
+                    language,
+                    impressions,
+                ]
+            values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(batch))
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f'INSERT INTO "{table}" '  # noqa: S608 - fixed names, values as parameters
+                    '("partner_id", "variant_id", "day", "language", "impressions") '
+                    f"VALUES {values} "
+                    'ON CONFLICT ("partner_id", "day", "variant_id", "language") '
+                    'DO UPDATE SET "impressions" = excluded."impressions"',
+                    params,  # type: ignore[arg-type]
+                )
+    return len(rows)
+
+
+def count_click_through(partner: Partner | None, variant: Variant | None, language: str) -> None:
+    """Add one landing to today's count (an unknown partner or variant counts as unknown).
+
+    The landing is also a de-identified count in the statistics
+    (``reach_landing``, source "reach"), the first step of the reach funnel.
+    """
+    from forestall.stats.actions import record
+    from forestall.stats.events import Event
+    from forestall.stats.models import Source
+
+    today = timezone.localdate()
+    with transaction.atomic():
+        record(Event.REACH_LANDING, language=language, day=today, source=Source.REACH)
+        counted = ClickThroughCount.objects.filter(
+            partner=partner, variant=variant, day=today, language=language
+        ).update(count=F("count") + 1)
+        if not counted:
+            ClickThroughCount.objects.create(
+                partner=partner, variant=variant, day=today, language=language, count=1
+            )

@@ -1,0 +1,176 @@
+"""The reach part of the partner API (mounted at /api/v1/reach/).
+
+``catalogue`` and ``public-key`` need no key: the catalogue is public text,
+signed so that partners can trust it wherever it was cached.
+``impressions`` takes a partner's daily aggregates with its Bearer key. The
+report is read by hand rather than by a schema so that any field it does not
+know (in particular anything that could carry a query) is refused by name.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+import uuid
+from typing import Any
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
+from ninja import Router
+
+from forestall.reach import actions, catalogue, keys, signing
+from forestall.reach.models import Variant
+
+router = Router(tags=["reach"])
+
+_REPORT_FIELDS = {"day", "counts"}
+_COUNT_FIELDS = {"variant", "language", "impressions"}
+_LANGUAGE = re.compile(r"^[a-z]{2,3}$")
+MAX_ROWS = 10_000
+
+
+def _error(status: int, detail: str, **extra: Any) -> JsonResponse:
+    response = JsonResponse({"detail": detail, **extra}, status=status)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _origin(request: HttpRequest) -> str:
+    return f"{request.scheme}://{request.get_host()}"
+
+
+@router.get(
+    "/catalogue",
+    summary="The signed message catalogue in one language (ETag; X-Forestall-Signature)",
+    response={200: dict},
+)
+def catalogue_view(request: HttpRequest, language: str = "en") -> HttpResponse:
+    from django.conf import settings
+
+    if language not in {code for code, _name in settings.LANGUAGES}:
+        return _error(400, "unknown language", languages=[c for c, _n in settings.LANGUAGES])
+    signed = catalogue.signed(language, _origin(request))
+    if request.headers.get("If-None-Match") == signed.etag:
+        response = HttpResponse(status=304)
+    else:
+        response = HttpResponse(signed.body, content_type="application/json; charset=utf-8")
+    response["ETag"] = signed.etag
+    response["X-Forestall-Signature"] = signed.signature
+    response["X-Forestall-Key-Id"] = signed.key_id
+    # Like every dynamic response it is sent with no-store (PrivacyHeadersMiddleware):
+    # partners keep the body and its ETag themselves and ask with If-None-Match.
+    return response
+
+
+@router.get(
+    "/public-key",
+    summary="The key that signs the catalogue (or an older one by ?key_id=)",
+    response={200: dict},
+)
+def public_key(request: HttpRequest, key_id: str = "") -> HttpResponse:
+    key = signing.key_by_id(key_id) if key_id else signing.current_key()
+    if key is None:
+        return _error(404, "no such key", key_ids=[k.key_id for k in signing.signing_keys()])
+    return JsonResponse(
+        {
+            "key_id": key.key_id,
+            "algorithm": "Ed25519",
+            "public_key": key.public_base64,
+            "keys": [
+                {"key_id": k.key_id, "public_key": k.public_base64} for k in signing.signing_keys()
+            ],
+        }
+    )
+
+
+def _unknown(fields: Any, allowed: set[str], where: str) -> list[str]:
+    return [f"{where}{name}" for name in sorted(set(fields) - allowed)]
+
+
+def _parse_report(
+    body: Any,
+) -> tuple[datetime.date, list[tuple[Variant, str, int]]] | JsonResponse:
+    if not isinstance(body, dict):
+        return _error(400, "the report must be a JSON object with 'day' and 'counts'")
+    unknown = _unknown(body, _REPORT_FIELDS, "")
+    counts = body.get("counts")
+    if isinstance(counts, list):
+        for index, row in enumerate(counts):
+            if isinstance(row, dict):
+                unknown += _unknown(row, _COUNT_FIELDS, f"counts[{index}].")
+    if unknown:
+        return _error(400, "unknown fields: " + ", ".join(unknown), fields=unknown)
+    missing = sorted(_REPORT_FIELDS - set(body))
+    if missing:
+        return _error(400, "missing fields: " + ", ".join(missing), fields=missing)
+    try:
+        day = datetime.date.fromisoformat(str(body["day"]))
+    except ValueError:
+        return _error(422, "day must be a date as YYYY-MM-DD", fields=["day"])
+    if day > timezone.localdate():
+        return _error(422, "day is in the future", fields=["day"])
+    if not isinstance(counts, list):
+        return _error(422, "counts must be a list", fields=["counts"])
+    if len(counts) > MAX_ROWS:
+        return _error(422, f"at most {MAX_ROWS} counts per report", fields=["counts"])
+    parsed: list[tuple[str, str, int]] = []
+    problems: list[str] = []
+    for index, row in enumerate(counts):
+        where = f"counts[{index}]"
+        if not isinstance(row, dict):
+            problems.append(f"{where}: must be an object")
+            continue
+        missing = sorted(_COUNT_FIELDS - set(row))
+        if missing:
+            problems.append(f"{where}: missing {', '.join(missing)}")
+            continue
+        impressions, language, variant = row["impressions"], row["language"], row["variant"]
+        if isinstance(impressions, bool) or not isinstance(impressions, int) or impressions < 0:
+            problems.append(f"{where}.impressions: must be a whole number, 0 or more")
+        if not isinstance(language, str) or not _LANGUAGE.match(language):
+            problems.append(f"{where}.language: must be a language code such as 'en'")
+        try:
+            variant_id = str(uuid.UUID(str(variant)))
+        except ValueError:
+            problems.append(f"{where}.variant: unknown variant")
+            continue
+        parsed.append((variant_id, str(language), impressions))
+    known = {str(v.pk): v for v in Variant.objects.filter(pk__in={p[0] for p in parsed})}
+    for index, (variant_id, _language, _count) in enumerate(parsed):
+        if variant_id not in known:
+            problems.append(f"counts[{index}].variant: unknown variant {variant_id}")
+    if problems:
+        return _error(422, "; ".join(problems[:20]), problems=problems[:100])
+    return day, [(known[v], language, count) for v, language, count in parsed]
+
+
+@router.post(
+    "/impressions",
+    summary="Report a day's impressions (Bearer key; a resend replaces)",
+    response={200: dict},
+)
+def impressions(request: HttpRequest) -> HttpResponse:
+    scheme, _space, presented = request.headers.get("Authorization", "").partition(" ")
+    key = actions.authenticate_key(presented.strip()) if scheme.lower() == "bearer" else None
+    if key is None:
+        response = _error(401, "a valid partner key is needed: Authorization: Bearer <key>")
+        response["WWW-Authenticate"] = "Bearer"
+        return response
+    if keys.over_rate(key.prefix):
+        response = _error(429, "too many requests for this key; try again in a minute")
+        response["Retry-After"] = "60"
+        return response
+    try:
+        body = json.loads(request.body)
+    except RequestDataTooBig:
+        return _error(413, "the report is too large")
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return _error(400, "the body must be JSON")
+    parsed = _parse_report(body)
+    if isinstance(parsed, JsonResponse):
+        return parsed
+    day, rows = parsed
+    written = actions.replace_impressions(key.partner, day, rows)
+    return JsonResponse({"partner": key.partner.slug, "day": day.isoformat(), "rows": written})

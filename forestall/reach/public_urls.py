@@ -1,0 +1,10 @@
+"""The reach landing page (mounted under the language prefix): /r/<partner>/<variant>/."""
+
+from django.urls import path
+
+from forestall.reach import views
+
+app_name = "reach"
+urlpatterns = [
+    path("<str:partner>/<str:variant>/", views.landing, name="landing"),
+]

@@ -1,0 +1,218 @@
+"""Staff pages of reach: network admins run partners, keys and the catalogue;
+network admins and analysts read the results. Everyone else gets 404."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from forestall.accounts.decorators import staff_required
+from forestall.audit.actions import record_event
+from forestall.reach import actions, results
+from forestall.reach.forms import (
+    KeyForm,
+    PartnerForm,
+    VariantForm,
+    VariantSettingsForm,
+    VariantTextForm,
+    language_codes,
+)
+from forestall.reach.models import Partner, PartnerKey, Variant, VariantText
+from forestall.stats.access import sees_network
+
+
+def _require_admin(request: HttpRequest) -> None:
+    if not getattr(request.user, "is_network_admin", False):
+        raise Http404
+
+
+@require_safe
+@staff_required
+def overview(request: HttpRequest) -> HttpResponse:
+    _require_admin(request)
+    partners = Partner.objects.visible_to(request.user)
+    variants = Variant.objects.visible_to(request.user).prefetch_related("texts")
+    return render(
+        request,
+        "reach/staff/overview.html",
+        {"partners": partners, "variants": variants, "languages": language_codes()},
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@staff_required
+def partner_new(request: HttpRequest) -> HttpResponse:
+    _require_admin(request)
+    form = PartnerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        partner = actions.create_partner(
+            form.cleaned_data["slug"],
+            form.cleaned_data["name"],
+            form.cleaned_data["kind"],
+            languages=form.cleaned_data["languages"],
+            contact=form.cleaned_data["contact"],
+            by=request.user,  # type: ignore[arg-type]
+        )
+        return redirect("reach_staff:partner", partner_id=partner.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "reach/staff/partner_new.html", {"form": form}, status=status)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@staff_required
+def partner_detail(request: HttpRequest, partner_id: uuid.UUID) -> HttpResponse:
+    partner = get_object_or_404(Partner.objects.visible_to(request.user), pk=partner_id)
+    new_key = None
+    form = KeyForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            _row, new_key = actions.issue_key(
+                partner,
+                name=form.cleaned_data["name"],
+                by=request.user,  # type: ignore[arg-type]
+            )
+            form = KeyForm()
+        else:
+            status = 400
+    else:
+        record_event(request.user, "reach.partner.read", partner)  # type: ignore[arg-type]
+    response = render(
+        request,
+        "reach/staff/partner.html",
+        {
+            "partner": partner,
+            "keys": PartnerKey.objects.visible_to(request.user).filter(partner=partner),
+            "form": form,
+            "new_key": new_key,
+        },
+        status=status,
+    )
+    return response
+
+
+@require_POST
+@staff_required
+def key_revoke(request: HttpRequest, key_id: uuid.UUID) -> HttpResponse:
+    key = get_object_or_404(PartnerKey.objects.visible_to(request.user), pk=key_id)
+    actions.revoke_key(key, by=request.user)  # type: ignore[arg-type]
+    return redirect("reach_staff:partner", partner_id=key.partner_id)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@staff_required
+def variant_new(request: HttpRequest) -> HttpResponse:
+    _require_admin(request)
+    form = VariantForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        variant = actions.save_variant(form.save(commit=False), by=request.user)  # type: ignore[arg-type]
+        return redirect("reach_staff:variant_text", variant_id=variant.pk, language="en")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "reach/staff/variant_new.html", {"form": form}, status=status)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@staff_required
+def variant_settings(request: HttpRequest, variant_id: uuid.UUID) -> HttpResponse:
+    variant = get_object_or_404(Variant.objects.visible_to(request.user), pk=variant_id)
+    form = VariantSettingsForm(request.POST or None, instance=variant)
+    if request.method == "POST" and form.is_valid():
+        actions.save_variant(form.save(commit=False), by=request.user)  # type: ignore[arg-type]
+        return redirect("reach_staff:variant", variant_id=variant.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "reach/staff/variant.html",
+        {"variant": variant, "form": form, "languages": language_codes()},
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@staff_required
+def variant_text(request: HttpRequest, variant_id: uuid.UUID, language: str) -> HttpResponse:
+    variant = get_object_or_404(Variant.objects.visible_to(request.user), pk=variant_id)
+    if language not in language_codes():
+        raise Http404
+    current = VariantText.objects.current(variant, language)
+    preview = None
+    status = 200
+    if request.method == "POST":
+        form = VariantTextForm(request.POST)
+        if form.is_valid():
+            if "preview" in request.POST:
+                preview = VariantText(variant=variant, language=language, **form.cleaned_data)
+            else:
+                actions.publish_variant_text(
+                    variant,
+                    language,
+                    by=request.user,
+                    **form.cleaned_data,  # type: ignore[arg-type]
+                )
+                return redirect(
+                    "reach_staff:variant_text", variant_id=variant.pk, language=language
+                )
+        else:
+            status = 400
+    else:
+        initial = {}
+        if current is not None:
+            initial = {
+                name: getattr(current, name)
+                for name in ("title", "crime", "harm", "consequences", "help")
+            }
+        form = VariantTextForm(initial=initial)
+    versions = VariantText.objects.visible_to(request.user).filter(
+        variant=variant, language=language
+    )
+    return render(
+        request,
+        "reach/staff/variant_text.html",
+        {
+            "variant": variant,
+            "language": language,
+            "form": form,
+            "current": current,
+            "preview": preview,
+            "versions": versions,
+        },
+        status=status,
+    )
+
+
+def _period(request: HttpRequest) -> tuple[datetime.date, datetime.date]:
+    today = timezone.localdate()
+    try:
+        days = int(request.GET.get("days", "90"))
+    except ValueError:
+        days = 90
+    days = min(max(days, 1), 3660)
+    return today - datetime.timedelta(days=days - 1), today
+
+
+@require_safe
+@staff_required
+def results_page(request: HttpRequest) -> HttpResponse:
+    if not sees_network(request.user):  # type: ignore[arg-type]
+        raise Http404
+    start, end = _period(request)
+    all_rows = results.rows(start, end)
+    variant_rows = results.by_variant(all_rows)
+    record_event(request.user, "reach.results.read")  # type: ignore[arg-type]
+    return render(
+        request,
+        "reach/staff/results.html",
+        {
+            "start": start,
+            "end": end,
+            "rows": all_rows,
+            "variant_rows": variant_rows,
+            "comparisons": results.comparisons(variant_rows),
+            "funnel": results.funnel_by_month(start, end),
+        },
+    )
