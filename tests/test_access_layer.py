@@ -35,6 +35,8 @@ APPS_WITH_STAFF_OBJECTS = (
     "inbox",
     "instruments",
     "public",
+    "reach",
+    "research",
     "safeguarding",
     "stats",
 )

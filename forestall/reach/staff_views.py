@@ -7,13 +7,19 @@ import datetime
 import uuid
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from forestall.accounts.decorators import staff_required
-from forestall.audit.actions import record_event
 from forestall.reach import actions, results
+from forestall.reach.access import (
+    access_partner,
+    access_partner_key,
+    access_reach_admin,
+    access_results,
+    access_variant,
+)
 from forestall.reach.forms import (
     KeyForm,
     PartnerForm,
@@ -23,12 +29,10 @@ from forestall.reach.forms import (
     language_codes,
 )
 from forestall.reach.models import Partner, PartnerKey, Variant, VariantText
-from forestall.stats.access import sees_network
 
 
 def _require_admin(request: HttpRequest) -> None:
-    if not getattr(request.user, "is_network_admin", False):
-        raise Http404
+    access_reach_admin(request.user)  # type: ignore[arg-type]
 
 
 @require_safe
@@ -66,7 +70,7 @@ def partner_new(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 @staff_required
 def partner_detail(request: HttpRequest, partner_id: uuid.UUID) -> HttpResponse:
-    partner = get_object_or_404(Partner.objects.visible_to(request.user), pk=partner_id)
+    partner = access_partner(request.user, partner_id)  # type: ignore[arg-type]
     new_key = None
     form = KeyForm(request.POST or None)
     status = 200
@@ -80,8 +84,6 @@ def partner_detail(request: HttpRequest, partner_id: uuid.UUID) -> HttpResponse:
             form = KeyForm()
         else:
             status = 400
-    else:
-        record_event(request.user, "reach.partner.read", partner)  # type: ignore[arg-type]
     response = render(
         request,
         "reach/staff/partner.html",
@@ -99,7 +101,7 @@ def partner_detail(request: HttpRequest, partner_id: uuid.UUID) -> HttpResponse:
 @require_POST
 @staff_required
 def key_revoke(request: HttpRequest, key_id: uuid.UUID) -> HttpResponse:
-    key = get_object_or_404(PartnerKey.objects.visible_to(request.user), pk=key_id)
+    key = access_partner_key(request.user, key_id)  # type: ignore[arg-type]
     actions.revoke_key(key, by=request.user)  # type: ignore[arg-type]
     return redirect("reach_staff:partner", partner_id=key.partner_id)
 
@@ -119,7 +121,7 @@ def variant_new(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 @staff_required
 def variant_settings(request: HttpRequest, variant_id: uuid.UUID) -> HttpResponse:
-    variant = get_object_or_404(Variant.objects.visible_to(request.user), pk=variant_id)
+    variant = access_variant(request.user, variant_id)  # type: ignore[arg-type]
     form = VariantSettingsForm(request.POST or None, instance=variant)
     if request.method == "POST" and form.is_valid():
         actions.save_variant(form.save(commit=False), by=request.user)  # type: ignore[arg-type]
@@ -136,7 +138,7 @@ def variant_settings(request: HttpRequest, variant_id: uuid.UUID) -> HttpRespons
 @require_http_methods(["GET", "HEAD", "POST"])
 @staff_required
 def variant_text(request: HttpRequest, variant_id: uuid.UUID, language: str) -> HttpResponse:
-    variant = get_object_or_404(Variant.objects.visible_to(request.user), pk=variant_id)
+    variant = access_variant(request.user, variant_id)  # type: ignore[arg-type]
     if language not in language_codes():
         raise Http404
     current = VariantText.objects.current(variant, language)
@@ -198,12 +200,10 @@ def _period(request: HttpRequest) -> tuple[datetime.date, datetime.date]:
 @require_safe
 @staff_required
 def results_page(request: HttpRequest) -> HttpResponse:
-    if not sees_network(request.user):  # type: ignore[arg-type]
-        raise Http404
+    access_results(request.user)  # type: ignore[arg-type]
     start, end = _period(request)
     all_rows = results.rows(start, end)
     variant_rows = results.by_variant(all_rows)
-    record_event(request.user, "reach.results.read")  # type: ignore[arg-type]
     return render(
         request,
         "reach/staff/results.html",
