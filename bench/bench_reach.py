@@ -153,6 +153,7 @@ def bench_ingest() -> list[str]:
                 "FORESTALL_SECRET_KEY": secrets.token_urlsafe(48),
                 "FORESTALL_PEPPER": secrets.token_urlsafe(48),
                 "FORESTALL_AUDIT_KEY": secrets.token_urlsafe(48),
+                "FORESTALL_RESEARCH_SECRET": secrets.token_urlsafe(48),
                 "FORESTALL_REACH_SIGNING_KEYS": "r1:"
                 + base64.b64encode(secrets.token_bytes(32)).decode(),
                 "FORESTALL_KEYS": "bench:" + base64.b64encode(secrets.token_bytes(32)).decode(),

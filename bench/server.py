@@ -81,6 +81,7 @@ def production_env(var_dir: Path, extra: Mapping[str, str] | None = None) -> dic
             "FORESTALL_KEYS": "k1:" + base64.b64encode(secrets.token_bytes(32)).decode(),
             "FORESTALL_PEPPER": secrets.token_urlsafe(48),
             "FORESTALL_AUDIT_KEY": secrets.token_urlsafe(48),
+            "FORESTALL_RESEARCH_SECRET": secrets.token_urlsafe(48),
             "FORESTALL_REACH_SIGNING_KEYS": "r1:"
             + base64.b64encode(secrets.token_bytes(32)).decode(),
             "FORESTALL_ALLOWED_HOSTS": "127.0.0.1,localhost",

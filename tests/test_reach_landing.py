@@ -61,7 +61,7 @@ def test_the_landing_page_speaks_german_under_de(client, partner):
     [
         "/r/nobody/" + DETERRENT_ID + "/",
         "/r/ahmia/not-a-variant/",
-        f"/r/ahmia/{uuid.uuid4()}/",
+        "/r/ahmia/00000000-0000-4000-8000-0000000000aa/",
         "/r/x/y/",
     ],
 )
