@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
@@ -104,3 +106,35 @@ def _public_form_again(request: HttpRequest) -> HttpResponse:
         "hidden_fields": [(name, value) for name, value in fields if name != "body"],
     }
     return render(request, "public/form_expired.html", context, status=403)
+
+
+class MethodNotAllowedPageMiddleware:
+    """An empty "405 Method Not Allowed" becomes the side's calm, translated page.
+
+    Views guard POST-only addresses with ``require_POST`` (staff sign-out, the
+    inbox's reply, claim and close, …), which answers an empty 405. A person
+    who reloads, bookmarks or types such an address deserves to learn that
+    nothing happened and where to go on, in the look of the side they are on.
+    The status and the ``Allow`` header stay, so nothing changes for machines;
+    the API keeps its own JSON answers.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code != 405 or response.content or request.path.startswith("/api/"):
+            return response
+        page = _render(
+            request,
+            405,
+            _("Nothing to see at this address"),
+            _(
+                "This address only receives forms, such as a message you send or the button "
+                "that signs you out. Opening it directly does nothing, and nothing has been "
+                "lost or changed."
+            ),
+        )
+        page["Allow"] = response.get("Allow", "POST")
+        return page

@@ -115,6 +115,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "forestall.lib.i18n.LanguageParameterMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # An empty 405 (a plain visit to a POST-only address) gets a calm page.
+    "forestall.errors.MethodNotAllowedPageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

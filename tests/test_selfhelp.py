@@ -411,6 +411,8 @@ def test_the_workbook_is_in_the_erasure_of_a_mailbox_and_its_bytes_are_overwritt
         cursor.execute(f"SELECT data FROM {Workbook._meta.db_table}")  # noqa: S608 - our table
         envelope = bytes(cursor.fetchone()[0])
     assert len(envelope) > 40 and ANSWER.encode() not in envelope
+    if connection.vendor != "sqlite":
+        return  # PostgreSQL: VACUUM and the WAL are the operator's (docs/operating.md)
     assert envelope[-32:] in connection.connection.serialize()
     client.post("/mailbox/delete/")
     assert envelope[-32:] not in connection.connection.serialize()
