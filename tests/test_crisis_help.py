@@ -59,7 +59,7 @@ def test_afraid_of_losing_control_gets_help_open_now_not_a_reply_in_days(
     assert "within a few days" not in page
     open_part = page.split('id="help-now"')[1].split("<details>")[0]
     assert "Open Centre" in open_part and 'href="tel:+49301111"' in open_part
-    assert "Mon-Fri 9:00-17:00" in open_part
+    assert "Mon\u2013Fri 9:00\u201317:00" in open_part
     assert "Closed Centre" not in open_part
     assert "Silent Centre" not in page and "Gone Centre" not in page
     assert "Samaritans" in open_part and "116 123" in open_part
@@ -76,7 +76,7 @@ def test_when_no_centre_is_open_the_page_says_so_and_lists_their_hours(
     page = client.post("/self-check/", {"urgency": "now"}).content.decode()
     assert "No centre is open at this moment" in page
     assert "Closed Centre" in page.split("<details>")[1]
-    assert "Sat 10:00-12:00" in page
+    assert "Sat 10:00\u201312:00" in page
 
 
 def test_the_urgent_path_marks_the_mailbox_and_its_conversation_urgent(client, monday_morning):

@@ -233,7 +233,7 @@ def test_a_centre_page_shows_its_public_details(client, centre_a):
         "Centre A",
         "Help in Kiel.",
         "Hafenstraße 1<br>24103 Kiel",
-        "Mon-Thu 9:00-17:00<br>Fri 9:00-12:00",
+        "Mon\u2013Thu 9:00\u201317:00<br>Fri 9:00\u201312:00",
         'href="tel:+49431000"',
         'href="mailto:kiel@example.org"',
         "Arabic",

@@ -39,3 +39,34 @@ def test_the_end_of_a_period_is_closed():
 def test_hours_it_cannot_read_never_claim_open(text):
     assert parse(text) == (False, [])
     assert not is_open(text, MONDAY_10)
+
+
+@pytest.mark.parametrize(
+    ("line", "language", "shown"),
+    [
+        ("Mon-Thu 9:00-18:00", "de", "Mo\u2013Do 9:00\u201318:00"),
+        ("Mon-Thu 9:00-18:00", "en", "Mon\u2013Thu 9:00\u201318:00"),
+        ("Tue and Thu 10:00-19:00", "de", "Di, Do 10:00\u201319:00"),
+        ("Mo, Mi, Fr 9-15 Uhr", "en", "Mon, Wed, Fri 9:00\u201315:00"),
+        ("Sat-Sun 10-24", "de", "Sa\u2013So 10:00\u201324:00"),
+        ("by appointment only", "de", "by appointment only"),
+    ],
+)
+def test_hours_it_understands_are_written_in_the_pages_language(line, language, shown):
+    from forestall.directory.opening_hours import display_line
+
+    assert display_line(line, language) == shown
+
+
+def test_the_german_centre_page_shows_german_day_names(db, client):
+    from tests import factories
+
+    centre = factories.make_centre(
+        "Open Centre", opening_hours="Mon-Thu 9:00-18:00\n24/7 hotline", is_active=True
+    )
+    german = client.get(f"/de/centres/{centre.slug}/").content.decode()
+    assert "Mo\u2013Do 9:00\u201318:00" in german
+    assert "Rund um die Uhr" in german
+    assert "Mon-Thu" not in german
+    english = client.get(f"/centres/{centre.slug}/").content.decode()
+    assert "Mon\u2013Thu 9:00\u201318:00" in english

@@ -270,7 +270,17 @@ class Centre(models.Model):
 
     @property
     def opening_hours_lines(self) -> list[str]:
-        return [line.strip() for line in self.opening_hours.splitlines() if line.strip()]
+        """The opening hours line by line, in the page's language where they can be read."""
+        from django.utils import translation
+
+        from forestall.directory.opening_hours import display_line
+
+        language = translation.get_language() or "en"
+        return [
+            display_line(line.strip(), language)
+            for line in self.opening_hours.splitlines()
+            if line.strip()
+        ]
 
     def set_offers(
         self,

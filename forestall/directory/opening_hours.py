@@ -91,3 +91,49 @@ def is_open(text: str, when: datetime.datetime) -> bool:
     """Whether ``text`` says it is open at ``when`` (local time of the deployment)."""
     always, periods = parse(text)
     return always or any(period.covers(when) for period in periods)
+
+
+# Day abbreviations as each language writes them (Monday first).
+_SHORT_DAYS = {
+    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+    "de": ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"),
+}
+
+
+def _day_runs(days: frozenset[int], names: tuple[str, ...]) -> str:
+    ordered = sorted(days)
+    runs: list[list[int]] = []
+    for day in ordered:
+        if runs and day == runs[-1][-1] + 1:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    return ", ".join(
+        names[run[0]] if len(run) == 1 else f"{names[run[0]]}\u2013{names[run[-1]]}" for run in runs
+    )
+
+
+def _clock(value: datetime.time) -> str:
+    return "24:00" if value == datetime.time.max else f"{value.hour}:{value.minute:02d}"
+
+
+def display_line(line: str, language: str) -> str:
+    """One line of opening hours as the page's language writes it.
+
+    A line this module understands ("Mon-Thu 9:00-18:00", "Mo, Mi 9-15 Uhr")
+    is written anew with that language's day names; "24/7" becomes "around
+    the clock"; any other line is shown exactly as the centre wrote it.
+    """
+    from django.utils.translation import gettext
+
+    if _ALWAYS.match(line):
+        return gettext("Around the clock")
+    match = _LINE.match(line)
+    names = _SHORT_DAYS.get(language[:2], _SHORT_DAYS["en"])
+    if match:
+        days = _days(match.group("days"))
+        start = _time(match.group(2), match.group(3))
+        end = _time(match.group(4), match.group(5))
+        if days and start is not None and end is not None and start < end:
+            return f"{_day_runs(days, names)} {_clock(start)}\u2013{_clock(end)}"
+    return line
