@@ -123,7 +123,7 @@ def _child() -> list[str]:
     switch = _Switch()
     browser = Client()
     browser.get("/mailbox/start/")
-    page = browser.post("/mailbox/start/", {"pathway": "self"}).content.decode()
+    page = browser.post("/mailbox/start/", {"pathway": "self"}, follow=True).content.decode()
     codename = page.split('id="codename"', 1)[1].split(">", 1)[1].split("<", 1)[0].strip()
     browser.post("/mailbox/start/confirm/", {"codename": codename, "confirmed": "on"})
     mailbox = Mailbox.objects.get()

@@ -121,9 +121,13 @@ class Seeker:
         status, page = self.request(
             "POST", "/mailbox/start/", {"csrfmiddlewaretoken": self.csrf(page), "pathway": "self"}
         )
+        if status != 302:
+            raise RuntimeError(f"starting a mailbox answered {status}")
+        # On to the codename page, as a browser follows the redirect.
+        status, page = self.request("GET", "/mailbox/start/codename/")
         match = _CODENAME.search(page)
         if status != 200 or not match:
-            raise RuntimeError(f"starting a mailbox answered {status}")
+            raise RuntimeError(f"the codename page answered {status}")
         codename = match.group(1).strip()
         status, _page = self.request(
             "POST",
