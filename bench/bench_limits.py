@@ -22,15 +22,13 @@ Reported: p50 of each, and the overhead in per cent.
 
 from __future__ import annotations
 
-import base64
 import os
-import secrets
 import statistics
 import sys
 import tempfile
 import time
 
-from bench.server import run_child
+from bench.server import production_secrets, run_child
 
 REQUESTS = int(os.environ.get("FORESTALL_BENCH_LIMIT_REQUESTS", "400"))
 ROUNDS = 4
@@ -45,13 +43,7 @@ def run() -> list[str]:
                 "FORESTALL_TESTING": "0",
                 "FORESTALL_ALLOWED_HOSTS": "testserver,localhost",
                 "FORESTALL_VAR": directory,
-                "FORESTALL_SECRET_KEY": secrets.token_urlsafe(48),
-                "FORESTALL_PEPPER": secrets.token_urlsafe(48),
-                "FORESTALL_AUDIT_KEY": secrets.token_urlsafe(48),
-                "FORESTALL_RESEARCH_SECRET": secrets.token_urlsafe(48),
-                "FORESTALL_REACH_SIGNING_KEYS": "r1:"
-                + base64.b64encode(secrets.token_bytes(32)).decode(),
-                "FORESTALL_KEYS": "bench:" + base64.b64encode(secrets.token_bytes(32)).decode(),
+                **production_secrets(),
                 "FORESTALL_SSL_REDIRECT": "0",
                 "FORESTALL_PAGE_CACHE_SECONDS": "0",
                 "DATABASE_URL": f"sqlite:///{directory}/bench.sqlite3",

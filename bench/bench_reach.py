@@ -16,17 +16,15 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import random
-import secrets
 import string
 import sys
 import tempfile
 import time
 
-from bench.server import run_child
+from bench.server import production_secrets, run_child
 
 TERMS = 5_000
 QUERIES = int(os.environ.get("FORESTALL_BENCH_REACH_QUERIES", "1000000"))
@@ -150,13 +148,7 @@ def bench_ingest() -> list[str]:
                 "FORESTALL_TESTING": "0",
                 "FORESTALL_ALLOWED_HOSTS": "testserver,localhost",
                 "FORESTALL_VAR": directory,
-                "FORESTALL_SECRET_KEY": secrets.token_urlsafe(48),
-                "FORESTALL_PEPPER": secrets.token_urlsafe(48),
-                "FORESTALL_AUDIT_KEY": secrets.token_urlsafe(48),
-                "FORESTALL_RESEARCH_SECRET": secrets.token_urlsafe(48),
-                "FORESTALL_REACH_SIGNING_KEYS": "r1:"
-                + base64.b64encode(secrets.token_bytes(32)).decode(),
-                "FORESTALL_KEYS": "bench:" + base64.b64encode(secrets.token_bytes(32)).decode(),
+                **production_secrets(),
                 "FORESTALL_SSL_REDIRECT": "0",
                 "DATABASE_URL": f"sqlite:///{directory}/bench.sqlite3",
             },

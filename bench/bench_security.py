@@ -24,7 +24,6 @@ when it is reachable, where the column is ``bytea`` instead of a ``BLOB``.
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import secrets
@@ -32,7 +31,7 @@ import sys
 import tempfile
 import time
 
-from bench.server import ensure_postgres_database, run_child
+from bench.server import ensure_postgres_database, production_secrets, run_child
 
 ROWS = int(os.environ.get("FORESTALL_BENCH_ROWS", "3000"))
 AUDIT_APPENDS = int(os.environ.get("FORESTALL_BENCH_AUDIT_APPENDS", "2000"))
@@ -69,13 +68,7 @@ def _run_on(database: str, *, fields_only: bool) -> list[str]:
                 "FORESTALL_TESTING": "0",
                 "FORESTALL_ALLOWED_HOSTS": "localhost",
                 "FORESTALL_VAR": directory,
-                "FORESTALL_SECRET_KEY": secrets.token_urlsafe(48),
-                "FORESTALL_PEPPER": secrets.token_urlsafe(48),
-                "FORESTALL_AUDIT_KEY": secrets.token_urlsafe(48),
-                "FORESTALL_RESEARCH_SECRET": secrets.token_urlsafe(48),
-                "FORESTALL_REACH_SIGNING_KEYS": "r1:"
-                + base64.b64encode(secrets.token_bytes(32)).decode(),
-                "FORESTALL_KEYS": "bench:" + base64.b64encode(secrets.token_bytes(32)).decode(),
+                **production_secrets(),
                 "FORESTALL_SSL_REDIRECT": "0",
                 "DATABASE_URL": (
                     f"sqlite:///{directory}/bench.sqlite3" if database == "sqlite" else database

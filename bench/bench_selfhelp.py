@@ -53,37 +53,9 @@ def _throughput(bare_url: str, base_url: str) -> list[str]:
     ]
 
 
-_CODENAME = re.compile(r'id="codename"[^>]*>([^<]+)<')
-
-
-def _start(seeker: Seeker) -> None:
-    """Start a mailbox the way a browser does: start, follow to the codename, confirm."""
-    _status, page = seeker.request("GET", "/mailbox/start/")
-    status, _page = seeker.request(
-        "POST", "/mailbox/start/", {"csrfmiddlewaretoken": seeker.csrf(page), "pathway": "self"}
-    )
-    if status != 302:
-        raise RuntimeError(f"starting a mailbox answered {status}")
-    status, page = seeker.request("GET", "/mailbox/start/codename/")
-    match = _CODENAME.search(page)
-    if status != 200 or not match:
-        raise RuntimeError(f"the codename page answered {status}")
-    status, _page = seeker.request(
-        "POST",
-        "/mailbox/start/confirm/",
-        {
-            "csrfmiddlewaretoken": seeker.csrf(page),
-            "codename": match.group(1).strip(),
-            "confirmed": "on",
-        },
-    )
-    if status != 302:
-        raise RuntimeError(f"confirming the codename answered {status}")
-
-
 def _seeker_loop(seeker: Seeker, timings: Timings, clock: dict, barrier, last: dict) -> None:
     try:
-        _start(seeker)
+        seeker.start()
     except Exception as error:  # counted and reported; the run goes on
         timings.error(f"start: {str(error)[:60]}")
         barrier.wait()

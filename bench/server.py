@@ -65,6 +65,18 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def production_secrets() -> dict[str, str]:
+    """Every secret production mode requires, freshly generated: the one list to extend."""
+    return {
+        "FORESTALL_SECRET_KEY": secrets.token_urlsafe(50),
+        "FORESTALL_KEYS": "k1:" + base64.b64encode(secrets.token_bytes(32)).decode(),
+        "FORESTALL_PEPPER": secrets.token_urlsafe(48),
+        "FORESTALL_AUDIT_KEY": secrets.token_urlsafe(48),
+        "FORESTALL_RESEARCH_SECRET": secrets.token_urlsafe(48),
+        "FORESTALL_REACH_SIGNING_KEYS": "r1:" + base64.b64encode(secrets.token_bytes(32)).decode(),
+    }
+
+
 def production_env(var_dir: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """Environment for a production-mode forestall with freshly generated secrets."""
     env = {
@@ -77,13 +89,7 @@ def production_env(var_dir: Path, extra: Mapping[str, str] | None = None) -> dic
             "FORESTALL_DEBUG": "0",
             "FORESTALL_TESTING": "0",
             "FORESTALL_VAR": str(var_dir),
-            "FORESTALL_SECRET_KEY": secrets.token_urlsafe(50),
-            "FORESTALL_KEYS": "k1:" + base64.b64encode(secrets.token_bytes(32)).decode(),
-            "FORESTALL_PEPPER": secrets.token_urlsafe(48),
-            "FORESTALL_AUDIT_KEY": secrets.token_urlsafe(48),
-            "FORESTALL_RESEARCH_SECRET": secrets.token_urlsafe(48),
-            "FORESTALL_REACH_SIGNING_KEYS": "r1:"
-            + base64.b64encode(secrets.token_bytes(32)).decode(),
+            **production_secrets(),
             "FORESTALL_ALLOWED_HOSTS": "127.0.0.1,localhost",
             # Loopback is plain HTTP; everything else stays as in production.
             "FORESTALL_SSL_REDIRECT": "0",
