@@ -219,10 +219,9 @@ def _contact_summary_labels(summary: object) -> dict | None:
     """The inbox's contact summary on a case, in words (the codes are the inbox's vocabularies)."""
     if not isinstance(summary, dict):
         return None
-    from forestall.inbox.models import Concern as ContactConcern
-    from forestall.inbox.models import RiskIndicator, Writer
+    from forestall.inbox.models import PresentingConcern, RiskIndicator, Writer
 
-    writers, concerns = dict(Writer.choices), dict(ContactConcern.choices)
+    writers, concerns = dict(Writer.choices), dict(PresentingConcern.choices)
     indicators = dict(RiskIndicator.choices)
     return {
         "writer": writers.get(summary.get("writer", ""), ""),
@@ -387,9 +386,9 @@ def case_appointment(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
 @staff_required
 def case_refer(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     case = access_case_for_work(request.user, case_id)
-    form = forms.ReferralForm(request.POST or None, case=case)
+    form = forms.ReferToCentreForm(request.POST or None, case=case)
 
-    def save(form: forms.ReferralForm) -> HttpResponse:
+    def save(form: forms.ReferToCentreForm) -> HttpResponse:
         to_centre = Centre.objects.get(pk=form.cleaned_data["to_centre"])
         referral = actions.refer_case(
             case,

@@ -47,7 +47,7 @@ from forestall.inbox.forms import (
     ProtectiveActionForm,
     QueueFilterForm,
     ReferenceSearchForm,
-    ReferralForm,
+    ReferToCaseWorkForm,
     ReplyForm,
     ReplyTemplateForm,
     TemplateInsertForm,
@@ -493,7 +493,7 @@ def refer(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
 
     conversation = access_conversation(request.user, conversation_id)
     pathway = getattr(conversation.mailbox, "pathway", "self")
-    form = ReferralForm(
+    form = ReferToCaseWorkForm(
         request.POST or None,
         initial={
             "centre": conversation.centre_id,
