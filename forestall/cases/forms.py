@@ -105,7 +105,7 @@ class TransitionForm(forms.Form):
         ]
 
 
-class NoteForm(forms.Form):
+class CaseNoteForm(forms.Form):
     body = forms.CharField(
         label=_("Note"), max_length=NOTE_MAX, widget=forms.Textarea(attrs={"rows": 5})
     )

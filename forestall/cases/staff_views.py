@@ -205,7 +205,7 @@ def _case_context(request: HttpRequest, case: Case) -> dict:
         "concern_count": case.concerns.count(),
         "contact_summary": _contact_summary_labels(case.contact_summary),
         "transition_form": forms.TransitionForm(case=case),
-        "note_form": forms.NoteForm(),
+        "note_form": forms.CaseNoteForm(),
         "task_form": forms.TaskForm(centre_id=case.centre_id),
         "appointment_form": forms.AppointmentForm(centre_id=case.centre_id),
         "today": timezone.localdate(),
@@ -329,9 +329,9 @@ def case_transition(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
 @staff_required
 def case_note(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     case = access_case_for_work(request.user, case_id)
-    form = forms.NoteForm(request.POST or None)
+    form = forms.CaseNoteForm(request.POST or None)
 
-    def save(form: forms.NoteForm) -> HttpResponse:
+    def save(form: forms.CaseNoteForm) -> HttpResponse:
         actions.add_note(case, by=request.user, body=form.cleaned_data["body"])
         messages.success(request, _("Note saved."))
         return redirect("cases:case", case_id=case.pk)
@@ -411,10 +411,10 @@ def case_refer(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
 def case_concern(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     """Raise a safeguarding concern about a case (anyone who works on it)."""
     from forestall.safeguarding.actions import SafeguardingError, raise_concern
-    from forestall.safeguarding.forms import ConcernForm
+    from forestall.safeguarding.forms import CaseConcernForm
 
     case = access_case_for_work(request.user, case_id)
-    form = ConcernForm(request.POST or None)
+    form = CaseConcernForm(request.POST or None)
     context = {"case": case, "form": form, "title": _("Raise a safeguarding concern")}
     if request.method == "POST":
         if form.is_valid():

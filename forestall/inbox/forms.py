@@ -112,7 +112,7 @@ class ReferenceSearchForm(forms.Form):
     reference = forms.CharField(label=_("Find by reference"), max_length=20, required=False)
 
 
-class NoteForm(forms.Form):
+class ConversationNoteForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # The reply on the same page (the same HTML form) is "body": the note
         # is "note-body".
@@ -198,7 +198,7 @@ PATHWAY_PROGRAMME = {
 }
 
 
-class ConcernForm(forms.Form):
+class ConversationConcernForm(forms.Form):
     level = forms.ChoiceField(label=_("Level"), choices=Level.choices)
     description = forms.CharField(
         label=_("What gives rise to the concern"),

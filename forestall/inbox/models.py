@@ -447,7 +447,7 @@ class ContactChannel(models.TextChoices):
     OTHER_CHAT = "other_chat", _("Another chat service")
 
 
-# The statistics vocabulary (stats.models.Channel) for each contact channel.
+# The statistics vocabulary (stats.models.CountChannel) for each contact channel.
 STATS_CHANNEL: dict[str, str] = {
     ContactChannel.PHONE.value: "phone",
     ContactChannel.VIDEO.value: "video",
