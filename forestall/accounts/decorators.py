@@ -4,12 +4,28 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+
+if TYPE_CHECKING:
+    from forestall.accounts.models import User
+
+
+class StaffRequest(HttpRequest):
+    """The request a view behind ``@staff_required`` receives.
+
+    For the type checker only: ``staff_required`` lets a request through only
+    when its user is signed in, active and verified, so in such a view
+    ``request.user`` is a :class:`User`, never ``AnonymousUser``. Annotating
+    the view's ``request`` with this type says so once, instead of narrowing
+    ``request.user`` in every view (the pattern healthchecks uses).
+    """
+
+    user: User  # type: ignore[assignment]  # narrower than HttpRequest's union, on purpose
 
 
 def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

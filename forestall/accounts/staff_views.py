@@ -27,7 +27,7 @@ from two_factor import views as two_factor_views
 from two_factor.utils import default_device, get_otpauth_url, totp_digits
 
 from forestall.accounts import actions, signin_throttle
-from forestall.accounts.decorators import staff_required
+from forestall.accounts.decorators import StaffRequest, staff_required
 from forestall.accounts.forms import LanguageForm
 from forestall.accounts.middleware import staff_language
 from forestall.accounts.models import Role
@@ -189,7 +189,7 @@ class AccountSecurityView(two_factor_views.ProfileView):
 
 @require_POST
 @staff_required
-def set_language(request: HttpRequest) -> HttpResponse:
+def set_language(request: StaffRequest) -> HttpResponse:
     """Remember the language the person wants the staff pages in."""
     form = LanguageForm(request.POST)
     if form.is_valid():
@@ -204,7 +204,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @staff_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: StaffRequest) -> HttpResponse:
     memberships = request.user.memberships.select_related("centre", "centre__region").order_by(
         "centre__name", "role"
     )

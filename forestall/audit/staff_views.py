@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import cast
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from forestall.accounts.decorators import staff_required
+from forestall.accounts.decorators import StaffRequest, staff_required
 from forestall.accounts.models import User
 from forestall.audit.access import access_audit_log
 from forestall.audit.forms import AuditSearchForm
@@ -20,7 +20,7 @@ PAGE_SIZE = 50
 
 @require_safe
 @staff_required
-def audit_log(request: HttpRequest) -> HttpResponse:
+def audit_log(request: StaffRequest) -> HttpResponse:
     """Search the audit log within what the user may see; anyone else gets a 404."""
     user = cast(User, request.user)
     view = access_audit_log(user)

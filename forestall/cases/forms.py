@@ -18,6 +18,7 @@ from forestall.cases.models import (
 )
 from forestall.cases.pathway import Stage, allowed_targets
 from forestall.directory.models import Centre, Language
+from forestall.lib.forms import choice_field
 
 NOTE_MAX = 20_000
 REASON_MAX = 2_000
@@ -39,7 +40,7 @@ class CaseFilterForm(forms.Form):
 
     def __init__(self, *args: Any, centres: list[Centre], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["centre"].choices = [("", _("All my centres"))] + [
+        choice_field(self, "centre").choices = [("", _("All my centres"))] + [
             (str(centre.pk), centre.name) for centre in centres
         ]
 
@@ -62,7 +63,7 @@ class NewCaseForm(forms.Form):
 
     def __init__(self, *args: Any, centres: list[Centre], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["centre"].choices = [(str(centre.pk), centre.name) for centre in centres]
+        choice_field(self, "centre").choices = [(str(centre.pk), centre.name) for centre in centres]
 
     def contact_details(self) -> dict[str, str] | None:
         details = {
@@ -100,7 +101,7 @@ class TransitionForm(forms.Form):
 
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["to_stage"].choices = [
+        choice_field(self, "to_stage").choices = [
             (stage.value, stage.label) for stage in allowed_targets(case.stage)
         ]
 
@@ -120,7 +121,7 @@ class TaskForm(forms.Form):
 
     def __init__(self, *args: Any, centre_id: object, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].choices = [("", _("Nobody yet")), *_staff_choices(centre_id)]
+        choice_field(self, "assignee").choices = [("", _("Nobody yet")), *_staff_choices(centre_id)]
 
 
 class AppointmentForm(forms.Form):
@@ -142,7 +143,10 @@ class AppointmentForm(forms.Form):
 
     def __init__(self, *args: Any, centre_id: object, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["clinician"].choices = [("", _("Nobody yet")), *_staff_choices(centre_id)]
+        choice_field(self, "clinician").choices = [
+            ("", _("Nobody yet")),
+            *_staff_choices(centre_id),
+        ]
 
 
 class AttendanceForm(forms.Form):
@@ -174,11 +178,11 @@ class GroupForm(forms.Form):
 
     def __init__(self, *args: Any, centres: list[Centre], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["centre"].choices = [(str(centre.pk), centre.name) for centre in centres]
+        choice_field(self, "centre").choices = [(str(centre.pk), centre.name) for centre in centres]
         choices: list[tuple[str, str]] = [("", _("Nobody yet"))]
         for centre in centres:
             choices.extend(_staff_choices(centre.pk))
-        self.fields["clinician"].choices = list(dict.fromkeys(choices))
+        choice_field(self, "clinician").choices = list(dict.fromkeys(choices))
 
 
 class GroupMemberForm(forms.Form):
@@ -245,7 +249,9 @@ class ReferToCentreForm(forms.Form):
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         centres = Centre.objects.filter(is_active=True).exclude(pk=case.centre_id)
-        self.fields["to_centre"].choices = [(str(centre.pk), centre.name) for centre in centres]
+        choice_field(self, "to_centre").choices = [
+            (str(centre.pk), centre.name) for centre in centres
+        ]
         self.fields["programme"].initial = case.programme
 
 
@@ -291,7 +297,7 @@ class WaitingListFilterForm(forms.Form):
 
     def __init__(self, *args: Any, centres: list[Centre], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["centre"].choices = [(str(centre.pk), centre.name) for centre in centres]
+        choice_field(self, "centre").choices = [(str(centre.pk), centre.name) for centre in centres]
 
 
 class AgendaForm(forms.Form):
@@ -303,10 +309,10 @@ class AgendaForm(forms.Form):
 
     def __init__(self, *args: Any, centres: list[Centre], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["centre"].choices = [("", _("All my centres"))] + [
+        choice_field(self, "centre").choices = [("", _("All my centres"))] + [
             (str(centre.pk), centre.name) for centre in centres
         ]
         choices: list[tuple[str, str]] = [("", _("Everyone"))]
         for centre in centres:
             choices.extend(_staff_choices(centre.pk))
-        self.fields["clinician"].choices = list(dict.fromkeys(choices))
+        choice_field(self, "clinician").choices = list(dict.fromkeys(choices))

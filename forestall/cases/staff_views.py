@@ -21,7 +21,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from forestall.accounts.decorators import staff_required
+from forestall.accounts.decorators import StaffRequest, staff_required
 from forestall.cases import actions, forms
 from forestall.cases.access import (
     access_appointment,
@@ -79,7 +79,7 @@ def _bad(request: HttpRequest, template: str, context: dict) -> HttpResponse:
 
 @require_safe
 @staff_required
-def case_list(request: HttpRequest) -> HttpResponse:
+def case_list(request: StaffRequest) -> HttpResponse:
     centres = work_centres(request.user)
     filters = forms.CaseFilterForm(request.GET or None, centres=centres)
     cases = list_cases(request.user)
@@ -133,7 +133,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @staff_required
-def case_new(request: HttpRequest) -> HttpResponse:
+def case_new(request: StaffRequest) -> HttpResponse:
     centres = work_centres(request.user)
     if not centres:
         raise Http404
@@ -159,7 +159,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @staff_required
-def break_glass(request: HttpRequest) -> HttpResponse:
+def break_glass(request: StaffRequest) -> HttpResponse:
     """A network admin's emergency access to a case, with a reason, audited."""
     if not request.user.is_network_admin:
         raise Http404
@@ -250,7 +250,7 @@ def _measures_context(request: HttpRequest, case: Case) -> dict:
 
 @require_safe
 @staff_required
-def case_detail(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+def case_detail(request: StaffRequest, case_id: uuid.UUID) -> HttpResponse:
     case = access_case(request.user, case_id)
     if not can_work_on(request.user, case):
         return render(
@@ -281,7 +281,7 @@ def _case_form_view(
 
 @require_http_methods(["GET", "POST"])
 @staff_required
-def case_transition(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+def case_transition(request: StaffRequest, case_id: uuid.UUID) -> HttpResponse:
     case = access_case_for_work(request.user, case_id)
     form = forms.TransitionForm(request.POST or None, case=case)
     if (
@@ -327,7 +327,7 @@ def case_transition(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @staff_required
-def case_note(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+def case_note(request: StaffRequest, case_id: uuid.UUID) -> HttpResponse:
     case = access_case_for_work(request.user, case_id)
     form = forms.CaseNoteForm(request.POST or None)
 
@@ -341,7 +341,7 @@ def case_note(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @staff_required
-def case_task(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+def case_task(request: StaffRequest, case_id: uuid.UUID) -> HttpResponse:
     case = access_case_for_work(request.user, case_id)
     form = forms.TaskForm(request.POST or None, centre_id=case.centre_id)
 
@@ -361,7 +361,7 @@ def case_task(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @staff_required
-def case_appointment(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+def case_appointment(request: StaffRequest, case_id: uuid.UUID) -> HttpResponse:
     case = access_case_for_work(request.user, case_id)
     form = forms.AppointmentForm(request.POST or None, centre_id=case.centre_id)
 
@@ -384,7 +384,7 @@ def case_appointment(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @staff_required
-def case_refer(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+def case_refer(request: StaffRequest, case_id: uuid.UUID) -> HttpResponse:
     case = access_case_for_work(request.user, case_id)
     form = forms.ReferToCentreForm(request.POST or None, case=case)
 
@@ -408,7 +408,7 @@ def case_refer(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @staff_required
-def case_concern(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+def case_concern(request: StaffRequest, case_id: uuid.UUID) -> HttpResponse:
     """Raise a safeguarding concern about a case (anyone who works on it)."""
     from forestall.safeguarding.actions import SafeguardingError, raise_concern
     from forestall.safeguarding.forms import CaseConcernForm
@@ -439,7 +439,7 @@ def case_concern(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
 
 @require_safe
 @staff_required
-def task_list(request: HttpRequest) -> HttpResponse:
+def task_list(request: StaffRequest) -> HttpResponse:
     """My open tasks and reminders, overdue first."""
     tasks = list_my_tasks(request.user)
     return render(request, "cases/task_list.html", {"tasks": tasks, "today": timezone.localdate()})
@@ -447,7 +447,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @staff_required
-def task_done(request: HttpRequest, task_id: uuid.UUID) -> HttpResponse:
+def task_done(request: StaffRequest, task_id: uuid.UUID) -> HttpResponse:
     task = access_task(request.user, task_id)
     if request.method == "POST":
         actions.complete_task(task, by=request.user)
@@ -461,7 +461,7 @@ def task_done(request: HttpRequest, task_id: uuid.UUID) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @staff_required
-def client_detail(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
+def client_detail(request: StaffRequest, client_id: uuid.UUID) -> HttpResponse:
     client = access_client(request.user, client_id)
     details = client.contact_details or {}
     form = forms.ContactDetailsForm(request.POST or None, initial=details)
@@ -492,7 +492,7 @@ def client_detail(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
 
 @require_safe
 @staff_required
-def waiting_list(request: HttpRequest) -> HttpResponse:
+def waiting_list(request: StaffRequest) -> HttpResponse:
     """The waiting list of a centre and programme, with why each person is where they are."""
     centres = work_centres(request.user)
     if not centres:
@@ -551,7 +551,7 @@ def waiting_list(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @staff_required
-def waiting_priority(request: HttpRequest, entry_id: uuid.UUID) -> HttpResponse:
+def waiting_priority(request: StaffRequest, entry_id: uuid.UUID) -> HttpResponse:
     entry = access_waiting_entry(request.user, entry_id)
     form = forms.PriorityForm(request.POST or None, initial={"priority": entry.priority})
     context = {"entry": entry, "case": entry.case, "form": form, "title": _("Change priority")}
@@ -574,7 +574,7 @@ def _monday(day: datetime.date) -> datetime.date:
 
 @require_safe
 @staff_required
-def agenda(request: HttpRequest) -> HttpResponse:
+def agenda(request: StaffRequest) -> HttpResponse:
     """A week of appointments: per clinician or per centre, as a plain table (no JavaScript)."""
     centres = work_centres(request.user)
     if not centres:
@@ -618,7 +618,7 @@ def agenda(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @staff_required
-def appointment_detail(request: HttpRequest, appointment_id: uuid.UUID) -> HttpResponse:
+def appointment_detail(request: StaffRequest, appointment_id: uuid.UUID) -> HttpResponse:
     """An appointment or group session and who came: recording attendance flows into the cases."""
     appointment = access_appointment(request.user, appointment_id)
     attendances = list(
@@ -658,7 +658,7 @@ def appointment_detail(request: HttpRequest, appointment_id: uuid.UUID) -> HttpR
 
 @require_http_methods(["GET", "POST"])
 @staff_required
-def appointment_cancel(request: HttpRequest, appointment_id: uuid.UUID) -> HttpResponse:
+def appointment_cancel(request: StaffRequest, appointment_id: uuid.UUID) -> HttpResponse:
     appointment = access_appointment(request.user, appointment_id)
     if request.method == "POST":
         actions.cancel_appointment(appointment, by=request.user)
@@ -672,7 +672,7 @@ def appointment_cancel(request: HttpRequest, appointment_id: uuid.UUID) -> HttpR
 
 @require_http_methods(["GET", "POST"])
 @staff_required
-def group_list(request: HttpRequest) -> HttpResponse:
+def group_list(request: StaffRequest) -> HttpResponse:
     centres = work_centres(request.user)
     if not centres:
         raise Http404
@@ -696,7 +696,7 @@ def group_list(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @staff_required
-def group_detail(request: HttpRequest, group_id: uuid.UUID) -> HttpResponse:
+def group_detail(request: StaffRequest, group_id: uuid.UUID) -> HttpResponse:
     group = access_group(request.user, group_id)
     which = request.POST.get("form")
     member_form = forms.GroupMemberForm(request.POST if which == "member" else None)
@@ -769,14 +769,14 @@ def group_detail(request: HttpRequest, group_id: uuid.UUID) -> HttpResponse:
 
 @require_safe
 @staff_required
-def referral_list(request: HttpRequest) -> HttpResponse:
+def referral_list(request: StaffRequest) -> HttpResponse:
     incoming, outgoing = list_referrals(request.user)
     return render(request, "cases/referral_list.html", {"incoming": incoming, "outgoing": outgoing})
 
 
 @require_http_methods(["GET", "POST"])
 @staff_required
-def referral_detail(request: HttpRequest, referral_id: uuid.UUID) -> HttpResponse:
+def referral_detail(request: StaffRequest, referral_id: uuid.UUID) -> HttpResponse:
     """The referral record: the sender's summary and consent; the receiver answers here."""
     # Only the receiving centre answers: for anyone else a POST is a 404.
     side = "receiving" if request.method == "POST" else ""
@@ -818,7 +818,7 @@ def referral_detail(request: HttpRequest, referral_id: uuid.UUID) -> HttpRespons
 
 @require_http_methods(["GET", "POST"])
 @staff_required
-def referral_withdraw(request: HttpRequest, referral_id: uuid.UUID) -> HttpResponse:
+def referral_withdraw(request: StaffRequest, referral_id: uuid.UUID) -> HttpResponse:
     """The sending centre withdraws a referral nobody has answered (its case stays open)."""
     referral = access_referral(request.user, referral_id, side="sending")
     form = forms.ReferralWithdrawForm(request.POST or None)
@@ -844,7 +844,7 @@ def referral_withdraw(request: HttpRequest, referral_id: uuid.UUID) -> HttpRespo
 
 @require_http_methods(["GET", "POST"])
 @staff_required
-def case_reopen(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+def case_reopen(request: StaffRequest, case_id: uuid.UUID) -> HttpResponse:
     """A returning person: a new case on the same client at the same centre.
 
     The ended case keeps its own path (every case is counted once); an

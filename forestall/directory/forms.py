@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from forestall.directory.models import Centre, Channel, Language, Region, Service
+from forestall.lib.forms import model_choice_field
 
 # What the "remote" filter accepts in the query string (checkbox value "1").
 _YES = frozenset({"1", "true", "on", "yes"})
@@ -51,7 +52,7 @@ class FinderForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["region"].queryset = Region.objects.filter(  # type: ignore[attr-defined]
+        model_choice_field(self, "region").queryset = Region.objects.filter(  # type: ignore[attr-defined]
             centres__is_active=True
         ).distinct()
 

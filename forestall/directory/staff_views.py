@@ -8,12 +8,12 @@ from __future__ import annotations
 from uuid import UUID
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from forestall.accounts.decorators import staff_required
+from forestall.accounts.decorators import StaffRequest, staff_required
 from forestall.directory.access import access_centre_for_editing, list_editable_centres
 from forestall.directory.actions import create_centre, update_centre_profile
 from forestall.directory.forms import CentreAdminForm, CentreProfileForm
@@ -21,7 +21,7 @@ from forestall.directory.forms import CentreAdminForm, CentreProfileForm
 
 @require_safe
 @staff_required
-def staff_centre_list(request: HttpRequest) -> HttpResponse:
+def staff_centre_list(request: StaffRequest) -> HttpResponse:
     centres = list_editable_centres(request.user)
     return render(
         request,
@@ -32,7 +32,7 @@ def staff_centre_list(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @staff_required
-def staff_centre_create(request: HttpRequest) -> HttpResponse:
+def staff_centre_create(request: StaffRequest) -> HttpResponse:
     if not request.user.is_network_admin:
         # The same answer as for any page that is not someone's to see.
         raise Http404
@@ -49,7 +49,7 @@ def staff_centre_create(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @staff_required
-def staff_centre_edit(request: HttpRequest, centre_id: UUID) -> HttpResponse:
+def staff_centre_edit(request: StaffRequest, centre_id: UUID) -> HttpResponse:
     centre = access_centre_for_editing(request.user, centre_id)
     # The form writes into the instance while validating; keep the saved name for headings.
     saved_name = centre.name

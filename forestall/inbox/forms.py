@@ -22,6 +22,7 @@ from forestall.inbox.models import (
     RiskIndicator,
     Writer,
 )
+from forestall.lib.forms import choice_field, model_choice_field
 from forestall.safeguarding.models import Level
 
 REPLY_MAX_LENGTH = 10_000
@@ -58,7 +59,7 @@ class QueueFilterForm(forms.Form):
         if network:
             choices.append(("network", _("The network (any centre)")))
         choices += [(str(centre.pk), centre.name) for centre in centres]
-        self.fields["addressed_to"].choices = choices
+        choice_field(self, "addressed_to").choices = choices
 
 
 class ReplyForm(forms.Form):
@@ -97,7 +98,7 @@ class TemplateInsertForm(DraftForm):
 
     def __init__(self, *args: Any, templates: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["template"].queryset = templates
+        model_choice_field(self, "template").queryset = templates
 
 
 class KeepDraftForm(DraftForm):
@@ -283,7 +284,7 @@ class OfflineContactForm(forms.Form):
         if network:
             choices.append(("network", _("The network (no centre)")))
         choices += [(str(centre.pk), centre.name) for centre in centres]
-        self.fields["centre"].choices = choices
+        choice_field(self, "centre").choices = choices
         self.centres = {str(centre.pk): centre for centre in centres}
 
     def clean_person_reference(self) -> str:

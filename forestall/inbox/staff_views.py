@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from forestall.accounts.decorators import staff_required
+from forestall.accounts.decorators import StaffRequest, staff_required
 from forestall.accounts.models import Role
 from forestall.directory.models import Centre
 from forestall.inbox import actions
@@ -142,7 +142,7 @@ def _previews(rows: list[Conversation]) -> dict[Any, str]:
 
 @require_safe
 @staff_required
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: StaffRequest) -> HttpResponse:
     user = request.user
     centres = list(Centre.objects.where_holds(user, Role.COUNSELLOR))
     network = user.has_network_role(Role.COUNSELLOR)
@@ -204,7 +204,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @staff_required
-def claim_next(request: HttpRequest) -> HttpResponse:
+def claim_next(request: StaffRequest) -> HttpResponse:
     conversation = actions.claim_next(request.user)
     if conversation is None:
         messages.info(request, _("No conversation is waiting for you."))
@@ -275,7 +275,7 @@ def _render_detail(
 
 @require_safe
 @staff_required
-def conversation_detail(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
+def conversation_detail(request: StaffRequest, conversation_id: uuid.UUID) -> HttpResponse:
     conversation = access_conversation(request.user, conversation_id)
     token_form = DraftTokenForm(request.GET)
     if (
@@ -292,7 +292,7 @@ def conversation_detail(request: HttpRequest, conversation_id: uuid.UUID) -> Htt
 @require_POST
 @keeps_reply_through_sign_in
 @staff_required
-def keep_draft(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
+def keep_draft(request: StaffRequest, conversation_id: uuid.UUID) -> HttpResponse:
     conversation = access_conversation(request.user, conversation_id)
     form = KeepDraftForm(request.POST)
     if not form.is_valid():
@@ -310,7 +310,7 @@ def keep_draft(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse
 @require_POST
 @keeps_reply_through_sign_in
 @staff_required
-def insert_template(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
+def insert_template(request: StaffRequest, conversation_id: uuid.UUID) -> HttpResponse:
     conversation = access_conversation(request.user, conversation_id)
     templates = list_templates(request.user, active_only=True)
     form = TemplateInsertForm(request.POST, templates=templates)
@@ -327,7 +327,7 @@ def insert_template(request: HttpRequest, conversation_id: uuid.UUID) -> HttpRes
 @require_POST
 @keeps_reply_through_sign_in
 @staff_required
-def close(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
+def close(request: StaffRequest, conversation_id: uuid.UUID) -> HttpResponse:
     conversation = access_conversation(request.user, conversation_id)
     _keep_draft(request, conversation)
     try:
@@ -342,7 +342,7 @@ def close(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
 @require_POST
 @keeps_reply_through_sign_in
 @staff_required
-def reopen(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
+def reopen(request: StaffRequest, conversation_id: uuid.UUID) -> HttpResponse:
     conversation = access_conversation(request.user, conversation_id)
     try:
         actions.reopen_conversation(request.user, conversation)
@@ -356,7 +356,7 @@ def reopen(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
 @require_POST
 @keeps_reply_through_sign_in
 @staff_required
-def claim(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
+def claim(request: StaffRequest, conversation_id: uuid.UUID) -> HttpResponse:
     conversation = access_conversation(request.user, conversation_id)
     _keep_draft(request, conversation)
     try:
@@ -371,7 +371,7 @@ def claim(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
 @require_POST
 @keeps_reply_through_sign_in
 @staff_required
-def release(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
+def release(request: StaffRequest, conversation_id: uuid.UUID) -> HttpResponse:
     conversation = access_conversation(request.user, conversation_id)
     _keep_draft(request, conversation)
     try:
@@ -386,7 +386,7 @@ def release(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
 @require_POST
 @keeps_reply_through_sign_in
 @staff_required
-def reply(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
+def reply(request: StaffRequest, conversation_id: uuid.UUID) -> HttpResponse:
     conversation = access_conversation(request.user, conversation_id)
     form = ReplyForm(request.POST)
     if not form.is_valid():
@@ -408,7 +408,7 @@ def reply(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
 @require_POST
 @keeps_reply_through_sign_in
 @staff_required
-def add_note(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
+def add_note(request: StaffRequest, conversation_id: uuid.UUID) -> HttpResponse:
     conversation = access_conversation(request.user, conversation_id)
     _keep_draft(request, conversation)
     form = ConversationNoteForm(request.POST)
@@ -422,7 +422,7 @@ def add_note(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
 @require_POST
 @keeps_reply_through_sign_in
 @staff_required
-def flag(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
+def flag(request: StaffRequest, conversation_id: uuid.UUID) -> HttpResponse:
     conversation = access_conversation(request.user, conversation_id)
     _keep_draft(request, conversation)
     form = FlagForm(request.POST)
@@ -439,7 +439,7 @@ def flag(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
 @require_POST
 @keeps_reply_through_sign_in
 @staff_required
-def save_summary(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
+def save_summary(request: StaffRequest, conversation_id: uuid.UUID) -> HttpResponse:
     conversation = access_conversation(request.user, conversation_id)
     _keep_draft(request, conversation)
     form = ContactSummaryForm(request.POST)
@@ -469,7 +469,7 @@ def save_summary(request: HttpRequest, conversation_id: uuid.UUID) -> HttpRespon
 @require_POST
 @keeps_reply_through_sign_in
 @staff_required
-def protective_action(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
+def protective_action(request: StaffRequest, conversation_id: uuid.UUID) -> HttpResponse:
     conversation = access_conversation(request.user, conversation_id)
     _keep_draft(request, conversation)
     form = ProtectiveActionForm(request.POST)
@@ -487,7 +487,7 @@ def protective_action(request: HttpRequest, conversation_id: uuid.UUID) -> HttpR
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @staff_required
-def refer(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
+def refer(request: StaffRequest, conversation_id: uuid.UUID) -> HttpResponse:
     from forestall.cases.actions import ReferralError
     from forestall.inbox.forms import PATHWAY_PROGRAMME
 
@@ -534,7 +534,7 @@ def refer(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @staff_required
-def raise_concern(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
+def raise_concern(request: StaffRequest, conversation_id: uuid.UUID) -> HttpResponse:
     conversation = access_conversation(request.user, conversation_id)
     form = ConversationConcernForm(request.POST or None)
     status = 200
@@ -559,7 +559,7 @@ def raise_concern(request: HttpRequest, conversation_id: uuid.UUID) -> HttpRespo
 
 @require_safe
 @staff_required
-def template_list(request: HttpRequest) -> HttpResponse:
+def template_list(request: StaffRequest) -> HttpResponse:
     templates = list_templates(request.user)
     return render(
         request,
@@ -570,7 +570,7 @@ def template_list(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @staff_required
-def template_edit(request: HttpRequest, template_id: uuid.UUID | None = None) -> HttpResponse:
+def template_edit(request: StaffRequest, template_id: uuid.UUID | None = None) -> HttpResponse:
     template = None
     if template_id is not None:
         template = access_template_for_editing(request.user, template_id)
@@ -598,7 +598,7 @@ def template_edit(request: HttpRequest, template_id: uuid.UUID | None = None) ->
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @staff_required
-def log_contact(request: HttpRequest) -> HttpResponse:
+def log_contact(request: StaffRequest) -> HttpResponse:
     """Log a phone, video, in-person or other-chat contact (counsellors only)."""
     user = request.user
     centres = list(Centre.objects.where_holds(user, Role.COUNSELLOR))

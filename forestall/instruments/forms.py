@@ -34,6 +34,7 @@ from forestall.instruments.scoring import (
     recommend,
     score_definition,
 )
+from forestall.lib.forms import choice_field
 
 
 class InstrumentForm(forms.Form):
@@ -132,6 +133,6 @@ class SendToMailboxForm(OccasionForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["instrument"].choices = [
+        choice_field(self, "instrument").choices = [
             (definition.id, definition.name) for definition in catalogue().latest(kind="score")
         ]

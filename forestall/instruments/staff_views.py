@@ -22,7 +22,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from forestall.accounts.decorators import staff_required
+from forestall.accounts.decorators import StaffRequest, staff_required
 from forestall.cases.access import working_centre
 from forestall.instruments import actions
 from forestall.instruments.access import (
@@ -51,7 +51,7 @@ def _next_url(request: HttpRequest) -> str:
 
 @require_safe
 @staff_required
-def instrument_list(request: HttpRequest) -> HttpResponse:
+def instrument_list(request: StaffRequest) -> HttpResponse:
     instruments = catalogue()
     rows = [
         {"definition": definition, "versions": instruments.versions(definition.id)}
@@ -62,7 +62,7 @@ def instrument_list(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @staff_required
-def instrument_detail(request: HttpRequest, instrument: str, version: int) -> HttpResponse:
+def instrument_detail(request: StaffRequest, instrument: str, version: int) -> HttpResponse:
     try:
         definition = catalogue().get(instrument, version)
     except UnknownInstrument:
@@ -99,7 +99,7 @@ def instrument_detail(request: HttpRequest, instrument: str, version: int) -> Ht
 
 @require_safe
 @staff_required
-def client_measures(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
+def client_measures(request: StaffRequest, client_id: uuid.UUID) -> HttpResponse:
     client = access_client_measures(request.user, client_id)
     administrations = Administration.objects.filter(client=client).order_by("-created_at")
     return render(
@@ -118,7 +118,7 @@ def client_measures(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @staff_required
-def record(request: HttpRequest, client_id: uuid.UUID, instrument: str) -> HttpResponse:
+def record(request: StaffRequest, client_id: uuid.UUID, instrument: str) -> HttpResponse:
     try:
         definition = catalogue().get(instrument)
     except UnknownInstrument:
@@ -174,7 +174,7 @@ def record(request: HttpRequest, client_id: uuid.UUID, instrument: str) -> HttpR
 
 @require_POST
 @staff_required
-def send(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
+def send(request: StaffRequest, client_id: uuid.UUID) -> HttpResponse:
     client = access_client_measures(request.user, client_id)
     form = SendToMailboxForm(request.POST)
     if not form.is_valid():
@@ -200,7 +200,7 @@ def send(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
 
 @require_safe
 @staff_required
-def administration_detail(request: HttpRequest, administration_id: uuid.UUID) -> HttpResponse:
+def administration_detail(request: StaffRequest, administration_id: uuid.UUID) -> HttpResponse:
     administration = access_administration(request.user, administration_id)
     definition = administration.definition
     language = get_language()

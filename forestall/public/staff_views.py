@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
-from forestall.accounts.decorators import staff_required
+from forestall.accounts.decorators import StaffRequest, staff_required
 from forestall.public import actions
 from forestall.public.access import access_content_version
 from forestall.public.content import render_markdown, shipped_text
@@ -34,7 +34,7 @@ def _check_page(page: str, language: str) -> None:
 
 @require_safe
 @staff_required
-def content_list(request: HttpRequest) -> HttpResponse:
+def content_list(request: StaffRequest) -> HttpResponse:
     _require_editor(request)
     visible = PageContent.objects.visible_to(request.user)
     rows = []
@@ -53,7 +53,7 @@ def content_list(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @staff_required
-def content_edit(request: HttpRequest, page: str, language: str) -> HttpResponse:
+def content_edit(request: StaffRequest, page: str, language: str) -> HttpResponse:
     _require_editor(request)
     _check_page(page, language)
     visible = PageContent.objects.visible_to(request.user)
@@ -98,7 +98,7 @@ def content_edit(request: HttpRequest, page: str, language: str) -> HttpResponse
 
 @require_safe
 @staff_required
-def content_version(request: HttpRequest, version_id: uuid.UUID) -> HttpResponse:
+def content_version(request: StaffRequest, version_id: uuid.UUID) -> HttpResponse:
     version = access_content_version(request.user, version_id)
     return render(
         request,

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from forestall.accounts.decorators import staff_required
+from forestall.accounts.decorators import StaffRequest, staff_required
 from forestall.reach import actions, results
 from forestall.reach.access import (
     access_partner,
@@ -37,7 +37,7 @@ def _require_admin(request: HttpRequest) -> None:
 
 @require_safe
 @staff_required
-def overview(request: HttpRequest) -> HttpResponse:
+def overview(request: StaffRequest) -> HttpResponse:
     _require_admin(request)
     partners = Partner.objects.visible_to(request.user)
     variants = Variant.objects.visible_to(request.user).prefetch_related("texts")
@@ -50,7 +50,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @staff_required
-def partner_new(request: HttpRequest) -> HttpResponse:
+def partner_new(request: StaffRequest) -> HttpResponse:
     _require_admin(request)
     form = PartnerForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -69,7 +69,7 @@ def partner_new(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @staff_required
-def partner_detail(request: HttpRequest, partner_id: uuid.UUID) -> HttpResponse:
+def partner_detail(request: StaffRequest, partner_id: uuid.UUID) -> HttpResponse:
     partner = access_partner(request.user, partner_id)  # type: ignore[arg-type]
     new_key = None
     form = KeyForm(request.POST or None)
@@ -100,7 +100,7 @@ def partner_detail(request: HttpRequest, partner_id: uuid.UUID) -> HttpResponse:
 
 @require_POST
 @staff_required
-def key_revoke(request: HttpRequest, key_id: uuid.UUID) -> HttpResponse:
+def key_revoke(request: StaffRequest, key_id: uuid.UUID) -> HttpResponse:
     key = access_partner_key(request.user, key_id)  # type: ignore[arg-type]
     actions.revoke_key(key, by=request.user)  # type: ignore[arg-type]
     return redirect("reach_staff:partner", partner_id=key.partner_id)
@@ -108,7 +108,7 @@ def key_revoke(request: HttpRequest, key_id: uuid.UUID) -> HttpResponse:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @staff_required
-def variant_new(request: HttpRequest) -> HttpResponse:
+def variant_new(request: StaffRequest) -> HttpResponse:
     _require_admin(request)
     form = VariantForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -120,7 +120,7 @@ def variant_new(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @staff_required
-def variant_settings(request: HttpRequest, variant_id: uuid.UUID) -> HttpResponse:
+def variant_settings(request: StaffRequest, variant_id: uuid.UUID) -> HttpResponse:
     variant = access_variant(request.user, variant_id)  # type: ignore[arg-type]
     form = VariantSettingsForm(request.POST or None, instance=variant)
     if request.method == "POST" and form.is_valid():
@@ -137,7 +137,7 @@ def variant_settings(request: HttpRequest, variant_id: uuid.UUID) -> HttpRespons
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @staff_required
-def variant_text(request: HttpRequest, variant_id: uuid.UUID, language: str) -> HttpResponse:
+def variant_text(request: StaffRequest, variant_id: uuid.UUID, language: str) -> HttpResponse:
     variant = access_variant(request.user, variant_id)  # type: ignore[arg-type]
     if language not in language_codes():
         raise Http404
@@ -199,7 +199,7 @@ def _period(request: HttpRequest) -> tuple[datetime.date, datetime.date]:
 
 @require_safe
 @staff_required
-def results_page(request: HttpRequest) -> HttpResponse:
+def results_page(request: StaffRequest) -> HttpResponse:
     access_results(request.user)  # type: ignore[arg-type]
     start, end = _period(request)
     all_rows = results.rows(start, end)

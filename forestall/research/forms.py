@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from forestall.directory.models import Centre
+from forestall.lib.forms import model_choice_field
 from forestall.research.export import parse_month
 from forestall.research.models import Study
 
@@ -22,7 +23,9 @@ class ConsentForm(forms.Form):
 
     def __init__(self, *args: Any, studies: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["study"].queryset = studies if studies is not None else Study.objects.all()
+        model_choice_field(self, "study").queryset = (
+            studies if studies is not None else Study.objects.all()
+        )
 
     def clean_given_on(self) -> datetime.date:
         given_on: datetime.date = self.cleaned_data["given_on"]

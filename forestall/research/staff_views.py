@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from forestall.accounts.decorators import staff_required
+from forestall.accounts.decorators import StaffRequest, staff_required
 from forestall.cases.models import Case
 from forestall.research.access import access_case_consents, access_consent, access_exports
 from forestall.research.actions import (
@@ -52,7 +52,7 @@ def _consent_page(
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @staff_required
-def case_consent(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+def case_consent(request: StaffRequest, case_id: uuid.UUID) -> HttpResponse:
     case = access_case_consents(request.user, case_id)  # type: ignore[arg-type]
     if request.method == "POST":
         form = ConsentForm(request.POST)
@@ -74,7 +74,7 @@ def case_consent(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
 
 @require_POST
 @staff_required
-def withdraw_consent(request: HttpRequest, consent_id: uuid.UUID) -> HttpResponse:
+def withdraw_consent(request: StaffRequest, consent_id: uuid.UUID) -> HttpResponse:
     consent = access_consent(request.user, consent_id)  # type: ignore[arg-type]
     form = WithdrawForm(request.POST)
     if form.is_valid():
@@ -97,7 +97,7 @@ def _zip_directory(directory: Path) -> tempfile._TemporaryFileWrapper[bytes]:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @staff_required
-def export_page(request: HttpRequest) -> HttpResponse:
+def export_page(request: StaffRequest) -> HttpResponse:
     access_exports(request.user)  # type: ignore[arg-type]
     form = ExportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from forestall.accounts.decorators import staff_required
+from forestall.accounts.decorators import StaffRequest, staff_required
 from forestall.safeguarding import actions, forms
 from forestall.safeguarding.access import (
     access_concern,
@@ -30,7 +30,7 @@ from forestall.safeguarding.models import Concern, ConcernStatus, Decision
 
 @require_safe
 @staff_required
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: StaffRequest) -> HttpResponse:
     """Open concerns, most serious and longest waiting first; then the recently decided."""
     concerns = list_concerns(request.user)
     return render(
@@ -62,7 +62,7 @@ def _detail_context(request: HttpRequest, concern: Concern) -> dict:
 
 @require_safe
 @staff_required
-def concern_detail(request: HttpRequest, concern_id: uuid.UUID) -> HttpResponse:
+def concern_detail(request: StaffRequest, concern_id: uuid.UUID) -> HttpResponse:
     concern = access_concern(request.user, concern_id)
     return render(request, "safeguarding/concern.html", _detail_context(request, concern))
 
@@ -107,7 +107,7 @@ class _Confirm(django_forms.Form):
 
 @require_http_methods(["GET", "POST"])
 @staff_required
-def concern_review(request: HttpRequest, concern_id: uuid.UUID) -> HttpResponse:
+def concern_review(request: StaffRequest, concern_id: uuid.UUID) -> HttpResponse:
     return _step(
         request,
         concern_id,
@@ -120,7 +120,7 @@ def concern_review(request: HttpRequest, concern_id: uuid.UUID) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @staff_required
-def concern_note(request: HttpRequest, concern_id: uuid.UUID) -> HttpResponse:
+def concern_note(request: StaffRequest, concern_id: uuid.UUID) -> HttpResponse:
     return _step(
         request,
         concern_id,
@@ -167,7 +167,7 @@ def _decision_message(concern: Concern) -> str:
 
 @require_http_methods(["GET", "POST"])
 @staff_required
-def concern_decide(request: HttpRequest, concern_id: uuid.UUID) -> HttpResponse:
+def concern_decide(request: StaffRequest, concern_id: uuid.UUID) -> HttpResponse:
     """Decide in two steps: choose and give reasons, then confirm what it will do."""
     concern = access_concern(request.user, concern_id)
     form = forms.DecisionForm(request.POST or None)
@@ -214,7 +214,7 @@ def concern_decide(request: HttpRequest, concern_id: uuid.UUID) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @staff_required
-def concern_approve(request: HttpRequest, concern_id: uuid.UUID) -> HttpResponse:
+def concern_approve(request: StaffRequest, concern_id: uuid.UUID) -> HttpResponse:
     return _step(
         request,
         concern_id,
@@ -227,7 +227,7 @@ def concern_approve(request: HttpRequest, concern_id: uuid.UUID) -> HttpResponse
 
 @require_http_methods(["GET", "POST"])
 @staff_required
-def concern_reject(request: HttpRequest, concern_id: uuid.UUID) -> HttpResponse:
+def concern_reject(request: StaffRequest, concern_id: uuid.UUID) -> HttpResponse:
     return _step(
         request,
         concern_id,
@@ -240,7 +240,7 @@ def concern_reject(request: HttpRequest, concern_id: uuid.UUID) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @staff_required
-def concern_disclosed(request: HttpRequest, concern_id: uuid.UUID) -> HttpResponse:
+def concern_disclosed(request: StaffRequest, concern_id: uuid.UUID) -> HttpResponse:
     return _step(
         request,
         concern_id,
@@ -265,7 +265,7 @@ CONTEXT_NOTES = 10
 
 @require_safe
 @staff_required
-def concern_context(request: HttpRequest, concern_id: uuid.UUID) -> HttpResponse:
+def concern_context(request: StaffRequest, concern_id: uuid.UUID) -> HttpResponse:
     """What lies behind a concern: the conversation's messages, or the case's notes, up to it.
 
     Only what was written up to the moment the concern was raised (the lead
@@ -288,7 +288,7 @@ def concern_context(request: HttpRequest, concern_id: uuid.UUID) -> HttpResponse
 
 @require_safe
 @staff_required
-def raised_by_me(request: HttpRequest) -> HttpResponse:
+def raised_by_me(request: StaffRequest) -> HttpResponse:
     """The concerns the signed-in person raised, with their outcome (not the leads' notes)."""
     concerns = list_raised_by(request.user)[:200]
     return render(request, "safeguarding/raised.html", {"concerns": concerns})

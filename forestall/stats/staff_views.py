@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from forestall.accounts.decorators import staff_required
+from forestall.accounts.decorators import StaffRequest, staff_required
 from forestall.directory.models import Centre, Region
 from forestall.stats import display
 from forestall.stats import figures as fig
@@ -36,7 +36,7 @@ from forestall.stats.forms import PeriodForm
 @require_safe
 @staff_required
 def dashboard(
-    request: HttpRequest, region_id: UUID | None = None, centre_id: UUID | None = None
+    request: StaffRequest, region_id: UUID | None = None, centre_id: UUID | None = None
 ) -> HttpResponse:
     target = access_statistics(request.user, region_id=region_id, centre_id=centre_id)  # type: ignore[arg-type]
     form = PeriodForm(request.GET or None)
@@ -150,7 +150,7 @@ _DASHBOARD_TABLES = (
 @require_safe
 @staff_required
 def dashboard_csv(
-    request: HttpRequest, region_id: UUID | None = None, centre_id: UUID | None = None
+    request: StaffRequest, region_id: UUID | None = None, centre_id: UUID | None = None
 ) -> HttpResponse:
     """The dashboard's figures for the chosen period as CSV: the same numbers as the page.
 
