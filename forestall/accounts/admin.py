@@ -23,6 +23,7 @@ from forestall.accounts.actions import (
     revoke_role,
     save_membership,
 )
+from forestall.accounts.admin_site import admin_user
 from forestall.accounts.models import Membership, User
 from forestall.audit.actions import record_event
 
@@ -76,7 +77,7 @@ class MembershipInline(admin.TabularInline):
 
     def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
         formset = super().get_formset(request, obj, **kwargs)
-        formset.granted_by = request.user
+        formset.granted_by = request.user  # type: ignore[attr-defined]  # read by the formset's save
         return formset
 
 
@@ -105,10 +106,12 @@ class UserAdmin(DjangoUserAdmin):
             return
         memberships = formset.save(commit=False)
         for membership in formset.deleted_objects:
-            revoke_role(membership, by=request.user)
+            revoke_role(membership, by=admin_user(request))
         changed = {id(obj) for obj, _fields in formset.changed_objects}
         for membership in memberships:
-            save_membership(membership, by=request.user, created=id(membership) not in changed)
+            save_membership(
+                membership, by=admin_user(request), created=id(membership) not in changed
+            )
 
     @admin.display(description=_("roles"))
     def roles(self, user: User) -> str:
@@ -125,7 +128,7 @@ class UserAdmin(DjangoUserAdmin):
             for user in queryset:
                 for device in devices_for_user(user, confirmed=None):
                     device.delete()
-                record_event(request.user, "account.two_factor.reset", user)
+                record_event(admin_user(request), "account.two_factor.reset", user)
         count = queryset.count()
         self.message_user(
             request,

@@ -15,11 +15,22 @@ from typing import Any
 from django.contrib import admin, messages
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, resolve_url
 from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from forestall.accounts.models import User
+
+
+def admin_user(request: HttpRequest) -> User:
+    """The staff member using the admin (the site admits only verified network admins)."""
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionDenied
+    return user
 
 
 def may_use_admin(user: Any) -> bool:
@@ -44,20 +55,20 @@ class AuditedAdminMixin:
     def log_addition(self, request: HttpRequest, obj: Any, message: Any) -> Any:
         from forestall.accounts.actions import record_admin_change
 
-        record_admin_change(request.user, "add", obj, _message_text(message))
+        record_admin_change(admin_user(request), "add", obj, _message_text(message))
         return super().log_addition(request, obj, message)  # type: ignore[misc]
 
     def log_change(self, request: HttpRequest, obj: Any, message: Any) -> Any:
         from forestall.accounts.actions import record_admin_change
 
-        record_admin_change(request.user, "change", obj, _message_text(message))
+        record_admin_change(admin_user(request), "change", obj, _message_text(message))
         return super().log_change(request, obj, message)  # type: ignore[misc]
 
     def log_deletions(self, request: HttpRequest, queryset: Any) -> Any:
         from forestall.accounts.actions import record_admin_change
 
         for obj in queryset:
-            record_admin_change(request.user, "delete", obj)
+            record_admin_change(admin_user(request), "delete", obj)
         return super().log_deletions(request, queryset)  # type: ignore[misc]
 
 

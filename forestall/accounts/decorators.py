@@ -42,7 +42,7 @@ def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
         user = request.user
         if not user.is_authenticated or not user.is_active:
             return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
-        if not user.is_verified():  # type: ignore[union-attr,attr-defined]
+        if not user.is_verified():  # type: ignore[union-attr]  # AnonymousUser was sent away above
             from two_factor.utils import default_device
 
             if default_device(user) is None:

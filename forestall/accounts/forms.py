@@ -32,6 +32,9 @@ class AuthenticatorEnrolmentForm(TOTPDeviceForm):
     used again to sign in.
     """
 
+    drift: int  # set by two_factor's form (untyped) and by clean_token
+    last_t: int
+
     def clean_token(self) -> int:
         token = self.cleaned_data.get("token")
         generator = TOTP(self.bin_key, self.step, self.t0, self.digits, self.drift)

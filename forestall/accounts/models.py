@@ -6,7 +6,7 @@ import secrets
 import time
 import uuid
 from binascii import unhexlify
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -52,6 +52,12 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]
         default="",
         choices=[("en", "English"), ("de", "Deutsch")],
     )
+
+    if TYPE_CHECKING:
+
+        def is_verified(self) -> bool:
+            """Set on the request's user by django_otp's middleware (second factor used)."""
+            ...
 
     class Meta:
         ordering = ["username"]

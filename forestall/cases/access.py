@@ -30,6 +30,7 @@ from forestall.cases.models import (
     Task,
     TherapyGroup,
     WaitingListEntry,
+    WaitingListEntryQuerySet,
 )
 from forestall.directory.models import Centre
 
@@ -175,7 +176,7 @@ def access_waiting_entry(user: User, entry_id: uuid.UUID) -> WaitingListEntry:
     return entry
 
 
-def list_waiting(user: User, centre: Centre, programme: str) -> QuerySet[WaitingListEntry]:
+def list_waiting(user: User, centre: Centre, programme: str) -> WaitingListEntryQuerySet:
     """Who waits at ``centre`` for ``programme``; audited as ``waiting_list.read`` there."""
     record_read(user, "waiting_list.read", centre=centre)
     return (

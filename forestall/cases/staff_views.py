@@ -9,6 +9,7 @@ import datetime
 import uuid
 from collections import Counter
 from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -67,9 +68,10 @@ WAITING_PAGE_SIZE = 100
 RECENT = 20
 
 Form = forms.forms.Form
+FormT = TypeVar("FormT", bound=Form)
 
 
-def _bad(request: HttpRequest, template: str, context: dict) -> HttpResponse:
+def _bad(request: StaffRequest, template: str, context: dict) -> HttpResponse:
     """Re-render a form with its errors: a 400 that keeps what the person wrote."""
     return render(request, template, context, status=400)
 
@@ -180,7 +182,7 @@ def break_glass(request: StaffRequest) -> HttpResponse:
 # --- One case -------------------------------------------------------------
 
 
-def _case_context(request: HttpRequest, case: Case) -> dict:
+def _case_context(request: StaffRequest, case: Case) -> dict[str, Any]:
     """Everything the full case page shows: a fixed number of queries, whatever the case."""
     own_history = case.transitions.select_related("by").order_by("-at")[:RECENT]
     now = timezone.now()
@@ -232,7 +234,7 @@ def _contact_summary_labels(summary: object) -> dict | None:
     }
 
 
-def _measures_context(request: HttpRequest, case: Case) -> dict:
+def _measures_context(request: StaffRequest, case: Case) -> dict:
     """The client's questionnaire measures, charted by the instruments work."""
     from forestall.instruments.access import pending_administrations
     from forestall.instruments.charts import client_charts
@@ -260,12 +262,12 @@ def case_detail(request: StaffRequest, case_id: uuid.UUID) -> HttpResponse:
 
 
 def _case_form_view(
-    request: HttpRequest,
+    request: StaffRequest,
     case: Case,
-    form: Form,
+    form: FormT,
     *,
     title: str,
-    on_valid: Callable[[Form], HttpResponse],
+    on_valid: Callable[[FormT], HttpResponse],
 ) -> HttpResponse:
     """GET shows the form on its own page; POST validates and runs ``on_valid``."""
     context = {"case": case, "form": form, "title": title}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from forestall.demo import DemoNetwork
 from forestall.directory.models import Centre, Channel, Language, Region, Service
@@ -17,7 +18,7 @@ REGIONS = [
 # Each centre differs in languages, services and channels so that every
 # finder filter can be tried: Kiel is the only one with Polish, Regensburg
 # the only one without secure messaging, Hamburg the only one for young people.
-CENTRES = [
+CENTRES: list[dict[str, Any]] = [
     {
         "slug": "berlin",
         "name": "Prevention Centre Berlin",

@@ -91,7 +91,7 @@ def keeps_reply_through_sign_in(view: Callable[..., HttpResponse]) -> Callable[.
     """
 
     @wraps(view)
-    def wrapper(request: HttpRequest, conversation_id: uuid.UUID, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: StaffRequest, conversation_id: uuid.UUID, **kwargs: Any) -> HttpResponse:
         user = request.user
         admitted = (
             user.is_authenticated and user.is_active and user.is_verified()  # type: ignore[union-attr,attr-defined]
@@ -108,7 +108,7 @@ def keeps_reply_through_sign_in(view: Callable[..., HttpResponse]) -> Callable[.
     return wrapper
 
 
-def _keep_draft(request: HttpRequest, conversation: Conversation) -> None:
+def _keep_draft(request: StaffRequest, conversation: Conversation) -> None:
     """Keep the unsent reply that came with this form (if the reply box was on it)."""
     form = DraftForm(request.POST)
     if form.is_valid() and "body" in form.data:
@@ -214,7 +214,7 @@ def claim_next(request: StaffRequest) -> HttpResponse:
 
 
 def _render_detail(
-    request: HttpRequest,
+    request: StaffRequest,
     conversation: Conversation,
     *,
     status: int = 200,

@@ -102,8 +102,10 @@ def _points(definition: Definition, rows: list[Administration], language: str) -
     first = rows[0].total if rows else None
     points = []
     for index, row in enumerate(rows):
+        if row.total is None:  # nothing to plot (the charts read completed administrations)
+            continue
         when = row.completed_at or row.created_at
-        band = definition.band_for(int(row.total)) if row.total is not None else None
+        band = definition.band_for(row.total)
         change = None
         if index and definition.reliable_change and first is not None:
             change = _change(
@@ -253,7 +255,7 @@ def _svg(
     for index, point in enumerate(points):
         cx, cy = x(index), y(point.total)
         colour = {Change.IMPROVED: IMPROVED, Change.DETERIORATED: DETERIORATED}.get(
-            point.change, POINT_FILL
+            point.change, POINT_FILL  # type: ignore[arg-type]  # None is a fine key: no change
         )
         if point.change in (Change.IMPROVED, Change.DETERIORATED):
             parts.append(

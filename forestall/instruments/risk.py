@@ -32,7 +32,7 @@ def flag_labels(administration: Administration, language: str) -> list[str]:
     return [
         localized(flag.label, language)
         for flag in administration.definition.flags
-        if flag.id in administration.flags
+        if flag.id in (administration.flags or ())
     ]
 
 

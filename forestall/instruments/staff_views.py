@@ -37,7 +37,7 @@ from forestall.instruments.models import Administration
 from forestall.instruments.risk import current_risk_flags, flag_labels
 
 
-def _next_url(request: HttpRequest) -> str:
+def _next_url(request: StaffRequest) -> str:
     """Where to go after recording: a staff page given as ``next``, if it is safe."""
     target = request.POST.get("next") or request.GET.get("next") or ""
     if (

@@ -479,6 +479,10 @@ class EncryptedTextField(_EncryptedMixin, models.TextField):
 class EncryptedJSONField(_EncryptedMixin, models.TextField):
     """A JSON value stored as an AES-GCM envelope (the column is text)."""
 
+    # For django-stubs: the attribute holds any JSON value, not the str of a TextField.
+    _pyi_private_set_type: Any
+    _pyi_private_get_type: Any
+
     def _encode(self, value: Any) -> bytes:
         return json.dumps(value, separators=(",", ":"), sort_keys=True).encode()
 

@@ -17,7 +17,7 @@ from forestall.public.forms import PageContentForm
 from forestall.public.models import Page, PageContent
 
 
-def _require_editor(request: HttpRequest) -> None:
+def _require_editor(request: StaffRequest) -> None:
     """Only network admins edit public text; others get the same 404 as a missing page."""
     if not getattr(request.user, "is_network_admin", False):
         raise Http404

@@ -16,7 +16,9 @@ rather than change these.
 
 from __future__ import annotations
 
-DEFAULT_VARIANTS = [
+from typing import Any
+
+DEFAULT_VARIANTS: list[dict[str, Any]] = [
     {
         "id": "6f0b8a1e-2c3d-4e5f-8a9b-0c1d2e3f4a51",
         "slug": "deterrent",

@@ -121,7 +121,7 @@ def comparisons(variant_rows: list[Row]) -> list[dict[str, object]]:
     if len(shown) < 2:
         return []
     reference = max(shown, key=lambda row: row.impressions)
-    found = []
+    found: list[dict[str, object]] = []
     for row in shown:
         if row is reference:
             continue

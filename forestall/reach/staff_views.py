@@ -31,7 +31,7 @@ from forestall.reach.forms import (
 from forestall.reach.models import Partner, PartnerKey, Variant, VariantText
 
 
-def _require_admin(request: HttpRequest) -> None:
+def _require_admin(request: StaffRequest) -> None:
     access_reach_admin(request.user)  # type: ignore[arg-type]
 
 
@@ -187,7 +187,7 @@ def variant_text(request: StaffRequest, variant_id: uuid.UUID, language: str) ->
     )
 
 
-def _period(request: HttpRequest) -> tuple[datetime.date, datetime.date]:
+def _period(request: StaffRequest) -> tuple[datetime.date, datetime.date]:
     today = timezone.localdate()
     try:
         days = int(request.GET.get("days", "90"))

@@ -34,7 +34,7 @@ from forestall.research.models import Study
 
 
 def _consent_page(
-    request: HttpRequest, case: Case, form: ConsentForm, status: int = 200
+    request: StaffRequest, case: Case, form: ConsentForm, status: int = 200
 ) -> HttpResponse:
     consents = case.research_consents.select_related("study").order_by("study__slug")  # type: ignore[attr-defined]
     return render(

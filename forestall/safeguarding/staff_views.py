@@ -43,7 +43,7 @@ def queue(request: StaffRequest) -> HttpResponse:
     )
 
 
-def _detail_context(request: HttpRequest, concern: Concern) -> dict:
+def _detail_context(request: StaffRequest, concern: Concern) -> dict:
     proposer = concern.proposed_by_id
     awaiting = concern.status == ConcernStatus.AWAITING_APPROVAL
     return {
@@ -68,7 +68,7 @@ def concern_detail(request: StaffRequest, concern_id: uuid.UUID) -> HttpResponse
 
 
 def _step(
-    request: HttpRequest,
+    request: StaffRequest,
     concern_id: uuid.UUID,
     form_class: type[django_forms.Form],
     title: str,

@@ -135,12 +135,12 @@ def line_chart(
     step = plot_width / max(count - 1, 1)
     parts = [_open(chart_id, width, height, title, description)]
     for tick in range(5):
-        value = maximum * tick / 4
+        tick_value = maximum * tick / 4
         y = top + plot_height - plot_height * tick / 4
         parts.append(
             f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_width}" y2="{y:.1f}" '
             f'stroke="{GRID}" stroke-width="1"/>'
-            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{_number(value)}</text>'
+            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{_number(tick_value)}</text>'
         )
     every = max(1, -(-count // 6))  # at most six labels, so that they never overlap
     for index, label in enumerate(x_labels):
@@ -163,8 +163,8 @@ def line_chart(
             segments[-1].append(f"{x:.1f},{y:.1f}")
         for segment in segments:
             if len(segment) == 1:
-                x, y = segment[0].split(",")
-                parts.append(f'<circle cx="{x}" cy="{y}" r="3" fill="{colour}"/>')
+                point_x, point_y = segment[0].split(",")
+                parts.append(f'<circle cx="{point_x}" cy="{point_y}" r="3" fill="{colour}"/>')
             elif segment:
                 parts.append(
                     f'<polyline points="{" ".join(segment)}" fill="none" stroke="{colour}" '

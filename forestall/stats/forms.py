@@ -21,8 +21,13 @@ FIRST_DAY, LAST_DAY = datetime.date(1900, 1, 1), datetime.date(2999, 12, 31)
 
 
 class PeriodForm(forms.Form):
-    months = forms.TypedChoiceField(
-        label=_("Period"), choices=PERIOD_CHOICES, coerce=int, required=False, empty_value=12
+    # django-stubs types empty_value as str; with coerce=int it is an int.
+    months = forms.TypedChoiceField(  # type: ignore[misc]
+        label=_("Period"),
+        choices=PERIOD_CHOICES,
+        coerce=int,
+        required=False,
+        empty_value=12,  # type: ignore[arg-type]
     )
     start = forms.DateField(
         label=_("or from"), required=False, widget=forms.DateInput(attrs={"type": "date"})

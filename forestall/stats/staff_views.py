@@ -57,7 +57,7 @@ def _chosen_period(form: PeriodForm) -> fig.Period:
 
 
 def _dashboard_context(
-    request: HttpRequest, target: StatisticsScope, period: fig.Period
+    request: StaffRequest, target: StatisticsScope, period: fig.Period
 ) -> dict[str, Any]:
     """Everything the dashboard shows for ``target`` and ``period`` (the page and its CSV)."""
     figures = fig.figures(target.scope, period)

@@ -89,7 +89,7 @@ class Command(BaseCommand):
             if options.get("traceback"):
                 raise
             message = str(error).splitlines()[0] if str(error) else "invalid input"
-            if self._called_from_command_line:
+            if getattr(self, "_called_from_command_line", False):
                 self.stderr.write(f"forestall instruments: {message}")
                 sys.exit(_USAGE_ERROR)
             raise CommandError(message, returncode=_USAGE_ERROR) from None
