@@ -28,7 +28,7 @@ from forestall.cases.pathway import Stage
 from forestall.demo import DemoNetwork
 
 # How each demo case reaches its stage.
-ROUTES: dict[str, list[str]] = {
+ROUTES: dict[str, list[Stage]] = {
     Stage.ENQUIRY: [],
     Stage.SCREENING: [Stage.SCREENING],
     Stage.ASSESSMENT: [Stage.SCREENING, Stage.ASSESSMENT],
@@ -99,7 +99,7 @@ def demo_reference(centre_slug: str, number: int) -> str:
     return f"K-{centre_slug[:2].upper()}{number:02d}-DM"
 
 
-def _clinician(network: DemoNetwork, slug: str) -> User | None:
+def _clinician(network: DemoNetwork, slug: str) -> User:
     user = network.staff.get(f"clinician.{slug}") or network.staff.get(f"manager.{slug}")
     if user is None:
         user = (
@@ -110,12 +110,12 @@ def _clinician(network: DemoNetwork, slug: str) -> User | None:
             .order_by("username")
             .first()
         )
+    if user is None:
+        raise LookupError(f"the demo centre {slug} has no clinician or manager to act as")
     return user
 
 
-def _walk(
-    case: Case, route: list[str], *, by: User | None, priority: int, weeks_waited: int
-) -> None:
+def _walk(case: Case, route: list[Stage], *, by: User, priority: int, weeks_waited: int) -> None:
     for stage in route:
         if stage == Stage.IN_TREATMENT and weeks_waited:
             # Backdate the wait before the start, so the start reports it truly.

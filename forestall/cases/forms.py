@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+import uuid
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -23,8 +24,11 @@ from forestall.lib.forms import choice_field
 NOTE_MAX = 20_000
 REASON_MAX = 2_000
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise  # a dev dependency: for the checker only
 
-def _staff_choices(centre_id: object) -> list[tuple[str, str]]:
+
+def _staff_choices(centre_id: uuid.UUID | str) -> list[tuple[str, StrOrPromise]]:
     from forestall.cases.access import case_workers_at
 
     users = case_workers_at(centre_id)
@@ -119,7 +123,7 @@ class TaskForm(forms.Form):
     )
     assignee = forms.ChoiceField(label=_("Assignee"), required=False)
 
-    def __init__(self, *args: Any, centre_id: object, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, centre_id: uuid.UUID | str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         choice_field(self, "assignee").choices = [("", _("Nobody yet")), *_staff_choices(centre_id)]
 
@@ -141,7 +145,7 @@ class AppointmentForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args: Any, centre_id: object, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, centre_id: uuid.UUID | str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         choice_field(self, "clinician").choices = [
             ("", _("Nobody yet")),
@@ -179,7 +183,7 @@ class GroupForm(forms.Form):
     def __init__(self, *args: Any, centres: list[Centre], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         choice_field(self, "centre").choices = [(str(centre.pk), centre.name) for centre in centres]
-        choices: list[tuple[str, str]] = [("", _("Nobody yet"))]
+        choices: list[tuple[str, StrOrPromise]] = [("", _("Nobody yet"))]
         for centre in centres:
             choices.extend(_staff_choices(centre.pk))
         choice_field(self, "clinician").choices = list(dict.fromkeys(choices))
@@ -312,7 +316,7 @@ class AgendaForm(forms.Form):
         choice_field(self, "centre").choices = [("", _("All my centres"))] + [
             (str(centre.pk), centre.name) for centre in centres
         ]
-        choices: list[tuple[str, str]] = [("", _("Everyone"))]
+        choices: list[tuple[str, StrOrPromise]] = [("", _("Everyone"))]
         for centre in centres:
             choices.extend(_staff_choices(centre.pk))
         choice_field(self, "clinician").choices = list(dict.fromkeys(choices))

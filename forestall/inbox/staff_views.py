@@ -17,7 +17,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.db.models import OuterRef, Subquery
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -67,7 +67,7 @@ from forestall.inbox.targets import target_state
 from forestall.public.models import Pathway
 
 # "Who is writing" suggested by the pathway the person chose at the front door.
-WRITER_FOR_PATHWAY = {
+WRITER_FOR_PATHWAY: dict[str, Writer] = {
     Pathway.SELF: Writer.SELF,
     Pathway.OTHER: Writer.FAMILY_OR_FRIEND,
     Pathway.PROFESSIONAL: Writer.PROFESSIONAL,

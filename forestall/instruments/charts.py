@@ -255,7 +255,8 @@ def _svg(
     for index, point in enumerate(points):
         cx, cy = x(index), y(point.total)
         colour = {Change.IMPROVED: IMPROVED, Change.DETERIORATED: DETERIORATED}.get(
-            point.change, POINT_FILL  # type: ignore[arg-type]  # None is a fine key: no change
+            point.change,
+            POINT_FILL,  # type: ignore[arg-type]  # None is a fine key: no change
         )
         if point.change in (Change.IMPROVED, Change.DETERIORATED):
             parts.append(

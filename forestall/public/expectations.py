@@ -39,7 +39,11 @@ def expected_reply_time(centre: Centre | None) -> datetime.timedelta:
             .values_list("created_at", "first_reply_at")[:500]
         ),
     )
-    waits = [(replied - created).total_seconds() for created, replied in rows if replied and replied >= created]
+    waits = [
+        (replied - created).total_seconds()
+        for created, replied in rows
+        if replied and replied >= created
+    ]
     if len(waits) < MINIMUM_SAMPLES:
         hours = settings.FORESTALL_EXPECTED_REPLY_HOURS
         return datetime.timedelta(hours=hours)

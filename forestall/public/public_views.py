@@ -430,10 +430,6 @@ def questionnaire(request: HttpRequest, administration_id: uuid.UUID) -> HttpRes
 # --- front-door pages ------------------------------------------------------
 
 
-def _language() -> str:
-    return translation.get_language() or "en"
-
-
 @require_safe
 @cache_public_page
 def home(request: HttpRequest) -> HttpResponse:

@@ -13,7 +13,7 @@ import uuid
 import zipfile
 from pathlib import Path
 
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -97,7 +97,7 @@ def _zip_directory(directory: Path) -> tempfile._TemporaryFileWrapper[bytes]:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @staff_required
-def export_page(request: StaffRequest) -> HttpResponse:
+def export_page(request: StaffRequest) -> HttpResponseBase:
     access_exports(request.user)  # type: ignore[arg-type]
     form = ExportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

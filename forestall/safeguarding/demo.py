@@ -50,7 +50,7 @@ def seed(network: DemoNetwork) -> None:
         ).first()
         if case is None or case.concerns.exists():
             continue
-        raiser = network.staff.get(f"clinician.{slug}") or network.staff.get(f"manager.{slug}")
+        raiser = network.staff.get(f"clinician.{slug}") or network.staff[f"manager.{slug}"]
         concern = actions.raise_concern(by=raiser, level=level, description=description, case=case)
         made += 1
         if lead is None or then == "open":

@@ -49,9 +49,11 @@ class Command(BaseCommand):
             try:
                 result = retention.purge(policy, apply=apply)
             except (ProtectedError, RestrictedError) as error:
-                objects = getattr(error, "protected_objects", None) or getattr(
-                    error, "restricted_objects", None
-                ) or ()
+                objects = (
+                    getattr(error, "protected_objects", None)
+                    or getattr(error, "restricted_objects", None)
+                    or ()
+                )
                 blocking = sorted({obj._meta.label for obj in objects})
                 failures.append(
                     f"{policy.name}: not erased, still referenced by {', '.join(blocking)}"
