@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 
 if TYPE_CHECKING:
     from forestall.accounts.models import User
+
+R = TypeVar("R", bound=HttpResponseBase)
 
 
 class StaffRequest(HttpRequest):
@@ -28,7 +30,7 @@ class StaffRequest(HttpRequest):
     user: User  # type: ignore[assignment]  # narrower than HttpRequest's union, on purpose
 
 
-def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def staff_required(view: Callable[..., R]) -> Callable[..., R | HttpResponse]:
     """Admit only active staff who completed two-factor sign-in this session.
 
     A signed-in user without an authenticator (two_factor's "default" TOTP
@@ -38,7 +40,7 @@ def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
     """
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> R | HttpResponse:
         user = request.user
         if not user.is_authenticated or not user.is_active:
             return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)

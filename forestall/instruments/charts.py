@@ -46,6 +46,7 @@ BAND_FILLS = ("#e3f1e6", "#eef2dc", "#f8eed5", "#f8e2d3", "#f3d5d5")
 POINT_FILL = "#23527c"
 IMPROVED = "#2f7a45"
 DETERIORATED = "#9b2c1c"
+CHANGE_COLOURS = {Change.IMPROVED: IMPROVED, Change.DETERIORATED: DETERIORATED}
 INK = "#17202a"
 MUTED = "#51606f"
 
@@ -254,10 +255,7 @@ def _svg(
     label_every = max(1, -(-len(points) // 8))
     for index, point in enumerate(points):
         cx, cy = x(index), y(point.total)
-        colour = {Change.IMPROVED: IMPROVED, Change.DETERIORATED: DETERIORATED}.get(
-            point.change,
-            POINT_FILL,  # type: ignore[arg-type]  # None is a fine key: no change
-        )
+        colour = CHANGE_COLOURS.get(point.change, POINT_FILL) if point.change else POINT_FILL
         if point.change in (Change.IMPROVED, Change.DETERIORATED):
             parts.append(
                 f'<circle cx="{cx}" cy="{cy}" r="9" fill="none" stroke="{colour}" '
