@@ -89,16 +89,32 @@ def _unknown(fields: Any, allowed: set[str], where: str) -> list[str]:
     return [f"{where}{name}" for name in sorted(set(fields) - allowed)]
 
 
+def _variant_key(value: Any, known: dict[str, Variant]) -> str | None:
+    """The catalogue id ``value`` names (any spelling of a UUID), or None."""
+    if isinstance(value, str) and value in known:  # the canonical spelling: no parsing
+        return value
+    try:
+        return str(uuid.UUID(str(value)))
+    except ValueError:
+        return None
+
+
 def _parse_report(
     body: Any,
 ) -> tuple[datetime.date, list[tuple[Variant, str, int]]] | JsonResponse:
+    """Validate a report; every problem is named, nothing is stored unless all is well.
+
+    The hot path of the ingest (a partner reports a few hundred counts a day,
+    a network thousands of partners): one query for the variants, no model
+    or UUID object per count where the id is spelt canonically.
+    """
     if not isinstance(body, dict):
         return _error(400, "the report must be a JSON object with 'day' and 'counts'")
     unknown = _unknown(body, _REPORT_FIELDS, "")
     counts = body.get("counts")
     if isinstance(counts, list):
         for index, row in enumerate(counts):
-            if isinstance(row, dict):
+            if isinstance(row, dict) and row.keys() - _COUNT_FIELDS:
                 unknown += _unknown(row, _COUNT_FIELDS, f"counts[{index}].")
     if unknown:
         return _error(400, "unknown fields: " + ", ".join(unknown), fields=unknown)
@@ -115,35 +131,36 @@ def _parse_report(
         return _error(422, "counts must be a list", fields=["counts"])
     if len(counts) > MAX_ROWS:
         return _error(422, f"at most {MAX_ROWS} counts per report", fields=["counts"])
-    parsed: list[tuple[str, str, int]] = []
+    # The catalogue is small (tens of variants): one query, then dictionary lookups.
+    known = {str(variant.pk): variant for variant in Variant.objects.all()}
+    parsed: list[tuple[Variant, str, int]] = []
     problems: list[str] = []
+    match_language = _LANGUAGE.match
     for index, row in enumerate(counts):
-        where = f"counts[{index}]"
         if not isinstance(row, dict):
-            problems.append(f"{where}: must be an object")
+            problems.append(f"counts[{index}]: must be an object")
             continue
-        missing = sorted(_COUNT_FIELDS - set(row))
-        if missing:
-            problems.append(f"{where}: missing {', '.join(missing)}")
+        if len(row) != len(_COUNT_FIELDS):
+            missing = sorted(_COUNT_FIELDS - set(row))
+            problems.append(f"counts[{index}]: missing {', '.join(missing)}")
             continue
         impressions, language, variant = row["impressions"], row["language"], row["variant"]
-        if isinstance(impressions, bool) or not isinstance(impressions, int) or impressions < 0:
-            problems.append(f"{where}.impressions: must be a whole number, 0 or more")
-        if not isinstance(language, str) or not _LANGUAGE.match(language):
-            problems.append(f"{where}.language: must be a language code such as 'en'")
-        try:
-            variant_id = str(uuid.UUID(str(variant)))
-        except ValueError:
-            problems.append(f"{where}.variant: unknown variant")
+        fine = True
+        if type(impressions) is not int or impressions < 0:  # bool and float refused too
+            problems.append(f"counts[{index}].impressions: must be a whole number, 0 or more")
+            fine = False
+        if not isinstance(language, str) or not match_language(language):
+            problems.append(f"counts[{index}].language: must be a language code such as 'en'")
+            fine = False
+        variant_id = _variant_key(variant, known)
+        if variant_id is None or variant_id not in known:
+            problems.append(f"counts[{index}].variant: unknown variant {variant_id or ''}".rstrip())
             continue
-        parsed.append((variant_id, str(language), impressions))
-    known = {str(v.pk): v for v in Variant.objects.filter(pk__in={p[0] for p in parsed})}
-    for index, (variant_id, _language, _count) in enumerate(parsed):
-        if variant_id not in known:
-            problems.append(f"counts[{index}].variant: unknown variant {variant_id}")
+        if fine:
+            parsed.append((known[variant_id], language, impressions))
     if problems:
         return _error(422, "; ".join(problems[:20]), problems=problems[:100])
-    return day, [(known[v], language, count) for v, language, count in parsed]
+    return day, parsed
 
 
 @router.post(
@@ -172,5 +189,5 @@ def impressions(request: HttpRequest) -> HttpResponse:
     if isinstance(parsed, JsonResponse):
         return parsed
     day, rows = parsed
-    written = actions.replace_impressions(key.partner, day, rows)
+    written = actions.replace_impressions(key.partner, day, rows, key=key)
     return JsonResponse({"partner": key.partner.slug, "day": day.isoformat(), "rows": written})
