@@ -1,7 +1,12 @@
 """The reach part of the partner API (mounted at /api/v1/reach/).
 
-``catalogue`` and ``public-key`` need no key: the catalogue is public text,
-signed so that partners can trust it wherever it was cached.
+``catalogue``, ``fragment`` and ``public-key`` need no key: the catalogue and
+the fragments are public text (the same for every caller, so they are built
+once and served from the cache), signed so that partners can trust them
+wherever they were cached. A key would add nothing to protect and would put
+a secret into every partner's page-rendering path. Their links use
+``FORESTALL_SITE_URL``, never the request's Host header, so no request can
+make forestall sign a link to somewhere else.
 ``impressions`` takes a partner's daily aggregates with its Bearer key. The
 report is read by hand rather than by a schema so that any field it does not
 know (in particular anything that could carry a query) is refused by name.
@@ -15,12 +20,14 @@ import re
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
-from ninja import Router
+from ninja import Query, Router
 
-from forestall.reach import actions, catalogue, keys, signing
+from forestall.api import schemas
+from forestall.reach import actions, catalogue, fragment, keys, signing
 from forestall.reach.models import Variant
 
 router = Router(tags=["reach"])
@@ -28,6 +35,7 @@ router = Router(tags=["reach"])
 _REPORT_FIELDS = {"day", "counts"}
 _COUNT_FIELDS = {"variant", "language", "impressions"}
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
+_SLUG = re.compile(r"^[-a-zA-Z0-9_]{1,50}$")
 MAX_ROWS = 10_000
 
 
@@ -37,25 +45,44 @@ def _error(status: int, detail: str, **extra: Any) -> JsonResponse:
     return response
 
 
-def _origin(request: HttpRequest) -> str:
-    return f"{request.scheme}://{request.get_host()}"
+_SIGNED_HEADERS = {
+    "ETag": {
+        "description": "Of the body; ask again with If-None-Match to get 304 while unchanged.",
+        "schema": {"type": "string"},
+    },
+    "X-Forestall-Signature": {
+        "description": "Base64 Ed25519 signature of the exact body bytes.",
+        "schema": {"type": "string", "format": "byte"},
+    },
+    "X-Forestall-Key-Id": {
+        "description": "The key that signed it: GET /api/v1/reach/public-key?key_id=…",
+        "schema": {"type": "string"},
+    },
+}
+_NOT_MODIFIED = {
+    "description": "Unchanged since the ETag in If-None-Match; no body.",
+    "headers": _SIGNED_HEADERS,
+}
+_IF_NONE_MATCH = {
+    "name": "If-None-Match",
+    "in": "header",
+    "required": False,
+    "description": "The ETag of the copy you hold.",
+    "schema": {"type": "string"},
+}
 
 
-@router.get(
-    "/catalogue",
-    summary="The signed message catalogue in one language (ETag; X-Forestall-Signature)",
-    response={200: dict},
-)
-def catalogue_view(request: HttpRequest, language: str = "en") -> HttpResponse:
-    from django.conf import settings
+def _languages() -> list[str]:
+    return [code for code, _name in settings.LANGUAGES]
 
-    if language not in {code for code, _name in settings.LANGUAGES}:
-        return _error(400, "unknown language", languages=[c for c, _n in settings.LANGUAGES])
-    signed = catalogue.signed(language, _origin(request))
+
+def _send_signed(
+    request: HttpRequest, signed: catalogue.SignedCatalogue, content_type: str
+) -> HttpResponse:
     if request.headers.get("If-None-Match") == signed.etag:
         response = HttpResponse(status=304)
     else:
-        response = HttpResponse(signed.body, content_type="application/json; charset=utf-8")
+        response = HttpResponse(signed.body, content_type=content_type)
     response["ETag"] = signed.etag
     response["X-Forestall-Signature"] = signed.signature
     response["X-Forestall-Key-Id"] = signed.key_id
@@ -65,9 +92,78 @@ def catalogue_view(request: HttpRequest, language: str = "en") -> HttpResponse:
 
 
 @router.get(
+    "/catalogue",
+    summary="The signed message catalogue in one language (ETag; X-Forestall-Signature)",
+    response={200: schemas.Catalogue, 304: None, 400: schemas.ReachError},
+    openapi_extra={
+        "parameters": [_IF_NONE_MATCH],
+        "responses": {200: {"headers": _SIGNED_HEADERS}, 304: _NOT_MODIFIED},
+    },
+)
+def catalogue_view(request: HttpRequest, language: str = "en") -> HttpResponse:
+    if language not in _languages():
+        return _error(400, "unknown language", languages=_languages())
+    signed = catalogue.signed(language, settings.FORESTALL_SITE_URL)
+    return _send_signed(request, signed, "application/json; charset=utf-8")
+
+
+@router.get(
+    "/fragment",
+    summary="A ready, signed HTML fragment of one variant (no scripts, no styles, no requests)",
+    description=(
+        "Server-side HTML to embed as it is: one variant's title and the four elements in "
+        "the language asked for, and a link to the landing page for your short name. Class "
+        "names start with `forestall-reach`; it has no script, style, image or form. Signed "
+        "like the catalogue."
+    ),
+    response={200: None, 304: None, 400: schemas.ReachError, 404: schemas.ReachError},
+    openapi_extra={
+        "parameters": [_IF_NONE_MATCH],
+        "responses": {
+            200: {
+                "description": "The fragment (UTF-8 HTML).",
+                "headers": _SIGNED_HEADERS,
+                "content": {"text/html": {"schema": {"type": "string"}}},
+            },
+            304: _NOT_MODIFIED,
+        },
+    },
+)
+def fragment_view(
+    request: HttpRequest,
+    variant: str = Query("", description="Required: a variant id from the catalogue."),
+    partner: str = Query("", description="Required: your short name (it goes into the link)."),
+    language: str = "en",
+) -> HttpResponse:
+    if language not in _languages():
+        return _error(400, "unknown language", fields=["language"], languages=_languages())
+    if not _SLUG.match(partner):
+        return _error(
+            400, "partner must be your short name, e.g. ?partner=search-one", fields=["partner"]
+        )
+    try:
+        variant_id = uuid.UUID(variant)
+    except ValueError:
+        return _error(404, "unknown variant: use an id from the catalogue", fields=["variant"])
+    try:
+        signed = fragment.signed(variant_id, language, partner)
+    except fragment.UnknownVariant:
+        return _error(
+            404,
+            f"unknown variant: no variant {variant_id} in the catalogue in '{language}'",
+            fields=["variant"],
+        )
+    except fragment.UnknownPartner:
+        return _error(404, f"unknown partner '{partner}'", fields=["partner"])
+    response = _send_signed(request, signed, "text/html; charset=utf-8")
+    response["Content-Language"] = language
+    return response
+
+
+@router.get(
     "/public-key",
-    summary="The key that signs the catalogue (or an older one by ?key_id=)",
-    response={200: dict},
+    summary="The key that signs the catalogue and fragments (or an older one by ?key_id=)",
+    response={200: schemas.PublicKey, 404: schemas.ReachError},
 )
 def public_key(request: HttpRequest, key_id: str = "") -> HttpResponse:
     key = signing.key_by_id(key_id) if key_id else signing.current_key()
@@ -166,7 +262,36 @@ def _parse_report(
 @router.post(
     "/impressions",
     summary="Report a day's impressions (Bearer key; a resend replaces)",
-    response={200: dict},
+    response={
+        200: schemas.ImpressionReceipt,
+        400: schemas.ReachError,
+        401: schemas.ReachError,
+        413: schemas.ReachError,
+        422: schemas.ReachError,
+        429: schemas.ReachError,
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/ImpressionReport"}}
+            },
+        },
+        "security": [{"partnerKey": []}],
+        "responses": {
+            401: {
+                "headers": {"WWW-Authenticate": {"schema": {"type": "string", "const": "Bearer"}}}
+            },
+            429: {
+                "headers": {
+                    "Retry-After": {
+                        "description": "Seconds until the key's budget refills.",
+                        "schema": {"type": "integer"},
+                    }
+                }
+            },
+        },
+    },
 )
 def impressions(request: HttpRequest) -> HttpResponse:
     scheme, _space, presented = request.headers.get("Authorization", "").partition(" ")
