@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Max
@@ -175,7 +175,7 @@ def replace_impressions(
     with transaction.atomic():
         for begin in range(0, len(items), 500):
             batch = items[begin : begin + 500]
-            params: list[object] = []
+            params: list[Any] = []
             extend = params.extend
             for (variant_id, language), impressions in batch:
                 extend((partner_id, variant_ids[variant_id], stored_day, language, impressions))
