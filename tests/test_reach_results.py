@@ -149,6 +149,7 @@ def test_the_staff_funnel_starts_with_the_warnings_shown(network_admin, sign_in)
     cells = re.findall(r"<td>([^<]*)</td>", funnel)
     # Month, warnings shown (2 x 1,000), landings (87 + 157), then what followed.
     assert cells[1:3] == ["2000", "244"]
+    assert "Therapies started" in funnel
 
 
 def test_the_public_page_and_download_show_the_reach_funnel(client):

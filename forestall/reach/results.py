@@ -131,7 +131,13 @@ def comparisons(variant_rows: list[Row]) -> list[dict[str, object]]:
     return found
 
 
-FUNNEL_EVENTS = ("self_check_completed", "mailbox_started", "contact", "case_opened")
+FUNNEL_EVENTS = (
+    "self_check_completed",
+    "mailbox_started",
+    "contact",
+    "case_opened",
+    "therapy_started",
+)
 
 
 def funnel_by_month(start: datetime.date, end: datetime.date) -> list[dict[str, object]]:

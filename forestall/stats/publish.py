@@ -500,6 +500,7 @@ REACH_STEPS = (
     Event.MAILBOX_STARTED,
     Event.CONTACT,
     Event.CASE_OPENED,
+    Event.THERAPY_STARTED,
 )
 
 
