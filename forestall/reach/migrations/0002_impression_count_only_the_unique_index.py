@@ -5,20 +5,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reach', '0001_initial'),
+        ("reach", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='impressioncount',
-            name='partner',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='reach.partner'),
+            model_name="impressioncount",
+            name="partner",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="reach.partner",
+            ),
         ),
         migrations.AlterField(
-            model_name='impressioncount',
-            name='variant',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='reach.variant'),
+            model_name="impressioncount",
+            name="variant",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="reach.variant",
+            ),
         ),
     ]
