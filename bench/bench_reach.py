@@ -196,6 +196,9 @@ def _child() -> list[str]:
         for _ in keys
     ]
     client = Client()
+    # A running server has loaded its URLs and opened its database connection
+    # before the day's reports arrive: one request first, outside the clock.
+    assert client.get("/api/v1/reach/public-key").status_code == 200  # noqa: S101
     started, cpu_started = time.perf_counter(), time.process_time()
     for key, body in zip(keys, bodies, strict=True):
         response = client.post(

@@ -398,6 +398,22 @@ FORESTALL_STATISTICS_DP_EPSILON = env.float("FORESTALL_STATISTICS_DP_EPSILON", d
 FORESTALL_RESEARCH_K = env.int("FORESTALL_RESEARCH_K", default=5)
 
 # --- Reach (warnings on partner platforms) ---------------------------------
+# The public origin ("https://help.example") of the absolute links forestall
+# hands to others (the reach catalogue and fragments): configured, never taken
+# from a request's Host header. Default: https:// and the first allowed host.
+FORESTALL_SITE_URL = env.str("FORESTALL_SITE_URL", default="").rstrip("/")
+if not FORESTALL_SITE_URL:
+    if TESTING:
+        FORESTALL_SITE_URL = "http://testserver"
+    elif DEBUG:
+        FORESTALL_SITE_URL = "http://localhost:8000"
+    elif ALLOWED_HOSTS[0].lstrip(".") and "*" not in ALLOWED_HOSTS[0]:
+        FORESTALL_SITE_URL = "https://" + ALLOWED_HOSTS[0].lstrip(".")
+    else:
+        raise ImproperlyConfigured(
+            "FORESTALL_SITE_URL is not set and the first of FORESTALL_ALLOWED_HOSTS is not a "
+            "host name. Set it to the public origin, e.g. https://help.example."
+        )
 # The network's onion address ("http://….onion"), offered beside the landing page.
 FORESTALL_REACH_ONION_URL = env.str("FORESTALL_REACH_ONION_URL", default="")
 # Requests per minute one partner key may make to the reach API.

@@ -42,6 +42,7 @@ def good(settings, monkeypatch):
     settings.FORESTALL_RESEARCH_SECRET = secrets.token_urlsafe(48)
     settings.FORESTALL_WORKERS = 1
     settings.REDIS_URL = ""
+    settings.FORESTALL_SITE_URL = "https://help.example"
     monkeypatch.setenv("FORESTALL_TRUSTED_PROXIES", "1")
     return settings
 
@@ -62,6 +63,22 @@ def test_a_weak_secret_is_refused(db, good, name, weak):
 def test_undeclared_trusted_proxies_are_refused(db, good, monkeypatch):
     monkeypatch.delenv("FORESTALL_TRUSTED_PROXIES")
     assert "forestall.E102" in _ours()
+
+
+@pytest.mark.parametrize(
+    ("url", "refused"),
+    [
+        ("https://help.example", False),
+        ("http://abcdefghijklmnopqrstuvwxyz234567abcdefghijklmnopqrstuvwx.onion", False),
+        ("http://help.example", True),
+        ("https://help.example/some/path", True),
+        ("help.example", True),
+    ],
+    ids=["https", "onion", "plain-http", "with-path", "no-scheme"],
+)
+def test_the_site_url_must_be_an_https_origin(db, good, url, refused):
+    good.FORESTALL_SITE_URL = url
+    assert ("forestall.E106" in _ours()) is refused
 
 
 def test_several_workers_without_redis_are_refused(db, good):

@@ -132,3 +132,24 @@ def test_a_report_without_a_key_is_a_401(client):
 def test_the_catalogue_needs_no_key_and_a_get_on_impressions_is_refused(client):
     assert client.get("/api/v1/reach/catalogue?language=en").status_code == 200
     assert client.get("/api/v1/reach/impressions").status_code == 405
+
+
+def test_a_report_is_audited_on_its_key_without_the_counts(client, key):
+    from forestall.audit.models import AuditEntry
+    from forestall.reach.models import PartnerKey
+
+    response = _post(client, key, _report(_count(impressions=4321), _count(language="de")))
+    assert response.status_code == 200
+    entry = AuditEntry.objects.get(action="reach.impressions.report")
+    assert entry.target_id == PartnerKey.objects.get().pk
+    assert entry.reason == f"search-one {YESTERDAY}: 2 counts"
+    assert "4321" not in entry.reason
+
+
+def test_a_refused_report_writes_nothing_not_even_an_audit_entry(client, key):
+    from forestall.audit.models import AuditEntry
+
+    response = _post(client, key, _report(_count(), _count(impressions=-5)))
+    assert response.status_code == 422
+    assert not ImpressionCount.objects.exists()
+    assert not AuditEntry.objects.filter(action="reach.impressions.report").exists()

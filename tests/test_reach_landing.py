@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 
 from forestall.cases import actions as case_actions
+from forestall.cases.models import Case
 from forestall.inbox.models import Conversation
 from forestall.public.models import Mailbox
 from forestall.reach.arrival import COOKIE_NAME
@@ -118,7 +119,7 @@ def test_only_get_and_head_are_answered(client, partner):
     assert _clicks() == 0
 
 
-def test_the_reach_funnel_is_counted_through_to_a_first_message_and_a_case(
+def test_the_reach_funnel_is_counted_through_to_a_first_message_a_case_and_therapy(
     client, partner, centre_a, counsellor_a
 ):
     client.get(f"/r/ahmia/{DETERRENT_ID}/")
@@ -138,6 +139,13 @@ def test_the_reach_funnel_is_counted_through_to_a_first_message_and_a_case(
     )
     assert _reach_count(Event.CASE_OPENED) == 1
     assert MonthlyCount.objects.filter(event=Event.CONTACT, source=Source.REACH).exists()
+
+    # ... and to the end of the chain: therapy started.
+    case = Case.objects.get(conversation=conversation)
+    for stage in ("screening", "assessment", "in_treatment"):
+        case_actions.transition_case(case, stage, by=counsellor_a)
+    assert _reach_count(Event.THERAPY_STARTED) == 1
+    assert not DailyCount.objects.filter(event=Event.THERAPY_STARTED, source=Source.LIVE).exists()
 
 
 def test_without_a_landing_the_same_steps_count_as_live(client):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 from django.test import override_settings
@@ -112,7 +113,43 @@ def test_the_public_reach_figures_are_rounded_like_the_others():
     record(Event.REACH_LANDING, day=day, count=43, source=Source.REACH)
     table = public_release().tables["reach_funnel"]
     row = table.cells[[key for key, _l in table.rows].index(day.strftime("%Y-%m"))]
-    assert row[0] in (40, 45)
+    assert row[[key for key, _l in table.columns].index("reach_landing")] in (40, 45)
+
+
+def test_the_public_chain_starts_with_the_warnings_partners_report():
+    day = _last_month_day()
+    partner = make_partner("ahmia", name="Ahmia")
+    _seed(partner, day)  # 2,000 warnings shown
+    other = make_partner("forum-two", name="Forum")
+    actions.replace_impressions(other, day, [(shipped_variant(DETERRENT_ID), "de", 3)])
+    record(Event.REACH_LANDING, day=day, count=244, source=Source.REACH)
+
+    table = public_release().tables["reach_funnel"]
+    columns = [key for key, _label in table.columns]
+    assert columns[:2] == ["reach_impressions", "reach_landing"]
+    row = table.cells[[key for key, _l in table.rows].index(day.strftime("%Y-%m"))]
+    assert row[0] == 2003
+    assert row[1] == 244
+
+
+def test_a_month_with_few_warnings_shown_is_withheld():
+    day = _last_month_day()
+    actions.replace_impressions(
+        make_partner("tiny"), day, [(shipped_variant(DETERRENT_ID), "en", 2)]
+    )
+    table = public_release().tables["reach_funnel"]
+    row = table.cells[[key for key, _l in table.rows].index(day.strftime("%Y-%m"))]
+    assert row[0] is None
+
+
+def test_the_staff_funnel_starts_with_the_warnings_shown(network_admin, sign_in):
+    _seed(make_partner("ahmia", name="Ahmia"), timezone.localdate() - datetime.timedelta(days=2))
+    page = sign_in(network_admin).get("/staff/reach/results/").content.decode()
+    funnel = page[page.index("Warnings shown") :]
+    cells = re.findall(r"<td>([^<]*)</td>", funnel)
+    # Month, warnings shown (2 x 1,000), landings (87 + 157), then what followed.
+    assert cells[1:3] == ["2000", "244"]
+    assert "Therapies started" in funnel
 
 
 def test_the_public_page_and_download_show_the_reach_funnel(client):

@@ -159,15 +159,25 @@ def _stat_detail(event: str, case: Case, source: str) -> str:
     return ""
 
 
+def _through_reach(case: Case) -> bool:
+    """Whether the case came from a mailbox started after a reach warning (while it exists)."""
+    conversation = case.conversation
+    return conversation is not None and bool(conversation.mailbox.through_reach)
+
+
 def _record_stage_event(
     event: str, case: Case, *, duration: datetime.timedelta | None = None, detail: str = ""
 ) -> None:
+    # Therapy started is the last link of the reach chain (warning → … → therapy):
+    # counted with source "reach" like the case opened before it.
+    reach = event == Event.THERAPY_STARTED and _through_reach(case)
     record_stat(
         event,
         centre=case.centre,
         language=case.client.language,
         detail=detail,
         duration=duration,
+        source=StatsSource.REACH if reach else StatsSource.LIVE,
     )
 
 

@@ -23,6 +23,10 @@ of how deleted rows leave the database files, so these add:
   length or encoding; a key of 32 zero bytes or a base64-encoded passphrase
   passes that and would make every encrypted field readable to whoever
   guesses it.
+- E106: ``FORESTALL_SITE_URL`` is an ``https://`` origin (or an ``http://``
+  onion address) without a path: it is the address of every link the reach
+  catalogue and fragments hand to partners, signed, so a wrong one sends
+  people who looked for help to nowhere or over plain HTTP.
 """
 
 from __future__ import annotations
@@ -182,3 +186,21 @@ def check_key_ring_keys(app_configs: Any = None, **kwargs: Any) -> list[checks.C
                 )
             )
     return problems
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def check_site_url(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(settings.FORESTALL_SITE_URL)
+    onion = parts.scheme == "http" and (parts.hostname or "").endswith(".onion")
+    if (parts.scheme == "https" or onion) and parts.hostname and parts.path in ("", "/"):
+        return []
+    return [
+        checks.Error(
+            f"FORESTALL_SITE_URL ({settings.FORESTALL_SITE_URL!r}) is not an https:// origin.",
+            hint="Set it to the public address of the site, e.g. https://help.example "
+            "(docs/operating.md).",
+            id="forestall.E106",
+        )
+    ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Max
@@ -79,10 +79,15 @@ def authenticate_key(presented: str) -> PartnerKey | None:
     prefix = keys.prefix_of(presented)
     if prefix is None:
         return None
-    row = (
-        PartnerKey.objects.select_related("partner")
-        .filter(prefix=prefix, revoked_at__isnull=True)
-        .first()
+    # The prefix is unique: no ordering, and the partner's (encrypted) contact is not read.
+    row = next(
+        iter(
+            PartnerKey.objects.select_related("partner")
+            .defer("partner__contact")
+            .filter(prefix=prefix, revoked_at__isnull=True)
+            .order_by()[:1]
+        ),
+        None,
     )
     if row is None or not keys.matches(presented, row.key_hash):
         return None
@@ -142,33 +147,38 @@ def save_variant(variant: Variant, *, by: User | None) -> Variant:
 
 
 def replace_impressions(
-    partner: Partner, day: datetime.date, counts: Iterable[tuple[Variant, str, int]]
+    partner: Partner,
+    day: datetime.date,
+    counts: Iterable[tuple[Variant, str, int]],
+    *,
+    key: PartnerKey | None = None,
 ) -> int:
     """Store a partner's impressions of ``day``; a resend replaces, never adds. Rows written.
 
     One ``INSERT … ON CONFLICT DO UPDATE`` per 500 counts (SQLite 3.24+ and
-    PostgreSQL alike): a day of 200 counts from a partner is one statement.
+    PostgreSQL alike): a day of 200 counts from a partner is one statement,
+    with each variant's id converted for the database once, not per count.
+    The report is audited (``reach.impressions.report`` on the key that sent
+    it, with the day and the number of counts; never the counts themselves).
     """
     rows = {(variant.pk, language): impressions for variant, language, impressions in counts}
     if not rows:
         return 0
     table = ImpressionCount._meta.db_table
-    uuid_field = Partner._meta.pk
-    partner_id = uuid_field.get_db_prep_value(partner.pk, connection)  # type: ignore[union-attr]
+    prepare = Partner._meta.pk.get_db_prep_value  # type: ignore[union-attr]
+    partner_id = prepare(partner.pk, connection)
     stored_day = connection.ops.adapt_datefield_value(day)
+    variant_ids = {
+        variant_id: prepare(variant_id, connection) for variant_id in {v for v, _l in rows}
+    }
     items = list(rows.items())
     with transaction.atomic():
         for begin in range(0, len(items), 500):
             batch = items[begin : begin + 500]
-            params: list[object] = []
+            params: list[Any] = []
+            extend = params.extend
             for (variant_id, language), impressions in batch:
-                params += [
-                    partner_id,
-                    uuid_field.get_db_prep_value(variant_id, connection),  # type: ignore[union-attr]
-                    stored_day,
-                    language,
-                    impressions,
-                ]
+                extend((partner_id, variant_ids[variant_id], stored_day, language, impressions))
             values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(batch))
             with connection.cursor() as cursor:
                 cursor.execute(
@@ -177,8 +187,14 @@ def replace_impressions(
                     f"VALUES {values} "
                     'ON CONFLICT ("partner_id", "day", "variant_id", "language") '
                     'DO UPDATE SET "impressions" = excluded."impressions"',
-                    params,  # type: ignore[arg-type]
+                    params,
                 )
+        record_event(
+            None,
+            "reach.impressions.report",
+            key if key is not None else partner,
+            reason=f"{partner.slug} {day.isoformat()}: {len(rows)} counts",
+        )
     return len(rows)
 
 

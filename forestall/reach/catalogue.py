@@ -29,6 +29,11 @@ class SignedCatalogue:
     signature: str
 
 
+def generation() -> int:
+    """Changes whenever something is published: part of every cached signed document's key."""
+    return int(cache.get(_GENERATION_KEY, 0))
+
+
 def catalogue_changed() -> None:
     """Forget every cached catalogue (after a publish or a change of weights)."""
     try:
@@ -88,11 +93,10 @@ def build(language: str, origin: str) -> bytes:
 
 def signed(language: str, origin: str) -> SignedCatalogue:
     """The signed catalogue, from the cache when nothing changed since it was built."""
-    generation = cache.get(_GENERATION_KEY, 0)
     key_id = signing.current_key().key_id
     name = (
         "reach-catalogue:"
-        + hashlib.sha256(f"{generation}|{language}|{origin}|{key_id}".encode()).hexdigest()
+        + hashlib.sha256(f"{generation()}|{language}|{origin}|{key_id}".encode()).hexdigest()
     )
     found = cache.get(name)
     if found is not None:

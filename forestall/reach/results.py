@@ -131,16 +131,33 @@ def comparisons(variant_rows: list[Row]) -> list[dict[str, object]]:
     return found
 
 
-FUNNEL_EVENTS = ("self_check_completed", "mailbox_started", "contact", "case_opened")
+FUNNEL_EVENTS = (
+    "self_check_completed",
+    "mailbox_started",
+    "contact",
+    "case_opened",
+    "therapy_started",
+)
 
 
 def funnel_by_month(start: datetime.date, end: datetime.date) -> list[dict[str, object]]:
-    """Per month: landings, then what followed for people who arrived through reach."""
+    """Per month: warnings shown (as reported), landings, then what followed them."""
     from django.db.models.functions import TruncMonth
 
     from forestall.stats.models import MonthlyCount, Source
 
     months: dict[datetime.date, dict[str, int]] = {}
+    shown = (
+        ImpressionCount.objects.filter(day__range=(start, end))
+        .annotate(month=TruncMonth("day"))
+        .values("month")
+        .annotate(total=Sum("impressions"))
+        .order_by()
+    )
+    for item in shown:
+        month = item["month"]
+        month = month.date() if isinstance(month, datetime.datetime) else month
+        months.setdefault(month, {})["impressions"] = int(item["total"])
     landings = (
         ClickThroughCount.objects.filter(day__range=(start, end))
         .annotate(month=TruncMonth("day"))
@@ -165,6 +182,9 @@ def funnel_by_month(start: datetime.date, end: datetime.date) -> list[dict[str, 
     for item in counted:
         months.setdefault(item["month"], {})[item["event"]] = int(item["total"])
     return [
-        {"month": month, "steps": [values.get(step, 0) for step in ("landings", *FUNNEL_EVENTS)]}
+        {
+            "month": month,
+            "steps": [values.get(step, 0) for step in ("impressions", "landings", *FUNNEL_EVENTS)],
+        }
         for month, values in sorted(months.items())
     ]

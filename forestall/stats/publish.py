@@ -493,19 +493,21 @@ def publish_proportion(
     )
 
 
+WARNINGS_SHOWN = "reach_impressions"
 REACH_STEPS = (
     Event.REACH_LANDING,
     Event.SELF_CHECK_COMPLETED,
     Event.MAILBOX_STARTED,
     Event.CONTACT,
     Event.CASE_OPENED,
+    Event.THERAPY_STARTED,
 )
 
 
 def _reach_funnel(
     period: fig.Period, months: list[datetime.date], options: dict[str, int]
 ) -> PublicTable:
-    """Arrivals through reach warnings and what followed them, by month (source "reach").
+    """Warnings shown, arrivals through them and what followed, by month (source "reach").
 
     Not linked to the other tables: these are counts of their own source (a
     person who arrived through reach is in these and in the network's
@@ -513,10 +515,23 @@ def _reach_funnel(
     differential privacy it is not published (its cells are not in the budget).
     """
     from django.db.models import Sum
+    from django.db.models.functions import TruncMonth
 
+    from forestall.reach.models import ImpressionCount
     from forestall.stats.models import MonthlyCount, Source
 
     counts: dict[tuple[datetime.date, str], int] = {}
+    # The first link of the chain: warnings shown, as the partners report them.
+    for item in (
+        ImpressionCount.objects.filter(day__range=(period.start, period.end))
+        .annotate(month=TruncMonth("day"))
+        .values("month")
+        .annotate(total=Sum("impressions"))
+        .order_by()
+    ):
+        month = item["month"]
+        month = month.date() if isinstance(month, datetime.datetime) else month
+        counts[(month, WARNINGS_SHOWN)] = int(item["total"])
     for item in (
         MonthlyCount.objects.filter(
             source=Source.REACH,
@@ -528,7 +543,8 @@ def _reach_funnel(
         .order_by()
     ):
         counts[(item["month"], item["event"])] = int(item["total"])
-    rows = [[counts.get((month, step), 0) for step in REACH_STEPS] for month in months]
+    steps = (WARNINGS_SHOWN, *REACH_STEPS)
+    rows = [[counts.get((month, step), 0) for step in steps] for month in months]
     return _wrap(
         suppress_table(rows, row_totals=False, **options),
         id="reach_funnel",
@@ -536,7 +552,10 @@ def _reach_funnel(
         row_dimension="month",
         column_dimension="step",
         rows=[(m.strftime("%Y-%m"), m.strftime("%Y-%m")) for m in months],
-        columns=[(str(step), Event(step).label) for step in REACH_STEPS],
+        columns=[
+            (WARNINGS_SHOWN, _("Warnings shown on partner platforms (as they report)")),
+            *((str(step), Event(step).label) for step in REACH_STEPS),
+        ],
         row_totals=False,
     )
 
