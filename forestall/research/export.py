@@ -67,6 +67,18 @@ class ExportError(Exception):
 
 
 @dataclass(frozen=True)
+class _Layout:
+    """Where one instrument version's answers and scores go in a questionnaire row."""
+
+    key: str
+    item_ids: tuple[str, ...]
+    items_at: int
+    subscale_ids: tuple[str, ...]
+    factors: tuple[int, ...]
+    scores_at: int
+
+
+@dataclass(frozen=True)
 class ExportRequest:
     study: Study
     out_dir: Path
@@ -450,11 +462,18 @@ class _Export:
         position = {name: index for index, name in enumerate(columns)}
         definitions = {(d.key, d.version): d for d in codebook.exported_definitions()}
         blank: list[Any] = [""] * len(columns)
-        # Per (stored instrument id, version): the instrument's key, its item ids in
-        # order and where their (adjacent) columns start; None if not exported.
-        layouts: dict[tuple[str, int], tuple[str, tuple[str, ...], int] | None] = {}
+        # Per (stored instrument id, version), None if it is not exported: its key,
+        # its item ids in order and where their (adjacent) columns start, and its
+        # subscale ids, derived factors and where their (adjacent) columns start.
+        layouts: dict[tuple[str, int], _Layout | None] = {}
 
-        def layout(instrument: str, version: int) -> tuple[str, tuple[str, ...], int] | None:
+        def adjacent(names: Sequence[str]) -> int:
+            first = position[names[0]]
+            if columns[first : first + len(names)] != tuple(names):
+                raise ExportError(f"{table.filename}: columns of one instrument are not adjacent")
+            return first
+
+        def layout(instrument: str, version: int) -> _Layout | None:
             try:
                 key = catalogue().get(instrument, version).key
             except LookupError:
@@ -463,12 +482,15 @@ class _Export:
             if definition is None:
                 return None  # not a scored instrument
             item_ids = tuple(item.id for item in definition.items)
-            first = position[codebook.item_column(definition, item_ids[0])]
-            if columns[first : first + len(item_ids)] != tuple(
-                codebook.item_column(definition, item_id) for item_id in item_ids
-            ):
-                raise ExportError(f"{table.filename}: item columns of {key} are not adjacent")
-            return key, item_ids, first
+            scores = codebook.score_ids(definition)
+            return _Layout(
+                key,
+                item_ids,
+                adjacent([codebook.item_column(definition, item_id) for item_id in item_ids]),
+                tuple(subscale.id for subscale in definition.subscales),
+                tuple(derived.factor for derived in definition.derived),
+                adjacent([codebook.score_column(definition, s) for s in scores]) if scores else 0,
+            )
 
         # One filter() call: the case joined is the same in both conditions (a
         # measure belongs to the client's consented case at the centre that gave it).
@@ -492,6 +514,7 @@ class _Export:
                 "caseness",
                 "prorated",
                 "answers",
+                "subscales",
             )
             # By client: consecutive rows share their pseudonyms (``_ids`` remembers the last).
             .order_by("client_id")
@@ -516,6 +539,7 @@ class _Export:
                 caseness,
                 prorated,
                 sealed_answers,
+                subscales,
             ) in _raw_rows(query):
                 ids = self._ids(case_id, client_id)
                 if ids is None:
@@ -526,11 +550,10 @@ class _Export:
                     found = layouts[(instrument, version)] = layout(instrument, version)
                 if found is None:
                     continue
-                key, item_ids, first = found
                 row = blank.copy()
                 row[:10] = (
                     *ids,
-                    key,
+                    found.key,
                     version,
                     occasion,
                     _weeks_between(opened, completed_at),
@@ -542,9 +565,21 @@ class _Export:
                 if sealed_answers:
                     answers = decode(open_answers(_key(administration_id), sealed_answers).decode())
                     if answers:
-                        row[first : first + len(item_ids)] = [
-                            "" if value is None else value for value in map(answers.get, item_ids)
+                        first = found.items_at
+                        row[first : first + len(found.item_ids)] = [
+                            "" if value is None else value
+                            for value in map(answers.get, found.item_ids)
                         ]
+                if found.subscale_ids or found.factors:
+                    # Subscales as stored when the answers arrived (like the total);
+                    # derived scores from the total by the version's factor.
+                    stored = decode(subscales) if type(subscales) is str else subscales
+                    scores = [
+                        "" if value is None else value
+                        for value in map((stored or {}).get, found.subscale_ids)
+                    ]
+                    scores += ["" if total is None else total * f for f in found.factors]
+                    row[found.scores_at : found.scores_at + len(scores)] = scores
                 yield row
 
         return columns, rows()
