@@ -354,3 +354,26 @@ def test_it_refuses_a_directory_that_is_not_empty(network, tmp_path):
     with pytest.raises(CommandError, match="not empty"):
         export(network.study, tmp_path)
     assert (tmp_path / "keep.txt").read_text() == "mine"
+
+
+def test_a_client_who_came_twice_has_one_client_pseudonym_and_two_cases(network, tmp_path):
+    first = network.cases[1]
+    again = research_network.open_case(first.centre, client=first.client)
+    research_network.consent(again, network.study)
+    export(network.study, tmp_path)
+    pseudonyms = Pseudonymiser(network.study.pk)
+    client = pseudonyms.of("client", first.client_id)
+    mine = [r for r in rows(tmp_path, "cases.csv") if r["client"] == client]
+    assert {r["case"] for r in mine} == {
+        pseudonyms.of("case", first.pk),
+        pseudonyms.of("case", again.pk),
+    }
+
+
+def test_cases_erased_at_the_end_of_retention_are_left_out_and_counted(network, tmp_path):
+    Case.objects.filter(pk=network.cases[1].pk).update(erased_at=research_network.OPENED)
+    manifest = export(network.study, tmp_path, "--k", "1")
+    assert manifest["row_counts"]["cases.csv"] == 5
+    assert manifest["left_out"]["erased_after_retention"] == {"cases": 1, "clients": 1}
+    erased = Pseudonymiser(network.study.pk).of("case", network.cases[1].pk)
+    assert erased.encode() not in b"".join(p.read_bytes() for p in tmp_path.iterdir())
