@@ -523,6 +523,10 @@ class _Export:
         open_answers = Administration._meta.get_field("answers").row_opener(Administration)  # type: ignore[attr-defined]
 
         decode = json.JSONDecoder().decode
+        # The answers were written by json.dumps and are authenticated by their
+        # encryption: no surrounding whitespace to strip, so the scanner is called
+        # directly (``decode`` would look for whitespace on both sides).
+        scan = json.JSONDecoder().raw_decode
 
         def rows() -> Iterator[list[Any]]:
             for (
@@ -563,7 +567,8 @@ class _Export:
                     _flag(prorated),
                 )
                 if sealed_answers:
-                    answers = decode(open_answers(_key(administration_id), sealed_answers).decode())
+                    plain = open_answers(_key(administration_id), sealed_answers)
+                    answers = scan(plain.decode())[0]
                     if answers:
                         first = found.items_at
                         row[first : first + len(found.item_ids)] = [
