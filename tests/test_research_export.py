@@ -15,6 +15,7 @@ from django.core.management.base import CommandError
 
 from forestall.audit.models import AuditEntry
 from forestall.cases.models import Case
+from forestall.instruments.actions import record_administration
 from forestall.research.pseudonyms import Pseudonymiser
 from tests import research_network
 from tests.research_network import CANARIES, STAFF_NAME
@@ -163,11 +164,19 @@ def test_a_withdrawal_takes_the_case_out_of_the_next_export(network, tmp_path):
 
 
 def test_every_column_is_in_the_codebook_and_its_allowed_values_match_the_data(network, tmp_path):
+    story = network.cases[0]
+    record_administration(
+        story.client, "WHO-5", [3, 3, 3, 3, 3], occasion="intake", by=None, centre=story.centre
+    )
     export(network.study, tmp_path)
     codebook = rows(tmp_path, "codebook.csv")
     documented = {(r["file"], r["column"]): r for r in codebook}
     markdown = (tmp_path / "codebook.md").read_text()
-    checked_values = 0
+    names = {
+        part.split(" = ")[0]: part.split(" = ")[1]
+        for part in documented[("administrations.csv", "instrument")]["allowed_values"].split("; ")
+    }
+    checked_values = checked_ranges = 0
     for path in tmp_path.glob("*.csv"):
         if path.name == "codebook.csv":
             continue
@@ -191,11 +200,67 @@ def test_every_column_is_in_the_codebook_and_its_allowed_values_match_the_data(n
                     assert value in allowed, (path.name, column, value)
                     checked_values += 1
                 elif entry["type"] == "integer":
-                    int(value)
+                    number = int(value)
+                    if entry["range"]:
+                        low, high = within(
+                            entry["range"], names.get(row.get("instrument", "")), row
+                        )
+                        assert low <= number <= high, (path.name, column, value)
+                        checked_ranges += 1
             if column.startswith("item_"):
                 assert entry["item_text"] and entry["instrument_version"]
     assert not documented, f"documented but not written: {sorted(documented)}"
     assert checked_values > 30
+    assert checked_ranges >= 3  # both totals and the WHO-5 percentage
+
+
+def within(text: str, name: str | None, row: dict[str, str]) -> tuple[int, int]:
+    """The range of a codebook entry: "0 to 6", or per instrument "PHQ-9 v1: 0 to 27, ..."."""
+    if ":" in text:
+        ranges = dict(part.split(": ") for part in text.split(", "))
+        text = ranges[f"{name} v{row['version']}"]
+    low, high = text.split(" to ")
+    return int(low), int(high)
+
+
+def test_subscales_and_derived_scores_have_columns_from_the_definitions(
+    network, tmp_path, settings
+):
+    settings.FORESTALL_INSTRUMENT_DIRS = [str(Path(__file__).parent / "instrument_fixtures")]
+    client, centre = network.cases[0].client, network.cases[0].centre
+    # a2 and b2 are reverse-scored (0..3 -> 3..0); b2 missing: the sleep subscale is
+    # not scored and the total is prorated (max_missing 1).
+    record_administration(
+        client, "test-scale", {"a1": 3, "a2": 1, "b1": 2}, occasion="intake", by=None, centre=centre
+    )
+    record_administration(
+        client, "WHO-5", [4, 4, 3, 3, 2], occasion="intake", by=None, centre=centre
+    )
+    manifest = export(network.study, tmp_path)
+    assert manifest["row_counts"]["administrations.csv"] == 3
+    by_instrument = {r["instrument"]: r for r in rows(tmp_path, "administrations.csv")}
+    scale, who5 = by_instrument["testscale"], by_instrument["who5"]
+    assert (scale["score_testscale_v1_worry"], scale["score_testscale_v1_sleep"]) == ("5", "")
+    assert (scale["total"], scale["band"], scale["prorated"]) == ("9", "high", "1")
+    assert scale["item_testscale_v1_a2"] == "1" and scale["item_testscale_v1_b2"] == ""
+    assert (who5["total"], who5["score_who5_v1_percentage"]) == ("16", "64")
+    assert by_instrument["phq9"]["score_who5_v1_percentage"] == ""
+    assert by_instrument["phq9"]["score_testscale_v1_worry"] == ""
+    codebook = {r["column"]: r for r in rows(tmp_path, "codebook.csv")}
+    worry = codebook["score_testscale_v1_worry"]
+    assert (worry["range"], worry["instrument"], worry["instrument_version"]) == (
+        "0 to 6",
+        "Test scale",
+        "1",
+    )
+    assert "Worry" in worry["meaning"] and "a1, a2" in worry["meaning"]
+    assert "reverse-scored: a2" in worry["meaning"]
+    assert codebook["score_who5_v1_percentage"]["range"] == "0 to 100"
+    assert "Test scale v1: 0 to 12" in codebook["total"]["range"]
+    assert "PHQ-9 v1: 0 to 27" in codebook["total"]["range"]
+    assert "high = High (total Test scale v1 6 to 12)" in codebook["band"]["allowed_values"]
+    markdown = (tmp_path / "codebook.md").read_text()
+    assert "### `score_testscale_v1_sleep`" in markdown and "- range: 0 to 6" in markdown
 
 
 def test_small_groups_are_coarsened_to_region_and_quarter(centre_a, centre_b, tmp_path):
@@ -289,3 +354,26 @@ def test_it_refuses_a_directory_that_is_not_empty(network, tmp_path):
     with pytest.raises(CommandError, match="not empty"):
         export(network.study, tmp_path)
     assert (tmp_path / "keep.txt").read_text() == "mine"
+
+
+def test_a_client_who_came_twice_has_one_client_pseudonym_and_two_cases(network, tmp_path):
+    first = network.cases[1]
+    again = research_network.open_case(first.centre, client=first.client)
+    research_network.consent(again, network.study)
+    export(network.study, tmp_path)
+    pseudonyms = Pseudonymiser(network.study.pk)
+    client = pseudonyms.of("client", first.client_id)
+    mine = [r for r in rows(tmp_path, "cases.csv") if r["client"] == client]
+    assert {r["case"] for r in mine} == {
+        pseudonyms.of("case", first.pk),
+        pseudonyms.of("case", again.pk),
+    }
+
+
+def test_cases_erased_at_the_end_of_retention_are_left_out_and_counted(network, tmp_path):
+    Case.objects.filter(pk=network.cases[1].pk).update(erased_at=research_network.OPENED)
+    manifest = export(network.study, tmp_path, "--k", "1")
+    assert manifest["row_counts"]["cases.csv"] == 5
+    assert manifest["left_out"]["erased_after_retention"] == {"cases": 1, "clients": 1}
+    erased = Pseudonymiser(network.study.pk).of("case", network.cases[1].pk)
+    assert erased.encode() not in b"".join(p.read_bytes() for p in tmp_path.iterdir())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import html
 import io
 import re
 
@@ -107,3 +108,28 @@ def test_everyone_else_gets_404(request, sign_in, persona, centre_a):
     client = sign_in(request.getfixturevalue(persona))
     assert client.get("/staff/statistics/csv/").status_code == 404
     assert client.get(f"/staff/statistics/centres/{centre_a.pk}/csv/").status_code == 404
+
+
+@pytest.mark.parametrize("scope", ["network", "region", "centre"])
+def test_every_table_the_dashboard_shows_is_in_its_csv(sign_in, network_admin, centre_a, scope):
+    path = {
+        "network": "/staff/statistics/",
+        "region": f"/staff/statistics/regions/{centre_a.region_id}/",
+        "centre": f"/staff/statistics/centres/{centre_a.pk}/",
+    }[scope]
+    client = sign_in(network_admin)
+    page = client.get(f"{path}?start=2025-01-01&end=2025-06-30")
+    assert page.status_code == 200
+    # Every table with figures (an empty one has no number cells).
+    shown = {
+        html.unescape(caption)
+        for caption, body in re.findall(
+            r"<caption>(.*?)</caption>.*?<tbody>(.*?)</tbody>", page.content.decode(), re.S
+        )
+        if '<td class="number">' in body
+    }
+    assert len(shown) > 5
+    data = rows(client.get(f"{path}csv/?start=2025-01-01&end=2025-06-30"))
+    assert {r["table"] for r in data} == shown
+    if scope == "network":
+        assert "Self-help: modules started and completed" in shown

@@ -42,6 +42,7 @@ import binascii
 import json
 import os
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -436,6 +437,29 @@ class _EncryptedMixin:
             raise UnknownKeyError(f"{model._meta.label}.{self.name} (row {pk}): {error}") from None
         except DecryptionError as error:
             raise DecryptionError(f"{model._meta.label}.{self.name} (row {pk}): {error}") from None
+
+    def row_opener(self, model: type[models.Model]) -> Callable[[bytes, bytes], bytes]:
+        """``opener(row id as 16 bytes, envelope)``: the plaintext, for reading many rows fast.
+
+        For bulk readers that select the raw column (the research export): the
+        key ring and the associated data's prefix are looked up once, not per
+        row. Any failure goes the careful way (``open_bytes``), which decrypts
+        a legacy envelope or raises the error naming the row.
+        """
+        prefix = self._ad_prefix(model)
+        by_header = (_current_ring or key_ring())._by_header
+
+        def opener(row: bytes, envelope: bytes) -> bytes:
+            try:
+                end = 4 + envelope[3]
+                nonce = envelope[end : end + _NONCE_BYTES]
+                return by_header[envelope[:end]].decrypt(
+                    nonce, envelope[end + _NONCE_BYTES :], prefix + row
+                )
+            except Exception:  # the careful path decrypts or names the error
+                return self.open_bytes(model, uuid.UUID(bytes=row), envelope)
+
+        return opener
 
     def reseal(self, model: type[models.Model], pk: Any, envelope: bytes | str) -> bytes:
         """The same plaintext, encrypted again under the newest key (for rotation)."""

@@ -50,6 +50,7 @@ class Column:
     type: str  # "string", "integer", "boolean", "category"
     allowed: Mapping[str, str] = field(default_factory=dict)
     unit: str = ""
+    range: str = ""  # the values an integer column can take ("0 to 27"; per instrument for totals)
     missing: str = MISSING_NONE
     instrument: str = ""
     instrument_version: str = ""
@@ -170,6 +171,60 @@ def item_column(definition: Definition, item_id: str) -> str:
     return f"item_{definition.key}_v{definition.version}_{item_id}"
 
 
+def score_column(definition: Definition, score_id: str) -> str:
+    """The column of a subscale or derived score of one instrument version."""
+    return f"score_{definition.key}_v{definition.version}_{score_id}"
+
+
+def score_ids(definition: Definition) -> tuple[str, ...]:
+    """The instrument's own scores besides the total, in column order: subscales, then derived."""
+    return (
+        *(subscale.id for subscale in definition.subscales),
+        *(derived.id for derived in definition.derived),
+    )
+
+
+def _span(low: int, high: int) -> str:
+    return f"{low} to {high}"
+
+
+def _score_columns(definition: Definition) -> Iterator[Column]:
+    """A column per subscale and derived score the definition declares (its version's rules)."""
+    for subscale in definition.subscales:
+        items = [definition.item(item_id) for item_id in subscale.items]
+        mirrored = [item.id for item in items if item.reversed]
+        how = f"sum of items {', '.join(subscale.items)}"
+        if mirrored:
+            how += f" (reverse-scored: {', '.join(mirrored)})"
+        yield Column(
+            score_column(definition, subscale.id),
+            f"Subscale '{localized(subscale.label, 'en')}' of {definition.name} "
+            f"version {definition.version}: {how}, as computed when the answers arrived",
+            "integer",
+            unit="points",
+            range=_span(
+                sum(item.min_value for item in items), sum(item.max_value for item in items)
+            ),
+            missing="empty = an item of the subscale not answered (or another instrument)",
+            instrument=definition.name,
+            instrument_version=str(definition.version),
+        )
+    for derived in definition.derived:
+        yield Column(
+            score_column(definition, derived.id),
+            f"{localized(derived.label, 'en')} of {definition.name} version "
+            f"{definition.version}: the total times {derived.factor}",
+            "integer",
+            unit="points",
+            range=_span(
+                definition.min_total * derived.factor, definition.max_total * derived.factor
+            ),
+            missing="empty = not scored, too many items missing (or another instrument)",
+            instrument=definition.name,
+            instrument_version=str(definition.version),
+        )
+
+
 def exported_definitions() -> list[Definition]:
     """Every version of every scored instrument (items with fixed options only: no free text)."""
     found = []
@@ -183,12 +238,28 @@ def exported_definitions() -> list[Definition]:
     return sorted(found, key=lambda d: (d.key, d.version))
 
 
+def _version(definition: Definition) -> str:
+    return f"{definition.name} v{definition.version}"
+
+
 def administrations_table() -> Table:
     definitions = exported_definitions()
-    bands: dict[str, str] = {}
+    # Band ids with their labels and, per instrument version, the totals they cover.
+    band_labels: dict[str, list[str]] = {}
+    band_spans: dict[str, list[str]] = {}
     for definition in definitions:
         for band in definition.bands:
-            bands.setdefault(band.id, localized(band.label, "en"))
+            label = localized(band.label, "en")
+            if label not in band_labels.setdefault(band.id, []):
+                band_labels[band.id].append(label)
+            band_spans.setdefault(band.id, []).append(
+                f"{_version(definition)} {_span(band.min, band.max)}"
+            )
+    bands = {
+        band_id: f"{' / '.join(labels)} (total {', '.join(band_spans[band_id])})"
+        for band_id, labels in band_labels.items()
+    }
+    scored_versions = ", ".join(_version(d) for d in definitions)
     return Table(
         "administrations",
         "administrations.csv",
@@ -213,17 +284,23 @@ def administrations_table() -> Table:
             ),
             Column(
                 "total",
-                "Total score as computed under that version",
+                "Total score as computed under that version (reverse-scored items mirrored; "
+                "prorated if the instrument allows missing items)",
                 "integer",
                 unit="points",
+                range=", ".join(
+                    f"{_version(d)}: {_span(d.min_total, d.max_total)}" for d in definitions
+                ),
                 missing="empty = not scored (too many items missing)",
+                instrument_version=scored_versions,
             ),
             Column(
                 "band",
-                "Severity band of the total",
+                "Severity band of the total, as the instrument version defines it",
                 "category",
                 allowed=bands,
                 missing="empty = no band defined or not scored",
+                instrument_version=scored_versions,
             ),
             Column(
                 "caseness",
@@ -234,6 +311,7 @@ def administrations_table() -> Table:
             ),
             Column("prorated", "Total prorated for missing items", "boolean", allowed=BOOLEAN),
             *(column for definition in definitions for column in _item_columns(definition)),
+            *(column for definition in definitions for column in _score_columns(definition)),
         ),
     )
 
@@ -372,6 +450,7 @@ CODEBOOK_FIELDS = (
     "type",
     "allowed_values",
     "unit",
+    "range",
     "missing",
     "instrument",
     "instrument_version",
@@ -400,6 +479,7 @@ def write_codebook(tables: Iterable[Table], directory: Path) -> tuple[Path, Path
                         column.type,
                         _allowed_text(column),
                         column.unit,
+                        column.range,
                         column.missing,
                         column.instrument,
                         column.instrument_version,
@@ -416,11 +496,16 @@ def write_codebook(tables: Iterable[Table], directory: Path) -> tuple[Path, Path
                 handle.write(f"- type: {column.type}\n")
                 if column.unit:
                     handle.write(f"- unit: {column.unit}\n")
+                if column.range:
+                    handle.write(f"- range: {column.range}\n")
                 handle.write(f"- missing: {column.missing}\n")
                 if column.instrument:
                     handle.write(
                         f"- instrument: {column.instrument}, version {column.instrument_version}\n"
                     )
+                elif column.instrument_version:
+                    handle.write(f"- instrument versions: {column.instrument_version}\n")
+                if column.item_text:
                     handle.write(f"- item text: {column.item_text}\n")
                 if column.allowed:
                     handle.write("- allowed values:\n")

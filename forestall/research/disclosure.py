@@ -19,7 +19,6 @@ months), never the cases.
 from __future__ import annotations
 
 import datetime
-import uuid
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -46,8 +45,8 @@ def period_label(day: datetime.date, level: str) -> str:
 
 @dataclass(frozen=True)
 class QuasiIdentifiers:
-    case_id: uuid.UUID
-    client_id: uuid.UUID
+    case_id: bytes  # the internal ids as their 16 bytes (``research.export._key``)
+    client_id: bytes
     centre: str
     region: str
     programme: str
@@ -63,8 +62,8 @@ class DisclosureDecision:
     k: int
     level: tuple[str, str]
     counts: Counter[tuple[str, str, str]]
-    suppressed_cases: set[uuid.UUID] = field(default_factory=set)
-    suppressed_clients: set[uuid.UUID] = field(default_factory=set)
+    suppressed_cases: set[bytes] = field(default_factory=set)
+    suppressed_clients: set[bytes] = field(default_factory=set)
 
     def key(self, row: QuasiIdentifiers) -> tuple[str, str, str]:
         return row.key(self.level)

@@ -16,8 +16,10 @@ with the size of the network.
 
 from __future__ import annotations
 
+import csv
 import datetime
 import hashlib
+import itertools
 import json
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -28,6 +30,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
+from django.db.models.sql.constants import MULTI
 from django.utils import timezone
 
 from forestall.cases.models import Attendance, Case, CaseTransition, Referral
@@ -42,9 +45,37 @@ from forestall.research.pseudonyms import Pseudonymiser
 
 CHUNK = 2000
 
+# A table's column names and its rows (lists of cells in that order), produced lazily.
+_Rows = tuple[Sequence[str], Iterator[Sequence[Any]]]
+# The cells every questionnaire row starts with (item answers and scores follow).
+_ADMINISTRATION_CELLS = (
+    "client",
+    "case",
+    "instrument",
+    "version",
+    "occasion",
+    "weeks_since_opened",
+    "total",
+    "band",
+    "caseness",
+    "prorated",
+)
+
 
 class ExportError(Exception):
     """The export cannot be made as asked (the message says why)."""
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where one instrument version's answers and scores go in a questionnaire row."""
+
+    key: str
+    item_ids: tuple[str, ...]
+    items_at: int
+    subscale_ids: tuple[str, ...]
+    factors: tuple[int, ...]
+    scores_at: int
 
 
 @dataclass(frozen=True)
@@ -65,49 +96,98 @@ def _next_month(day: datetime.date) -> datetime.date:
     return datetime.date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
-def _local_date(moment: datetime.datetime) -> datetime.date:
-    return timezone.localtime(moment).date()
+# --- reading rows as the driver gives them -------------------------------------
+#
+# The export reads a million rows; Django's per-value converters (a UUID object
+# for every id, an aware datetime for every timestamp) were most of its time.
+# The queries are still built by the ORM (so the SQL and the columns are the
+# same on every backend), but their rows are read raw and only the few values
+# the export needs are converted, by the helpers below, which accept what both
+# SQLite (ids as 32 hex digits, timestamps as UTC text) and PostgreSQL (UUID
+# and aware datetime objects) return.
 
 
-def _months_between(start: datetime.datetime, end: datetime.datetime | None) -> int | str:
+def _raw_rows(queryset: QuerySet[Any]) -> Iterator[tuple[Any, ...]]:
+    """The rows of a ``values_list`` query, in chunks, without the ORM's converters."""
+    compiler = queryset.query.get_compiler(using=queryset.db)
+    for block in compiler.execute_sql(MULTI, chunked_fetch=True, chunk_size=CHUNK):
+        yield from block
+
+
+def _key(value: uuid.UUID | str) -> bytes:
+    """An id as its 16 bytes (what pseudonyms and encryption are keyed with)."""
+    if type(value) is str:
+        return bytes.fromhex(value)  # SQLite: the 32 hex digits Django stores
+    return value.bytes  # type: ignore[union-attr]
+
+
+def _moment(value: Any) -> datetime.datetime | None:
+    """A stored timestamp as an aware datetime (SQLite stores UTC as text)."""
+    if value is None:
+        return None
+    moment: datetime.datetime = (
+        datetime.datetime.fromisoformat(value) if type(value) is str else value
+    )
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.UTC)
+    return moment
+
+
+def _local_date(moment: datetime.datetime, zone: datetime.tzinfo) -> datetime.date:
+    """The calendar day of ``moment`` in ``zone`` (the current time zone, looked up once)."""
+    return moment.astimezone(zone).date()
+
+
+def _months_between(first: datetime.date, end: Any, zone: datetime.tzinfo) -> int | str:
+    """Whole calendar months from the day ``first`` to the stored timestamp ``end``."""
     if end is None:
         return ""
-    first, last = _local_date(start), _local_date(end)
+    last = _local_date(_moment(end), zone)  # type: ignore[arg-type]
     return (last.year - first.year) * 12 + last.month - first.month
 
 
-def _weeks_between(start: datetime.datetime, end: datetime.datetime | None) -> int | str:
+def _weeks_between(start: Any, end: Any) -> int | str:
+    """Whole weeks between two stored timestamps, as read (both naive UTC or both aware)."""
     if end is None:
         return ""
-    return (end - start).days // 7
+    if type(end) is str or type(start) is str:
+        start, end = _moment(start), _moment(end)
+    return (end - start).days // 7  # type: ignore[no-any-return]
 
 
-def _flag(value: bool | None) -> str:
+def _flag(value: bool | int | None) -> str:
     if value is None:
         return ""
     return "1" if value else "0"
 
 
 class _TableWriter:
-    """Writes one table's rows as they come; a row must have exactly the documented columns."""
+    """Writes one table's rows as they come, in blocks.
 
-    def __init__(self, table: codebook.Table, directory: Path) -> None:
-        import csv
+    The row producer names its columns once; they must be exactly the
+    documented ones, in order, and every row must have that many cells.
+    """
 
+    def __init__(self, table: codebook.Table, directory: Path, columns: Sequence[str]) -> None:
+        if tuple(columns) != table.column_names:
+            undocumented = sorted(set(columns) - set(table.column_names))
+            raise ExportError(
+                f"{table.filename}: columns differ from the codebook (undocumented: {undocumented})"
+            )
         self.table = table
         self.path = directory / table.filename
+        self._width = len(columns)
+        self.rows = 0
         self._handle = self.path.open("w", newline="", encoding="utf-8")
         self._writer = csv.writer(self._handle)
-        self._names = table.column_names
-        self._writer.writerow(self._names)
-        self.rows = 0
+        self._writer.writerow(table.column_names)
 
-    def write(self, row: dict[str, Any]) -> None:
-        if len(row) != len(self._names):
-            undocumented = sorted(set(row) - set(self._names))
-            raise ExportError(f"{self.table.filename}: undocumented columns {undocumented}")
-        self._writer.writerow([row[name] for name in self._names])
-        self.rows += 1
+    def write_all(self, rows: Iterator[Sequence[Any]]) -> None:
+        while block := list(itertools.islice(rows, CHUNK)):
+            if any(len(row) != self._width for row in block):
+                raise ExportError(f"{self.table.filename}: a row does not fit its columns")
+            self._writer.writerows(block)
+            self.rows += len(block)
 
     def close(self) -> None:
         self._handle.close()
@@ -136,7 +216,8 @@ class _Export:
         if self.k < 1:
             raise ExportError("k must be at least 1")
         self.pseudonyms = Pseudonymiser(self.study.pk)
-        self._last_ids: tuple[uuid.UUID | None, dict[str, Any]] = (None, {})
+        self._last_case: Any = None
+        self._last_ids: tuple[str, str] | None = None
         self.from_month = request.from_month or self.study.starts_on.replace(day=1)
         self.to_month = request.to_month or (
             self.study.ends_on.replace(day=1) if self.study.ends_on else None
@@ -198,9 +279,15 @@ class _Export:
         rows = self.eligible().values_list(
             "id", "client_id", "centre__slug", "centre__region__slug", "programme", "opened_at"
         )
-        for case_id, client_id, centre, region, programme, opened_at in rows.iterator(CHUNK):
+        zone = timezone.get_current_timezone()
+        for case_id, client_id, centre, region, programme, opened_at in _raw_rows(rows):
             yield disclosure.QuasiIdentifiers(
-                case_id, client_id, centre, region, programme, _local_date(opened_at)
+                _key(case_id),
+                _key(client_id),
+                centre,
+                region,
+                programme,
+                _local_date(_moment(opened_at), zone),  # type: ignore[arg-type]
             )
 
     # --- the export ------------------------------------------------------------
@@ -254,13 +341,11 @@ class _Export:
         )
         return manifest
 
-    def _write(
-        self, table: codebook.Table, out: Path, rows: Callable[[], Iterator[dict[str, Any]]]
-    ) -> _TableWriter:
-        writer = _TableWriter(table, out)
+    def _write(self, table: codebook.Table, out: Path, rows: Callable[[], _Rows]) -> _TableWriter:
+        columns, produced = rows()
+        writer = _TableWriter(table, out, columns)
         try:
-            for row in rows():
-                writer.write(row)
+            writer.write_all(produced)
         finally:
             writer.close()
         return writer
@@ -276,23 +361,26 @@ class _Export:
         used = sorted({key[2] for key, n in decision.counts.items() if n >= decision.k})
         return {period: f"first contact in {period}" for period in used}
 
-    def _kept(self, case_id: uuid.UUID) -> bool:
-        return case_id not in self.decision.suppressed_cases
+    def _ids(self, case_id: uuid.UUID | str, client_id: uuid.UUID | str) -> tuple[str, str] | None:
+        """The (client, case) pseudonyms of a raw case id; None if the case is suppressed.
 
-    def _ids(self, case_id: uuid.UUID, client_id: uuid.UUID) -> dict[str, Any]:
-        # Rows of one case often follow each other: remember the last pair only
-        # (constant memory, and no table of pseudonyms is ever kept).
-        if self._last_ids[0] != case_id:
-            self._last_ids = (
-                case_id,
-                {
-                    "client": self.pseudonyms.of("client", client_id),
-                    "case": self.pseudonyms.of("case", case_id),
-                },
+        Rows of one case often follow each other: the last case is remembered
+        (constant memory, and no table of pseudonyms is ever kept).
+        """
+        if case_id == self._last_case:
+            return self._last_ids
+        case = _key(case_id)
+        if case in self.decision.suppressed_cases:
+            ids = None
+        else:
+            ids = (
+                self.pseudonyms.of_bytes(b"client:", _key(client_id)),
+                self.pseudonyms.of_bytes(b"case:", case),
             )
-        return self._last_ids[1]
+        self._last_case, self._last_ids = case_id, ids
+        return ids
 
-    def case_rows(self) -> Iterator[dict[str, Any]]:
+    def case_rows(self) -> _Rows:
         reached = {
             f"months_to_{stage}": Subquery(
                 CaseTransition.objects.filter(case_id=OuterRef("pk"), to_stage=stage)
@@ -302,7 +390,19 @@ class _Export:
             for stage in codebook.STAGES_REACHED
         }
         stage_names = list(reached)
-        rows = (
+        columns = (
+            "client",
+            "case",
+            "location",
+            "programme",
+            "first_contact",
+            "stage_now",
+            "exit_reason",
+            *stage_names,
+            "sessions_attended",
+            "sessions_missed",
+        )
+        query = (
             self.eligible()
             .annotate(**reached)
             .values_list(
@@ -320,44 +420,60 @@ class _Export:
         )
         level = self.decision.level
         exits = {str(stage) for stage in EXITS}
-        for values in rows.iterator(CHUNK):
-            case_id, client_id, centre, region, programme, opened_at, stage, attended, missed = (
-                values[:9]
-            )
-            if not self._kept(case_id):
-                continue
-            location, _programme, period = disclosure.QuasiIdentifiers(
-                case_id, client_id, centre, region, programme, _local_date(opened_at)
-            ).key(level)
-            if stage in exits:
-                exit_reason = stage
-            elif stage == Stage.CLOSED:
-                exit_reason = codebook.EXIT_COMPLETED
-            else:
-                exit_reason = ""
-            row = {
-                **self._ids(case_id, client_id),
-                "location": location,
-                "programme": programme,
-                "first_contact": period,
-                "stage_now": stage,
-                "exit_reason": exit_reason,
-                "sessions_attended": attended,
-                "sessions_missed": missed,
-            }
-            for name, moment in zip(stage_names, values[9:], strict=True):
-                row[name] = _months_between(opened_at, moment)
-            yield row
+        zone = timezone.get_current_timezone()
 
-    def administration_rows(self) -> Iterator[dict[str, Any]]:
+        def rows() -> Iterator[list[Any]]:
+            for values in _raw_rows(query):
+                case_id, client_id, centre, region, programme, opened, stage, attended, missed = (
+                    values[:9]
+                )
+                ids = self._ids(case_id, client_id)
+                if ids is None:
+                    continue
+                opened_on = _local_date(_moment(opened), zone)  # type: ignore[arg-type]
+                location, _programme, period = disclosure.QuasiIdentifiers(
+                    b"", b"", centre, region, programme, opened_on
+                ).key(level)
+                if stage in exits:
+                    exit_reason = stage
+                elif stage == Stage.CLOSED:
+                    exit_reason = codebook.EXIT_COMPLETED
+                else:
+                    exit_reason = ""
+                yield [
+                    *ids,
+                    location,
+                    programme,
+                    period,
+                    stage,
+                    exit_reason,
+                    *(_months_between(opened_on, at, zone) for at in values[9:]),
+                    attended,
+                    missed,
+                ]
+
+        return columns, rows()
+
+    def administration_rows(self) -> _Rows:
+        table = codebook.administrations_table()
+        columns = table.column_names
+        if columns[:10] != _ADMINISTRATION_CELLS:
+            raise ExportError(f"{table.filename}: the first columns differ from the codebook")
+        position = {name: index for index, name in enumerate(columns)}
         definitions = {(d.key, d.version): d for d in codebook.exported_definitions()}
-        blank_items = {
-            codebook.item_column(d, item.id): "" for d in definitions.values() for item in d.items
-        }
-        # Per (stored instrument id, version): the definition and its item columns.
-        columns_of: dict[tuple[str, int], tuple[str, dict[str, str]] | None] = {}
+        blank: list[Any] = [""] * len(columns)
+        # Per (stored instrument id, version), None if it is not exported: its key,
+        # its item ids in order and where their (adjacent) columns start, and its
+        # subscale ids, derived factors and where their (adjacent) columns start.
+        layouts: dict[tuple[str, int], _Layout | None] = {}
 
-        def columns_for(instrument: str, version: int) -> tuple[str, dict[str, str]] | None:
+        def adjacent(names: Sequence[str]) -> int:
+            first = position[names[0]]
+            if columns[first : first + len(names)] != tuple(names):
+                raise ExportError(f"{table.filename}: columns of one instrument are not adjacent")
+            return first
+
+        def layout(instrument: str, version: int) -> _Layout | None:
             try:
                 key = catalogue().get(instrument, version).key
             except LookupError:
@@ -365,13 +481,20 @@ class _Export:
             definition = definitions.get((key, version))
             if definition is None:
                 return None  # not a scored instrument
-            return key, {
-                item.id: codebook.item_column(definition, item.id) for item in definition.items
-            }
+            item_ids = tuple(item.id for item in definition.items)
+            scores = codebook.score_ids(definition)
+            return _Layout(
+                key,
+                item_ids,
+                adjacent([codebook.item_column(definition, item_id) for item_id in item_ids]),
+                tuple(subscale.id for subscale in definition.subscales),
+                tuple(derived.factor for derived in definition.derived),
+                adjacent([codebook.score_column(definition, s) for s in scores]) if scores else 0,
+            )
 
         # One filter() call: the case joined is the same in both conditions (a
         # measure belongs to the client's consented case at the centre that gave it).
-        rows = (
+        query = (
             Administration.objects.filter(
                 status=Status.COMPLETED,
                 client__cases__in=self.eligible(),
@@ -391,62 +514,83 @@ class _Export:
                 "caseness",
                 "prorated",
                 "answers",
+                "subscales",
             )
             # By client: consecutive rows share their pseudonyms (``_ids`` remembers the last).
             .order_by("client_id")
         )
-        answers_field = Administration._meta.get_field("answers")
-        for (
-            administration_id,
-            client_id,
-            case_id,
-            opened_at,
-            instrument,
-            version,
-            occasion,
-            completed_at,
-            total,
-            band,
-            caseness,
-            prorated,
-            sealed_answers,
-        ) in rows.iterator(CHUNK):
-            if not self._kept(case_id):
-                continue
-            if (instrument, version) not in columns_of:
-                columns_of[(instrument, version)] = columns_for(instrument, version)
-            found = columns_of[(instrument, version)]
-            if found is None:
-                continue
-            key, item_columns = found
-            row = {
-                **self._ids(case_id, client_id),
-                "instrument": key,
-                "version": version,
-                "occasion": occasion,
-                "weeks_since_opened": _weeks_between(opened_at, completed_at),
-                "total": "" if total is None else total,
-                "band": band,
-                "caseness": _flag(caseness),
-                "prorated": _flag(prorated),
-                **blank_items,
-            }
-            # Answers are encrypted at rest (bound to their row): opened here, never stored.
-            answers = (
-                json.loads(
-                    answers_field.open_bytes(Administration, administration_id, sealed_answers)
-                )  # type: ignore[attr-defined]
-                if sealed_answers
-                else {}
-            )
-            for item_id, value in (answers or {}).items():
-                column = item_columns.get(item_id)
-                if column is not None and value is not None:
-                    row[column] = value
-            yield row
+        # Answers are encrypted at rest (bound to their row): opened here, never stored.
+        open_answers = Administration._meta.get_field("answers").row_opener(Administration)  # type: ignore[attr-defined]
 
-    def appointment_rows(self) -> Iterator[dict[str, Any]]:
-        rows = (
+        decode = json.JSONDecoder().decode
+        # The answers were written by json.dumps and are authenticated by their
+        # encryption: no surrounding whitespace to strip, so the scanner is called
+        # directly (``decode`` would look for whitespace on both sides).
+        scan = json.JSONDecoder().raw_decode
+
+        def rows() -> Iterator[list[Any]]:
+            for (
+                administration_id,
+                client_id,
+                case_id,
+                opened,
+                instrument,
+                version,
+                occasion,
+                completed_at,
+                total,
+                band,
+                caseness,
+                prorated,
+                sealed_answers,
+                subscales,
+            ) in _raw_rows(query):
+                ids = self._ids(case_id, client_id)
+                if ids is None:
+                    continue
+                try:
+                    found = layouts[(instrument, version)]
+                except KeyError:
+                    found = layouts[(instrument, version)] = layout(instrument, version)
+                if found is None:
+                    continue
+                row = blank.copy()
+                row[:10] = (
+                    *ids,
+                    found.key,
+                    version,
+                    occasion,
+                    _weeks_between(opened, completed_at),
+                    "" if total is None else total,
+                    band,
+                    _flag(caseness),
+                    _flag(prorated),
+                )
+                if sealed_answers:
+                    plain = open_answers(_key(administration_id), sealed_answers)
+                    answers = scan(plain.decode())[0]
+                    if answers:
+                        first = found.items_at
+                        row[first : first + len(found.item_ids)] = [
+                            "" if value is None else value
+                            for value in map(answers.get, found.item_ids)
+                        ]
+                if found.subscale_ids or found.factors:
+                    # Subscales as stored when the answers arrived (like the total);
+                    # derived scores from the total by the version's factor.
+                    stored = decode(subscales) if type(subscales) is str else subscales
+                    scores = [
+                        "" if value is None else value
+                        for value in map((stored or {}).get, found.subscale_ids)
+                    ]
+                    scores += ["" if total is None else total * f for f in found.factors]
+                    row[found.scores_at : found.scores_at + len(scores)] = scores
+                yield row
+
+        return columns, rows()
+
+    def appointment_rows(self) -> _Rows:
+        query = (
             Attendance.objects.filter(case__in=self.eligible())
             .values_list(
                 "case_id",
@@ -461,32 +605,48 @@ class _Export:
             )
             .order_by()
         )
-        for (
-            case_id,
-            client_id,
-            opened_at,
-            purpose,
-            group,
-            mode,
-            status,
-            minutes,
-            starts,
-        ) in rows.iterator(CHUNK):
-            if not self._kept(case_id):
-                continue
-            yield {
-                **self._ids(case_id, client_id),
-                "kind": purpose,
-                "setting": "group" if group else "individual",
-                "mode": mode,
-                "attendance": status,
-                "attended": _flag(status == "attended"),
-                "duration": minutes,
-                "weeks_since_opened": _weeks_between(opened_at, starts),
-            }
+        columns = (
+            "client",
+            "case",
+            "kind",
+            "setting",
+            "mode",
+            "attendance",
+            "attended",
+            "duration",
+            "weeks_since_opened",
+        )
 
-    def referral_rows(self) -> Iterator[dict[str, Any]]:
-        rows = (
+        def rows() -> Iterator[list[Any]]:
+            for (
+                case_id,
+                client_id,
+                opened,
+                purpose,
+                group,
+                mode,
+                status,
+                minutes,
+                starts,
+            ) in _raw_rows(query):
+                ids = self._ids(case_id, client_id)
+                if ids is None:
+                    continue
+                yield [
+                    *ids,
+                    purpose,
+                    "group" if group else "individual",
+                    mode,
+                    status,
+                    _flag(status == "attended"),
+                    minutes,
+                    _weeks_between(opened, starts),
+                ]
+
+        return columns, rows()
+
+    def referral_rows(self) -> _Rows:
+        query = (
             Referral.objects.filter(case__in=self.eligible())
             .values_list(
                 "case_id",
@@ -501,53 +661,67 @@ class _Export:
             )
             .order_by()
         )
-        for (
-            case_id,
-            client_id,
-            opened_at,
-            programme,
-            reason,
-            status,
-            source,
-            target,
-            at,
-        ) in rows.iterator(CHUNK):
-            if not self._kept(case_id):
-                continue
-            yield {
-                **self._ids(case_id, client_id),
-                "programme": programme,
-                "reason": reason,
-                "status": status,
-                "same_region": _flag(source == target),
-                "weeks_since_opened": _weeks_between(opened_at, at),
-            }
+        columns = (
+            "client",
+            "case",
+            "programme",
+            "reason",
+            "status",
+            "same_region",
+            "weeks_since_opened",
+        )
 
-    def protective_action_rows(self) -> Iterator[dict[str, Any]]:
-        rows = (
+        def rows() -> Iterator[list[Any]]:
+            for (
+                case_id,
+                client_id,
+                opened,
+                programme,
+                reason,
+                status,
+                source,
+                target,
+                at,
+            ) in _raw_rows(query):
+                ids = self._ids(case_id, client_id)
+                if ids is None:
+                    continue
+                yield [
+                    *ids,
+                    programme,
+                    reason,
+                    status,
+                    _flag(source == target),
+                    _weeks_between(opened, at),
+                ]
+
+        return columns, rows()
+
+    def protective_action_rows(self) -> _Rows:
+        query = (
             ProtectiveAction.objects.filter(conversation__cases__in=self.eligible())
             .values_list(
                 "conversation__cases__id", "conversation__cases__client_id", "action", "state"
             )
             .order_by()
         )
-        for case_id, client_id, action, state in rows.iterator(CHUNK):
-            if not self._kept(case_id):
-                continue
-            taken = (
-                ""
-                if state == ProtectiveActionState.AGREED
-                else _flag(state == ProtectiveActionState.TAKEN)
-            )
-            yield {
-                **self._ids(case_id, client_id),
-                "action": action,
-                "state": state,
-                "taken": taken,
-            }
 
-    def contact_channel_rows(self) -> Iterator[dict[str, Any]]:
-        rows = (
+        def rows() -> Iterator[list[Any]]:
+            for case_id, client_id, action, state in _raw_rows(query):
+                ids = self._ids(case_id, client_id)
+                if ids is None:
+                    continue
+                taken = (
+                    ""
+                    if state == ProtectiveActionState.AGREED
+                    else _flag(state == ProtectiveActionState.TAKEN)
+                )
+                yield [*ids, action, state, taken]
+
+        return ("client", "case", "action", "state", "taken"), rows()
+
+    def contact_channel_rows(self) -> _Rows:
+        query = (
             self.eligible()
             .filter(conversation__isnull=False)
             .values_list(
@@ -558,14 +732,15 @@ class _Export:
             )
             .order_by()
         )
-        for case_id, client_id, channel, writer in rows.iterator(CHUNK):
-            if not self._kept(case_id):
-                continue
-            yield {
-                **self._ids(case_id, client_id),
-                "channel": channel or "mailbox",
-                "writer": writer or "unknown",
-            }
+
+        def rows() -> Iterator[list[Any]]:
+            for case_id, client_id, channel, writer in _raw_rows(query):
+                ids = self._ids(case_id, client_id)
+                if ids is None:
+                    continue
+                yield [*ids, channel or "mailbox", writer or "unknown"]
+
+        return ("client", "case", "channel", "writer"), rows()
 
 
 def export_study(request: ExportRequest) -> dict[str, Any]:

@@ -31,10 +31,16 @@ class Pseudonymiser:
     """Pseudonyms of one study: ``pseudonymiser.of("client", client_id)``."""
 
     def __init__(self, study_id: uuid.UUID) -> None:
-        self._key = study_key(study_id)
+        # The keyed state is computed once; every pseudonym continues from a copy.
+        self._mac = hmac.new(study_key(study_id), digestmod=hashlib.sha256)
 
     def of(self, kind: str, internal_id: uuid.UUID | str) -> str:
         if not isinstance(internal_id, uuid.UUID):
             internal_id = uuid.UUID(str(internal_id))
-        message = kind.encode() + b":" + internal_id.bytes
-        return hmac.new(self._key, message, hashlib.sha256).hexdigest()[:_LENGTH]
+        return self.of_bytes(kind.encode() + b":", internal_id.bytes)
+
+    def of_bytes(self, kind: bytes, internal_id: bytes) -> str:
+        """The pseudonym of an id given as its 16 bytes; ``kind`` as ``b"client:"``."""
+        mac = self._mac.copy()
+        mac.update(kind + internal_id)
+        return mac.hexdigest()[:_LENGTH]

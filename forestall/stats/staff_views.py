@@ -144,6 +144,7 @@ _DASHBOARD_TABLES = (
     "concern_table",
     "outcomes_table",
     "protective_table",
+    "selfhelp_table",  # network-wide dashboards only (None elsewhere)
 )
 
 
@@ -172,6 +173,8 @@ def dashboard_csv(
     for name in _DASHBOARD_TABLES:
         value = context[name]
         for table in value if isinstance(value, list) else [value]:
+            if table is None:
+                continue
             for heading, values in table.rows:
                 for column, cell in zip(table.columns[1:], values, strict=False):
                     writer.writerow(
