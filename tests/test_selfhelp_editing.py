@@ -46,7 +46,9 @@ def changed_sources() -> tuple[str, str]:
     """Version 2: a new first heading, and the 'stage' question asks something else."""
     en = sources()["en"].replace("Change happens in stages", "Change comes step by step")
     en = en.replace("label: I am thinking about whether to change", "label: Still unsure")
-    de = sources()["de"].replace("Veränderung geschieht in Phasen", "Veränderung kommt Schritt für Schritt")
+    de = sources()["de"].replace(
+        "Veränderung geschieht in Phasen", "Veränderung kommt Schritt für Schritt"
+    )
     return en, de
 
 
@@ -142,9 +144,7 @@ def test_the_preview_shows_exactly_what_the_public_page_shows_once_published(
     assert "Change comes step by step" in public
 
 
-def test_publishing_adds_a_version_audited_shown_at_once_and_in_the_history(
-    sign_in, network_admin
-):
+def test_publishing_adds_a_version_audited_shown_at_once_and_in_the_history(sign_in, network_admin):
     en, de = changed_sources()
     client = sign_in(network_admin)
     response = client.post(EDIT, form_data(en=en, de=de, publish="1"))
@@ -208,7 +208,9 @@ def test_a_broken_definition_is_refused_with_the_text_kept(sign_in, network_admi
     text = BROKEN[case]
     client = sign_in(network_admin)
     for action in ("publish", "preview"):
-        response = client.post(EDIT, form_data(en=text, **{action: "en" if action == "preview" else "1"}))
+        response = client.post(
+            EDIT, form_data(en=text, **{action: "en" if action == "preview" else "1"})
+        )
         assert response.status_code == 400, (case, action)
         page = response.content.decode()
         assert "errorlist" in page
@@ -245,8 +247,10 @@ def test_saved_answers_keep_the_questions_of_their_version_after_a_publish(
 ):
     open_new_mailbox(client)
     client.post(PUBLIC, {"exercise": "balance", "stage": "thinking", "change": "calmer evenings"})
-    en = sources()["en"].replace("id: thinking", "id: unsure").replace(
-        "label: I am thinking about whether to change", "label: Still unsure"
+    en = (
+        sources()["en"]
+        .replace("id: thinking", "id: unsure")
+        .replace("label: I am thinking about whether to change", "label: Still unsure")
     )
     de = sources()["de"].replace("id: thinking", "id: unsure")
     response = sign_in(network_admin).post(EDIT, form_data(en=en, de=de, publish="1"))
