@@ -87,6 +87,7 @@ def test_every_programme_page_reads_without_an_account(client, prefix):
         response = client.get(url)
         assert response.status_code == 200, url
         assert b'id="quick-exit"' in response.content
+        assert b'class="crisis-line' in response.content, url
         assert b"<textarea" in response.content or b'type="radio"' in response.content
         assert len(response.content) < 30 * 1024, (url, len(response.content))
 
@@ -247,9 +248,15 @@ def test_sharing_puts_the_answers_in_the_counsellors_conversation(client, networ
     assert ANSWER in message.body and "Safety plan" in message.body
     assert count("shared", "safety-plan") == 1
     staff = factories.signed_in_client(network_counsellor)
-    page = staff.get(f"/staff/inbox/{message.conversation.pk}/")
+    conversation = f"/staff/inbox/{message.conversation.pk}/"
+    page = staff.get(conversation)
     assert page.status_code == 200
     assert ANSWER in page.content.decode()
+    # The counsellor replies to it there, and the person reads the reply in the mailbox.
+    staff.post(conversation + "claim/")
+    reply = "Thank you for sharing your plan: your warning signs are a good start."
+    assert staff.post(conversation + "reply/", {"body": reply}).status_code == 302
+    assert reply in client.get("/mailbox/").content.decode()
 
 
 # --- Erasure, retention, logs -----------------------------------------------
@@ -469,3 +476,31 @@ def test_the_workbook_is_in_the_erasure_of_a_mailbox_and_its_bytes_are_overwritt
     assert envelope[-32:] in connection.connection.serialize()
     client.post("/mailbox/delete/")
     assert envelope[-32:] not in connection.connection.serialize()
+
+
+# --- The front door links into the modules ------------------------------------------
+
+
+def test_the_self_check_result_links_into_the_module_that_fits_the_answer(client):
+    page = client.post("/self-check/", {"help_wanted": "read", "worry": "images"}).content.decode()
+    modules = page.split('id="selfhelp-modules"')[1].split("</section>")[0]
+    assert modules.index('href="/self-help/self/online/"') < modules.index(
+        'href="/self-help/self/understanding/"'
+    )
+    german = client.post("/de/self-check/", {"help_wanted": "read", "worry": "someone_else"})
+    assert 'href="/de/self-help/family/signs/"' in german.content.decode()
+    assert "Was die Anzeichen bedeuten können" in german.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("page", "module"),
+    [
+        ("/help/self/", "/self-help/self/understanding/"),
+        ("/help/someone-else/", "/self-help/family/signs/"),
+        ("/de/help/self/", "/de/self-help/self/online/"),
+    ],
+)
+def test_the_pathway_pages_link_into_the_modules(client, page, module):
+    response = client.get(page)
+    assert response.status_code == 200
+    assert f'href="{module}"' in response.content.decode()
