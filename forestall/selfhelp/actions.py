@@ -216,7 +216,7 @@ def saved_exercise(
 
 def values_for_form(exercise: Exercise, values: dict[str, Any]) -> dict[str, Any]:
     """Saved values that the current exercise can still show in its form (same id and kind)."""
-    kept = {}
+    kept: dict[str, Any] = {}
     for field in exercise.fields:
         value = values.get(field.id)
         if value in (None, "", []):

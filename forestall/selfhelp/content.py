@@ -413,11 +413,11 @@ def _current_catalogue() -> Catalogue:
 
     shipped = shipped_catalogue()
     newest: dict[tuple[str, str], tuple[int, Any]] = {}
-    for pk, programme, slug, version in ModuleVersion.objects.values_list(
+    for pk, programme_slug, slug, version in ModuleVersion.objects.values_list(
         "pk", "programme", "module", "version"
     ):
-        if version > newest.get((programme, slug), (0, None))[0]:
-            newest[(programme, slug)] = (version, pk)
+        if version > newest.get((programme_slug, slug), (0, None))[0]:
+            newest[(programme_slug, slug)] = (version, pk)
     if not newest:
         return shipped
     rows = {

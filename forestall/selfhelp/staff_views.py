@@ -9,7 +9,7 @@ Everyone but a network admin gets the 404 of a missing page (``access.py``).
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from forestall.accounts.decorators import staff_required
+from forestall.accounts.models import User
 from forestall.selfhelp import actions
 from forestall.selfhelp.access import (
     access_module,
@@ -36,6 +37,11 @@ from forestall.selfhelp.content import (
 from forestall.selfhelp.forms import ExerciseForm, ModuleEditForm
 
 
+def _user(request: HttpRequest) -> User:
+    # ``staff_required`` lets only a signed-in, verified staff member through.
+    return cast(User, request.user)
+
+
 def _rendered(module: Module, language: str) -> dict[str, Any]:
     """What the public module page shows of ``module`` in ``language`` (for a preview)."""
     text = module.text(language)
@@ -50,11 +56,11 @@ def _rendered(module: Module, language: str) -> dict[str, Any]:
 @require_safe
 @staff_required
 def module_list(request: HttpRequest) -> HttpResponse:
-    programmes = access_programmes(request.user)
+    programmes = access_programmes(_user(request))
     rows = []
     for programme in programmes.programmes:
         for module in programme.modules:
-            latest = access_module_versions(request.user, module).first()
+            latest = access_module_versions(_user(request), module).first()
             current = latest if latest is not None and latest.version == module.version else None
             rows.append({"programme": programme, "module": module, "published": current})
     return render(request, "selfhelp/staff/module_list.html", {"rows": rows})
@@ -63,8 +69,8 @@ def module_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 @staff_required
 def module_edit(request: HttpRequest, programme: str, module: str) -> HttpResponse:
-    chosen, current = access_module(request.user, programme, module)
-    versions = access_module_versions(request.user, current)
+    chosen, current = access_module(_user(request), programme, module)
+    versions = access_module_versions(_user(request), current)
     status = 200
     preview = None
     if request.method == "POST":
@@ -74,7 +80,11 @@ def module_edit(request: HttpRequest, programme: str, module: str) -> HttpRespon
         elif "publish" in request.POST:
             try:
                 published = actions.publish_module_version(
-                    programme, module, form.cleaned_data["minutes"], form.sources(), by=request.user
+                    programme,
+                    module,
+                    form.cleaned_data["minutes"],
+                    form.sources(),
+                    by=_user(request),
                 )
             except ContentError as error:
                 form.add_error(None, _("This version cannot be published yet: %s") % error)
@@ -109,7 +119,7 @@ def module_edit(request: HttpRequest, programme: str, module: str) -> HttpRespon
 @require_safe
 @staff_required
 def module_version(request: HttpRequest, version_id: uuid.UUID) -> HttpResponse:
-    version = access_module_version(request.user, version_id)
+    version = access_module_version(_user(request), version_id)
     found = shipped_catalogue().find(version.programme, version.module)
     rendered = []
     if found is not None:
