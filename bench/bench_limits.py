@@ -59,14 +59,14 @@ class _Switch:
 
     def __init__(self) -> None:
         from forestall.lib import privacy
-        from forestall.public import mailbox_session, mailbox_views
+        from forestall.public import mailbox_session, public_views
 
         self.privacy = privacy
         self.session = mailbox_session
-        self.views = mailbox_views
+        self.views = public_views
         self.saved = (
             privacy.rate_limit_key_for,
-            mailbox_views.over_any,
+            public_views.over_any,
             mailbox_session.signed_in_mailbox,
             mailbox_session.sign_in,
         )

@@ -47,7 +47,7 @@ def _modules() -> list[Path]:
 
 
 def _is_view_module(path: Path) -> bool:
-    return path.name == "views.py" or path.name.endswith("_views.py")
+    return path.name.endswith("_views.py")
 
 
 def _names_used(tree: ast.AST) -> set[str]:
@@ -81,10 +81,10 @@ def test_no_view_module_writes_an_audit_entry_itself():
 def test_the_walk_over_view_modules_finds_the_staff_views():
     views = {_relative(path) for path in _modules() if _is_view_module(path)}
     assert {
-        "forestall/cases/views.py",
-        "forestall/inbox/views.py",
+        "forestall/cases/staff_views.py",
+        "forestall/inbox/staff_views.py",
         "forestall/instruments/staff_views.py",
-        "forestall/safeguarding/views.py",
+        "forestall/safeguarding/staff_views.py",
     } <= views
 
 

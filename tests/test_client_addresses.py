@@ -12,8 +12,8 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from forestall.accounts import views as staff_views
-from forestall.public import mailbox_views
+from forestall.accounts import staff_views
+from forestall.public import public_views
 from tests import factories
 from tests.factories_accounts import post_password
 from tests.test_mailbox import open_new_mailbox, start_mailbox
@@ -46,7 +46,7 @@ def _no_declared_proxy(settings):
 
 
 def test_rotating_the_header_does_not_escape_the_mailbox_start_limit(db):
-    limit, _period = mailbox_views.START_LIMIT
+    limit, _period = public_views.START_LIMIT
     answers = [
         _rotating(n).post("/mailbox/start/", {"pathway": "self"}).status_code
         for n in range(limit + 1)
@@ -56,7 +56,7 @@ def test_rotating_the_header_does_not_escape_the_mailbox_start_limit(db):
 
 
 def test_rotating_the_header_does_not_escape_the_codename_sign_in_limit(db):
-    limit, _period = mailbox_views.SIGN_IN_LIMIT
+    limit, _period = public_views.SIGN_IN_LIMIT
     words = [
         "apple",
         "birch",
@@ -80,7 +80,7 @@ def test_rotating_the_header_does_not_escape_the_codename_sign_in_limit(db):
 
 
 def test_rotating_the_header_does_not_escape_the_confirm_limit(db):
-    limit, _period = mailbox_views.SIGN_IN_LIMIT
+    limit, _period = public_views.SIGN_IN_LIMIT
     words = [
         "apple",
         "birch",
@@ -108,7 +108,7 @@ def test_rotating_the_header_does_not_escape_the_confirm_limit(db):
 def test_rotating_the_header_does_not_escape_the_write_limit(db):
     browser = Client(REMOTE_ADDR=ATTACKER)
     open_new_mailbox(browser)
-    limit, _period = mailbox_views.WRITE_LIMIT
+    limit, _period = public_views.WRITE_LIMIT
     answers = []
     for number in range(limit + 1):
         browser.defaults["HTTP_X_FORWARDED_FOR"] = f"10.1.{number}.7"
@@ -128,7 +128,7 @@ def test_rotating_the_header_does_not_escape_the_staff_sign_in_limit(db):
 
 
 def test_the_429_says_how_long_to_wait_and_sends_retry_after(db):
-    limit, period = mailbox_views.START_LIMIT
+    limit, period = public_views.START_LIMIT
     for number in range(limit):
         _rotating(number).post("/mailbox/start/", {"pathway": "self"})
     response = _rotating(99).post("/de/mailbox/start/", {"pathway": "self"})
@@ -166,7 +166,7 @@ def test_many_real_visitors_behind_one_address_are_not_refused(db):
 
 
 def test_behind_one_address_a_visitor_who_keeps_cookies_is_still_slowed(db):
-    limit, _period = mailbox_views.SIGN_IN_LIMIT
+    limit, _period = public_views.SIGN_IN_LIMIT
     browser = _real_visitor()
     words = [
         "apple",
@@ -190,7 +190,7 @@ def test_behind_one_address_a_visitor_who_keeps_cookies_is_still_slowed(db):
 
 
 def test_one_codename_tried_again_and_again_is_slowed_whatever_the_session(db):
-    limit, _period = mailbox_views.SIGN_IN_PER_CODENAME
+    limit, _period = public_views.SIGN_IN_PER_CODENAME
     answers = [
         _real_visitor().post("/mailbox/", {"codename": "the same guessed words"}).status_code
         for _ in range(limit + 1)
@@ -199,7 +199,7 @@ def test_one_codename_tried_again_and_again_is_slowed_whatever_the_session(db):
 
 
 def test_a_global_ceiling_bounds_every_visitor_together(db, monkeypatch):
-    monkeypatch.setattr(mailbox_views, "SIGN_IN_CEILING", (5, 300))
+    monkeypatch.setattr(public_views, "SIGN_IN_CEILING", (5, 300))
     for _ in range(5):
         _real_visitor().post("/mailbox/", {"codename": "one guess"})
     assert _real_visitor().post("/mailbox/", {"codename": "another"}).status_code == 429

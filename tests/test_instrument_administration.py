@@ -16,8 +16,8 @@ from forestall.instruments import actions
 from forestall.instruments.catalogue import DEFINITIONS_DIR
 from forestall.instruments.forms import instrument_form
 from forestall.instruments.models import Administration, Occasion, Status
+from forestall.instruments.public_views import answer_in_mailbox
 from forestall.instruments.scoring import InvalidAnswers, score
-from forestall.instruments.views import answer_in_mailbox
 from forestall.stats.models import DailyCount
 from tests.factories_cases import make_case, make_client, make_mailbox
 

@@ -7,12 +7,22 @@
   would hide a second, undocumented default.
 - Every environment variable ``settings.py`` reads is in the configuration
   reference of ``docs/operating.md``.
+- Views say which side they serve: an app's views live in ``public_views.py``
+  (routed from its ``public_urls.py``) and/or ``staff_views.py`` (routed from
+  ``staff_urls.py`` / ``two_factor_urls.py``); no app has a ``views.py``; a
+  side's views are imported only by that side's URL modules and views.
+- Model, form and choices class names are unique across forestall's apps, so
+  that a name says which thing it is (``inbox.PresentingConcern`` is not
+  ``safeguarding.Concern``).
 """
 
 from __future__ import annotations
 
 import ast
+import importlib
+import inspect
 import re
+from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,3 +100,131 @@ def test_every_environment_variable_is_in_the_configuration_reference():
     documented = set(re.findall(r"^\| `([A-Z0-9_]+)`", reference, re.MULTILINE))
     assert {"DATABASE_URL", "FORESTALL_KEYS", "FORESTALL_DEBUG"} <= variables
     assert sorted(variables - documented) == []
+
+
+# --- views by audience ---------------------------------------------------------
+
+VIEW_MODULES = {"public_views.py", "staff_views.py"}
+# The modules that may import a side's views (besides tests and bench).
+IMPORTERS = {
+    "public_views": {"public_urls.py", "public_views.py"},
+    "staff_views": {"staff_urls.py", "two_factor_urls.py", "staff_views.py"},
+}
+URL_SIDES = {
+    "public_urls": "public_views",
+    "staff_urls": "staff_views",
+    "two_factor_urls": "staff_views",
+}
+
+
+def test_every_view_module_says_its_side():
+    found = sorted(
+        str(path.relative_to(ROOT))
+        for path in _python_files(PACKAGE)
+        if path.name.endswith("views.py") and path.name not in VIEW_MODULES
+    )
+    assert found == []
+    assert not [app for app in APPS if (PACKAGE / app / "views.py").exists()]
+
+
+def test_a_sides_views_are_imported_only_by_that_sides_urls_and_views():
+    found = sorted(
+        f"{path.relative_to(ROOT)}: {module}"
+        for path in _python_files(PACKAGE)
+        for module in _imported_modules(path)
+        for side, importers in IMPORTERS.items()
+        if module.startswith("forestall.")
+        and module.split(".")[2:3] == [side]
+        and path.name not in importers
+    )
+    assert found == []
+
+
+def test_the_import_walk_sees_the_url_modules():
+    public = PACKAGE / "public" / "public_urls.py"
+    assert "forestall.public.public_views" in _imported_modules(public)
+    staff = PACKAGE / "accounts" / "two_factor_urls.py"
+    assert "forestall.accounts.staff_views" in _imported_modules(staff)
+
+
+def _routed(patterns, urlconf: str = ""):
+    from django.urls import URLPattern, URLResolver
+
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            module = pattern.urlconf_module
+            name = module.__name__ if inspect.ismodule(module) else urlconf
+            yield from _routed(pattern.url_patterns, name)
+        elif isinstance(pattern, URLPattern):
+            callback = pattern.callback
+            view = getattr(callback, "view_class", callback)
+            yield urlconf, str(pattern.pattern), view.__module__
+
+
+def test_every_routed_view_lives_in_its_sides_views_module():
+    from django.urls import get_resolver
+
+    routed = list(_routed(get_resolver().url_patterns))
+    wrong = sorted(
+        f"{urlconf} {route} -> {module}"
+        for urlconf, route, module in routed
+        if urlconf.rsplit(".", 1)[-1] in URL_SIDES
+        # A library's own view used as it is (two_factor's SetupCompleteView).
+        and module.startswith("forestall.")
+        and module.rsplit(".", 1)[-1] != URL_SIDES[urlconf.rsplit(".", 1)[-1]]
+    )
+    assert wrong == []
+    # Views anywhere else (the API, the admin, healthz) are not in a side's views module.
+    stray = sorted(
+        f"{urlconf} {route} -> {module}"
+        for urlconf, route, module in routed
+        if urlconf.rsplit(".", 1)[-1] not in URL_SIDES
+        and module.rsplit(".", 1)[-1] in URL_SIDES.values()
+    )
+    assert stray == []
+    sides = {urlconf.rsplit(".", 1)[-1] for urlconf, _route, _module in routed}
+    assert {"public_urls", "staff_urls", "two_factor_urls"} <= sides
+
+
+# --- names that say what they are -----------------------------------------------
+
+
+def _app_modules() -> list[str]:
+    return [
+        ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+        for app in sorted(APPS)
+        for path in _python_files(PACKAGE / app)
+    ]
+
+
+def _defined_classes() -> dict[str, set[str]]:
+    """Models, forms and choices defined at module level in an app: name -> where."""
+    from django import forms
+    from django.db import models
+
+    kinds = (models.Model, forms.BaseForm, models.Choices)
+    where: dict[str, set[str]] = defaultdict(set)
+    for name in _app_modules():
+        module = importlib.import_module(name)
+        for attribute, value in vars(module).items():
+            if (
+                inspect.isclass(value)
+                and value.__module__ == module.__name__
+                and value.__qualname__ == attribute
+                and issubclass(value, kinds)
+            ):
+                where[attribute].add(f"{module.__name__}.{attribute}")
+    return where
+
+
+def test_model_form_and_choices_names_are_unique_across_the_apps():
+    where = _defined_classes()
+    assert {name: sorted(places) for name, places in where.items() if len(places) > 1} == {}
+
+
+def test_the_name_walk_finds_models_forms_and_choices():
+    where = _defined_classes()
+    assert where["Concern"] == {"forestall.safeguarding.models.Concern"}
+    assert where["PresentingConcern"] == {"forestall.inbox.models.PresentingConcern"}
+    assert where["ReferToCentreForm"] == {"forestall.cases.forms.ReferToCentreForm"}
+    assert where["ReferToCaseWorkForm"] == {"forestall.inbox.forms.ReferToCaseWorkForm"}

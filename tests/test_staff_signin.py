@@ -551,7 +551,7 @@ def _cache_text() -> str:
 
 
 def test_one_address_guessing_across_many_accounts_is_slowed_down(visitor, clinician, device):
-    from forestall.accounts.views import SIGN_IN_ATTEMPTS_PER_ADDRESS
+    from forestall.accounts.staff_views import SIGN_IN_ATTEMPTS_PER_ADDRESS
 
     for number in range(SIGN_IN_ATTEMPTS_PER_ADDRESS):
         post_password(visitor, f"guess{number}", "wrong password")

@@ -2,11 +2,11 @@
 
 from django.urls import path
 
-from forestall.accounts import views
+from forestall.accounts import staff_views
 
 app_name = "accounts"
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("logout/", views.sign_out, name="logout"),
-    path("language/", views.set_language, name="language"),
+    path("", staff_views.home, name="home"),
+    path("logout/", staff_views.sign_out, name="logout"),
+    path("language/", staff_views.set_language, name="language"),
 ]

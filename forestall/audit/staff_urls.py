@@ -2,9 +2,9 @@
 
 from django.urls import path
 
-from forestall.audit import views
+from forestall.audit import staff_views
 
 app_name = "audit"
 urlpatterns = [
-    path("", views.audit_log, name="log"),
+    path("", staff_views.audit_log, name="log"),
 ]

@@ -105,7 +105,7 @@ class TransitionForm(forms.Form):
         ]
 
 
-class NoteForm(forms.Form):
+class CaseNoteForm(forms.Form):
     body = forms.CharField(
         label=_("Note"), max_length=NOTE_MAX, widget=forms.Textarea(attrs={"rows": 5})
     )
@@ -222,7 +222,7 @@ class PriorityForm(forms.Form):
     priority = forms.TypedChoiceField(label=_("Priority"), choices=Priority.choices, coerce=int)
 
 
-class ReferralForm(forms.Form):
+class ReferToCentreForm(forms.Form):
     to_centre = forms.ChoiceField(label=_("Refer to"))
     reason = forms.ChoiceField(label=_("Why this centre"), choices=ReferralReason.choices)
     programme = forms.ChoiceField(label=_("Programme there"), choices=Programme.choices)

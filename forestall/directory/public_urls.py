@@ -2,10 +2,10 @@
 
 from django.urls import path
 
-from forestall.directory import views
+from forestall.directory import public_views
 
 app_name = "directory_public"
 urlpatterns = [
-    path("", views.finder, name="finder"),
-    path("<slug:slug>/", views.centre_detail, name="centre"),
+    path("", public_views.finder, name="finder"),
+    path("<slug:slug>/", public_views.centre_detail, name="centre"),
 ]

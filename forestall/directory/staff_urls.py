@@ -2,11 +2,11 @@
 
 from django.urls import path
 
-from forestall.directory import views
+from forestall.directory import staff_views
 
 app_name = "directory"
 urlpatterns = [
-    path("", views.staff_centre_list, name="list"),
-    path("new/", views.staff_centre_create, name="create"),
-    path("<uuid:centre_id>/edit/", views.staff_centre_edit, name="edit"),
+    path("", staff_views.staff_centre_list, name="list"),
+    path("new/", staff_views.staff_centre_create, name="create"),
+    path("<uuid:centre_id>/edit/", staff_views.staff_centre_edit, name="edit"),
 ]

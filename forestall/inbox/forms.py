@@ -12,10 +12,10 @@ from django.utils.translation import gettext_lazy as _
 from forestall.cases.models import Programme
 from forestall.directory.models import Centre, Language
 from forestall.inbox.models import (
-    Concern,
     ContactChannel,
     ConversationStatus,
     FollowUp,
+    PresentingConcern,
     ProtectiveActionKind,
     ProtectiveActionState,
     ReplyTemplate,
@@ -112,7 +112,7 @@ class ReferenceSearchForm(forms.Form):
     reference = forms.CharField(label=_("Find by reference"), max_length=20, required=False)
 
 
-class NoteForm(forms.Form):
+class ConversationNoteForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # The reply on the same page (the same HTML form) is "body": the note
         # is "note-body".
@@ -137,7 +137,9 @@ class FlagForm(forms.Form):
 class ContactSummaryForm(forms.Form):
     writer = forms.ChoiceField(label=_("Who is writing"), choices=Writer.choices)
     concern = forms.ChoiceField(
-        label=_("Concern"), choices=[("", _("Not yet known")), *Concern.choices], required=False
+        label=_("Concern"),
+        choices=[("", _("Not yet known")), *PresentingConcern.choices],
+        required=False,
     )
     risk_indicators = forms.MultipleChoiceField(
         label=_("Risk indicators"),
@@ -156,7 +158,7 @@ class ProtectiveActionForm(forms.Form):
     )
 
 
-class ReferralForm(forms.Form):
+class ReferToCaseWorkForm(forms.Form):
     centre = forms.ModelChoiceField(
         label=_("Refer to the case work of"),
         queryset=Centre.objects.filter(is_active=True),
@@ -196,7 +198,7 @@ PATHWAY_PROGRAMME = {
 }
 
 
-class ConcernForm(forms.Form):
+class ConversationConcernForm(forms.Form):
     level = forms.ChoiceField(label=_("Level"), choices=Level.choices)
     description = forms.CharField(
         label=_("What gives rise to the concern"),
@@ -233,7 +235,9 @@ class OfflineContactForm(forms.Form):
     language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
     writer = forms.ChoiceField(label=_("Who was contacting"), choices=Writer.choices)
     concern = forms.ChoiceField(
-        label=_("Concern"), choices=[("", _("Not yet known")), *Concern.choices], required=False
+        label=_("Concern"),
+        choices=[("", _("Not yet known")), *PresentingConcern.choices],
+        required=False,
     )
     risk_indicators = forms.MultipleChoiceField(
         label=_("Risk indicators"),

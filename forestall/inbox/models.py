@@ -332,7 +332,12 @@ class Writer(models.TextChoices):
     UNKNOWN = "unknown", _("Not yet known")
 
 
-class Concern(models.TextChoices):
+class PresentingConcern(models.TextChoices):
+    """What the person writing is worried about (the contact summary's "concern").
+
+    Not to be confused with a safeguarding concern (``safeguarding.models.Concern``).
+    """
+
     THOUGHTS_ONLY = "thoughts_only", _("Sexual thoughts about children, no behaviour")
     VIEWING_IMAGES = "viewing_images", _("Viewing sexual images of children")
     ONLINE_CONTACT = "online_contact", _("Online sexual contact with children")
@@ -387,7 +392,9 @@ class ContactSummary(models.Model):
     writer = models.CharField(
         _("who is writing"), max_length=20, choices=Writer.choices, default=Writer.UNKNOWN
     )
-    concern = models.CharField(_("concern"), max_length=24, choices=Concern.choices, blank=True)
+    concern = models.CharField(
+        _("concern"), max_length=24, choices=PresentingConcern.choices, blank=True
+    )
     risk_indicators = models.JSONField(_("risk indicators"), default=list, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
@@ -440,7 +447,7 @@ class ContactChannel(models.TextChoices):
     OTHER_CHAT = "other_chat", _("Another chat service")
 
 
-# The statistics vocabulary (stats.models.Channel) for each contact channel.
+# The statistics vocabulary (stats.models.CountChannel) for each contact channel.
 STATS_CHANNEL: dict[str, str] = {
     ContactChannel.PHONE.value: "phone",
     ContactChannel.VIDEO.value: "video",

@@ -72,7 +72,7 @@ def selfhelp_place_query(query: str, place: object) -> str:
     """``query`` with ``selfhelp=<place>`` added, for a self-help place that exists."""
     from urllib.parse import urlencode
 
-    from forestall.selfhelp.views import place_url
+    from forestall.selfhelp.places import place_url
 
     if not isinstance(place, str) or not place or not place_url(place):
         return query

@@ -8,24 +8,24 @@ ARCHITECTURE.md): ``/mailbox/start/`` (codename in ``#codename``),
 
 from django.urls import path
 
-from forestall.public import mailbox_views, views
+from forestall.public import public_views
 
 app_name = "public"
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("help/<slug:slug>/", views.pathway, name="pathway"),
-    path("confidentiality/", views.confidentiality, name="confidentiality"),
-    path("self-check/", views.self_check, name="self_check"),
-    path("mailbox/", mailbox_views.mailbox, name="mailbox"),
-    path("mailbox/start/", mailbox_views.start, name="mailbox_start"),
-    path("mailbox/start/codename/", mailbox_views.codename, name="mailbox_codename"),
-    path("mailbox/start/confirm/", mailbox_views.confirm, name="mailbox_confirm"),
-    path("mailbox/write/", mailbox_views.write, name="mailbox_write"),
-    path("mailbox/sign-out/", mailbox_views.sign_out_view, name="mailbox_sign_out"),
-    path("mailbox/delete/", mailbox_views.delete, name="mailbox_delete"),
+    path("", public_views.home, name="home"),
+    path("help/<slug:slug>/", public_views.pathway, name="pathway"),
+    path("confidentiality/", public_views.confidentiality, name="confidentiality"),
+    path("self-check/", public_views.self_check, name="self_check"),
+    path("mailbox/", public_views.mailbox, name="mailbox"),
+    path("mailbox/start/", public_views.start, name="mailbox_start"),
+    path("mailbox/start/codename/", public_views.codename, name="mailbox_codename"),
+    path("mailbox/start/confirm/", public_views.confirm, name="mailbox_confirm"),
+    path("mailbox/write/", public_views.write, name="mailbox_write"),
+    path("mailbox/sign-out/", public_views.sign_out_view, name="mailbox_sign_out"),
+    path("mailbox/delete/", public_views.delete, name="mailbox_delete"),
     path(
         "mailbox/questionnaires/<uuid:administration_id>/",
-        mailbox_views.questionnaire,
+        public_views.questionnaire,
         name="mailbox_questionnaire",
     ),
 ]

@@ -94,12 +94,12 @@ def _detail_for(step: str, *, urgent: bool) -> str:
 
 def selfhelp_url(pathway: str) -> str:
     """The self-help programme for a pathway ("read something on my own first")."""
-    from forestall.selfhelp.views import programme_url_for_pathway
+    from forestall.selfhelp.places import programme_url_for_pathway
 
     return programme_url_for_pathway(pathway)
 
 
 def _pathway_slug(pathway: str) -> str:
-    from forestall.public.views import PATHWAY_SLUGS
+    from forestall.public.pathways import pathway_slug
 
-    return next((slug for slug, value in PATHWAY_SLUGS.items() if value == pathway), "self")
+    return pathway_slug(pathway)

@@ -2,9 +2,9 @@
 
 from django.urls import path
 
-from forestall.reach import views
+from forestall.reach import public_views
 
 app_name = "reach"
 urlpatterns = [
-    path("<str:partner>/<str:variant>/", views.landing, name="landing"),
+    path("<str:partner>/<str:variant>/", public_views.landing, name="landing"),
 ]

@@ -2,11 +2,11 @@
 
 from django.urls import path
 
-from forestall.research import views
+from forestall.research import staff_views
 
 app_name = "research"
 urlpatterns = [
-    path("", views.export_page, name="export"),
-    path("cases/<uuid:case_id>/consent/", views.case_consent, name="consent"),
-    path("consents/<uuid:consent_id>/withdraw/", views.withdraw_consent, name="withdraw"),
+    path("", staff_views.export_page, name="export"),
+    path("cases/<uuid:case_id>/consent/", staff_views.case_consent, name="consent"),
+    path("consents/<uuid:consent_id>/withdraw/", staff_views.withdraw_consent, name="withdraw"),
 ]

@@ -10,7 +10,7 @@ from forestall.safeguarding.models import Decision, Level
 TEXT_MAX = 10_000
 
 
-class ConcernForm(forms.Form):
+class CaseConcernForm(forms.Form):
     level = forms.ChoiceField(label=_("Level"), choices=Level.choices, widget=forms.RadioSelect)
     description = forms.CharField(
         label=_("What happened, what was said (stored encrypted)"),

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from forestall.public.models import Pathway
 from forestall.stats.events import Detail, Event, bucket_for
-from forestall.stats.models import Channel, CountLanguage, DailyCount, MonthlyCount, Source
+from forestall.stats.models import CountChannel, CountLanguage, DailyCount, MonthlyCount, Source
 
 if TYPE_CHECKING:
     from forestall.accounts.models import User
@@ -28,10 +28,10 @@ if TYPE_CHECKING:
 
 _EVENTS = frozenset(Event.values)
 _DETAILS = frozenset(Detail.values)
-_CHANNELS = frozenset(Channel.values)
+_CHANNELS = frozenset(CountChannel.values)
 # Other names callers use for a channel of the vocabulary: the confidential
 # mailbox is the "secure messaging" channel of the centre directory.
-_CHANNEL_ALIASES = {"mailbox": Channel.MESSAGING.value}
+_CHANNEL_ALIASES = {"mailbox": CountChannel.MESSAGING.value}
 _PATHWAYS = frozenset(Pathway.values)
 _LANGUAGES = frozenset(CountLanguage.values)
 # A well-formed language tag ("pt", "pt-BR", "zh_Hant"); anything else is refused.

@@ -18,7 +18,7 @@ from forestall.public.models import Pathway
 from forestall.stats import charts
 from forestall.stats import figures as fig
 from forestall.stats.events import EXIT_EVENTS, Detail, DurationBucket, Event
-from forestall.stats.models import Channel, CountLanguage
+from forestall.stats.models import CountChannel, CountLanguage
 
 DASH = "\u2013"
 
@@ -66,7 +66,7 @@ def estimate(value: fig.DurationEstimate | None) -> str:
 
 
 def labels_for(dimension: str) -> dict[str, str]:
-    choices = {"pathway": Pathway, "channel": Channel, "language": CountLanguage}[dimension]
+    choices = {"pathway": Pathway, "channel": CountChannel, "language": CountLanguage}[dimension]
     labels = {value: str(label) for value, label in choices.choices}
     labels[""] = _("Not recorded")
     return labels

@@ -13,19 +13,18 @@ from django.db import models
 from django.db.models.functions import Cast, Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from forestall.directory.models import Channel as CentreChannel
-from forestall.directory.models import Language
+from forestall.directory.models import Channel, Language
 from forestall.public.models import Pathway
 from forestall.stats.events import Detail, DurationBucket, Event
 
 
-class Channel(models.TextChoices):
+class CountChannel(models.TextChoices):
     """How the contact happened: the centre channels, plus the website itself."""
 
-    IN_PERSON = CentreChannel.IN_PERSON.value, CentreChannel.IN_PERSON.label
-    PHONE = CentreChannel.PHONE.value, CentreChannel.PHONE.label
-    VIDEO = CentreChannel.VIDEO.value, CentreChannel.VIDEO.label
-    MESSAGING = CentreChannel.MESSAGING.value, CentreChannel.MESSAGING.label
+    IN_PERSON = Channel.IN_PERSON.value, Channel.IN_PERSON.label
+    PHONE = Channel.PHONE.value, Channel.PHONE.label
+    VIDEO = Channel.VIDEO.value, Channel.VIDEO.label
+    MESSAGING = Channel.MESSAGING.value, Channel.MESSAGING.label
     ONLINE = "online", _("Online (website)")
 
 
@@ -87,7 +86,9 @@ class _CountDimensions(models.Model):
         related_name="+",
         db_index=False,
     )
-    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices, blank=True)
+    channel = models.CharField(
+        _("channel"), max_length=16, choices=CountChannel.choices, blank=True
+    )
     language = models.CharField(
         _("language"), max_length=8, choices=CountLanguage.choices, blank=True
     )

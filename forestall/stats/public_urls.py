@@ -2,11 +2,11 @@
 
 from django.urls import path
 
-from forestall.stats import views
+from forestall.stats import public_views
 
 app_name = "stats_public"
 urlpatterns = [
-    path("", views.public_statistics, name="statistics"),
-    path("data.csv", views.open_data_csv, name="data_csv"),
-    path("data.json", views.open_data_json, name="data_json"),
+    path("", public_views.public_statistics, name="statistics"),
+    path("data.csv", public_views.open_data_csv, name="data_csv"),
+    path("data.json", public_views.open_data_json, name="data_json"),
 ]

@@ -48,7 +48,7 @@ from forestall.public.models import Pathway
 from forestall.stats import dp
 from forestall.stats import figures as fig
 from forestall.stats.events import EXIT_EVENTS, Detail, DurationBucket, Event
-from forestall.stats.models import Channel, CountLanguage
+from forestall.stats.models import CountChannel, CountLanguage
 
 RELEASE_MONTHS = 24
 NOT_RECORDED = _("Not recorded")
@@ -179,7 +179,7 @@ def public_release(today: datetime.date | None = None) -> Release:
         )
         for dimension, choices in (
             ("pathway", Pathway),
-            ("channel", Channel),
+            ("channel", CountChannel),
             ("language", CountLanguage),
         )
     }

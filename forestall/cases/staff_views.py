@@ -205,7 +205,7 @@ def _case_context(request: HttpRequest, case: Case) -> dict:
         "concern_count": case.concerns.count(),
         "contact_summary": _contact_summary_labels(case.contact_summary),
         "transition_form": forms.TransitionForm(case=case),
-        "note_form": forms.NoteForm(),
+        "note_form": forms.CaseNoteForm(),
         "task_form": forms.TaskForm(centre_id=case.centre_id),
         "appointment_form": forms.AppointmentForm(centre_id=case.centre_id),
         "today": timezone.localdate(),
@@ -219,10 +219,9 @@ def _contact_summary_labels(summary: object) -> dict | None:
     """The inbox's contact summary on a case, in words (the codes are the inbox's vocabularies)."""
     if not isinstance(summary, dict):
         return None
-    from forestall.inbox.models import Concern as ContactConcern
-    from forestall.inbox.models import RiskIndicator, Writer
+    from forestall.inbox.models import PresentingConcern, RiskIndicator, Writer
 
-    writers, concerns = dict(Writer.choices), dict(ContactConcern.choices)
+    writers, concerns = dict(Writer.choices), dict(PresentingConcern.choices)
     indicators = dict(RiskIndicator.choices)
     return {
         "writer": writers.get(summary.get("writer", ""), ""),
@@ -330,9 +329,9 @@ def case_transition(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
 @staff_required
 def case_note(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     case = access_case_for_work(request.user, case_id)
-    form = forms.NoteForm(request.POST or None)
+    form = forms.CaseNoteForm(request.POST or None)
 
-    def save(form: forms.NoteForm) -> HttpResponse:
+    def save(form: forms.CaseNoteForm) -> HttpResponse:
         actions.add_note(case, by=request.user, body=form.cleaned_data["body"])
         messages.success(request, _("Note saved."))
         return redirect("cases:case", case_id=case.pk)
@@ -387,9 +386,9 @@ def case_appointment(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
 @staff_required
 def case_refer(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     case = access_case_for_work(request.user, case_id)
-    form = forms.ReferralForm(request.POST or None, case=case)
+    form = forms.ReferToCentreForm(request.POST or None, case=case)
 
-    def save(form: forms.ReferralForm) -> HttpResponse:
+    def save(form: forms.ReferToCentreForm) -> HttpResponse:
         to_centre = Centre.objects.get(pk=form.cleaned_data["to_centre"])
         referral = actions.refer_case(
             case,
@@ -412,10 +411,10 @@ def case_refer(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
 def case_concern(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     """Raise a safeguarding concern about a case (anyone who works on it)."""
     from forestall.safeguarding.actions import SafeguardingError, raise_concern
-    from forestall.safeguarding.forms import ConcernForm
+    from forestall.safeguarding.forms import CaseConcernForm
 
     case = access_case_for_work(request.user, case_id)
-    form = ConcernForm(request.POST or None)
+    form = CaseConcernForm(request.POST or None)
     context = {"case": case, "form": form, "title": _("Raise a safeguarding concern")}
     if request.method == "POST":
         if form.is_valid():

@@ -1,8 +1,10 @@
-"""The confidential mailbox: start, confirm, sign in, write, sign out, delete.
+"""The public pages of the front door: home, pathways, confidentiality,
+self-check, and the confidential mailbox (start, confirm, sign in, write,
+sign out, delete, questionnaires). Staff content editing: ``staff_views.py``.
 
-Every rejected form is shown again with what the person typed, a translated
-explanation and a 4xx status; too many attempts answer 429 the same way.
-Nothing typed here is ever logged.
+Every rejected mailbox form is shown again with what the person typed, a
+translated explanation and a 4xx status; too many attempts answer 429 the
+same way. Nothing typed here is ever logged.
 """
 
 from __future__ import annotations
@@ -10,18 +12,20 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from forestall.directory.models import Centre
 from forestall.inbox.models import ConversationStatus, MessageAuthor
 from forestall.lib.codenames import codename_hash
+from forestall.lib.pagecache import cache_public_page
 from forestall.lib.ratelimit import Per, over_any, retry_after, wait_message
 from forestall.public import actions, codename_view
+from forestall.public.content import page_text
 from forestall.public.expectations import (
     kept_after_referral_notice,
     reply_notice,
@@ -46,9 +50,11 @@ from forestall.public.mailbox_session import (
     sign_out,
     signed_in_mailbox,
 )
-from forestall.public.models import Mailbox, Pathway
+from forestall.public.models import Mailbox, Page, Pathway
+from forestall.public.pathways import PATHWAY_PAGES, PATHWAY_SLUGS
 from forestall.public.post_only import post_only
 from forestall.reach.arrival import arrived_through_reach
+from forestall.selfhelp.places import programme_url_for_pathway
 
 # (attempts, seconds) per bucket; see forestall.lib.ratelimit. A source is a
 # client address only where it is one (not behind an onion service); the
@@ -259,7 +265,7 @@ def _sign_in(request: HttpRequest) -> HttpResponse:
 
 def _onward(place: object, otherwise: str) -> str:
     """Back to the self-help place the person signed in from, if any; else ``otherwise``."""
-    from forestall.selfhelp.views import place_url
+    from forestall.selfhelp.places import place_url
 
     url = place_url(place) if isinstance(place, str) and place else ""
     return url or otherwise
@@ -415,7 +421,53 @@ def delete(request: HttpRequest) -> HttpResponse:
 @mailbox_required
 def questionnaire(request: HttpRequest, administration_id: uuid.UUID) -> HttpResponse:
     """A questionnaire a counsellor or clinician sent to this mailbox."""
-    from forestall.instruments.views import answer_in_mailbox
+    from forestall.instruments.public_views import answer_in_mailbox
 
     current: Mailbox = request.mailbox  # type: ignore[attr-defined]
     return answer_in_mailbox(request, current, administration_id)
+
+
+# --- front-door pages ------------------------------------------------------
+
+
+def _language() -> str:
+    return translation.get_language() or "en"
+
+
+@require_safe
+@cache_public_page
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "public/home.html", {"text": page_text(Page.HOME, _language())})
+
+
+@require_safe
+def pathway(request: HttpRequest, slug: str) -> HttpResponse:
+    chosen = PATHWAY_SLUGS.get(slug)
+    if chosen is None:
+        raise Http404
+    context = {
+        "text": page_text(PATHWAY_PAGES[chosen], _language()),
+        "pathway": chosen,
+        "selfhelp_url": programme_url_for_pathway(chosen),
+    }
+    return render(request, "public/pathway.html", context)
+
+
+@require_safe
+def confidentiality(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "public/confidentiality.html",
+        {
+            "text": page_text(Page.CONFIDENTIALITY, _language()),
+            "kept_after_referral": kept_after_referral_notice(),
+        },
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def self_check(request: HttpRequest) -> HttpResponse:
+    """The anonymous self-check, scored in memory; see ``forestall.public.selfcheck``."""
+    from forestall.public import selfcheck
+
+    return selfcheck.handle(request)

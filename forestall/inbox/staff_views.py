@@ -36,18 +36,18 @@ from forestall.inbox.access import (
     list_templates,
 )
 from forestall.inbox.forms import (
-    ConcernForm,
     ContactSummaryForm,
+    ConversationConcernForm,
+    ConversationNoteForm,
     DraftForm,
     DraftTokenForm,
     FlagForm,
     KeepDraftForm,
-    NoteForm,
     OfflineContactForm,
     ProtectiveActionForm,
     QueueFilterForm,
     ReferenceSearchForm,
-    ReferralForm,
+    ReferToCaseWorkForm,
     ReplyForm,
     ReplyTemplateForm,
     TemplateInsertForm,
@@ -262,7 +262,7 @@ def _render_detail(
             "claimed_by_me": conversation.is_claimed_by(user, now),
             "claim_holder": conversation.claimed_by if conversation.live_claimant_id(now) else None,
             "reply_form": reply_form,
-            "note_form": forms.get("note_form") or NoteForm(),
+            "note_form": forms.get("note_form") or ConversationNoteForm(),
             "summary_form": summary_form,
             "protective_form": forms.get("protective_form") or ProtectiveActionForm(),
             "offline_contact": getattr(conversation, "offline_contact", None),
@@ -411,7 +411,7 @@ def reply(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
 def add_note(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
     conversation = access_conversation(request.user, conversation_id)
     _keep_draft(request, conversation)
-    form = NoteForm(request.POST)
+    form = ConversationNoteForm(request.POST)
     if not form.is_valid():
         return _render_detail(request, conversation, status=400, note_form=form)
     actions.add_note(request.user, conversation, form.cleaned_data["body"])
@@ -493,7 +493,7 @@ def refer(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
 
     conversation = access_conversation(request.user, conversation_id)
     pathway = getattr(conversation.mailbox, "pathway", "self")
-    form = ReferralForm(
+    form = ReferToCaseWorkForm(
         request.POST or None,
         initial={
             "centre": conversation.centre_id,
@@ -536,7 +536,7 @@ def refer(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
 @staff_required
 def raise_concern(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
     conversation = access_conversation(request.user, conversation_id)
-    form = ConcernForm(request.POST or None)
+    form = ConversationConcernForm(request.POST or None)
     status = 200
     if request.method == "POST":
         if form.is_valid():

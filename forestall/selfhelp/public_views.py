@@ -28,6 +28,7 @@ from forestall.public.post_only import post_only
 from forestall.selfhelp import actions
 from forestall.selfhelp.content import Module, Programme, catalogue
 from forestall.selfhelp.forms import ExerciseForm, RatingForm
+from forestall.selfhelp.places import place_url
 
 SAVE_LIMIT = (120, 600)
 SAVE_CEILING = (20000, 600)
@@ -80,32 +81,6 @@ def _found(programme_slug: str, module_slug: str) -> tuple[Programme, Module]:
 def _kept(request: HttpRequest, response: HttpResponse, mailbox: Mailbox | None) -> HttpResponse:
     """Refresh the mailbox session of a signed-in reader on the way out."""
     return sign_in(response, mailbox) if mailbox is not None else response
-
-
-def place_url(place: str) -> str:
-    """The page of a place (``programme/module`` or ``progress``), or "" if there is none.
-
-    The mailbox sign-in carries a place through (``?selfhelp=…``) so that a
-    reader who signs in or starts a mailbox from a module comes back to it.
-    """
-    if place == "progress":
-        return reverse("selfhelp:progress")
-    programme_slug, _slash, module_slug = place.partition("/")
-    if catalogue().find(programme_slug, module_slug) is None:
-        return ""
-    return reverse("selfhelp:module", args=[programme_slug, module_slug])
-
-
-# The programme each front-door pathway leads to.
-PROGRAMME_FOR_PATHWAY = {"self": "self", "other": "family"}
-
-
-def programme_url_for_pathway(pathway: str) -> str:
-    """The self-help programme page for a pathway; all programmes for professionals."""
-    programme_slug = PROGRAMME_FOR_PATHWAY.get(pathway)
-    if programme_slug and catalogue().programme(programme_slug) is not None:
-        return reverse("selfhelp:programme", args=[programme_slug])
-    return reverse("selfhelp:index")
 
 
 def _save_refused(request: HttpRequest, mailbox: Mailbox) -> bool:

@@ -1,15 +1,14 @@
-"""The statistics pages: the staff dashboard and the public page with its open data.
+"""The staff statistics dashboard and its CSV export.
 
-The staff dashboard shows unsuppressed figures to the people allowed to see
-them (``access.access_statistics``); the public page and downloads show only
-the suppressed release (``publish.public_release``).
+The dashboard shows unsuppressed figures to the people allowed to see
+them (``access.access_statistics``). The public page and its open data live in
+``public_views.py``.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import json
 from typing import Any
 from uuid import UUID
 
@@ -22,7 +21,7 @@ from django.views.decorators.http import require_safe
 
 from forestall.accounts.decorators import staff_required
 from forestall.directory.models import Centre, Region
-from forestall.stats import display, opendata, public_display
+from forestall.stats import display
 from forestall.stats import figures as fig
 from forestall.stats.access import (
     StatisticsScope,
@@ -32,9 +31,6 @@ from forestall.stats.access import (
 )
 from forestall.stats.actions import record_dashboard_export
 from forestall.stats.forms import PeriodForm
-from forestall.stats.publish import public_release
-
-# --- staff side -------------------------------------------------------------
 
 
 @require_safe
@@ -199,40 +195,3 @@ def _selfhelp_staff_table(period: fig.Period) -> Any:
     from forestall.selfhelp.statistics import staff_table
 
     return staff_table(period.start, period.end)
-
-
-def _selfhelp_public_table(release: Any) -> Any:
-    from forestall.selfhelp.statistics import public_table
-
-    return public_table(release.period.start, release.period.end, release.threshold)
-
-
-# --- public side ------------------------------------------------------------
-
-
-@require_safe
-def public_statistics(request: HttpRequest) -> HttpResponse:
-    release = public_release()
-    context = {
-        "release": release,
-        "csv_url": reverse("stats_public:data_csv"),
-        "json_url": reverse("stats_public:data_json"),
-        **public_display.page(release),
-        "selfhelp_table": _selfhelp_public_table(release),
-    }
-    return render(request, "stats/public/statistics.html", context)
-
-
-@require_safe
-def open_data_csv(request: HttpRequest) -> HttpResponse:
-    release = public_release()
-    response = HttpResponse(opendata.release_csv(release), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="forestall-statistics.csv"'
-    return response
-
-
-@require_safe
-def open_data_json(request: HttpRequest) -> HttpResponse:
-    release = public_release()
-    body = json.dumps(opendata.release_json(release), ensure_ascii=False, indent=1)
-    return HttpResponse(body, content_type="application/json; charset=utf-8")
