@@ -400,36 +400,54 @@ def shipped_catalogue() -> Catalogue:
 def catalogue() -> Catalogue:
     """The programmes as they are shown now: each module at its newest published version.
 
-    Kept like the public pages' texts (``remember_for_public_pages``), so a
-    publish shows at once and costs one small query per page otherwise.
+    Which version is newest is kept like the public pages' texts
+    (``remember_for_public_pages``: a publish shows at once, otherwise one
+    small query per page lifetime); the parsed catalogue for that set of
+    versions is kept per process, so a page does not unpickle every module.
     """
     from forestall.lib.pagecache import remember_for_public_pages
 
-    return remember_for_public_pages("selfhelp-catalogue", _current_catalogue)
+    newest = remember_for_public_pages("selfhelp-newest-versions", _newest_versions)
+    built = _BUILT.get(newest)
+    if built is None:
+        built = _catalogue_of(newest)
+        _BUILT.clear()
+        _BUILT[newest] = built
+    return built
 
 
-def _current_catalogue() -> Catalogue:
+# The catalogue for the last set of newest versions seen by this process.
+_BUILT: dict[tuple[tuple[str, str, int, str], ...], Catalogue] = {}
+
+
+def _newest_versions() -> tuple[tuple[str, str, int, str], ...]:
+    """(programme, module, version, id) of the newest published version of each module."""
     from forestall.selfhelp.models import ModuleVersion
 
-    shipped = shipped_catalogue()
-    newest: dict[tuple[str, str], tuple[int, Any]] = {}
+    newest: dict[tuple[str, str], tuple[int, str]] = {}
     for pk, programme_slug, slug, version in ModuleVersion.objects.values_list(
         "pk", "programme", "module", "version"
     ):
-        if version > newest.get((programme_slug, slug), (0, None))[0]:
-            newest[(programme_slug, slug)] = (version, pk)
+        if version > newest.get((programme_slug, slug), (0, ""))[0]:
+            newest[(programme_slug, slug)] = (version, str(pk))
+    return tuple(sorted((p, m, v, pk) for (p, m), (v, pk) in newest.items()))
+
+
+def _catalogue_of(newest: tuple[tuple[str, str, int, str], ...]) -> Catalogue:
+    from forestall.selfhelp.models import ModuleVersion
+
+    shipped = shipped_catalogue()
     if not newest:
         return shipped
-    rows = {
-        row.pk: row for row in ModuleVersion.objects.filter(pk__in=[p for _v, p in newest.values()])
-    }
+    by_module = {(p, m): (v, pk) for p, m, v, pk in newest}
+    rows = {str(row.pk): row for row in ModuleVersion.objects.filter(pk__in=[e[3] for e in newest])}
     programmes = []
     for programme in shipped.programmes:
         modules = []
         for module in programme.modules:
-            version, pk = newest.get((module.programme, module.slug), (0, None))
+            version, pk = by_module.get((module.programme, module.slug), (0, ""))
             # A release may ship a file newer than anything published here.
-            if pk is not None and version >= module.version:
+            if pk in rows and version >= module.version:
                 module = module_of_version(rows[pk], module)
             modules.append(module)
         programmes.append(
@@ -446,7 +464,7 @@ def module_of_version(row: ModuleVersion, shipped: Module) -> Module:
 
 
 # Parsed published versions, by id: a published version never changes.
-_PARSED: dict[Any, Module] = {}
+_PARSED: dict[str, Module] = {}
 
 
 def _parsed_version(
@@ -458,12 +476,12 @@ def _parsed_version(
     minutes: int,
     texts: dict[str, str],
 ) -> Module:
-    parsed = _PARSED.get(pk)
+    parsed = _PARSED.get(str(pk))
     if parsed is None:
         parsed = module_from_sources(programme, slug, order, version, minutes, texts)
         if len(_PARSED) > 512:
             _PARSED.clear()
-        _PARSED[pk] = parsed
+        _PARSED[str(pk)] = parsed
     return parsed
 
 
