@@ -23,6 +23,7 @@ urlpatterns = [
     path("staff/research/", include("forestall.research.staff_urls")),
     path("staff/reach/", include("forestall.reach.staff_urls")),
     path("staff/content/", include("forestall.public.staff_urls")),
+    path("staff/self-help/", include("forestall.selfhelp.staff_urls")),
     path("api/v1/", include("forestall.api.urls")),
 ]
 

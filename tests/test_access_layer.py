@@ -38,6 +38,7 @@ APPS_WITH_STAFF_OBJECTS = (
     "reach",
     "research",
     "safeguarding",
+    "selfhelp",
     "stats",
 )
 

@@ -46,7 +46,14 @@ PERSONAS = (
     "outsider",
 )
 # Values for the few path parameters that are not ids.
-OTHER_PARAMETERS = {"instrument": "phq9", "version": "1", "page": "home", "language": "en"}
+OTHER_PARAMETERS = {
+    "instrument": "phq9",
+    "version": "1",
+    "page": "home",
+    "language": "en",
+    "programme": "self",
+    "module": "motivation",
+}
 
 
 def _staff_routes() -> list[str]:

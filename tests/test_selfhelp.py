@@ -87,6 +87,7 @@ def test_every_programme_page_reads_without_an_account(client, prefix):
         response = client.get(url)
         assert response.status_code == 200, url
         assert b'id="quick-exit"' in response.content
+        assert b'class="crisis-line' in response.content, url
         assert b"<textarea" in response.content or b'type="radio"' in response.content
         assert len(response.content) < 30 * 1024, (url, len(response.content))
 
@@ -247,9 +248,15 @@ def test_sharing_puts_the_answers_in_the_counsellors_conversation(client, networ
     assert ANSWER in message.body and "Safety plan" in message.body
     assert count("shared", "safety-plan") == 1
     staff = factories.signed_in_client(network_counsellor)
-    page = staff.get(f"/staff/inbox/{message.conversation.pk}/")
+    conversation = f"/staff/inbox/{message.conversation.pk}/"
+    page = staff.get(conversation)
     assert page.status_code == 200
     assert ANSWER in page.content.decode()
+    # The counsellor replies to it there, and the person reads the reply in the mailbox.
+    staff.post(conversation + "claim/")
+    reply = "Thank you for sharing your plan: your warning signs are a good start."
+    assert staff.post(conversation + "reply/", {"body": reply}).status_code == 302
+    assert reply in client.get("/mailbox/").content.decode()
 
 
 # --- Erasure, retention, logs -----------------------------------------------
@@ -330,10 +337,8 @@ def test_an_anonymous_module_page_sets_no_cookie_so_it_can_be_cached(client, set
     assert client.get(PLAN).content == first.content
 
 
-def test_anonymous_posts_need_no_token_but_signed_in_posts_do():
-    anonymous = Client(enforce_csrf_checks=True)
-    response = anonymous.post(PLAN, {"exercise": "plan", "reasons": "my family"})
-    assert response.status_code == 200 and "my family" in response.content.decode()
+def _signed_in_with_csrf_checks() -> Client:
+    """A browser that signs in to a new mailbox through the real forms, tokens and all."""
     signed_in = Client(enforce_csrf_checks=True)
     page = signed_in.get("/mailbox/start/")
     token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page.content).group(1)
@@ -350,6 +355,19 @@ def test_anonymous_posts_need_no_token_but_signed_in_posts_do():
             "csrfmiddlewaretoken": token.group(1).decode(),
         },
     )
+    return signed_in
+
+
+def _token(client: Client, path: str) -> str:
+    page = client.get(path)
+    return re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page.content).group(1).decode()
+
+
+def test_anonymous_posts_need_no_token_but_signed_in_posts_do():
+    anonymous = Client(enforce_csrf_checks=True)
+    response = anonymous.post(PLAN, {"exercise": "plan", "reasons": "my family"})
+    assert response.status_code == 200 and "my family" in response.content.decode()
+    signed_in = _signed_in_with_csrf_checks()
     for path, data in [
         (PLAN, {"exercise": "plan", "reasons": "x"}),
         (PLAN + "rating/", {"moment": "before", "urges": "3"}),
@@ -358,12 +376,54 @@ def test_anonymous_posts_need_no_token_but_signed_in_posts_do():
     ]:
         assert signed_in.post(path, data).status_code == 403, path
     assert not Workbook.objects.exists()
-    page = signed_in.get(PLAN)
-    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page.content).group(1)
+    token = _token(signed_in, PLAN)
     response = signed_in.post(
-        PLAN, {"exercise": "plan", "reasons": "x", "csrfmiddlewaretoken": token.decode()}
+        PLAN, {"exercise": "plan", "reasons": "x", "csrfmiddlewaretoken": token}
     )
     assert response.status_code == 302 and Workbook.objects.exists()
+
+
+def test_a_cross_site_post_cannot_write_into_a_signed_in_persons_progress():
+    """The attack: a page elsewhere posts into the module while the person is signed in.
+
+    The test client sends the cookies whatever their ``SameSite`` (like an old
+    browser would); the attacker cannot read the person's token, and a token
+    of the attacker's own session does not fit the person's cookie. Nothing
+    in the workbook, the counts or the conversation changes.
+    """
+    victim = _signed_in_with_csrf_checks()
+    token = _token(victim, PLAN)
+    victim.post(PLAN, {"exercise": "plan", "reasons": "my own words", "csrfmiddlewaretoken": token})
+    before = Workbook.objects.get().data
+    counts = list(ModuleCount.objects.values_list("event", "count"))
+    attacker = Client(enforce_csrf_checks=True)
+    attacker_token = _token(attacker, "/mailbox/start/")
+    forged = {"HTTP_ORIGIN": "https://evil.example", "HTTP_REFERER": "https://evil.example/x"}
+    for extra in ({}, {"csrfmiddlewaretoken": attacker_token}):
+        for path, data in [
+            (PLAN, {"exercise": "plan", "reasons": "WRITTEN BY THE ATTACKER"}),
+            (PLAN + "rating/", {"moment": "before", "urges": "10", "confidence": "0"}),
+            (PLAN + "done/", {}),
+            (PLAN + "share/", {"exercise": "plan"}),
+            ("/self-help/self/online/", {"exercise": "online-plan", "steps": "block"}),
+        ]:
+            response = victim.post(path, {**data, **extra}, **forged)
+            assert response.status_code == 403, (path, extra)
+    assert Workbook.objects.get().data == before
+    assert list(ModuleCount.objects.values_list("event", "count")) == counts
+    assert not Message.objects.exists()
+    assert "my own words" in victim.get(PLAN).content.decode()
+
+
+def test_the_mailbox_cookie_is_never_sent_with_a_cross_site_post(client):
+    """The first layer: a browser keeps the mailbox cookie out of any cross-site request."""
+    response = client.post("/mailbox/start/", {"pathway": "self"}, follow=True)
+    codename = re.search(rb'id="codename"[^>]*>([^<]+)<', response.content).group(1)
+    confirmed = client.post(
+        "/mailbox/start/confirm/", {"codename": codename.decode().strip(), "confirmed": "on"}
+    )
+    cookies = [c for c in confirmed.cookies.values() if c.value]
+    assert cookies and all(c["samesite"] == "Strict" and c["httponly"] for c in cookies)
 
 
 # --- Bad input ------------------------------------------------------------------
@@ -416,3 +476,31 @@ def test_the_workbook_is_in_the_erasure_of_a_mailbox_and_its_bytes_are_overwritt
     assert envelope[-32:] in connection.connection.serialize()
     client.post("/mailbox/delete/")
     assert envelope[-32:] not in connection.connection.serialize()
+
+
+# --- The front door links into the modules ------------------------------------------
+
+
+def test_the_self_check_result_links_into_the_module_that_fits_the_answer(client):
+    page = client.post("/self-check/", {"help_wanted": "read", "worry": "images"}).content.decode()
+    modules = page.split('id="selfhelp-modules"')[1].split("</section>")[0]
+    assert modules.index('href="/self-help/self/online/"') < modules.index(
+        'href="/self-help/self/understanding/"'
+    )
+    german = client.post("/de/self-check/", {"help_wanted": "read", "worry": "someone_else"})
+    assert 'href="/de/self-help/family/signs/"' in german.content.decode()
+    assert "Was die Anzeichen bedeuten können" in german.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("page", "module"),
+    [
+        ("/help/self/", "/self-help/self/understanding/"),
+        ("/help/someone-else/", "/self-help/family/signs/"),
+        ("/de/help/self/", "/de/self-help/self/online/"),
+    ],
+)
+def test_the_pathway_pages_link_into_the_modules(client, page, module):
+    response = client.get(page)
+    assert response.status_code == 200
+    assert f'href="{module}"' in response.content.decode()

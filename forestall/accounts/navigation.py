@@ -73,6 +73,7 @@ def staff_sections(user: User) -> list[Section]:
         ("centres", _("Centres"), "/staff/centres/", manager or admin),
         ("audit", _("Audit log"), "/staff/audit/", manager or admin),
         ("content", _("Public pages"), "/staff/content/", admin),
+        ("selfhelp", _("Self-help modules"), "/staff/self-help/", admin),
         ("reach", _("Reach"), "/staff/reach/", admin),
         # Analysts read the reach results only; partners and keys are the admins'.
         (

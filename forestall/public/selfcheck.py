@@ -73,6 +73,9 @@ def handle(request: HttpRequest) -> HttpResponse:
         + ("?" + urlencode({"urgent": start_query["urgent"]}) if advice.urgent else ""),
         "pathway_slug": _pathway_slug(pathway or Pathway.SELF),
         "selfhelp_url": selfhelp_url(pathway or Pathway.SELF),
+        # Only for the links into the self-help module that fits; never kept.
+        "pathway": pathway or Pathway.SELF,
+        "worry": str(form.answers.get("worry") or ""),
         # Thoughts of suicide or self-harm, even "sometimes", put the crisis line first.
         "self_harm": str(form.answers.get("self_harm") or "") in {"sometimes", "now"},
         "numbers": emergency_numbers(),

@@ -9,16 +9,30 @@ action logs what anyone wrote.
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext, override
 
+from forestall.audit.actions import record_event
+from forestall.lib.pagecache import public_pages_changed
 from forestall.public.models import Mailbox
-from forestall.selfhelp.content import Exercise, Module, catalogue
-from forestall.selfhelp.models import CountEvent, ModuleCount, Workbook
+from forestall.selfhelp.content import (
+    ContentError,
+    Exercise,
+    Module,
+    catalogue,
+    module_at_version,
+    module_from_sources,
+    shipped_catalogue,
+    shipped_sources,
+)
+from forestall.selfhelp.models import CountEvent, ModuleCount, ModuleVersion, Workbook
+
+if TYPE_CHECKING:
+    from forestall.accounts.models import User
 
 # The most self-ratings kept per workbook (the oldest go first).
 RATINGS_KEPT = 200
@@ -164,31 +178,74 @@ def note_place(mailbox: Mailbox, module: Module) -> None:
     _change(mailbox, change)
 
 
-def exercise_as_text(
-    module: Module, exercise_id: str, values: dict[str, Any], language: str
-) -> str:
-    """The exercise and its answers as plain text (for the counsellor and the print page)."""
-    text = module.text(language)
-    exercise = text.exercise(exercise_id)
+def answer_rows(exercise: Exercise, values: dict[str, Any]) -> list[tuple[str, Any]]:
+    """(question, answer as shown) for each field: option labels, never ids; None if skipped."""
+    rows = []
+    for field in exercise.fields:
+        value = values.get(field.id)
+        if value in (None, "", []):
+            shown = None
+        elif field.kind == "choice":
+            shown = field.option_label(str(value))
+        elif field.kind == "multi" and isinstance(value, list):
+            shown = ", ".join(field.option_label(str(v)) for v in value)
+        else:
+            shown = str(value)
+        rows.append((field.label, shown))
+    return rows
+
+
+def saved_exercise(
+    module: Module, exercise_id: str, entry: dict[str, Any], language: str
+) -> Exercise | None:
+    """The exercise as it was asked when ``entry`` was saved (its module version).
+
+    After a network admin publishes a new version, earlier answers are still
+    shown with the questions and options they answered. Falls back to the
+    current exercise if that version is unknown.
+    """
+    version = entry.get("version")
+    then = module_at_version(module, version) if isinstance(version, int) else None
+    for candidate in (then, module):
+        if candidate is not None:
+            exercise = candidate.text(language).exercise(exercise_id)
+            if exercise is not None:
+                return exercise
+    return None
+
+
+def values_for_form(exercise: Exercise, values: dict[str, Any]) -> dict[str, Any]:
+    """Saved values that the current exercise can still show in its form (same id and kind)."""
+    kept: dict[str, Any] = {}
+    for field in exercise.fields:
+        value = values.get(field.id)
+        if value in (None, "", []):
+            continue
+        options = {o.id for o in field.options}
+        if field.kind == "text" and isinstance(value, str):
+            kept[field.id] = value
+        elif field.kind == "rating" and str(value).isdigit() and 0 <= int(value) <= 10:
+            kept[field.id] = str(value)
+        elif field.kind == "choice" and value in options:
+            kept[field.id] = value
+        elif field.kind == "multi" and isinstance(value, list):
+            kept[field.id] = [v for v in value if v in options]
+    return kept
+
+
+def exercise_as_text(module: Module, exercise_id: str, entry: dict[str, Any], language: str) -> str:
+    """A saved exercise and its answers as plain text (for the counsellor)."""
+    exercise = saved_exercise(module, exercise_id, entry, language)
     if exercise is None:
         return ""
     with override(language):
         lines = [
             gettext("Shared from the self-help programme: %(module)s, %(exercise)s")
-            % {"module": text.title, "exercise": exercise.title},
+            % {"module": module.text(language).title, "exercise": exercise.title},
             "",
         ]
-        for field in exercise.fields:
-            value = values.get(field.id)
-            if value in (None, "", []):
-                shown = gettext("(no answer)")
-            elif field.kind == "choice":
-                shown = field.option_label(str(value))
-            elif field.kind == "multi":
-                shown = ", ".join(field.option_label(str(v)) for v in value)
-            else:
-                shown = str(value)
-            lines += [field.label, shown, ""]
+        for label, shown in answer_rows(exercise, entry.get("values", {})):
+            lines += [label, shown if shown is not None else gettext("(no answer)"), ""]
     return "\n".join(lines).strip()
 
 
@@ -204,8 +261,56 @@ def share_exercise(mailbox: Mailbox, module: Module, exercise_id: str, language:
     saved = read_workbook(mailbox)["answers"].get(f"{module_key(module)}/{exercise_id}")
     if not saved:
         return False
-    body = exercise_as_text(module, exercise_id, saved.get("values", {}), language)
+    body = exercise_as_text(module, exercise_id, saved, language)
     with transaction.atomic():
         post_seeker_message(mailbox, body, None)
         record_count(CountEvent.SHARED, module, language)
     return True
+
+
+def publish_module_version(
+    programme: str, module_slug: str, minutes: int, sources: dict[str, str], *, by: User
+) -> ModuleVersion:
+    """Publish a new version of a self-help module (network admins, through the staff side).
+
+    ``sources`` holds each language's block as the editor wrote it; it is
+    validated exactly like a shipped file (raises ``ContentError`` and stores
+    nothing if it does not hold together). The first publish of a module
+    also keeps the shipped version it replaces, so answers given under that
+    version keep their questions. Audited as ``selfhelp_module.publish``;
+    the public pages show the new version at once.
+    """
+    found = shipped_catalogue().find(programme, module_slug)
+    if found is None:
+        raise ContentError(f"{programme}/{module_slug}: no such module")
+    shipped = found[1]
+    try:
+        with transaction.atomic():
+            versions = ModuleVersion.objects.select_for_update().of(programme, module_slug)
+            latest = versions.order_by("-version").first()
+            number = max(shipped.version, latest.version if latest else 0) + 1
+            module_from_sources(programme, module_slug, shipped.order, number, minutes, sources)
+            if not versions.filter(version=shipped.version).exists():
+                ModuleVersion.objects.create(
+                    programme=programme,
+                    module=module_slug,
+                    version=shipped.version,
+                    minutes=shipped.minutes,
+                    texts=shipped_sources(programme, module_slug),
+                    shipped=True,
+                )
+            published = ModuleVersion.objects.create(
+                programme=programme,
+                module=module_slug,
+                version=number,
+                minutes=minutes,
+                texts={language: sources[language] for language in sorted(sources)},
+                published_by=by,
+            )
+            record_event(by, "selfhelp_module.publish", published)
+            transaction.on_commit(public_pages_changed)
+    except IntegrityError:
+        raise ContentError(
+            f"{programme}/{module_slug}: another version was published at the same moment"
+        ) from None
+    return published

@@ -9,6 +9,6 @@ class SelfHelpConfig(AppConfig):
     def ready(self) -> None:
         # Load and validate every module at start-up: a broken content file
         # stops the server instead of breaking one page at night.
-        from forestall.selfhelp.content import catalogue
+        from forestall.selfhelp.content import shipped_catalogue
 
-        catalogue()
+        shipped_catalogue()

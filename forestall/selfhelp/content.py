@@ -15,18 +15,29 @@ other. Markdown goes through the public pages' sanitiser
 to this site or allowed hosts, no raw HTML, no images.
 
 A saved answer keeps the ``version`` of its module; whoever changes what an
-exercise asks must raise the version.
+exercise asks in a file must raise the version.
+
+The shipped files are the first versions. Network admins publish new ones
+through the staff side (``ModuleVersion`` rows: a language block per
+language, validated here exactly like a file); the public pages show the
+newest version of each module, and ``module_at_version`` finds the one a
+saved answer was given under.
 """
 
 from __future__ import annotations
 
 import functools
+import re
+import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from django.utils.safestring import SafeString
+
+if TYPE_CHECKING:
+    from forestall.selfhelp.models import ModuleVersion
 
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
 LANGUAGES = ("en", "de")
@@ -255,17 +266,101 @@ def check_same_shape(reference: ModuleText, other: ModuleText, where: str) -> No
 def _module(programme: str, path: Path) -> Module:
     raw = _mapping(yaml.safe_load(path.read_text(encoding="utf-8")), str(path))
     where = f"{programme}/{path.name}"
-    texts = {
-        language: parse_module_text(raw.get(language), f"{where}.{language}")
-        for language in LANGUAGES
-    }
-    for language in LANGUAGES[1:]:
-        check_same_shape(texts["en"], texts[language], f"{where}.{language}")
     numbers = [raw.get(name) for name in ("order", "version", "minutes")]
     if not all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in numbers):
         raise ContentError(f"{where}: version, order and minutes must be positive integers")
     order, version, minutes = (int(n) for n in numbers)  # type: ignore[arg-type]
+    texts = module_texts({language: raw.get(language) for language in LANGUAGES}, where)
     return Module(programme, _slug(raw.get("slug"), where), order, version, minutes, texts)
+
+
+def module_texts(raw_texts: dict[str, Any], where: str) -> dict[str, ModuleText]:
+    """Every language block of a module, parsed and checked to ask the same questions."""
+    texts = {
+        language: parse_module_text(raw_texts.get(language), f"{where}.{language}")
+        for language in LANGUAGES
+    }
+    for language in LANGUAGES[1:]:
+        check_same_shape(texts["en"], texts[language], f"{where}.{language}")
+    return texts
+
+
+# The largest language block an editor may publish, in characters.
+SOURCE_LIMIT = 40000
+
+
+def load_block(source: str, where: str) -> Any:
+    """One language block written by an editor (YAML), read safely.
+
+    YAML aliases are refused (a few lines of them can expand to gigabytes or
+    to a structure that contains itself), as is anything that is not a
+    mapping; a syntax error names its line.
+    """
+    if len(source) > SOURCE_LIMIT:
+        raise ContentError(f"{where}: longer than {SOURCE_LIMIT} characters")
+    try:
+        for event in yaml.parse(source, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.AliasEvent):
+                raise ContentError(f"{where}: YAML aliases (*name) are not allowed")
+        return _mapping(yaml.safe_load(source), where)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = f" (line {mark.line + 1})" if mark is not None else ""
+        problem = getattr(error, "problem", None) or "not valid YAML"
+        raise ContentError(f"{where}{line}: {problem}") from None
+
+
+def module_from_sources(
+    programme: str, slug: str, order: int, version: int, minutes: int, sources: dict[str, str]
+) -> Module:
+    """A module from the language blocks an editor wrote (raises ``ContentError``)."""
+    where = f"{programme}/{slug}"
+    raw_texts = {
+        language: load_block(str(sources.get(language) or ""), f"{where}.{language}")
+        for language in LANGUAGES
+    }
+    return Module(programme, slug, order, version, minutes, module_texts(raw_texts, where))
+
+
+_BLOCK_START = re.compile(r"^([a-z]{2}):\s*$")
+
+
+def shipped_sources(programme: str, slug: str) -> dict[str, str]:
+    """The language blocks of a shipped module file, as written (comments and all).
+
+    What the editor starts from before anyone has published a version.
+    """
+    path = _shipped_paths().get((programme, slug))
+    if path is None:
+        raise ContentError(f"{programme}/{slug}: no such shipped module")
+    blocks: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for line in path.read_text(encoding="utf-8").splitlines():
+        started = _BLOCK_START.match(line)
+        if started:
+            current = blocks.setdefault(started.group(1), [])
+        elif line and not line[0].isspace() and not line.startswith("#"):
+            current = None
+        elif current is not None:
+            current.append(line)
+    return {
+        language: textwrap.dedent("\n".join(lines)).strip("\n") + "\n"
+        for language, lines in blocks.items()
+        if language in LANGUAGES
+    }
+
+
+@functools.cache
+def _shipped_paths() -> dict[tuple[str, str], Path]:
+    paths = {}
+    for folder in CONTENT_DIR.iterdir():
+        if not folder.is_dir():
+            continue
+        programme = yaml.safe_load((folder / "programme.yaml").read_text("utf-8"))["slug"]
+        for path in folder.glob("*.yaml"):
+            if path.name != "programme.yaml":
+                paths[(programme, yaml.safe_load(path.read_text("utf-8"))["slug"])] = path
+    return paths
 
 
 def _programme(folder: Path) -> Programme:
@@ -303,5 +398,107 @@ def shipped_catalogue() -> Catalogue:
 
 
 def catalogue() -> Catalogue:
-    """The programmes as they are shown now."""
-    return shipped_catalogue()
+    """The programmes as they are shown now: each module at its newest published version.
+
+    Which version is newest is kept like the public pages' texts
+    (``remember_for_public_pages``: a publish shows at once, otherwise one
+    small query per page lifetime); the parsed catalogue for that set of
+    versions is kept per process, so a page does not unpickle every module.
+    """
+    from forestall.lib.pagecache import remember_for_public_pages
+
+    newest = remember_for_public_pages("selfhelp-newest-versions", _newest_versions)
+    built = _BUILT.get(newest)
+    if built is None:
+        built = _catalogue_of(newest)
+        _BUILT.clear()
+        _BUILT[newest] = built
+    return built
+
+
+# The catalogue for the last set of newest versions seen by this process.
+_BUILT: dict[tuple[tuple[str, str, int, str], ...], Catalogue] = {}
+
+
+def _newest_versions() -> tuple[tuple[str, str, int, str], ...]:
+    """(programme, module, version, id) of the newest published version of each module."""
+    from forestall.selfhelp.models import ModuleVersion
+
+    newest: dict[tuple[str, str], tuple[int, str]] = {}
+    for pk, programme_slug, slug, version in ModuleVersion.objects.values_list(
+        "pk", "programme", "module", "version"
+    ):
+        if version > newest.get((programme_slug, slug), (0, ""))[0]:
+            newest[(programme_slug, slug)] = (version, str(pk))
+    return tuple(sorted((p, m, v, pk) for (p, m), (v, pk) in newest.items()))
+
+
+def _catalogue_of(newest: tuple[tuple[str, str, int, str], ...]) -> Catalogue:
+    from forestall.selfhelp.models import ModuleVersion
+
+    shipped = shipped_catalogue()
+    if not newest:
+        return shipped
+    by_module = {(p, m): (v, pk) for p, m, v, pk in newest}
+    rows = {str(row.pk): row for row in ModuleVersion.objects.filter(pk__in=[e[3] for e in newest])}
+    programmes = []
+    for programme in shipped.programmes:
+        modules = []
+        for module in programme.modules:
+            version, pk = by_module.get((module.programme, module.slug), (0, ""))
+            # A release may ship a file newer than anything published here.
+            if pk in rows and version >= module.version:
+                module = module_of_version(rows[pk], module)
+            modules.append(module)
+        programmes.append(
+            Programme(programme.slug, programme.order, programme.texts, tuple(modules))
+        )
+    return Catalogue(tuple(programmes))
+
+
+def module_of_version(row: ModuleVersion, shipped: Module) -> Module:
+    """The module a published version describes (its order and slug are the shipped ones)."""
+    return _parsed_version(
+        row.pk, row.programme, row.module, shipped.order, row.version, row.minutes, row.texts
+    )
+
+
+# Parsed published versions, by id: a published version never changes.
+_PARSED: dict[str, Module] = {}
+
+
+def _parsed_version(
+    pk: Any,
+    programme: str,
+    slug: str,
+    order: int,
+    version: int,
+    minutes: int,
+    texts: dict[str, str],
+) -> Module:
+    parsed = _PARSED.get(str(pk))
+    if parsed is None:
+        parsed = module_from_sources(programme, slug, order, version, minutes, texts)
+        if len(_PARSED) > 512:
+            _PARSED.clear()
+        _PARSED[str(pk)] = parsed
+    return parsed
+
+
+def module_at_version(module: Module, version: int) -> Module | None:
+    """``module`` as it was at ``version`` (for answers given under it), or None if unknown."""
+    from forestall.selfhelp.models import ModuleVersion
+
+    if version == module.version:
+        return module
+    shipped_found = shipped_catalogue().find(module.programme, module.slug)
+    if shipped_found is None:
+        return None
+    shipped = shipped_found[1]
+    row = ModuleVersion.objects.of(module.programme, module.slug).filter(version=version).first()
+    if row is not None:
+        try:
+            return module_of_version(row, shipped)
+        except ContentError:  # pragma: no cover - published versions were validated
+            return None
+    return shipped if shipped.version == version else None

@@ -10,7 +10,16 @@ from django.utils.translation import gettext_lazy as _
 
 from forestall.lib.codenames import contains_codename
 from forestall.public.models import Mailbox
-from forestall.selfhelp.content import TEXT_LIMIT, Exercise, Rating
+from forestall.selfhelp.content import (
+    LANGUAGES,
+    SOURCE_LIMIT,
+    TEXT_LIMIT,
+    ContentError,
+    Exercise,
+    Module,
+    Rating,
+    module_from_sources,
+)
 
 RATING_CHOICES = [(str(n), str(n)) for n in range(11)]
 
@@ -129,3 +138,56 @@ class RatingForm(forms.Form):
 
     def entries(self) -> list[forms.BoundField]:
         return [self[r.id] for r in self.ratings]
+
+
+class ModuleEditForm(forms.Form):
+    """A new version of a self-help module as a network admin writes it (staff side).
+
+    One text per language: that language's block (YAML with Markdown
+    sections and the exercise definitions, as in the shipped files). The
+    whole module is validated like a shipped file; ``module`` is the result,
+    ready to preview.
+    """
+
+    minutes = forms.IntegerField(label=_("Minutes it takes"), min_value=1, max_value=120)
+
+    def __init__(self, *args: Any, current: Module, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.current = current
+        self.module: Module | None = None
+        for language in LANGUAGES:
+            self.fields[f"text_{language}"] = forms.CharField(
+                label=_("Text and exercises (%(language)s)") % {"language": language},
+                widget=forms.Textarea(attrs={"rows": 30, "spellcheck": "true", "lang": language}),
+                max_length=SOURCE_LIMIT,
+                strip=False,
+                help_text=_(
+                    "YAML as in the shipped files: title, summary, sections (heading and "
+                    "body in Markdown), exercises (id, title, intro, fields with id, kind "
+                    "text/choice/multi/rating, label, options) and next. Every language "
+                    "must ask the same exercises with the same ids."
+                ),
+            )
+
+    def sources(self) -> dict[str, str]:
+        return {language: self.cleaned_data[f"text_{language}"] for language in LANGUAGES}
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if self.errors:
+            return cleaned
+        try:
+            self.module = module_from_sources(
+                self.current.programme,
+                self.current.slug,
+                self.current.order,
+                self.current.version + 1,
+                cleaned["minutes"],
+                self.sources(),
+            )
+        except ContentError as error:
+            raise forms.ValidationError(
+                _("This version cannot be published yet: %(problem)s"),
+                params={"problem": str(error)},
+            ) from None
+        return cleaned

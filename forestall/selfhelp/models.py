@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from forestall.lib.crypto import EncryptedJSONField
 from forestall.public.models import Mailbox
+
+if TYPE_CHECKING:
+    from forestall.accounts.models import User
 
 
 class Workbook(models.Model):
@@ -64,3 +69,60 @@ class ModuleCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} {self.programme}/{self.module} {self.day}"
+
+
+class ModuleVersionQuerySet(models.QuerySet["ModuleVersion"]):
+    def visible_to(self, user: User) -> ModuleVersionQuerySet:
+        """The access gate for editing the programmes: network admins see every version."""
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if user.is_network_admin:
+            return self.all()
+        return self.none()
+
+    def of(self, programme: str, module: str) -> ModuleVersionQuerySet:
+        return self.filter(programme=programme, module=module)
+
+
+class ModuleVersion(models.Model):
+    """One published version of one self-help module; a published version never changes.
+
+    ``texts`` holds, per language, the module's block as a network admin wrote
+    it (YAML with Markdown sections and the exercise definitions, the same
+    shape as a language block of a shipped file). The newest version of a
+    module is what the public pages show; a person's saved answers name the
+    version they were given under, and that version's exercise definitions
+    show them. When the first edit of a module is published, the shipped
+    version is kept here as well (``shipped``), so answers given under it
+    still read correctly after a release changes the file.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    programme = models.CharField(max_length=40)
+    module = models.CharField(max_length=60)
+    version = models.PositiveIntegerField()
+    minutes = models.PositiveSmallIntegerField()
+    texts = models.JSONField()
+    shipped = models.BooleanField(default=False)
+    published_at = models.DateTimeField(auto_now_add=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = ModuleVersionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["programme", "module", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "module", "version"], name="selfhelp_module_version_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.programme}/{self.module} v{self.version}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ValueError("a published module version never changes")
+        super().save(*args, **kwargs)

@@ -141,14 +141,24 @@ def _module_context(
     text = module.text(language)
     workbook = actions.read_workbook(mailbox) if mailbox else None
     saved_answers = workbook["answers"] if workbook else {}
+    key = actions.module_key(module)
     forms = []
     for exercise in text.exercises:
         if bound is not None and bound.exercise.id == exercise.id:
             forms.append(bound)
             continue
-        saved = saved_answers.get(f"{actions.module_key(module)}/{exercise.id}")
-        forms.append(ExerciseForm(exercise=exercise, initial=saved["values"] if saved else None))
-    key = actions.module_key(module)
+        saved = saved_answers.get(f"{key}/{exercise.id}")
+        initial = actions.values_for_form(exercise, saved["values"]) if saved else None
+        forms.append(ExerciseForm(exercise=exercise, initial=initial))
+    # Answers given under an earlier version of the module, with that version's questions.
+    earlier = []
+    for answer_key, saved in sorted(saved_answers.items()):
+        programme_module, _slash, exercise_id = answer_key.rpartition("/")
+        if programme_module != key or saved.get("version") == module.version:
+            continue
+        then = actions.saved_exercise(module, exercise_id, saved, language)
+        if then is not None:
+            earlier.append((then, actions.answer_rows(then, saved.get("values", {}))))
     ratings = chosen.text(language).ratings
     history = [r for r in workbook["ratings"] if r.get("module") == key] if workbook else []
     return {
@@ -158,6 +168,7 @@ def _module_context(
         "text": text,
         "forms": forms,
         "saved_exercises": {e.id for e in text.exercises if f"{key}/{e.id}" in saved_answers},
+        "earlier_answers": earlier,
         "progress": workbook["modules"].get(key, {}) if workbook else {},
         "mailbox": mailbox,
         "place": key,
@@ -271,15 +282,10 @@ def print_page(request: HttpRequest, programme: str, module: str) -> HttpRespons
         else:
             entry = saved.get(f"{actions.module_key(found)}/{exercise.id}")
             values = entry["values"] if entry else {}
-        answers = []
-        for spec in exercise.fields:
-            value = values.get(spec.id)
-            if spec.kind == "choice" and value:
-                value = spec.option_label(value)
-            elif spec.kind == "multi" and value:
-                value = ", ".join(spec.option_label(v) for v in value)
-            answers.append((spec.label, value))
-        exercises.append((exercise, answers))
+            if entry:
+                # Saved under an earlier version: print the questions it answered.
+                exercise = actions.saved_exercise(found, exercise.id, entry, language) or exercise
+        exercises.append((exercise, actions.answer_rows(exercise, values)))
     if only and not exercises:
         raise Http404
     context = {"programme_text": chosen.text(language), "text": text, "exercises": exercises}

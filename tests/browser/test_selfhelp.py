@@ -149,3 +149,49 @@ def test_every_programme_page_has_no_serious_accessibility_problem(page, assert_
     for url in _programme_pages():
         page.goto(url)
         assert_accessible(page)
+
+
+def test_a_network_admin_edits_previews_and_publishes_and_the_public_page_shows_it(
+    new_page, live_server, assert_accessible
+):
+    from django.conf import settings
+
+    from forestall.accounts.models import Role
+    from forestall.selfhelp.models import ModuleVersion
+
+    admin = factories.make_user(Role.NETWORK_ADMIN, None, username="browser_editor")
+    client = factories.signed_in_client(admin)
+    page = new_page(javascript=True)  # axe needs JavaScript; the forms do not
+    page.context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url + "/staff/",
+            }
+        ]
+    )
+    page.goto("/staff/self-help/")
+    assert_accessible(page)
+    page.get_by_role("link", name="Edit What I want to change, and why").click()
+    assert page.url.endswith("/staff/self-help/self/motivation/")
+    english = page.locator("textarea[name=text_en]")
+    changed = english.input_value().replace(
+        "Change happens in stages", "Change comes one step at a time"
+    )
+    english.fill(changed)
+    page.get_by_role("button", name="Preview (en)").click()
+    preview = page.locator(".public-preview")
+    assert preview.get_by_role("heading", name="Change comes one step at a time").is_visible()
+    assert page.locator("textarea[name=text_en]").input_value().replace("\r\n", "\n") == changed
+    assert not ModuleVersion.objects.exists()
+    assert_accessible(page)
+
+    page.get_by_role("button", name="Publish as a new version").click()
+    assert page.get_by_text("Version 2 is published.").is_visible()
+    assert ModuleVersion.objects.get(shipped=False).version == 2
+
+    reader = new_page(javascript=False)
+    reader.goto("/self-help/self/motivation/")
+    assert reader.get_by_role("heading", name="Change comes one step at a time").is_visible()
+    assert reader.get_by_role("heading", name="Change happens in stages").count() == 0
