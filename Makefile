@@ -27,13 +27,15 @@ test: test-fast test-browser
 
 ## test-fast: everything but the browser tests, one pytest-xdist worker per core
 ## (TEST_WORKERS=0 runs it in one process; idle workers take tests from busy ones)
+## (bytecode is written even where PYTHONDONTWRITEBYTECODE is set: every worker
+## and every child process a test starts would otherwise compile forestall anew)
 TEST_WORKERS ?= auto
 test-fast: setup
-	$(BIN)/pytest -m "not browser" -n $(TEST_WORKERS) --dist worksteal
+	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -m "not browser" -n $(TEST_WORKERS) --dist worksteal
 
 ## test-browser: headless Chromium against a live server, one test at a time
 test-browser: setup
-	$(BIN)/pytest -m browser
+	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -m browser
 
 ## bench: the benchmarks, printed as ratios against baselines measured in the same run
 bench: setup

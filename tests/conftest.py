@@ -8,8 +8,13 @@ a manager of A, an analyst, a network admin.
 
 from __future__ import annotations
 
+import shutil
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import override_settings
 
 from forestall.accounts.models import Role
@@ -33,6 +38,65 @@ TEST_SETTINGS = {
 def _test_settings():
     with override_settings(**TEST_SETTINGS):
         yield
+
+
+# Test modules are compiled once, with pytest's assertions rewritten, and the
+# result kept in tests/__pycache__ even where PYTHONDONTWRITEBYTECODE is set
+# (rewriting every test file cost each xdist worker about 5 s of CPU).
+sys.dont_write_bytecode = False
+
+# The secrets a database's rows were written with (encrypted fields, the audit
+# chain's seal), as the environment variables a child process reads them from.
+_SECRET_SETTINGS = {
+    "FORESTALL_SECRET_KEY": "SECRET_KEY",
+    "FORESTALL_KEYS": "FORESTALL_KEYS",
+    "FORESTALL_PEPPER": "FORESTALL_PEPPER",
+    "FORESTALL_AUDIT_KEY": "FORESTALL_AUDIT_KEY",
+    "FORESTALL_RESEARCH_SECRET": "FORESTALL_RESEARCH_SECRET",
+    "FORESTALL_REACH_SIGNING_KEYS": "FORESTALL_REACH_SIGNING_KEYS",
+}
+
+
+def _migrated_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.getbasetemp() / "migrated.sqlite3"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The test database, migrated once per worker; on SQLite also kept as a file.
+
+    The file (``VACUUM INTO`` right after the migrations, before any test
+    writes) lets a test that runs forestall in a child process start it on an
+    up-to-date database file instead of migrating one more from scratch
+    (``migrated_sqlite``): migrating costs several seconds of CPU a process.
+    """
+    if connection.vendor == "sqlite":
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute("VACUUM INTO %s", [str(_migrated_file(tmp_path_factory))])
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(django_db_setup, tmp_path_factory) -> Callable[[Path], dict[str, str]]:
+    """``migrated_sqlite(var_dir)`` → the environment for a child on a migrated copy.
+
+    Copies the migrated test database to ``var_dir/forestall.sqlite3`` (where
+    a child with ``FORESTALL_VAR=var_dir`` and no ``DATABASE_URL`` opens it)
+    and returns the secrets its rows were written with; the child's
+    ``migrate`` then finds nothing to apply. On PostgreSQL (no file) it copies
+    nothing and returns nothing: the child migrates its own database.
+    """
+    from django.conf import settings
+
+    template = _migrated_file(tmp_path_factory)
+
+    def prepare(var_dir: Path) -> dict[str, str]:
+        if not template.exists():
+            return {}
+        var_dir.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(template, var_dir / "forestall.sqlite3")
+        return {name: getattr(settings, setting) for name, setting in _SECRET_SETTINGS.items()}
+
+    return prepare
 
 
 @pytest.fixture(autouse=True)

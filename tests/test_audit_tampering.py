@@ -145,7 +145,9 @@ def test_a_malformed_anchor_is_refused_in_one_line(db):
     assert "SEQUENCE:HASH" in str(raised.value)
 
 
-def test_the_command_line_prints_one_line_and_exits_non_zero_without_a_traceback(tmp_path):
+def test_the_command_line_prints_one_line_and_exits_non_zero_without_a_traceback(
+    tmp_path, migrated_sqlite
+):
     environment = {
         key: value
         for key, value in os.environ.items()
@@ -155,6 +157,8 @@ def test_the_command_line_prints_one_line_and_exits_non_zero_without_a_traceback
     environment.update(
         {"FORESTALL_DEBUG": "1", "FORESTALL_TESTING": "0", "FORESTALL_VAR": str(tmp_path)}
     )
+    # The script's own migrate finds the database file up to date.
+    environment.update(migrated_sqlite(tmp_path))
     script = (
         "import os, django; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'forestall.settings');"
         "django.setup();"

@@ -125,19 +125,23 @@ print(json.dumps({
 
 
 @pytest.fixture(scope="module")
-def production():
+def production(migrated_sqlite):
     """What a production-configured forestall answers (run in a fresh process)."""
     sys.path.insert(0, str(ROOT))
     from bench.server import production_env
 
     with tempfile.TemporaryDirectory() as directory:
+        # On a copy of the migrated test database (the probe's migrate finds
+        # nothing to do) and with the secrets its rows were written with;
+        # where there is no copy (PostgreSQL), an in-memory one it migrates.
+        copy = migrated_sqlite(Path(directory))
         env = production_env(
             Path(directory),
             {
                 "FORESTALL_ALLOWED_HOSTS": "forestall.example",
                 "FORESTALL_SSL_REDIRECT": "1",
-                "DATABASE_URL": "sqlite://:memory:",
                 "DJANGO_SETTINGS_MODULE": "forestall.settings",
+                **(copy or {"DATABASE_URL": "sqlite://:memory:"}),
             },
         )
         result = subprocess.run(  # noqa: S603 - our own interpreter and probe
