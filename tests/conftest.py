@@ -14,8 +14,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.db import connection, transaction
 from django.test import override_settings
+from django.utils import translation
 
 from forestall.accounts.models import Role
 from tests import factories
@@ -38,6 +40,19 @@ TEST_SETTINGS = {
 def _test_settings():
     with override_settings(**TEST_SETTINGS):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the default language and leaves none behind.
+
+    A request through the test client activates its language in the thread
+    (the locale middleware) and leaves it active; a German request would
+    otherwise make the next test in the same worker reverse German URLs.
+    """
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 # Test modules are compiled once, with pytest's assertions rewritten, and the
