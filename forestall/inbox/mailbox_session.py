@@ -36,8 +36,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 
+from forestall.inbox.models import Mailbox, MailboxSession
 from forestall.lib.privacy import keyed_hash
-from forestall.public.models import Mailbox, MailboxSession
 
 COOKIE_NAME = "forestall_mailbox"
 _SALT = "forestall.public.mailbox-session"
@@ -159,7 +159,7 @@ def mailbox_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         mailbox = signed_in_mailbox(request)
         if mailbox is None:
-            to_sign_in: HttpResponse = redirect("public:mailbox")
+            to_sign_in: HttpResponse = redirect("mailbox:mailbox")
             if COOKIE_NAME in request.COOKIES:
                 sign_out(to_sign_in)
             return to_sign_in

@@ -1,6 +1,7 @@
-"""The public pages of the front door: home, pathways, confidentiality,
-self-check, and the confidential mailbox (start, confirm, sign in, write,
-sign out, delete, questionnaires). Staff content editing: ``staff_views.py``.
+"""The help-seeker's side of the inbox: the confidential mailbox (start,
+confirm, sign in, write, sign out, delete, answer a questionnaire). The
+counsellors' side is ``staff_views.py``; the front door's other pages are the
+public app's.
 
 Every rejected mailbox form is shown again with what the person typed, a
 translated explanation and a 4xx status; too many attempts answer 429 the
@@ -13,25 +14,16 @@ import uuid
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods
 
 from forestall.directory.models import Centre
-from forestall.inbox.models import ConversationStatus, MessageAuthor
-from forestall.lib.codenames import codename_hash
-from forestall.lib.pagecache import cache_public_page
-from forestall.lib.ratelimit import Per, over_any, retry_after, wait_message
-from forestall.public import actions, codename_view
-from forestall.public.content import page_text
-from forestall.public.expectations import (
-    kept_after_referral_notice,
-    reply_notice,
-    retention_notice,
-)
-from forestall.public.forms import (
+from forestall.inbox import actions, codename_view
+from forestall.inbox.forms import (
     ConfirmForm,
     MessageForm,
     SignInForm,
@@ -42,7 +34,7 @@ from forestall.public.forms import (
     message_limit,
     selfhelp_place_query,
 )
-from forestall.public.mailbox_session import (
+from forestall.inbox.mailbox_session import (
     end_session,
     idle_seconds,
     mailbox_required,
@@ -50,11 +42,19 @@ from forestall.public.mailbox_session import (
     sign_out,
     signed_in_mailbox,
 )
-from forestall.public.models import Mailbox, Page, Pathway
-from forestall.public.pathways import PATHWAY_PAGES, PATHWAY_SLUGS
+from forestall.inbox.models import ConversationStatus, Mailbox, MessageAuthor
+from forestall.instruments.actions import NotPending, complete_from_mailbox, pending_for_mailbox
+from forestall.instruments.forms import instrument_form
+from forestall.lib.codenames import codename_hash
+from forestall.lib.ratelimit import Per, over_any, retry_after, wait_message
+from forestall.public.expectations import (
+    kept_after_referral_notice,
+    reply_notice,
+    retention_notice,
+)
+from forestall.public.models import Pathway
 from forestall.public.post_only import post_only
 from forestall.reach.arrival import arrived_through_reach
-from forestall.selfhelp.places import programme_url_for_pathway
 
 # (attempts, seconds) per bucket; see forestall.lib.ratelimit. A source is a
 # client address only where it is one (not behind an onion service); the
@@ -111,7 +111,7 @@ def _signin_page(
     request: HttpRequest, form: SignInForm, *, status: int = 200, form_error: str = ""
 ) -> HttpResponse:
     context = {"form": form, "form_error": form_error, "idle_minutes": idle_seconds() // 60}
-    return render(request, "public/mailbox/signin.html", context, status=status)
+    return render(request, "inbox/mailbox/signin.html", context, status=status)
 
 
 def _too_many_message(request: HttpRequest) -> str:
@@ -131,20 +131,20 @@ def start(request: HttpRequest) -> HttpResponse:
                 "selfhelp": request.GET.get("selfhelp", "")[:120],
             }
         )
-        return render(request, "public/mailbox/start.html", {"form": form})
+        return render(request, "inbox/mailbox/start.html", {"form": form})
     form = StartForm(request.POST)
     if _start_refused(request):
         return _with_retry_after(
             request,
             render(
                 request,
-                "public/mailbox/start.html",
+                "inbox/mailbox/start.html",
                 {"form": form, "form_error": _too_many_message(request)},
                 status=429,
             ),
         )
     if not form.is_valid():
-        return render(request, "public/mailbox/start.html", {"form": form}, status=400)
+        return render(request, "inbox/mailbox/start.html", {"form": form}, status=400)
     _mailbox, codename = actions.start_mailbox(
         _language(),
         form.cleaned_data["pathway"],
@@ -153,7 +153,7 @@ def start(request: HttpRequest) -> HttpResponse:
     )
     # Post/redirect/get: a reload shows this same codename again instead of
     # posting the form a second time and creating a second mailbox.
-    to_codename = reverse("public:mailbox_codename") + selfhelp_place_query(
+    to_codename = reverse("mailbox:codename") + selfhelp_place_query(
         chosen_centre_query(form.cleaned_data.get("centre")), form.cleaned_data.get("selfhelp")
     )
     return codename_view.keep(redirect(to_codename), codename)
@@ -164,7 +164,7 @@ def codename(request: HttpRequest) -> HttpResponse:
     """The new codename, for this browser only, until it is confirmed or expires."""
     codename = codename_view.shown(request)
     if codename is None:
-        return render(request, "public/mailbox/codename_gone.html", status=410)
+        return render(request, "inbox/mailbox/codename_gone.html", status=410)
     confirm = ConfirmForm(
         initial={
             "codename": codename,
@@ -174,12 +174,12 @@ def codename(request: HttpRequest) -> HttpResponse:
     )
     return render(
         request,
-        "public/mailbox/codename.html",
+        "inbox/mailbox/codename.html",
         {"codename": codename, "form": confirm, "retention_notice": retention_notice()},
     )
 
 
-@post_only(way_on="public:mailbox_start")
+@post_only(way_on="mailbox:start")
 def confirm(request: HttpRequest) -> HttpResponse:
     """ "I have written it down": sign in to the new mailbox and open it."""
     form = ConfirmForm(request.POST)
@@ -189,7 +189,7 @@ def confirm(request: HttpRequest) -> HttpResponse:
             request,
             render(
                 request,
-                "public/mailbox/codename.html",
+                "inbox/mailbox/codename.html",
                 {"codename": codename, "form": form, "form_error": _too_many_message(request)},
                 status=429,
             ),
@@ -205,13 +205,13 @@ def confirm(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return render(
             request,
-            "public/mailbox/codename.html",
+            "inbox/mailbox/codename.html",
             {"codename": codename, "form": form, "retention_notice": retention_notice()},
             status=400,
         )
     to_mailbox = _onward(
         form.cleaned_data.get("selfhelp"),
-        reverse("public:mailbox") + chosen_centre_query(form.cleaned_data.get("centre")),
+        reverse("mailbox:mailbox") + chosen_centre_query(form.cleaned_data.get("centre")),
     )
     return codename_view.forget(request, sign_in(redirect(to_mailbox), mailbox))
 
@@ -258,7 +258,7 @@ def _sign_in(request: HttpRequest) -> HttpResponse:
         actions.mark_mailbox_urgent(form.mailbox)
     to_mailbox = _onward(
         form.cleaned_data.get("selfhelp"),
-        reverse("public:mailbox") + chosen_centre_query(form.cleaned_data.get("centre_choice")),
+        reverse("mailbox:mailbox") + chosen_centre_query(form.cleaned_data.get("centre_choice")),
     )
     return sign_in(redirect(to_mailbox), form.mailbox)
 
@@ -312,12 +312,11 @@ def _render_mailbox(
         "idle_seconds": idle_seconds(),
         "message_limit": message_limit(),
     }
-    return render(request, "public/mailbox/mailbox.html", context, status=status)
+    return render(request, "inbox/mailbox/mailbox.html", context, status=status)
 
 
 def _pending_questionnaires(mailbox: Mailbox) -> list[dict[str, Any]]:
     """Questionnaires a centre sent to this mailbox, with their titles in the page language."""
-    from forestall.instruments.actions import pending_for_mailbox
     from forestall.instruments.catalogue import UnknownInstrument, catalogue
 
     language = _language()
@@ -332,7 +331,7 @@ def _pending_questionnaires(mailbox: Mailbox) -> list[dict[str, Any]]:
     return pending
 
 
-@post_only(way_on="public:mailbox")
+@post_only(way_on="mailbox:mailbox")
 def write(request: HttpRequest) -> HttpResponse:
     """Send the help-seeker's message; on any rejection keep the text and explain.
 
@@ -360,7 +359,7 @@ def _send(request: HttpRequest, current: Mailbox) -> HttpResponse:
     if not form.is_valid():
         return _render_mailbox(request, current, form, status=400)
     actions.post_seeker_message(current, form.cleaned_data["body"], form.cleaned_data["centre"])
-    return redirect(reverse("public:mailbox") + "?sent=1#latest")
+    return redirect(reverse("mailbox:mailbox") + "?sent=1#latest")
 
 
 def _write_after_sign_in(request: HttpRequest) -> HttpResponse:
@@ -392,12 +391,12 @@ def _unsent_page(
     request: HttpRequest, form: UnsentMessageForm, *, status: int, error: str = ""
 ) -> HttpResponse:
     context = {"form": form, "form_error": error, "idle_minutes": idle_seconds() // 60}
-    return render(request, "public/mailbox/unsent.html", context, status=status)
+    return render(request, "inbox/mailbox/unsent.html", context, status=status)
 
 
-@post_only(way_on="public:mailbox")
+@post_only(way_on="mailbox:mailbox")
 def sign_out_view(request: HttpRequest) -> HttpResponse:
-    response = render(request, "public/mailbox/signed_out.html")
+    response = render(request, "inbox/mailbox/signed_out.html")
     return sign_out(response, request)
 
 
@@ -409,65 +408,47 @@ def delete(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return render(
             request,
-            "public/mailbox/delete.html",
+            "inbox/mailbox/delete.html",
             {"kept_after_referral": kept_after_referral_notice()},
         )
     actions.delete_mailbox(current)
     request.mailbox_signed_out = True  # type: ignore[attr-defined]
-    return sign_out(render(request, "public/mailbox/deleted.html"))
+    return sign_out(render(request, "inbox/mailbox/deleted.html"))
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @mailbox_required
 def questionnaire(request: HttpRequest, administration_id: uuid.UUID) -> HttpResponse:
     """A questionnaire a counsellor or clinician sent to this mailbox."""
-    from forestall.instruments.public_views import answer_in_mailbox
-
     current: Mailbox = request.mailbox  # type: ignore[attr-defined]
     return answer_in_mailbox(request, current, administration_id)
 
 
-# --- front-door pages ------------------------------------------------------
+def answer_in_mailbox(
+    request: HttpRequest, mailbox: Mailbox, administration_id: uuid.UUID
+) -> HttpResponse:
+    """Show a questionnaire waiting in ``mailbox`` and store the answers.
 
-
-def _language() -> str:
-    return translation.get_language() or "en"
-
-
-@require_safe
-@cache_public_page
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "public/home.html", {"text": page_text(Page.HOME, _language())})
-
-
-@require_safe
-def pathway(request: HttpRequest, slug: str) -> HttpResponse:
-    chosen = PATHWAY_SLUGS.get(slug)
-    if chosen is None:
-        raise Http404
-    context = {
-        "text": page_text(PATHWAY_PAGES[chosen], _language()),
-        "pathway": chosen,
-        "selfhelp_url": programme_url_for_pathway(chosen),
-    }
-    return render(request, "public/pathway.html", context)
-
-
-@require_safe
-def confidentiality(request: HttpRequest) -> HttpResponse:
-    return render(
-        request,
-        "public/confidentiality.html",
-        {
-            "text": page_text(Page.CONFIDENTIALITY, _language()),
-            "kept_after_referral": kept_after_referral_notice(),
-        },
+    Only pending questionnaires of this mailbox's client are found; anything
+    else (answered, someone else's, unknown) is the same 404. Invalid answers
+    answer 400 with the form, keeping what was chosen. The questionnaire's
+    form and its storing are the instruments app's (``instrument_form``,
+    ``complete_from_mailbox``).
+    """
+    administration = get_object_or_404(pending_for_mailbox(mailbox), pk=administration_id)
+    data = request.POST if request.method == "POST" else None
+    form = instrument_form(
+        administration.instrument,
+        get_language() or mailbox.language,
+        data=data,
+        version=administration.version,
     )
-
-
-@require_http_methods(["GET", "HEAD", "POST"])
-def self_check(request: HttpRequest) -> HttpResponse:
-    """The anonymous self-check, scored in memory; see ``forestall.public.selfcheck``."""
-    from forestall.public import selfcheck
-
-    return selfcheck.handle(request)
+    if data is not None:
+        if form.is_valid():
+            try:
+                complete_from_mailbox(administration, form.answers)
+            except NotPending:
+                raise Http404 from None
+            return render(request, "inbox/mailbox/questionnaire.html", {"done": True})
+        return render(request, "inbox/mailbox/questionnaire.html", {"form": form}, status=400)
+    return render(request, "inbox/mailbox/questionnaire.html", {"form": form})

@@ -7,8 +7,8 @@ import uuid
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from forestall.inbox.models import Mailbox
 from forestall.lib.crypto import EncryptedJSONField
-from forestall.public.models import Mailbox
 
 
 class Workbook(models.Model):
