@@ -316,6 +316,7 @@ CODENAME_MAX_LENGTH = 400
 
 # A self-check that recommended urgent help hands the mailbox start page a
 # signed, short-lived "urgent" token: the flag travels, the answers never do.
+# (The value from when this was the public app's: tokens already handed out stay valid.)
 _URGENT_SALT = "forestall.public.self-check-urgent"
 URGENT_TOKEN_SECONDS = 60 * 60
 

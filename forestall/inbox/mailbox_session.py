@@ -40,6 +40,7 @@ from forestall.inbox.models import Mailbox, MailboxSession
 from forestall.lib.privacy import keyed_hash
 
 COOKIE_NAME = "forestall_mailbox"
+# The value from when the mailbox was the public app's: a new one would sign everyone out.
 _SALT = "forestall.public.mailbox-session"
 # Where a mailbox read through a session keeps its token, for refreshing it.
 _TOKEN_ATTRIBUTE = "_forestall_session_token"  # noqa: S105 - an attribute name
