@@ -283,7 +283,7 @@ def _bare_child() -> list[str]:
 def _inbox_queue(centre) -> str:
     """200 help-seekers waiting for the big centre; a counsellor's session cookie."""
     from forestall.accounts.models import Membership, Role, User
-    from forestall.public import actions
+    from forestall.inbox import actions
 
     for number in range(200):
         mailbox, _codename = actions.start_mailbox("en", "self")

@@ -58,8 +58,8 @@ class _Switch:
     """Turns the checks off and on again inside the child (never in the server)."""
 
     def __init__(self) -> None:
+        from forestall.inbox import mailbox_session, public_views
         from forestall.lib import privacy
-        from forestall.public import mailbox_session, public_views
 
         self.privacy = privacy
         self.session = mailbox_session
@@ -77,7 +77,7 @@ class _Switch:
         self.privacy.rate_limit_key_for = lambda address: "off"
         self.views.over_any = lambda *args, **kwargs: False
 
-        from forestall.public.models import Mailbox
+        from forestall.inbox.models import Mailbox
 
         def signed_in(request):
             return Mailbox.objects.filter(pk=self.mailbox.pk).first()
@@ -108,7 +108,7 @@ def _child() -> list[str]:
     from django.core.management import call_command
     from django.test import Client
 
-    from forestall.public.models import Mailbox
+    from forestall.inbox.models import Mailbox
 
     call_command("migrate", verbosity=0)
     call_command("collectstatic", "--no-input", verbosity=0)

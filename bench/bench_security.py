@@ -132,8 +132,7 @@ def _child() -> list[str]:
     from forestall.audit import chain
     from forestall.audit.actions import record_event
     from forestall.audit.models import AuditChainHead, AuditEntry
-    from forestall.inbox.models import Conversation, Message
-    from forestall.public.models import Mailbox
+    from forestall.inbox.models import Conversation, Mailbox, Message
 
     _note("migrating")
     call_command("migrate", verbosity=0)

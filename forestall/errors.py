@@ -79,8 +79,8 @@ def _public_form_again(request: HttpRequest) -> HttpResponse:
     from django.shortcuts import render
     from django.urls import Resolver404, resolve
 
-    from forestall.public.forms import UnsentMessageForm
-    from forestall.public.mailbox_session import idle_seconds, signed_in_mailbox
+    from forestall.inbox.forms import UnsentMessageForm
+    from forestall.inbox.mailbox_session import idle_seconds, signed_in_mailbox
 
     try:
         match = resolve(request.path)
@@ -88,12 +88,12 @@ def _public_form_again(request: HttpRequest) -> HttpResponse:
         match = None
     if (
         match is not None
-        and match.view_name == "public:mailbox_write"
+        and match.view_name == "mailbox:write"
         and signed_in_mailbox(request) is None
     ):
         kept = UnsentMessageForm(initial=UnsentMessageForm(request.POST).kept())
         context = {"form": kept, "idle_minutes": idle_seconds() // 60, "expired_form": True}
-        return render(request, "public/mailbox/unsent.html", context, status=403)
+        return render(request, "inbox/mailbox/unsent.html", context, status=403)
     fields = [
         (name, value)
         for name, values in request.POST.lists()

@@ -234,7 +234,7 @@ OTP_TOTP_ISSUER = "forestall"
 # --- Sessions and cookies --------------------------------------------------
 # The Django session is the staff session only: its cookie is sent to /staff/
 # and nowhere else. The public mailbox uses its own signed browser-session
-# cookie (see forestall.public).
+# cookie (see forestall.inbox.mailbox_session).
 SESSION_COOKIE_NAME = "forestall_staff"
 SESSION_COOKIE_PATH = "/staff/"
 SESSION_COOKIE_AGE = env.int("FORESTALL_STAFF_SESSION_MINUTES", default=30) * 60

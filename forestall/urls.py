@@ -32,6 +32,7 @@ urlpatterns += i18n_patterns(
     path("statistics/", include("forestall.stats.public_urls")),
     path("self-help/", include("forestall.selfhelp.public_urls")),
     path("r/", include("forestall.reach.public_urls")),
+    path("mailbox/", include("forestall.inbox.public_urls")),
     path("", include("forestall.public.public_urls")),
     prefix_default_language=False,
 )

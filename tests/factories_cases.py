@@ -17,8 +17,7 @@ from forestall.cases.models import (
 )
 from forestall.cases.pathway import TERMINAL, Stage
 from forestall.directory.models import Centre
-from forestall.inbox.models import Conversation
-from forestall.public.models import Mailbox
+from forestall.inbox.models import Conversation, Mailbox
 from forestall.safeguarding.models import Concern, Level
 
 _sequence = itertools.count(1)

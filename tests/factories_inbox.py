@@ -8,8 +8,7 @@ import secrets
 from django.utils import timezone
 
 from forestall.directory.models import Centre
-from forestall.inbox.models import Conversation, Message, MessageAuthor
-from forestall.public.models import Mailbox
+from forestall.inbox.models import Conversation, Mailbox, Message, MessageAuthor
 
 
 def make_mailbox(language: str = "en", pathway: str = "self") -> Mailbox:

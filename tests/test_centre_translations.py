@@ -13,7 +13,7 @@ from django.test import Client
 from forestall.demo import DemoNetwork
 from forestall.directory import demo
 from forestall.directory.models import Centre, Region
-from forestall.public import actions
+from forestall.inbox import actions
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -13,7 +13,7 @@ import pytest
 from django.test import Client
 
 from forestall.accounts import staff_views
-from forestall.public import public_views
+from forestall.inbox import public_views
 from tests import factories
 from tests.factories_accounts import post_password
 from tests.test_mailbox import open_new_mailbox, start_mailbox

@@ -18,9 +18,10 @@ from django.core.management.base import CommandError
 from django.test import Client
 from django.utils import timezone
 
+from forestall.inbox.models import Mailbox
 from forestall.lib import codenames
 from forestall.lib.codenames import codename_hash
-from forestall.public.models import Mailbox, Pathway
+from forestall.public.models import Pathway
 
 LANGUAGES = ("en", "de")
 SOURCES = {"en": "eff-long", "de": "ger-long"}

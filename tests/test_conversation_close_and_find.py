@@ -7,7 +7,6 @@ from django.urls import reverse
 from forestall.audit.models import AuditEntry
 from forestall.inbox import actions
 from forestall.inbox.models import ConversationStatus
-from forestall.public import actions as public_actions
 from tests.factories_inbox import make_conversation
 
 
@@ -48,7 +47,7 @@ def test_an_answered_conversation_reopens_as_answered(counsellor_a, centre_a):
 def test_after_closing_the_person_writing_again_opens_a_new_conversation(counsellor_a, centre_a):
     conversation = make_conversation(centre_a)
     actions.close_conversation(counsellor_a, conversation)
-    message = public_actions.post_seeker_message(conversation.mailbox, "Me again.", centre_a)
+    message = actions.post_seeker_message(conversation.mailbox, "Me again.", centre_a)
     assert message.conversation_id != conversation.pk
 
 
@@ -79,7 +78,7 @@ def test_other_centres_and_roles_cannot_close_or_reopen(
 def test_the_queue_shows_a_preview_of_the_newest_message(counsellor_a, centre_a, sign_in):
     long_text = "I am worried about my thoughts. " * 10
     conversation = make_conversation(centre_a, body="First message, older.")
-    public_actions.post_seeker_message(conversation.mailbox, long_text, None)
+    actions.post_seeker_message(conversation.mailbox, long_text, None)
     page = sign_in(counsellor_a).get(reverse("inbox:queue")).content.decode()
     assert "I am worried about my thoughts." in page
     assert "First message, older." not in page

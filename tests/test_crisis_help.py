@@ -9,9 +9,8 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from django.utils import timezone
 
-from forestall.inbox.models import Conversation
+from forestall.inbox.models import Conversation, Mailbox
 from forestall.public import crisis
-from forestall.public.models import Mailbox
 from forestall.stats.events import Detail, Event
 from forestall.stats.models import DailyCount
 from tests import factories

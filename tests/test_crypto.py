@@ -14,7 +14,7 @@ import pytest
 from django.db import connection
 
 from forestall.cases.models import Client
-from forestall.inbox.models import Conversation, Message
+from forestall.inbox.models import Conversation, Mailbox, Message
 from forestall.lib import crypto
 from forestall.lib.crypto import (
     CryptoError,
@@ -28,7 +28,6 @@ from forestall.lib.crypto import (
     envelope_key_id,
     key_ring,
 )
-from forestall.public.models import Mailbox
 
 CANARY = "canary-7f3a9c-the-words-nobody-may-read"
 CONTACT_CANARY = "canary-phone-0151-2222-9876"

@@ -10,8 +10,8 @@ import pytest
 from django.test import Client
 from django.utils import formats, timezone, translation
 
+from forestall.inbox import actions
 from forestall.inbox.models import Message
-from forestall.public import actions
 
 TEMPLATES = sorted(Path("forestall").rglob("templates/**/*.html"))
 NAMED = re.compile(r"^[A-Z_]+_FORMAT$")

@@ -87,9 +87,9 @@ def test_sqlite_runs_with_secure_delete_on(db):
 
 def test_questionnaires_answered_in_the_mailbox_go_with_it_and_the_page_says_what_stays(db):
     from forestall.cases.models import Client as CaseClient
+    from forestall.inbox.models import Mailbox
     from forestall.instruments import actions as instrument_actions
     from forestall.instruments.models import Administration
-    from forestall.public.models import Mailbox
 
     browser = Client()
     open_new_mailbox(browser)

@@ -12,11 +12,11 @@ from django.urls import reverse
 from django.utils import translation
 
 from forestall.audit.models import AuditEntry
+from forestall.inbox.public_views import answer_in_mailbox
 from forestall.instruments import actions
 from forestall.instruments.catalogue import DEFINITIONS_DIR
 from forestall.instruments.forms import instrument_form
 from forestall.instruments.models import Administration, Occasion, Status
-from forestall.instruments.public_views import answer_in_mailbox
 from forestall.instruments.scoring import InvalidAnswers, score
 from forestall.stats.models import DailyCount
 from tests.factories_cases import make_case, make_client, make_mailbox

@@ -20,6 +20,7 @@ import pytest
 import yaml
 from django.test import Client
 
+from forestall.inbox import actions as inbox_actions
 from forestall.instruments import actions
 from forestall.instruments.catalogue import (
     DEFINITIONS_DIR,
@@ -28,7 +29,6 @@ from forestall.instruments.catalogue import (
     catalogue,
     load_definition,
 )
-from forestall.public import actions as public_actions
 from tests.factories_cases import make_case, make_client
 
 DEFINITION_FILES = sorted(DEFINITIONS_DIR.glob("*.yaml"))
@@ -251,7 +251,7 @@ def test_the_self_check_page_shows_every_label_whole(client, language):
 def test_every_questionnaire_in_the_mailbox_shows_every_label_whole(
     centre_a, clinician_a, language
 ):
-    mailbox, codename = public_actions.start_mailbox(language, "self")
+    mailbox, codename = inbox_actions.start_mailbox(language, "self")
     person = make_client(mailbox=mailbox)
     make_case(centre_a, client=person)
     browser = Client()

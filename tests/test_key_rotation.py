@@ -13,9 +13,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from forestall.cases.models import Client
-from forestall.inbox.models import Conversation, Message
+from forestall.inbox.models import Conversation, Mailbox, Message
 from forestall.lib.crypto import DecryptionError, UnknownKeyError, envelope_key_id, key_ring
-from forestall.public.models import Mailbox
 
 OLD = base64.b64encode(os.urandom(32)).decode()
 NEW = base64.b64encode(os.urandom(32)).decode()

@@ -14,6 +14,8 @@
 - Model, form and choices class names are unique across forestall's apps, so
   that a name says which thing it is (``inbox.PresentingConcern`` is not
   ``safeguarding.Concern``).
+- The confidential mailbox has one owner, the inbox app: its models, the views
+  under ``/mailbox/``, its templates and modules are nowhere else.
 """
 
 from __future__ import annotations
@@ -228,3 +230,60 @@ def test_the_name_walk_finds_models_forms_and_choices():
     assert where["PresentingConcern"] == {"forestall.inbox.models.PresentingConcern"}
     assert where["ReferToCentreForm"] == {"forestall.cases.forms.ReferToCentreForm"}
     assert where["ReferToCaseWorkForm"] == {"forestall.inbox.forms.ReferToCaseWorkForm"}
+
+
+# --- one owner of the mailbox ---------------------------------------------------
+
+
+def _full_routes(patterns, prefix: str = ""):
+    """Every routed view as (the address pattern from the root, the view's module)."""
+    from django.urls import URLPattern, URLResolver
+
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _full_routes(pattern.url_patterns, prefix + str(pattern.pattern))
+        elif isinstance(pattern, URLPattern):
+            view = getattr(pattern.callback, "view_class", pattern.callback)
+            yield prefix + str(pattern.pattern), view.__module__
+
+
+def test_only_the_inbox_serves_the_mailbox():
+    from django.conf import settings
+    from django.urls import get_resolver
+    from django.utils import translation
+
+    with translation.override(settings.LANGUAGE_CODE):  # no language prefix
+        routes = list(_full_routes(get_resolver().url_patterns))
+    mailbox = sorted((route, module) for route, module in routes if route.startswith("mailbox/"))
+    assert len(mailbox) >= 8
+    assert {module for _route, module in mailbox} == {"forestall.inbox.public_views"}
+    # ... and the inbox's public views serve nothing but the mailbox.
+    elsewhere = [
+        route
+        for route, module in routes
+        if module == "forestall.inbox.public_views" and not route.startswith("mailbox/")
+    ]
+    assert elsewhere == []
+
+
+def test_no_app_but_the_inbox_defines_mailbox_models_templates_or_modules():
+    from django.apps import apps
+
+    models = sorted(
+        model._meta.label for model in apps.get_models() if "mailbox" in model._meta.model_name
+    )
+    assert models == ["inbox.Mailbox", "inbox.MailboxSession"]
+    files = sorted(
+        str(path.relative_to(PACKAGE))
+        for path in PACKAGE.glob("*/**/*mailbox*")
+        if "migrations" not in path.parts and "locale" not in path.parts
+    )
+    assert files and [name for name in files if not name.startswith("inbox/")] == []
+    # Every foreign key to a mailbox points at the inbox's model.
+    targets = {
+        field.related_model._meta.label
+        for model in apps.get_models()
+        for field in model._meta.get_fields()
+        if field.is_relation and field.concrete and field.name == "mailbox"
+    }
+    assert targets == {"inbox.Mailbox"}

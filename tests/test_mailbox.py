@@ -18,12 +18,11 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from forestall.inbox.models import Conversation, ConversationStatus, Message, MessageAuthor
+from forestall.inbox import actions
+from forestall.inbox.forms import urgent_token
+from forestall.inbox.mailbox_session import COOKIE_NAME
+from forestall.inbox.models import Conversation, ConversationStatus, Mailbox, Message, MessageAuthor
 from forestall.lib.codenames import codename_hash, normalise_codename, wordlist
-from forestall.public import actions
-from forestall.public.forms import urgent_token
-from forestall.public.mailbox_session import COOKIE_NAME
-from forestall.public.models import Mailbox
 from forestall.stats.events import Event
 from forestall.stats.models import DailyCount
 from tests import factories
@@ -603,7 +602,7 @@ def test_the_demo_mailboxes_seed_once_and_the_documented_codename_signs_in(clien
     from forestall.accounts import demo as accounts_demo
     from forestall.demo import DemoNetwork
     from forestall.directory import demo as directory_demo
-    from forestall.public import demo
+    from forestall.inbox import demo_mailboxes as demo
 
     network = DemoNetwork()
     directory_demo.seed(network)

@@ -13,8 +13,8 @@ import re
 from django.core import signing
 from django.test import Client
 
-from forestall.public.mailbox_session import COOKIE_NAME
-from forestall.public.models import Mailbox, MailboxSession
+from forestall.inbox.mailbox_session import COOKIE_NAME
+from forestall.inbox.models import Mailbox, MailboxSession
 from tests.database_dump import database_rows_text
 from tests.test_mailbox import open_new_mailbox
 

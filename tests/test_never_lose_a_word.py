@@ -14,9 +14,8 @@ from django.core import signing
 from django.core.cache import cache
 from django.test import Client
 
-from forestall.inbox.models import Conversation, Message
-from forestall.public import codename_view
-from forestall.public.models import Mailbox
+from forestall.inbox import codename_view
+from forestall.inbox.models import Conversation, Mailbox, Message
 from tests import factories
 from tests.test_mailbox import CODENAME, open_new_mailbox
 

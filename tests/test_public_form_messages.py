@@ -16,8 +16,8 @@ from django.core import validators
 from django.test import Client
 from django.utils import translation
 
+from forestall.inbox import actions
 from forestall.instruments import actions as instrument_actions
-from forestall.public import actions
 from tests.factories_cases import make_case, make_client
 
 pytestmark = pytest.mark.django_db

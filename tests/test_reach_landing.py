@@ -9,8 +9,7 @@ from django.test import Client
 
 from forestall.cases import actions as case_actions
 from forestall.cases.models import Case
-from forestall.inbox.models import Conversation
-from forestall.public.models import Mailbox
+from forestall.inbox.models import Conversation, Mailbox
 from forestall.reach.arrival import COOKIE_NAME
 from forestall.reach.models import ClickThroughCount
 from forestall.stats.events import Event

@@ -13,10 +13,9 @@ from django.utils import timezone
 
 from forestall.audit.models import AuditEntry
 from forestall.cases.models import Client
-from forestall.inbox.models import Conversation, Message
+from forestall.inbox.models import Conversation, Mailbox, Message
 from forestall.lib import retention
 from forestall.lib.retention import RetentionPolicy
-from forestall.public.models import Mailbox
 
 
 def _days_ago(days: int) -> datetime.date:
@@ -46,10 +45,10 @@ def mailboxes(db, settings):
     return {days: _mailbox(days) for days in (0, 179, 180, 181, 400)}
 
 
-def test_the_mailbox_policy_is_discovered_from_the_public_app():
+def test_the_mailbox_policy_is_discovered_from_the_inbox_app():
     names = [policy.name for policy in retention.policies()]
     assert "mailbox" in names
-    assert retention.get_policy("mailbox").model == "public.Mailbox"
+    assert retention.get_policy("mailbox").model == "inbox.Mailbox"
 
 
 def test_the_period_comes_from_the_settings(settings):
@@ -185,7 +184,7 @@ def test_a_custom_erase_function_keeps_de_identified_remains(db, settings):
 def test_a_policy_returning_rows_of_another_model_is_refused(db, settings):
     settings.FORESTALL_RETENTION_DAYS = {"wrong": 5}
     policy = RetentionPolicy(
-        name="wrong", model="public.Mailbox", inactive_since=lambda cutoff: Client.objects.all()
+        name="wrong", model="inbox.Mailbox", inactive_since=lambda cutoff: Client.objects.all()
     )
     with pytest.raises(retention.RetentionError, match=r"returned cases\.Client rows"):
         retention.purge(policy, apply=False)

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from forestall.public.forms import is_urgent_token
+from forestall.inbox.forms import is_urgent_token
 from forestall.stats.events import Detail, Event
 from forestall.stats.models import DailyCount
 from tests.database_dump import database_rows_text

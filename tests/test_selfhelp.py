@@ -16,8 +16,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from forestall.inbox.models import Message, MessageAuthor
-from forestall.public.models import Mailbox
+from forestall.inbox.models import Mailbox, Message, MessageAuthor
 from forestall.selfhelp.content import catalogue
 from forestall.selfhelp.models import ModuleCount, Workbook
 from tests.database_dump import raw_database_text

@@ -295,7 +295,7 @@ def test_every_pathway_stage_of_the_cases_is_in_the_vocabulary():
 def _flows(centre, clinician, lead):
     """Drive real flows of the front door, the cases and safeguarding."""
     from forestall.cases.actions import open_case_for_new_client, transition_case
-    from forestall.public.actions import post_seeker_message, start_mailbox
+    from forestall.inbox.actions import post_seeker_message, start_mailbox
     from forestall.safeguarding.actions import decide_concern, raise_concern, start_review
 
     mailbox, _codename = start_mailbox("de", "self")

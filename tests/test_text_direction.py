@@ -13,7 +13,7 @@ import re
 import pytest
 from django.test import Client
 
-from forestall.public import actions
+from forestall.inbox import actions
 from tests.factories_inbox import make_conversation
 
 pytestmark = pytest.mark.django_db

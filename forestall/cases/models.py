@@ -63,7 +63,7 @@ class Client(models.Model):
         _("reference"), max_length=12, unique=True, default=new_client_reference
     )
     mailbox = models.ForeignKey(
-        "public.Mailbox",
+        "inbox.Mailbox",
         on_delete=models.SET_NULL,
         null=True,
         blank=True,

@@ -1,8 +1,10 @@
-"""Demo reply templates in English and German (idempotent)."""
+"""Demo data of the inbox (idempotent): the demo mailboxes with their conversations
+(``demo_mailboxes``), then reply templates in English and German."""
 
 from __future__ import annotations
 
 from forestall.demo import DemoNetwork
+from forestall.inbox import demo_mailboxes
 from forestall.inbox.models import ReplyTemplate
 
 # (language, title, body)
@@ -56,6 +58,7 @@ TEMPLATES = [
 
 
 def seed(network: DemoNetwork) -> None:
+    demo_mailboxes.seed(network)
     for language, title, body in TEMPLATES:
         ReplyTemplate.objects.update_or_create(
             language=language, title=title, defaults={"body": body, "is_active": True}

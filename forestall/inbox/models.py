@@ -1,4 +1,5 @@
-"""Conversations between a mailbox and the counsellors, and their messages."""
+"""The confidential mailbox: a help-seeker's codename mailbox, its sign-in sessions,
+its conversations with the counsellors, and their messages."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from forestall.accounts.models import Role
 from forestall.lib.crypto import EncryptedTextField
+from forestall.public.models import Pathway
 
 if TYPE_CHECKING:
     from forestall.accounts.models import User
@@ -48,6 +50,62 @@ def language_label(code: str) -> str:
     from forestall.directory.models import Language
 
     return str(dict(Language.choices).get(code, code))
+
+
+class Mailbox(models.Model):
+    """A help-seeker's confidential mailbox, known only by a codename.
+
+    Only ``codename_hash`` (an HMAC of the normalised codename under a pepper
+    kept outside the database) is stored; the codename itself never is.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    codename_hash = models.CharField(max_length=64, unique=True)
+    language = models.CharField(max_length=8, default="en")
+    pathway = models.CharField(max_length=16, choices=Pathway.choices, default=Pathway.SELF)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Day-level activity is enough for retention; finer times would only
+    # help someone correlate visits.
+    last_active_on = models.DateField()
+    # Carried over from a self-check that recommended urgent help (never the
+    # answers): the conversations of this mailbox are put first in the queue.
+    urgent = models.BooleanField(default=False)
+    # Started after arriving through a reach warning (forestall.reach.arrival):
+    # one bit, the same for everyone who came that way, so that a first
+    # message and a case opened later are counted with source "reach".
+    through_reach = models.BooleanField(default=False)
+
+    class Meta:
+        # Created by the public app before the mailbox moved here; the table
+        # keeps its name so that no data had to move (migration 0005).
+        db_table = "public_mailbox"
+        verbose_name_plural = "mailboxes"
+
+    def __str__(self) -> str:
+        return f"mailbox {self.pk}"
+
+
+class MailboxSession(models.Model):
+    """One signed-in browser of a mailbox, so that signing out ends it on the server.
+
+    The browser's cookie holds only a random token (signed with a time); this
+    row holds a keyed hash of that token, never the token itself, so a copy of
+    the database cannot be replayed as a cookie. Signing out deletes the row,
+    deleting the mailbox deletes every row of it (cascade), and rows older
+    than ``MAX_AGE_HOURS`` are removed on the next sign-in.
+    """
+
+    MAX_AGE_HOURS = 12
+
+    token_hash = models.CharField(max_length=64, unique=True)
+    mailbox = models.ForeignKey(Mailbox, on_delete=models.CASCADE, related_name="sessions")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        db_table = "public_mailboxsession"  # the public app's table, kept (see Mailbox)
+
+    def __str__(self) -> str:
+        return "mailbox session"
 
 
 class ConversationStatus(models.TextChoices):
@@ -111,9 +169,7 @@ class Conversation(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     # What colleagues call the conversation ("M-7KQ2-X9PA"); never shown to the person.
     reference = models.CharField(max_length=12, unique=True, editable=False)
-    mailbox = models.ForeignKey(
-        "public.Mailbox", on_delete=models.CASCADE, related_name="conversations"
-    )
+    mailbox = models.ForeignKey(Mailbox, on_delete=models.CASCADE, related_name="conversations")
     centre = models.ForeignKey(
         "directory.Centre",
         on_delete=models.PROTECT,

@@ -37,8 +37,8 @@ if TYPE_CHECKING:
     from forestall.accounts.models import User
     from forestall.cases.models import Client
     from forestall.directory.models import Centre
+    from forestall.inbox.models import Mailbox
     from forestall.instruments.outcomes import Outcome
-    from forestall.public.models import Mailbox
 
 __all__ = [
     "InvalidAnswers",

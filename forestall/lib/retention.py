@@ -20,7 +20,7 @@ Declaring a policy::
     register(
         RetentionPolicy(
             name="mailbox",                       # key in FORESTALL_RETENTION_DAYS
-            model="public.Mailbox",
+            model="inbox.Mailbox",
             inactive_since=lambda cutoff: Mailbox.objects.filter(last_active_on__lt=cutoff),
             description="Mailboxes with no activity ...",
         )

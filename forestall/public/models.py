@@ -1,4 +1,8 @@
-"""The anonymous front door's only stored account: a codename mailbox."""
+"""The front door's records: the pathways people come by and the editable page texts.
+
+The codename mailbox (``Mailbox``, ``MailboxSession``) belongs to the inbox app
+(``forestall.inbox.models``), with the conversations it holds.
+"""
 
 from __future__ import annotations
 
@@ -17,36 +21,6 @@ class Pathway(models.TextChoices):
     SELF = "self", _("Worried about my own sexual thoughts or behaviour")
     OTHER = "other", _("Worried about someone else")
     PROFESSIONAL = "professional", _("A professional")
-
-
-class Mailbox(models.Model):
-    """A help-seeker's confidential mailbox, known only by a codename.
-
-    Only ``codename_hash`` (an HMAC of the normalised codename under a pepper
-    kept outside the database) is stored; the codename itself never is.
-    """
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    codename_hash = models.CharField(max_length=64, unique=True)
-    language = models.CharField(max_length=8, default="en")
-    pathway = models.CharField(max_length=16, choices=Pathway.choices, default=Pathway.SELF)
-    created_at = models.DateTimeField(auto_now_add=True)
-    # Day-level activity is enough for retention; finer times would only
-    # help someone correlate visits.
-    last_active_on = models.DateField()
-    # Carried over from a self-check that recommended urgent help (never the
-    # answers): the conversations of this mailbox are put first in the queue.
-    urgent = models.BooleanField(default=False)
-    # Started after arriving through a reach warning (forestall.reach.arrival):
-    # one bit, the same for everyone who came that way, so that a first
-    # message and a case opened later are counted with source "reach".
-    through_reach = models.BooleanField(default=False)
-
-    class Meta:
-        verbose_name_plural = "mailboxes"
-
-    def __str__(self) -> str:
-        return f"mailbox {self.pk}"
 
 
 class Page(models.TextChoices):
@@ -104,23 +78,3 @@ class PageContent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.page} ({self.language}) v{self.version}"
-
-
-class MailboxSession(models.Model):
-    """One signed-in browser of a mailbox, so that signing out ends it on the server.
-
-    The browser's cookie holds only a random token (signed with a time); this
-    row holds a keyed hash of that token, never the token itself, so a copy of
-    the database cannot be replayed as a cookie. Signing out deletes the row,
-    deleting the mailbox deletes every row of it (cascade), and rows older
-    than ``MAX_AGE_HOURS`` are removed on the next sign-in.
-    """
-
-    MAX_AGE_HOURS = 12
-
-    token_hash = models.CharField(max_length=64, unique=True)
-    mailbox = models.ForeignKey(Mailbox, on_delete=models.CASCADE, related_name="sessions")
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-
-    def __str__(self) -> str:
-        return "mailbox session"

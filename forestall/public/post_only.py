@@ -28,12 +28,12 @@ def post_only(
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if request.method == "POST":
                 return view(request, *args, **kwargs)
-            from forestall.public.mailbox_session import signed_in_mailbox
+            from forestall.inbox.mailbox_session import signed_in_mailbox
 
             context = {
                 "way_on": reverse(way_on),
                 "sign_out": request.resolver_match is not None
-                and request.resolver_match.url_name == "mailbox_sign_out"
+                and request.resolver_match.view_name == "mailbox:sign_out"
                 and signed_in_mailbox(request) is not None,
             }
             response = render(request, "public/post_only.html", context, status=405)

@@ -19,10 +19,10 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
 
+from forestall.inbox.forms import urgent_token
 from forestall.instruments.forms import instrument_form
 from forestall.instruments.scoring import Recommendation
 from forestall.public.crisis import emergency_numbers, help_open_now
-from forestall.public.forms import urgent_token
 from forestall.public.models import Pathway
 from forestall.reach.arrival import stats_source
 from forestall.stats import actions as stats
@@ -63,13 +63,13 @@ def handle(request: HttpRequest) -> HttpResponse:
         start_query["pathway"] = pathway
     if advice.urgent:
         start_query["urgent"] = urgent_token()
-    start_url = reverse("public:mailbox_start")
+    start_url = reverse("mailbox:start")
     if start_query:
         start_url += "?" + urlencode(start_query)
     context = {
         "advice": advice,
         "start_url": start_url,
-        "mailbox_url": reverse("public:mailbox")
+        "mailbox_url": reverse("mailbox:mailbox")
         + ("?" + urlencode({"urgent": start_query["urgent"]}) if advice.urgent else ""),
         "pathway_slug": _pathway_slug(pathway or Pathway.SELF),
         "selfhelp_url": selfhelp_url(pathway or Pathway.SELF),

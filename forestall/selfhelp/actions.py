@@ -17,8 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext, override
 
 from forestall.audit.actions import record_event
+from forestall.inbox.models import Mailbox
 from forestall.lib.pagecache import public_pages_changed
-from forestall.public.models import Mailbox
 from forestall.selfhelp.content import (
     ContentError,
     Exercise,
@@ -256,7 +256,7 @@ def share_exercise(mailbox: Mailbox, module: Module, exercise_id: str, language:
     message), so the counsellor sees them in the conversation and replies
     there. Returns False if nothing was saved for the exercise.
     """
-    from forestall.public.actions import post_seeker_message
+    from forestall.inbox.actions import post_seeker_message
 
     saved = read_workbook(mailbox)["answers"].get(f"{module_key(module)}/{exercise_id}")
     if not saved:

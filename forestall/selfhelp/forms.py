@@ -8,8 +8,8 @@ from django import forms
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
+from forestall.inbox.models import Mailbox
 from forestall.lib.codenames import contains_codename
-from forestall.public.models import Mailbox
 from forestall.selfhelp.content import (
     LANGUAGES,
     SOURCE_LIMIT,

@@ -9,8 +9,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from forestall.inbox.models import Mailbox
 from forestall.lib.crypto import EncryptedJSONField
-from forestall.public.models import Mailbox
 
 if TYPE_CHECKING:
     from forestall.accounts.models import User

@@ -20,10 +20,10 @@ from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
+from forestall.inbox.mailbox_session import sign_in, signed_in_mailbox
+from forestall.inbox.models import Mailbox
 from forestall.lib.pagecache import cache_public_page
 from forestall.lib.ratelimit import Per, over_any, wait_message
-from forestall.public.mailbox_session import sign_in, signed_in_mailbox
-from forestall.public.models import Mailbox
 from forestall.public.post_only import post_only
 from forestall.selfhelp import actions
 from forestall.selfhelp.content import Module, Programme, catalogue
@@ -300,7 +300,7 @@ def share(request: HttpRequest, programme: str, module: str) -> HttpResponse:
     mailbox = signed_in_mailbox(request)
     to_module = reverse("selfhelp:module", args=[programme, module])
     if mailbox is None:
-        return redirect(reverse("public:mailbox") + f"?selfhelp={programme}/{module}")
+        return redirect(reverse("mailbox:mailbox") + f"?selfhelp={programme}/{module}")
     exercise_id = str(request.POST.get("exercise", ""))[:60]
     if found.text(_language()).exercise(exercise_id) is None:
         raise Http404
@@ -308,7 +308,7 @@ def share(request: HttpRequest, programme: str, module: str) -> HttpResponse:
         return _kept(
             request, redirect(f"{to_module}?saved=nothing#exercise-{exercise_id}"), mailbox
         )
-    return _kept(request, redirect(reverse("public:mailbox") + "?sent=1#latest"), mailbox)
+    return _kept(request, redirect(reverse("mailbox:mailbox") + "?sent=1#latest"), mailbox)
 
 
 @require_safe
@@ -316,7 +316,7 @@ def progress(request: HttpRequest) -> HttpResponse:
     """The person's own progress: modules done and their self-ratings over time."""
     mailbox = signed_in_mailbox(request)
     if mailbox is None:
-        return redirect(reverse("public:mailbox") + "?selfhelp=progress")
+        return redirect(reverse("mailbox:mailbox") + "?selfhelp=progress")
     language = _language()
     workbook = actions.read_workbook(mailbox)
     programmes = []

@@ -61,7 +61,7 @@ def _day(moment: datetime.datetime) -> datetime.date:
 
 
 def _mailboxes(before: datetime.date) -> Iterator[Row]:
-    from forestall.public.models import Mailbox
+    from forestall.inbox.models import Mailbox
 
     for created_at, language, pathway in Mailbox.objects.values_list(
         "created_at", "language", "pathway"

@@ -7,10 +7,10 @@ import re
 import pytest
 
 from forestall.accounts.models import Role
+from forestall.inbox import actions as inbox_actions
 from forestall.instruments import actions
 from forestall.instruments.catalogue import REQUIRED_LANGUAGES, catalogue
 from forestall.lib import codenames
-from forestall.public import actions as public_actions
 from tests import factories
 from tests.factories_cases import make_case, make_client
 
@@ -66,7 +66,7 @@ def test_every_translated_label_of_every_instrument_is_complete(page_without_js,
 
     centre = factories.make_centre("Centre Lindenhof", factories.make_region("North"))
     clinician = factories.make_user(Role.CLINICIAN, centre, username=f"labels.{language}")
-    mailbox, codename = public_actions.start_mailbox(language, "self")
+    mailbox, codename = inbox_actions.start_mailbox(language, "self")
     person = make_client(mailbox=mailbox)
     make_case(centre, client=person)
     page.goto(f"{_prefix(language)}/mailbox/")

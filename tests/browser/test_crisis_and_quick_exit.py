@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from forestall.inbox.models import Conversation
-from forestall.public.models import Mailbox
+from forestall.inbox.models import Conversation, Mailbox
 from tests import factories
 
 WIDTHS = [320, 375, 768, 1024, 1280, 1920]

@@ -14,8 +14,7 @@ import pytest
 from django_otp.oath import totp
 
 from forestall.accounts.models import Role
-from forestall.inbox.models import Conversation
-from forestall.public.models import Mailbox
+from forestall.inbox.models import Conversation, Mailbox
 from tests import factories
 from tests.journey_privacy import assert_nowhere, captured_logs, raw_database_text
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from forestall.inbox.models import Message
-from forestall.public.models import Mailbox
+from forestall.inbox.models import Mailbox, Message
 
 MESSAGE = "I would like to talk to someone about my thoughts."
 

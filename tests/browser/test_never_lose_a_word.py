@@ -7,8 +7,7 @@ import time
 from django.core import signing
 from playwright.sync_api import expect
 
-from forestall.inbox.models import Message
-from forestall.public.models import Mailbox
+from forestall.inbox.models import Mailbox, Message
 
 LONG_MESSAGE = "Everything I have wanted to say for a long time, and more. " * 1700
 

@@ -25,10 +25,10 @@ from django.test import Client
 call_command("migrate", verbosity=0)
 
 from forestall.cases.models import Client as CaseClient
+from forestall.inbox.models import Mailbox
 from forestall.instruments import actions as instrument_actions
 from forestall.instruments.catalogue import catalogue
 from forestall.instruments.models import Administration
-from forestall.public.models import Mailbox
 
 database = Path(connection.settings_dict["NAME"])
 scrub = sys.argv[1] == "scrub" if len(sys.argv) > 1 else True

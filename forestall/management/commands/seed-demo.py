@@ -24,7 +24,6 @@ SEEDERS = [
     "forestall.directory.demo",
     "forestall.accounts.demo",
     "forestall.instruments.demo",
-    "forestall.public.demo",
     "forestall.inbox.demo",
     "forestall.cases.demo",
     "forestall.safeguarding.demo",

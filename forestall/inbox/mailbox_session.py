@@ -36,10 +36,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 
+from forestall.inbox.models import Mailbox, MailboxSession
 from forestall.lib.privacy import keyed_hash
-from forestall.public.models import Mailbox, MailboxSession
 
 COOKIE_NAME = "forestall_mailbox"
+# The value from when the mailbox was the public app's: a new one would sign everyone out.
 _SALT = "forestall.public.mailbox-session"
 # Where a mailbox read through a session keeps its token, for refreshing it.
 _TOKEN_ATTRIBUTE = "_forestall_session_token"  # noqa: S105 - an attribute name
@@ -159,7 +160,7 @@ def mailbox_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         mailbox = signed_in_mailbox(request)
         if mailbox is None:
-            to_sign_in: HttpResponse = redirect("public:mailbox")
+            to_sign_in: HttpResponse = redirect("mailbox:mailbox")
             if COOKIE_NAME in request.COOKIES:
                 sign_out(to_sign_in)
             return to_sign_in

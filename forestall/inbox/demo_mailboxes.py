@@ -19,11 +19,10 @@ from django.db.models import F
 from django.utils import timezone
 
 from forestall.demo import DemoNetwork
-from forestall.inbox import actions as inbox_actions
-from forestall.inbox.models import Conversation, Message
+from forestall.inbox import actions
+from forestall.inbox.models import Conversation, Mailbox, Message
 from forestall.lib.codenames import WORD_COUNT, codename_hash, wordlist
-from forestall.public import actions
-from forestall.public.models import Mailbox, Pathway
+from forestall.public.models import Pathway
 
 DEMO_CODENAME = "sample garden pebble lantern quiet harbor velvet"
 
@@ -165,9 +164,9 @@ def _seed_one(network: DemoNetwork, spec: DemoMailbox) -> bool:
     counsellor = network.staff.get(spec.reply_by) if spec.reply_by else None
     if counsellor is not None:
         conversation.refresh_from_db()
-        inbox_actions.claim_conversation(counsellor, conversation)
-        inbox_actions.send_reply(counsellor, conversation, spec.reply)
-        inbox_actions.release_conversation(counsellor, conversation)
+        actions.claim_conversation(counsellor, conversation)
+        actions.send_reply(counsellor, conversation, spec.reply)
+        actions.release_conversation(counsellor, conversation)
         # The reply came a few hours after the question, not just now.
         reply_time = conversation.created_at + datetime.timedelta(hours=min(6, spec.hours_ago))
         Conversation.objects.filter(pk=conversation.pk).update(

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('selfhelp', '0001_initial'),
+        ('selfhelp', '0002_workbook_mailbox_in_inbox'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,4 +1,4 @@
-"""Retention of the front door's records: inactive mailboxes are deleted whole.
+"""Retention of the mailbox: inactive mailboxes are deleted whole.
 
 A mailbox not used for ``FORESTALL_RETENTION_DAYS["mailbox"]`` days
 (``FORESTALL_RETAIN_MAILBOX_DAYS``, default 180) is deleted with its
@@ -12,8 +12,8 @@ import datetime
 
 from django.db.models import QuerySet
 
+from forestall.inbox.models import Mailbox
 from forestall.lib.retention import RetentionPolicy, register
-from forestall.public.models import Mailbox
 
 
 def _inactive_mailboxes(cutoff: datetime.date) -> QuerySet[Mailbox]:
@@ -23,7 +23,7 @@ def _inactive_mailboxes(cutoff: datetime.date) -> QuerySet[Mailbox]:
 MAILBOX = register(
     RetentionPolicy(
         name="mailbox",
-        model="public.Mailbox",
+        model="inbox.Mailbox",
         inactive_since=_inactive_mailboxes,
         description="Mailboxes not used for the period, with their conversations and messages.",
     )

@@ -31,7 +31,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 
-from forestall.public.mailbox_session import idle_seconds
+from forestall.inbox.mailbox_session import idle_seconds
 
 COOKIE_NAME = "forestall_new_codename"
 _NONCE_BYTES = 12

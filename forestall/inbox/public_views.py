@@ -1,0 +1,454 @@
+"""The help-seeker's side of the inbox: the confidential mailbox (start,
+confirm, sign in, write, sign out, delete, answer a questionnaire). The
+counsellors' side is ``staff_views.py``; the front door's other pages are the
+public app's.
+
+Every rejected mailbox form is shown again with what the person typed, a
+translated explanation and a 4xx status; too many attempts answer 429 the
+same way. Nothing typed here is ever logged.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from forestall.directory.models import Centre
+from forestall.inbox import actions, codename_view
+from forestall.inbox.forms import (
+    ConfirmForm,
+    MessageForm,
+    SignInForm,
+    StartForm,
+    UnsentMessageForm,
+    chosen_centre_query,
+    is_urgent_token,
+    message_limit,
+    selfhelp_place_query,
+)
+from forestall.inbox.mailbox_session import (
+    end_session,
+    idle_seconds,
+    mailbox_required,
+    sign_in,
+    sign_out,
+    signed_in_mailbox,
+)
+from forestall.inbox.models import ConversationStatus, Mailbox, MessageAuthor
+from forestall.instruments.actions import NotPending, complete_from_mailbox, pending_for_mailbox
+from forestall.instruments.forms import instrument_form
+from forestall.lib.codenames import codename_hash
+from forestall.lib.ratelimit import Per, over_any, retry_after, wait_message
+from forestall.public.expectations import (
+    kept_after_referral_notice,
+    reply_notice,
+    retention_notice,
+)
+from forestall.public.models import Pathway
+from forestall.public.post_only import post_only
+from forestall.reach.arrival import arrived_through_reach
+
+# (attempts, seconds) per bucket; see forestall.lib.ratelimit. A source is a
+# client address only where it is one (not behind an onion service); the
+# session, the target tried and the ceilings over everyone hold everywhere.
+START_LIMIT = (10, 3600)
+START_CEILING = (2000, 3600)
+SIGN_IN_LIMIT = (10, 300)
+SIGN_IN_PER_CODENAME = (5, 300)
+SIGN_IN_CEILING = (3000, 300)
+WRITE_LIMIT = (30, 600)
+WRITE_CEILING = (6000, 600)
+
+
+def _start_refused(request: HttpRequest) -> bool:
+    return over_any(
+        request,
+        "mailbox-start",
+        Per.source(*START_LIMIT),
+        Per.session(*START_LIMIT),
+        Per.everyone(*START_CEILING),
+    )
+
+
+def _sign_in_refused(request: HttpRequest, codename: str) -> bool:
+    return over_any(
+        request,
+        "mailbox-signin",
+        Per.source(*SIGN_IN_LIMIT),
+        Per.session(*SIGN_IN_LIMIT),
+        Per.target(codename_hash(codename), *SIGN_IN_PER_CODENAME),
+        Per.everyone(*SIGN_IN_CEILING),
+    )
+
+
+def _write_refused(request: HttpRequest, mailbox: Mailbox) -> bool:
+    return over_any(
+        request,
+        "mailbox-write",
+        Per.target(str(mailbox.pk), *WRITE_LIMIT),
+        Per.everyone(*WRITE_CEILING),
+    )
+
+
+def _with_retry_after(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    response["Retry-After"] = str(retry_after(request))
+    return response
+
+
+def _language() -> str:
+    return translation.get_language() or "en"
+
+
+def _signin_page(
+    request: HttpRequest, form: SignInForm, *, status: int = 200, form_error: str = ""
+) -> HttpResponse:
+    context = {"form": form, "form_error": form_error, "idle_minutes": idle_seconds() // 60}
+    return render(request, "inbox/mailbox/signin.html", context, status=status)
+
+
+def _too_many_message(request: HttpRequest) -> str:
+    return wait_message(request) + " " + _("What you typed is still here.")
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def start(request: HttpRequest) -> HttpResponse:
+    """Explain the mailbox and, on POST, create one and show its codename once."""
+    if request.method != "POST":
+        pathway = request.GET.get("pathway", "")
+        form = StartForm(
+            initial={
+                "pathway": pathway if pathway in Pathway.values else Pathway.SELF,
+                "urgent": request.GET.get("urgent", "")[:300],
+                "centre": request.GET.get("centre", "")[:60],
+                "selfhelp": request.GET.get("selfhelp", "")[:120],
+            }
+        )
+        return render(request, "inbox/mailbox/start.html", {"form": form})
+    form = StartForm(request.POST)
+    if _start_refused(request):
+        return _with_retry_after(
+            request,
+            render(
+                request,
+                "inbox/mailbox/start.html",
+                {"form": form, "form_error": _too_many_message(request)},
+                status=429,
+            ),
+        )
+    if not form.is_valid():
+        return render(request, "inbox/mailbox/start.html", {"form": form}, status=400)
+    _mailbox, codename = actions.start_mailbox(
+        _language(),
+        form.cleaned_data["pathway"],
+        urgent=form.is_urgent(),
+        through_reach=arrived_through_reach(request),
+    )
+    # Post/redirect/get: a reload shows this same codename again instead of
+    # posting the form a second time and creating a second mailbox.
+    to_codename = reverse("mailbox:codename") + selfhelp_place_query(
+        chosen_centre_query(form.cleaned_data.get("centre")), form.cleaned_data.get("selfhelp")
+    )
+    return codename_view.keep(redirect(to_codename), codename)
+
+
+@require_http_methods(["GET", "HEAD"])
+def codename(request: HttpRequest) -> HttpResponse:
+    """The new codename, for this browser only, until it is confirmed or expires."""
+    codename = codename_view.shown(request)
+    if codename is None:
+        return render(request, "inbox/mailbox/codename_gone.html", status=410)
+    confirm = ConfirmForm(
+        initial={
+            "codename": codename,
+            "centre": request.GET.get("centre", "")[:60],
+            "selfhelp": request.GET.get("selfhelp", "")[:120],
+        }
+    )
+    return render(
+        request,
+        "inbox/mailbox/codename.html",
+        {"codename": codename, "form": confirm, "retention_notice": retention_notice()},
+    )
+
+
+@post_only(way_on="mailbox:start")
+def confirm(request: HttpRequest) -> HttpResponse:
+    """ "I have written it down": sign in to the new mailbox and open it."""
+    form = ConfirmForm(request.POST)
+    codename = form.data.get("codename", "")[:400]
+    if _sign_in_refused(request, codename):
+        return _with_retry_after(
+            request,
+            render(
+                request,
+                "inbox/mailbox/codename.html",
+                {"codename": codename, "form": form, "form_error": _too_many_message(request)},
+                status=429,
+            ),
+        )
+    mailbox = actions.find_mailbox(codename) if codename else None
+    if mailbox is None:
+        return _signin_page(
+            request,
+            SignInForm(),
+            status=400,
+            form_error=_("This mailbox no longer exists. Please start a new one."),
+        )
+    if not form.is_valid():
+        return render(
+            request,
+            "inbox/mailbox/codename.html",
+            {"codename": codename, "form": form, "retention_notice": retention_notice()},
+            status=400,
+        )
+    to_mailbox = _onward(
+        form.cleaned_data.get("selfhelp"),
+        reverse("mailbox:mailbox") + chosen_centre_query(form.cleaned_data.get("centre")),
+    )
+    return codename_view.forget(request, sign_in(redirect(to_mailbox), mailbox))
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def mailbox(request: HttpRequest) -> HttpResponse:
+    """The mailbox when signed in; otherwise the codename sign-in (POST signs in)."""
+    if request.method == "POST":
+        return _sign_in(request)
+    current = signed_in_mailbox(request)
+    urgent = request.GET.get("urgent", "")[:300]
+    if current is None:
+        response = _signin_page(
+            request,
+            SignInForm(
+                initial={
+                    "urgent": urgent,
+                    "centre_choice": request.GET.get("centre", "")[:60],
+                    "selfhelp": request.GET.get("selfhelp", "")[:120],
+                }
+            ),
+        )
+        return sign_out(response) if "forestall_mailbox" in request.COOKIES else response
+    if is_urgent_token(urgent) and not current.urgent:
+        actions.mark_mailbox_urgent(current)
+    chosen = Centre.objects.public().filter(slug=request.GET.get("centre", "")[:60]).first()
+    form = MessageForm(mailbox=current, initial={"centre": str(chosen.pk)} if chosen else None)
+    response = _render_mailbox(request, current, form, sent=request.GET.get("sent") == "1")
+    return sign_in(response, current)
+
+
+def _sign_in(request: HttpRequest) -> HttpResponse:
+    form = SignInForm(request.POST)
+    typed = form.data.get("codename", "")[:400]
+    if _sign_in_refused(request, typed):
+        kept = SignInForm(initial={"codename": typed})
+        return _with_retry_after(
+            request,
+            _signin_page(request, kept, status=429, form_error=_too_many_message(request)),
+        )
+    if not form.is_valid():
+        return _signin_page(request, form, status=400)
+    if form.is_urgent():
+        actions.mark_mailbox_urgent(form.mailbox)
+    to_mailbox = _onward(
+        form.cleaned_data.get("selfhelp"),
+        reverse("mailbox:mailbox") + chosen_centre_query(form.cleaned_data.get("centre_choice")),
+    )
+    return sign_in(redirect(to_mailbox), form.mailbox)
+
+
+def _onward(place: object, otherwise: str) -> str:
+    """Back to the self-help place the person signed in from, if any; else ``otherwise``."""
+    from forestall.selfhelp.places import place_url
+
+    url = place_url(place) if isinstance(place, str) and place else ""
+    return url or otherwise
+
+
+def _render_mailbox(
+    request: HttpRequest,
+    mailbox: Mailbox,
+    form: MessageForm,
+    *,
+    status: int = 200,
+    sent: bool = False,
+    form_error: str = "",
+) -> HttpResponse:
+    actions.touch_mailbox(mailbox)
+    conversations = list(
+        mailbox.conversations.select_related("centre")
+        .prefetch_related("messages")
+        .order_by("created_at")
+    )
+    # From the conversations just fetched rather than more queries; and no
+    # write (on SQLite, a wait for the one write lock) when nothing is unread.
+    open_conversation = next(
+        (c for c in reversed(conversations) if c.status != ConversationStatus.CLOSED), None
+    )
+    shown_unread = any(
+        message.author_kind == MessageAuthor.COUNSELLOR and message.read_at is None
+        for conversation in conversations
+        for message in conversation.messages.all()
+    )
+    unread = actions.mark_replies_read(mailbox) if shown_unread else 0
+    context: dict[str, Any] = {
+        "mailbox": mailbox,
+        "conversations": conversations,
+        "open_conversation": open_conversation,
+        "form": form,
+        "sent": sent,
+        "unread": unread,
+        "form_error": form_error,
+        "reply_notice": reply_notice(open_conversation.centre if open_conversation else None),
+        "retention_notice": retention_notice(),
+        "questionnaires": _pending_questionnaires(mailbox),
+        "idle_minutes": idle_seconds() // 60,
+        "idle_seconds": idle_seconds(),
+        "message_limit": message_limit(),
+    }
+    return render(request, "inbox/mailbox/mailbox.html", context, status=status)
+
+
+def _pending_questionnaires(mailbox: Mailbox) -> list[dict[str, Any]]:
+    """Questionnaires a centre sent to this mailbox, with their titles in the page language."""
+    from forestall.instruments.catalogue import UnknownInstrument, catalogue
+
+    language = _language()
+    pending = []
+    for administration in pending_for_mailbox(mailbox):
+        try:
+            definition = catalogue().get(administration.instrument, administration.version)
+            title = definition.localized("title", language)
+        except UnknownInstrument:
+            continue
+        pending.append({"pk": administration.pk, "title": title})
+    return pending
+
+
+@post_only(way_on="mailbox:mailbox")
+def write(request: HttpRequest) -> HttpResponse:
+    """Send the help-seeker's message; on any rejection keep the text and explain.
+
+    A message written over a long time may arrive after the mailbox session
+    ended. It is never dropped: the page explains, shows the text again and
+    asks for the codename; that same form then signs in and sends. The text
+    makes this round trip inside the page (``no-store``); the server keeps
+    nothing of it.
+    """
+    current = signed_in_mailbox(request)
+    if current is None:
+        return _write_after_sign_in(request)
+    return sign_in(_send(request, current), current)
+
+
+def _send(request: HttpRequest, current: Mailbox) -> HttpResponse:
+    form = MessageForm(request.POST, mailbox=current)
+    if _write_refused(request, current):
+        return _with_retry_after(
+            request,
+            _render_mailbox(
+                request, current, form, status=429, form_error=_too_many_message(request)
+            ),
+        )
+    if not form.is_valid():
+        return _render_mailbox(request, current, form, status=400)
+    actions.post_seeker_message(current, form.cleaned_data["body"], form.cleaned_data["centre"])
+    return redirect(reverse("mailbox:mailbox") + "?sent=1#latest")
+
+
+def _write_after_sign_in(request: HttpRequest) -> HttpResponse:
+    """The session ended before Send: keep the text, ask for the codename, then send."""
+    form = UnsentMessageForm(request.POST)
+    signed_out = "forestall_mailbox" in request.COOKIES
+    if "codename" not in request.POST:
+        response = _unsent_page(request, UnsentMessageForm(initial=form.kept()), status=401)
+    elif _sign_in_refused(request, form.data.get("codename", "")[:400]):
+        response = _with_retry_after(
+            request,
+            _unsent_page(
+                request,
+                UnsentMessageForm(initial=form.kept()),
+                status=429,
+                error=_too_many_message(request),
+            ),
+        )
+    elif not form.is_valid():
+        response = _unsent_page(request, form, status=400)
+    else:
+        # The ended session's row goes now, not only at its maximum age.
+        end_session(request)
+        return sign_in(_send(request, form.mailbox), form.mailbox)
+    return sign_out(response, request) if signed_out else response
+
+
+def _unsent_page(
+    request: HttpRequest, form: UnsentMessageForm, *, status: int, error: str = ""
+) -> HttpResponse:
+    context = {"form": form, "form_error": error, "idle_minutes": idle_seconds() // 60}
+    return render(request, "inbox/mailbox/unsent.html", context, status=status)
+
+
+@post_only(way_on="mailbox:mailbox")
+def sign_out_view(request: HttpRequest) -> HttpResponse:
+    response = render(request, "inbox/mailbox/signed_out.html")
+    return sign_out(response, request)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@mailbox_required
+def delete(request: HttpRequest) -> HttpResponse:
+    """Confirm, then delete the mailbox with every conversation and message."""
+    current: Mailbox = request.mailbox  # type: ignore[attr-defined]
+    if request.method != "POST":
+        return render(
+            request,
+            "inbox/mailbox/delete.html",
+            {"kept_after_referral": kept_after_referral_notice()},
+        )
+    actions.delete_mailbox(current)
+    request.mailbox_signed_out = True  # type: ignore[attr-defined]
+    return sign_out(render(request, "inbox/mailbox/deleted.html"))
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@mailbox_required
+def questionnaire(request: HttpRequest, administration_id: uuid.UUID) -> HttpResponse:
+    """A questionnaire a counsellor or clinician sent to this mailbox."""
+    current: Mailbox = request.mailbox  # type: ignore[attr-defined]
+    return answer_in_mailbox(request, current, administration_id)
+
+
+def answer_in_mailbox(
+    request: HttpRequest, mailbox: Mailbox, administration_id: uuid.UUID
+) -> HttpResponse:
+    """Show a questionnaire waiting in ``mailbox`` and store the answers.
+
+    Only pending questionnaires of this mailbox's client are found; anything
+    else (answered, someone else's, unknown) is the same 404. Invalid answers
+    answer 400 with the form, keeping what was chosen. The questionnaire's
+    form and its storing are the instruments app's (``instrument_form``,
+    ``complete_from_mailbox``).
+    """
+    administration = get_object_or_404(pending_for_mailbox(mailbox), pk=administration_id)
+    data = request.POST if request.method == "POST" else None
+    form = instrument_form(
+        administration.instrument,
+        get_language() or mailbox.language,
+        data=data,
+        version=administration.version,
+    )
+    if data is not None:
+        if form.is_valid():
+            try:
+                complete_from_mailbox(administration, form.answers)
+            except NotPending:
+                raise Http404 from None
+            return render(request, "inbox/mailbox/questionnaire.html", {"done": True})
+        return render(request, "inbox/mailbox/questionnaire.html", {"form": form}, status=400)
+    return render(request, "inbox/mailbox/questionnaire.html", {"form": form})
