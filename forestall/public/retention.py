@@ -11,9 +11,20 @@ from __future__ import annotations
 import datetime
 
 from django.db.models import QuerySet
+from django.utils.translation import ngettext
 
 from forestall.lib.retention import RetentionPolicy, register
 from forestall.public.models import Mailbox
+
+
+def _notice(days: int) -> str:
+    return ngettext(
+        "If you do not open your mailbox for %(days)d day, it is deleted automatically "
+        "together with all its messages.",
+        "If you do not open your mailbox for %(days)d days, it is deleted automatically "
+        "together with all its messages.",
+        days,
+    ) % {"days": days}
 
 
 def _inactive_mailboxes(cutoff: datetime.date) -> QuerySet[Mailbox]:
@@ -26,5 +37,6 @@ MAILBOX = register(
         model="public.Mailbox",
         inactive_since=_inactive_mailboxes,
         description="Mailboxes not used for the period, with their conversations and messages.",
+        public_notice=_notice,
     )
 )
