@@ -317,7 +317,7 @@ def _child() -> list[str]:
 
     from forestall.directory.models import Centre, Region
     from forestall.stats import figures as fig
-    from forestall.stats.publish import public_release, release_period
+    from forestall.stats.release import public_release, release_period
 
     setup_test_environment()
     call_command("migrate", verbosity=0)
