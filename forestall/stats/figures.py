@@ -373,10 +373,6 @@ def reach_by_month(scope: Scope, period: Period) -> dict[str, dict[str, dict[dat
     }
 
 
-def durations(scope: Scope, period: Period) -> dict[str, Durations]:
-    return EventTable.load(scope, period).durations()
-
-
 def waiting_list_by_month(
     scope: Scope, period: Period, table: EventTable | None = None
 ) -> dict[datetime.date, int]:

@@ -187,13 +187,12 @@ def _funnel(figures: fig.Figures) -> dict[str, Any]:
         _("The funnel: how many reached each step"),
         [_("Step"), _("Number"), _("Fewer than the step before")],
     )
-    previous = None
+    fewer = {to_step: lost for _from_step, to_step, lost in figures.funnel.losses()}
     items = []
     for step in fig.FUNNEL_STEPS:
         label, value = str(fig.FUNNEL_LABELS[step]), figures.funnel.steps.get(step, 0)
-        funnel_table.rows.append((label, [value, "" if previous is None else previous - value]))
+        funnel_table.rows.append((label, [value, fewer.get(step, "")]))
         items.append((label, value))
-        previous = value
     return {
         "funnel_table": funnel_table,
         "funnel_chart": charts.bar_chart("chart-funnel", items, title=funnel_table.caption),
