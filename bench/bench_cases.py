@@ -29,7 +29,7 @@ import sys
 import tempfile
 import time
 
-from bench.server import run_child
+from bench.server import client_env, run_child
 
 TOTAL_CASES = int(os.environ.get("FORESTALL_BENCH_CASES", "100000"))
 CENTRES = 50
@@ -50,9 +50,7 @@ def run() -> list[str]:
         lines = run_child(
             "bench_cases",
             {
-                # Test mode: plain static storage, development secrets in the
-                # temporary directory, no HTTPS redirect; DEBUG stays off.
-                "FORESTALL_TESTING": "1",
+                **client_env(),
                 "FORESTALL_VAR": directory,
                 "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL")
                 or f"sqlite:///{directory}/bench.sqlite3",

@@ -40,7 +40,6 @@ def run() -> list[str]:
             "bench_limits",
             {
                 "FORESTALL_DEBUG": "0",
-                "FORESTALL_TESTING": "0",
                 "FORESTALL_ALLOWED_HOSTS": "testserver,localhost",
                 "FORESTALL_VAR": directory,
                 **production_secrets(),

@@ -145,7 +145,6 @@ def bench_ingest() -> list[str]:
             "bench_reach",
             {
                 "FORESTALL_DEBUG": "0",
-                "FORESTALL_TESTING": "0",
                 "FORESTALL_ALLOWED_HOSTS": "testserver,localhost",
                 "FORESTALL_VAR": directory,
                 **production_secrets(),

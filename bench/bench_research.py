@@ -27,7 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.server import ROOT, run_child
+from bench.server import ROOT, client_env, run_child
 
 TOTAL_CASES = int(os.environ.get("FORESTALL_BENCH_RESEARCH_CASES", "100000"))
 PER_CASE = 10
@@ -42,7 +42,7 @@ def run() -> list[str]:
         return run_child(
             "bench_research",
             {
-                "FORESTALL_TESTING": "1",
+                **client_env(),
                 "FORESTALL_VAR": directory,
                 "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL")
                 or f"sqlite:///{directory}/bench.sqlite3",

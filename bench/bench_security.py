@@ -65,7 +65,6 @@ def _run_on(database: str, *, fields_only: bool) -> list[str]:
             "bench_security",
             {
                 "FORESTALL_DEBUG": "0",
-                "FORESTALL_TESTING": "0",
                 "FORESTALL_ALLOWED_HOSTS": "localhost",
                 "FORESTALL_VAR": directory,
                 **production_secrets(),

@@ -26,7 +26,7 @@ import sys
 import tempfile
 import time
 
-from bench.server import ensure_postgres_database, run_child
+from bench.server import client_env, ensure_postgres_database, run_child
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/forestall_bench_stats"
 CENTRES = int(os.environ.get("FORESTALL_BENCH_STATS_CENTRES", "100"))
@@ -77,7 +77,7 @@ def run() -> list[str]:
         return run_child(
             "bench_stats",
             {
-                "FORESTALL_TESTING": "1",
+                **client_env(),
                 "FORESTALL_VAR": directory,
                 "DATABASE_URL": url,
                 "FORESTALL_BENCH_STATS_CENTRES": str(CENTRES),
@@ -317,7 +317,7 @@ def _child() -> list[str]:
 
     from forestall.directory.models import Centre, Region
     from forestall.stats import figures as fig
-    from forestall.stats.publish import public_release, release_period
+    from forestall.stats.release import public_release, release_period
 
     setup_test_environment()
     call_command("migrate", verbosity=0)

@@ -77,6 +77,19 @@ def production_secrets() -> dict[str, str]:
     }
 
 
+def client_env() -> dict[str, str]:
+    """Production settings as the test suite runs them: for children that drive
+    forestall in-process with Django's test client (plain HTTP, static files
+    from the apps' folders, no page cache), with freshly generated secrets."""
+    return {
+        **production_secrets(),
+        "FORESTALL_ALLOWED_HOSTS": "testserver,127.0.0.1,localhost",
+        "FORESTALL_SSL_REDIRECT": "0",
+        "FORESTALL_STATIC_FROM_APPS": "1",
+        "FORESTALL_PAGE_CACHE_SECONDS": "0",
+    }
+
+
 def production_env(var_dir: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """Environment for a production-mode forestall with freshly generated secrets."""
     env = {
@@ -87,7 +100,6 @@ def production_env(var_dir: Path, extra: Mapping[str, str] | None = None) -> dic
     env.update(
         {
             "FORESTALL_DEBUG": "0",
-            "FORESTALL_TESTING": "0",
             "FORESTALL_VAR": str(var_dir),
             **production_secrets(),
             "FORESTALL_ALLOWED_HOSTS": "127.0.0.1,localhost",

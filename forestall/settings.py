@@ -11,7 +11,6 @@ missing one raises a single ``ImproperlyConfigured`` naming the variable (the
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import environ
@@ -24,17 +23,15 @@ BASE_DIR = Path(__file__).resolve().parent
 env = environ.Env()
 
 DEBUG = env.bool("FORESTALL_DEBUG", default=False)
-# Under pytest the fast, file-backed development secrets are used as well.
-TESTING = env.bool("FORESTALL_TESTING", default="pytest" in sys.modules)
 VAR_DIR = Path(env.str("FORESTALL_VAR", default=str(Path.cwd() / "var"))).resolve()
 
 
 def _secret(name: str) -> str:
-    """A secret from the environment; generated into VAR_DIR only in debug/test mode."""
+    """A secret from the environment; generated into VAR_DIR only in debug mode."""
     value = os.environ.get(name, "")
     if value:
         return value
-    if DEBUG or TESTING:
+    if DEBUG:
         return devsecrets.load_or_create(VAR_DIR, name)
     raise ImproperlyConfigured(
         f"{name} is not set. Set it in the environment "
@@ -55,7 +52,7 @@ FORESTALL_RESEARCH_SECRET = _secret("FORESTALL_RESEARCH_SECRET")
 # seeds); the last one signs, the others stay published so old signatures verify.
 FORESTALL_REACH_SIGNING_KEYS = _secret("FORESTALL_REACH_SIGNING_KEYS")
 
-if DEBUG or TESTING:
+if DEBUG:
     ALLOWED_HOSTS = env.list(
         "FORESTALL_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"]
     )
@@ -249,7 +246,7 @@ CSRF_COOKIE_SAMESITE = "Strict"
 LANGUAGE_COOKIE_NAME = "forestall_language"
 LANGUAGE_COOKIE_SAMESITE = "Strict"
 
-SECURE = not DEBUG and not TESTING
+SECURE = not DEBUG
 SESSION_COOKIE_SECURE = SECURE
 CSRF_COOKIE_SECURE = SECURE
 LANGUAGE_COOKIE_SECURE = SECURE
@@ -292,23 +289,25 @@ TIME_ZONE = env.str("FORESTALL_TIME_ZONE", default="Europe/Berlin")
 # --- Static files ---------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+# Serve static files straight from the apps' static folders (no collectstatic,
+# no hashed names): the development server and the test suite. Production
+# serves what collectstatic gathered, hashed and compressed.
+FORESTALL_STATIC_FROM_APPS = env.bool("FORESTALL_STATIC_FROM_APPS", default=DEBUG)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG or TESTING
+            if FORESTALL_STATIC_FROM_APPS
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
 }
-WHITENOISE_USE_FINDERS = DEBUG or TESTING
+WHITENOISE_USE_FINDERS = FORESTALL_STATIC_FROM_APPS
 
 # Seconds for which public pages that are the same for everyone are kept on the
 # server (forestall.lib.pagecache); 0 turns the cache off.
-FORESTALL_PAGE_CACHE_SECONDS = env.int(
-    "FORESTALL_PAGE_CACHE_SECONDS", default=0 if DEBUG or TESTING else 30
-)
+FORESTALL_PAGE_CACHE_SECONDS = env.int("FORESTALL_PAGE_CACHE_SECONDS", default=0 if DEBUG else 30)
 
 # Hosts that editable public text may link to with https:// (comma-separated);
 # every other link in it must stay on this site.
@@ -403,9 +402,7 @@ FORESTALL_RESEARCH_K = env.int("FORESTALL_RESEARCH_K", default=5)
 # from a request's Host header. Default: https:// and the first allowed host.
 FORESTALL_SITE_URL = env.str("FORESTALL_SITE_URL", default="").rstrip("/")
 if not FORESTALL_SITE_URL:
-    if TESTING:
-        FORESTALL_SITE_URL = "http://testserver"
-    elif DEBUG:
+    if DEBUG:
         FORESTALL_SITE_URL = "http://localhost:8000"
     elif ALLOWED_HOSTS[0].lstrip(".") and "*" not in ALLOWED_HOSTS[0]:
         FORESTALL_SITE_URL = "https://" + ALLOWED_HOSTS[0].lstrip(".")

@@ -154,9 +154,7 @@ def test_the_command_line_prints_one_line_and_exits_non_zero_without_a_traceback
         # Its own SQLite database in tmp_path, whatever the suite runs against.
         if not key.startswith("FORESTALL_") and key != "DATABASE_URL"
     }
-    environment.update(
-        {"FORESTALL_DEBUG": "1", "FORESTALL_TESTING": "0", "FORESTALL_VAR": str(tmp_path)}
-    )
+    environment.update({"FORESTALL_DEBUG": "1", "FORESTALL_VAR": str(tmp_path)})
     # The script's own migrate finds the database file up to date.
     environment.update(migrated_sqlite(tmp_path))
     script = (

@@ -67,6 +67,18 @@ def test_a_case_closed_longer_than_the_period_loses_its_content_but_not_its_coun
     assert case.client.mailbox_id is None
 
 
+def test_an_erased_case_keeps_no_contact_summary(centre_a, clinician_a):
+    case = _case_with_content(centre_a, clinician_a)
+    case.contact_summary = {"topics": ["worried about myself"]}
+    case.save(update_fields=["contact_summary"])
+    _closed(case, 31)
+
+    purge(get_policy("case"), apply=True)
+
+    case.refresh_from_db()
+    assert case.contact_summary is None
+
+
 def test_a_case_closed_within_the_period_is_kept_whole(centre_a, clinician_a):
     case = _closed(_case_with_content(centre_a, clinician_a), 29)
 

@@ -15,11 +15,10 @@ FORESTALL = Path(sys.executable).parent / "forestall"
 
 
 def _production_environment(tmp_path: Path, **variables: str) -> dict[str, str]:
-    """Only PATH and HOME from outside: no FORESTALL_DEBUG, no secrets, not the test mode."""
+    """Only PATH and HOME from outside: no FORESTALL_DEBUG, no secrets."""
     environment = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": str(tmp_path),
-        "FORESTALL_TESTING": "0",
         "FORESTALL_VAR": str(tmp_path / "var"),
     }
     environment.update(variables)

@@ -12,9 +12,10 @@ from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.utils import timezone
 
-from forestall.stats import dp, publish
+from forestall.stats import dp
 from forestall.stats import figures as fig
 from forestall.stats.models import NoisyRelease
+from forestall.stats.release import Release, public_release, release_period
 from tests.factories_stats import seed_counts
 
 DP_ON = {"FORESTALL_STATISTICS_DP_EPSILON": 1.0}
@@ -27,7 +28,7 @@ def counts(centre_a, centre_b, centre_c):
     return seed_counts([centre_a, centre_b, centre_c], start=start, days=400, per_day=9, seed=5)
 
 
-def all_figures(release: publish.Release):
+def all_figures(release: Release):
     """Every published count of the release: cells, totals and waiting-list sizes."""
     for table in release.tables.values():
         for _row, _column, value in table.records():
@@ -39,7 +40,7 @@ def all_figures(release: publish.Release):
         yield "waiting_list", size
 
 
-def true_funnel_by_centre(release: publish.Release) -> dict[tuple[str, str], int]:
+def true_funnel_by_centre(release: Release) -> dict[tuple[str, str], int]:
     by_centre = fig.funnel_by(fig.Scope(), release.period, "centre_id")
     from forestall.directory.models import Centre
 
@@ -56,7 +57,7 @@ def test_differential_privacy_is_off_by_default_and_the_release_is_the_true_coun
 ):
     assert settings.FORESTALL_STATISTICS_DP_EPSILON is None
     settings.FORESTALL_SUPPRESSION_THRESHOLD = 1
-    release = publish.public_release()
+    release = public_release()
     assert release.differential_privacy is None
     table = release.tables["funnel_by_centre"]
     true = true_funnel_by_centre(release)
@@ -73,7 +74,7 @@ def test_differential_privacy_is_off_by_default_and_the_release_is_the_true_coun
 def test_with_differential_privacy_published_counts_differ_from_the_true_counts(counts, settings):
     settings.FORESTALL_SUPPRESSION_THRESHOLD = 1
     settings.FORESTALL_STATISTICS_DP_EPSILON = 1.0
-    release = publish.public_release()
+    release = public_release()
     table = release.tables["funnel_by_centre"]
     true = true_funnel_by_centre(release)
     published = {
@@ -98,7 +99,7 @@ def test_the_noisy_release_is_drawn_once_per_period_so_downloads_cannot_average_
     assert client.get("/api/v1/statistics/").json()["tables"] == first["tables"]
     assert NoisyRelease.objects.count() == 1
     # More events in the period do not redraw (nor reveal themselves by a difference).
-    period = publish.release_period(timezone.localdate())
+    period = release_period(timezone.localdate())
     from forestall.stats import actions
     from forestall.stats.events import Event
 
@@ -110,7 +111,7 @@ def test_the_noisy_release_is_drawn_once_per_period_so_downloads_cannot_average_
 def test_noisy_totals_are_the_sums_of_the_published_noisy_cells(counts, settings):
     settings.FORESTALL_SUPPRESSION_THRESHOLD = 1  # nothing withheld: every sum is visible
     settings.FORESTALL_STATISTICS_DP_EPSILON = 1.0
-    release = publish.public_release()
+    release = public_release()
     for table in release.tables.values():
         if table.column_totals is not None:
             for j, total in enumerate(table.column_totals):
@@ -132,7 +133,7 @@ def test_noisy_totals_are_the_sums_of_the_published_noisy_cells(counts, settings
 def test_no_published_noisy_count_is_negative(counts, settings):
     settings.FORESTALL_SUPPRESSION_THRESHOLD = 1
     settings.FORESTALL_STATISTICS_DP_EPSILON = 0.05  # a lot of noise: many would go below zero
-    release = publish.public_release()
+    release = public_release()
     values = [value for _table, value in all_figures(release)]
     assert values and all(value >= 0 for value in values if value is not None)
     assert 0 in values  # clamped cells exist
@@ -140,7 +141,7 @@ def test_no_published_noisy_count_is_negative(counts, settings):
 
 def test_suppression_still_holds_on_the_noisy_release(counts, settings):
     settings.FORESTALL_STATISTICS_DP_EPSILON = 2.0
-    release = publish.public_release()
+    release = public_release()
     threshold = release.threshold
     assert threshold == 5
     for table_id, value in all_figures(release):

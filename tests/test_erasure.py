@@ -34,7 +34,6 @@ def _run(tmp_path: Path, mode: str, migrated_sqlite) -> dict:
     environment.update(
         {
             "FORESTALL_DEBUG": "1",
-            "FORESTALL_TESTING": "0",
             "FORESTALL_VAR": str(tmp_path / mode),
             "DJANGO_SETTINGS_MODULE": "forestall.settings",
         }

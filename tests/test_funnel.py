@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from forestall.stats import figures as fig
+from forestall.stats import tables
 from forestall.stats.events import Detail, Event, bucket_for
 from tests import factories
 from tests.factories_stats import seed_counts
@@ -172,14 +173,15 @@ def test_outcome_rates_use_the_right_denominators(seeded):
 
 
 def test_protective_actions_agreed_and_taken(seeded):
-    figures = fig.figures(fig.Scope(), PERIOD)
+    table = tables.protective_actions(tables.load_counts(fig.Scope(), PERIOD))
     agreed = sum(
         i.count for i in seeded if _in(PERIOD, i) and i.event == Event.PROTECTIVE_ACTION_AGREED
     )
     taken = sum(
         i.count for i in seeded if _in(PERIOD, i) and i.event == Event.PROTECTIVE_ACTION_TAKEN
     )
-    assert figures.protective[Detail.STOP_SITES] == {"agreed": agreed, "taken": taken}
+    row = [key for key, _label in table.rows].index(Detail.STOP_SITES)
+    assert table.cells[row] == [agreed, taken]
 
 
 def test_the_figures_take_a_fixed_number_of_queries(seeded, centre_a):

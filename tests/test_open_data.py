@@ -10,9 +10,9 @@ import pytest
 from django.utils import timezone
 
 from forestall.lib.suppression import SuppressedTable, is_protected
-from forestall.stats import publish
 from forestall.stats.events import Event
 from forestall.stats.opendata import CSV_COLUMNS, SCHEMA
+from forestall.stats.release import public_release, release_period
 from tests.factories_stats import seed_counts
 
 
@@ -130,7 +130,7 @@ def test_no_published_count_lies_between_one_and_the_threshold(
 
 
 def test_every_published_table_is_protected(counts):
-    release = publish.public_release()
+    release = public_release()
     for table in release.tables.values():
         suppressed = SuppressedTable(
             cells=table.cells,
@@ -167,7 +167,7 @@ def test_a_region_row_and_its_centres_hide_together(client, centre_a, centre_b):
 
 
 def test_the_release_covers_whole_months_before_this_one():
-    period = publish.release_period(datetime.date(2026, 3, 14))
+    period = release_period(datetime.date(2026, 3, 14))
     assert period.start == datetime.date(2024, 3, 1)
     assert period.end == datetime.date(2026, 2, 28)
 

@@ -14,7 +14,7 @@ from forestall.reach.models import ClickThroughCount
 from forestall.stats.actions import record
 from forestall.stats.events import Event
 from forestall.stats.models import Source
-from forestall.stats.publish import public_release
+from forestall.stats.release import public_release
 from tests.factories_reach import (
     DETERRENT_ID,
     THERAPEUTIC_ID,

@@ -197,3 +197,34 @@ def test_nothing_is_erased_while_no_recorder_can_account_for_it(mailboxes, monke
         retention.purge(retention.get_policy("mailbox"), apply=True)
     assert Mailbox.objects.count() == 5
     assert not AuditEntry.objects.exists()
+
+
+def test_expired_reply_drafts_are_purged_by_their_own_rule(db, counsellor_a):
+    from forestall.inbox.models import ReplyDraft
+
+    conversation = Conversation.objects.create(mailbox=_mailbox(0, messages=1))
+    now = timezone.now()
+    for minutes, owner_conversation in ((-1, conversation), (30, None)):
+        ReplyDraft.objects.create(
+            conversation=owner_conversation or Conversation.objects.create(mailbox=_mailbox(0)),
+            owner=counsellor_a,
+            body="half a reply",
+            expires_at=now + datetime.timedelta(minutes=minutes),
+        )
+    assert retention.get_policy("reply_draft").setting == "FORESTALL_REPLY_DRAFT_MINUTES"
+    assert "reply_draft: 1 due" in _purge()
+    assert "reply_draft: erased 1" in _purge("--apply", "--policy", "reply_draft")
+    assert ReplyDraft.objects.get().expires_at > now
+
+
+def test_the_confidentiality_page_states_the_configured_periods(client, db, settings):
+    settings.FORESTALL_RETENTION_DAYS = {
+        **settings.FORESTALL_RETENTION_DAYS,
+        "case": 5 * 365,
+        "concern": 2 * 365,
+    }
+    html = client.get("/confidentiality/").content.decode()
+    assert "The centre keeps it for 5 years after your case is closed" in html
+    assert "is kept for 2 years and then deleted" in html
+    german = client.get("/de/confidentiality/").content.decode()
+    assert "5 Jahre" in german

@@ -312,7 +312,7 @@ def test_the_staff_statistics_show_completion_per_module(analyst):
 
 
 def test_the_public_statistics_publish_completion_rates_under_suppression(client, settings):
-    from forestall.stats.publish import release_period
+    from forestall.stats.release import release_period
 
     day = release_period(timezone.localdate()).start
     _add_counts("online", 40, 10, day)

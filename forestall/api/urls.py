@@ -1,7 +1,7 @@
 """The partner API (mounted under /api/v1/), with its OpenAPI schema at /api/v1/openapi.json.
 
 Public statistics need no key: they are the same suppressed release as the
-public page and its downloads (``forestall.stats.publish``); nothing from the
+public page and its downloads (``forestall.stats.release``); nothing from the
 staff side is reachable here. The interactive documentation page is switched
 off because it loads scripts from a third-party CDN.
 """
@@ -17,7 +17,7 @@ from ninja.errors import HttpError
 
 from forestall.api import schemas
 from forestall.stats import opendata
-from forestall.stats.publish import public_release
+from forestall.stats.release import public_release
 
 
 class ForestallAPI(NinjaAPI):

@@ -321,11 +321,3 @@ def contains(sequence: int, digest: str, using: str = "default") -> bool:
         .filter(sequence=sequence, entry_hash=digest.lower())
         .exists()
     )
-
-
-def head_of(using: str = "default") -> tuple[int, str] | None:
-    """(sequence, hash) of the chain head row, or None if it is gone."""
-    from forestall.audit.models import AuditChainHead
-
-    head = AuditChainHead.objects.using(using).filter(pk=1).first()
-    return (head.sequence, head.entry_hash) if head else None

@@ -17,9 +17,10 @@ import datetime
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from forestall.cases.models import Case, CaseTransition, Client, Note, Referral, Task
-from forestall.lib.retention import RetentionPolicy, register
+from forestall.lib.retention import RetentionPolicy, exempt, register
 
 
 def _closed_before(cutoff: datetime.date) -> QuerySet[Case]:
@@ -42,7 +43,9 @@ def erase_case_content(cases: QuerySet[Case]) -> int:
         summary="", consent_note="", decision_reason=""
     )
     Referral.objects.filter(new_case_id__in=case_ids).update(decision_reason="")
-    erased = Case.objects.filter(pk__in=case_ids).update(consent_note="", erased_at=timezone.now())
+    erased = Case.objects.filter(pk__in=case_ids).update(
+        consent_note="", contact_summary=None, erased_at=timezone.now()
+    )
     # A client keeps their details while any of their cases still holds content.
     done_clients = Client.objects.filter(pk__in=client_ids).exclude(cases__erased_at__isnull=True)
     done_client_ids = list(done_clients.values_list("pk", flat=True))
@@ -53,6 +56,23 @@ def erase_case_content(cases: QuerySet[Case]) -> int:
     return erased
 
 
+def _notice(days: int) -> str:
+    years = max(1, round(days / 365))
+    return ngettext(
+        "If you agreed to be referred to a centre, that centre keeps its own record of "
+        "your case: a reference number, your appointments and the notes of your sessions, "
+        "questionnaires you answered at the centre, and contact details only if you gave "
+        "them. Deleting your mailbox does not delete that record. The centre keeps it for "
+        "%(years)d year after your case is closed and then deletes it.",
+        "If you agreed to be referred to a centre, that centre keeps its own record of "
+        "your case: a reference number, your appointments and the notes of your sessions, "
+        "questionnaires you answered at the centre, and contact details only if you gave "
+        "them. Deleting your mailbox does not delete that record. The centre keeps it for "
+        "%(years)d years after your case is closed and then deletes it.",
+        years,
+    ) % {"years": years}
+
+
 CASE = register(
     RetentionPolicy(
         name="case",
@@ -60,5 +80,25 @@ CASE = register(
         inactive_since=_closed_before,
         erase=erase_case_content,
         description="Content of cases closed for the period (the de-identified case stays).",
+        covers=(
+            "cases.Note",
+            "cases.Task",
+            "cases.CaseTransition",
+            "cases.Referral",
+            "cases.Client",
+            "instruments.Administration",
+        ),
+        public_notice=_notice,
     )
+)
+
+# What stays of an erased case: dates and stages, no content (see the module docstring).
+_NO_CONTENT = "dates and stages only, no content: part of the de-identified case that stays"
+exempt("cases.WaitingListEntry", _NO_CONTENT)
+exempt("cases.Appointment", _NO_CONTENT)
+exempt("cases.Attendance", _NO_CONTENT)
+exempt(
+    "cases.GlassBreak",
+    "a staff member's emergency access to a case: who and when, no content; "
+    "the audit log holds the same facts",
 )

@@ -42,6 +42,7 @@ from forestall.inbox.models import (
     can_manage_templates,
     new_reference,
 )
+from forestall.inbox.retention import REPLY_DRAFT
 from forestall.inbox.targets import reply_within_target
 from forestall.lib import erasure
 from forestall.lib.codenames import codename_hash, generate_codename
@@ -224,7 +225,7 @@ def keep_reply_draft(user: User, conversation: Conversation, body: str) -> Reply
 
 def purge_expired_drafts() -> int:
     """Delete every draft past its expiry (run on each conversation page and each keep)."""
-    expired = ReplyDraft.objects.filter(expires_at__lte=timezone.now())
+    expired = REPLY_DRAFT.due()
     # Read first: a page view should not take SQLite's write lock for nothing.
     if not expired.exists():
         return 0

@@ -1,6 +1,7 @@
-"""Secrets for development and tests, generated once into the data directory.
+"""Secrets for development, generated once into the data directory.
 
-Only used when ``FORESTALL_DEBUG=1`` or under the test runner; production reads
+Only used when ``FORESTALL_DEBUG=1``; production (and the test suite, which
+sets test values in ``tests/environment.py``) reads
 every secret from the environment and refuses to start without it. The file is
 created with mode 0600 and written atomically, so two processes starting at
 once agree on the same values.

@@ -19,7 +19,7 @@ counted ("the only Turkish-speaking client of centre X withdrew"). Counts of
    suppression; rounded totals are rounded independently.
 
 A withheld figure is ``None``. The functions never see where the numbers
-came from; ``forestall.stats.publish`` applies them to every table that leaves
+came from; ``forestall.stats.release`` applies them to every table that leaves
 the staff side.
 """
 

@@ -13,6 +13,7 @@ from django.utils.translation import ngettext
 from forestall.directory.models import Centre
 from forestall.inbox.models import Conversation
 from forestall.lib.pagecache import remember_for_public_pages
+from forestall.lib.retention import get_policy, public_notices
 
 # Fewer recent first replies than this and the configured default is shown,
 # both because a median of two says little and because it would describe
@@ -59,20 +60,9 @@ def describe_duration(duration: datetime.timedelta) -> str:
     return ngettext("about %(count)d day", "about %(count)d days", days) % {"count": days}
 
 
-def mailbox_retention_days() -> int:
-    """Days an unused mailbox is kept before the retention job deletes it."""
-    return int(settings.FORESTALL_RETENTION_DAYS["mailbox"])
-
-
 def retention_notice() -> str:
-    days = mailbox_retention_days()
-    return ngettext(
-        "If you do not open your mailbox for %(days)d day, it is deleted automatically "
-        "together with all its messages.",
-        "If you do not open your mailbox for %(days)d days, it is deleted automatically "
-        "together with all its messages.",
-        days,
-    ) % {"days": days}
+    """How long an unused mailbox is kept (from the mailbox's retention rule)."""
+    return get_policy("mailbox").notice() or ""
 
 
 def reply_notice(centre: Centre | None) -> str:
@@ -81,41 +71,12 @@ def reply_notice(centre: Centre | None) -> str:
     }
 
 
-def _years(days: int) -> int:
-    return max(1, round(days / 365))
-
-
 def kept_after_referral_notice() -> list[str]:
     """What stays with a centre after a consented referral, and for how long (exactly true).
 
-    Deleting a mailbox deletes everything tied to the codename; these are the
-    records that belong to a centre's case work or to child protection, with
-    the retention periods the operator configured.
+    Deleting a mailbox deletes everything tied to the codename; what a
+    centre keeps are the records of every other retention rule that tells
+    help-seekers about itself (case work, child protection), each with the
+    period the operator configured.
     """
-    retention = settings.FORESTALL_RETENTION_DAYS
-    case_years = _years(int(retention.get("case", 3650)))
-    concern_years = _years(int(retention.get("concern", 3650)))
-    return [
-        ngettext(
-            "If you agreed to be referred to a centre, that centre keeps its own record of "
-            "your case: a reference number, your appointments and the notes of your sessions, "
-            "questionnaires you answered at the centre, and contact details only if you gave "
-            "them. Deleting your mailbox does not delete that record. The centre keeps it for "
-            "%(years)d year after your case is closed and then deletes it.",
-            "If you agreed to be referred to a centre, that centre keeps its own record of "
-            "your case: a reference number, your appointments and the notes of your sessions, "
-            "questionnaires you answered at the centre, and contact details only if you gave "
-            "them. Deleting your mailbox does not delete that record. The centre keeps it for "
-            "%(years)d years after your case is closed and then deletes it.",
-            case_years,
-        )
-        % {"years": case_years},
-        ngettext(
-            "If a counsellor had to record a concern that a child is at risk, that record "
-            "(without your messages) is kept for %(years)d year and then deleted.",
-            "If a counsellor had to record a concern that a child is at risk, that record "
-            "(without your messages) is kept for %(years)d years and then deleted.",
-            concern_years,
-        )
-        % {"years": concern_years},
-    ]
+    return [notice for name, notice in public_notices().items() if name != "mailbox"]

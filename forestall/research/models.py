@@ -9,15 +9,11 @@ it.
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-
-if TYPE_CHECKING:
-    import datetime
 
 
 class Study(models.Model):
@@ -36,9 +32,6 @@ class Study(models.Model):
 
     def __str__(self) -> str:
         return self.title
-
-    def is_running_on(self, day: datetime.date) -> bool:
-        return self.starts_on <= day and (self.ends_on is None or day <= self.ends_on)
 
 
 class ResearchConsentQuerySet(models.QuerySet["ResearchConsent"]):

@@ -14,6 +14,7 @@ import datetime
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from forestall.lib.retention import RetentionPolicy, register
 from forestall.safeguarding.models import Concern, ConcernStatus, ConcernStep
@@ -37,6 +38,17 @@ def erase_concern_content(concerns: QuerySet[Concern]) -> int:
     )
 
 
+def _notice(days: int) -> str:
+    years = max(1, round(days / 365))
+    return ngettext(
+        "If a counsellor had to record a concern that a child is at risk, that record "
+        "(without your messages) is kept for %(years)d year and then deleted.",
+        "If a counsellor had to record a concern that a child is at risk, that record "
+        "(without your messages) is kept for %(years)d years and then deleted.",
+        years,
+    ) % {"years": years}
+
+
 CONCERN = register(
     RetentionPolicy(
         name="concern",
@@ -44,5 +56,7 @@ CONCERN = register(
         inactive_since=_decided_before,
         erase=erase_concern_content,
         description="Text of concerns decided for the period (level and decision stay).",
+        covers=("safeguarding.ConcernStep",),
+        public_notice=_notice,
     )
 )

@@ -63,7 +63,7 @@ def _columns() -> list[str]:
 
 def staff_table(start: datetime.date, end: datetime.date) -> Any:
     """The counts per module as recorded, with completion rates (staff side only)."""
-    from forestall.stats.display import Table
+    from forestall.stats.pages import Table
 
     table = Table(_("Self-help: modules started and completed"), _columns())
     for heading, values in _rows(start, end):
@@ -74,8 +74,7 @@ def staff_table(start: datetime.date, end: datetime.date) -> Any:
 
 def public_table(start: datetime.date, end: datetime.date, threshold: int) -> Any:
     """The same table after suppression; a withheld figure is ``None``."""
-    from forestall.stats.display import Table
-    from forestall.stats.public_display import WITHHELD
+    from forestall.stats.pages import WITHHELD, Table
 
     rows = _rows(start, end)
     # No totals are published (a sum over modules or over events means

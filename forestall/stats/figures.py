@@ -2,9 +2,10 @@
 
 Every function here runs a handful of ``GROUP BY`` queries over
 ``DailyCount`` and returns small, plain data structures; nothing loops over
-count rows in Python (only over the few aggregated groups). The staff
-dashboards show these figures as they are; ``forestall.stats.publish``
-passes them through disclosure control before anything leaves the staff side.
+count rows in Python (only over the few aggregated groups). The tables are
+built from these counts by ``forestall.stats.tables`` (the same builders for
+both sides); ``forestall.stats.release`` passes them through disclosure
+control before anything leaves the staff side.
 
 Estimating a median or 90th percentile from duration buckets: the buckets'
 counts form a cumulative distribution; the percentile is found in the bucket
@@ -21,7 +22,7 @@ import itertools
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import F, Q, Sum
@@ -246,7 +247,6 @@ class Figures:
     durations: dict[str, Durations]
     waiting_list: dict[datetime.date, int]  # month → size at the end of the month
     outcomes: dict[str, Proportion]
-    protective: dict[str, dict[str, int]] = field(default_factory=dict)  # kind → agreed/taken
 
     @property
     def answered_share(self) -> Proportion:
@@ -373,10 +373,6 @@ def reach_by_month(scope: Scope, period: Period) -> dict[str, dict[str, dict[dat
     }
 
 
-def durations(scope: Scope, period: Period) -> dict[str, Durations]:
-    return EventTable.load(scope, period).durations()
-
-
 def waiting_list_by_month(
     scope: Scope, period: Period, table: EventTable | None = None
 ) -> dict[datetime.date, int]:
@@ -466,13 +462,6 @@ def figures(scope: Scope, period: Period) -> Figures:
             for exit_event in EXIT_EVENTS
         },
     )
-    protective = {
-        kind: {
-            "agreed": details.get(Event.PROTECTIVE_ACTION_AGREED, {}).get(kind, 0),
-            "taken": details.get(Event.PROTECTIVE_ACTION_TAKEN, {}).get(kind, 0),
-        }
-        for kind in PROTECTIVE_KINDS
-    }
     return Figures(
         period=period,
         totals=totals,
@@ -483,7 +472,6 @@ def figures(scope: Scope, period: Period) -> Figures:
         durations=table.durations(),
         waiting_list=waiting_list_by_month(scope, period, table),
         outcomes=outcomes(details),
-        protective=protective,
     )
 
 

@@ -15,13 +15,14 @@ import csv
 import io
 from typing import Any
 
-from forestall.stats.publish import PublicTable, Release
+from forestall.stats.release import Release
+from forestall.stats.tables import CountTable
 
 SCHEMA = "forestall-statistics/1"
 CSV_COLUMNS = ("table", "row", "column", "value", "status")
 
 
-def table_json(table: PublicTable) -> dict[str, Any]:
+def table_json(table: CountTable) -> dict[str, Any]:
     return {
         "id": table.id,
         "title": str(table.title),

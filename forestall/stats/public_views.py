@@ -1,6 +1,7 @@
 """The public statistics page and its open data downloads.
 
-They show only the suppressed release (``publish.public_release``); the staff
+They show only the suppressed release (``release.public_release``), built by
+the same table builders as the staff dashboard (``forestall.stats.tables``); the staff
 dashboard lives in ``staff_views.py``.
 """
 
@@ -14,8 +15,8 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from forestall.stats import opendata, public_display
-from forestall.stats.publish import public_release
+from forestall.stats import opendata, pages
+from forestall.stats.release import public_release
 
 
 def _selfhelp_public_table(release: Any) -> Any:
@@ -31,7 +32,7 @@ def public_statistics(request: HttpRequest) -> HttpResponse:
         "release": release,
         "csv_url": reverse("stats_public:data_csv"),
         "json_url": reverse("stats_public:data_json"),
-        **public_display.page(release),
+        **pages.public_page(release),
         "selfhelp_table": _selfhelp_public_table(release),
     }
     return render(request, "stats/public/statistics.html", context)

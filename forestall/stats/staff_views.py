@@ -1,8 +1,9 @@
 """The staff statistics dashboard and its CSV export.
 
 The dashboard shows unsuppressed figures to the people allowed to see
-them (``access.access_statistics``). The public page and its open data live in
-``public_views.py``.
+them (``access.access_statistics``), from the same table builders as the
+public release (``forestall.stats.tables``). The public page and its open
+data live in ``public_views.py``.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ from django.views.decorators.http import require_safe
 
 from forestall.accounts.decorators import StaffRequest, staff_required
 from forestall.directory.models import Centre, Region
-from forestall.stats import display
 from forestall.stats import figures as fig
+from forestall.stats import pages, tables
 from forestall.stats.access import (
     StatisticsScope,
     access_statistics,
@@ -60,26 +61,7 @@ def _dashboard_context(
     request: StaffRequest, target: StatisticsScope, period: fig.Period
 ) -> dict[str, Any]:
     """Everything the dashboard shows for ``target`` and ``period`` (the page and its CSV)."""
-    figures = fig.figures(target.scope, period)
-    breakdowns = []
-    if target.network_wide:
-        names = dict(Region.objects.values_list("pk", "name"))
-        by_region = fig.funnel_by(target.scope, period, "region_id")
-        breakdowns.append(
-            (_("The funnel by region"), {names.get(k, "?"): v for k, v in by_region.items()})
-        )
-    if not target.centre:
-        by_centre = fig.funnel_by(target.scope, period, "centre_id")
-        names = dict(Centre.objects.filter(pk__in=list(by_centre)).values_list("pk", "name"))
-        breakdowns.append(
-            (
-                _("The funnel by centre"),
-                {
-                    names.get(k, "?"): v
-                    for k, v in sorted(by_centre.items(), key=lambda item: names.get(item[0], ""))
-                },
-            )
-        )
+    counts = tables.load_counts(target.scope, period)
     if target.centre:
         title = target.centre.name
     elif target.region:
@@ -92,7 +74,7 @@ def _dashboard_context(
     centre_names = dict(
         Centre.objects.filter(pk__in=[key[0] for key in within if key[0]]).values_list("pk", "name")
     )
-    reply_target_table = display.Table(
+    reply_target_table = pages.Table(
         _("Replies within the reply-time target, by centre and month"),
         [_("Centre"), _("Month"), _("Replies"), _("Within target"), _("Share")],
     )
@@ -103,10 +85,10 @@ def _dashboard_context(
             (
                 centre_names.get(centre_key, "?") if centre_key else str(_("The network")),
                 [
-                    display.month_label(month),
+                    pages.month_label(month),
                     proportion.denominator,
                     proportion.numerator,
-                    display.format_rate(proportion.rate),
+                    pages.format_rate(proportion.rate),
                 ],
             )
         )
@@ -124,7 +106,7 @@ def _dashboard_context(
         "period": period,
         "regions": Region.objects.order_by("name") if sees_network(request.user) else [],  # type: ignore[arg-type]
         "centres": visible_centres(request.user).order_by("name"),  # type: ignore[arg-type]
-        **display.dashboard(figures, breakdowns=breakdowns),
+        **pages.staff_dashboard(counts, by_region=target.network_wide, by_centre=not target.centre),
         # Self-help counts belong to no centre: shown with the whole network only.
         "selfhelp_table": _selfhelp_staff_table(period) if target.network_wide else None,
     }

@@ -66,13 +66,13 @@ class Command(BaseCommand):
                 total += result.erased
                 self.stdout.write(
                     f"{policy.name}: erased {result.erased} "
-                    f"(inactive before {result.cutoff.isoformat()}, kept {policy.days} days)"
+                    f"(inactive before {result.cutoff.isoformat()}, kept {policy.period_text()})"
                 )
             else:
                 total += result.due
                 self.stdout.write(
                     f"{policy.name}: {result.due} due "
-                    f"(inactive before {result.cutoff.isoformat()}, kept {policy.days} days)"
+                    f"(inactive before {result.cutoff.isoformat()}, kept {policy.period_text()})"
                 )
         if apply:
             self.stdout.write(f"Erased {total} records in all.")
