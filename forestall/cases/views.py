@@ -57,7 +57,7 @@ from forestall.cases.models import (
     Referral,
     ReferralStatus,
 )
-from forestall.cases.pathway import MAIN_PATH, TERMINAL, Stage
+from forestall.cases.pathway import MAIN_PATH, TERMINAL, Stage, allowed_targets
 from forestall.directory.models import Centre
 from forestall.instruments.catalogue import catalogue
 
@@ -204,10 +204,10 @@ def _case_context(request: HttpRequest, case: Case) -> dict:
         "waiting": waiting,
         "concern_count": case.concerns.count(),
         "contact_summary": _contact_summary_labels(case.contact_summary),
-        "transition_form": forms.TransitionForm(case=case),
+        # The actions' forms have pages of their own (linked from here); only
+        # the note, written most often, is on the case page itself.
+        "next_stages": allowed_targets(case.stage),
         "note_form": forms.NoteForm(),
-        "task_form": forms.TaskForm(centre_id=case.centre_id),
-        "appointment_form": forms.AppointmentForm(centre_id=case.centre_id),
         "today": timezone.localdate(),
         "now": now,
     }
@@ -284,7 +284,13 @@ def _case_form_view(
 @staff_required
 def case_transition(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     case = access_case_for_work(request.user, case_id)
-    form = forms.TransitionForm(request.POST or None, case=case)
+    # The case page links each next stage here as ``?to=<stage>``.
+    chosen = request.GET.get("to") if request.method == "GET" else None
+    form = forms.TransitionForm(
+        request.POST or None,
+        case=case,
+        initial={"to_stage": chosen} if chosen in allowed_targets(case.stage) else None,
+    )
     if (
         request.method == "POST"
         and form.is_valid()
