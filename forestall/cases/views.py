@@ -25,14 +25,13 @@ from forestall.accounts.decorators import staff_required
 from forestall.cases import actions, forms
 from forestall.cases.access import (
     access_appointment,
-    access_case,
     access_case_for_work,
+    access_case_with_level,
     access_client,
     access_group,
     access_referral,
     access_task,
     access_waiting_entry,
-    can_work_on,
     case_appointments,
     case_to_break_glass,
     case_worker_at,
@@ -252,8 +251,8 @@ def _measures_context(request: HttpRequest, case: Case) -> dict:
 @require_safe
 @staff_required
 def case_detail(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
-    case = access_case(request.user, case_id)
-    if not can_work_on(request.user, case):
+    case, full = access_case_with_level(request.user, case_id)
+    if not full:
         return render(
             request, "cases/case_summary.html", {"case": case, "path": MAIN_PATH, "full": False}
         )
