@@ -51,12 +51,19 @@ def run() -> list[str]:
 
 
 def _postgres_url() -> str:
+    """``BENCH_DATABASE_URL``'s server, in a database of its own (dropped and created each run).
+
+    Named after the given database with ``_security`` appended (so that
+    people sharing a server can keep apart), else ``forestall_bench_security``.
+    """
     from urllib.parse import urlsplit
 
     base = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_POSTGRES_URL
     if not base.startswith("postgres"):
         base = DEFAULT_POSTGRES_URL
-    return urlsplit(base)._replace(path="/forestall_bench_security").geturl()
+    name = urlsplit(base).path.strip("/")
+    name = f"{name}_security" if name and name != "forestall_bench_security" else name
+    return urlsplit(base)._replace(path=f"/{name or 'forestall_bench_security'}").geturl()
 
 
 def _run_on(database: str, *, fields_only: bool) -> list[str]:

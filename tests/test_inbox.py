@@ -125,6 +125,59 @@ def test_the_queue_page_is_in_german_for_german_staff(counsellor_a, conversation
     assert "Sperrsoftware installieren" in page
 
 
+def test_the_queue_shows_fifty_conversations_a_page_and_counts_them_all(
+    counsellor_a, centre_a, sign_in
+):
+    waiting = [
+        make_conversation(centre_a, waited=datetime.timedelta(minutes=120 - number))
+        for number in range(53)
+    ]
+    client = sign_in(counsellor_a)
+    first = client.get(reverse("inbox:queue"))
+    assert [row.pk for row in first.context["rows"]] == [c.pk for c in waiting[:50]]
+    page = first.content.decode()
+    assert "53 conversations (1\u201350 shown)" in page
+    assert "Page 1 of 2" in page
+    assert 'rel="next"' in page and "page=2" in page
+
+    second = client.get(reverse("inbox:queue"), {"page": "2"})
+    assert [row.pk for row in second.context["rows"]] == [c.pk for c in waiting[50:]]
+    assert "53 conversations (51\u201353 shown)" in second.content.decode()
+
+
+def test_the_pager_keeps_the_filters(counsellor_a, centre_a, sign_in):
+    for _ in range(51):
+        make_conversation(centre_a, language="de")
+    make_conversation(centre_a, language="en")
+    response = sign_in(counsellor_a).get(reverse("inbox:queue"), {"language": "de"})
+    assert "51 conversations (1\u201350 shown)" in response.content.decode()
+    assert "?language=de&amp;page=2" in response.content.decode()
+    second = sign_in(counsellor_a).get(reverse("inbox:queue"), {"language": "de", "page": "2"})
+    assert [row.language for row in second.context["rows"]] == ["de"]
+
+
+@pytest.mark.parametrize("page_number", ["0", "-1", "abc", "999", "1e3"])
+def test_a_page_number_out_of_range_shows_a_page_not_an_error(
+    counsellor_a, conversation, sign_in, page_number
+):
+    response = sign_in(counsellor_a).get(reverse("inbox:queue"), {"page": page_number})
+    assert response.status_code == 200
+    assert [row.pk for row in response.context["rows"]] == [conversation.pk]
+
+
+def test_the_pager_is_in_german_for_german_staff(counsellor_a, centre_a, sign_in):
+    for _ in range(51):
+        make_conversation(centre_a)
+    page = (
+        sign_in(counsellor_a)
+        .get(reverse("inbox:queue"), HTTP_ACCEPT_LANGUAGE="de")
+        .content.decode()
+    )
+    assert "51 Gespräche (1\u201350 angezeigt)" in page
+    assert "Seite 1 von 2" in page
+    assert "Nächste Seite" in page
+
+
 # --- replies ---------------------------------------------------------------
 
 

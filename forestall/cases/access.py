@@ -75,13 +75,21 @@ def access_case(user: User, case_id: uuid.UUID) -> Case:
     Audited as ``case.read`` for those who work on it and
     ``case.read_summary`` for those who see the summary only.
     """
+    return access_case_with_level(user, case_id)[0]
+
+
+def access_case_with_level(user: User, case_id: uuid.UUID) -> tuple[Case, bool]:
+    """``access_case``, and whether ``user`` works on the case (full access) or sees its summary.
+
+    The case page needs both; deciding once saves asking the gate again.
+    """
     case = get_object_or_404(
         Case.objects.visible_to(user).select_related("client", "centre", "lead_clinician"),
         pk=case_id,
     )
-    action = "case.read" if can_work_on(user, case) else "case.read_summary"
-    record_read(user, action, case, centre=case.centre)
-    return case
+    full = can_work_on(user, case)
+    record_read(user, "case.read" if full else "case.read_summary", case, centre=case.centre)
+    return case, full
 
 
 def access_case_for_work(user: User, case_id: uuid.UUID) -> Case:

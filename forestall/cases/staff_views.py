@@ -26,14 +26,13 @@ from forestall.accounts.decorators import StaffRequest, staff_required
 from forestall.cases import actions, forms
 from forestall.cases.access import (
     access_appointment,
-    access_case,
     access_case_for_work,
+    access_case_with_level,
     access_client,
     access_group,
     access_referral,
     access_task,
     access_waiting_entry,
-    can_work_on,
     case_appointments,
     case_to_break_glass,
     case_worker_at,
@@ -58,7 +57,7 @@ from forestall.cases.models import (
     Referral,
     ReferralStatus,
 )
-from forestall.cases.pathway import MAIN_PATH, TERMINAL, Stage
+from forestall.cases.pathway import MAIN_PATH, TERMINAL, Stage, allowed_targets
 from forestall.directory.models import Centre
 from forestall.instruments.catalogue import catalogue
 
@@ -206,10 +205,10 @@ def _case_context(request: StaffRequest, case: Case) -> dict[str, Any]:
         "waiting": waiting,
         "concern_count": case.concerns.count(),
         "contact_summary": _contact_summary_labels(case.contact_summary),
-        "transition_form": forms.TransitionForm(case=case),
+        # The actions' forms have pages of their own (linked from here); only
+        # the note, written most often, is on the case page itself.
+        "next_stages": allowed_targets(case.stage),
         "note_form": forms.CaseNoteForm(),
-        "task_form": forms.TaskForm(centre_id=case.centre_id),
-        "appointment_form": forms.AppointmentForm(centre_id=case.centre_id),
         "today": timezone.localdate(),
         "now": now,
     }
@@ -253,8 +252,8 @@ def _measures_context(request: StaffRequest, case: Case) -> dict:
 @require_safe
 @staff_required
 def case_detail(request: StaffRequest, case_id: uuid.UUID) -> HttpResponse:
-    case = access_case(request.user, case_id)
-    if not can_work_on(request.user, case):
+    case, full = access_case_with_level(request.user, case_id)
+    if not full:
         return render(
             request, "cases/case_summary.html", {"case": case, "path": MAIN_PATH, "full": False}
         )
@@ -285,7 +284,13 @@ def _case_form_view(
 @staff_required
 def case_transition(request: StaffRequest, case_id: uuid.UUID) -> HttpResponse:
     case = access_case_for_work(request.user, case_id)
-    form = forms.TransitionForm(request.POST or None, case=case)
+    # The case page links each next stage here as ``?to=<stage>``.
+    chosen = request.GET.get("to") if request.method == "GET" else None
+    form = forms.TransitionForm(
+        request.POST or None,
+        case=case,
+        initial={"to_stage": chosen} if chosen in allowed_targets(case.stage) else None,
+    )
     if (
         request.method == "POST"
         and form.is_valid()

@@ -7,6 +7,7 @@ conversation that does not exist and one addressed elsewhere both answer
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from collections.abc import Callable
 from functools import wraps
@@ -16,17 +17,19 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
 from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from forestall.accounts.decorators import StaffRequest, staff_required
 from forestall.accounts.models import Role
-from forestall.directory.models import Centre
+from forestall.directory.models import Centre, Language
 from forestall.inbox import actions
 from forestall.inbox.access import (
     access_conversation,
@@ -53,6 +56,7 @@ from forestall.inbox.forms import (
     TemplateInsertForm,
 )
 from forestall.inbox.models import (
+    ContactChannel,
     ContactSummary,
     Conversation,
     ConversationStatus,
@@ -116,6 +120,9 @@ def _keep_draft(request: StaffRequest, conversation: Conversation) -> None:
 
 
 PREVIEW_CHARACTERS = 90
+# Rows per page of the queue: enough for a shift, few enough to render quickly
+# (every row decrypts a preview and works out its reply-time target).
+QUEUE_PAGE_SIZE = 50
 
 
 def _previews(rows: list[Conversation]) -> dict[Any, str]:
@@ -138,6 +145,64 @@ def _previews(rows: list[Conversation]) -> dict[Any, str]:
             text = text[: PREVIEW_CHARACTERS - 1].rstrip() + "…"
         previews[message.conversation_id] = text
     return previews
+
+
+def _describe_rows(rows: list[Conversation], user: Any, now: datetime.datetime) -> None:
+    """Put on each queue row what its cells show, in words, looked up once per page.
+
+    The template then prints plain values: labels come from dictionaries built
+    once, not from ``get_FOO_display`` and a dozen ``{% translate %}`` per row.
+    """
+    previews = _previews(rows)
+    statuses = dict(ConversationStatus.choices)
+    languages = {code: str(name) for code, name in Language.choices}
+    channels = dict(ContactChannel.choices)
+    words = {
+        "urgent": _("Urgent (self-check)"),
+        "flagged": _("Urgent (flagged)"),
+        "normal": _("Normal"),
+        "network": _("The network"),
+        "you": _("You"),
+    }
+    target_labels: dict[Any, str] = {}
+    detail_url = reverse("inbox:queue")  # a conversation's page is <queue>/<uuid>/
+    for row in rows:
+        row.preview = previews.get(row.pk, "")
+        row.target_state = state = target_state(row, now)
+        row.url = f"{detail_url}{row.pk}/"
+        if row.urgent:
+            row.priority_label = words["urgent"]
+        elif row.flagged_urgent:
+            row.priority_label = words["flagged"]
+        else:
+            row.priority_label = words["normal"]
+        row.is_urgent = row.urgent or row.flagged_urgent
+        waiting = row.status == ConversationStatus.AWAITING_REPLY and row.waiting_since
+        row.waited = timesince(row.waiting_since, now) if waiting else ""
+        row.target_text = ""
+        if waiting and state is not None:
+            if state.target not in target_labels:
+                target_labels[state.target] = state.target.label()
+            label = target_labels[state.target]
+            if state.breached:
+                row.target_text = _("Overdue: target %(target)s") % {"target": label}
+            else:
+                row.target_text = _("target %(target)s (%(left)s left)") % {
+                    "target": label,
+                    "left": timeuntil(state.deadline, now),
+                }
+        contact = getattr(row, "offline_contact", None)
+        row.channel_label = channels.get(contact.channel, "") if contact is not None else ""
+        row.language_name = languages.get(row.language, row.language)
+        row.addressed_to = row.centre.name if row.centre is not None else words["network"]
+        row.status_label = statuses.get(row.status, row.status)
+        claimant = row.claimed_by if row.claimed_until and row.claimed_until > now else None
+        if claimant is None:
+            row.claimant = ""
+        elif claimant.pk == user.pk:
+            row.claimant = words["you"]
+        else:
+            row.claimant = claimant.get_full_name() or claimant.username
 
 
 @require_safe
@@ -181,11 +246,13 @@ def queue(request: StaffRequest) -> HttpResponse:
         conversations = conversations.claimable_by(user, now).exclude(claimed_by=user)
     elif filters.get("claim") == "mine":
         conversations = conversations.filter(claimed_by=user, claimed_until__gt=now)
-    rows = list(conversations.in_queue_order()[:200])
-    previews = _previews(rows)
-    for row in rows:
-        row.preview = previews.get(row.pk, "")
-        row.target_state = target_state(row, now)
+    page = Paginator(conversations.in_queue_order(), QUEUE_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    rows = list(page.object_list)
+    _describe_rows(rows, user, now)
+    query = request.GET.copy()
+    query.pop("page", None)
     status_code = 400 if form.is_bound and not form.is_valid() else 200
     return render(
         request,
@@ -194,6 +261,8 @@ def queue(request: StaffRequest) -> HttpResponse:
             "form": form,
             "search": search,
             "rows": rows,
+            "page": page,
+            "query": query.urlencode(),
             "now": now,
             "can_manage_templates": can_manage_templates(user),
             "has_any_inbox": bool(centres) or network,

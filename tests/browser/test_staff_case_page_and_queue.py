@@ -1,0 +1,93 @@
+"""In headless Chromium without JavaScript: the case page's actions on their own
+pages, and the inbox queue's pager, as staff use them; axe on both."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from forestall.accounts.models import Role
+from forestall.cases.models import Case
+from forestall.cases.pathway import Stage
+from tests import factories
+from tests.factories_accounts import current_totp
+from tests.factories_cases import make_case
+from tests.factories_inbox import make_conversation
+
+
+def _sign_in(page, user, device):
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill(factories.PASSWORD)
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("Code from your authenticator app").fill(current_totp(device))
+    page.get_by_role("button", name="Sign in").click()
+
+
+@pytest.fixture
+def centre():
+    return factories.make_centre("Centre Birkenhain", factories.make_region("South"))
+
+
+def test_a_clinician_moves_a_case_and_adds_a_task_from_their_own_pages(page_without_js, centre):
+    user = factories.make_user(Role.CLINICIAN, centre, username="browser.clinician")
+    device = factories.totp_device(user)
+    case = make_case(centre, stage=Stage.ENQUIRY)
+    page = page_without_js
+    page.goto(f"/staff/cases/{case.pk}/")
+    _sign_in(page, user, device)
+    page.wait_for_url(re.compile(rf"/staff/cases/{case.pk}/$"))
+
+    page.locator("#next-stages").get_by_role("link", name="Screening").click()
+    page.wait_for_url(re.compile(rf"/staff/cases/{case.pk}/move/\?to=screening"))
+    assert page.get_by_label("Move to").input_value() == Stage.SCREENING
+    page.get_by_label("Why").fill("First call went well; screening next week.")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url(re.compile(rf"/staff/cases/{case.pk}/$"))
+    assert Case.objects.get(pk=case.pk).stage == Stage.SCREENING
+
+    page.get_by_role("link", name="Add a task or reminder").click()
+    page.get_by_label("Task or reminder").fill("Send the screening questionnaire")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url(re.compile(rf"/staff/cases/{case.pk}/$"))
+    assert "Send the screening questionnaire" in page.content()
+
+
+def test_a_counsellor_pages_through_the_queue_with_the_filter_kept(page_without_js, centre):
+    user = factories.make_user(Role.COUNSELLOR, centre, username="browser.counsellor2")
+    device = factories.totp_device(user)
+    for _ in range(52):
+        make_conversation(centre, language="de")
+    make_conversation(centre, language="en")
+    page = page_without_js
+    page.goto("/staff/inbox/?language=de")
+    _sign_in(page, user, device)
+    page.wait_for_url(re.compile(r"/staff/inbox/\?language=de$"))
+    assert "52 conversations (1\u201350 shown)" in page.content()
+    page.get_by_role("navigation", name="Pages of the queue").get_by_role(
+        "link", name="Next page"
+    ).click()
+    page.wait_for_url(re.compile(r"/staff/inbox/\?language=de&page=2$"))
+    assert "52 conversations (51\u201352 shown)" in page.content()
+    assert page.locator("tbody tr").count() == 2
+    page.get_by_role("link", name="Previous page").click()
+    page.wait_for_url(re.compile(r"/staff/inbox/\?language=de&page=1$"))
+    assert page.locator("tbody tr").count() == 50
+
+
+def test_the_case_page_the_move_page_and_the_paged_queue_pass_axe(page, centre, assert_accessible):
+    user = factories.make_user(Role.CLINICIAN, centre, username="browser.both")
+    factories.add_role(user, Role.COUNSELLOR, centre)
+    device = factories.totp_device(user)
+    case = make_case(centre, stage=Stage.ASSESSMENT)
+    for _ in range(51):
+        make_conversation(centre)
+    page.goto(f"/staff/cases/{case.pk}/")
+    _sign_in(page, user, device)
+    page.wait_for_url(re.compile(rf"/staff/cases/{case.pk}/$"))
+    assert_accessible(page)
+    page.goto(f"/staff/cases/{case.pk}/move/?to=waiting_list")
+    assert_accessible(page)
+    page.goto("/staff/inbox/?page=2")
+    assert "51 conversations (51\u201351 shown)" in page.content()
+    assert_accessible(page)

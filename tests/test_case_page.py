@@ -1,0 +1,98 @@
+"""The case page: what it shows, and where each action's form lives.
+
+The case page renders the note form only; moving along the pathway, adding a
+task and booking an appointment each have a page of their own, linked from
+the case page, that works without JavaScript and keeps what was typed when
+the input is refused.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import translation
+
+from forestall.cases.models import Task
+from forestall.cases.pathway import Stage, allowed_targets
+from tests.factories_cases import make_case
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    with translation.override("en"):
+        yield
+
+
+def test_the_case_page_links_every_next_stage_to_the_move_page(clinician_a, centre_a, sign_in):
+    case = make_case(centre_a, stage=Stage.ASSESSMENT)
+    page = sign_in(clinician_a).get(f"/staff/cases/{case.pk}/").content.decode()
+    for stage in allowed_targets(Stage.ASSESSMENT):
+        assert f'href="/staff/cases/{case.pk}/move/?to={stage.value}"' in page
+    assert f'href="/staff/cases/{case.pk}/tasks/"' in page
+    assert f'href="/staff/cases/{case.pk}/appointments/"' in page
+
+
+def test_the_case_page_carries_the_note_form_and_no_other_action_form(
+    clinician_a, centre_a, sign_in
+):
+    case = make_case(centre_a, stage=Stage.IN_TREATMENT)
+    page = sign_in(clinician_a).get(f"/staff/cases/{case.pk}/").content.decode()
+    assert f'action="/staff/cases/{case.pk}/notes/"' in page
+    for address in ("move", "tasks", "appointments"):
+        assert f'action="/staff/cases/{case.pk}/{address}/"' not in page
+    assert 'name="to_stage"' not in page and 'name="starts_at"' not in page
+
+
+def test_a_next_stage_chosen_on_the_case_page_is_selected_on_the_move_page(
+    clinician_a, centre_a, sign_in
+):
+    case = make_case(centre_a, stage=Stage.ASSESSMENT)
+    page = (
+        sign_in(clinician_a)
+        .get(f"/staff/cases/{case.pk}/move/", {"to": Stage.WAITING_LIST})
+        .content.decode()
+    )
+    assert f'<option value="{Stage.WAITING_LIST.value}" selected>' in page
+
+
+@pytest.mark.parametrize("chosen", ["closed", "nonsense", ""])
+def test_a_stage_the_case_cannot_move_to_is_not_preselected(clinician_a, centre_a, sign_in, chosen):
+    case = make_case(centre_a, stage=Stage.ENQUIRY)
+    response = sign_in(clinician_a).get(f"/staff/cases/{case.pk}/move/", {"to": chosen})
+    assert response.status_code == 200
+    assert (
+        " selected>"
+        not in response.content.decode().split('name="to_stage"')[1].split("</select>")[0]
+    )
+
+
+def test_an_ended_case_offers_no_move_but_a_new_case(clinician_a, centre_a, sign_in):
+    case = make_case(centre_a, stage=Stage.WITHDREW)
+    page = sign_in(clinician_a).get(f"/staff/cases/{case.pk}/").content.decode()
+    assert f"/staff/cases/{case.pk}/move/" not in page
+    assert "Reopen as a new case" in page
+
+
+def test_a_refused_task_keeps_what_was_typed_on_its_own_page(clinician_a, centre_a, sign_in):
+    case = make_case(centre_a, stage=Stage.IN_TREATMENT)
+    client = sign_in(clinician_a)
+    response = client.post(
+        f"/staff/cases/{case.pk}/tasks/",
+        {"title": "Call the GP about the referral letter", "due_on": "not a date"},
+    )
+    assert response.status_code == 400
+    assert "Call the GP about the referral letter" in response.content.decode()
+    assert not Task.objects.filter(case=case).exists()
+    saved = client.post(
+        f"/staff/cases/{case.pk}/tasks/", {"title": "Call the GP about the referral letter"}
+    )
+    assert saved.status_code == 302 and saved["Location"] == f"/staff/cases/{case.pk}/"
+
+
+def test_the_case_page_is_in_german_for_german_staff(clinician_a, centre_a, sign_in):
+    case = make_case(centre_a, stage=Stage.ASSESSMENT)
+    page = (
+        sign_in(clinician_a)
+        .get(f"/staff/cases/{case.pk}/", HTTP_ACCEPT_LANGUAGE="de")
+        .content.decode()
+    )
+    assert "Wechseln zu:" in page
