@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
@@ -28,7 +29,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from forestall.accounts.decorators import StaffRequest, staff_required
-from forestall.accounts.models import Role
+from forestall.accounts.models import Role, User
 from forestall.directory.models import Centre, Language
 from forestall.inbox import actions
 from forestall.inbox.access import (
@@ -67,7 +68,7 @@ from forestall.inbox.models import (
     can_manage_templates,
     normalise_reference,
 )
-from forestall.inbox.targets import target_state
+from forestall.inbox.targets import TargetState, target_state
 from forestall.public.models import Pathway
 
 # "Who is writing" suggested by the pathway the person chose at the front door.
@@ -147,16 +148,37 @@ def _previews(rows: list[Conversation]) -> dict[Any, str]:
     return previews
 
 
-def _describe_rows(rows: list[Conversation], user: Any, now: datetime.datetime) -> None:
-    """Put on each queue row what its cells show, in words, looked up once per page.
+@dataclass(frozen=True)
+class QueueRow:
+    """What one row of the queue shows, in words (the template prints plain values)."""
+
+    pk: uuid.UUID  # the conversation's
+    reference: str
+    language: str
+    url: str
+    preview: str
+    target_state: TargetState | None
+    priority_label: str
+    is_urgent: bool
+    waited: str
+    target_text: str
+    channel_label: str
+    language_name: str
+    addressed_to: str
+    status_label: str
+    claimant: str
+
+
+def _describe_rows(rows: list[Conversation], user: User, now: datetime.datetime) -> list[QueueRow]:
+    """What each queue row's cells show, in words, with labels looked up once per page.
 
     The template then prints plain values: labels come from dictionaries built
     once, not from ``get_FOO_display`` and a dozen ``{% translate %}`` per row.
     """
     previews = _previews(rows)
-    statuses = dict(ConversationStatus.choices)
+    statuses = {value: str(label) for value, label in ConversationStatus.choices}
     languages = {code: str(name) for code, name in Language.choices}
-    channels = dict(ContactChannel.choices)
+    channels = {value: str(label) for value, label in ContactChannel.choices}
     words = {
         "urgent": _("Urgent (self-check)"),
         "flagged": _("Urgent (flagged)"),
@@ -166,43 +188,56 @@ def _describe_rows(rows: list[Conversation], user: Any, now: datetime.datetime) 
     }
     target_labels: dict[Any, str] = {}
     detail_url = reverse("inbox:queue")  # a conversation's page is <queue>/<uuid>/
+    described = []
     for row in rows:
-        row.preview = previews.get(row.pk, "")
-        row.target_state = state = target_state(row, now)
-        row.url = f"{detail_url}{row.pk}/"
+        state = target_state(row, now)
         if row.urgent:
-            row.priority_label = words["urgent"]
+            priority = words["urgent"]
         elif row.flagged_urgent:
-            row.priority_label = words["flagged"]
+            priority = words["flagged"]
         else:
-            row.priority_label = words["normal"]
-        row.is_urgent = row.urgent or row.flagged_urgent
+            priority = words["normal"]
         waiting = row.status == ConversationStatus.AWAITING_REPLY and row.waiting_since
-        row.waited = timesince(row.waiting_since, now) if waiting else ""
-        row.target_text = ""
+        target_text = ""
         if waiting and state is not None:
             if state.target not in target_labels:
                 target_labels[state.target] = state.target.label()
             label = target_labels[state.target]
             if state.breached:
-                row.target_text = _("Overdue: target %(target)s") % {"target": label}
+                target_text = _("Overdue: target %(target)s") % {"target": label}
             else:
-                row.target_text = _("target %(target)s (%(left)s left)") % {
+                target_text = _("target %(target)s (%(left)s left)") % {
                     "target": label,
                     "left": timeuntil(state.deadline, now),
                 }
         contact = getattr(row, "offline_contact", None)
-        row.channel_label = channels.get(contact.channel, "") if contact is not None else ""
-        row.language_name = languages.get(row.language, row.language)
-        row.addressed_to = row.centre.name if row.centre is not None else words["network"]
-        row.status_label = statuses.get(row.status, row.status)
         claimant = row.claimed_by if row.claimed_until and row.claimed_until > now else None
         if claimant is None:
-            row.claimant = ""
+            claimant_name = ""
         elif claimant.pk == user.pk:
-            row.claimant = words["you"]
+            claimant_name = words["you"]
         else:
-            row.claimant = claimant.get_full_name() or claimant.username
+            claimant_name = claimant.get_full_name() or claimant.username
+        described.append(
+            QueueRow(
+                pk=row.pk,
+                reference=row.reference,
+                language=row.language,
+                url=f"{detail_url}{row.pk}/",
+                preview=previews.get(row.pk, ""),
+                target_state=state,
+                priority_label=priority,
+                is_urgent=row.urgent or row.flagged_urgent,
+                waited=timesince(row.waiting_since, now) if waiting and row.waiting_since else "",
+                target_text=target_text,
+                channel_label=channels.get(contact.channel, "") if contact is not None else "",
+                language_name=languages.get(row.language, row.language),
+                addressed_to=row.centre.name if row.centre is not None else words["network"],
+                status_label=statuses.get(row.status, row.status),
+                claimant=claimant_name,
+            )
+        )
+    return described
 
 
 @require_safe
@@ -249,10 +284,9 @@ def queue(request: StaffRequest) -> HttpResponse:
     page = Paginator(conversations.in_queue_order(), QUEUE_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    rows = list(page.object_list)
-    _describe_rows(rows, user, now)
-    query = request.GET.copy()
-    query.pop("page", None)
+    rows = _describe_rows(list(page.object_list), user, now)
+    page_query = request.GET.copy()
+    page_query.pop("page", None)
     status_code = 400 if form.is_bound and not form.is_valid() else 200
     return render(
         request,
@@ -262,7 +296,7 @@ def queue(request: StaffRequest) -> HttpResponse:
             "search": search,
             "rows": rows,
             "page": page,
-            "query": query.urlencode(),
+            "query": page_query.urlencode(),
             "now": now,
             "can_manage_templates": can_manage_templates(user),
             "has_any_inbox": bool(centres) or network,
