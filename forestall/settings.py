@@ -404,6 +404,13 @@ FORESTALL_REACH_ONION_URL = env.str("FORESTALL_REACH_ONION_URL", default="")
 FORESTALL_REACH_KEY_RATE = env.int("FORESTALL_REACH_KEY_RATE", default=120)
 # Seconds a built, signed catalogue is served from the cache (a publish clears it).
 FORESTALL_REACH_CATALOGUE_SECONDS = env.int("FORESTALL_REACH_CATALOGUE_SECONDS", default=300)
+# Landings on /r/… are counted in memory and written together when this many
+# have gathered or the oldest is this many seconds old (forestall.reach.landings).
+# Tests write every landing at once unless they test the batching.
+FORESTALL_REACH_LANDING_BATCH = env.int(
+    "FORESTALL_REACH_LANDING_BATCH", default=1 if TESTING else 200
+)
+FORESTALL_REACH_LANDING_SECONDS = env.int("FORESTALL_REACH_LANDING_SECONDS", default=30)
 
 # --- Logging: nothing identifying ever reaches a log line -----------------
 LOGGING = {
