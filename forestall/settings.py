@@ -107,7 +107,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "forestall.lib.privacy.PrivacyHeadersMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # django-csp's, with the constant policy's header built once (forestall.lib.csp).
+    "forestall.lib.csp.ConstantPolicyCSPMiddleware",
     # Before the page cache: at "/", a browser that prefers German goes to /de/.
     "forestall.lib.i18n.FrontDoorLanguageMiddleware",
     # Public pages that are the same for everyone, for cookie-less visitors only.

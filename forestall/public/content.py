@@ -11,6 +11,7 @@ public page.
 
 from __future__ import annotations
 
+
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -104,8 +105,12 @@ def _render_markdown(source: str) -> str:
     return cleaned
 
 
+@lru_cache(maxsize=128)
 def shipped_text(page: str, language: str) -> tuple[str, str]:
-    """The shipped (title, Markdown) of ``page``: the first line is the title."""
+    """The shipped (title, Markdown) of ``page``: the first line is the title.
+
+    Read once per process: the shipped files change only with a deploy.
+    """
     path = CONTENT_DIR / language / f"{page}.md"
     if not path.exists():
         path = CONTENT_DIR / "en" / f"{page}.md"
