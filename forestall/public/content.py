@@ -11,7 +11,6 @@ public page.
 
 from __future__ import annotations
 
-
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
