@@ -279,6 +279,8 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
     }
 }
+# No report-only policy (django-csp reads it; forestall.lib.csp too).
+CONTENT_SECURITY_POLICY_REPORT_ONLY: dict[str, object] | None = None
 
 # --- Internationalisation -------------------------------------------------
 LANGUAGE_CODE = "en"

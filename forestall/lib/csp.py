@@ -51,8 +51,8 @@ def _plain_headers() -> tuple[str, str]:
     return headers
 
 
-def _excluded(setting: str, request: HttpRequest) -> bool:
-    prefixes = (getattr(settings, setting, None) or {}).get("EXCLUDE_URL_PREFIXES") or ()
+def _excluded(policy: dict[str, Any] | None, request: HttpRequest) -> bool:
+    prefixes = (policy or {}).get("EXCLUDE_URL_PREFIXES") or ()
     return bool(prefixes) and request.path_info.startswith(tuple(prefixes))
 
 
@@ -70,12 +70,16 @@ class ConstantPolicyCSPMiddleware(CSPMiddleware):
         if not plain:
             return super().process_response(request, response)
         policy, report_only = _plain_headers()
-        if policy and HEADER not in response and not _excluded("CONTENT_SECURITY_POLICY", request):
+        if (
+            policy
+            and HEADER not in response
+            and not _excluded(settings.CONTENT_SECURITY_POLICY, request)
+        ):
             response[HEADER] = policy
         if (
             report_only
             and HEADER_REPORT_ONLY not in response
-            and not _excluded("CONTENT_SECURITY_POLICY_REPORT_ONLY", request)
+            and not _excluded(settings.CONTENT_SECURITY_POLICY_REPORT_ONLY, request)
         ):
             response[HEADER_REPORT_ONLY] = report_only
         # As django-csp does: a nonce asked for after the header was written is an error.
