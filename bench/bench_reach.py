@@ -6,8 +6,9 @@
   Goal: at least 0.5 of the raw throughput. ``FORESTALL_BENCH_REACH_QUERIES``
   scales the queries down for a quick run.
 * The landing page ``/r/<partner>/<variant>/`` (every request a new visit,
-  so every one writes its count) against the bare Django view, both served by
-  gunicorn as in production; and the catalogue, served from the cache.
+  so every one is counted; the counts are written in batches) against the
+  bare Django view, both served by gunicorn as in production; and the
+  catalogue, served from the cache.
   Goal: the landing page at least 0.5 of the bare view.
 * Ingest: a day of impression reports from 1,000 partners x 20 variants x
   10 languages (1,000 POSTs of 200 counts each) through the whole Django

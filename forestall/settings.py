@@ -104,7 +104,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "forestall.lib.privacy.PrivacyHeadersMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # django-csp's, with the constant policy's header built once (forestall.lib.csp).
+    "forestall.lib.csp.ConstantPolicyCSPMiddleware",
     # Before the page cache: at "/", a browser that prefers German goes to /de/.
     "forestall.lib.i18n.FrontDoorLanguageMiddleware",
     # Public pages that are the same for everyone, for cookie-less visitors only.
@@ -275,6 +276,8 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
     }
 }
+# No report-only policy (django-csp reads it; forestall.lib.csp too).
+CONTENT_SECURITY_POLICY_REPORT_ONLY: dict[str, object] | None = None
 
 # --- Internationalisation -------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -417,6 +420,10 @@ FORESTALL_REACH_ONION_URL = env.str("FORESTALL_REACH_ONION_URL", default="")
 FORESTALL_REACH_KEY_RATE = env.int("FORESTALL_REACH_KEY_RATE", default=120)
 # Seconds a built, signed catalogue is served from the cache (a publish clears it).
 FORESTALL_REACH_CATALOGUE_SECONDS = env.int("FORESTALL_REACH_CATALOGUE_SECONDS", default=300)
+# Landings on /r/… are counted in memory and written together when this many
+# have gathered or the oldest is this many seconds old (forestall.reach.landings).
+FORESTALL_REACH_LANDING_BATCH = env.int("FORESTALL_REACH_LANDING_BATCH", default=200)
+FORESTALL_REACH_LANDING_SECONDS = env.int("FORESTALL_REACH_LANDING_SECONDS", default=30)
 
 # --- Logging: nothing identifying ever reaches a log line -----------------
 LOGGING = {

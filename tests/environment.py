@@ -31,6 +31,8 @@ TEST_ENVIRONMENT = {
     "FORESTALL_STATIC_FROM_APPS": "1",
     # The origin of the absolute links handed to partners (reach): the test client's host.
     "FORESTALL_SITE_URL": "http://testserver",
+    # Every reach landing is written at once (the batching has its own tests).
+    "FORESTALL_REACH_LANDING_BATCH": "1",
     # Public pages are rendered afresh; the page cache has its own tests, which turn it on.
     "FORESTALL_PAGE_CACHE_SECONDS": "0",
 }

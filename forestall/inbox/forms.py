@@ -9,7 +9,7 @@ from typing import Any
 
 from django import forms
 from django.core import signing
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
@@ -29,6 +29,7 @@ from forestall.inbox.models import (
 )
 from forestall.lib.codenames import contains_codename, looks_like_codename
 from forestall.lib.forms import choice_field, model_choice_field
+from forestall.lib.pagecache import remember_for_public_pages
 from forestall.public.models import Pathway
 from forestall.safeguarding.models import Level
 
@@ -450,12 +451,23 @@ class SignInForm(forms.Form):
 
 
 def _centre_choices() -> list[tuple[str, str]]:
-    choices = [("", str(_("Any centre / the network")))]
-    choices += [
-        (str(centre.pk), centre.display_name)
-        for centre in Centre.objects.filter(is_active=True).only("pk", "name", "name_de")
-    ]
-    return choices
+    """The choices of "Who should answer?" in the page's language.
+
+    The same for every help-seeker, so kept like cached public pages (a change
+    to a centre drops them with ``public_pages_changed``); a copy, because a
+    form may change its own.
+    """
+
+    def compute() -> list[tuple[str, str]]:
+        choices = [("", str(_("Any centre / the network")))]
+        choices += [
+            (str(centre.pk), centre.display_name)
+            for centre in Centre.objects.filter(is_active=True).only("pk", "name", "name_de")
+        ]
+        return choices
+
+    language = translation.get_language() or "en"
+    return list(remember_for_public_pages(f"mailbox-centre-choices:{language}", compute))
 
 
 def message_limit() -> str:

@@ -43,7 +43,12 @@ from forestall.inbox.mailbox_session import (
     signed_in_mailbox,
 )
 from forestall.inbox.models import ConversationStatus, Mailbox, MessageAuthor
-from forestall.instruments.actions import NotPending, complete_from_mailbox, pending_for_mailbox
+from forestall.instruments.actions import (
+    NotPending,
+    complete_from_mailbox,
+    pending_for_mailbox,
+    pending_for_mailbox_ids,
+)
 from forestall.instruments.forms import instrument_form
 from forestall.lib.codenames import codename_hash
 from forestall.lib.ratelimit import Per, over_any, retry_after, wait_message
@@ -237,7 +242,8 @@ def mailbox(request: HttpRequest) -> HttpResponse:
         return sign_out(response) if "forestall_mailbox" in request.COOKIES else response
     if is_urgent_token(urgent) and not current.urgent:
         actions.mark_mailbox_urgent(current)
-    chosen = Centre.objects.public().filter(slug=request.GET.get("centre", "")[:60]).first()
+    slug = request.GET.get("centre", "")[:60]
+    chosen = Centre.objects.public().filter(slug=slug).first() if slug else None
     form = MessageForm(mailbox=current, initial={"centre": str(chosen.pk)} if chosen else None)
     response = _render_mailbox(request, current, form, sent=request.GET.get("sent") == "1")
     return sign_in(response, current)
@@ -321,13 +327,13 @@ def _pending_questionnaires(mailbox: Mailbox) -> list[dict[str, Any]]:
 
     language = _language()
     pending = []
-    for administration in pending_for_mailbox(mailbox):
+    for pk, instrument, version in pending_for_mailbox_ids(mailbox):
         try:
-            definition = catalogue().get(administration.instrument, administration.version)
+            definition = catalogue().get(instrument, version)
             title = definition.localized("title", language)
         except UnknownInstrument:
             continue
-        pending.append({"pk": administration.pk, "title": title})
+        pending.append({"pk": pk, "title": title})
     return pending
 
 

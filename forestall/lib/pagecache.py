@@ -23,6 +23,9 @@ development and tests, where each test switches it on when it needs it).
 from __future__ import annotations
 
 import hashlib
+import secrets
+import threading
+import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
@@ -52,11 +55,34 @@ def public_pages_changed() -> None:
     try:
         cache.incr(_GENERATION_KEY)
     except ValueError:
-        cache.set(_GENERATION_KEY, 1, timeout=None)
+        cache.set(_GENERATION_KEY, secrets.randbits(48), timeout=None)
 
 
 _T = TypeVar("_T")
-_MISSING = object()
+
+
+class _Remembered(threading.local):
+    """Values kept in this process: (generation, name) → (expires at, value)."""
+
+    def __init__(self) -> None:
+        self.generation: object = None
+        self.values: dict[str, tuple[float, Any]] = {}
+
+
+_remembered = _Remembered()
+
+
+def _generation() -> int:
+    """The current generation of public pages (``public_pages_changed`` moves it on).
+
+    A cache that lost it (cleared, restarted) starts a new, random one, so
+    that nothing kept under the old number is taken for current.
+    """
+    generation = cache.get(_GENERATION_KEY)
+    if generation is None:
+        cache.add(_GENERATION_KEY, secrets.randbits(48), timeout=None)
+        generation = cache.get(_GENERATION_KEY, 0)
+    return int(generation)
 
 
 def remember_for_public_pages(name: str, compute: Callable[[], _T]) -> _T:
@@ -66,21 +92,31 @@ def remember_for_public_pages(name: str, compute: Callable[[], _T]) -> _T:
     lifetime (``FORESTALL_PAGE_CACHE_SECONDS``) and the same
     ``public_pages_changed()`` invalidation as cached pages, so a page
     rendered anew is never older than a cached one. Only for values that are
-    the same for every visitor; with the cache off, ``compute()`` every time.
+    the same for every visitor, and that callers only read; with the cache
+    off, ``compute()`` every time.
+
+    The values live in this process's memory (per thread, so no lock is
+    needed); the generation is read from the shared cache on every call, one
+    round trip, so a change made in any process drops them everywhere at once.
     """
     seconds = settings.FORESTALL_PAGE_CACHE_SECONDS
     if not seconds:
         return compute()
-    key = f"public-page-cache:{cache.get(_GENERATION_KEY, 0)}:value:{name}"
-    value = cache.get(key, _MISSING)
-    if value is _MISSING:
-        value = compute()
-        cache.set(key, value, seconds)
-    return value  # type: ignore[return-value]
+    generation = _generation()
+    kept = _remembered
+    if kept.generation != generation:
+        kept.generation, kept.values = generation, {}
+    now = time.monotonic()
+    found = kept.values.get(name)
+    if found is not None and found[0] > now:
+        return found[1]  # type: ignore[no-any-return]
+    value = compute()
+    kept.values[name] = (now + seconds, value)
+    return value
 
 
 def _key(request: HttpRequest) -> str:
-    generation = cache.get(_GENERATION_KEY, 0)
+    generation = _generation()
     address = f"{request.META.get('HTTP_HOST', '')}{request.get_full_path()}"
     digest = hashlib.sha256(address.encode("utf-8", "surrogateescape")).hexdigest()
     return f"public-page-cache:{generation}:{digest}"

@@ -111,15 +111,20 @@ def _count(request: HttpRequest, name: str, limit: int, period: int) -> bool:
     key = f"{KEY_PREFIX}:{name}:{number}"
     # The key lives a little past its window end at most; never longer than a period.
     timeout = min(period, left + 1)
-    if cache.add(key, 1, timeout=timeout):
-        count = 1
-    else:
-        try:
-            count = cache.incr(key)
-        except ValueError:
-            # Expired between add() and incr(): start a new bucket.
-            cache.add(key, 1, timeout=timeout)
+    # The bucket usually exists already (the global ceiling always does, and
+    # an attacker's do): one increment then, instead of a failed add() first.
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        if cache.add(key, 1, timeout=timeout):
             count = 1
+        else:
+            try:
+                count = cache.incr(key)  # another request started it meanwhile
+            except ValueError:
+                # Expired in between: start a new bucket.
+                cache.add(key, 1, timeout=timeout)
+                count = 1
     over = count > limit
     if over:
         waited = getattr(request, "rate_limit_retry_after", 0) or 0

@@ -104,8 +104,12 @@ def _render_markdown(source: str) -> str:
     return cleaned
 
 
+@lru_cache(maxsize=128)
 def shipped_text(page: str, language: str) -> tuple[str, str]:
-    """The shipped (title, Markdown) of ``page``: the first line is the title."""
+    """The shipped (title, Markdown) of ``page``: the first line is the title.
+
+    Read once per process: the shipped files change only with a deploy.
+    """
     path = CONTENT_DIR / language / f"{page}.md"
     if not path.exists():
         path = CONTENT_DIR / "en" / f"{page}.md"

@@ -7,13 +7,13 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Max
+from django.db.models import Max
 from django.utils import timezone
 
 from forestall.audit.actions import record_event
+from forestall.lib.pagecache import public_pages_changed
 from forestall.reach import keys
 from forestall.reach.models import (
-    ClickThroughCount,
     ImpressionCount,
     Partner,
     PartnerKey,
@@ -40,6 +40,8 @@ def create_partner(
             slug=slug, name=name, kind=kind, languages=languages, contact=contact
         )
         record_event(by, "reach.partner.create", partner)
+        # The landing page recognises partners from a kept list (reach.public_views).
+        transaction.on_commit(public_pages_changed)
     return partner
 
 
@@ -201,20 +203,10 @@ def replace_impressions(
 def count_click_through(partner: Partner | None, variant: Variant | None, language: str) -> None:
     """Add one landing to today's count (an unknown partner or variant counts as unknown).
 
-    The landing is also a de-identified count in the statistics
+    Counted in memory and written in batches (``forestall.reach.landings``);
+    the landing is also a de-identified count in the statistics
     (``reach_landing``, source "reach"), the first step of the reach funnel.
     """
-    from forestall.stats.actions import record
-    from forestall.stats.events import Event
-    from forestall.stats.models import Source
+    from forestall.reach.landings import count_landing
 
-    today = timezone.localdate()
-    with transaction.atomic():
-        record(Event.REACH_LANDING, language=language, day=today, source=Source.REACH)
-        counted = ClickThroughCount.objects.filter(
-            partner=partner, variant=variant, day=today, language=language
-        ).update(count=F("count") + 1)
-        if not counted:
-            ClickThroughCount.objects.create(
-                partner=partner, variant=variant, day=today, language=language, count=1
-            )
+    count_landing(partner.pk if partner else None, variant.pk if variant else None, language)

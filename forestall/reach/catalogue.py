@@ -35,11 +35,18 @@ def generation() -> int:
 
 
 def catalogue_changed() -> None:
-    """Forget every cached catalogue (after a publish or a change of weights)."""
+    """Forget every cached catalogue (after a publish or a change of weights).
+
+    The landing pages are kept like public pages (``reach.public_views``):
+    they are dropped with them.
+    """
+    from forestall.lib.pagecache import public_pages_changed
+
     try:
         cache.incr(_GENERATION_KEY)
     except ValueError:
         cache.set(_GENERATION_KEY, 1, timeout=None)
+    public_pages_changed()
 
 
 def landing_path(variant_id: str, language: str, partner: str = "{partner}") -> str:
