@@ -34,6 +34,7 @@ from __future__ import annotations
 import datetime
 from collections import Counter
 from collections.abc import Iterator
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -81,7 +82,7 @@ def _conversations(before: datetime.date) -> Iterator[Row]:
 
     conversations = Conversation.objects.select_related("centre", "mailbox").iterator()
     for conversation in conversations:
-        dimensions = {
+        dimensions: dict[str, Any] = {
             "centre": conversation.centre,
             "channel": "messaging",
             "language": conversation.language,
@@ -156,7 +157,7 @@ def _cases(before: datetime.date) -> Iterator[Row]:
                 day=day,
                 source=Source.BACKFILL,
             )
-            if case.source == CaseSource.INBOX and case.conversation_id:
+            if case.source == CaseSource.INBOX and case.conversation is not None:
                 yield count_row(
                     Event.CONVERSATION_REFERRED,
                     centre=centre,
@@ -247,7 +248,7 @@ def _courses(before: datetime.date) -> Iterator[Row]:
     centres = {centre.pk: centre for centre in Centre.objects.all()}
     for course in finished_courses(until=before):
         outcome = course.outcome
-        centre = centres.get(course.centre_id)
+        centre = centres.get(course.centre_id) if course.centre_id else None
         day = _day(course.finished_at)
         detail = Detail.AT_CASENESS if outcome.caseness_start else Detail.NOT_AT_CASENESS
         yield count_row(

@@ -187,11 +187,11 @@ def _rows(network: DemoNetwork, today: datetime.date) -> Iterator[tuple[object, 
             ):
                 # Straight from assessment: no wait.
                 yield row(Event.THERAPY_STARTED, centre, detail=_pick(rng, PROGRAMMES))
-            for event, detail, programme, waited in leaving.pop((centre.pk, day), []):
-                if event == Event.THERAPY_STARTED:
-                    yield row(event, centre, detail=programme, duration=waited)
+            for left, detail, programme, waited in leaving.pop((centre.pk, day), []):
+                if left == Event.THERAPY_STARTED:
+                    yield row(left, centre, detail=programme, duration=waited)
                 else:
-                    yield row(event, centre, detail=detail)
+                    yield row(left, centre, detail=detail)
             for _ in range(_poisson(rng, CENTRE_RATES[Event.THERAPY_COMPLETED] * size)):
                 yield row(Event.THERAPY_COMPLETED, centre)
             for event, stages in EXITS.items():

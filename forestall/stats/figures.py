@@ -24,6 +24,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 from django.db.models import F, Q, Sum
 from django.db.models.functions import TruncMonth
@@ -313,7 +314,9 @@ class EventTable:
         return {event: dict(by_month) for event, by_month in result.items()}
 
     def durations(self) -> dict[str, Durations]:
-        result = {event: Durations(defaultdict(int)) for event in TIMED_EVENTS}
+        result: dict[str, Durations] = {
+            str(event): Durations(defaultdict(int)) for event in TIMED_EVENTS
+        }
         for (event, _detail, bucket, _month), total in self.groups.items():
             if bucket and event in result:
                 result[event].counts[bucket] += total
@@ -386,7 +389,10 @@ def waiting_list_by_month(
     history = _sum_grouped(
         scope, None, before, "event", "detail", "duration_bucket", where=_WAITING_LIST_EVENTS
     )
-    size = sum(_waiting_list_change(*key, total) for key, total in history.items())
+    size = sum(
+        _waiting_list_change(event, detail, bucket, total)
+        for (event, detail, bucket), total in history.items()
+    )
     changes = (table or EventTable.load(scope, period)).waiting_list_changes()
     result = {}
     for month in period.months():
@@ -407,7 +413,7 @@ def funnel_by(scope: Scope, period: Period, dimension: str) -> dict[object, dict
 
 def replies_within_target(
     scope: Scope, period: Period
-) -> dict[tuple[object, datetime.date], Proportion]:
+) -> dict[tuple[UUID | None, datetime.date], Proportion]:
     """Replies within the reply-time target, of all replies to a waiting person,
     per ``(centre_id, month)`` (``centre_id`` None: conversations addressed to
     the network)."""
@@ -420,8 +426,8 @@ def replies_within_target(
         "detail",
         where=Q(event=Event.REPLY_SENT),
     )
-    within: dict[tuple[object, datetime.date], int] = defaultdict(int)
-    total: dict[tuple[object, datetime.date], int] = defaultdict(int)
+    within: dict[tuple[UUID | None, datetime.date], int] = defaultdict(int)
+    total: dict[tuple[UUID | None, datetime.date], int] = defaultdict(int)
     for (centre_id, month, detail), count in grouped.items():
         total[(centre_id, month)] += count
         if detail == Detail.WITHIN_TARGET:

@@ -79,7 +79,8 @@ def _dashboard_context(
         [_("Centre"), _("Month"), _("Replies"), _("Within target"), _("Share")],
     )
     for (centre_key, month), proportion in sorted(
-        within.items(), key=lambda item: (centre_names.get(item[0][0], ""), item[0][1])
+        within.items(),
+        key=lambda item: (centre_names.get(item[0][0], "") if item[0][0] else "", item[0][1]),
     ):
         reply_target_table.rows.append(
             (
