@@ -152,6 +152,7 @@ def _menu(client) -> list[str]:
                 "/staff/centres/",
                 "/staff/audit/",
                 "/staff/content/",
+                "/staff/self-help/",
                 "/staff/reach/",
             ],
         ),

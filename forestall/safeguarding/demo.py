@@ -5,11 +5,16 @@ that already has a concern gets no new one.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from forestall.cases.demo import demo_reference
 from forestall.cases.models import Case
 from forestall.demo import DemoNetwork
 from forestall.safeguarding import actions
 from forestall.safeguarding.models import Decision, Level
+
+if TYPE_CHECKING:
+    from forestall.accounts.models import User
 
 # (centre, case number, level, description, what happens next)
 CONCERNS = [
@@ -50,7 +55,11 @@ def seed(network: DemoNetwork) -> None:
         ).first()
         if case is None or case.concerns.exists():
             continue
-        raiser = network.staff.get(f"clinician.{slug}") or network.staff[f"manager.{slug}"]
+        # A demo centre without clinical staff (Kiel): "the system" raises it, as a
+        # seeding command would (no actor in the audit chain).
+        raiser = cast(
+            "User", network.staff.get(f"clinician.{slug}") or network.staff.get(f"manager.{slug}")
+        )
         concern = actions.raise_concern(by=raiser, level=level, description=description, case=case)
         made += 1
         if lead is None or then == "open":
