@@ -185,3 +185,31 @@ def test_a_concern_outlives_the_conversation_it_came_from(centre_a, counsellor_a
     concern.refresh_from_db()
     assert concern.conversation_id is None
     assert concern.centre == centre_a
+
+
+def test_an_erased_concern_keeps_no_encrypted_text_at_all(
+    centre_a, clinician_a, safeguarding_lead_a
+):
+    """Every encrypted field is blanked, the disclosure's agency and reference included."""
+    from forestall.lib.crypto import encrypted_fields
+
+    concern = safeguarding.raise_concern(
+        by=clinician_a, level=Level.CONCERN, description="Details.", case=make_case(centre_a)
+    )
+    Concern.objects.filter(pk=concern.pk).update(
+        status="decided", decided_at=timezone.now() - 31 * DAY
+    )
+    concern.refresh_from_db()
+    concern.decision_note = "Reported."
+    concern.disclosure_agency = "Jugendamt Nord"
+    concern.disclosure_reference = "JA-2026-0042"
+    concern.save()
+
+    assert purge(get_policy("concern"), apply=True).erased == 1
+
+    concern.refresh_from_db()
+    fields = [field.name for field in encrypted_fields(Concern)]
+    assert {"description", "decision_note", "disclosure_agency", "disclosure_reference"} <= set(
+        fields
+    )
+    assert {name: getattr(concern, name) for name in fields} == dict.fromkeys(fields, "")

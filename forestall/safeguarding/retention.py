@@ -1,8 +1,10 @@
 """Retention of safeguarding records: decided concerns lose their content after the period.
 
 A concern decided more than ``FORESTALL_RETENTION_DAYS["concern"]`` days ago
-(``FORESTALL_RETAIN_CONCERN_DAYS``, default ten years) has its description,
-decision note and the notes of its history blanked; the level, the decision,
+(``FORESTALL_RETAIN_CONCERN_DAYS``, default ten years) has every encrypted
+field blanked (description, decision note, the agency and reference of a
+disclosure, and any such field added later) and the notes of its history;
+the level, the decision,
 who took each step and when stay, because the two-person rule must remain
 provable from the record (the audit log holds the same facts without
 content).
@@ -16,6 +18,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import ngettext
 
+from forestall.lib.crypto import encrypted_fields
 from forestall.lib.retention import RetentionPolicy, register
 from forestall.safeguarding.models import Concern, ConcernStatus, ConcernStep
 
@@ -30,11 +33,17 @@ def _decided_before(cutoff: datetime.date) -> QuerySet[Concern]:
 
 
 def erase_concern_content(concerns: QuerySet[Concern]) -> int:
-    """Blank the free text of ``concerns`` and their steps; return how many were erased."""
+    """Blank every encrypted field of ``concerns`` and their steps; return how many were erased.
+
+    The fields are found, not listed, so a sensitive field added later is
+    erased too.
+    """
     ids = list(concerns.values_list("pk", flat=True))
-    ConcernStep.objects.filter(concern_id__in=ids).update(note="")
+    ConcernStep.objects.filter(concern_id__in=ids).update(
+        **{field.name: "" for field in encrypted_fields(ConcernStep)}
+    )
     return Concern.objects.filter(pk__in=ids).update(
-        description="", decision_note="", erased_at=timezone.now()
+        **{field.name: "" for field in encrypted_fields(Concern)}, erased_at=timezone.now()
     )
 
 
