@@ -213,3 +213,34 @@ def test_an_erased_concern_keeps_no_encrypted_text_at_all(
         fields
     )
     assert {name: getattr(concern, name) for name in fields} == dict.fromkeys(fields, "")
+
+
+def test_an_erased_case_leaves_no_encrypted_content_in_any_row_it_covers(centre_a, clinician_a):
+    """The class: after erasure, every encrypted field of the case, its transitions,
+    referrals, client and questionnaires (answers and the flags drawn from them) is empty."""
+    from forestall.instruments.models import Administration
+    from forestall.lib.crypto import encrypted_fields
+
+    case = _case_with_content(centre_a, clinician_a)
+    Administration.objects.create(
+        client=case.client, instrument="phq9", version=1, answers={"q9": 2}, flags=["q9"]
+    )
+    _closed(case, 31)
+
+    assert purge(get_policy("case"), apply=True).erased == 1
+
+    rows = [
+        *Case.objects.filter(pk=case.pk),
+        *CaseTransition.objects.filter(case=case),
+        *Referral.objects.filter(case=case),
+        *type(case.client).objects.filter(pk=case.client_id),
+        *Administration.objects.filter(client_id=case.client_id),
+    ]
+    assert len(rows) >= 4
+    left = {
+        f"{type(row).__name__}.{field.name}": getattr(row, field.name)
+        for row in rows
+        for field in encrypted_fields(type(row))
+        if getattr(row, field.name) not in (None, "", [], {})
+    }
+    assert left == {}

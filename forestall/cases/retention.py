@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import ngettext
 
 from forestall.cases.models import Case, CaseTransition, Client, Note, Referral, Task
+from forestall.lib.crypto import encrypted_fields
 from forestall.lib.retention import RetentionPolicy, exempt, register
 
 
@@ -52,7 +53,10 @@ def erase_case_content(cases: QuerySet[Case]) -> int:
     Client.objects.filter(pk__in=done_client_ids).update(contact_details=None, mailbox=None)
     from forestall.instruments.models import Administration
 
-    Administration.objects.filter(client_id__in=done_client_ids).update(answers=None)
+    # Every encrypted field (the answers and the flags drawn from them), found from the model.
+    Administration.objects.filter(client_id__in=done_client_ids).update(
+        **{field.name: None for field in encrypted_fields(Administration)}
+    )
     return erased
 
 
