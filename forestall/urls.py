@@ -2,12 +2,26 @@
 
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from forestall import health
 
-urlpatterns = [
-    path("healthz", health.healthz, name="healthz"),
+urlpatterns: list[URLPattern | URLResolver] = [path("healthz", health.healthz, name="healthz")]
+
+# The public side first: every visitor's request is resolved here, and the
+# front door's own pages first of all (none of them can shadow another app's
+# or the staff side's addresses: each of those starts with its own word).
+urlpatterns += i18n_patterns(
+    path("", include("forestall.public.public_urls")),
+    path("centres/", include("forestall.directory.public_urls")),
+    path("statistics/", include("forestall.stats.public_urls")),
+    path("self-help/", include("forestall.selfhelp.public_urls")),
+    path("r/", include("forestall.reach.public_urls")),
+    path("mailbox/", include("forestall.inbox.public_urls")),
+    prefix_default_language=False,
+)
+
+urlpatterns += [
     path("staff/admin/", admin.site.urls),
     path("staff/", include("forestall.accounts.staff_urls")),
     # two_factor's views (two_factor:login, :setup, :backup_tokens, ...) under
@@ -27,15 +41,6 @@ urlpatterns = [
     path("api/v1/", include("forestall.api.urls")),
 ]
 
-urlpatterns += i18n_patterns(
-    path("centres/", include("forestall.directory.public_urls")),
-    path("statistics/", include("forestall.stats.public_urls")),
-    path("self-help/", include("forestall.selfhelp.public_urls")),
-    path("r/", include("forestall.reach.public_urls")),
-    path("mailbox/", include("forestall.inbox.public_urls")),
-    path("", include("forestall.public.public_urls")),
-    prefix_default_language=False,
-)
 
 handler400 = "forestall.errors.bad_request"
 handler403 = "forestall.errors.permission_denied"

@@ -44,10 +44,29 @@ def test_each_address_and_query_is_cached_on_its_own(client, centre_a):
 
 
 def test_a_visitor_with_any_cookie_gets_a_fresh_page(client, centre_a):
-    client.get("/centres/")
+    # With a query string: nothing of the finder is kept for everyone (the
+    # plain /centres/ is; see the next test), so only the page cache could
+    # serve it stale.
+    client.get("/centres/?language=")
     rename(centre_a, "Renamed")
     visitor = Client()
     visitor.cookies["forestall_mailbox"] = "anything"
+    assert "Renamed" in visitor.get("/centres/?language=").content.decode()
+
+
+def test_a_saved_centre_shows_at_once_in_kept_parts_and_cached_pages(
+    client, centre_a, django_capture_on_commit_callbacks
+):
+    """Parts kept for everyone (``same_for_everyone``) live as long as cached pages do:
+    any save of a centre — an action, the admin site, a command — drops both."""
+    visitor = Client()
+    visitor.cookies["forestall_mailbox"] = "anything"
+    client.get("/centres/")
+    visitor.get("/centres/")
+    with django_capture_on_commit_callbacks(execute=True):
+        centre_a.name = "Renamed"
+        centre_a.save()
+    assert "Renamed" in client.get("/centres/").content.decode()
     assert "Renamed" in visitor.get("/centres/").content.decode()
 
 

@@ -9,7 +9,10 @@ still follows an edit, a language and the sanitiser.
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from django.test import Client
 from django.utils import translation
 from django.utils.translation import gettext
 
@@ -90,3 +93,57 @@ def test_the_next_steps_follow_the_pathway_and_the_language(client):
     assert 'href="/mailbox/start/"' in home
     assert "?pathway=" not in home
     assert 'href="/de/mailbox/start/?pathway=self"' in german
+
+
+# Parts of a page kept for everyone (``{% same_for_everyone %}``): with the
+# page cache on, as in production, a visitor with a cookie gets them from
+# memory, and never anything that is another visitor's.
+
+_TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def _csrf_client() -> Client:
+    return Client(enforce_csrf_checks=True)
+
+
+@pytest.mark.parametrize("path", ["/mailbox/start/", "/mailbox/"])
+def test_a_kept_form_carries_each_visitors_own_token_and_works(path, page_cache_on):
+    first, second = _csrf_client(), _csrf_client()
+    first_page = first.get(path).content.decode()
+    second_page = second.get(path).content.decode()
+    assert "csrf-stand-in" not in first_page + second_page
+    first_token, second_token = _TOKEN.search(first_page), _TOKEN.search(second_page)
+    assert first_token and second_token
+    # Each visitor's own (masked) token, tied to their own CSRF cookie.
+    assert first.cookies["csrftoken"].value != second.cookies["csrftoken"].value
+    data = {"pathway": "self"} if path == "/mailbox/start/" else {"codename": "not a codename"}
+    answer = second.post(path, {**data, "csrfmiddlewaretoken": second_token.group(1)})
+    assert answer.status_code in (302, 400)  # past the CSRF check: created, or a wrong codename
+    stolen = first.post(path, {**data, "csrfmiddlewaretoken": second_token.group(1)})
+    assert stolen.status_code == 403
+
+
+def test_values_carried_to_a_kept_page_are_shown_not_the_kept_page(client, page_cache_on):
+    assert client.get("/mailbox/start/").status_code == 200  # the kept version exists
+    page = client.get("/mailbox/start/?urgent=1&pathway=other").content.decode()
+    assert 'name="urgent" value="1"' in page
+    signin = client.get("/mailbox/?selfhelp=self%2Fsafety-plan").content.decode()
+    assert 'name="selfhelp" value="self/safety-plan"' in signin
+
+
+def test_a_refused_form_is_shown_with_what_was_typed_not_the_kept_page(client, page_cache_on):
+    client.get("/mailbox/")
+    page = client.post("/mailbox/", {"codename": "apple banana cherry"})
+    assert page.status_code == 400
+    assert 'value="apple banana cherry"' in page.content.decode()
+
+
+def test_kept_parts_follow_the_language_and_the_pathway(client, page_cache_on):
+    english = client.get("/mailbox/start/").content.decode()
+    german = client.get("/de/mailbox/start/").content.decode()
+    with translation.override("de"):
+        assert gettext("Create my mailbox") in german
+    assert "Create my mailbox" in english and "Create my mailbox" not in german
+    chosen = client.get("/mailbox/start/?pathway=other").content.decode()
+    assert re.search(r'value="other"[^>]*checked', chosen)
+    assert not re.search(r'value="self"[^>]*checked', chosen)

@@ -42,7 +42,8 @@ from forestall.inbox.mailbox_session import (
     sign_out,
     signed_in_mailbox,
 )
-from forestall.inbox.models import ConversationStatus, Mailbox, MessageAuthor
+from forestall.inbox.models import Mailbox
+from forestall.inbox.thread import mailbox_thread
 from forestall.instruments.actions import (
     NotPending,
     complete_from_mailbox,
@@ -115,7 +116,13 @@ def _language() -> str:
 def _signin_page(
     request: HttpRequest, form: SignInForm, *, status: int = 200, form_error: str = ""
 ) -> HttpResponse:
-    context = {"form": form, "form_error": form_error, "idle_minutes": idle_seconds() // 60}
+    context = {
+        "form": form,
+        "form_error": form_error,
+        "idle_minutes": idle_seconds() // 60,
+        # Nothing typed, carried over or wrong: the same page for everyone.
+        "pristine": not form.is_bound and not form_error and not any(form.initial.values()),
+    }
     return render(request, "inbox/mailbox/signin.html", context, status=status)
 
 
@@ -128,15 +135,21 @@ def start(request: HttpRequest) -> HttpResponse:
     """Explain the mailbox and, on POST, create one and show its codename once."""
     if request.method != "POST":
         pathway = request.GET.get("pathway", "")
-        form = StartForm(
-            initial={
-                "pathway": pathway if pathway in Pathway.values else Pathway.SELF,
-                "urgent": request.GET.get("urgent", "")[:300],
-                "centre": request.GET.get("centre", "")[:60],
-                "selfhelp": request.GET.get("selfhelp", "")[:120],
-            }
-        )
-        return render(request, "inbox/mailbox/start.html", {"form": form})
+        carried = {
+            "urgent": request.GET.get("urgent", "")[:300],
+            "centre": request.GET.get("centre", "")[:60],
+            "selfhelp": request.GET.get("selfhelp", "")[:120],
+        }
+        chosen = pathway if pathway in Pathway.values else Pathway.SELF
+        form = StartForm(initial={"pathway": chosen, **carried})
+        context = {
+            "form": form,
+            # Nothing carried over from another page: the same page for
+            # everyone who chose this pathway.
+            "pristine": not any(carried.values()),
+            "pristine_pathway": chosen,
+        }
+        return render(request, "inbox/mailbox/start.html", context)
     form = StartForm(request.POST)
     if _start_refused(request):
         return _with_retry_after(
@@ -287,20 +300,14 @@ def _render_mailbox(
     form_error: str = "",
 ) -> HttpResponse:
     actions.touch_mailbox(mailbox)
-    conversations = list(
-        mailbox.conversations.select_related("centre")
-        .prefetch_related("messages")
-        .order_by("created_at")
-    )
+    conversations = mailbox_thread(mailbox)
     # From the conversations just fetched rather than more queries; and no
     # write (on SQLite, a wait for the one write lock) when nothing is unread.
-    open_conversation = next(
-        (c for c in reversed(conversations) if c.status != ConversationStatus.CLOSED), None
-    )
+    open_conversation = next((c for c in reversed(conversations) if c.is_open), None)
     shown_unread = any(
-        message.author_kind == MessageAuthor.COUNSELLOR and message.read_at is None
+        message.is_unread_reply
         for conversation in conversations
-        for message in conversation.messages.all()
+        for message in conversation.messages
     )
     unread = actions.mark_replies_read(mailbox) if shown_unread else 0
     context: dict[str, Any] = {

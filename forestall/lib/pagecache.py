@@ -52,6 +52,7 @@ def cache_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
 
 def public_pages_changed() -> None:
     """Forget every cached public page (call after a change that public pages show)."""
+    _scope.generation = None  # this request reads the new one
     try:
         cache.incr(_GENERATION_KEY)
     except ValueError:
@@ -72,16 +73,37 @@ class _Remembered(threading.local):
 _remembered = _Remembered()
 
 
+class _RequestScope(threading.local):
+    """The generation read once per request (``PublicPageCacheMiddleware`` opens the scope).
+
+    A page may ask for several remembered values and fragments; each would
+    otherwise be one round trip to the shared cache. Outside a request (a
+    command, a test calling code directly) every call reads it afresh.
+    """
+
+    def __init__(self) -> None:
+        self.active = False
+        self.generation: int | None = None
+
+
+_scope = _RequestScope()
+
+
 def _generation() -> int:
     """The current generation of public pages (``public_pages_changed`` moves it on).
 
     A cache that lost it (cleared, restarted) starts a new, random one, so
     that nothing kept under the old number is taken for current.
     """
+    scope = _scope
+    if scope.generation is not None:
+        return scope.generation
     generation = cache.get(_GENERATION_KEY)
     if generation is None:
         cache.add(_GENERATION_KEY, secrets.randbits(48), timeout=None)
         generation = cache.get(_GENERATION_KEY, 0)
+    if scope.active:
+        scope.generation = int(generation)
     return int(generation)
 
 
@@ -147,7 +169,16 @@ class PublicPageCacheMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         seconds = settings.FORESTALL_PAGE_CACHE_SECONDS
-        if not seconds or not _may_be_cached(request):
+        if not seconds:
+            return self.get_response(request)
+        _scope.active, _scope.generation = True, None
+        try:
+            return self._respond(request, seconds)
+        finally:
+            _scope.active, _scope.generation = False, None
+
+    def _respond(self, request: HttpRequest, seconds: int) -> HttpResponse:
+        if not _may_be_cached(request):
             return self.get_response(request)
         key = _key(request)
         cached = cache.get(key)

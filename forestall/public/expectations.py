@@ -4,16 +4,25 @@ from __future__ import annotations
 
 import datetime
 import statistics
+from typing import Any, Protocol
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from forestall.directory.models import Centre
 from forestall.inbox.models import Conversation
 from forestall.lib.pagecache import remember_for_public_pages
 from forestall.lib.retention import get_policy, public_notices
+
+
+class _Addressed(Protocol):
+    """A centre, or what a page knows of one (``inbox.thread.AddressedCentre``): its key."""
+
+    @property
+    def pk(self) -> Any: ...
+
 
 # Fewer recent first replies than this and the configured default is shown,
 # both because a median of two says little and because it would describe
@@ -22,7 +31,7 @@ MINIMUM_SAMPLES = 5
 LOOKBACK_DAYS = 90
 
 
-def expected_reply_time(centre: Centre | None) -> datetime.timedelta:
+def expected_reply_time(centre: _Addressed | None) -> datetime.timedelta:
     """The median time to a first reply over recent conversations to ``centre``.
 
     ``None`` means the network (conversations addressed to any centre).
@@ -34,7 +43,9 @@ def expected_reply_time(centre: Centre | None) -> datetime.timedelta:
         f"reply-waits:{centre.pk if centre else 'network'}",
         lambda: list(
             Conversation.objects.filter(
-                centre=centre, first_reply_at__isnull=False, created_at__gte=since
+                Q(centre_id=centre.pk) if centre else Q(centre__isnull=True),
+                first_reply_at__isnull=False,
+                created_at__gte=since,
             )
             .order_by("-created_at")
             .values_list("created_at", "first_reply_at")[:500]
@@ -65,7 +76,7 @@ def retention_notice() -> str:
     return get_policy("mailbox").notice() or ""
 
 
-def reply_notice(centre: Centre | None) -> str:
+def reply_notice(centre: _Addressed | None) -> str:
     return _("A counsellor usually replies within %(time)s.") % {
         "time": describe_duration(expected_reply_time(centre))
     }
