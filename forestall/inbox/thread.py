@@ -2,11 +2,11 @@
 
 Every signed-in mailbox page reads all of the mailbox's conversations and
 their messages. Model instances (a conversation with its centre, every
-message with its author and the prefetch machinery) cost several times the
-two queries themselves, so the page reads plain rows — two queries, each
-message decrypted once with its row's key — into the small records
-below. Nothing here changes anything; marking replies read is
-``actions.mark_replies_read``.
+message with its author and the prefetch machinery) and the ORM building the
+queries cost several times running them, so the page reads plain rows — one
+hand-written query (``forestall.lib.rows``), each message decrypted once
+with its row's key — into the small records below. Nothing here changes
+anything; marking replies read is ``actions.mark_replies_read``.
 """
 
 from __future__ import annotations
@@ -16,10 +16,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import cast
 
+from django.db import connection
 from django.utils.translation import get_language
 
+from forestall.directory.models import Centre
 from forestall.inbox.models import Conversation, ConversationStatus, Mailbox, Message, MessageAuthor
 from forestall.lib.crypto import EncryptedTextField
+from forestall.lib.rows import fetch, fields, prepared
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,28 +66,44 @@ class ThreadConversation:
 
 def mailbox_thread(mailbox: Mailbox) -> list[ThreadConversation]:
     """The mailbox's conversations, oldest first, each with its messages in order."""
-    conversations: dict[uuid.UUID, ThreadConversation] = {}
-    rows = (
-        Conversation.objects.filter(mailbox=mailbox)
-        .order_by("created_at")
-        .values_list("id", "status", "centre_id", "centre__name", "centre__name_de")
+    columns = [
+        *fields(Conversation, "id", "status", "centre"),
+        *fields(Centre, "name", "name_de"),
+        *fields(Message, "id", "author_kind", "created_at", "body", "read_at"),
+    ]
+    rows = fetch(
+        _thread_sql(),
+        [prepared(Conversation._meta.get_field("mailbox"), mailbox.pk)],
+        columns,
     )
-    for pk, status, centre_id, name, name_de in rows:
-        centre = AddressedCentre(centre_id, name, name_de or "") if centre_id else None
-        conversations[pk] = ThreadConversation(pk, status, centre)
-    if not conversations:
-        return []
     # Plain rows carry the body's envelope, not the text: each is opened
     # here with its row's key (the row id is part of what is authenticated).
     body_field = cast(EncryptedTextField, Message._meta.get_field("body"))
-    messages = (
-        Message.objects.filter(conversation__mailbox=mailbox)
-        .order_by("created_at")
-        .values_list("id", "conversation_id", "author_kind", "created_at", "body", "read_at")
-    )
-    for pk, conversation_id, author_kind, created_at, envelope, read_at in messages:
-        body = body_field.open_bytes(Message, pk, envelope).decode() if envelope else ""
-        conversations[conversation_id].messages.append(
-            ThreadMessage(author_kind, created_at, body, read_at)
-        )
+    conversations: dict[uuid.UUID, ThreadConversation] = {}
+    for row in rows:
+        pk, status, centre_id, name, name_de, message_pk, kind, created_at, envelope, read_at = row
+        conversation = conversations.get(pk)
+        if conversation is None:
+            centre = AddressedCentre(centre_id, name, name_de or "") if centre_id else None
+            conversation = conversations[pk] = ThreadConversation(pk, status, centre)
+        if message_pk is not None:
+            body = body_field.open_bytes(Message, message_pk, envelope).decode() if envelope else ""
+            conversation.messages.append(ThreadMessage(kind, created_at, body, read_at))
     return list(conversations.values())
+
+
+def _thread_sql() -> str:
+    quote = connection.ops.quote_name
+    conversations = quote(Conversation._meta.db_table)
+    centres = quote(Centre._meta.db_table)
+    messages = quote(Message._meta.db_table)
+    return (
+        f"SELECT c.{quote('id')}, c.{quote('status')}, c.{quote('centre_id')}, "  # noqa: S608 - our own names
+        f"ce.{quote('name')}, ce.{quote('name_de')}, m.{quote('id')}, m.{quote('author_kind')}, "
+        f"m.{quote('created_at')}, m.{quote('body')}, m.{quote('read_at')} "
+        f"FROM {conversations} c "
+        f"LEFT JOIN {centres} ce ON ce.{quote('id')} = c.{quote('centre_id')} "
+        f"LEFT JOIN {messages} m ON m.{quote('conversation_id')} = c.{quote('id')} "
+        f"WHERE c.{quote('mailbox_id')} = %s "
+        f"ORDER BY c.{quote('created_at')}, c.{quote('id')}, m.{quote('created_at')}"
+    )

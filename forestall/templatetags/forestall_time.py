@@ -1,0 +1,34 @@
+"""``{{ value|time_element }}``: a ``<time>`` element for an aware datetime.
+
+The same markup as
+``<time datetime="{{ value|date:'c' }}">{{ value|date:"DATETIME_FORMAT" }}</time>``
+(the time in the current time zone, shown in the active language's format),
+with the conversion to local time done once instead of in each of the two
+``date`` filters; on the mailbox page, with a line per message, the two
+filters were a sixth of the page's time.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django import template
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.formats import get_format
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+register = template.Library()
+
+
+@register.filter
+def time_element(value: datetime | None, format_name: str = "DATETIME_FORMAT") -> SafeString | str:
+    if not isinstance(value, datetime):
+        return ""
+    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    return format_html(
+        '<time datetime="{}">{}</time>',
+        local.isoformat(),
+        date_format(local, get_format(format_name)),
+    )
