@@ -8,9 +8,10 @@ a manager of A, an analyst, a network admin.
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -76,18 +77,115 @@ def _migrated_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.getbasetemp() / "migrated.sqlite3"
 
 
+# The migrated test database of an earlier run, kept next to the test modules'
+# bytecode (tests/__pycache__, ignored by git) under a key that changes with
+# anything the migrations could come out differently for.
+_MIGRATION_CACHE = Path(__file__).parent / "__pycache__"
+
+
+def _migration_key() -> str:
+    """A digest of everything a migrated test database depends on.
+
+    Every Python file of forestall (the migrations, the models and fields they
+    import, the code their data migrations run, the settings), every
+    installed distribution and its version (Django's and the other apps'
+    migrations), the Python and SQLite versions, and the environment the
+    settings and the data migrations read (among it the secrets a data
+    migration seals or encrypts with).
+    """
+    import hashlib
+    import importlib.metadata
+    import platform
+    import sqlite3
+
+    import forestall
+
+    digest = hashlib.sha256()
+    root = Path(forestall.__file__).parent
+    for path in sorted(root.rglob("*.py")):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    installed = {f"{d.metadata['Name']}=={d.version}" for d in importlib.metadata.distributions()}
+    digest.update("\n".join(sorted(installed)).encode())
+    digest.update(f"\n{platform.python_version()} {sqlite3.sqlite_version}".encode())
+    for name in sorted(os.environ):
+        if name.startswith("FORESTALL_") or name == "DATABASE_URL":
+            digest.update(f"\n{name}={os.environ[name]}".encode())
+    return digest.hexdigest()[:32]
+
+
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker, tmp_path_factory):
+def _migrations_from_cache(request: pytest.FixtureRequest) -> Iterator[Path | None]:
+    """While pytest-django creates the test database: migrate it, or copy an earlier run's.
+
+    Migrating a new database costs each xdist worker several seconds of CPU.
+    On SQLite (in memory, as in the test run), the first run with a given
+    ``_migration_key`` migrates as usual and keeps the result
+    (``django_db_setup`` below); a later run with the same key copies it into
+    its new test database instead of running ``migrate`` (SQLite's backup
+    API: milliseconds). Anything that could change the migrated database
+    changes the key, so an outdated copy is never used. Yields the file the
+    migrated database is kept in (None: no cache, as on PostgreSQL or with
+    ``--nomigrations``).
+    """
+    import sqlite3
+
+    import django.core.management
+    from django.db import connections
+
+    creation = connection.creation
+    if (
+        connection.vendor != "sqlite"
+        or not creation.is_in_memory_db(creation._get_test_db_name())
+        or request.config.getvalue("nomigrations")
+    ):
+        yield None
+        return
+    cached = _MIGRATION_CACHE / f"migrated-{_migration_key()}.sqlite3"
+    call_command = django.core.management.call_command
+
+    def migrate_or_copy(name: str, *args: object, **options: object) -> object:
+        # Only the migrate that Django's create_test_db runs (with run_syncdb).
+        if name == "migrate" and options.get("run_syncdb") and cached.exists():
+            target = connections[str(options.get("database", "default"))]
+            target.ensure_connection()
+            source = sqlite3.connect(cached)
+            try:
+                source.backup(target.connection)
+            finally:
+                source.close()
+            return None
+        return call_command(name, *args, **options)
+
+    django.core.management.call_command = migrate_or_copy
+    try:
+        yield cached
+    finally:
+        django.core.management.call_command = call_command
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(_migrations_from_cache, django_db_setup, django_db_blocker, tmp_path_factory):
     """The test database, migrated once per worker; on SQLite also kept as a file.
 
     The file (``VACUUM INTO`` right after the migrations, before any test
     writes) lets a test that runs forestall in a child process start it on an
     up-to-date database file instead of migrating one more from scratch
     (``migrated_sqlite``): migrating costs several seconds of CPU a process.
+    It is also kept for later runs (``_migrations_from_cache``), which copy
+    it instead of migrating.
     """
     if connection.vendor == "sqlite":
+        migrated = _migrated_file(tmp_path_factory)
         with django_db_blocker.unblock(), connection.cursor() as cursor:
-            cursor.execute("VACUUM INTO %s", [str(_migrated_file(tmp_path_factory))])
+            cursor.execute("VACUUM INTO %s", [str(migrated)])
+        cached = _migrations_from_cache
+        if cached is not None and not cached.exists():
+            cached.parent.mkdir(exist_ok=True)
+            for outdated in cached.parent.glob("migrated-*.sqlite3"):
+                outdated.unlink(missing_ok=True)
+            partial = cached.with_name(f"{cached.name}.{os.getpid()}")
+            shutil.copyfile(migrated, partial)
+            partial.replace(cached)
 
 
 @pytest.fixture(scope="session")

@@ -9,8 +9,9 @@ conversation was deleted with its mailbox, an erased case, a concern raised
 for the whole network. The URLs are discovered from the URLconf (like the
 access matrix), every id parameter is filled with each awkward object of its
 kind, and each page is asked for by each standing persona: no answer may be
-a 5xx. The data are built once and walked in one test, so the module stays
-fast and depends on nothing outside itself.
+a 5xx. The people and the data are built once for the module and walked by
+one test per role (each in its own savepoint), so the module stays fast and
+depends on nothing outside itself.
 """
 
 from __future__ import annotations
@@ -23,10 +24,11 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from forestall.accounts.models import Role
+from forestall.accounts.models import Role, User
 from forestall.cases import actions
 from forestall.cases.models import AttendanceStatus, Programme, ReferralReason
 from forestall.cases.pathway import Stage
+from forestall.directory.models import Centre
 from forestall.instruments import actions as instrument_actions
 from forestall.safeguarding import actions as safeguarding_actions
 from forestall.safeguarding.models import Decision, Level
@@ -240,31 +242,71 @@ def _build_awkward_world(centre_a, centre_b, centre_c, people) -> dict[str, list
     }
 
 
-@pytest.fixture
-def people(
-    clinician_a,
-    clinician_b,
-    counsellor_a,
-    network_counsellor,
-    safeguarding_lead_a,
-    second_safeguarding_lead_a,
-    manager_a,
-    analyst,
-    network_admin,
-    outsider,
-):
+# The people and the awkward world are built once for the module (``module_db``):
+# the tests only ask for pages, and what a request writes (the audit of a read,
+# the session it saves) is rolled back after each test, so every role walks the
+# same world as it was built.
+
+
+@pytest.fixture(scope="module")
+def _centre_ids(module_db) -> dict[str, uuid.UUID]:
+    north, south = factories.make_region("North"), factories.make_region("South")
     return {
-        "clinician_a": clinician_a,
-        "clinician_b": clinician_b,
-        "counsellor_a": counsellor_a,
-        "network_counsellor": network_counsellor,
-        "safeguarding_lead_a": safeguarding_lead_a,
-        "second_safeguarding_lead_a": second_safeguarding_lead_a,
-        "manager_a": manager_a,
-        "analyst": analyst,
-        "network_admin": network_admin,
-        "outsider": outsider,
+        "centre_a": factories.make_centre("Centre A", north).pk,
+        "centre_b": factories.make_centre("Centre B", north).pk,
+        "centre_c": factories.make_centre("Centre C", south).pk,
     }
+
+
+@pytest.fixture(scope="module")
+def _people_ids(_centre_ids) -> dict[str, uuid.UUID]:
+    """The standing personas of tests/conftest.py, with the same names and roles."""
+    centre_a, centre_b = _centre_ids["centre_a"], _centre_ids["centre_b"]
+    centres = Centre.objects.in_bulk([centre_a, centre_b])
+    a, b = centres[centre_a], centres[centre_b]
+    make = factories.make_user
+    people = {
+        "clinician_a": make(Role.CLINICIAN, a, username="clinician_a"),
+        "clinician_b": make(Role.CLINICIAN, b, username="clinician_b"),
+        "counsellor_a": make(Role.COUNSELLOR, a, username="counsellor_a"),
+        "network_counsellor": make(Role.COUNSELLOR, None, username="network_counsellor"),
+        "safeguarding_lead_a": make(Role.SAFEGUARDING_LEAD, a, username="safeguarding_a"),
+        "second_safeguarding_lead_a": make(Role.SAFEGUARDING_LEAD, a, username="safeguarding_a2"),
+        "manager_a": make(Role.CENTRE_MANAGER, a, username="manager_a"),
+        "analyst": make(Role.ANALYST, None, username="analyst"),
+        "network_admin": make(Role.NETWORK_ADMIN, None, username="network_admin"),
+        "outsider": make(None, None, username="outsider"),
+    }
+    assert set(people) == set(PERSONAS)
+    return {persona: user.pk for persona, user in people.items()}
+
+
+@pytest.fixture(scope="module")
+def _awkward_ids(_centre_ids, _people_ids) -> dict[str, list]:
+    centres = Centre.objects.in_bulk(_centre_ids.values())
+    users = User.objects.in_bulk(_people_ids.values())
+    return _build_awkward_world(
+        *(centres[_centre_ids[name]] for name in ("centre_a", "centre_b", "centre_c")),
+        {persona: users[pk] for persona, pk in _people_ids.items()},
+    )
+
+
+@pytest.fixture
+def people(_people_ids, db):
+    """Each persona, freshly read for the test."""
+    users = User.objects.in_bulk(_people_ids.values())
+    return {persona: users[pk] for persona, pk in _people_ids.items()}
+
+
+@pytest.fixture
+def ids(_awkward_ids, db) -> dict[str, list]:
+    """The ids of the awkward objects, by the URL parameter that takes them."""
+    return {name: list(values) for name, values in _awkward_ids.items()}
+
+
+@pytest.fixture
+def centre_a(_centre_ids, db) -> Centre:
+    return Centre.objects.get(pk=_centre_ids["centre_a"])
 
 
 def test_the_walk_finds_the_case_and_safeguarding_pages():
@@ -275,14 +317,11 @@ def test_the_walk_finds_the_case_and_safeguarding_pages():
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
-def test_every_staff_page_renders_every_awkward_state_for_every_role(
-    persona, people, centre_a, centre_b, centre_c, sign_in
-):
+def test_every_staff_page_renders_every_awkward_state_for_every_role(persona, people, ids, sign_in):
     # One role per test, so that a parallel run spreads the walk (about 270
     # requests each) and a failure names the role.
     from forestall.audit.models import AuditEntry, read_actions
 
-    ids = _build_awkward_world(centre_a, centre_b, centre_c, people)
     paths = [
         (path, _shows_one_object(route)) for route in _staff_routes() for path in _paths(route, ids)
     ]
@@ -306,10 +345,7 @@ def test_every_staff_page_renders_every_awkward_state_for_every_role(
     assert answered >= 5
 
 
-def test_the_roles_that_work_on_the_cases_reach_the_awkward_pages(
-    people, centre_a, centre_b, centre_c, sign_in
-):
-    ids = _build_awkward_world(centre_a, centre_b, centre_c, people)
+def test_the_roles_that_work_on_the_cases_reach_the_awkward_pages(people, ids, sign_in):
     clinician = sign_in(people["clinician_a"])
     reached = [clinician.get(f"/staff/cases/{case_id}/").status_code for case_id in ids["case_id"]]
     # All cases but the one accepted at centre B are centre A's.
@@ -319,8 +355,7 @@ def test_the_roles_that_work_on_the_cases_reach_the_awkward_pages(
         assert lead.get(f"/staff/safeguarding/{concern_id}/").status_code == 200
 
 
-def test_the_states_are_named_not_hidden(centre_a, centre_b, centre_c, people, sign_in):
-    ids = _build_awkward_world(centre_a, centre_b, centre_c, people)
+def test_the_states_are_named_not_hidden(people, ids, sign_in):
     client = sign_in(people["clinician_a"])
     unassigned, authored = ids["case_id"][0], ids["case_id"][1]
     page = client.get(f"/staff/cases/{unassigned}/").content.decode()
@@ -333,7 +368,8 @@ def test_the_states_are_named_not_hidden(centre_a, centre_b, centre_c, people, s
     assert "Nobody yet" in session.content.decode()
 
 
-def test_stored_choices_show_their_german_labels(centre_a, clinician_a, sign_in):
+def test_stored_choices_show_their_german_labels(centre_a, people, sign_in):
+    clinician_a = people["clinician_a"]
     case = make_case(centre_a, stage=Stage.ASSESSMENT)
     missed = actions.schedule_appointment(
         case, by=clinician_a, starts_at=timezone.now() - datetime.timedelta(days=1)

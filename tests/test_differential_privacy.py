@@ -12,20 +12,44 @@ from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.utils import timezone
 
+from forestall.directory.models import Centre
 from forestall.stats import dp
 from forestall.stats import figures as fig
 from forestall.stats.models import NoisyRelease
 from forestall.stats.release import Release, public_release, release_period
+from tests import factories
 from tests.factories_stats import seed_counts
 
 DP_ON = {"FORESTALL_STATISTICS_DP_EPSILON": 1.0}
 
 
-@pytest.fixture
-def counts(centre_a, centre_b, centre_c):
+# Every test here that has counts reads the same ones: they are recorded once
+# for the module (``module_db``); what a test adds (a noisy release, an event)
+# is rolled back after it. The other tests need no rows at all.
+
+
+@pytest.fixture(scope="module")
+def _counted_centre_ids(module_db) -> list:
+    north, south = factories.make_region("North"), factories.make_region("South")
+    centres = [
+        factories.make_centre("Centre A", north),
+        factories.make_centre("Centre B", north),
+        factories.make_centre("Centre C", south),
+    ]
     today = timezone.localdate()
     start = today.replace(day=1) - datetime.timedelta(days=400)
-    return seed_counts([centre_a, centre_b, centre_c], start=start, days=400, per_day=9, seed=5)
+    seed_counts(centres, start=start, days=400, per_day=9, seed=5)
+    return [centre.pk for centre in centres]
+
+
+@pytest.fixture
+def counts(_counted_centre_ids, db) -> None:
+    """Four hundred days of events at centres A, B and C (recorded once per module)."""
+
+
+@pytest.fixture
+def centre_a(_counted_centre_ids, db) -> Centre:
+    return Centre.objects.get(pk=_counted_centre_ids[0])
 
 
 def all_figures(release: Release):

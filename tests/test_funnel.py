@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from forestall.directory.models import Centre, Region
 from forestall.stats import figures as fig
 from forestall.stats import tables
 from forestall.stats.events import Detail, Event, bucket_for
@@ -19,10 +20,36 @@ START = datetime.date(2024, 1, 1)
 PERIOD = fig.Period(datetime.date(2024, 2, 1), datetime.date(2024, 5, 31))
 
 
+# The events are recorded once for the module (``module_db``) and only read;
+# a test that records events of its own does so outside their 180 days.
+
+
+@pytest.fixture(scope="module")
+def _seeded(module_db) -> tuple[dict[str, object], list]:
+    north, south = factories.make_region("North"), factories.make_region("South")
+    centres = [
+        factories.make_centre("Centre A", north),
+        factories.make_centre("Centre B", north),
+        factories.make_centre("Centre C", south),
+    ]
+    recorded = seed_counts(centres, start=START, days=180)
+    return {"north": north.pk, "centre_a": centres[0].pk}, recorded
+
+
 @pytest.fixture
-def seeded(centre_a, centre_b, centre_c):
-    recorded = seed_counts([centre_a, centre_b, centre_c], start=START, days=180)
-    return recorded
+def seeded(_seeded, db) -> list:
+    """What was recorded at centres A, B and C (and network-wide) over 180 days from START."""
+    return list(_seeded[1])
+
+
+@pytest.fixture
+def centre_a(_seeded, db) -> Centre:
+    return Centre.objects.get(pk=_seeded[0]["centre_a"])
+
+
+@pytest.fixture
+def north(_seeded, db) -> Region:
+    return Region.objects.get(pk=_seeded[0]["north"])
 
 
 def _in(period, item):
@@ -228,9 +255,11 @@ def test_network_contacts_without_a_centre_count_for_the_network_only(db):
     centre = factories.make_centre()
     from forestall.stats import actions
 
-    actions.record(Event.CONTACT, day=START)
-    actions.record(Event.CONTACT, centre=centre, day=START)
-    period = fig.Period(START, START)
+    # The day before the module's recorded events (``_seeded``) begin.
+    day = START - datetime.timedelta(days=1)
+    actions.record(Event.CONTACT, day=day)
+    actions.record(Event.CONTACT, centre=centre, day=day)
+    period = fig.Period(day, day)
     assert fig.figures(fig.Scope(), period).funnel.steps[Event.CONTACT] == 2
     assert fig.figures(fig.Scope(centre_ids=(centre.pk,)), period).funnel.steps[Event.CONTACT] == 1
 

@@ -728,7 +728,23 @@ def test_the_home_is_german_for_a_german_browser(clinician_a):
 # --- Demo logins -----------------------------------------------------------------
 
 
-def test_seed_demo_writes_logins_that_sign_in_with_their_totp_secret(db, tmp_path, settings):
+@pytest.fixture
+def short_demo_history(monkeypatch):
+    """The demo's statistics history: four weeks instead of two years.
+
+    The seed-demo tests here check accounts (the logins, their second factor,
+    an existing account left alone); every seeder still runs. Two years of
+    daily counts were half of their time; the whole history is seeded (and
+    checked) in test_stats_record and test_demo_consistency.
+    """
+    from forestall.stats import demo
+
+    monkeypatch.setattr(demo, "DAYS", 28)
+
+
+def test_seed_demo_writes_logins_that_sign_in_with_their_totp_secret(
+    db, tmp_path, settings, short_demo_history
+):
     settings.DEBUG = True
     path = tmp_path / "logins.json"
     call_command("seed-demo", credentials=path, stdout=open("/dev/null", "w"))  # noqa: SIM115
@@ -780,7 +796,7 @@ def test_seed_demo_is_refused_in_production_mode(db, settings, tmp_path):
     assert not (tmp_path / "logins.json").exists()
 
 
-def test_seed_demo_never_changes_an_existing_account(db, settings, tmp_path):
+def test_seed_demo_never_changes_an_existing_account(db, settings, tmp_path, short_demo_history):
     """The review's attack: seeding replaced a real admin's password with the public one."""
     settings.DEBUG = True
     real = factories.make_user(
