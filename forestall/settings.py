@@ -110,6 +110,8 @@ MIDDLEWARE = [
     "forestall.lib.i18n.FrontDoorLanguageMiddleware",
     # Public pages that are the same for everyone, for cookie-less visitors only.
     "forestall.lib.pagecache.PublicPageCacheMiddleware",
+    # Answers the access gates share within one request (forestall.lib.requestmemo).
+    "forestall.lib.requestmemo.RequestMemoMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "forestall.lib.i18n.LanguageParameterMiddleware",
     "django.middleware.locale.LocaleMiddleware",

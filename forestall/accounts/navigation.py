@@ -36,7 +36,7 @@ def _roles(user: User) -> tuple[set[str], set[str]]:
     """(roles held anywhere, roles held network-wide)."""
     anywhere: set[str] = set()
     network: set[str] = set()
-    for role, centre_id in user.memberships.values_list("role", "centre_id"):
+    for role, centre_id in user.role_holdings():
         anywhere.add(role)
         if centre_id is None:
             network.add(role)

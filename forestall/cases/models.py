@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from forestall.accounts.models import Role
 from forestall.cases.pathway import OPEN_STAGES, Stage
 from forestall.lib.crypto import EncryptedJSONField, EncryptedTextField
+from forestall.lib.requestmemo import remember
 
 if TYPE_CHECKING:
     from forestall.accounts.models import User
@@ -97,10 +98,13 @@ class CaseSource(models.TextChoices):
 
 def _glass_broken_case_ids(user: User) -> list[uuid.UUID]:
     """Cases opened to ``user`` by a live "break the glass" grant (network admins only)."""
-    return list(
-        GlassBreak.objects.filter(user_id=user.pk, expires_at__gt=timezone.now()).values_list(
-            "case_id", flat=True
-        )
+    return remember(
+        ("glass_broken_case_ids", user.pk),
+        lambda: list(
+            GlassBreak.objects.filter(user_id=user.pk, expires_at__gt=timezone.now())
+            .order_by()
+            .values_list("case_id", flat=True)
+        ),
     )
 
 
@@ -137,7 +141,7 @@ class CaseQuerySet(models.QuerySet["Case"]):
         from forestall.safeguarding.models import Concern
 
         condition = self._workable_condition(user)
-        roles = set(user.memberships.values_list("role", flat=True))
+        roles = {role for role, _centre in user.role_holdings()}
         if Role.SAFEGUARDING_LEAD in roles:
             concerns = Concern.objects.visible_to(user).filter(case_id=OuterRef("pk"))
             condition |= Q(Exists(concerns))
