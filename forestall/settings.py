@@ -239,6 +239,9 @@ SESSION_COOKIE_NAME = "forestall_staff"
 SESSION_COOKIE_PATH = "/staff/"
 SESSION_COOKIE_AGE = env.int("FORESTALL_STAFF_SESSION_MINUTES", default=30) * 60
 SESSION_SAVE_EVERY_REQUEST = True
+# Django's database sessions, but the idle deadline is written only when it
+# moves by a minute or more (forestall.accounts.sessions).
+SESSION_ENGINE = "forestall.accounts.sessions"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Strict"
