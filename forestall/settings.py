@@ -120,7 +120,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    # django-otp's, reading an authenticator app with a prepared statement.
+    "forestall.accounts.middleware.StaffOTPMiddleware",
     # Staff pages have no language prefix: the person's or the browser's language.
     "forestall.accounts.middleware.StaffLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -217,7 +218,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, reading a session's user with a prepared statement.
+    "forestall.accounts.backends.StaffModelBackend",
     # Admin model permissions follow the network admin role, not is_superuser.
     "forestall.accounts.backends.NetworkAdminPermissionBackend",
 ]

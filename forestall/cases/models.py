@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from forestall.accounts.models import Role
 from forestall.cases.pathway import OPEN_STAGES, Stage
 from forestall.lib.crypto import EncryptedJSONField, EncryptedTextField
+from forestall.lib.prepared import PreparedLookup
 from forestall.lib.requestmemo import remember
 
 if TYPE_CHECKING:
@@ -100,12 +101,14 @@ def _glass_broken_case_ids(user: User) -> list[uuid.UUID]:
     """Cases opened to ``user`` by a live "break the glass" grant (network admins only)."""
     return remember(
         ("glass_broken_case_ids", user.pk),
-        lambda: list(
-            GlassBreak.objects.filter(user_id=user.pk, expires_at__gt=timezone.now())
-            .order_by()
-            .values_list("case_id", flat=True)
-        ),
+        lambda: [row[0] for row in _LIVE_GLASS_BREAKS.rows(user.pk, timezone.now())],
     )
+
+
+# Asked by every case-work gate: compiled once (forestall.lib.prepared).
+_LIVE_GLASS_BREAKS: PreparedLookup[GlassBreak] = PreparedLookup(
+    "cases.GlassBreak", where=["user", "expires_at__gt"], fields=["case_id"]
+)
 
 
 class CaseQuerySet(models.QuerySet["Case"]):
