@@ -111,6 +111,20 @@ _LIVE_GLASS_BREAKS: PreparedLookup[GlassBreak] = PreparedLookup(
 )
 
 
+def is_workable_by(user: User, case: Case) -> bool:
+    """Whether ``case`` (already fetched) is in ``Case.objects.workable_by(user)``.
+
+    The same two sources as the gate's condition (the centres where ``user``
+    does case work, their live glass-break grants), both remembered for the
+    request, so asking costs no query.
+    """
+    if not _signed_in(user):
+        return False
+    return case.centre_id in user.centre_ids_with(*CASE_WORK_ROLES) or (
+        case.pk in _glass_broken_case_ids(user)
+    )
+
+
 class CaseQuerySet(models.QuerySet["Case"]):
     def _workable_condition(self, user: User) -> Q:
         condition = Q(centre_id__in=user.centre_ids_with(*CASE_WORK_ROLES))

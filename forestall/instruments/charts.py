@@ -22,7 +22,7 @@ measurement; every point keeps the total stored when it was scored.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -336,15 +336,19 @@ def measure_chart_svg(
     return measure_chart(administrations, instrument_id, language).svg
 
 
-def client_charts(client: Client, language: str) -> list[MeasureChart]:
+def client_charts(
+    client: Client, language: str, completed: Sequence[Administration] | None = None
+) -> list[MeasureChart]:
     """One chart per scored instrument the client has completed, in catalogue order.
 
     The caller has already passed the client through ``Client.objects.visible_to``.
+    ``completed``: the client's completed administrations if the caller has
+    them already (``Administration.objects.completed_of``), to save a query.
     """
-    rows = list(
-        Administration.objects.filter(
-            client=client, status=Status.COMPLETED, total__isnull=False
-        ).order_by("completed_at")
+    if completed is None:
+        completed = Administration.objects.completed_of(client)
+    rows = sorted(
+        (row for row in completed if row.total is not None), key=lambda row: row.completed_at
     )
     used = {row.instrument for row in rows}
     return [

@@ -19,6 +19,7 @@ from forestall.lib.crypto import EncryptedJSONField
 
 if TYPE_CHECKING:
     from forestall.accounts.models import User
+    from forestall.cases.models import Client
     from forestall.instruments.catalogue import Definition
 
 
@@ -51,6 +52,14 @@ class AdministrationQuerySet(models.QuerySet["Administration"]):
 
     def pending(self) -> AdministrationQuerySet:
         return self.filter(status=Status.PENDING)
+
+    def completed_of(self, client: Client) -> list[Administration]:
+        """Every completed administration of ``client`` (a client already through the gate).
+
+        What the client's charts and current risk flags are drawn from: read
+        once for both on a page that shows both.
+        """
+        return list(self.filter(client_id=client.pk).completed())
 
 
 class Administration(models.Model):
