@@ -58,3 +58,21 @@ def test_rows_show_priority_waiting_and_target(counsellor_a, centre_a, sign_in):
     assert ' class="breached">' in row and '<strong class="error">Overdue: target' in row
     assert "&lt;b&gt;Help&lt;/b&gt; please" in row
     assert '<span class="visually-hidden"> conversation 1</span>' in row
+
+
+def test_waits_in_words_are_the_words_of_timesince():
+    from django.utils import timezone, translation
+    from django.utils.timesince import timesince, timeuntil
+
+    from forestall.inbox.staff_views import _span_in_words
+
+    now = timezone.now()
+    spans = [0, 30, 59, 60, 61, 3599, 3600, 86399, 86400, 90061, 7 * 86400 + 5, 27 * 86400 + 86399]
+    spans += [28 * 86400, 45 * 86400, 400 * 86400, -120]
+    for language in ("en", "de"):
+        with translation.override(language):
+            for seconds in spans:
+                moment = now - datetime.timedelta(seconds=seconds, microseconds=1234)
+                assert _span_in_words(moment, now) == timesince(moment, now)
+                later = now + datetime.timedelta(seconds=seconds)
+                assert _span_in_words(now, later) == timeuntil(later, now)
