@@ -85,6 +85,7 @@ def _measure_child(
     for name in names:
         for _ in range(10):
             call(name)  # warm-up: imports, connections, per-process caches
+
     def queries(name: str) -> tuple[list[str], int]:
         seen: list[str] = []
 

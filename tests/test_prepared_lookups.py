@@ -16,7 +16,10 @@ from tests.factories_cases import make_case
 
 
 def _fields(instance):
-    return {field.attname: getattr(instance, field.attname) for field in type(instance)._meta.concrete_fields}
+    return {
+        field.attname: getattr(instance, field.attname)
+        for field in type(instance)._meta.concrete_fields
+    }
 
 
 def test_a_user_is_the_same_as_the_orm_reads_it(clinician_a):

@@ -91,8 +91,6 @@ def test_nothing_outlives_its_request(clinician_a, centre_b):
     )
     # Another request (say, an admin's) grants the role: the next request sees it.
     Membership.objects.create(user=clinician_a, centre=centre_b, role=Role.CLINICIAN)
-    assert _in_a_request(
-        lambda: Case.objects.workable_by(clinician_a).filter(pk=case.pk).exists()
-    )
+    assert _in_a_request(lambda: Case.objects.workable_by(clinician_a).filter(pk=case.pk).exists())
     assert _in_a_request(lambda: remember("key", lambda: "first")) == "first"
     assert _in_a_request(lambda: remember("key", lambda: "second")) == "second"

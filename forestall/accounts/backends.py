@@ -23,7 +23,6 @@ from django.core.exceptions import ValidationError
 
 from forestall.lib.prepared import PreparedLookup
 
-
 _USER_BY_ID: PreparedLookup[Any] = PreparedLookup("accounts.User", where=["id"])
 
 

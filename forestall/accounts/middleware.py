@@ -10,7 +10,6 @@ before sign-in), the language their browser asks for.
 from __future__ import annotations
 
 from collections.abc import Callable
-
 from typing import Any
 
 from django.conf import settings

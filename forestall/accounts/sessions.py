@@ -64,8 +64,11 @@ class SessionStore(db.SessionStore):
         if row is None:
             self._session_key = None
             return None
-        self._stored_expiry = _aware(row[1])
-        return model(session_key=self.session_key, session_data=row[0], expire_date=row[1])
+        self._stored_expiry = expiry = _aware(row[1])
+        if expiry is None:  # pragma: no cover - the column is NOT NULL
+            self._session_key = None
+            return None
+        return model(session_key=str(self.session_key), session_data=row[0], expire_date=expiry)
 
     def save(self, must_create: bool = False) -> None:
         if (

@@ -243,9 +243,8 @@ def _measures_context(request: StaffRequest, case: Case) -> dict:
     from forestall.instruments.charts import client_charts
 
     pending = list(pending_administrations(request.user, case.client)[:RECENT])
-    from forestall.instruments.risk import current_risk_flags
-
     from forestall.instruments.models import Administration
+    from forestall.instruments.risk import current_risk_flags
 
     completed = Administration.objects.completed_of(case.client)
     return {

@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from forestall.instruments.catalogue import Definition, catalogue, localized
-from forestall.instruments.models import Administration, Occasion, Status
+from forestall.instruments.models import Administration, Occasion, Status, completion_order
 from forestall.instruments.outcomes import Change, _change
 
 if TYPE_CHECKING:
@@ -347,9 +347,7 @@ def client_charts(
     """
     if completed is None:
         completed = Administration.objects.completed_of(client)
-    rows = sorted(
-        (row for row in completed if row.total is not None), key=lambda row: row.completed_at
-    )
+    rows = sorted((row for row in completed if row.total is not None), key=completion_order)
     used = {row.instrument for row in rows}
     return [
         measure_chart(rows, definition.id, language)

@@ -8,6 +8,7 @@ themselves are encrypted.
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from typing import TYPE_CHECKING
 
@@ -33,6 +34,14 @@ class Occasion(models.TextChoices):
 class Status(models.TextChoices):
     PENDING = "pending", _("Waiting for the client's answers")
     COMPLETED = "completed", _("Completed")
+
+
+_NEVER = datetime.datetime.min.replace(tzinfo=datetime.UTC)
+
+
+def completion_order(administration: Administration) -> tuple[datetime.datetime, datetime.datetime]:
+    """Sort key: when answered, then when sent (a missing time first, as SQLite sorts it)."""
+    return (administration.completed_at or _NEVER, administration.created_at or _NEVER)
 
 
 class AdministrationQuerySet(models.QuerySet["Administration"]):

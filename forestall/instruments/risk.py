@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from forestall.instruments.catalogue import localized
-from forestall.instruments.models import Administration
+from forestall.instruments.models import Administration, completion_order
 
 if TYPE_CHECKING:
     from forestall.cases.models import Client
@@ -48,9 +48,7 @@ def current_risk_flags(
     if completed is None:
         completed = Administration.objects.completed_of(client)
     latest: dict[str, Administration] = {}
-    newest_first = sorted(
-        completed, key=lambda row: (row.completed_at, row.created_at), reverse=True
-    )
+    newest_first = sorted(completed, key=completion_order, reverse=True)
     for administration in newest_first:
         latest.setdefault(administration.instrument, administration)
     return [

@@ -47,9 +47,7 @@ class PreparedLookup(Generic[M]):
     concrete field is selected and ``instances()`` returns model instances.
     """
 
-    def __init__(
-        self, model: type[M] | str, *, where: Sequence[str], fields: Sequence[str] = ()
-    ):
+    def __init__(self, model: type[M] | str, *, where: Sequence[str], fields: Sequence[str] = ()):
         # A label ("accounts.User") is resolved on first use, so that a module
         # may define its lookups before the apps are loaded.
         self._model = model
