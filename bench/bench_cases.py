@@ -326,7 +326,7 @@ def _cpu_per_request(paths: dict[str, tuple[str, str]], requests: int) -> dict[s
 def _inbox_queue(centre) -> str:
     """Conversations waiting for the big centre; a counsellor's session cookie."""
     from forestall.accounts.models import Membership, Role, User
-    from forestall.public import actions
+    from forestall.inbox import actions
 
     for number in range(WAITING_CONVERSATIONS):
         mailbox, _codename = actions.start_mailbox("en", "self")

@@ -110,6 +110,8 @@ MIDDLEWARE = [
     "forestall.lib.i18n.FrontDoorLanguageMiddleware",
     # Public pages that are the same for everyone, for cookie-less visitors only.
     "forestall.lib.pagecache.PublicPageCacheMiddleware",
+    # Answers the access gates share within one request (forestall.lib.requestmemo).
+    "forestall.lib.requestmemo.RequestMemoMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "forestall.lib.i18n.LanguageParameterMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -118,7 +120,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    # django-otp's, reading an authenticator app with a prepared statement.
+    "forestall.accounts.middleware.StaffOTPMiddleware",
     # Staff pages have no language prefix: the person's or the browser's language.
     "forestall.accounts.middleware.StaffLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -215,7 +218,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, reading a session's user with a prepared statement.
+    "forestall.accounts.backends.StaffModelBackend",
     # Admin model permissions follow the network admin role, not is_superuser.
     "forestall.accounts.backends.NetworkAdminPermissionBackend",
 ]
@@ -237,6 +241,9 @@ SESSION_COOKIE_NAME = "forestall_staff"
 SESSION_COOKIE_PATH = "/staff/"
 SESSION_COOKIE_AGE = env.int("FORESTALL_STAFF_SESSION_MINUTES", default=30) * 60
 SESSION_SAVE_EVERY_REQUEST = True
+# Django's database sessions, but the idle deadline is written only when it
+# moves by a minute or more (forestall.accounts.sessions).
+SESSION_ENGINE = "forestall.accounts.sessions"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Strict"

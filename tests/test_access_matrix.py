@@ -430,3 +430,31 @@ def test_a_glass_break_expires(people, world, sign_in):
     )
     client = sign_in(people["admin_with_glass"])
     assert client.get(f"/staff/cases/{world['case_id']}/").status_code == 404
+
+
+def test_notes_tasks_and_waiting_entries_follow_the_case_gate(centre_a, centre_b, network_admin):
+    """The related gates (one join on the case) open exactly what ``workable_by`` opens."""
+    from forestall.cases.models import GlassBreak, Note, Task, WaitingListEntry
+
+    clinician = factories.make_user(Role.CLINICIAN, centre_a)
+    here = make_case(centre_a, stage=Stage.WAITING_LIST)
+    there = make_case(centre_b, stage=Stage.WAITING_LIST)
+    for case in (here, there):
+        Note.objects.create(case=case, body="n")
+        Task.objects.create(case=case, title="t")
+
+    def seen(user, model):
+        return set(model.objects.visible_to(user).values_list("case_id", flat=True))
+
+    for model in (Note, Task, WaitingListEntry):
+        assert seen(clinician, model) == {here.pk}
+        assert seen(network_admin, model) == set()
+    GlassBreak.objects.create(
+        user=network_admin,
+        case=there,
+        reason="r",
+        expires_at=timezone.now() + datetime.timedelta(hours=1),
+    )
+    for model in (Note, Task, WaitingListEntry):
+        assert seen(network_admin, model) == {there.pk}
+        assert seen(User(), model) == set()

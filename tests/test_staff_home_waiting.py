@@ -231,3 +231,54 @@ def test_a_counsellor_sees_how_many_are_over_their_target(counsellor_a, centre_a
     make_conversation(centre_a, urgent=True, waited=datetime.timedelta(hours=5))
     make_conversation(centre_a, waited=datetime.timedelta(hours=5))
     assert _waiting(sign_in(counsellor_a))["overdue"] == 1
+
+
+# --- The header is kept per process, per menu and language (staff/base.html) ----
+
+
+def _header(client, path: str = "/staff/") -> str:
+    page = client.get(path).content.decode()
+    return page[page.index('<header class="staff-header">') : page.index("</header>")]
+
+
+def test_each_person_sees_their_own_menu_in_the_kept_header(
+    counsellor_a, clinician_a, network_admin, sign_in
+):
+    for _round in range(2):  # the second round is served from the kept headers
+        assert 'href="/staff/inbox/"' in _header(sign_in(counsellor_a))
+        assert 'href="/staff/cases/"' not in _header(sign_in(counsellor_a))
+        clinician = _header(sign_in(clinician_a))
+        assert 'href="/staff/cases/"' in clinician
+        assert 'href="/staff/content/"' not in clinician
+        assert 'href="/staff/content/"' in _header(sign_in(network_admin))
+
+
+def test_the_kept_header_marks_the_page_it_is_on(clinician_a, sign_in):
+    client = sign_in(clinician_a)
+    for _round in range(2):
+        assert '<a href="/staff/" aria-current="page">' in _header(client, "/staff/")
+        on_cases = _header(client, "/staff/cases/")
+        assert '<a href="/staff/cases/" aria-current="page">' in on_cases
+        assert '<a href="/staff/" aria-current="page">' not in on_cases
+
+
+def test_the_kept_header_is_in_each_persons_language(clinician_a, sign_in):
+    from tests.factories import make_user
+
+    german = make_user(Role.CLINICIAN, clinician_a.memberships.get().centre, username="klinik")
+    german.language = "de"
+    german.save()
+    for _round in range(2):
+        assert "Account security" in _header(sign_in(clinician_a))
+        assert "Account security" not in _header(sign_in(german))
+        assert "Abmelden" in _header(sign_in(german))
+
+
+def test_the_sign_out_form_has_each_requests_own_token(clinician_a, counsellor_a, sign_in):
+    import re
+
+    tokens = {
+        re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', _header(sign_in(user)))[1]
+        for user in (clinician_a, counsellor_a, clinician_a)
+    }
+    assert len(tokens) == 3

@@ -586,6 +586,50 @@ def test_activity_keeps_the_session_alive(sign_in, clinician_a):
             assert client.get("/staff/").status_code == 200
 
 
+def _expiry(client: Client) -> object:
+    key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    return Session.objects.get(session_key=key).expire_date
+
+
+def test_a_page_within_a_minute_of_the_last_write_does_not_rewrite_the_session(
+    sign_in, clinician_a
+):
+    client = sign_in(clinician_a)
+    start = timezone.now() + timedelta(minutes=2)  # the sign-in wrote the session just now
+    with mock.patch("django.utils.timezone.now", return_value=start):
+        assert client.get("/staff/").status_code == 200
+    assert _expiry(client) == start + timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    with mock.patch("django.utils.timezone.now", return_value=start + timedelta(seconds=50)):
+        assert client.get("/staff/").status_code == 200
+    assert _expiry(client) == start + timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    later = start + timedelta(seconds=70)
+    with mock.patch("django.utils.timezone.now", return_value=later):
+        assert client.get("/staff/").status_code == 200
+    assert _expiry(client) == later + timedelta(seconds=settings.SESSION_COOKIE_AGE)
+
+
+def test_a_page_every_fifty_seconds_keeps_the_session_past_its_age(sign_in, clinician_a):
+    client = sign_in(clinician_a)
+    start = timezone.now()
+    step = timedelta(seconds=50)
+    steps = settings.SESSION_COOKIE_AGE // 50 + 3
+    for number in range(1, steps + 1):
+        with mock.patch("django.utils.timezone.now", return_value=start + step * number):
+            assert client.get("/staff/").status_code == 200
+
+
+def test_a_changed_session_is_saved_at_once(sign_in, clinician_a):
+    from forestall.accounts.sessions import SessionStore
+
+    client = sign_in(clinician_a)
+    assert client.get("/staff/").status_code == 200
+    key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    session = SessionStore(key)
+    session["seen"] = "yes"
+    session.save()
+    assert SessionStore(key)["seen"] == "yes"
+
+
 def test_the_staff_session_cookie_is_strict_and_only_for_staff_pages(client, clinician, device):
     response = sign_in_through_form(client, clinician, PASSWORD, device)
     cookie = response.cookies[settings.SESSION_COOKIE_NAME]

@@ -17,9 +17,13 @@ class AccountsConfig(AppConfig):
             checks,  # noqa: F401  (no TOTP secret in clear)
             two_factor_method,
         )
+        from forestall.accounts.models import Membership
         from forestall.lib import deploy_checks  # noqa: F401
+        from forestall.lib.requestmemo import forget_on_change
 
         two_factor_method.register()
+        # A request remembers the reader's roles (User.role_holdings).
+        forget_on_change(Membership)
 
 
 class StaffAdminConfig(admin_apps.AdminConfig):

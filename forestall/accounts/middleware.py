@@ -10,11 +10,19 @@ before sign-in), the language their browser asks for.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from django_otp.middleware import OTPMiddleware
+
+from forestall.lib.prepared import PreparedLookup
+
+_AUTHENTICATOR_BY_ID: PreparedLookup[Any] = PreparedLookup(
+    "accounts.TOTPAuthenticator", where=["id"]
+)
 
 STAFF_PREFIX = "/staff/"
 
@@ -42,3 +50,25 @@ class StaffLanguageMiddleware:
         patch_vary_headers(response, ("Accept-Language",))
         response.headers["Content-Language"] = language
         return response
+
+
+class StaffOTPMiddleware(OTPMiddleware):
+    """django-otp's middleware; an authenticator app is read with a prepared statement.
+
+    The session names the device that verified the sign-in
+    (``<app.model>/<id>``). For forestall's authenticator app the row is read
+    with a statement compiled once (``forestall.lib.prepared``); any other
+    device (backup codes) goes through django-otp's own lookup. django-otp
+    then checks, as always, that the device belongs to the signed-in user
+    and is confirmed.
+    """
+
+    def _device_from_persistent_id(self, persistent_id: str) -> Any:
+        label, _slash, device_id = self._normalize_persistent_id(persistent_id).rpartition("/")
+        if label != "accounts.totpauthenticator":
+            return super()._device_from_persistent_id(persistent_id)
+        try:
+            found = _AUTHENTICATOR_BY_ID.instances(int(device_id))
+        except ValueError:
+            return None
+        return found[0] if found else None

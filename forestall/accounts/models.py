@@ -18,6 +18,8 @@ from django_otp.oath import TOTP
 from django_otp.util import hex_validator, random_hex
 
 from forestall.lib.crypto import EncryptedTextField
+from forestall.lib.prepared import PreparedLookup
+from forestall.lib.requestmemo import remember
 
 
 class Role(models.TextChoices):
@@ -67,27 +69,53 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]
     def memberships_with(self, *roles: str) -> models.QuerySet[Membership]:
         return self.memberships.filter(role__in=roles)
 
+    def role_holdings(self) -> list[tuple[str, uuid.UUID | None]]:
+        """(role, centre id or None for network-wide) of each of the user's memberships.
+
+        Every question about the user's roles below is answered from this one
+        list, which a request reads once and remembers until it ends
+        (``forestall.lib.requestmemo``; a membership saved or deleted in the
+        request drops it). Outside a request it is read afresh on each call.
+        """
+        return remember(
+            ("role_holdings", self.pk),
+            lambda: [(role, centre) for role, centre in _ROLE_HOLDINGS.rows(self.pk)],
+        )
+
     def has_network_role(self, *roles: str) -> bool:
         """True if the user holds any of ``roles`` network-wide (no centre)."""
-        return self.memberships.filter(role__in=roles, centre__isnull=True).exists()
+        return any(role in roles and centre is None for role, centre in self.role_holdings())
 
     def has_role_at(self, centre_id: uuid.UUID | str, *roles: str) -> bool:
-        return self.memberships.filter(role__in=roles, centre_id=centre_id).exists()
+        if not isinstance(centre_id, uuid.UUID):
+            try:
+                centre_id = uuid.UUID(str(centre_id))
+            except ValueError:
+                return False
+        return any(role in roles and centre == centre_id for role, centre in self.role_holdings())
 
     def centre_ids_with(self, *roles: str) -> list[uuid.UUID]:
-        """Ids of the centres at which the user holds any of ``roles``.
+        """Ids of the centres at which the user holds any of ``roles`` (each once).
 
-        The list form of ``Centre.objects.where_holds`` (the one definition of
-        "centres where this person holds these roles"), for the gates that
-        need the ids.
+        The one definition of "centres where this person holds these roles"
+        (``Centre.objects.where_holds`` filters on it). Network-wide roles
+        hold at no centre, so they do not count here.
         """
-        from forestall.directory.models import Centre
-
-        return list(Centre.objects.where_holds(self, *roles).values_list("pk", flat=True))
+        ids: dict[uuid.UUID, None] = {}
+        for role, centre in self.role_holdings():
+            if centre is not None and role in roles:
+                ids[centre] = None
+        return list(ids)
 
     @property
     def is_network_admin(self) -> bool:
         return self.has_network_role(Role.NETWORK_ADMIN)
+
+
+# Asked on every staff request: compiled once (forestall.lib.prepared).
+_ROLE_HOLDINGS: PreparedLookup[Membership] = PreparedLookup(
+    "accounts.Membership", where=["user"], fields=["role", "centre_id"]
+)
 
 
 class Membership(models.Model):

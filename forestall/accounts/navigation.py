@@ -9,6 +9,7 @@ work their role may not see.
 from __future__ import annotations
 
 import datetime
+import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from forestall.accounts.models import Role
@@ -36,7 +38,7 @@ def _roles(user: User) -> tuple[set[str], set[str]]:
     """(roles held anywhere, roles held network-wide)."""
     anywhere: set[str] = set()
     network: set[str] = set()
-    for role, centre_id in user.memberships.values_list("role", "centre_id"):
+    for role, centre_id in user.role_holdings():
         anywhere.add(role)
         if centre_id is None:
             network.add(role)
@@ -46,6 +48,14 @@ def _roles(user: User) -> tuple[set[str], set[str]]:
 def staff_sections(user: User) -> list[Section]:
     """The sections of the staff side ``user`` can open, in menu order."""
     anywhere, network = _roles(user)
+    return list(_sections_for(frozenset(anywhere), frozenset(network), get_language()))
+
+
+@functools.lru_cache(maxsize=256)
+def _sections_for(
+    anywhere: frozenset[str], network: frozenset[str], language: str | None
+) -> tuple[Section, ...]:
+    """The menu for a set of roles in a language (the same for everyone holding them)."""
     admin = Role.NETWORK_ADMIN in network
     manager = Role.CENTRE_MANAGER in anywhere
     rules: list[tuple[str, Any, str, bool]] = [
@@ -83,19 +93,31 @@ def staff_sections(user: User) -> list[Section]:
             Role.ANALYST in network and not admin,
         ),
     ]
-    sections = []
-    for key, label, url, allowed in rules:
-        if allowed:
-            sections.append(Section(key, str(label), url))
-    return sections
+    return tuple(Section(key, str(label), url) for key, label, url, allowed in rules if allowed)
 
 
 def staff_navigation(request: HttpRequest) -> dict[str, Any]:
-    """Template context: ``staff_sections`` for a verified staff member (computed on use)."""
+    """Template context for a signed-in staff member's menu (each computed on use).
+
+    ``staff_sections``: the sections. ``staff_menu_key``: what the rendered
+    menu depends on besides the language — which sections, and which of
+    them is the current page (``aria-current``) — so that the staff header
+    can be kept per process under it (``staff/base.html``).
+    """
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or not request.path.startswith("/staff/"):
         return {}
-    return {"staff_sections": SimpleLazyObject(lambda: staff_sections(user))}  # type: ignore[arg-type]
+    sections = SimpleLazyObject(lambda: staff_sections(user))
+
+    def menu_key() -> str:
+        keys = ",".join(section.key for section in sections)
+        current = next((section.key for section in sections if section.url == request.path), "")
+        return f"{keys}|{current}"
+
+    return {
+        "staff_sections": sections,
+        "staff_menu_key": SimpleLazyObject(menu_key),
+    }
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from forestall.cases.models import (
     TherapyGroup,
     WaitingListEntry,
     WaitingListEntryQuerySet,
+    is_workable_by,
 )
 from forestall.directory.models import Centre
 
@@ -112,7 +113,7 @@ def case_to_break_glass(user: User, reference: str) -> Case | None:
 
 def can_work_on(user: User, case: Case) -> bool:
     """Whether ``user`` has full access to ``case`` (rather than its summary only)."""
-    return Case.objects.workable_by(user).filter(pk=case.pk).exists()
+    return is_workable_by(user, case)
 
 
 def cases_of_client(user: User, client: Client) -> CaseQuerySet:

@@ -16,6 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from forestall.accounts.models import Role
 from forestall.cases.pathway import OPEN_STAGES, Stage
 from forestall.lib.crypto import EncryptedJSONField, EncryptedTextField
+from forestall.lib.prepared import PreparedLookup
+from forestall.lib.requestmemo import remember
 
 if TYPE_CHECKING:
     from forestall.accounts.models import User
@@ -97,10 +99,29 @@ class CaseSource(models.TextChoices):
 
 def _glass_broken_case_ids(user: User) -> list[uuid.UUID]:
     """Cases opened to ``user`` by a live "break the glass" grant (network admins only)."""
-    return list(
-        GlassBreak.objects.filter(user_id=user.pk, expires_at__gt=timezone.now()).values_list(
-            "case_id", flat=True
-        )
+    return remember(
+        ("glass_broken_case_ids", user.pk),
+        lambda: [row[0] for row in _LIVE_GLASS_BREAKS.rows(user.pk, timezone.now())],
+    )
+
+
+# Asked by every case-work gate: compiled once (forestall.lib.prepared).
+_LIVE_GLASS_BREAKS: PreparedLookup[GlassBreak] = PreparedLookup(
+    "cases.GlassBreak", where=["user", "expires_at__gt"], fields=["case_id"]
+)
+
+
+def is_workable_by(user: User, case: Case) -> bool:
+    """Whether ``case`` (already fetched) is in ``Case.objects.workable_by(user)``.
+
+    The same two sources as the gate's condition (the centres where ``user``
+    does case work, their live glass-break grants), both remembered for the
+    request, so asking costs no query.
+    """
+    if not _signed_in(user):
+        return False
+    return case.centre_id in user.centre_ids_with(*CASE_WORK_ROLES) or (
+        case.pk in _glass_broken_case_ids(user)
     )
 
 
@@ -110,6 +131,19 @@ class CaseQuerySet(models.QuerySet["Case"]):
         granted = _glass_broken_case_ids(user)
         if granted:
             condition |= Q(pk__in=granted)
+        return condition
+
+    def workable_condition_through(self, user: User, relation: str) -> Q:
+        """``workable_by``'s condition seen from a model related to the case by ``relation``.
+
+        The same two sources (centres where ``user`` does case work, live
+        glass-break grants) on the related rows' join, instead of a subquery
+        over every workable case: notes, tasks and waiting-list entries.
+        """
+        condition = Q(**{f"{relation}__centre_id__in": user.centre_ids_with(*CASE_WORK_ROLES)})
+        granted = _glass_broken_case_ids(user)
+        if granted:
+            condition |= Q(**{f"{relation}_id__in": granted})
         return condition
 
     def workable_by(self, user: User) -> CaseQuerySet:
@@ -137,7 +171,7 @@ class CaseQuerySet(models.QuerySet["Case"]):
         from forestall.safeguarding.models import Concern
 
         condition = self._workable_condition(user)
-        roles = set(user.memberships.values_list("role", flat=True))
+        roles = {role for role, _centre in user.role_holdings()}
         if Role.SAFEGUARDING_LEAD in roles:
             concerns = Concern.objects.visible_to(user).filter(case_id=OuterRef("pk"))
             condition |= Q(Exists(concerns))
@@ -277,7 +311,9 @@ class CaseTransition(models.Model):
 class NoteQuerySet(models.QuerySet["Note"]):
     def visible_to(self, user: User) -> NoteQuerySet:
         """Notes are case work: only for those who may work on the case."""
-        return self.filter(case__in=Case.objects.workable_by(user))
+        if not _signed_in(user):
+            return self.none()
+        return self.filter(Case.objects.workable_condition_through(user, "case"))
 
 
 class Note(models.Model):
@@ -303,7 +339,9 @@ class Note(models.Model):
 class TaskQuerySet(models.QuerySet["Task"]):
     def visible_to(self, user: User) -> TaskQuerySet:
         """Tasks are case work: only for those who may work on the case."""
-        return self.filter(case__in=Case.objects.workable_by(user))
+        if not _signed_in(user):
+            return self.none()
+        return self.filter(Case.objects.workable_condition_through(user, "case"))
 
     def pending(self) -> TaskQuerySet:
         return self.filter(done_at__isnull=True)
@@ -351,7 +389,9 @@ class Priority(models.IntegerChoices):
 class WaitingListEntryQuerySet(models.QuerySet["WaitingListEntry"]):
     def visible_to(self, user: User) -> WaitingListEntryQuerySet:
         """Waiting lists belong to the case work of the centre."""
-        return self.filter(case__in=Case.objects.workable_by(user))
+        if not _signed_in(user):
+            return self.none()
+        return self.filter(Case.objects.workable_condition_through(user, "case"))
 
     def waiting(self) -> WaitingListEntryQuerySet:
         return self.filter(left_at__isnull=True)

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -188,6 +188,12 @@ def _case_context(request: StaffRequest, case: Case) -> dict[str, Any]:
     appointments = case_appointments(request.user, case)[:RECENT]
     statuses = dict(case.attendances.values_list("appointment_id", "status"))
     waiting = case.waiting_entries.filter(left_at__isnull=True).first()
+    # Out of this case and into it (the case a referral opened): one query.
+    referrals = list(
+        Referral.objects.filter(Q(case=case) | Q(new_case=case))
+        .select_related("to_centre", "decided_by", "from_centre")
+        .order_by("-created_at")
+    )
     context = {
         "case": case,
         "full": True,
@@ -198,10 +204,8 @@ def _case_context(request: StaffRequest, case: Case) -> dict[str, Any]:
         "appointments": [
             (a, _ATTENDANCE_LABELS.get(statuses.get(a.pk, ""), "")) for a in appointments
         ],
-        "referrals_out": list(
-            case.referrals_out.select_related("to_centre", "decided_by").order_by("-created_at")
-        ),
-        "referral_in": Referral.objects.filter(new_case=case).select_related("from_centre").first(),
+        "referrals_out": [row for row in referrals if row.case_id == case.pk],
+        "referral_in": next((row for row in referrals if row.new_case_id == case.pk), None),
         "waiting": waiting,
         "concern_count": case.concerns.count(),
         "contact_summary": _contact_summary_labels(case.contact_summary),
@@ -239,11 +243,13 @@ def _measures_context(request: StaffRequest, case: Case) -> dict:
     from forestall.instruments.charts import client_charts
 
     pending = list(pending_administrations(request.user, case.client)[:RECENT])
+    from forestall.instruments.models import Administration
     from forestall.instruments.risk import current_risk_flags
 
+    completed = Administration.objects.completed_of(case.client)
     return {
-        "risk_flags": current_risk_flags(case.client, get_language()),
-        "charts": client_charts(case.client, get_language()),
+        "risk_flags": current_risk_flags(case.client, get_language(), completed),
+        "charts": client_charts(case.client, get_language(), completed),
         "pending_measures": pending,
         "instruments": [d for d in catalogue().latest() if d.is_scored],
     }

@@ -127,8 +127,7 @@ class CentreQuerySet(models.QuerySet["Centre"]):
         """
         if not user.is_authenticated:
             return self.none()
-        held = user.memberships.filter(role__in=roles, centre__isnull=False)
-        return self.filter(pk__in=held.values("centre_id"))
+        return self.filter(pk__in=user.centre_ids_with(*roles))
 
     def visible_to(self, user: User) -> CentreQuerySet:
         """Centres a staff member sees on the staff side.
@@ -138,7 +137,7 @@ class CentreQuerySet(models.QuerySet["Centre"]):
         """
         if not user.is_authenticated:
             return self.none()
-        if user.memberships.filter(centre__isnull=True).exists():
+        if any(centre is None for _role, centre in user.role_holdings()):
             return self.all()
         return self.where_holds(user, *Role.values)
 

@@ -58,9 +58,18 @@ def parse_target(text: str) -> Target:
     return Target(int(match.group(1)), match.group(2))
 
 
-def _is_working_day(day: datetime.date) -> bool:
-    working = set(settings.FORESTALL_WORKING_DAYS)
-    holidays = {str(value) for value in settings.FORESTALL_HOLIDAYS}
+def _working_calendar() -> tuple[frozenset[int], frozenset[str]]:
+    """(working weekdays, holidays as ISO dates), read from the settings once per use."""
+    return (
+        frozenset(settings.FORESTALL_WORKING_DAYS),
+        frozenset(str(value) for value in settings.FORESTALL_HOLIDAYS),
+    )
+
+
+def _is_working_day(
+    day: datetime.date, calendar: tuple[frozenset[int], frozenset[str]] | None = None
+) -> bool:
+    working, holidays = calendar or _working_calendar()
     return day.weekday() in working and day.isoformat() not in holidays
 
 
@@ -72,12 +81,13 @@ def add_working_days(start: datetime.datetime, days: int) -> datetime.datetime:
     Thursday 00:00, not on Wednesday); otherwise the time of day is kept
     (Friday 15:00 + 3 working days = Wednesday 15:00). Holidays are skipped.
     """
+    calendar = _working_calendar()
     local = timezone.localtime(start)
-    if not _is_working_day(local.date()):
+    if not _is_working_day(local.date(), calendar):
         day = local.date()
         for _step in range(366):
             day += datetime.timedelta(days=1)
-            if _is_working_day(day):
+            if _is_working_day(day, calendar):
                 break
         local = timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
     day = local.date()
@@ -86,7 +96,7 @@ def add_working_days(start: datetime.datetime, days: int) -> datetime.datetime:
         if remaining == 0:
             break
         day += datetime.timedelta(days=1)
-        if _is_working_day(day):
+        if _is_working_day(day, calendar):
             remaining -= 1
     naive = datetime.datetime.combine(day, local.time().replace(tzinfo=None))
     return timezone.make_aware(naive)

@@ -22,7 +22,7 @@ measurement; every point keeps the total stored when it was scored.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from forestall.instruments.catalogue import Definition, catalogue, localized
-from forestall.instruments.models import Administration, Occasion, Status
+from forestall.instruments.models import Administration, Occasion, Status, completion_order
 from forestall.instruments.outcomes import Change, _change
 
 if TYPE_CHECKING:
@@ -336,16 +336,18 @@ def measure_chart_svg(
     return measure_chart(administrations, instrument_id, language).svg
 
 
-def client_charts(client: Client, language: str) -> list[MeasureChart]:
+def client_charts(
+    client: Client, language: str, completed: Sequence[Administration] | None = None
+) -> list[MeasureChart]:
     """One chart per scored instrument the client has completed, in catalogue order.
 
     The caller has already passed the client through ``Client.objects.visible_to``.
+    ``completed``: the client's completed administrations if the caller has
+    them already (``Administration.objects.completed_of``), to save a query.
     """
-    rows = list(
-        Administration.objects.filter(
-            client=client, status=Status.COMPLETED, total__isnull=False
-        ).order_by("completed_at")
-    )
+    if completed is None:
+        completed = Administration.objects.completed_of(client)
+    rows = sorted((row for row in completed if row.total is not None), key=completion_order)
     used = {row.instrument for row in rows}
     return [
         measure_chart(rows, definition.id, language)

@@ -8,6 +8,7 @@ themselves are encrypted.
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,7 @@ from forestall.lib.crypto import EncryptedJSONField
 
 if TYPE_CHECKING:
     from forestall.accounts.models import User
+    from forestall.cases.models import Client
     from forestall.instruments.catalogue import Definition
 
 
@@ -32,6 +34,14 @@ class Occasion(models.TextChoices):
 class Status(models.TextChoices):
     PENDING = "pending", _("Waiting for the client's answers")
     COMPLETED = "completed", _("Completed")
+
+
+_NEVER = datetime.datetime.min.replace(tzinfo=datetime.UTC)
+
+
+def completion_order(administration: Administration) -> tuple[datetime.datetime, datetime.datetime]:
+    """Sort key: when answered, then when sent (a missing time first, as SQLite sorts it)."""
+    return (administration.completed_at or _NEVER, administration.created_at or _NEVER)
 
 
 class AdministrationQuerySet(models.QuerySet["Administration"]):
@@ -51,6 +61,14 @@ class AdministrationQuerySet(models.QuerySet["Administration"]):
 
     def pending(self) -> AdministrationQuerySet:
         return self.filter(status=Status.PENDING)
+
+    def completed_of(self, client: Client) -> list[Administration]:
+        """Every completed administration of ``client`` (a client already through the gate).
+
+        What the client's charts and current risk flags are drawn from: read
+        once for both on a page that shows both.
+        """
+        return list(self.filter(client_id=client.pk).completed())
 
 
 class Administration(models.Model):

@@ -9,11 +9,12 @@ later answer without it means it was followed up and has gone.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from forestall.instruments.catalogue import localized
-from forestall.instruments.models import Administration, Status
+from forestall.instruments.models import Administration, completion_order
 
 if TYPE_CHECKING:
     from forestall.cases.models import Client
@@ -36,15 +37,19 @@ def flag_labels(administration: Administration, language: str) -> list[str]:
     ]
 
 
-def current_risk_flags(client: Client, language: str) -> list[RiskFlag]:
-    """The flags on the client's latest completed answer to each instrument."""
+def current_risk_flags(
+    client: Client, language: str, completed: Sequence[Administration] | None = None
+) -> list[RiskFlag]:
+    """The flags on the client's latest completed answer to each instrument.
+
+    ``completed``: the client's completed administrations if the caller has
+    them already (``Administration.objects.completed_of``), to save a query.
+    """
+    if completed is None:
+        completed = Administration.objects.completed_of(client)
     latest: dict[str, Administration] = {}
-    completed = Administration.objects.filter(client=client, status=Status.COMPLETED).order_by(
-        "-completed_at", "-created_at"
-    )
-    for administration in completed.only(
-        "id", "instrument", "version", "flags", "completed_at", "created_at", "client_id"
-    ):
+    newest_first = sorted(completed, key=completion_order, reverse=True)
+    for administration in newest_first:
         latest.setdefault(administration.instrument, administration)
     return [
         RiskFlag(administration, administration.definition.name, label, administration.completed_at)
