@@ -104,8 +104,12 @@ def staff_navigation(request: HttpRequest) -> dict[str, Any]:
     them is the current page (``aria-current``) — so that the staff header
     can be kept per process under it (``staff/base.html``).
     """
+    # The path first: on a public page the user (and the session behind it)
+    # is never loaded for a menu that is not shown.
+    if not request.path.startswith("/staff/"):
+        return {}
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated or not request.path.startswith("/staff/"):
+    if user is None or not user.is_authenticated:
         return {}
     sections = SimpleLazyObject(lambda: staff_sections(user))
 
