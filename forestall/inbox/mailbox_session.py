@@ -32,12 +32,14 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 from django.db import connection
+from django.db.models import Field
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 
 from forestall.inbox.models import Mailbox, MailboxSession
 from forestall.lib.privacy import keyed_hash
+from forestall.lib.rows import fetch
 
 COOKIE_NAME = "forestall_mailbox"
 # The value from when the mailbox was the public app's: a new one would sign everyone out.
@@ -63,13 +65,18 @@ def _oldest_allowed() -> Any:
     return timezone.now() - timedelta(hours=MailboxSession.MAX_AGE_HOURS)
 
 
+def _mailbox_fields() -> list[Field]:
+    return list(Mailbox._meta.concrete_fields)
+
+
 def _session_sql() -> str:
     quote = connection.ops.quote_name
     mailboxes = quote(Mailbox._meta.db_table)
     sessions = quote(MailboxSession._meta.db_table)
     join = f"s.{quote('mailbox_id')} = m.{quote('id')}"
+    columns = ", ".join(f"m.{quote(str(field.column))}" for field in _mailbox_fields())
     return (
-        f"SELECT m.* FROM {mailboxes} m JOIN {sessions} s ON {join} "  # noqa: S608 - our own names
+        f"SELECT {columns} FROM {mailboxes} m JOIN {sessions} s ON {join} "  # noqa: S608 - our own names
         f"WHERE s.{quote('token_hash')} = %s AND s.{quote('created_at')} > %s LIMIT 1"
     )
 
@@ -94,11 +101,13 @@ def signed_in_mailbox(request: HttpRequest) -> Mailbox | None:
     if not token:
         return None
     # Every mailbox request runs this: one plain join on the unique token hash
-    # (the ORM's related lookup costs several times the query itself).
-    found = list(Mailbox.objects.raw(_session_sql(), [_token_hash(token), _oldest_param()]))
+    # (the ORM's related lookup, and even ``raw()``, cost several times the
+    # query itself), its columns converted as the ORM would.
+    fields = _mailbox_fields()
+    found = fetch(_session_sql(), [_token_hash(token), _oldest_param()], fields)
     if not found:
         return None
-    mailbox = found[0]
+    mailbox = Mailbox.from_db(connection.alias, [field.attname for field in fields], found[0])
     setattr(mailbox, _TOKEN_ATTRIBUTE, token)
     return mailbox
 

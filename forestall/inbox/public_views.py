@@ -17,6 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -141,9 +142,9 @@ def start(request: HttpRequest) -> HttpResponse:
             "selfhelp": request.GET.get("selfhelp", "")[:120],
         }
         chosen = pathway if pathway in Pathway.values else Pathway.SELF
-        form = StartForm(initial={"pathway": chosen, **carried})
         context = {
-            "form": form,
+            # Built only if the page is rendered anew (a first visit's page is kept).
+            "form": SimpleLazyObject(lambda: StartForm(initial={"pathway": chosen, **carried})),
             # Nothing carried over from another page: the same page for
             # everyone who chose this pathway.
             "pristine": not any(carried.values()),
@@ -319,11 +320,13 @@ def _render_mailbox(
         "unread": unread,
         "form_error": form_error,
         "reply_notice": reply_notice(open_conversation.centre if open_conversation else None),
-        "retention_notice": retention_notice(),
+        # Shown only in the parts kept for everyone: worked out when those
+        # are rendered anew, not on every page.
+        "retention_notice": SimpleLazyObject(retention_notice),
         "questionnaires": _pending_questionnaires(mailbox),
         "idle_minutes": idle_seconds() // 60,
         "idle_seconds": idle_seconds(),
-        "message_limit": message_limit(),
+        "message_limit": SimpleLazyObject(message_limit),
     }
     return render(request, "inbox/mailbox/mailbox.html", context, status=status)
 
