@@ -147,3 +147,25 @@ def test_kept_parts_follow_the_language_and_the_pathway(client, page_cache_on):
     chosen = client.get("/mailbox/start/?pathway=other").content.decode()
     assert re.search(r'value="other"[^>]*checked', chosen)
     assert not re.search(r'value="self"[^>]*checked', chosen)
+
+
+def test_a_page_reads_the_generation_of_public_pages_once(client, page_cache_on, monkeypatch):
+    """Several kept parts and remembered values on one page: one round trip to the shared cache."""
+    from django.core.cache import cache
+
+    from forestall.lib import pagecache
+
+    client.cookies["forestall_mailbox"] = "anything"
+    client.get("/")  # the page's text and its body kept
+    reads = []
+    original = cache.get
+
+    def counting_get(key, *args, **kwargs):
+        if key == pagecache._GENERATION_KEY:
+            reads.append(key)
+        return original(key, *args, **kwargs)
+
+    monkeypatch.setattr(cache, "get", counting_get)
+    page = client.get("/").content.decode()
+    assert "Where would you like to start?" in page
+    assert len(reads) == 1

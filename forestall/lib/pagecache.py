@@ -34,6 +34,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 
+from forestall.lib.requestmemo import forget, remember
+
 _GENERATION_KEY = "public-page-cache:generation"
 _NEVER_CACHED_PREFIXES = ("/staff/", "/api/", "/static/", "/healthz")
 
@@ -52,7 +54,7 @@ def cache_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
 
 def public_pages_changed() -> None:
     """Forget every cached public page (call after a change that public pages show)."""
-    _scope.generation = None  # this request reads the new one
+    forget()  # this request reads the new generation too
     try:
         cache.incr(_GENERATION_KEY)
     except ValueError:
@@ -73,37 +75,23 @@ class _Remembered(threading.local):
 _remembered = _Remembered()
 
 
-class _RequestScope(threading.local):
-    """The generation read once per request (``PublicPageCacheMiddleware`` opens the scope).
-
-    A page may ask for several remembered values and fragments; each would
-    otherwise be one round trip to the shared cache. Outside a request (a
-    command, a test calling code directly) every call reads it afresh.
-    """
-
-    def __init__(self) -> None:
-        self.active = False
-        self.generation: int | None = None
-
-
-_scope = _RequestScope()
-
-
 def _generation() -> int:
     """The current generation of public pages (``public_pages_changed`` moves it on).
 
-    A cache that lost it (cleared, restarted) starts a new, random one, so
-    that nothing kept under the old number is taken for current.
+    Read from the shared cache once per request (``forestall.lib.requestmemo``):
+    a page may ask for several remembered values and kept parts, each of which
+    would otherwise be a round trip. A cache that lost it (cleared, restarted)
+    starts a new, random one, so that nothing kept under the old number is
+    taken for current.
     """
-    scope = _scope
-    if scope.generation is not None:
-        return scope.generation
+    return remember(_GENERATION_KEY, _read_generation)
+
+
+def _read_generation() -> int:
     generation = cache.get(_GENERATION_KEY)
     if generation is None:
         cache.add(_GENERATION_KEY, secrets.randbits(48), timeout=None)
         generation = cache.get(_GENERATION_KEY, 0)
-    if scope.active:
-        scope.generation = int(generation)
     return int(generation)
 
 
@@ -169,16 +157,7 @@ class PublicPageCacheMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         seconds = settings.FORESTALL_PAGE_CACHE_SECONDS
-        if not seconds:
-            return self.get_response(request)
-        _scope.active, _scope.generation = True, None
-        try:
-            return self._respond(request, seconds)
-        finally:
-            _scope.active, _scope.generation = False, None
-
-    def _respond(self, request: HttpRequest, seconds: int) -> HttpResponse:
-        if not _may_be_cached(request):
+        if not seconds or not _may_be_cached(request):
             return self.get_response(request)
         key = _key(request)
         cached = cache.get(key)
