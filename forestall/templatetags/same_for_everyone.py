@@ -18,6 +18,10 @@ inside is the one exception: it is rendered as a stand-in and replaced with
 the visitor's own token on the way out, so a kept form still works and no
 visitor ever gets another's token.
 
+The ``part`` values must come from a small fixed set (a pathway, say),
+never from what a visitor typed or put in the address: each value is one
+more copy kept in every server thread's memory.
+
 With the page cache off (development, tests) the part is rendered every
 time, through the same stand-in replacement.
 """
