@@ -25,43 +25,54 @@ from forestall.lib.pagecache import cache_public_page
 @cache_public_page
 def finder(request: HttpRequest) -> HttpResponse:
     if not request.GET:
-        return _unfiltered_finder(request)
+        # Most visits: no filters, the same page for everyone. The template
+        # keeps it like a public page (``same_for_everyone``), so the form and
+        # the list are built only when it is rendered anew.
+        return _render_finder(
+            request,
+            SimpleLazyObject(lambda: FinderForm({})),
+            SimpleLazyObject(lambda: list(Centre.objects.public().with_offers())),
+            pristine=True,
+        )
     form = FinderForm(request.GET)
     valid = form.is_valid()
     filters = form.valid_filters()
+    return _render_finder(
+        request,
+        form,
+        # Lazy: not queried at all when the rendered results come from the cache.
+        Centre.objects.public().matching(**filters).with_offers(),
+        cache_key=_finder_cache_key(filters) if valid else "",
+        filtered=any(filters.values()),
+        remote_filtered=filters["remote"],
+        # A value outside the vocabulary is the visitor's mistake, not ours: a
+        # clear message next to the form, and 400 so that nothing caches it as a page.
+        status=200 if valid else 400,
+    )
+
+
+def _render_finder(
+    request: HttpRequest,
+    form: Any,
+    centres: Any,
+    *,
+    pristine: bool = False,
+    cache_key: str = "",
+    filtered: bool = False,
+    remote_filtered: bool = False,
+    status: int = 200,
+) -> HttpResponse:
     context = {
         "form": form,
-        # Lazy: not queried at all when the rendered results come from the cache.
-        "centres": Centre.objects.public().matching(**filters).with_offers(),
-        "cache_key": _finder_cache_key(filters) if valid else "",
-        "filtered": any(filters.values()),
-        "pristine": False,
-        "remote_filtered": filters["remote"],
+        "centres": centres,
+        "cache_key": cache_key,
+        "filtered": filtered,
+        "pristine": pristine,
+        "remote_filtered": remote_filtered,
         "finder_url": path_in_language("/centres/", get_language()),
         "mailbox_url": path_in_language("/mailbox/start/", get_language()),
     }
-    # A value outside the vocabulary is the visitor's mistake, not ours: a
-    # clear message next to the form, and 400 so that nothing caches it as a page.
-    return render(request, "directory/finder.html", context, status=200 if valid else 400)
-
-
-def _unfiltered_finder(request: HttpRequest) -> HttpResponse:
-    """Most visits: no filters, the same page for everyone.
-
-    The template keeps that page like a public page (``same_for_everyone``),
-    so the form and the list are built only when it is rendered anew.
-    """
-    context = {
-        "form": SimpleLazyObject(lambda: FinderForm({})),
-        "centres": SimpleLazyObject(lambda: list(Centre.objects.public().with_offers())),
-        "cache_key": "",
-        "filtered": False,
-        "remote_filtered": False,
-        "pristine": True,
-        "finder_url": path_in_language("/centres/", get_language()),
-        "mailbox_url": path_in_language("/mailbox/start/", get_language()),
-    }
-    return render(request, "directory/finder.html", context)
+    return render(request, "directory/finder.html", context, status=status)
 
 
 def _finder_cache_key(filters: dict[str, Any]) -> str:

@@ -25,6 +25,8 @@ from typing import Any, Generic, TypeVar
 from django.apps import apps
 from django.db import connections, models, router
 
+from forestall.lib.rows import Converters, convert
+
 M = TypeVar("M", bound=models.Model)
 
 _OPERATORS = {"exact": "=", "gt": ">"}
@@ -33,7 +35,7 @@ _OPERATORS = {"exact": "=", "gt": ">"}
 @dataclass(frozen=True)
 class _Compiled:
     sql: str
-    converters: list[tuple[int, tuple[list[Any], Any]]]
+    converters: Converters
     attnames: list[str]
     where_fields: list[models.Field]
 
@@ -109,14 +111,7 @@ class PreparedLookup(Generic[M]):
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, params)
             fetched = cursor.fetchall()
-        rows = [list(row) for row in fetched]
-        for row in rows:
-            for position, (converters, expression) in compiled.converters:
-                value = row[position]
-                for converter in converters:
-                    value = converter(value, expression, connection)
-                row[position] = value
-        return rows
+        return convert(fetched, compiled.converters, connection)
 
     def instances(self, *values: Any, using: str | None = None) -> list[M]:
         """The matching rows as model instances (as the ORM would build them)."""

@@ -11,23 +11,27 @@ for it, so the values are what ``values_list`` would give, on every backend.
 Encrypted fields (``forestall.lib.crypto``) arrive as their envelope, as
 they do from ``values_list``: open them with the field and the row's key.
 Only for our own SQL with our own table and column names; every value goes
-in as a parameter.
+in as a parameter. ``forestall.lib.prepared`` (fixed one-table lookups that
+the ORM compiles once) converts its rows with the same ``convert``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.db import connection
 from django.db.models import Field, Model
 
 _Converter = Callable[[Any, Any, Any], Any]
+# Column position → (converter functions, the column expression): the shape of
+# the ORM compiler's ``get_converters().items()``.
+Converters = list[tuple[int, tuple[list[_Converter], Any]]]
 
 
-def fetch(sql: str, params: Sequence[Any], fields: Sequence[Field]) -> list[tuple[Any, ...]]:
+def fetch(sql: str, params: Sequence[Any], fields: Sequence[Field]) -> list[list[Any]]:
     """The rows of ``sql``; column ``i`` converted as ``fields[i]`` is by the ORM."""
-    converters: list[tuple[int, list[_Converter], Any]] = []
+    converters: Converters = []
     for index, field in enumerate(fields):
         # As the ORM's compiler does: the backend's converters for the
         # column, then the field's (a foreign key converts as its target).
@@ -36,22 +40,29 @@ def fetch(sql: str, params: Sequence[Any], fields: Sequence[Field]) -> list[tupl
         column = field.get_col(field.model._meta.db_table)
         found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
         if found:
-            converters.append((index, found, column))
+            converters.append((index, (found, column)))
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    if not converters:
-        return [tuple(row) for row in rows]
-    converted = []
-    for row in rows:
-        values = list(row)
-        for index, functions, column in converters:
-            value = values[index]
-            for function in functions:
-                value = function(value, column, connection)
-            values[index] = value
-        converted.append(tuple(values))
-    return converted
+        return convert(cursor.fetchall(), converters, connection)
+
+
+def convert(
+    fetched: Iterable[Sequence[Any]], converters: Converters, using: Any
+) -> list[list[Any]]:
+    """Rows as the driver gave them, each column run through its converters.
+
+    ``using`` is the connection the rows came from (converters take it).
+    Shared by ``fetch`` and ``forestall.lib.prepared``.
+    """
+    rows = [list(row) for row in fetched]
+    if converters:
+        for row in rows:
+            for position, (functions, expression) in converters:
+                value = row[position]
+                for function in functions:
+                    value = function(value, expression, using)
+                row[position] = value
+    return rows
 
 
 def fields(model: type[Model], *names: str) -> list[Field]:
