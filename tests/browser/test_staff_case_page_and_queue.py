@@ -91,3 +91,23 @@ def test_the_case_page_the_move_page_and_the_paged_queue_pass_axe(page, centre, 
     page.goto("/staff/inbox/?page=2")
     assert "51 conversations (51\u201351 shown)" in page.content()
     assert_accessible(page)
+
+
+def test_staff_pages_fit_a_phone_screen(page, centre):
+    """A wide table scrolls inside the page, and a long German word breaks: nothing
+    widens the page past the screen (the queue once made a 375-pixel page 878 wide)."""
+    user = factories.make_user(Role.COUNSELLOR, centre, username="browser.phone")
+    device = factories.totp_device(user)
+    conversation = make_conversation(centre, language="de")
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.goto("/staff/inbox/")
+    _sign_in(page, user, device)
+    page.wait_for_url(re.compile(r"/staff/inbox/$"))
+    for path in ("/staff/", "/staff/inbox/", f"/staff/inbox/{conversation.pk}/"):
+        page.goto(path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375, path
+    user.language = "de"
+    user.save()
+    page.goto(f"/staff/inbox/{conversation.pk}/")
+    assert "Kontaktzusammenfassung" in page.content()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
