@@ -35,10 +35,36 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.browser)
 
 
+def _click_then_let_the_page_load(click):
+    """Playwright's click waits only until a navigation it starts has *begun*.
+
+    A test that reads the page right after such a click (``all_inner_texts()``,
+    ``count()``, ``is_visible()`` do not wait) could read a half-parsed new
+    page, or the old one, on a busy CI machine: a test failed that way once
+    (0 centres instead of 4 after "Show all centres"). Every click therefore
+    also waits for the current document's ``load`` event, which returns at
+    once when the click did not navigate.
+    """
+
+    from playwright.sync_api import Error
+
+    def clicked(self, *args, **kwargs):
+        click(self, *args, **kwargs)
+        page = self.page if hasattr(self, "page") else self
+        try:
+            page.wait_for_load_state("load")
+        except Error:  # the page closed (a closed popup)
+            pass
+
+    return clicked
+
+
 @pytest.fixture(scope="session")
 def _playwright():
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import Locator, Page, sync_playwright
 
+    Locator.click = _click_then_let_the_page_load(Locator.click)  # type: ignore[method-assign]
+    Page.click = _click_then_let_the_page_load(Page.click)  # type: ignore[method-assign]
     with sync_playwright() as playwright:
         yield playwright
 
