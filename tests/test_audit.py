@@ -358,6 +358,15 @@ def test_concurrent_writer_processes_keep_one_valid_chain_on_sqlite(settings, tm
     )
     with connection.cursor() as cursor:
         cursor.execute("VACUUM INTO %s", [str(database)])
+    # The copy is in rollback-journal mode; a deployed file is in WAL mode
+    # from its first migration on. Switching needs an exclusive lock that
+    # SQLite does not queue for, so three writers starting at once on a
+    # fresh copy could fail with "database is locked" before writing at all.
+    import sqlite3
+    from contextlib import closing
+
+    with closing(sqlite3.connect(database)) as copy:
+        assert copy.execute("PRAGMA journal_mode=WAL").fetchone() == ("wal",)
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "forestall.settings",
