@@ -9,6 +9,7 @@ it hangs on ``page_without_js``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 import pytest
@@ -51,10 +52,8 @@ def _click_then_let_the_page_load(click):
     def clicked(self, *args, **kwargs):
         click(self, *args, **kwargs)
         page = self.page if hasattr(self, "page") else self
-        try:
+        with contextlib.suppress(Error):  # the page closed (a closed popup)
             page.wait_for_load_state("load")
-        except Error:  # the page closed (a closed popup)
-            pass
 
     return clicked
 
