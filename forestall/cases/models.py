@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime
 import secrets
 import uuid
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
@@ -97,7 +98,7 @@ class CaseSource(models.TextChoices):
     NETWORK = "network", _("Referred from another centre")
 
 
-def _glass_broken_case_ids(user: User) -> list[uuid.UUID]:
+def glass_broken_case_ids(user: User) -> list[uuid.UUID]:
     """Cases opened to ``user`` by a live "break the glass" grant (network admins only)."""
     return remember(
         ("glass_broken_case_ids", user.pk),
@@ -121,17 +122,38 @@ def is_workable_by(user: User, case: Case) -> bool:
     if not _signed_in(user):
         return False
     return case.centre_id in user.centre_ids_with(*CASE_WORK_ROLES) or (
-        case.pk in _glass_broken_case_ids(user)
+        case.pk in glass_broken_case_ids(user)
     )
+
+
+def case_work_condition(
+    centre_ids: Sequence[Any],
+    granted: Sequence[Any],
+    *,
+    centre: str = "centre_id",
+    case: str = "pk",
+) -> Q:
+    """The one condition of case work, on whichever rows carry the case's centre and id.
+
+    Rows of the centres where the reader does case work (``centre_ids``),
+    or of a case opened to them by a live glass-break grant (``granted``).
+    ``centre`` and ``case`` name the columns seen from the rows filtered (the
+    case itself, or a note through ``case__centre_id`` and ``case_id``). The
+    gates below and the case page's prepared sections
+    (``forestall.cases.case_page``, which pass query parameters for the
+    values) all build it here.
+    """
+    condition = Q(**{f"{centre}__in": centre_ids})
+    if granted:
+        condition |= Q(**{f"{case}__in": granted})
+    return condition
 
 
 class CaseQuerySet(models.QuerySet["Case"]):
     def _workable_condition(self, user: User) -> Q:
-        condition = Q(centre_id__in=user.centre_ids_with(*CASE_WORK_ROLES))
-        granted = _glass_broken_case_ids(user)
-        if granted:
-            condition |= Q(pk__in=granted)
-        return condition
+        return case_work_condition(
+            user.centre_ids_with(*CASE_WORK_ROLES), glass_broken_case_ids(user)
+        )
 
     def workable_condition_through(self, user: User, relation: str) -> Q:
         """``workable_by``'s condition seen from a model related to the case by ``relation``.
@@ -140,11 +162,12 @@ class CaseQuerySet(models.QuerySet["Case"]):
         glass-break grants) on the related rows' join, instead of a subquery
         over every workable case: notes, tasks and waiting-list entries.
         """
-        condition = Q(**{f"{relation}__centre_id__in": user.centre_ids_with(*CASE_WORK_ROLES)})
-        granted = _glass_broken_case_ids(user)
-        if granted:
-            condition |= Q(**{f"{relation}_id__in": granted})
-        return condition
+        return case_work_condition(
+            user.centre_ids_with(*CASE_WORK_ROLES),
+            glass_broken_case_ids(user),
+            centre=f"{relation}__centre_id",
+            case=f"{relation}_id",
+        )
 
     def workable_by(self, user: User) -> CaseQuerySet:
         """The full-access gate: cases whose notes, tasks, appointments and pathway ``user`` sees.
@@ -496,11 +519,13 @@ class AppointmentQuerySet(models.QuerySet["Appointment"]):
         """Appointments of the centres where ``user`` does case work (or of a glass-broken case)."""
         if not _signed_in(user):
             return self.none()
-        condition = Q(centre_id__in=user.centre_ids_with(*CASE_WORK_ROLES))
-        granted = _glass_broken_case_ids(user)
-        if granted:
-            condition |= Q(case_id__in=granted)
-        return self.filter(condition)
+        return self.filter(
+            case_work_condition(
+                user.centre_ids_with(*CASE_WORK_ROLES),
+                glass_broken_case_ids(user),
+                case="case_id",
+            )
+        )
 
 
 class Appointment(models.Model):

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from forestall.accounts.decorators import StaffRequest, staff_required
-from forestall.cases import actions, forms
+from forestall.cases import actions, case_page, forms
 from forestall.cases.access import (
     access_appointment,
     access_case_for_work,
@@ -33,7 +33,6 @@ from forestall.cases.access import (
     access_referral,
     access_task,
     access_waiting_entry,
-    case_appointments,
     case_to_break_glass,
     case_worker_at,
     cases_of_client,
@@ -54,7 +53,6 @@ from forestall.cases.models import (
     Case,
     Priority,
     Programme,
-    Referral,
     ReferralStatus,
 )
 from forestall.cases.pathway import MAIN_PATH, TERMINAL, Stage, allowed_targets
@@ -64,7 +62,7 @@ from forestall.instruments.catalogue import catalogue
 PAGE_SIZE = 50
 _ATTENDANCE_LABELS = dict(AttendanceStatus.choices)
 WAITING_PAGE_SIZE = 100
-RECENT = 20
+RECENT = case_page.RECENT
 
 Form = forms.forms.Form
 FormT = TypeVar("FormT", bound=Form)
@@ -182,41 +180,35 @@ def break_glass(request: StaffRequest) -> HttpResponse:
 
 
 def _case_context(request: StaffRequest, case: Case) -> dict[str, Any]:
-    """Everything the full case page shows: a fixed number of queries, whatever the case."""
-    own_history = case.transitions.select_related("by").order_by("-at")[:RECENT]
-    now = timezone.now()
-    appointments = case_appointments(request.user, case)[:RECENT]
-    statuses = dict(case.attendances.values_list("appointment_id", "status"))
-    waiting = case.waiting_entries.filter(left_at__isnull=True).first()
-    # Out of this case and into it (the case a referral opened): one query.
-    referrals = list(
-        Referral.objects.filter(Q(case=case) | Q(new_case=case))
-        .select_related("to_centre", "decided_by", "from_centre")
-        .order_by("-created_at")
-    )
+    """Everything the full case page shows: a fixed number of queries, whatever the case.
+
+    The lists come from ``forestall.cases.case_page`` (queries compiled once).
+    """
+    found = case_page.sections(request.user, case)
+    statuses = found["statuses"]
     context = {
         "case": case,
         "full": True,
         "path": MAIN_PATH,
-        "history": list(own_history),
-        "notes": list(case.notes.select_related("author")[:RECENT]),
-        "tasks": list(case.tasks.select_related("assignee").order_by("done_at", "due_on")[:RECENT]),
+        "history": found["history"],
+        "notes": found["notes"],
+        "tasks": found["tasks"],
         "appointments": [
-            (a, _ATTENDANCE_LABELS.get(statuses.get(a.pk, ""), "")) for a in appointments
+            (a, _ATTENDANCE_LABELS.get(statuses.get(a.pk, ""), "")) for a in found["appointments"]
         ],
-        "referrals_out": [row for row in referrals if row.case_id == case.pk],
-        "referral_in": next((row for row in referrals if row.new_case_id == case.pk), None),
-        "waiting": waiting,
-        "concern_count": case.concerns.count(),
+        "referrals_out": found["referrals_out"],
+        "referral_in": found["referral_in"],
+        "waiting": found["waiting"],
+        "concern_count": found["concern_count"],
         "contact_summary": _contact_summary_labels(case.contact_summary),
         # The actions' forms have pages of their own (linked from here); only
         # the note, written most often, is on the case page itself.
         "next_stages": allowed_targets(case.stage),
         "note_form": forms.CaseNoteForm(),
         "today": timezone.localdate(),
-        "now": now,
+        "now": timezone.now(),
     }
-    context.update(_measures_context(request, case))
+    context.update(_measures_context(request, case, found["completed"]))
     return context
 
 
@@ -237,16 +229,13 @@ def _contact_summary_labels(summary: object) -> dict | None:
     }
 
 
-def _measures_context(request: StaffRequest, case: Case) -> dict:
+def _measures_context(request: StaffRequest, case: Case, completed: list) -> dict:
     """The client's questionnaire measures, charted by the instruments work."""
     from forestall.instruments.access import pending_administrations
     from forestall.instruments.charts import client_charts
-
-    pending = list(pending_administrations(request.user, case.client)[:RECENT])
-    from forestall.instruments.models import Administration
     from forestall.instruments.risk import current_risk_flags
 
-    completed = Administration.objects.completed_of(case.client)
+    pending = list(pending_administrations(request.user, case.client)[:RECENT])
     return {
         "risk_flags": current_risk_flags(case.client, get_language(), completed),
         "charts": client_charts(case.client, get_language(), completed),

@@ -18,12 +18,20 @@ enough for these lookups, and nothing to get wrong.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from django.apps import apps
+from django.core.exceptions import EmptyResultSet
 from django.db import connections, models, router
+from django.db.models import Expression
+from django.db.models.query import (
+    FlatValuesListIterable,
+    ModelIterable,
+    ValuesListIterable,
+    get_related_populators,
+)
 
 from forestall.lib.rows import Converters, convert
 
@@ -120,3 +128,245 @@ class PreparedLookup(Generic[M]):
         using = using or router.db_for_read(self.model)
         attnames = self._compile(connections[using]).attnames
         return [self.model.from_db(using, attnames, row) for row in self.rows(*values, using=using)]
+
+
+# --- Whole querysets, compiled once -------------------------------------------
+
+
+class _Slot:
+    """Where a parameter's value goes in a compiled statement's parameter list."""
+
+    __slots__ = ("index", "name")
+
+    def __init__(self, name: str, index: int | None) -> None:
+        self.name, self.index = name, index
+
+
+class Param(Expression):
+    """A value given when a ``PreparedQuery`` runs; compiled as one ``%s``."""
+
+    def __init__(self, name: str, index: int | None, field: models.Field) -> None:
+        super().__init__(output_field=field)
+        self.name, self.index = name, index
+
+    def as_sql(self, compiler: Any, connection: Any) -> Any:
+        return "%s", [_Slot(self.name, self.index)]
+
+    def __repr__(self) -> str:
+        return f"Param({self.name!r}, {self.index!r})"
+
+
+class ParamList(Expression):
+    """A list of values given when a ``PreparedQuery`` runs, for ``__in``: ``(%s, …)``.
+
+    Compiled for a given length (a ``PreparedQuery`` compiles once per
+    length); an empty list matches nothing, as ``pk__in=[]`` does.
+    ``len()`` and truth tell the length, so ``build`` can leave out a
+    condition for an empty list.
+    """
+
+    def __init__(self, name: str, count: int, field: models.Field) -> None:
+        super().__init__(output_field=field)
+        self.name, self.count = name, count
+
+    def __len__(self) -> int:
+        return self.count
+
+    def as_sql(self, compiler: Any, connection: Any) -> Any:
+        if not self.count:
+            raise EmptyResultSet
+        return ", ".join(["%s"] * self.count), [
+            _Slot(self.name, index) for index in range(self.count)
+        ]
+
+    def __repr__(self) -> str:
+        return f"ParamList({self.name!r}, {self.count})"
+
+
+class _Placeholders:
+    """What a ``PreparedQuery``'s ``build`` is given: one ``Param`` (or a list) per name."""
+
+    def __init__(self, values: dict[str, Param | ParamList]) -> None:
+        self.__dict__.update(values)
+
+    def __getattr__(self, name: str) -> Any:
+        raise AttributeError(f"no parameter {name!r} was declared for this prepared query")
+
+
+@dataclass(frozen=True)
+class _CompiledQuery:
+    sql: str
+    params: list[Any]  # literal values and _Slots
+    converters: Converters
+    model: type[models.Model] | None  # None: rows as tuples (values_list)
+    flat: bool
+    init_list: list[str]
+    model_fields: slice
+    related_populators: list[Any]
+    annotation_col_map: dict[str, int]
+    col_count: int
+
+
+_NOTHING = _CompiledQuery(
+    sql="",
+    params=[],
+    converters=[],
+    model=None,
+    flat=False,
+    init_list=[],
+    model_fields=slice(0),
+    related_populators=[],
+    annotation_col_map={},
+    col_count=0,
+)
+
+
+class PreparedQuery(Generic[M]):
+    """A queryset whose shape is fixed and only its values change: compiled once.
+
+    ``build(p)`` returns the queryset, with ``p.<name>`` wherever a value
+    given at run time goes (``Note.objects.filter(case_id=p.case)``);
+    ``params`` declares each name's model field (how its values are
+    prepared for the database), or a one-field list for a list of values
+    (``pk__in=p.centres``; a condition that only applies to a non-empty list
+    may test ``if p.granted:`` in ``build``). The queryset is compiled
+    once per database connection and per length of each list; each call then
+    prepares the values, runs the statement, and builds the rows as the ORM
+    would: model instances (with ``select_related`` objects and annotations)
+    or, for ``values_list``, tuples (or values, ``flat=True``).
+
+    Slicing, ordering and joins are part of the compiled shape. What the ORM
+    would also do on iteration but a prepared query does not: attaching
+    objects known to a related manager, prefetching, ``values()`` dicts,
+    ``distinct`` or combined queries (these raise when compiled).
+    """
+
+    def __init__(
+        self,
+        build: Callable[[Any], models.QuerySet[Any]],
+        **params: models.Field | list[models.Field],
+    ) -> None:
+        self.build = build
+        self.params = params
+        self._compiled: weakref.WeakKeyDictionary[Any, dict[tuple[int, ...], _CompiledQuery]] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def _shape(self, values: dict[str, Any]) -> tuple[int, ...]:
+        if set(values) != set(self.params):
+            raise TypeError(f"give exactly these values: {', '.join(sorted(self.params))}")
+        return tuple(
+            len(values[name]) if isinstance(field, list) else -1
+            for name, field in sorted(self.params.items())
+        )
+
+    def _compile(self, connection: Any, values: dict[str, Any]) -> _CompiledQuery:
+        shape = self._shape(values)
+        by_shape = self._compiled.setdefault(connection, {})
+        compiled = by_shape.get(shape)
+        if compiled is not None:
+            return compiled
+        placeholders: dict[str, Param | ParamList] = {}
+        for name, field in self.params.items():
+            if isinstance(field, list):
+                placeholders[name] = ParamList(name, len(values[name]), field[0])
+            else:
+                placeholders[name] = Param(name, None, field)
+        queryset = self.build(_Placeholders(placeholders)).using(connection.alias)
+        query = queryset.query
+        if query.combinator or query.distinct or queryset._prefetch_related_lookups:  # type: ignore[attr-defined]
+            raise ValueError("a prepared query cannot be distinct, combined or prefetched")
+        if queryset._known_related_objects:  # type: ignore[attr-defined]
+            raise ValueError("build a prepared query from a model's manager, not a relation")
+        iterable = queryset._iterable_class
+        compiler = query.get_compiler(connection=connection)
+        try:
+            sql, params = compiler.as_sql()
+        except EmptyResultSet:  # a condition that nothing meets (``pk__in=[]``)
+            by_shape[shape] = _NOTHING
+            return _NOTHING
+        selected = [column for column, _sql, _alias in compiler.select[: compiler.col_count]]
+        converters = list(compiler.get_converters(selected).items())
+        if iterable is ModelIterable:
+            klass_info = compiler.klass_info
+            select_fields = klass_info["select_fields"]
+            start, end = select_fields[0], select_fields[-1] + 1
+            compiled = _CompiledQuery(
+                sql=sql,
+                params=list(params),
+                converters=converters,
+                model=klass_info["model"],
+                flat=False,
+                init_list=[column[0].target.attname for column in compiler.select[start:end]],
+                model_fields=slice(start, end),
+                related_populators=get_related_populators(  # type: ignore[call-arg]
+                    klass_info, compiler.select, connection.alias
+                ),
+                annotation_col_map=dict(compiler.annotation_col_map or {}),
+                col_count=compiler.col_count,
+            )
+        elif iterable in (ValuesListIterable, FlatValuesListIterable):
+            names = [*query.extra_select, *query.values_select, *query.annotation_select]
+            if list(queryset._fields) != names:  # type: ignore[attr-defined]
+                raise ValueError("name the values_list columns in the order the query selects them")
+            compiled = _CompiledQuery(
+                sql=sql,
+                params=list(params),
+                converters=converters,
+                model=None,
+                flat=iterable is FlatValuesListIterable,
+                init_list=[],
+                model_fields=slice(0),
+                related_populators=[],
+                annotation_col_map={},
+                col_count=compiler.col_count,
+            )
+        else:
+            raise ValueError("a prepared query returns model instances or values_list rows")
+        by_shape[shape] = compiled
+        return compiled
+
+    def all(self, using: str | None = None, **values: Any) -> list[Any]:
+        """The rows for these values: instances, tuples or (``flat``) values."""
+        connection = connections[using or "default"]
+        compiled = self._compile(connection, values)
+        if compiled is _NOTHING:
+            return []
+        prepared: dict[tuple[str, int | None], Any] = {}
+        for name, field in self.params.items():
+            if isinstance(field, list):
+                for index, value in enumerate(values[name]):
+                    prepared[name, index] = field[0].get_db_prep_value(
+                        value, connection, prepared=False
+                    )
+            else:
+                prepared[name, None] = field.get_db_prep_value(
+                    values[name], connection, prepared=False
+                )
+        params = [
+            prepared[param.name, param.index] if isinstance(param, _Slot) else param
+            for param in compiled.params
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(compiled.sql, params)
+            fetched = cursor.fetchall()
+        rows = convert(fetched, compiled.converters, connection)
+        if compiled.model is None:
+            if compiled.flat:
+                return [row[0] for row in rows]
+            return [tuple(row[: compiled.col_count]) for row in rows]
+        model, init_list, fields = compiled.model, compiled.init_list, compiled.model_fields
+        objects = []
+        for row in rows:
+            instance = model.from_db(connection.alias, init_list, row[fields])
+            for populator in compiled.related_populators:
+                populator.populate(row, instance)
+            for name, position in compiled.annotation_col_map.items():
+                setattr(instance, name, row[position])
+            objects.append(instance)
+        return objects
+
+    def first(self, using: str | None = None, **values: Any) -> Any:
+        """The first row for these values, or ``None`` (slice the queryset to one row)."""
+        found = self.all(using=using, **values)
+        return found[0] if found else None
