@@ -17,10 +17,12 @@ from django.utils import timezone
 from forestall.cases import actions, case_page
 from forestall.cases.models import Appointment, Case, Note, Referral
 from forestall.cases.pathway import Stage
+from forestall.instruments.access import pending_administrations
+from forestall.instruments.actions import record_administration, send_to_mailbox
 from forestall.instruments.models import Administration
 from forestall.lib.prepared import PreparedQuery
 from forestall.safeguarding.models import Concern
-from tests.factories_cases import make_case, make_concern
+from tests.factories_cases import make_case, make_concern, make_mailbox
 
 
 def _fields(instance):
@@ -49,6 +51,17 @@ def _busy_case(centre, clinician, *, words: str) -> Case:
         group, by=clinician, starts_at=soon + datetime.timedelta(days=1), allow_overlap=True
     )
     make_concern(case=case)
+    record_administration(
+        case.client,
+        "phq9",
+        {f"q{i}": 1 for i in range(1, 10)},
+        occasion="session",
+        by=clinician,
+        centre=centre,
+    )
+    case.client.mailbox = make_mailbox()
+    case.client.save(update_fields=["mailbox"])
+    send_to_mailbox(case.client, "phq9", occasion="session", by=clinician, centre=centre)
     return case
 
 
@@ -75,6 +88,7 @@ def _from_the_orm(user, case: Case) -> dict:
         "tasks": list(case.tasks.select_related("assignee").order_by("done_at", "due_on")[:20]),
         "concern_count": case.concerns.count(),
         "completed": Administration.objects.completed_of(case.client),
+        "pending": list(pending_administrations(user, case.client)[:20]),
     }
 
 
@@ -104,6 +118,7 @@ def test_every_section_is_what_the_orm_read(clinician_a, centre_a, centre_b, net
         assert found["notes"] and found["tasks"] and found["history"]
         assert len(found["appointments"]) == 2  # the individual and the group session
         assert found["concern_count"] == 1
+        assert len(found["completed"]) == 1 and len(found["pending"]) == 1
     assert case_page.sections(clinician_a, case)["referrals_out"]
     # select_related objects come with the rows, as the ORM gives them.
     note = case_page.sections(clinician_a, case)["notes"][0]

@@ -16,6 +16,7 @@ import datetime
 import uuid
 from typing import TYPE_CHECKING
 
+from django.db import models
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -31,9 +32,12 @@ from forestall.cases.models import (
     TherapyGroup,
     WaitingListEntry,
     WaitingListEntryQuerySet,
+    case_work_condition,
+    glass_broken_case_ids,
     is_workable_by,
 )
 from forestall.directory.models import Centre
+from forestall.lib.prepared import PreparedQuery
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -84,13 +88,42 @@ def access_case_with_level(user: User, case_id: uuid.UUID) -> tuple[Case, bool]:
 
     The case page needs both; deciding once saves asking the gate again.
     """
-    case = get_object_or_404(
-        Case.objects.visible_to(user).select_related("client", "centre", "lead_clinician"),
-        pk=case_id,
-    )
+    case = _workable_case(user, case_id)
+    if case is None:
+        # Not one ``user`` works on: perhaps one whose summary they may see.
+        case = get_object_or_404(
+            Case.objects.visible_to(user).select_related("client", "centre", "lead_clinician"),
+            pk=case_id,
+        )
     full = can_work_on(user, case)
     record_read(user, "case.read" if full else "case.read_summary", case, centre=case.centre)
     return case, full
+
+
+# ``Case.objects.workable_by(user)`` for one case, compiled once: the case page
+# asks it on every visit (``forestall.lib.prepared``).
+_WORKABLE_CASE: PreparedQuery[Case] = PreparedQuery(
+    lambda p: (
+        Case.objects.filter(case_work_condition(p.centres, p.granted), pk=p.case)
+        .select_related("client", "centre", "lead_clinician")
+        .order_by()[:1]
+    ),
+    case=models.UUIDField(),
+    centres=[models.UUIDField()],
+    granted=[models.UUIDField()],
+)
+
+
+def _workable_case(user: User, case_id: uuid.UUID) -> Case | None:
+    """The case with this id if ``user`` works on it (``workable_by``), else None."""
+    if not (user.is_authenticated and user.is_active):
+        return None
+    found: Case | None = _WORKABLE_CASE.first(
+        case=case_id,
+        centres=user.centre_ids_with(*CASE_WORK_ROLES),
+        granted=glass_broken_case_ids(user),
+    )
+    return found
 
 
 def access_case_for_work(user: User, case_id: uuid.UUID) -> Case:

@@ -33,6 +33,7 @@ from forestall.cases.models import (
     Task,
     WaitingListEntry,
     case_work_condition,
+    client_work_condition,
     glass_broken_case_ids,
 )
 from forestall.instruments.models import Administration
@@ -98,6 +99,16 @@ _CONCERNS: PreparedQuery[Concern] = PreparedQuery(
     lambda p: Concern.objects.filter(case_id=p.case).values_list("pk", flat=True),
     case=_CASE,
 )
+_PENDING: PreparedQuery[Administration] = PreparedQuery(
+    lambda p: (
+        Administration.objects.pending()
+        .filter(client_work_condition(p.centres, p.granted, client="client_id"), client_id=p.client)
+        .order_by("-created_at")[:RECENT]
+    ),
+    client=_CLIENT,
+    centres=_CENTRES,
+    granted=_CASES,
+)
 _COMPLETED: PreparedQuery[Administration] = PreparedQuery(
     lambda p: Administration.objects.filter(client_id=p.client).completed(),
     client=_CLIENT,
@@ -107,11 +118,11 @@ _COMPLETED: PreparedQuery[Administration] = PreparedQuery(
 def sections(user: User, case: Case) -> dict[str, Any]:
     """The case page's lists for a case ``user`` works on (already through the gate)."""
     on_case: dict[str, Any] = {"case": case.pk}
-    appointments = _APPOINTMENTS.all(
-        **on_case,
-        centres=user.centre_ids_with(*CASE_WORK_ROLES),
-        granted=glass_broken_case_ids(user),
-    )
+    gate: dict[str, Any] = {
+        "centres": user.centre_ids_with(*CASE_WORK_ROLES),
+        "granted": glass_broken_case_ids(user),
+    }
+    appointments = _APPOINTMENTS.all(**on_case, **gate)
     referrals = _REFERRALS.all(**on_case)
     return {
         "history": _HISTORY.all(**on_case),
@@ -124,4 +135,5 @@ def sections(user: User, case: Case) -> dict[str, Any]:
         "tasks": _TASKS.all(**on_case),
         "concern_count": len(_CONCERNS.all(**on_case)),
         "completed": _COMPLETED.all(client=case.client_id),
+        "pending": _PENDING.all(client=case.client_id, **gate),
     }

@@ -50,7 +50,11 @@ class ClientQuerySet(models.QuerySet["Client"]):
         """
         if not _signed_in(user):
             return self.none()
-        return self.filter(Exists(Case.objects.workable_by(user).filter(client_id=OuterRef("pk"))))
+        return self.filter(
+            client_work_condition(
+                user.centre_ids_with(*CASE_WORK_ROLES), glass_broken_case_ids(user)
+            )
+        )
 
 
 class Client(models.Model):
@@ -147,6 +151,21 @@ def case_work_condition(
     if granted:
         condition |= Q(**{f"{case}__in": granted})
     return condition
+
+
+def client_work_condition(
+    centre_ids: Sequence[Any], granted: Sequence[Any], *, client: str = "pk"
+) -> Exists:
+    """The clients' gate: the client (``client`` names its id) has a case worked on.
+
+    ``case_work_condition`` on the client's cases: the gate of clients and of
+    everything of theirs (questionnaires), here and with query parameters in
+    the case page's prepared sections.
+    """
+    worked = Case.objects.filter(
+        case_work_condition(centre_ids, granted), client_id=OuterRef(client)
+    )
+    return Exists(worked)
 
 
 class CaseQuerySet(models.QuerySet["Case"]):

@@ -208,7 +208,7 @@ def _case_context(request: StaffRequest, case: Case) -> dict[str, Any]:
         "today": timezone.localdate(),
         "now": timezone.now(),
     }
-    context.update(_measures_context(request, case, found["completed"]))
+    context.update(_measures_context(case, found["completed"], found["pending"]))
     return context
 
 
@@ -229,13 +229,11 @@ def _contact_summary_labels(summary: object) -> dict | None:
     }
 
 
-def _measures_context(request: StaffRequest, case: Case, completed: list) -> dict:
+def _measures_context(case: Case, completed: list, pending: list) -> dict:
     """The client's questionnaire measures, charted by the instruments work."""
-    from forestall.instruments.access import pending_administrations
     from forestall.instruments.charts import client_charts
     from forestall.instruments.risk import current_risk_flags
 
-    pending = list(pending_administrations(request.user, case.client)[:RECENT])
     return {
         "risk_flags": current_risk_flags(case.client, get_language(), completed),
         "charts": client_charts(case.client, get_language(), completed),
