@@ -76,3 +76,25 @@ def test_waits_in_words_are_the_words_of_timesince():
                 assert _span_in_words(moment, now) == timesince(moment, now)
                 later = now + datetime.timedelta(seconds=seconds)
                 assert _span_in_words(now, later) == timeuntil(later, now)
+
+
+def test_every_value_in_a_row_is_escaped(counsellor_a, centre_a, sign_in):
+    """The rows are written without the template's autoescape: each value escaped by hand."""
+    from django.utils import timezone
+
+    from forestall.directory.models import Centre
+
+    Centre.objects.filter(pk=centre_a.pk).update(name='<i>Zentrum</i> & "Süd"')
+    claimant = factories.make_user(Role.COUNSELLOR, centre_a, username="<script>x</script>")
+    conversation = make_conversation(
+        centre_a, body="<img src=x onerror=alert(1)>", waited=datetime.timedelta(minutes=5)
+    )
+    conversation.claimed_by = claimant
+    conversation.claimed_until = timezone.now() + datetime.timedelta(minutes=30)
+    conversation.save(update_fields=["claimed_by", "claimed_until"])
+    page = sign_in(counsellor_a).get("/staff/inbox/").content.decode()
+    row = re.search(r"<tr>\n  <td>.*?</tr>", page, re.S)[0]
+    assert "&lt;i&gt;Zentrum&lt;/i&gt; &amp; &quot;Süd&quot;" in row
+    assert "&lt;script&gt;x&lt;/script&gt;" in row
+    assert "&lt;img src=x onerror=alert(1)&gt;" in row
+    assert "<script>" not in row and "<img" not in row and "<i>" not in row

@@ -11,6 +11,7 @@ rather than silently measuring against nothing.
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -80,8 +81,21 @@ def add_working_days(start: datetime.datetime, days: int) -> datetime.datetime:
     working day (a message on Saturday with a 3-working-day target is due on
     Thursday 00:00, not on Wednesday); otherwise the time of day is kept
     (Friday 15:00 + 3 working days = Wednesday 15:00). Holidays are skipped.
+
+    Every queue page asks it for each of its rows, whose start does not
+    change from one page to the next: the answers are remembered per start,
+    number of days, calendar and time zone (all that the answer depends on).
     """
-    calendar = _working_calendar()
+    return _add_working_days(start, days, _working_calendar(), timezone.get_current_timezone_name())
+
+
+@functools.lru_cache(maxsize=4096)
+def _add_working_days(
+    start: datetime.datetime,
+    days: int,
+    calendar: tuple[frozenset[int], frozenset[str]],
+    _zone: str,
+) -> datetime.datetime:
     local = timezone.localtime(start)
     if not _is_working_day(local.date(), calendar):
         day = local.date()
