@@ -75,6 +75,13 @@ class _Remembered(threading.local):
 _remembered = _Remembered()
 
 
+def public_pages_generation() -> int:
+    """A number that ``public_pages_changed()`` moves on: for keys of other caches of
+    what public pages show (say a template fragment kept with ``{% cache %}``),
+    so that they are dropped together with the cached pages."""
+    return _generation()
+
+
 def _generation() -> int:
     """The current generation of public pages (``public_pages_changed`` moves it on).
 
