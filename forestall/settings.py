@@ -194,6 +194,20 @@ else:
         }
     }
 
+# Public pages kept for cookie-less visitors (forestall.lib.pagecache) and the
+# finder's kept fragments live in a cache of their own: anyone can fill it
+# (one page per address and query string), and in the shared cache that would
+# push out the rate limits' counters (a full local-memory cache drops the
+# oldest entries first), resetting the codename sign-in limit.
+CACHES["public_pages"] = (
+    {**CACHES["default"], "KEY_PREFIX": "forestall-pages"}
+    if REDIS_URL
+    else {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "forestall-public-pages",
+    }
+)
+
 # The public pages' header and footer (``{% cache ... using="chrome" %}``):
 # the same for every visitor in a language, they change only with a deploy,
 # so each process renders them once and keeps them in its own memory (no

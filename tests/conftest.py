@@ -243,11 +243,13 @@ def module_db(django_db_setup, django_db_blocker):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    from django.core.cache import cache
+    from django.core.cache import cache, caches
 
     cache.clear()
+    caches["public_pages"].clear()
     yield
     cache.clear()
+    caches["public_pages"].clear()
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.test import Client
 
 from forestall.accounts.models import Role
 from forestall.directory.models import Centre, Channel, Language, Service
@@ -519,3 +520,33 @@ def test_a_refused_edit_is_not_audited(sign_in, manager_a, centre_a, centre_b):
     # Opening the form is a read (``centre.read``); no change is recorded.
     changes = AuditEntry.objects.filter(action__startswith="centre.").exclude(read_actions())
     assert not changes.exists()
+
+
+@pytest.mark.parametrize("off", ["0", "off", "no", "false"])
+def test_the_remote_box_shows_the_filter_used_and_never_another_visitors_answer(
+    client, offers, off
+):
+    """The box is ticked only when the remote filter is on: a "remote=0" visit
+    neither shows it ticked nor leaves a ticked box in the kept form and
+    results for the next visitor who asks for no filter."""
+    page = client.get(f"/centres/?remote={off}").content.decode()
+    assert 'id="id_remote" checked' not in page
+    assert len(names(client.get(f"/centres/?remote={off}"))) == 3
+    later = Client().get("/centres/?language=&service=&region=").content.decode()
+    assert 'id="id_remote" checked' not in later
+    assert 'id="id_remote" checked' in Client().get("/centres/?remote=1").content.decode()
+
+
+def test_a_renamed_region_shows_at_once_in_filtered_finder_pages(
+    client, offers, north, django_capture_on_commit_callbacks
+):
+    """A region renamed (in the admin site, say) shows on every finder page at
+    once, with filters too: its name is in the results and in the form."""
+    for query in ("?language=de", f"?region={north.slug}", "?x=1"):
+        assert "North" in client.get(f"/centres/{query}").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        north.name = "Northland"
+        north.save()
+    for query in ("?language=de", f"?region={north.slug}", "?x=1"):
+        page = Client().get(f"/centres/{query}").content.decode()
+        assert "Northland" in page, query

@@ -166,3 +166,16 @@ def test_saving_public_page_content_shows_at_once(
     with django_capture_on_commit_callbacks(execute=True):
         save_page_content(Page.HOME, "en", "Fresh title", "Fresh body text.", by=network_admin)
     assert "Fresh body text." in Client().get("/").content.decode()
+
+
+def test_a_flood_of_cached_pages_never_pushes_out_the_rate_limits(client, centre_a):
+    """Anyone can fill the page cache (one page per address and query string);
+    that must not drop the sign-in limit's counters, which a full local-memory
+    cache would drop first: the pages are kept in a cache of their own."""
+    codename = "alpha bravo charlie delta echo foxtrot golf"
+    tries = [Client().post("/mailbox/", {"codename": codename}) for _ in range(6)]
+    assert [response.status_code for response in tries] == [400] * 5 + [429]
+    flood = Client()
+    for number in range(400):
+        flood.get(f"/centres/?x={number}")
+    assert Client().post("/mailbox/", {"codename": codename}).status_code == 429

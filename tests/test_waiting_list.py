@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.test import Client
 from django.utils import timezone
 
 from forestall.cases.actions import transition_case, typical_wait_weeks, update_typical_wait
@@ -129,3 +130,24 @@ def test_the_waiting_list_speaks_german(sign_in, clinician_a, centre_a):
     assert "Warteliste" in text
     assert "Nach 0 mit höherer Priorität und 0 mit gleicher Priorität" in text
     assert "Waiting list" not in text
+
+
+def test_a_new_typical_wait_shows_at_once_on_kept_and_cached_finder_pages(
+    client, settings, centre_a, clinician_a, django_capture_on_commit_callbacks
+):
+    """A start of treatment changes a public figure: every finder page and the
+    centre's page show it at once, as after any other change of a centre."""
+    settings.FORESTALL_PAGE_CACHE_SECONDS = 60
+    pages = ["/centres/", "/de/centres/", "/centres/?remote=", f"/centres/{centre_a.slug}/"]
+    visitor = Client()
+    visitor.cookies["forestall_mailbox"] = "anything"  # kept parts, not cached pages
+    for page in pages:
+        assert "About 9 weeks" not in client.get(page).content.decode()
+        visitor.get(page)
+    with django_capture_on_commit_callbacks(execute=True):
+        # Eight weeks and a bit: nine, rounded up.
+        transition_case(_waiting(centre_a, 8), Stage.IN_TREATMENT, by=clinician_a)
+    for page in pages:
+        fresh = "Etwa 9 Wochen" if page.startswith("/de/") else "About 9 weeks"
+        assert fresh in Client().get(page).content.decode(), page
+        assert fresh in visitor.get(page).content.decode(), page

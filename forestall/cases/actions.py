@@ -460,8 +460,11 @@ def update_typical_wait(centre: Centre, *, now: datetime.datetime | None = None)
     """
     weeks = typical_wait_weeks(centre, now=now)
     if weeks is not None and weeks != centre.typical_wait_weeks:
-        Centre.objects.filter(pk=centre.pk).update(typical_wait_weeks=weeks)
         centre.typical_wait_weeks = weeks
+        # Saved as a change of the centre (not a bare UPDATE): its updated_at
+        # moves and the directory's post_save drops kept and cached public
+        # pages, so the finder and the centre's page show the new figure at once.
+        centre.save(update_fields=["typical_wait_weeks", "updated_at"])
     return weeks
 
 

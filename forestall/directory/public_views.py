@@ -18,7 +18,7 @@ from django.views.decorators.http import require_safe
 from forestall.directory.forms import FinderForm
 from forestall.directory.models import Centre
 from forestall.lib.i18n import path_in_language
-from forestall.lib.pagecache import cache_public_page
+from forestall.lib.pagecache import cache_public_page, public_pages_generation
 
 
 @require_safe
@@ -37,6 +37,12 @@ def finder(request: HttpRequest) -> HttpResponse:
     form = FinderForm(request.GET)
     valid = form.is_valid()
     filters = form.valid_filters()
+    if valid:
+        # The form and results are kept under the filters' key (below) and
+        # shown to everyone who asks for the same filters: the form shown is
+        # built from those filters, never from how this visitor spelled them
+        # ("remote=0" is the remote filter off, not a ticked box).
+        form = FinderForm(_filter_data(filters))
     return _render_finder(
         request,
         form,
@@ -75,21 +81,31 @@ def _render_finder(
     return render(request, "directory/finder.html", context, status=status)
 
 
+def _filter_data(filters: dict[str, Any]) -> dict[str, str]:
+    """The query values that stand for ``filters`` (valid filters, as ``valid_filters()``)."""
+    region = filters["region"]
+    return {
+        "language": filters["language"],
+        "service": filters["service"],
+        "region": region.slug if region else "",
+        "remote": "1" if filters["remote"] else "",
+    }
+
+
 def _finder_cache_key(filters: dict[str, Any]) -> str:
     """Cache key of the finder's form and results for valid filters.
 
-    The key space is small and fixed (vocabulary, regions and languages), and
-    it changes whenever any centre is saved, so edits show up at once.
+    The key space is small and fixed (vocabulary, regions and languages). It
+    changes whenever any centre is saved and whenever public pages change
+    (``public_pages_changed()``: a region renamed, a centre's offers changed,
+    in the admin site too), so edits show up at once.
     """
-    region = filters["region"]
     return ":".join(
         [
             get_language() or "",
-            filters["language"],
-            filters["service"],
-            region.slug if region else "",
-            "remote" if filters["remote"] else "",
+            *_filter_data(filters).values(),
             Centre.objects.directory_version(),
+            str(public_pages_generation()),
         ]
     )
 

@@ -12,7 +12,9 @@ all (so nothing about a signed-in mailbox or staff session can be in it), and
 (3) the response is a 200 that sets no cookie (so no CSRF token or session is
 shared). Keys are a hash of host, path and query string; the stored page is
 what any visitor would get, so nothing personal is ever cached. Browsers are
-still told ``Cache-Control: no-store``: this cache lives on the server only.
+still told ``Cache-Control: no-store``: this cache lives on the server only,
+in a cache of its own (``CACHES["public_pages"]``), so that filling it can
+never push out anything else, such as the rate limits' counters.
 
 Staleness: pages expire after the configured seconds; code that changes
 what public pages show calls ``public_pages_changed()`` to drop them all at
@@ -31,7 +33,7 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.http import HttpRequest, HttpResponse
 
 from forestall.lib.requestmemo import forget, remember
@@ -73,6 +75,13 @@ class _Remembered(threading.local):
 
 
 _remembered = _Remembered()
+
+
+def public_pages_generation() -> int:
+    """A number that ``public_pages_changed()`` moves on: for keys of other caches of
+    what public pages show (say a template fragment kept with ``{% cache %}``),
+    so that they are dropped together with the cached pages."""
+    return _generation()
 
 
 def _generation() -> int:
@@ -125,6 +134,16 @@ def remember_for_public_pages(name: str, compute: Callable[[], _T]) -> _T:
     return value
 
 
+def _pages() -> Any:
+    """Where cached pages are kept: a cache of their own (settings ``CACHES["public_pages"]``).
+
+    Anyone can fill it, one page per address and query string; in the shared
+    cache that would push out other entries, the rate limits' counters first.
+    The generation stays in the shared cache (a page flood cannot drop it).
+    """
+    return caches["public_pages"]
+
+
 def _key(request: HttpRequest) -> str:
     generation = _generation()
     address = f"{request.META.get('HTTP_HOST', '')}{request.get_full_path()}"
@@ -160,10 +179,11 @@ class PublicPageCacheMiddleware:
         if not seconds or not _may_be_cached(request):
             return self.get_response(request)
         key = _key(request)
-        cached = cache.get(key)
+        pages = _pages()
+        cached = pages.get(key)
         if cached is not None:
             return cached
         response = self.get_response(request)
         if _may_be_stored(response):
-            cache.set(key, response, seconds)
+            pages.set(key, response, seconds)
         return response
