@@ -191,6 +191,13 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": "forestall",
+            # The rate limits' counters live here, one per codename tried:
+            # Django's default of 300 entries let a few hundred sign-in
+            # attempts with other codenames push out the counter of the one
+            # being guessed (a full local-memory cache drops entries to make
+            # room). The global sign-in limit keeps the number of counters
+            # far below this; each is a few hundred bytes.
+            "OPTIONS": {"MAX_ENTRIES": 50_000},
         }
     }
 

@@ -179,3 +179,18 @@ def test_a_flood_of_cached_pages_never_pushes_out_the_rate_limits(client, centre
     for number in range(400):
         flood.get(f"/centres/?x={number}")
     assert Client().post("/mailbox/", {"codename": codename}).status_code == 429
+
+
+def test_sign_in_attempts_with_other_codenames_never_push_out_a_codenames_limit(db):
+    """Each codename tried has its own counter in the shared cache; attempts with
+    hundreds of other codenames must not drop the counter of the one being guessed
+    (Django's local-memory cache held only 300 entries and dropped the oldest)."""
+    codename = "alpha bravo charlie delta echo foxtrot golf"
+    tries = [Client().post("/mailbox/", {"codename": codename}) for _ in range(6)]
+    assert [response.status_code for response in tries] == [400] * 5 + [429]
+    from forestall.lib.codenames import generate_codename
+
+    other = Client()
+    for _number in range(400):
+        other.post("/mailbox/", {"codename": generate_codename()})
+    assert Client().post("/mailbox/", {"codename": codename}).status_code == 429
