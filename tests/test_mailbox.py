@@ -481,6 +481,10 @@ def test_replies_are_shown_and_marked_read(client, counsellor_a):
         body="Thank you for writing.",
     )
     reply.save()
+    # A HEAD request (a link checker, a prefetch) shows nobody the reply: it stays unread.
+    assert client.head("/mailbox/").status_code == 200
+    reply.refresh_from_db()
+    assert reply.read_at is None
     page = client.get("/mailbox/").content
     assert b"Thank you for writing." in page
     assert b"A counsellor replied" in page

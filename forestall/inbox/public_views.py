@@ -310,7 +310,10 @@ def _render_mailbox(
         for conversation in conversations
         for message in conversation.messages
     )
-    unread = actions.mark_replies_read(mailbox) if shown_unread else 0
+    # Read when a page with them is shown: never for a HEAD request (a link
+    # checker or a prefetch gets the headers only, and nobody has read them).
+    shown = shown_unread and request.method != "HEAD"
+    unread = actions.mark_replies_read(mailbox) if shown else 0
     context: dict[str, Any] = {
         "mailbox": mailbox,
         "conversations": conversations,
