@@ -174,3 +174,29 @@ def test_what_a_prepared_query_cannot_do_is_refused(db, centre_a):
     )
     with pytest.raises(ValueError, match="values_list"):
         as_dicts.all(case=make_case(centre_a).pk)
+
+
+@pytest.mark.django_db
+def test_my_tasks_are_what_the_gate_and_the_orm_give(clinician_a, centre_a, centre_b):
+    from forestall.cases.access import list_my_tasks
+    from forestall.cases.models import Task
+    from tests import factories
+
+    here = _busy_case(centre_a, clinician_a, words="here")
+    elsewhere = make_case(centre_b)
+    # A task of a case at a centre where the clinician no longer works.
+    Task.objects.create(case=elsewhere, title="Left behind", assignee=clinician_a)
+    done = actions.add_task(here, by=clinician_a, title="Done already", assignee=clinician_a)
+    actions.complete_task(done, by=clinician_a)
+    expected = list(
+        Task.objects.visible_to(clinician_a)
+        .pending()
+        .filter(assignee=clinician_a)
+        .select_related("case__client", "case__centre")[:200]
+    )
+    found = list_my_tasks(clinician_a)
+    assert [_fields(task) for task in found] == [_fields(task) for task in expected]
+    assert [task.title for task in found] == ["Call back here"]
+    assert found[0].case.client.reference == here.client.reference
+    other = factories.make_user("clinician", centre_b, username="clinician_b")
+    assert list_my_tasks(other) == []
