@@ -147,6 +147,9 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "forestall.accounts.navigation.staff_navigation",
             ],
+            # ``{% url %}`` with each address's shape reversed once per
+            # process (same syntax and output as Django's; see the module).
+            "builtins": ["forestall.templatetags.remembered_urls"],
         },
     },
 ]
