@@ -249,6 +249,8 @@ def _describe_rows(rows: list[Conversation], user: User, now: datetime.datetime)
         "normal": _("Normal"),
         "network": _("The network"),
         "you": _("You"),
+        "overdue": _("Overdue: target %(target)s"),
+        "target": _("target %(target)s (%(left)s left)"),
     }
     target_labels: dict[Any, str] = {}
     detail_url = reverse("inbox:queue")  # a conversation's page is <queue>/<uuid>/
@@ -268,9 +270,9 @@ def _describe_rows(rows: list[Conversation], user: User, now: datetime.datetime)
                 target_labels[state.target] = state.target.label()
             label = target_labels[state.target]
             if state.breached:
-                target_text = _("Overdue: target %(target)s") % {"target": label}
+                target_text = words["overdue"] % {"target": label}
             else:
-                target_text = _("target %(target)s (%(left)s left)") % {
+                target_text = words["target"] % {
                     "target": label,
                     "left": _span_in_words(now, state.deadline),
                 }

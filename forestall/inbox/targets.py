@@ -50,6 +50,7 @@ class Target:
         return add_working_days(start, self.amount)
 
 
+@functools.lru_cache(maxsize=256)
 def parse_target(text: str) -> Target:
     match = _TARGET.match(str(text))
     if not match or int(match.group(1)) <= 0:
