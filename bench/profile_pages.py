@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import os
 import pstats
 import subprocess
 import sys
@@ -107,6 +108,8 @@ def _child(
         for _ in range(REPEATS):
             call(profile)
         profiler.disable()
+        if os.environ.get("FORESTALL_PROFILE_DUMP"):  # as bench.profile_staff
+            profiler.dump_stats(os.environ["FORESTALL_PROFILE_DUMP"])
         out = io.StringIO()
         stats = pstats.Stats(profiler, stream=out)
         stats.sort_stats("cumulative").print_stats(top)
@@ -135,6 +138,8 @@ def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory(prefix="forestall-profile-") as directory:
         env = production_env(Path(directory))
         env["DJANGO_SETTINGS_MODULE"] = "forestall.settings"
+        if os.environ.get("FORESTALL_PROFILE_DUMP"):
+            env["FORESTALL_PROFILE_DUMP"] = os.environ["FORESTALL_PROFILE_DUMP"]
         prepare(env)
         with _gunicorn("forestall.wsgi:application", env, "/healthz") as base_url:
             cookie = _signed_in_cookie(base_url)["Cookie"]

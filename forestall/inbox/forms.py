@@ -501,7 +501,10 @@ class MessageForm(forms.Form):
         self.mailbox = mailbox
         centre_field = self.fields["centre"]
         if isinstance(centre_field, forms.ChoiceField):
-            centre_field.choices = _centre_choices()
+            # A callable: worked out when the choices are first read (the
+            # select is shown, or a choice is checked), not for every page
+            # that only shows a conversation already addressed.
+            centre_field.choices = _centre_choices
 
     def clean_body(self) -> str:
         body: str = self.cleaned_data["body"]

@@ -10,6 +10,7 @@ filters were a sixth of the page's time.
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 
 from django import template
@@ -18,6 +19,7 @@ from django.utils.dateformat import format as date_format
 from django.utils.formats import get_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 
 register = template.Library()
 
@@ -26,7 +28,15 @@ register = template.Library()
 def time_element(value: datetime | None, format_name: str = "DATETIME_FORMAT") -> SafeString | str:
     if not isinstance(value, datetime):
         return ""
-    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    zone = timezone.get_current_timezone_name() if timezone.is_aware(value) else ""
+    return _time_element(value, format_name, get_language(), zone)
+
+
+# A message's time is shown on every visit to the mailbox: the markup is
+# remembered per moment, format, language and time zone (all it depends on).
+@functools.lru_cache(maxsize=4096)
+def _time_element(value: datetime, format_name: str, _language: str | None, zone: str) -> str:
+    local = timezone.localtime(value) if zone else value
     return format_html(
         '<time datetime="{}">{}</time>',
         local.isoformat(),
