@@ -18,8 +18,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
+from django.utils.functional import SimpleLazyObject
 
 from forestall.inbox.forms import urgent_token
+from forestall.instruments.catalogue import catalogue
 from forestall.instruments.forms import instrument_form
 from forestall.instruments.scoring import Recommendation
 from forestall.public.crisis import emergency_numbers, help_open_now
@@ -42,11 +44,21 @@ _PATHWAY_BY_WORRY = {
 
 def handle(request: HttpRequest) -> HttpResponse:
     language = translation.get_language() or "en"
-    data = request.POST if request.method == "POST" else None
-    form = instrument_form(SELF_CHECK_ID, language, data=data)
-    context: dict[str, Any] = {"form": form}
-    if data is None:
+    definition = catalogue().get(SELF_CHECK_ID)
+    context: dict[str, Any] = {
+        "title": definition.localized("title", language),
+        "instructions": definition.localized("instructions", language),
+        "definition": definition,
+        "language": language,
+    }
+    if request.method != "POST":
+        # The empty questionnaire is kept rendered per language and version
+        # (the template): the form is built only when it is rendered anew.
+        context["form"] = SimpleLazyObject(lambda: instrument_form(SELF_CHECK_ID, language))
+        context["pristine"] = True
         return render(request, "public/self_check.html", context)
+    form = instrument_form(SELF_CHECK_ID, language, data=request.POST)
+    context["form"] = form
     if not form.is_valid():
         return render(request, "public/self_check.html", context, status=400)
     advice: Recommendation = form.result
