@@ -333,7 +333,7 @@ STORAGES = {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if FORESTALL_STATIC_FROM_APPS
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            else "forestall.lib.staticfiles.RememberedManifestStaticFilesStorage"
         )
     },
 }
