@@ -17,7 +17,6 @@ from django.utils import timezone
 from forestall.cases import actions, case_page
 from forestall.cases.models import Appointment, Case, Note, Referral
 from forestall.cases.pathway import Stage
-from forestall.instruments.access import pending_administrations
 from forestall.instruments.actions import record_administration, send_to_mailbox
 from forestall.instruments.models import Administration
 from forestall.lib.prepared import PreparedQuery
@@ -88,7 +87,12 @@ def _from_the_orm(user, case: Case) -> dict:
         "tasks": list(case.tasks.select_related("assignee").order_by("done_at", "due_on")[:20]),
         "concern_count": case.concerns.count(),
         "completed": Administration.objects.completed_of(case.client),
-        "pending": list(pending_administrations(user, case.client)[:20]),
+        "pending": list(
+            Administration.objects.visible_to(user)
+            .pending()
+            .filter(client_id=case.client.pk)
+            .order_by("-created_at")[:20]
+        ),
     }
 
 

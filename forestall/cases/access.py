@@ -22,6 +22,7 @@ from django.shortcuts import get_object_or_404
 
 from forestall.audit.actions import read_or_404, record_read
 from forestall.cases.models import (
+    CASE_WORK_PARAMETERS,
     CASE_WORK_ROLES,
     Appointment,
     Case,
@@ -33,7 +34,7 @@ from forestall.cases.models import (
     WaitingListEntry,
     WaitingListEntryQuerySet,
     case_work_condition,
-    glass_broken_case_ids,
+    case_work_values,
     is_workable_by,
 )
 from forestall.directory.models import Centre
@@ -109,20 +110,13 @@ _WORKABLE_CASE: PreparedQuery[Case] = PreparedQuery(
         .order_by()[:1]
     ),
     case=models.UUIDField(),
-    centres=[models.UUIDField()],
-    granted=[models.UUIDField()],
+    **CASE_WORK_PARAMETERS,
 )
 
 
 def _workable_case(user: User, case_id: uuid.UUID) -> Case | None:
     """The case with this id if ``user`` works on it (``workable_by``), else None."""
-    if not (user.is_authenticated and user.is_active):
-        return None
-    found: Case | None = _WORKABLE_CASE.first(
-        case=case_id,
-        centres=user.centre_ids_with(*CASE_WORK_ROLES),
-        granted=glass_broken_case_ids(user),
-    )
+    found: Case | None = _WORKABLE_CASE.first(case=case_id, **case_work_values(user))
     return found
 
 
@@ -207,21 +201,14 @@ _MY_TASKS: PreparedQuery[Task] = PreparedQuery(
         .select_related("case__client", "case__centre")[:200]
     ),
     user=models.UUIDField(),
-    centres=[models.UUIDField()],
-    granted=[models.UUIDField()],
+    **CASE_WORK_PARAMETERS,
 )
 
 
 def list_my_tasks(user: User) -> list[Task]:
     """``user``'s own open tasks and reminders, overdue first; audited as ``case.task.list``."""
     record_read(user, "case.task.list")
-    if not (user.is_authenticated and user.is_active):
-        return []
-    return _MY_TASKS.all(
-        user=user.pk,
-        centres=user.centre_ids_with(*CASE_WORK_ROLES),
-        granted=glass_broken_case_ids(user),
-    )
+    return _MY_TASKS.all(user=user.pk, **case_work_values(user))
 
 
 # --- Waiting list ---------------------------------------------------------
@@ -268,16 +255,6 @@ def list_agenda(
         .filter(starts_at__gte=start, starts_at__lt=end)
         .select_related("case__client", "group", "clinician", "centre")
         .order_by("starts_at")
-    )
-
-
-def case_appointments(user: User, case: Case) -> QuerySet[Appointment]:
-    """The appointments of a case already fetched (and audited) through ``access_case``."""
-    return (
-        Appointment.objects.visible_to(user)
-        .filter(attendances__case=case)
-        .select_related("clinician", "group")
-        .order_by("-starts_at")
     )
 
 

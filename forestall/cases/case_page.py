@@ -23,7 +23,7 @@ from django.db.models import Q
 
 from forestall.accounts.models import User
 from forestall.cases.models import (
-    CASE_WORK_ROLES,
+    CASE_WORK_PARAMETERS,
     Appointment,
     Attendance,
     Case,
@@ -33,8 +33,8 @@ from forestall.cases.models import (
     Task,
     WaitingListEntry,
     case_work_condition,
+    case_work_values,
     client_work_condition,
-    glass_broken_case_ids,
 )
 from forestall.instruments.models import Administration
 from forestall.lib.prepared import PreparedQuery
@@ -45,8 +45,6 @@ RECENT = 20
 
 _CASE = models.UUIDField()
 _CLIENT = models.UUIDField()
-_CENTRES: list[models.Field] = [models.UUIDField()]
-_CASES: list[models.Field] = [models.UUIDField()]
 
 _HISTORY: PreparedQuery[CaseTransition] = PreparedQuery(
     lambda p: (
@@ -62,8 +60,7 @@ _APPOINTMENTS: PreparedQuery[Appointment] = PreparedQuery(
         .order_by("-starts_at")[:RECENT]
     ),
     case=_CASE,
-    centres=_CENTRES,
-    granted=_CASES,
+    **CASE_WORK_PARAMETERS,
 )
 _ATTENDANCE: PreparedQuery[Attendance] = PreparedQuery(
     lambda p: Attendance.objects.filter(case_id=p.case).values_list("appointment_id", "status"),
@@ -106,8 +103,7 @@ _PENDING: PreparedQuery[Administration] = PreparedQuery(
         .order_by("-created_at")[:RECENT]
     ),
     client=_CLIENT,
-    centres=_CENTRES,
-    granted=_CASES,
+    **CASE_WORK_PARAMETERS,
 )
 _COMPLETED: PreparedQuery[Administration] = PreparedQuery(
     lambda p: Administration.objects.filter(client_id=p.client).completed(),
@@ -118,10 +114,7 @@ _COMPLETED: PreparedQuery[Administration] = PreparedQuery(
 def sections(user: User, case: Case) -> dict[str, Any]:
     """The case page's lists for a case ``user`` works on (already through the gate)."""
     on_case: dict[str, Any] = {"case": case.pk}
-    gate: dict[str, Any] = {
-        "centres": user.centre_ids_with(*CASE_WORK_ROLES),
-        "granted": glass_broken_case_ids(user),
-    }
+    gate = case_work_values(user)
     appointments = _APPOINTMENTS.all(**on_case, **gate)
     referrals = _REFERRALS.all(**on_case)
     return {

@@ -153,6 +153,30 @@ def case_work_condition(
     return condition
 
 
+# ``case_work_condition``'s values as parameters of a prepared query
+# (``forestall.lib.prepared``): declare them with ``**CASE_WORK_PARAMETERS``,
+# build with ``case_work_condition(p.centres, p.granted, …)`` and run with
+# ``**case_work_values(user)``.
+CASE_WORK_PARAMETERS: dict[str, list[models.Field]] = {
+    "centres": [models.UUIDField()],
+    "granted": [models.UUIDField()],
+}
+
+
+def case_work_values(user: User) -> dict[str, Any]:
+    """The reader's values for ``CASE_WORK_PARAMETERS`` (both remembered for the request).
+
+    Nothing for someone not signed in: a condition on no centres and no
+    grants matches no row.
+    """
+    if not _signed_in(user):
+        return {"centres": [], "granted": []}
+    return {
+        "centres": user.centre_ids_with(*CASE_WORK_ROLES),
+        "granted": glass_broken_case_ids(user),
+    }
+
+
 def client_work_condition(
     centre_ids: Sequence[Any], granted: Sequence[Any], *, client: str = "pk"
 ) -> Exists:

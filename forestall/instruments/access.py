@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from forestall.audit.actions import read_or_404
 from forestall.cases.access import access_client
-from forestall.instruments.models import Administration, AdministrationQuerySet
+from forestall.instruments.models import Administration
 
 if TYPE_CHECKING:
     from forestall.accounts.models import User
@@ -35,13 +35,3 @@ def access_administration(user: User, administration_id: uuid.UUID) -> Administr
     """One administration (answers, score, flags) if ``user`` may see its client; 404 otherwise."""
     gated = Administration.objects.visible_to(user).select_related("client", "centre")
     return read_or_404(user, gated, administration_id, "instrument.read")
-
-
-def pending_administrations(user: User, client: Client) -> AdministrationQuerySet:
-    """Questionnaires sent to a client already fetched through the gate, not yet answered."""
-    return (
-        Administration.objects.visible_to(user)
-        .pending()
-        .filter(client_id=client.pk)
-        .order_by("-created_at")
-    )
