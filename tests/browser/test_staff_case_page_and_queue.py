@@ -111,3 +111,32 @@ def test_staff_pages_fit_a_phone_screen(page, centre):
     page.goto(f"/staff/inbox/{conversation.pk}/")
     assert "Kontaktzusammenfassung" in page.content()
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
+
+
+# What sticks out to the right of <main> other than a table (tables scroll
+# inside the page by design; <main> scrolls sideways, so a grid that is too
+# wide would not widen the page, it would hide its right-hand side).
+_STICKING_OUT = """() => {
+  const right = document.querySelector('main').getBoundingClientRect().right + 1;
+  return [...document.querySelectorAll('main *')]
+    .filter(e => !e.closest('table') && e.getBoundingClientRect().right > right)
+    .map(e => e.tagName + ': ' + e.textContent.trim().slice(0, 40));
+}"""
+
+
+def test_the_case_page_fits_a_phone_screen_in_german(page, centre):
+    """The case's facts (a grid of labels and values) once pushed every value off a
+    375-pixel screen in German: the longest label took the whole width."""
+    user = factories.make_user(Role.CLINICIAN, centre, username="browser.phone.clinician")
+    device = factories.totp_device(user)
+    case = make_case(centre, stage=Stage.ENQUIRY)
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.goto(f"/staff/cases/{case.pk}/")
+    _sign_in(page, user, device)
+    page.wait_for_url(re.compile(rf"/staff/cases/{case.pk}/$"))
+    for language in ("en", "de"):
+        user.language = language
+        user.save()
+        page.goto(f"/staff/cases/{case.pk}/")
+        assert page.evaluate(_STICKING_OUT) == [], language
+        assert page.locator("dl.facts dd").first.is_visible()
