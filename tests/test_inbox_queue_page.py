@@ -64,7 +64,7 @@ def test_waits_in_words_are_the_words_of_timesince():
     from django.utils import timezone, translation
     from django.utils.timesince import timesince, timeuntil
 
-    from forestall.inbox.staff_views import _span_in_words
+    from forestall.inbox.queue import span_in_words
 
     now = timezone.now()
     spans = [0, 30, 59, 60, 61, 3599, 3600, 86399, 86400, 90061, 7 * 86400 + 5, 27 * 86400 + 86399]
@@ -73,9 +73,9 @@ def test_waits_in_words_are_the_words_of_timesince():
         with translation.override(language):
             for seconds in spans:
                 moment = now - datetime.timedelta(seconds=seconds, microseconds=1234)
-                assert _span_in_words(moment, now) == timesince(moment, now)
+                assert span_in_words(moment, now) == timesince(moment, now)
                 later = now + datetime.timedelta(seconds=seconds)
-                assert _span_in_words(now, later) == timeuntil(later, now)
+                assert span_in_words(now, later) == timeuntil(later, now)
 
 
 def test_every_value_in_a_row_is_escaped(counsellor_a, centre_a, sign_in):

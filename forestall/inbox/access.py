@@ -8,19 +8,22 @@ centre (reads here, writes in ``actions``).
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from typing import TYPE_CHECKING
 
 from django.db.models import Q
+from django.utils import timezone
 
+from forestall.accounts.models import Role
 from forestall.audit.actions import read_or_404, record_event, record_read
 from forestall.inbox.models import (
     Conversation,
-    ConversationQuerySet,
     ReplyTemplate,
     ReplyTemplateQuerySet,
     can_manage_templates,
 )
+from forestall.inbox.queue import QueueFilters, QueueRows
 
 if TYPE_CHECKING:
     from forestall.accounts.models import User
@@ -46,11 +49,23 @@ def find_conversations(user: User, reference: str) -> list[Conversation]:
     )
 
 
-def list_queue(user: User) -> ConversationQuerySet:
-    """The conversations in ``user``'s queue; audited as ``inbox.queue.read``."""
+def list_queue(
+    user: User, filters: QueueFilters | None = None, now: datetime.datetime | None = None
+) -> QueueRows:
+    """The conversations in ``user``'s queue under ``filters``; audited as ``inbox.queue.read``.
+
+    The rows are read a page at a time (``forestall.inbox.queue``) under the
+    gate's own condition: the centres where ``user`` is a counsellor, and
+    the network's conversations if they are one network-wide.
+    """
     record_read(user, "inbox.queue.read")
-    return Conversation.objects.visible_to(user).select_related(
-        "centre", "claimed_by", "offline_contact"
+    signed_in = getattr(user, "is_authenticated", False) and user.is_active
+    return QueueRows(
+        centres=user.centre_ids_with(Role.COUNSELLOR) if signed_in else [],
+        network=bool(signed_in and user.has_network_role(Role.COUNSELLOR)),
+        reader=user.pk,
+        filters=filters or QueueFilters(),
+        now=now or timezone.now(),
     )
 
 

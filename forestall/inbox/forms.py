@@ -61,12 +61,15 @@ class QueueFilterForm(forms.Form):
     # The contacts of one person (the reference they were given on the phone).
     person = forms.CharField(widget=forms.HiddenInput, max_length=20, required=False)
 
-    def __init__(self, *args: Any, centres: list[Centre], network: bool, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, centres: list[tuple[Any, str]], network: bool, **kwargs: Any
+    ) -> None:
+        """``centres``: ``(id, name)`` of the centres whose conversations the reader answers."""
         super().__init__(*args, **kwargs)
         choices: list[tuple[str, Any]] = [("", _("Everything I answer"))]
         if network:
             choices.append(("network", _("The network (any centre)")))
-        choices += [(str(centre.pk), centre.name) for centre in centres]
+        choices += [(str(pk), name) for pk, name in centres]
         choice_field(self, "addressed_to").choices = choices
 
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime
 import secrets
 import uuid
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
@@ -114,6 +115,20 @@ class ConversationStatus(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
+def conversation_gate_condition(centre_ids: Sequence[Any], network: bool) -> Q:
+    """The one condition of the inbox's gate: conversations of these centres (and the network's).
+
+    ``centre_ids`` are the centres where the reader is a counsellor;
+    ``network`` whether they are one network-wide. ``visible_to`` and the
+    queue's prepared pages (``forestall.inbox.queue``, which pass the
+    centres as query parameters) both build it here.
+    """
+    condition = Q(centre_id__in=centre_ids)
+    if network:
+        condition |= Q(centre__isnull=True)
+    return condition
+
+
 class ConversationQuerySet(models.QuerySet["Conversation"]):
     def visible_to(self, user: User) -> ConversationQuerySet:
         """The access gate: the conversations ``user`` may see on the staff side.
@@ -127,11 +142,11 @@ class ConversationQuerySet(models.QuerySet["Conversation"]):
         """
         if not getattr(user, "is_authenticated", False) or not user.is_active:
             return self.none()
-        centre_ids = user.centre_ids_with(Role.COUNSELLOR)
-        condition = Q(centre_id__in=centre_ids)
-        if user.has_network_role(Role.COUNSELLOR):
-            condition |= Q(centre__isnull=True)
-        return self.filter(condition)
+        return self.filter(
+            conversation_gate_condition(
+                user.centre_ids_with(Role.COUNSELLOR), user.has_network_role(Role.COUNSELLOR)
+            )
+        )
 
     def open(self) -> ConversationQuerySet:
         return self.exclude(status=ConversationStatus.CLOSED)

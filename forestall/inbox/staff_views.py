@@ -7,13 +7,9 @@ conversation that does not exist and one addressed elsewhere both answer
 
 from __future__ import annotations
 
-import datetime
-import functools
 import hashlib
-import html
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
@@ -22,21 +18,17 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.db import models
-from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.safestring import SafeString, mark_safe
-from django.utils.timesince import timesince
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from forestall.accounts.decorators import StaffRequest, staff_required
-from forestall.accounts.models import Role, User
-from forestall.directory.models import Centre, Language
+from forestall.accounts.models import Role
+from forestall.directory.models import Centre, centre_names_where_holds
 from forestall.inbox import actions
 from forestall.inbox.access import (
     access_conversation,
@@ -63,7 +55,6 @@ from forestall.inbox.forms import (
     TemplateInsertForm,
 )
 from forestall.inbox.models import (
-    ContactChannel,
     ContactSummary,
     Conversation,
     ConversationStatus,
@@ -74,8 +65,8 @@ from forestall.inbox.models import (
     can_manage_templates,
     normalise_reference,
 )
-from forestall.inbox.targets import TargetState, target_state
-from forestall.lib.prepared import PreparedQuery
+from forestall.inbox.queue import QUEUE_PAGE_SIZE, QueueFilters, describe_rows, rows_html
+from forestall.inbox.targets import target_state
 from forestall.public.models import Pathway
 
 # "Who is writing" suggested by the pathway the person chose at the front door.
@@ -127,251 +118,11 @@ def _keep_draft(request: StaffRequest, conversation: Conversation) -> None:
         actions.keep_reply_draft(request.user, conversation, form.cleaned_data["body"])
 
 
-PREVIEW_CHARACTERS = 90
-# Rows per page of the queue: enough for a shift, few enough to render quickly
-# (every row decrypts a preview and works out its reply-time target).
-QUEUE_PAGE_SIZE = 50
-
-
-def _newest_from_the_person(p: Any) -> QuerySet[Message]:
-    newest = (
-        Message.objects.filter(conversation=OuterRef("conversation"), author_kind="seeker")
-        .order_by("-created_at")
-        .values("pk")[:1]
-    )
-    return Message.objects.filter(
-        conversation__in=p.conversations, author_kind="seeker", pk=Subquery(newest)
-    ).only("conversation_id", "body")
-
-
-# Compiled once per number of rows (``forestall.lib.prepared``).
-_NEWEST_FROM_THE_PERSON: PreparedQuery[Message] = PreparedQuery(
-    _newest_from_the_person, conversations=[models.UUIDField()]
-)
-
-
-def _previews(rows: list[Conversation]) -> dict[Any, str]:
-    """The start of the newest message from the person, per conversation (decrypted).
-
-    Only for rows that came through the access gate; one query for all rows.
-    """
-    found = _NEWEST_FROM_THE_PERSON.all(conversations=[row.pk for row in rows])
-    previews = {}
-    for message in found:
-        text = " ".join(message.body.split())
-        if len(text) > PREVIEW_CHARACTERS:
-            text = text[: PREVIEW_CHARACTERS - 1].rstrip() + "…"
-        previews[message.conversation_id] = text
-    return previews
-
-
-# Under four weeks, ``timesince`` depends only on the whole minutes between
-# its two moments (no calendar months come into it).
-_UNDER_A_MONTH = datetime.timedelta(days=28)
-_ANY_MOMENT = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
-
-
-def _span_in_words(start: datetime.datetime, end: datetime.datetime) -> str:
-    """``timesince(start, end)``: what the queue shows for a wait and the time left.
-
-    Django's ``timesince`` costs about as much as the rest of a row; 50 rows
-    ask it twice each. Spans under four weeks are remembered per whole
-    minute and language (the same words ``timesince`` gives); longer ones
-    are worked out by ``timesince`` itself.
-    """
-    span = end - start
-    if datetime.timedelta(0) <= span < _UNDER_A_MONTH:
-        return _minutes_in_words(int(span.total_seconds()) // 60, get_language())
-    return timesince(start, end)
-
-
-@functools.lru_cache(maxsize=4096)
-def _minutes_in_words(minutes: int, language: str | None) -> str:
-    return timesince(_ANY_MOMENT - datetime.timedelta(minutes=minutes), _ANY_MOMENT)
-
-
-@dataclass(frozen=True)
-class QueueRow:
-    """What one row of the queue shows, in words (the template prints plain values)."""
-
-    pk: uuid.UUID  # the conversation's
-    reference: str
-    language: str
-    url: str
-    preview: str
-    target_state: TargetState | None
-    priority_label: str
-    is_urgent: bool
-    waited: str
-    target_text: str
-    channel_label: str
-    language_name: str
-    addressed_to: str
-    status_label: str
-    claimant: str
-
-
-# The columns a queue row shows or works out its target from: a page of 50
-# rows built every column of four models (conversation, centre, claimant,
-# offline contact), most of them never shown. ``_describe_rows`` and
-# ``target_state`` read nothing else (a test counts the page's queries).
-_QUEUE_COLUMNS = (
-    "reference",
-    "language",
-    "status",
-    "urgent",
-    "flagged_urgent",
-    "waiting_since",
-    "created_at",
-    "claimed_until",
-    "centre__name",
-    "centre__slug",
-    "claimed_by__username",
-    "claimed_by__first_name",
-    "claimed_by__last_name",
-    "offline_contact__channel",
-)
-
-
-def _describe_rows(rows: list[Conversation], user: User, now: datetime.datetime) -> list[QueueRow]:
-    """What each queue row's cells show, in words, with labels looked up once per page.
-
-    The template then prints plain values: labels come from dictionaries built
-    once, not from ``get_FOO_display`` and a dozen ``{% translate %}`` per row.
-    """
-    previews = _previews(rows)
-    statuses = {value: str(label) for value, label in ConversationStatus.choices}
-    languages = {code: str(name) for code, name in Language.choices}
-    channels = {value: str(label) for value, label in ContactChannel.choices}
-    words = {
-        "urgent": _("Urgent (self-check)"),
-        "flagged": _("Urgent (flagged)"),
-        "normal": _("Normal"),
-        "network": _("The network"),
-        "you": _("You"),
-        "overdue": _("Overdue: target %(target)s"),
-        "target": _("target %(target)s (%(left)s left)"),
-    }
-    target_labels: dict[Any, str] = {}
-    detail_url = reverse("inbox:queue")  # a conversation's page is <queue>/<uuid>/
-    described = []
-    for row in rows:
-        state = target_state(row, now)
-        if row.urgent:
-            priority = words["urgent"]
-        elif row.flagged_urgent:
-            priority = words["flagged"]
-        else:
-            priority = words["normal"]
-        waiting = row.status == ConversationStatus.AWAITING_REPLY and row.waiting_since
-        target_text = ""
-        if waiting and state is not None:
-            if state.target not in target_labels:
-                target_labels[state.target] = state.target.label()
-            label = target_labels[state.target]
-            if state.breached:
-                target_text = words["overdue"] % {"target": label}
-            else:
-                target_text = words["target"] % {
-                    "target": label,
-                    "left": _span_in_words(now, state.deadline),
-                }
-        contact = getattr(row, "offline_contact", None)
-        claimant = row.claimed_by if row.claimed_until and row.claimed_until > now else None
-        if claimant is None:
-            claimant_name = ""
-        elif claimant.pk == user.pk:
-            claimant_name = words["you"]
-        else:
-            claimant_name = claimant.get_full_name() or claimant.username
-        described.append(
-            QueueRow(
-                pk=row.pk,
-                reference=row.reference,
-                language=row.language,
-                url=f"{detail_url}{row.pk}/",
-                preview=previews.get(row.pk, ""),
-                target_state=state,
-                priority_label=priority,
-                is_urgent=row.urgent or row.flagged_urgent,
-                waited=_span_in_words(row.waiting_since, now)
-                if waiting and row.waiting_since
-                else "",
-                target_text=target_text,
-                channel_label=channels.get(contact.channel, "") if contact is not None else "",
-                language_name=languages.get(row.language, row.language),
-                addressed_to=row.centre.name if row.centre is not None else words["network"],
-                status_label=statuses.get(row.status, row.status),
-                claimant=claimant_name,
-            )
-        )
-    return described
-
-
-# One row of the queue's table. Written here rather than in the template: the
-# template's loop (a dozen tags and conditions per row) was a third of the
-# page's time with 50 rows. Every value is escaped by ``format_html``.
-_ROW_HTML = (
-    "\n<tr>\n  <td>{reference}</td>\n  <td>{priority}</td>\n  <td{breached}>{waiting}</td>\n"
-    '  <td class="preview">{preview}</td>\n  <td>{language}</td>\n  <td>{addressed_to}</td>\n'
-    "  <td>{status}</td>\n  <td>{claimant}</td>\n"
-    '  <td><a href="{url}">{open_word}<span class="visually-hidden"> {conversation_word} '
-    "{number}</span></a></td>\n</tr>\n"
-)
-
-
-def _text(value: object) -> str:
-    """``value`` escaped for HTML: what ``django.utils.html.escape`` returns, as a plain str."""
-    return html.escape(str(value))
-
-
-def _rows_html(rows: list[QueueRow], first_number: int) -> SafeString:
-    """The queue's table rows (``queue.html`` prints them as they are).
-
-    Every value is escaped with ``_text`` (``html.escape``, what
-    ``format_html`` applies through ``conditional_escape`` to anything not
-    already safe); only the fixed markup around them is not. ``format_html``
-    itself, twice per row, cost a tenth of the page.
-    """
-    open_word, conversation_word = _text(_("Open")), _text(_("conversation"))
-    parts = []
-    for number, row in enumerate(rows, start=first_number):
-        breached = row.target_state is not None and row.target_state.breached
-        priority = _text(row.priority_label)
-        if row.is_urgent:
-            priority = f'<strong class="error">{priority}</strong>'
-        if not row.waited:
-            waiting = "—"
-        elif not row.target_text:
-            waiting = _text(row.waited)
-        elif breached:
-            waiting = (
-                f'{_text(row.waited)}<br><strong class="error">{_text(row.target_text)}</strong>'
-            )
-        else:
-            waiting = f'{_text(row.waited)}<br><span class="muted">{_text(row.target_text)}</span>'
-        parts.append(
-            _ROW_HTML.format(
-                reference=_text(row.reference),
-                priority=priority,
-                breached=' class="breached"' if breached else "",
-                waiting=waiting,
-                preview=_text(row.channel_label or row.preview or "—"),
-                language=_text(row.language_name),
-                addressed_to=_text(row.addressed_to),
-                status=_text(row.status_label),
-                claimant=_text(row.claimant or "—"),
-                url=_text(row.url),
-                open_word=open_word,
-                conversation_word=conversation_word,
-                number=number,
-            )
-        )
-    return mark_safe("".join(parts))  # noqa: S308 - every value escaped above
-
-
 def _filters_key(
-    form: QueueFilterForm, search: ReferenceSearchForm, centres: list[Centre], network: bool
+    form: QueueFilterForm,
+    search: ReferenceSearchForm,
+    centres: list[tuple[Any, str]],
+    network: bool,
 ) -> str:
     """What the queue's two small forms show, as a key to keep them rendered under; or "".
 
@@ -393,7 +144,7 @@ def _filters_key(
     parts = [
         get_language() or "",
         "network" if network else "",
-        *(f"{centre.pk}:{centre.name}" for centre in centres),
+        *(f"{pk}:{name}" for pk, name in centres),
         *(
             f"{name}={chosen.get(name, '')}"
             for name in ("status", "language", "addressed_to", "claim")
@@ -406,7 +157,7 @@ def _filters_key(
 @staff_required
 def queue(request: StaffRequest) -> HttpResponse:
     user = request.user
-    centres = list(Centre.objects.where_holds(user, Role.COUNSELLOR))
+    centres = centre_names_where_holds(user, Role.COUNSELLOR)
     network = user.has_network_role(Role.COUNSELLOR)
     search = ReferenceSearchForm(request.GET or None)
     if search.is_valid() and search.cleaned_data["reference"]:
@@ -420,33 +171,19 @@ def queue(request: StaffRequest) -> HttpResponse:
         query = urlencode({"status": "all", "person": reference})
         return redirect(f"{reverse('inbox:queue')}?{query}")
     form = QueueFilterForm(request.GET or None, centres=centres, network=network)
-    conversations = list_queue(user)
-    filters: dict[str, str] = {}
-    if form.is_bound and form.is_valid():
-        filters = form.cleaned_data
-    status = filters.get("status") or ConversationStatus.AWAITING_REPLY
-    if status != "all":
-        conversations = conversations.filter(status=status)
-    if filters.get("person"):
-        conversations = conversations.filter(
-            offline_contact__person_reference=normalise_reference(filters["person"])
-        )
-    if filters.get("language"):
-        conversations = conversations.filter(language=filters["language"])
-    addressed_to = filters.get("addressed_to")
-    if addressed_to == "network":
-        conversations = conversations.filter(centre__isnull=True)
-    elif addressed_to:
-        conversations = conversations.filter(centre_id=addressed_to)
+    chosen: dict[str, Any] = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    filters = QueueFilters(
+        status=chosen.get("status") or ConversationStatus.AWAITING_REPLY,
+        language=chosen.get("language") or "",
+        addressed_to=chosen.get("addressed_to") or "",
+        claim=chosen.get("claim") or "",
+        person=normalise_reference(chosen["person"]) if chosen.get("person") else "",
+    )
     now = timezone.now()
-    if filters.get("claim") == "unclaimed":
-        conversations = conversations.claimable_by(user, now).exclude(claimed_by=user)
-    elif filters.get("claim") == "mine":
-        conversations = conversations.filter(claimed_by=user, claimed_until__gt=now)
-    page = Paginator(
-        conversations.in_queue_order().only(*_QUEUE_COLUMNS), QUEUE_PAGE_SIZE
-    ).get_page(request.GET.get("page"))
-    rows = _describe_rows(list(page.object_list), user, now)
+    page = Paginator(list_queue(user, filters, now), QUEUE_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    rows = describe_rows(list(page.object_list), user.pk, now)
     filters_key = _filters_key(form, search, centres, network)
     page_query = request.GET.copy()
     page_query.pop("page", None)
@@ -458,7 +195,7 @@ def queue(request: StaffRequest) -> HttpResponse:
             "form": form,
             "search": search,
             "rows": rows,
-            "rows_html": _rows_html(rows, page.start_index()) if rows else "",
+            "rows_html": rows_html(rows, page.start_index()) if rows else "",
             "filters_key": filters_key,
             "page": page,
             "query": page_query.urlencode(),

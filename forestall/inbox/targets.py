@@ -42,12 +42,15 @@ class Target:
             return ngettext("%(n)d day", "%(n)d days", self.amount) % {"n": self.amount}
         return ngettext("%(n)d working day", "%(n)d working days", self.amount) % {"n": self.amount}
 
-    def deadline(self, start: datetime.datetime) -> datetime.datetime:
+    def deadline(
+        self, start: datetime.datetime, calendar: Calendar | None = None
+    ) -> datetime.datetime:
+        """When a wait from ``start`` reaches the target (``calendar``: ``working_calendar()``)."""
         if self.unit == "h":
             return start + datetime.timedelta(hours=self.amount)
         if self.unit == "d":
             return start + datetime.timedelta(days=self.amount)
-        return add_working_days(start, self.amount)
+        return add_working_days(start, self.amount, calendar)
 
 
 @functools.lru_cache(maxsize=256)
@@ -60,22 +63,29 @@ def parse_target(text: str) -> Target:
     return Target(int(match.group(1)), match.group(2))
 
 
-def _working_calendar() -> tuple[frozenset[int], frozenset[str]]:
-    """(working weekdays, holidays as ISO dates), read from the settings once per use."""
+# (working weekdays, holidays as ISO dates).
+Calendar = tuple[frozenset[int], frozenset[str]]
+
+
+def working_calendar() -> Calendar:
+    """(working weekdays, holidays as ISO dates), read from the settings once per use.
+
+    A page that works out many deadlines reads it once and passes it on.
+    """
     return (
         frozenset(settings.FORESTALL_WORKING_DAYS),
         frozenset(str(value) for value in settings.FORESTALL_HOLIDAYS),
     )
 
 
-def _is_working_day(
-    day: datetime.date, calendar: tuple[frozenset[int], frozenset[str]] | None = None
-) -> bool:
-    working, holidays = calendar or _working_calendar()
+def _is_working_day(day: datetime.date, calendar: Calendar | None = None) -> bool:
+    working, holidays = calendar or working_calendar()
     return day.weekday() in working and day.isoformat() not in holidays
 
 
-def add_working_days(start: datetime.datetime, days: int) -> datetime.datetime:
+def add_working_days(
+    start: datetime.datetime, days: int, calendar: Calendar | None = None
+) -> datetime.datetime:
     """``start`` plus ``days`` working days, in local time.
 
     A clock that starts on a day off starts at the beginning of the next
@@ -87,14 +97,16 @@ def add_working_days(start: datetime.datetime, days: int) -> datetime.datetime:
     change from one page to the next: the answers are remembered per start,
     number of days, calendar and time zone (all that the answer depends on).
     """
-    return _add_working_days(start, days, _working_calendar(), timezone.get_current_timezone_name())
+    return _add_working_days(
+        start, days, calendar or working_calendar(), timezone.get_current_timezone_name()
+    )
 
 
 @functools.lru_cache(maxsize=4096)
 def _add_working_days(
     start: datetime.datetime,
     days: int,
-    calendar: tuple[frozenset[int], frozenset[str]],
+    calendar: Calendar,
     _zone: str,
 ) -> datetime.datetime:
     local = timezone.localtime(start)
@@ -119,9 +131,15 @@ def _add_working_days(
 
 def target_for(conversation: Conversation) -> Target:
     """The target of ``conversation``'s queue and urgency."""
+    centre = conversation.centre
+    return queue_target(centre.slug if centre is not None else None, conversation.is_priority)
+
+
+def queue_target(centre_slug: str | None, priority: bool) -> Target:
+    """The target of the queue of the centre with this slug (``None``: the network's)."""
     configured = settings.FORESTALL_REPLY_TARGETS or {}
-    urgency = URGENT if conversation.is_priority else NORMAL
-    queue = conversation.centre.slug if conversation.centre is not None else "network"
+    urgency = URGENT if priority else NORMAL
+    queue = centre_slug if centre_slug is not None else "network"
     for key in (queue, "default"):
         value = (configured.get(key) or {}).get(urgency)
         if value:
@@ -147,8 +165,17 @@ def target_state(
     """Where a waiting conversation stands against its target (None if nobody waits)."""
     if not conversation.waiting_since or conversation.status != "awaiting_reply":
         return None
-    target = target_for(conversation)
-    deadline = target.deadline(conversation.waiting_since)
+    return waiting_state(conversation.waiting_since, target_for(conversation), now)
+
+
+def waiting_state(
+    waiting_since: datetime.datetime,
+    target: Target,
+    now: datetime.datetime | None = None,
+    calendar: Calendar | None = None,
+) -> TargetState:
+    """Where a person waiting since ``waiting_since`` stands against ``target``."""
+    deadline = target.deadline(waiting_since, calendar)
     return TargetState(target, deadline, (now or timezone.now()) > deadline)
 
 

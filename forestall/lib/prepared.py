@@ -17,6 +17,7 @@ enough for these lookups, and nothing to get wrong.
 
 from __future__ import annotations
 
+import dataclasses
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -239,16 +240,23 @@ class PreparedQuery(Generic[M]):
     would also do on iteration but a prepared query does not: attaching
     objects known to a related manager, prefetching, ``values()`` dicts,
     ``distinct`` or combined queries (these raise when compiled).
+
+    ``PreparedPages`` leaves the slice to each call instead.
     """
+
+    # Whether each call reads one page (``PreparedPages``).
+    paged = False
 
     def __init__(
         self,
         build: Callable[[Any], models.QuerySet[Any]],
         **params: models.Field | list[models.Field],
     ) -> None:
+        if {"limit", "offset"} & set(params):
+            raise ValueError("limit and offset are a paged query's own values, not parameters")
         self.build = build
         self.params = params
-        self._compiled: weakref.WeakKeyDictionary[Any, dict[tuple[int, ...], _CompiledQuery]] = (
+        self._compiled: weakref.WeakKeyDictionary[Any, dict[tuple[Any, ...], _CompiledQuery]] = (
             weakref.WeakKeyDictionary()
         )
 
@@ -260,12 +268,7 @@ class PreparedQuery(Generic[M]):
             for name, field in sorted(self.params.items())
         )
 
-    def _compile(self, connection: Any, values: dict[str, Any]) -> _CompiledQuery:
-        shape = self._shape(values)
-        by_shape = self._compiled.setdefault(connection, {})
-        compiled = by_shape.get(shape)
-        if compiled is not None:
-            return compiled
+    def _queryset(self, connection: Any, values: dict[str, Any]) -> models.QuerySet[Any]:
         placeholders: dict[str, Param | ParamList] = {}
         for name, field in self.params.items():
             if isinstance(field, list):
@@ -278,6 +281,40 @@ class PreparedQuery(Generic[M]):
             raise ValueError("a prepared query cannot be distinct, combined or prefetched")
         if queryset._known_related_objects:  # type: ignore[attr-defined]
             raise ValueError("build a prepared query from a model's manager, not a relation")
+        if self.paged and query.is_sliced:
+            raise ValueError("a paged prepared query is sliced by each call, not by build")
+        return queryset
+
+    def _compile_count(self, connection: Any, values: dict[str, Any]) -> _CompiledQuery:
+        shape = ("count", *self._shape(values))
+        by_shape = self._compiled.setdefault(connection, {})
+        compiled = by_shape.get(shape)
+        if compiled is not None:
+            return compiled
+        # Every matching row once, counted around the statement (the ORM
+        # counts a query with joins the same way): no ordering, the key only.
+        queryset = self._queryset(connection, values).order_by().values_list("pk")
+        try:
+            sql, params = queryset.query.get_compiler(connection=connection).as_sql()
+        except EmptyResultSet:
+            by_shape[shape] = _NOTHING
+            return _NOTHING
+        compiled = dataclasses.replace(
+            _NOTHING,
+            sql=f"SELECT COUNT(*) FROM ({sql}) counted",  # noqa: S608 - the ORM's own SQL
+            params=list(params),
+        )
+        by_shape[shape] = compiled
+        return compiled
+
+    def _compile(self, connection: Any, values: dict[str, Any]) -> _CompiledQuery:
+        shape = self._shape(values)
+        by_shape = self._compiled.setdefault(connection, {})
+        compiled = by_shape.get(shape)
+        if compiled is not None:
+            return compiled
+        queryset = self._queryset(connection, values)
+        query = queryset.query
         iterable = queryset._iterable_class
         compiler = query.get_compiler(connection=connection)
         try:
@@ -285,6 +322,9 @@ class PreparedQuery(Generic[M]):
         except EmptyResultSet:  # a condition that nothing meets (``pk__in=[]``)
             by_shape[shape] = _NOTHING
             return _NOTHING
+        if self.paged:
+            sql = f"{sql} LIMIT %s OFFSET %s"
+            params = (*params, _Slot("limit", None), _Slot("offset", None))
         selected = [column for column, _sql, _alias in compiler.select[: compiler.col_count]]
         converters = list(compiler.get_converters(selected).items())
         if iterable is ModelIterable:
@@ -326,13 +366,17 @@ class PreparedQuery(Generic[M]):
         by_shape[shape] = compiled
         return compiled
 
-    def all(self, using: str | None = None, **values: Any) -> list[Any]:
-        """The rows for these values: instances, tuples or (``flat``) values."""
-        connection = connections[using or "default"]
-        compiled = self._compile(connection, values)
-        if compiled is _NOTHING:
-            return []
-        prepared: dict[tuple[str, int | None], Any] = {}
+    def _params(
+        self,
+        compiled: _CompiledQuery,
+        connection: Any,
+        values: dict[str, Any],
+        page: tuple[int, int] = (0, 0),
+    ) -> list[Any]:
+        prepared: dict[tuple[str, int | None], Any] = {
+            ("limit", None): int(page[0]),
+            ("offset", None): int(page[1]),
+        }
         for name, field in self.params.items():
             if isinstance(field, list):
                 for index, value in enumerate(values[name]):
@@ -343,10 +387,33 @@ class PreparedQuery(Generic[M]):
                 prepared[name, None] = field.get_db_prep_value(
                     values[name], connection, prepared=False
                 )
-        params = [
+        return [
             prepared[param.name, param.index] if isinstance(param, _Slot) else param
             for param in compiled.params
         ]
+
+    def all(
+        self,
+        using: str | None = None,
+        *,
+        limit: int | None = None,
+        offset: int = 0,
+        **values: Any,
+    ) -> list[Any]:
+        """The rows for these values: instances, tuples or (``flat``) values.
+
+        A ``paged`` query needs ``limit`` (and ``offset``, 0 by default);
+        any other query takes neither.
+        """
+        if self.paged != (limit is not None) or (offset and not self.paged):
+            raise TypeError("give limit (and offset) to a paged prepared query, and only to one")
+        if (limit or 0) < 0 or offset < 0:
+            raise ValueError("a page's limit and offset cannot be negative")
+        connection = connections[using or "default"]
+        compiled = self._compile(connection, values)
+        if compiled is _NOTHING or limit == 0:
+            return []
+        params = self._params(compiled, connection, values, (limit or 0, offset))
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, params)
             fetched = cursor.fetchall()
@@ -366,7 +433,29 @@ class PreparedQuery(Generic[M]):
             objects.append(instance)
         return objects
 
+    def count(self, using: str | None = None, **values: Any) -> int:
+        """How many rows match these values (every page of a ``paged`` query)."""
+        connection = connections[using or "default"]
+        compiled = self._compile_count(connection, values)
+        if compiled is _NOTHING:
+            return 0
+        with connection.cursor() as cursor:
+            cursor.execute(compiled.sql, self._params(compiled, connection, values))
+            return int(cursor.fetchone()[0])
+
     def first(self, using: str | None = None, **values: Any) -> Any:
         """The first row for these values, or ``None`` (slice the queryset to one row)."""
         found = self.all(using=using, **values)
         return found[0] if found else None
+
+
+class PreparedPages(PreparedQuery[M]):
+    """A ``PreparedQuery`` read a page at a time, and counted.
+
+    ``all(limit=…, offset=…)`` reads one page: ``LIMIT %s OFFSET %s`` follow
+    the compiled statement, so where the page starts is a value, not a new
+    shape to compile. ``count()`` counts every matching row, as a
+    ``Paginator`` needs. ``build`` returns the queryset ordered and unsliced.
+    """
+
+    paged = True
