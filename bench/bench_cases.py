@@ -273,12 +273,14 @@ def _p95(client, url: str, requests: int) -> float:
 
 
 def _environ(path: str, cookie: str) -> dict:
+    """A GET of ``path`` (which may carry a query string) with ``cookie``."""
     import io
 
+    path, _mark, query = path.partition("?")
     return {
         "REQUEST_METHOD": "GET",
         "PATH_INFO": path,
-        "QUERY_STRING": "",
+        "QUERY_STRING": query,
         "SERVER_NAME": "127.0.0.1",
         "SERVER_PORT": "80",
         "HTTP_HOST": "127.0.0.1",

@@ -136,7 +136,9 @@ ASGI_APPLICATION = "forestall.asgi.application"
 
 TEMPLATES = [
     {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        # Django's backend; its check knows the i18n library replaced below.
+        "BACKEND": "forestall.lib.template_backend.DjangoTemplates",
+        "NAME": "django",
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
@@ -150,6 +152,9 @@ TEMPLATES = [
             # ``{% url %}`` with each address's shape reversed once per
             # process (same syntax and output as Django's; see the module).
             "builtins": ["forestall.templatetags.remembered_urls"],
+            # ``{% load i18n %}`` is Django's library with each fixed
+            # ``{% translate %}`` remembered per language (see the module).
+            "libraries": {"i18n": "forestall.templatetags.remembered_i18n"},
         },
     },
 ]
