@@ -96,3 +96,29 @@ def test_the_case_page_is_in_german_for_german_staff(clinician_a, centre_a, sign
         .content.decode()
     )
     assert "Wechseln zu:" in page
+
+
+def _current_step(page: str) -> str:
+    pathway = page.split('<ol class="pathway"')[1].split("</ol>")[0]
+    return pathway.split('aria-current="step">')[1].split("</li>")[0]
+
+
+def test_the_kept_pathway_marks_each_case_s_own_stage_in_its_language(
+    clinician_a, centre_a, sign_in
+):
+    """The pathway's markup is kept per stage and language: never another case's stage."""
+    client = sign_in(clinician_a)
+    assessed = make_case(centre_a, stage=Stage.ASSESSMENT)
+    treated = make_case(centre_a, stage=Stage.IN_TREATMENT)
+    ended = make_case(centre_a, stage=Stage.WITHDREW)
+    for _round in range(2):  # the second round from what was kept
+        for case, stage in ((assessed, Stage.ASSESSMENT), (treated, Stage.IN_TREATMENT)):
+            page = client.get(f"/staff/cases/{case.pk}/").content.decode()
+            assert _current_step(page) == str(stage.label)
+            assert page.count('aria-current="step"') == 1
+            german = client.get(f"/staff/cases/{case.pk}/", HTTP_ACCEPT_LANGUAGE="de")
+            with translation.override("de"):
+                assert _current_step(german.content.decode()) == str(stage.label)
+        page = client.get(f"/staff/cases/{ended.pk}/").content.decode()
+        assert 'aria-current="step"' not in page
+        assert f"Ended: {Stage.WITHDREW.label}" in page
