@@ -23,6 +23,7 @@ visitor is sent to the codename sign-in, as before.
 
 from __future__ import annotations
 
+import functools
 import secrets
 from collections.abc import Callable
 from datetime import timedelta
@@ -39,7 +40,7 @@ from django.utils import timezone
 
 from forestall.inbox.models import Mailbox, MailboxSession
 from forestall.lib.privacy import keyed_hash
-from forestall.lib.rows import fetch
+from forestall.lib.rows import Statement
 
 COOKIE_NAME = "forestall_mailbox"
 # The value from when the mailbox was the public app's: a new one would sign everyone out.
@@ -69,8 +70,8 @@ def _mailbox_fields() -> list[Field]:
     return list(Mailbox._meta.concrete_fields)
 
 
-def _session_sql() -> str:
-    quote = connection.ops.quote_name
+def _session_sql(using: Any) -> str:
+    quote = using.ops.quote_name
     mailboxes = quote(Mailbox._meta.db_table)
     sessions = quote(MailboxSession._meta.db_table)
     join = f"s.{quote('mailbox_id')} = m.{quote('id')}"
@@ -79,6 +80,17 @@ def _session_sql() -> str:
         f"SELECT {columns} FROM {mailboxes} m JOIN {sessions} s ON {join} "  # noqa: S608 - our own names
         f"WHERE s.{quote('token_hash')} = %s AND s.{quote('created_at')} > %s LIMIT 1"
     )
+
+
+# Every mailbox request runs this: one plain join on the unique token hash
+# (the ORM's related lookup, and even ``raw()``, cost several times the query
+# itself), its columns converted as the ORM would; written once per connection.
+_SESSION_MAILBOX = Statement(_session_sql, _mailbox_fields)
+
+
+@functools.cache
+def _mailbox_attnames() -> list[str]:
+    return [field.attname for field in _SESSION_MAILBOX.fields]
 
 
 def _oldest_param() -> Any:
@@ -100,14 +112,10 @@ def signed_in_mailbox(request: HttpRequest) -> Mailbox | None:
     token = _token(request)
     if not token:
         return None
-    # Every mailbox request runs this: one plain join on the unique token hash
-    # (the ORM's related lookup, and even ``raw()``, cost several times the
-    # query itself), its columns converted as the ORM would.
-    fields = _mailbox_fields()
-    found = fetch(_session_sql(), [_token_hash(token), _oldest_param()], fields)
+    found = _SESSION_MAILBOX.rows([_token_hash(token), _oldest_param()])
     if not found:
         return None
-    mailbox = Mailbox.from_db(connection.alias, [field.attname for field in fields], found[0])
+    mailbox = Mailbox.from_db(connection.alias, _mailbox_attnames(), found[0])
     setattr(mailbox, _TOKEN_ATTRIBUTE, token)
     return mailbox
 

@@ -258,8 +258,9 @@ def mailbox(request: HttpRequest) -> HttpResponse:
         actions.mark_mailbox_urgent(current)
     slug = request.GET.get("centre", "")[:60]
     chosen = Centre.objects.public().filter(slug=slug).first() if slug else None
-    form = MessageForm(mailbox=current, initial={"centre": str(chosen.pk)} if chosen else None)
-    response = _render_mailbox(request, current, form, sent=request.GET.get("sent") == "1")
+    response = _render_mailbox(
+        request, current, None, centre=chosen, sent=request.GET.get("sent") == "1"
+    )
     return sign_in(response, current)
 
 
@@ -294,12 +295,19 @@ def _onward(place: object, otherwise: str) -> str:
 def _render_mailbox(
     request: HttpRequest,
     mailbox: Mailbox,
-    form: MessageForm,
+    typed: MessageForm | None,
     *,
+    centre: Centre | None = None,
     status: int = 200,
     sent: bool = False,
     form_error: str = "",
 ) -> HttpResponse:
+    """The signed-in mailbox; ``typed`` is a message form as sent (refused), if any.
+
+    Without one, the page's empty form (``centre`` chosen, if given) is built
+    only if the page needs it: for the centre list, shown before the first
+    message, or for the parts kept for everyone, when they are rendered anew.
+    """
     actions.touch_mailbox(mailbox)
     conversations = mailbox_thread(mailbox)
     # From the conversations just fetched rather than more queries; and no
@@ -318,7 +326,14 @@ def _render_mailbox(
         "mailbox": mailbox,
         "conversations": conversations,
         "open_conversation": open_conversation,
-        "form": form,
+        "form": typed
+        if typed is not None
+        else SimpleLazyObject(
+            lambda: MessageForm(
+                mailbox=mailbox, initial={"centre": str(centre.pk)} if centre else None
+            )
+        ),
+        "typed": typed,
         "sent": sent,
         "unread": unread,
         "form_error": form_error,

@@ -14,15 +14,15 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
-from django.db import connection
+from django.db.models import Field
 from django.utils.translation import get_language
 
 from forestall.directory.models import Centre
 from forestall.inbox.models import Conversation, ConversationStatus, Mailbox, Message, MessageAuthor
 from forestall.lib.crypto import EncryptedTextField
-from forestall.lib.rows import fetch, fields, prepared
+from forestall.lib.rows import Statement, fields, prepared
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,16 +66,7 @@ class ThreadConversation:
 
 def mailbox_thread(mailbox: Mailbox) -> list[ThreadConversation]:
     """The mailbox's conversations, oldest first, each with its messages in order."""
-    columns = [
-        *fields(Conversation, "id", "status", "centre"),
-        *fields(Centre, "name", "name_de"),
-        *fields(Message, "id", "author_kind", "created_at", "body", "read_at"),
-    ]
-    rows = fetch(
-        _thread_sql(),
-        [prepared(Conversation._meta.get_field("mailbox"), mailbox.pk)],
-        columns,
-    )
+    rows = _THREAD.rows([prepared(Conversation._meta.get_field("mailbox"), mailbox.pk)])
     # Plain rows carry the body's envelope, not the text: each is opened
     # here with its row's key (the row id is part of what is authenticated).
     body_field = cast(EncryptedTextField, Message._meta.get_field("body"))
@@ -92,8 +83,16 @@ def mailbox_thread(mailbox: Mailbox) -> list[ThreadConversation]:
     return list(conversations.values())
 
 
-def _thread_sql() -> str:
-    quote = connection.ops.quote_name
+def _thread_columns() -> list[Field]:
+    return [
+        *fields(Conversation, "id", "status", "centre"),
+        *fields(Centre, "name", "name_de"),
+        *fields(Message, "id", "author_kind", "created_at", "body", "read_at"),
+    ]
+
+
+def _thread_sql(using: Any) -> str:
+    quote = using.ops.quote_name
     conversations = quote(Conversation._meta.db_table)
     centres = quote(Centre._meta.db_table)
     messages = quote(Message._meta.db_table)
@@ -107,3 +106,6 @@ def _thread_sql() -> str:
         f"WHERE c.{quote('mailbox_id')} = %s "
         f"ORDER BY c.{quote('created_at')}, c.{quote('id')}, m.{quote('created_at')}"
     )
+
+
+_THREAD = Statement(_thread_sql, _thread_columns)

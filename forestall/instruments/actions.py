@@ -24,13 +24,14 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from forestall.audit.actions import record_event
 from forestall.instruments.catalogue import catalogue
 from forestall.instruments.models import Administration, Occasion, Status
 from forestall.instruments.scoring import InvalidAnswers, Score, score_definition
+from forestall.lib.rows import Statement, fields, prepared
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -211,27 +212,28 @@ def pending_for_mailbox_ids(mailbox: Mailbox) -> list[tuple[uuid.UUID, str, int]
     """
     from forestall.cases.models import Client
 
-    quote = connection.ops.quote_name
+    mailbox_field = Client._meta.get_field("mailbox")
+    rows = _PENDING_FOR_MAILBOX.rows([prepared(mailbox_field, mailbox.pk), str(Status.PENDING)])
+    return [(pk, instrument, int(version)) for pk, instrument, version in rows]
+
+
+def _pending_for_mailbox_sql(using: Any) -> str:
+    from forestall.cases.models import Client
+
+    quote = using.ops.quote_name
     administrations = quote(Administration._meta.db_table)
     clients = quote(Client._meta.db_table)
-    sql = (
+    return (
         f"SELECT a.{quote('id')}, a.{quote('instrument')}, a.{quote('version')} "  # noqa: S608 - our own names
         f"FROM {administrations} a JOIN {clients} c ON a.{quote('client_id')} = c.{quote('id')} "
         f"WHERE c.{quote('mailbox_id')} = %s AND a.{quote('status')} = %s "
         f"ORDER BY a.{quote('created_at')}"
     )
-    pk_field = Administration._meta.pk
-    mailbox_field = Client._meta.get_field("mailbox")
-    with connection.cursor() as cursor:
-        cursor.execute(
-            sql,
-            [mailbox_field.get_db_prep_value(mailbox.pk, connection), str(Status.PENDING)],
-        )
-        rows = cursor.fetchall()
-    return [
-        (pk_field.to_python(pk), instrument, int(version))  # type: ignore[union-attr]
-        for pk, instrument, version in rows
-    ]
+
+
+_PENDING_FOR_MAILBOX = Statement(
+    _pending_for_mailbox_sql, lambda: fields(Administration, "id", "instrument", "version")
+)
 
 
 def _finishes_course(administration: Administration) -> bool:

@@ -4,23 +4,27 @@ For the few reads that every request of a page makes (the signed-in mailbox,
 say): building a query through the ORM costs several times running it on
 SQLite, and model instances cost more again. A hand-written query is fast,
 but its columns arrive as the driver gives them — UUIDs as hex text and
-datetimes as strings on SQLite. ``fetch`` runs the query and converts each
-column with the converters the ORM itself applies for the model field named
-for it, so the values are what ``values_list`` would give, on every backend.
+datetimes as strings on SQLite. A ``Statement`` runs the query and converts
+each column with the converters the ORM itself applies for the model field
+named for it, so the values are what ``values_list`` would give, on every
+backend; the statement's text and its converters are worked out once per
+database connection.
 
 Encrypted fields (``forestall.lib.crypto``) arrive as their envelope, as
 they do from ``values_list``: open them with the field and the row's key.
 Only for our own SQL with our own table and column names; every value goes
-in as a parameter. ``forestall.lib.prepared`` (fixed one-table lookups that
-the ORM compiles once) converts its rows with the same ``convert``.
+in as a parameter. ``forestall.lib.prepared`` (queries the ORM compiles
+once) converts its rows with the same ``convert``.
 """
 
 from __future__ import annotations
 
+import functools
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Field, Model
 
 _Converter = Callable[[Any, Any, Any], Any]
@@ -29,8 +33,7 @@ _Converter = Callable[[Any, Any, Any], Any]
 Converters = list[tuple[int, tuple[list[_Converter], Any]]]
 
 
-def fetch(sql: str, params: Sequence[Any], fields: Sequence[Field]) -> list[list[Any]]:
-    """The rows of ``sql``; column ``i`` converted as ``fields[i]`` is by the ORM."""
+def _converters(fields: Sequence[Field], using: Any) -> Converters:
     converters: Converters = []
     for index, field in enumerate(fields):
         # As the ORM's compiler does: the backend's converters for the
@@ -38,12 +41,47 @@ def fetch(sql: str, params: Sequence[Any], fields: Sequence[Field]) -> list[list
         # (``get_col``, not ``cached_col``: only the former types a foreign
         # key's column as its target, a UUID key for instance).
         column = field.get_col(field.model._meta.db_table)
-        found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+        found = using.ops.get_db_converters(column) + column.get_db_converters(using)
         if found:
             converters.append((index, (found, column)))
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return convert(cursor.fetchall(), converters, connection)
+    return converters
+
+
+class Statement:
+    """A hand-written query that every request of a page runs, worked out once.
+
+    ``sql`` writes the statement for a connection (quoting names with its
+    ``ops.quote_name``) and ``fields`` names the model field of each column;
+    both are asked once per database connection (one per thread), with the
+    converters, instead of on every call: on the signed-in mailbox, building
+    the statements and the converters of its three reads cost more than
+    running them.
+    """
+
+    def __init__(self, sql: Callable[[Any], str], fields: Callable[[], Sequence[Field]]) -> None:
+        self._sql = sql
+        self._fields = fields
+        # Per connection object: the converters are bound to the connection
+        # they were made for (as in ``forestall.lib.prepared``).
+        self._compiled: weakref.WeakKeyDictionary[Any, tuple[str, Converters]] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    @functools.cached_property
+    def fields(self) -> list[Field]:
+        return list(self._fields())
+
+    def rows(self, params: Sequence[Any]) -> list[list[Any]]:
+        """The rows for ``params``; column ``i`` converted as ``fields[i]`` is by the ORM."""
+        using = connections[DEFAULT_DB_ALIAS]
+        compiled = self._compiled.get(using)
+        if compiled is None:
+            compiled = (self._sql(using), _converters(self.fields, using))
+            self._compiled[using] = compiled
+        sql, converters = compiled
+        with using.cursor() as cursor:
+            cursor.execute(sql, params)
+            return convert(cursor.fetchall(), converters, using)
 
 
 def convert(
@@ -52,7 +90,7 @@ def convert(
     """Rows as the driver gave them, each column run through its converters.
 
     ``using`` is the connection the rows came from (converters take it).
-    Shared by ``fetch`` and ``forestall.lib.prepared``.
+    Shared by ``Statement`` and ``forestall.lib.prepared``.
     """
     rows = [list(row) for row in fetched]
     if converters:
@@ -66,7 +104,7 @@ def convert(
 
 
 def fields(model: type[Model], *names: str) -> list[Field]:
-    """The concrete fields of ``model`` called ``names``, for ``fetch``."""
+    """The concrete fields of ``model`` called ``names``, for a ``Statement``."""
     found = []
     for name in names:
         field = model._meta.get_field(name)

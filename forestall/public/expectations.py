@@ -9,8 +9,8 @@ from typing import Any, Protocol
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from forestall.inbox.models import Conversation
 from forestall.lib.pagecache import remember_for_public_pages
@@ -77,9 +77,19 @@ def retention_notice() -> str:
 
 
 def reply_notice(centre: _Addressed | None) -> str:
-    return _("A counsellor usually replies within %(time)s.") % {
-        "time": describe_duration(expected_reply_time(centre))
-    }
+    """ "A counsellor usually replies within about 5 hours." for ``centre`` (None: the network).
+
+    The same for everyone writing there in a language: kept like the reply
+    times it comes from, instead of working out the median and the words on
+    every mailbox page.
+    """
+    return remember_for_public_pages(
+        f"reply-notice:{centre.pk if centre else 'network'}:{get_language() or ''}",
+        lambda: (
+            _("A counsellor usually replies within %(time)s.")
+            % {"time": describe_duration(expected_reply_time(centre))}
+        ),
+    )
 
 
 def kept_after_referral_notice() -> list[str]:

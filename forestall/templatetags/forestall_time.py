@@ -11,6 +11,7 @@ filters were a sixth of the page's time.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from datetime import datetime
 
 from django import template
@@ -30,6 +31,21 @@ def time_element(value: datetime | None, format_name: str = "DATETIME_FORMAT") -
         return ""
     zone = timezone.get_current_timezone_name() if timezone.is_aware(value) else ""
     return _time_element(value, format_name, get_language(), zone)
+
+
+def time_elements() -> Callable[[datetime | None], str]:
+    """``time_element`` for the many times of one page: the language and zone looked up once."""
+    language = get_language()
+    zone = timezone.get_current_timezone_name()
+
+    def element(value: datetime | None) -> str:
+        if not isinstance(value, datetime):
+            return ""
+        return _time_element(
+            value, "DATETIME_FORMAT", language, zone if timezone.is_aware(value) else ""
+        )
+
+    return element
 
 
 # A message's time is shown on every visit to the mailbox: the markup is
