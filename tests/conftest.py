@@ -56,6 +56,23 @@ def _default_language():
     translation.deactivate()
 
 
+@pytest.fixture(autouse=True)
+def _rate_limit_windows_that_do_not_end_mid_test(monkeypatch):
+    """The rate limiter's clock stands still at the start of a day in every test.
+
+    Its counters are fixed windows of wall-clock time (a minute, five
+    minutes, an hour, a day): a test that makes six sign-in attempts and then
+    checks the seventh is refused failed whenever a window ended in between
+    (under load, a few times in a hundred runs). At one second past midnight
+    UTC every window has just begun, whatever its length, and stays open for
+    the test. ``test_a_new_window_starts_counting_again`` moves the clock on
+    itself.
+    """
+    from forestall.lib import ratelimit
+
+    monkeypatch.setattr(ratelimit, "clock", lambda: 1_796_083_201.0)
+
+
 # Test modules are compiled once, with pytest's assertions rewritten, and the
 # result kept in tests/__pycache__ even where PYTHONDONTWRITEBYTECODE is set
 # (rewriting every test file cost each xdist worker about 5 s of CPU).

@@ -86,9 +86,14 @@ def target_key(text: str) -> str:
     return keyed_hash("target:" + text)
 
 
+# The limiter's clock (seconds since the epoch). Tests pin it, so that a
+# test's attempts never straddle the end of a window (tests/conftest.py).
+clock: Callable[[], float] = time.time
+
+
 def _window(period: int, now: float | None = None) -> tuple[int, int]:
     """The current window number and the seconds left in it."""
-    now = time.time() if now is None else now
+    now = clock() if now is None else now
     number = int(now // period)
     return number, max(1, int((number + 1) * period - now))
 
