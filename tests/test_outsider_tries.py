@@ -523,3 +523,15 @@ def test_centre_choices_escape_markup_and_refuse_an_inactive_or_unknown_centre(s
         response = seeker.post("/mailbox/write/", {"body": "hello", "centre": centre})
         assert response.status_code == 400, centre
     assert not Conversation.objects.filter(mailbox=_mailbox_of(seeker)).exists()
+
+
+def test_nothing_typed_into_the_filters_is_kept_for_a_colleague(sign_in, counsellor_a, centre_a):
+    """The filter forms are kept per process for everyone with the same choices and filters.
+
+    A person's reference that cleans to nothing (only spaces and tabs) was
+    kept as typed in the hidden field and shown to every colleague after.
+    """
+    colleague = make_user(Role.COUNSELLOR, centre_a)
+    assert sign_in(counsellor_a).get("/staff/inbox/?person=%20%09%20").status_code == 200
+    content = sign_in(colleague).get("/staff/inbox/").content.decode()
+    assert '<input type="hidden" name="person" id="id_person">' in content
