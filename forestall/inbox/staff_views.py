@@ -139,7 +139,8 @@ def _filters_key(
     if form.is_bound and not form.is_valid():
         return ""
     chosen = form.cleaned_data if form.is_bound else {}
-    if chosen.get("person"):
+    # As typed, not as cleaned: spaces clean to "" but are shown in the hidden field.
+    if form.is_bound and form.data.get("person"):
         return ""
     parts = [
         get_language() or "",
