@@ -98,3 +98,11 @@ def test_every_value_in_a_row_is_escaped(counsellor_a, centre_a, sign_in):
     assert "&lt;script&gt;x&lt;/script&gt;" in row
     assert "&lt;img src=x onerror=alert(1)&gt;" in row
     assert "<script>" not in row and "<img" not in row and "<i>" not in row
+
+
+def test_the_german_queue_says_open_as_a_verb(counsellor_a, centre_a, sign_in):
+    """The last column's link opens a conversation: "Öffnen", not the adjective "Offen"."""
+    make_conversation(centre_a)
+    page = sign_in(counsellor_a).get("/staff/inbox/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert '">Öffnen<span class="visually-hidden"> Gespräch 1</span></a>' in page
+    assert "Offen" not in page
