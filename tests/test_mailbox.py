@@ -7,7 +7,6 @@ its hash) and never logged.
 
 from __future__ import annotations
 
-import datetime
 import logging
 import re
 import time
@@ -27,6 +26,7 @@ from forestall.stats.events import Event
 from forestall.stats.models import DailyCount
 from tests import factories
 from tests.database_dump import database_rows_text
+from tests.factories_inbox import make_first_replies
 
 pytestmark = pytest.mark.django_db
 
@@ -457,14 +457,7 @@ def test_the_expected_reply_time_falls_back_to_the_configured_default(client, se
 
 
 def test_the_expected_reply_time_comes_from_recent_first_replies(client, centre_a):
-    now = timezone.now()
-    for hours in (2, 4, 5, 6, 30):
-        other, _codename = actions.start_mailbox("en", "self")
-        conversation = Conversation.objects.create(mailbox=other, centre=centre_a)
-        Conversation.objects.filter(pk=conversation.pk).update(
-            created_at=now - datetime.timedelta(hours=40),
-            first_reply_at=now - datetime.timedelta(hours=40 - hours),
-        )
+    make_first_replies(centre_a, [2, 4, 5, 6, 30])
     open_new_mailbox(client)
     client.post("/mailbox/write/", {"body": "hello", "centre": str(centre_a.pk)})
     assert b"usually replies within about 5 hours" in client.get("/mailbox/").content

@@ -29,6 +29,7 @@ from forestall.lib.pagecache import public_pages_changed
 from forestall.lib.rows import Statement, fields, prepared
 from forestall.public.expectations import reply_notice
 from tests.factories_cases import make_case, make_client, make_mailbox
+from tests.factories_inbox import make_first_replies
 from tests.test_mailbox import open_new_mailbox
 
 # The template's loops as they were before the tag (commit 0fb421e), word for word.
@@ -267,14 +268,7 @@ def test_the_reply_notice_is_kept_per_centre_and_language_until_pages_change(set
     with translation.override("de"):
         german = reply_notice(centre_a)
     assert german != "A counsellor usually replies within about 3 days." and "3" in german
-    now = timezone.now()
-    for hours in (2, 4, 5, 6, 30):
-        other, _codename = actions.start_mailbox("en", "self")
-        conversation = Conversation.objects.create(mailbox=other, centre=centre_a)
-        Conversation.objects.filter(pk=conversation.pk).update(
-            created_at=now - datetime.timedelta(hours=40),
-            first_reply_at=now - datetime.timedelta(hours=40 - hours),
-        )
+    make_first_replies(centre_a, [2, 4, 5, 6, 30])
     with translation.override("en"):
         # Kept, as the reply times it comes from are, until public pages change.
         assert reply_notice(centre_a) == "A counsellor usually replies within about 3 days."

@@ -19,7 +19,7 @@ from forestall.accounts.models import Role
 from forestall.inbox.mailbox_session import _SALT, COOKIE_NAME, signed_in_mailbox
 from forestall.inbox.models import Conversation, Mailbox, Message, MessageAuthor
 from tests.factories import make_centre, make_user
-from tests.factories_inbox import make_conversation
+from tests.factories_inbox import make_conversation, make_offline_contact
 from tests.test_mailbox import open_new_mailbox
 
 MARKUP = '<script>alert(1)</script><img src=x onerror="alert(2)">'
@@ -135,30 +135,11 @@ def test_a_network_counsellor_sees_the_networks_conversations_only(
         assert b"secret of A" not in content and b"secret of B" not in content
 
 
-def _offline(user, centre, reference: str = ""):
-    from forestall.inbox import actions
-
-    return actions.log_offline_contact(
-        user,
-        centre=centre,
-        channel="phone",
-        happened_at=timezone.now() - datetime.timedelta(hours=1),
-        duration_minutes=20,
-        language="en",
-        writer="self",
-        concern="own_thoughts",
-        risk_indicators=[],
-        protective_actions=[],
-        follow_up="none",
-        person_reference=reference,
-    )
-
-
 def test_a_persons_reference_from_another_centre_finds_nothing_there(
     sign_in, counsellor_a, centre_a, centre_b
 ):
     counsellor_b = make_user(Role.COUNSELLOR, centre_b)
-    at_b = _offline(counsellor_b, centre_b)
+    at_b = make_offline_contact(counsellor_b, centre_b)
     person = at_b.person_reference
     client = sign_in(counsellor_a)
     for query in (f"?status=all&person={person}", f"?reference={person}"):

@@ -31,25 +31,11 @@ from forestall.inbox.queue import (
 )
 from forestall.lib.prepared import PreparedPages
 from tests.factories import make_user
-from tests.factories_inbox import make_conversation
+from tests.factories_inbox import make_conversation, make_offline_contact
 
 
 def _contact(user, centre, reference: str = "") -> Conversation:
-    contact = actions.log_offline_contact(
-        user,
-        centre=centre,
-        channel="phone",
-        happened_at=timezone.now() - datetime.timedelta(hours=1),
-        duration_minutes=20,
-        language="de",
-        writer="self",
-        concern="own_thoughts",
-        risk_indicators=[],
-        protective_actions=[],
-        follow_up="none",
-        person_reference=reference,
-    )
-    return contact.conversation
+    return make_offline_contact(user, centre, reference=reference, language="de").conversation
 
 
 @pytest.fixture
