@@ -6,9 +6,15 @@ import base64
 
 from django.test import Client
 from django_otp.oath import totp
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
-from forestall.accounts.models import TOTPAuthenticator, User
+from forestall.accounts.models import (
+    BackupCode,
+    BackupCodeSet,
+    TOTPAuthenticator,
+    User,
+    backup_code_hash,
+    new_backup_code,
+)
 
 LOGIN_URL = "/staff/login/"
 # The wizard's management field (the prefix of django-two-factor-auth's LoginView).
@@ -28,10 +34,11 @@ def totp_from_secret(secret: str) -> str:
 
 
 def backup_codes(user: User, count: int = 3) -> list[str]:
-    device = StaticDevice.objects.create(user=user, name="backup", confirmed=True)
-    codes = [StaticToken.random_token() for _ in range(count)]
+    """``count`` unused backup codes of ``user``, stored as the app stores them (hashes only)."""
+    device = BackupCodeSet.objects.create(user=user, name="backup", confirmed=True)
+    codes = [new_backup_code() for _ in range(count)]
     for code in codes:
-        device.token_set.create(token=code)
+        BackupCode.objects.create(device=device, code_hash=backup_code_hash(user.pk, code))
     return codes
 
 

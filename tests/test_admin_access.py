@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from forestall.accounts.models import Membership, Role, TOTPAuthenticator, User
+from forestall.accounts.models import (
+    BackupCode,
+    BackupCodeSet,
+    Membership,
+    Role,
+    TOTPAuthenticator,
+    User,
+)
 from tests import factories
 from tests.factories_accounts import (
     LOGIN_URL,
@@ -116,6 +123,9 @@ def test_no_admin_page_shows_anyone_s_totp_secret_or_backup_codes(sign_in, netwo
     assert client.get("/staff/admin/otp_totp/totpdevice/").status_code == 404
     assert "totpauthenticator" not in content
     assert client.get("/staff/admin/accounts/totpauthenticator/").status_code == 404
+    assert "backupcode" not in content
+    assert client.get("/staff/admin/accounts/backupcodeset/").status_code == 404
+    assert client.get("/staff/admin/accounts/backupcode/").status_code == 404
 
 
 def test_the_user_page_edits_roles_inline(sign_in, network_admin, clinician_a, centre_b):
@@ -160,7 +170,8 @@ def test_resetting_two_factor_removes_every_device(sign_in, network_admin, clini
     )
     assert response.status_code == 302
     assert not TOTPAuthenticator.objects.filter(user=clinician_a).exists()
-    assert not clinician_a.staticdevice_set.exists()
+    assert not BackupCodeSet.objects.filter(user=clinician_a).exists()
+    assert not BackupCode.objects.filter(device__user=clinician_a).exists()
     # ... so the next sign-in leads to enrolment.
     again = Client()
     post_password(again, clinician_a.username, factories.PASSWORD)

@@ -6,9 +6,17 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_static.models import StaticDevice
 
-from forestall.accounts.models import Membership, Role, User
+from forestall.accounts.models import (
+    BackupCode,
+    BackupCodeSet,
+    Membership,
+    Role,
+    User,
+    backup_code_hash,
+    new_backup_code,
+)
 from forestall.audit.actions import record_event
 
 if TYPE_CHECKING:
@@ -18,19 +26,30 @@ BACKUP_CODE_COUNT = 10
 
 
 def generate_backup_codes(user: User) -> list[str]:
-    """Replace the user's backup codes with a fresh set and return them.
+    """Replace the user's backup codes with a fresh set and return them, the only time they exist.
 
-    Each code works once (django-otp deletes a static token when it is used).
-    Old codes stop working at once, so a printed sheet that was lost can be
-    made useless by generating a new set.
+    Only keyed hashes are stored (``BackupCodeSet``), so the caller shows the
+    returned codes once and keeps them nowhere. Each code works once. Old
+    codes stop working at once (also any django-otp clear codes left from
+    before the upgrade), so a printed sheet that was lost can be made useless
+    by generating a new set.
     """
     with transaction.atomic():
-        device = StaticDevice.objects.filter(user=user).order_by("pk").first()
+        device = BackupCodeSet.objects.filter(user=user).order_by("pk").first()
         if device is None:
-            device = StaticDevice.objects.create(user=user, name="backup", confirmed=True)
-        device.token_set.all().delete()
-        codes = [StaticToken.random_token() for _ in range(BACKUP_CODE_COUNT)]
-        StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+            device = BackupCodeSet.objects.create(user=user, name="backup", confirmed=True)
+        elif not device.confirmed:
+            BackupCodeSet.objects.filter(pk=device.pk).update(confirmed=True)
+        device.codes.all().delete()
+        StaticDevice.objects.filter(user=user).delete()
+        codes: list[str] = []
+        while len(codes) < BACKUP_CODE_COUNT:
+            code = new_backup_code()
+            if code not in codes:  # 40 random bits: a repeat is all but impossible
+                codes.append(code)
+        BackupCode.objects.bulk_create(
+            BackupCode(device=device, code_hash=backup_code_hash(user.pk, code)) for code in codes
+        )
         record_event(user, "account.backup_codes.generate", user)
     return codes
 

@@ -32,6 +32,8 @@ from forestall.audit.actions import record_event
 # every person's TOTP secret and backup codes to any admin, which would let an
 # admin who learns a password pass that person's second factor too; the
 # "Reset two-factor sign-in" action below is all the administration needs.
+# forestall's own devices (TOTPAuthenticator, BackupCodeSet and its hashed
+# BackupCode rows) are deliberately never registered, for the same reason.
 for _model in (Group, TOTPDevice, StaticDevice):
     if admin.site.is_registered(_model):
         admin.site.unregister(_model)

@@ -14,7 +14,7 @@ class AccountsConfig(AppConfig):
         # forestall's own deploy checks (secrets, proxies, Redis, secure delete).
         # Enrolment and sign-in use forestall's encrypted TOTP authenticator.
         from forestall.accounts import (
-            checks,  # noqa: F401  (no TOTP secret in clear)
+            checks,  # noqa: F401  (no TOTP secret or backup code in clear)
             two_factor_method,
         )
         from forestall.accounts.models import Membership

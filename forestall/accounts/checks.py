@@ -1,11 +1,12 @@
-"""The accounts' own ``forestall check --deploy`` check: no TOTP secret in clear.
+"""The accounts' own ``forestall check --deploy`` checks: no second factor in clear.
 
 Threat model: a stolen database. Authenticators are
 ``accounts.TOTPAuthenticator`` rows, their secrets encrypted with the key
-ring; django-otp's ``TOTPDevice`` table (which two_factor still imports, so the
-app stays installed) keeps secrets in clear and must stay empty. Rows there
-mean the data migration has not run, or some code path enrolled people into
-the clear table again.
+ring; backup codes are ``accounts.BackupCode`` rows, keyed hashes only.
+django-otp's ``TOTPDevice`` and ``StaticToken`` tables (which two_factor still
+imports, so the apps stay installed) keep secrets and codes in clear and must
+stay empty. Rows there mean the data migrations (accounts 0004, 0005) have not
+run, or some code path wrote second factors into the clear tables again.
 """
 
 from __future__ import annotations
@@ -34,5 +35,28 @@ def check_no_clear_totp_secrets(
             hint="Run `forestall migrate`: accounts 0004 encrypts them into "
             "accounts.TOTPAuthenticator and deletes the clear rows.",
             id="accounts.E001",
+        )
+    ]
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def check_no_clear_backup_codes(
+    app_configs: Any = None, **kwargs: Any
+) -> list[checks.CheckMessage]:
+    from django_otp.plugins.otp_static.models import StaticToken
+
+    try:
+        clear = StaticToken.objects.count()
+    except DatabaseError:
+        return []  # not migrated yet: forestall.E104 reports an unreachable database
+    if not clear:
+        return []
+    return [
+        checks.Error(
+            f"{clear} backup code(s) stored in clear in django-otp's table "
+            "(otp_static_statictoken).",
+            hint="Run `forestall migrate`: accounts 0005 hashes them into "
+            "accounts.BackupCode and deletes the clear rows.",
+            id="accounts.E002",
         )
     ]

@@ -58,7 +58,8 @@ class StaffOTPMiddleware(OTPMiddleware):
     The session names the device that verified the sign-in
     (``<app.model>/<id>``). For forestall's authenticator app the row is read
     with a statement compiled once (``forestall.lib.prepared``); any other
-    device (backup codes) goes through django-otp's own lookup. django-otp
+    device (``accounts.BackupCodeSet``, the hashed backup codes) goes through
+    django-otp's own lookup. django-otp
     then checks, as always, that the device belongs to the signed-in user
     and is confirmed.
     """

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import re
 import secrets
 import time
+import unicodedata
 import uuid
 from binascii import unhexlify
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import F
@@ -172,7 +178,40 @@ def validate_hex_secret(value: str) -> None:
     hex_validator()(value)
 
 
-class TOTPAuthenticator(TimestampMixin, ThrottlingMixin, Device):
+class _ThrottleInPlace:
+    """django-otp's throttling, written as conditional ``UPDATE``s of its own columns only.
+
+    django-otp saves the whole device after a failure or a success; a full
+    ``save()`` from an instance loaded before a concurrent verification could
+    write back state that request changed (a used time step, a used code).
+    Here only the throttling columns change, and the count goes up in the
+    database (``F() + 1``), so concurrent failures all count.
+    """
+
+    pk: Any
+    throttling_failure_timestamp: Any
+    throttling_failure_count: int
+
+    def throttle_increment(self, commit: bool = True) -> None:
+        now = timezone.now()
+        self.throttling_failure_timestamp = now
+        self.throttling_failure_count += 1
+        if commit:
+            type(self).objects.filter(pk=self.pk).update(  # type: ignore[attr-defined]
+                throttling_failure_timestamp=now,
+                throttling_failure_count=F("throttling_failure_count") + 1,
+            )
+
+    def throttle_reset(self, commit: bool = True) -> None:
+        self.throttling_failure_timestamp = None
+        self.throttling_failure_count = 0
+        if commit:
+            type(self).objects.filter(pk=self.pk).update(  # type: ignore[attr-defined]
+                throttling_failure_timestamp=None, throttling_failure_count=0
+            )
+
+
+class TOTPAuthenticator(_ThrottleInPlace, TimestampMixin, ThrottlingMixin, Device):
     """A person's authenticator app (TOTP), its shared secret encrypted with the key ring.
 
     Threat model: a stolen database, dump or backup. django-otp's own
@@ -252,22 +291,139 @@ class TOTPAuthenticator(TimestampMixin, ThrottlingMixin, Device):
                 setattr(self, name, value)
         return bool(claimed)
 
-    def throttle_increment(self, commit: bool = True) -> None:
-        # Only the throttling columns: a full save() from a stale instance
-        # could move last_t back and reopen a used code.
-        now = timezone.now()
-        self.throttling_failure_timestamp = now
-        self.throttling_failure_count += 1
-        if commit:
-            type(self).objects.filter(pk=self.pk).update(
-                throttling_failure_timestamp=now,
-                throttling_failure_count=F("throttling_failure_count") + 1,
-            )
 
-    def throttle_reset(self, commit: bool = True) -> None:
-        self.throttling_failure_timestamp = None  # type: ignore[assignment]  # nullable
-        self.throttling_failure_count = 0
-        if commit:
+# --- Backup codes -------------------------------------------------------------
+
+# What a code looks like: 8 characters of base32 (40 random bits), as
+# django-otp made them, so printed sheets from before keep their shape.
+BACKUP_CODE_BYTES = 5
+# Longer input is refused before it is hashed (a code is 8 characters; this
+# leaves room for spaces and hyphens typed between them).
+BACKUP_CODE_MAX_INPUT = 64
+_BACKUP_CODE_IGNORED = re.compile(r"[\s\-]+")
+
+
+def new_backup_code() -> str:
+    """A fresh backup code: 40 random bits as 8 lower-case base32 characters."""
+    return base64.b32encode(secrets.token_bytes(BACKUP_CODE_BYTES)).decode().lower()
+
+
+def normalise_backup_code(text: str) -> str:
+    """The form a code is hashed in: NFKC, without spaces or hyphens, lower case.
+
+    A code typed as ``ABCD-EFGH`` or ``abcd efgh`` (or on a keyboard that
+    sends full-width letters) is the same code.
+    """
+    return _BACKUP_CODE_IGNORED.sub("", unicodedata.normalize("NFKC", text)).lower()
+
+
+def backup_code_hash(user_id: uuid.UUID | str, code: str) -> str:
+    """HMAC-SHA256 (hex) of a normalised backup code, keyed with the pepper, bound to its person.
+
+    Threat model: a stolen database (and a staff password). A code has only
+    40 bits, so an unkeyed hash would be reversed by trying them all; keyed
+    with ``FORESTALL_PEPPER`` (outside the database, as for codenames) the
+    hashes are useless without the pepper. The person's id is part of the
+    message, so a hash copied onto someone else's code set matches nothing.
+    This is the only trace of a code that is ever stored.
+    """
+    person = user_id if isinstance(user_id, uuid.UUID) else uuid.UUID(str(user_id))
+    return hmac.new(
+        settings.FORESTALL_PEPPER.encode(),
+        b"forestall backup code:" + person.bytes + b":" + normalise_backup_code(code).encode(),
+        hashlib.sha256,
+    ).hexdigest()
+
+
+class BackupCodeSet(_ThrottleInPlace, TimestampMixin, ThrottlingMixin, Device):
+    """A person's one-time backup codes, as a django-otp device; only keyed hashes are stored.
+
+    Threat model: a stolen database (and a staff password). django-otp's
+    ``StaticDevice`` keeps each code in clear, so the database gives away an
+    unused second factor. Here each code is a :class:`BackupCode` holding
+    ``backup_code_hash`` of it: the codes are shown once, when they are made
+    (``actions.generate_backup_codes``), and never again.
+
+    Verification hashes the typed code, compares it with every stored hash
+    of the set in constant time, and consumes the match with one
+    ``DELETE`` of that row: of two requests with the same code (even at the
+    same moment) only the one whose ``DELETE`` removed the row succeeds.
+    Failures are throttled (django-otp's exponential back-off).
+    """
+
+    # Random, as the authenticator's: the session names the device by its id.
+    id = models.BigIntegerField(primary_key=True, default=new_device_id, editable=False)
+
+    class Meta(Device.Meta):
+        verbose_name = _("backup codes")
+        verbose_name_plural = _("backup codes")
+
+    def get_throttle_factor(self) -> int:
+        return 1  # django-otp's default for static tokens (OTP_STATIC_THROTTLE_FACTOR)
+
+    def verify_token(self, token: Any) -> bool:
+        """True if ``token`` is one of this set's unused codes; that code is then used up."""
+        allowed, _details = self.verify_is_allowed()
+        if not allowed:
+            return False
+        used = False
+        match = self._matching_code(token)
+        if match is not None:
+            # Only the request whose DELETE removes the row has used the code.
+            deleted, _counts = BackupCode.objects.filter(pk=match, device_id=self.pk).delete()
+            used = deleted == 1
+        if used:
+            now = timezone.now()
             type(self).objects.filter(pk=self.pk).update(
-                throttling_failure_timestamp=None, throttling_failure_count=0
+                throttling_failure_timestamp=None, throttling_failure_count=0, last_used_at=now
             )
+            self.throttling_failure_timestamp = None  # type: ignore[assignment]  # nullable
+            self.throttling_failure_count = 0
+            self.last_used_at = now
+        else:
+            self.throttle_increment()
+        return used
+
+    def _matching_code(self, token: Any) -> int | None:
+        """The id of the stored code ``token`` hashes to, else None.
+
+        Every stored hash is compared (``hmac.compare_digest``, no early
+        exit), so the time taken says nothing about how close a guess came.
+        """
+        if not isinstance(token, str) or len(token) > BACKUP_CODE_MAX_INPUT:
+            return None
+        if not normalise_backup_code(token):
+            return None
+        digest = backup_code_hash(self.user_id, token)
+        match = None
+        for code_id, stored in BackupCode.objects.filter(device_id=self.pk).values_list(
+            "pk", "code_hash"
+        ):
+            if hmac.compare_digest(stored, digest):
+                match = code_id
+        return match
+
+
+class BackupCodeQuerySet(models.QuerySet["BackupCode"]):
+    def of(self, user: Any) -> BackupCodeQuerySet:
+        """The unused codes of ``user``'s (confirmed) backup code sets."""
+        return self.filter(device__user=user, device__confirmed=True)
+
+
+class BackupCode(models.Model):
+    """One unused backup code, as ``backup_code_hash`` of it (used codes are deleted)."""
+
+    device = models.ForeignKey(BackupCodeSet, on_delete=models.CASCADE, related_name="codes")
+    code_hash = models.CharField(max_length=64)
+
+    objects = BackupCodeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("backup code")
+        verbose_name_plural = _("backup codes")
+        constraints = [
+            models.UniqueConstraint(fields=["device", "code_hash"], name="backup_code_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"backup code {self.pk}"  # never the hash

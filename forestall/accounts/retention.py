@@ -12,3 +12,7 @@ exempt(
     "accounts.TOTPAuthenticator",
     "a staff member's second factor: kept while the account exists, deleted with it",
 )
+exempt(
+    "accounts.BackupCodeSet",
+    "a staff member's backup codes (keyed hashes): kept while the account exists, deleted with it",
+)

@@ -9,6 +9,8 @@ verified in the session.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Any
 
 from django.conf import settings
@@ -30,9 +32,10 @@ from forestall.accounts import actions, signin_throttle
 from forestall.accounts.decorators import StaffRequest, staff_required
 from forestall.accounts.forms import LanguageForm
 from forestall.accounts.middleware import staff_language
-from forestall.accounts.models import Role
+from forestall.accounts.models import BackupCode, BackupCodeSet, Role
 from forestall.accounts.navigation import waiting_for
 from forestall.lib import ratelimit
+from forestall.lib.crypto import CryptoError, key_ring
 
 # Password attempts per client address (a keyed hash, and only where the
 # address is a real source, see lib.ratelimit) in five minutes, and over
@@ -95,11 +98,40 @@ class SignInView(two_factor_views.LoginView):
             form.fields["otp_token"].label = _("Backup code")
         return form
 
+    def get_device(self, step: str | None = None) -> Any:
+        # two_factor looks for django-otp's clear StaticDevice at the backup
+        # step; the backup codes are forestall's hashed BackupCodeSet.
+        if step == self.BACKUP_STEP:
+            user = self.get_user()
+            found = (
+                BackupCodeSet.objects.filter(user=user, confirmed=True).order_by("pk").first()
+                if user
+                else None
+            )
+            if found is not None:
+                self.device_cache = found
+                return found
+        return super().get_device(step)
+
     def get_context_data(self, form: Any, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(form, **kwargs)
         user = self.request.user
         context["already_signed_in"] = user.is_authenticated and user.is_verified()
+        if self.steps.current == self.TOKEN_STEP:
+            # Offer "use a backup code" only to someone who has one left.
+            context["backup_tokens"] = BackupCode.objects.of(self.get_user()).count()
         return context
+
+    def render(self, form: Any = None, **kwargs: Any) -> HttpResponse:
+        response = super().render(form, **kwargs)
+        if (
+            self.steps.current == self.BACKUP_STEP
+            and form is not None
+            and form.is_bound
+            and form.errors
+        ):
+            response.status_code = 400  # a wrong backup code: the form again, with why
+        return response
 
     def done(self, form_list: Any, **kwargs: Any) -> HttpResponse:
         response = super().done(form_list, **kwargs)
@@ -158,7 +190,8 @@ class EnrolmentView(two_factor_views.SetupView):
     def done(self, form_list: Any, **kwargs: Any) -> HttpResponse:
         response = super().done(form_list, **kwargs)
         actions.record_second_factor_enrolment(self.request.user)
-        actions.generate_backup_codes(self.request.user)
+        codes = actions.generate_backup_codes(self.request.user)
+        _carry_fresh_codes(self.request, codes)  # shown once by the backup codes page
         return response
 
 
@@ -169,11 +202,61 @@ class QRCodeView(two_factor_views.QRGeneratorView):
         return settings.OTP_TOTP_ISSUER
 
 
+# The session key under which freshly made codes wait for the one page that shows them.
+_FRESH_CODES = "accounts.fresh_backup_codes"
+
+
+def _fresh_codes_associated_data(request: HttpRequest) -> bytes:
+    return b"forestall:fresh-backup-codes:" + str(request.user.pk).encode()
+
+
+def _carry_fresh_codes(request: HttpRequest, codes: list[str]) -> None:
+    """Keep ``codes`` for the next page only, encrypted, in the session.
+
+    The codes exist in clear nowhere once the page has shown them: the
+    session holds them sealed with the key ring (bound to this person) from
+    the POST that made them until the GET after the redirect, which removes
+    them (``_take_fresh_codes``). A reload finds nothing.
+    """
+    sealed = key_ring().encrypt(" ".join(codes).encode(), _fresh_codes_associated_data(request))
+    request.session[_FRESH_CODES] = base64.b64encode(sealed).decode()
+
+
+def _take_fresh_codes(request: HttpRequest) -> list[str]:
+    """The codes carried by ``_carry_fresh_codes``, removed from the session; [] if none."""
+    sealed = request.session.pop(_FRESH_CODES, None)
+    if not isinstance(sealed, str):
+        return []
+    try:
+        plain = key_ring().decrypt(
+            base64.b64decode(sealed, validate=True), _fresh_codes_associated_data(request)
+        )
+    except (CryptoError, binascii.Error, ValueError):
+        return []  # another person's session data, or a key since removed: show none
+    return plain.decode().split()
+
+
 class BackupCodesView(two_factor_views.BackupTokensView):
-    """Show the backup codes; generating a new set replaces the old one."""
+    """How many backup codes remain; a new set is shown once, right after it is made.
+
+    POST makes a new set (the old one stops working) and redirects here; the
+    GET after it shows the new codes, taken out of the session, and no other
+    GET can: forestall keeps only hashes of them.
+    """
+
+    def get_device(self) -> Any:
+        # two_factor's version creates a django-otp StaticDevice (clear codes).
+        return BackupCodeSet.objects.filter(user=self.request.user).order_by("pk").first()
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["fresh_codes"] = _take_fresh_codes(self.request)
+        context["remaining"] = BackupCode.objects.of(self.request.user).count()
+        return context
 
     def form_valid(self, form: Any) -> HttpResponse:
-        actions.generate_backup_codes(self.request.user)
+        codes = actions.generate_backup_codes(self.request.user)
+        _carry_fresh_codes(self.request, codes)
         return redirect(self.success_url)
 
 
@@ -184,6 +267,8 @@ class AccountSecurityView(two_factor_views.ProfileView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["language_form"] = LanguageForm(initial={"language": self.request.user.language})
+        # two_factor counts django-otp's clear codes; forestall's are hashed.
+        context["backup_tokens"] = BackupCode.objects.of(self.request.user).count()
         return context
 
 
