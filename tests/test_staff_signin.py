@@ -102,7 +102,7 @@ def test_the_sign_in_page_speaks_german_to_a_german_browser(db):
 
 def test_a_wrong_password_is_refused_with_a_message(client, clinician):
     response = post_password(client, clinician.username, "not the password")
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert b"correct username and password" in response.content
     assert not _signed_in(client)
 
@@ -141,7 +141,7 @@ def test_a_wrong_code_is_refused_and_opens_nothing(client, clinician, device):
     post_password(client, clinician.username, PASSWORD)
     wrong = f"{(int(current_totp(device)) + 1) % 1_000_000:06d}"
     response = post_token(client, wrong)
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert b"errorlist" in response.content
     assert not _signed_in(client)
 
@@ -149,7 +149,7 @@ def test_a_wrong_code_is_refused_and_opens_nothing(client, clinician, device):
 def test_an_old_code_from_a_minute_ago_is_refused(client, clinician, device):
     post_password(client, clinician.username, PASSWORD)
     response = post_token(client, current_totp(device, steps_ahead=-3))
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert not _signed_in(client)
 
 

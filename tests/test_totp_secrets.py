@@ -94,6 +94,24 @@ def test_a_new_staff_member_enrols_and_signs_in_with_the_code(clinician_a):
     assert later.session["otp_device_id"] == f"accounts.totpauthenticator/{device.pk}"
 
 
+def test_a_wrong_code_at_enrolment_answers_400_and_enrols_nothing(clinician_a):
+    enrolling = Client()
+    post_password(enrolling, clinician_a.username, PASSWORD)
+    welcome = enrolling.get("/staff/two-factor/setup/")
+    step_field = re.search(rb'name="([\w-]+-current_step)"', welcome.content).group(1).decode()
+    generator = enrolling.post("/staff/two-factor/setup/", {step_field: "welcome"})
+    secret = re.search(rb'id="totp-secret">([A-Z2-7 ]+)<', generator.content).group(1)
+    right = totp_from_secret(secret.decode().replace(" ", ""))
+    for wrong in [f"{(int(right) + 1) % 1_000_000:06d}", "", "abcdef", "9" * 5000]:
+        response = enrolling.post(
+            "/staff/two-factor/setup/", {step_field: "generator", "generator-token": wrong}
+        )
+        assert response.status_code == 400, wrong[:20]
+        assert b"errorlist" in response.content
+        assert b'id="totp-secret"' in response.content  # the same step again, to try once more
+    assert not TOTPAuthenticator.objects.filter(user=clinician_a).exists()
+
+
 def test_the_enrolled_secret_is_stored_only_encrypted(clinician_a):
     client = Client()
     post_password(client, clinician_a.username, PASSWORD)
@@ -112,7 +130,7 @@ def test_the_code_that_confirmed_enrolment_cannot_sign_in_again(clinician_a):
     other = Client()
     post_password(other, clinician_a.username, PASSWORD)
     response = post_token(other, code)
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert b"errorlist" in response.content
     assert not _signed_in(other)
 

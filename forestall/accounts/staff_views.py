@@ -48,7 +48,22 @@ SIGN_IN_ATTEMPTS_OVERALL = 2000
 SIGN_IN_PERIOD_SECONDS = 300
 
 
-class SignInView(two_factor_views.LoginView):
+class _RefusedStepIs400:
+    """A wizard step whose form was refused answers 400, with the form and why.
+
+    django-two-factor-auth's wizards show a refused step again with 200; a
+    wrong password, authenticator code or backup code is bad input, and bad
+    input is never answered "OK".
+    """
+
+    def render(self, form: Any = None, **kwargs: Any) -> HttpResponse:
+        response = super().render(form, **kwargs)  # type: ignore[misc]
+        if form is not None and form.is_bound and form.errors:
+            response.status_code = 400
+        return response
+
+
+class SignInView(_RefusedStepIs400, two_factor_views.LoginView):
     """Password, then the second factor."""
 
     def get_prefix(self, request: HttpRequest, *args: Any, **kwargs: Any) -> str:
@@ -122,17 +137,6 @@ class SignInView(two_factor_views.LoginView):
             context["backup_tokens"] = BackupCode.objects.of(self.get_user()).count()
         return context
 
-    def render(self, form: Any = None, **kwargs: Any) -> HttpResponse:
-        response = super().render(form, **kwargs)
-        if (
-            self.steps.current == self.BACKUP_STEP
-            and form is not None
-            and form.is_bound
-            and form.errors
-        ):
-            response.status_code = 400  # a wrong backup code: the form again, with why
-        return response
-
     def done(self, form_list: Any, **kwargs: Any) -> HttpResponse:
         response = super().done(form_list, **kwargs)
         user = self.request.user
@@ -144,7 +148,7 @@ class SignInView(two_factor_views.LoginView):
         return response
 
 
-class EnrolmentView(two_factor_views.SetupView):
+class EnrolmentView(_RefusedStepIs400, two_factor_views.SetupView):
     """Set up the TOTP authenticator; the backup codes are shown right after."""
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
