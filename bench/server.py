@@ -251,6 +251,24 @@ def stack_memory(base_url: str) -> tuple[float, float, int]:
     return resident / 1024, proportional / 1024, len(pids)
 
 
+def server_cpu_seconds(base_url: str) -> float:
+    """CPU seconds (user and system) used so far by the server at ``base_url`` and its workers.
+
+    Read before and after a measurement, the difference divided by the
+    requests answered is the server's CPU per request under load: unlike the
+    in-process figure, it includes the HTTP server and the cost of sharing
+    the cores with the load generator.
+    """
+    ticks = 0
+    for pid in _descendants(_SERVERS[base_url]):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # a process that ended in between
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
 def _gunicorn(app: str, env: Mapping[str, str], ready_path: str) -> Iterator[str]:
     port = free_port()
