@@ -425,3 +425,32 @@ def test_the_demo_puts_at_most_one_open_risk_assessment_on_a_case(db):
             assert task.created_at < task.last_raised_at
             assert task.due_on == timezone.localdate(task.last_raised_at)
     assert any(task.times_raised > 1 for task in risk)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_installed_database_with_duplicates_migrates_to_one_open_task(centre_a):
+    """Through the migrations themselves: the historical models decrypt the titles."""
+    from django.db.migrations.executor import MigrationExecutor
+
+    case = make_case(centre_a, stage=Stage.IN_TREATMENT)
+    before = [("cases", "0005_client_mailbox_in_inbox")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    try:
+        old_task = executor.loader.project_state(before).apps.get_model("cases", "Task")
+        for days_ago in (3, 2, 1):
+            old_task.objects.create(
+                case_id=case.pk,
+                title=_ENGLISH,
+                created_at=timezone.now() - datetime.timedelta(days=days_ago),
+            )
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes())
+
+    [task] = Task.objects.filter(case=case)
+    assert task.kind == TaskKind.RISK_ASSESSMENT and task.times_raised == 3
+    assert task.title == _ENGLISH
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Task.objects.create(case=case, kind=TaskKind.RISK_ASSESSMENT, title="x")
