@@ -155,6 +155,43 @@ def test_once_the_task_is_done_the_next_positive_answer_makes_a_new_one(
     assert my_tasks.count(TITLE) == 1 and _raised_note(my_tasks) == []
 
 
+def test_an_answer_that_came_in_after_the_page_was_shown_is_not_ticked_off_unseen(
+    sign_in, centre_a, clinician_a
+):
+    case = _case_led_by(clinician_a, centre_a)
+    browser = sign_in(clinician_a)
+    _record(browser, case, 1)
+    my_tasks = browser.get("/staff/cases/tasks/").content.decode()
+    assert 'name="seen_times_raised" value="1"' in my_tasks
+    _record(browser, case, 2)  # while the list is open, in another tab (or the mailbox)
+    [task] = _open_risk_tasks(case)
+
+    refused = browser.post(f"/staff/cases/tasks/{task.pk}/done/", {"seen_times_raised": "1"})
+
+    assert refused.status_code == 302
+    assert refused["Location"] == f"/staff/cases/tasks/{task.pk}/done/"
+    assert _open_risk_tasks(case) == [task]
+    again = browser.get(refused["Location"]).content.decode()
+    assert "another positive answer came in after the task was shown" in again
+    assert _raised_note(again)[0].startswith("2 positive answers since ")
+    assert 'name="seen_times_raised" value="2"' in again
+    done = browser.post(f"/staff/cases/tasks/{task.pk}/done/", {"seen_times_raised": "2"})
+    assert done.status_code == 302 and _open_risk_tasks(case) == []
+
+
+def test_a_done_form_with_a_count_that_is_not_a_number_answers_with_the_task_page(
+    sign_in, centre_a, clinician_a
+):
+    case = _case_led_by(clinician_a, centre_a)
+    browser = sign_in(clinician_a)
+    _record(browser, case, 1)
+    [task] = _open_risk_tasks(case)
+
+    response = browser.post(f"/staff/cases/tasks/{task.pk}/done/", {"seen_times_raised": "x"})
+
+    assert response.status_code == 200 and _open_risk_tasks(case) == [task]
+
+
 def test_a_negative_answer_adds_nothing_and_leaves_the_open_task_as_it_was(
     sign_in, centre_a, clinician_a
 ):

@@ -77,6 +77,10 @@ class DoubleBookingError(CaseError):
     """An appointment that overlaps another of the same clinician or client (confirmable)."""
 
 
+class TaskAskedForAgain(CaseError):
+    """A task asked for again after the person saw it: not ticked off unseen."""
+
+
 class NeedsConfirmation(CaseError):
     """A change that is allowed only when the person confirms it explicitly."""
 
@@ -581,13 +585,31 @@ def _open_risk_assessment(
         return task, False
 
 
-def complete_task(task: Task, *, by: User) -> Task:
-    """Mark a task done (once)."""
+def complete_task(task: Task, *, by: User, seen_times_raised: int | None = None) -> Task:
+    """Mark a task done (once).
+
+    ``seen_times_raised`` is how often the task had been asked for on the
+    page it was ticked on: a risk assessment asked for again since then (a
+    positive answer that came in while the page was open) is not ticked off
+    unseen; ``TaskAskedForAgain`` says so. The task is locked, so a positive
+    answer being recorded at the same moment is either seen here or makes a
+    new task after this one is done.
+    """
     with transaction.atomic():
-        if task.done_at is None:
-            task.done_at = timezone.now()
-            task.done_by = by
-            task.save(update_fields=["done_at", "done_by"])
+        locked = Task.objects.select_for_update().get(pk=task.pk)
+        if locked.done_at is None:
+            if seen_times_raised is not None and locked.times_raised > seen_times_raised:
+                raise TaskAskedForAgain(
+                    _(
+                        "Not marked done: another positive answer came in after the task "
+                        "was shown. Look at it again."
+                    )
+                )
+            locked.done_at = timezone.now()
+            locked.done_by = by
+            locked.save(update_fields=["done_at", "done_by"])
+        task.done_at, task.done_by_id = locked.done_at, locked.done_by_id
+        task.times_raised, task.last_raised_at = locked.times_raised, locked.last_raised_at
         record_event(by, "case.task.done", task.case, centre=task.case.centre)
     return task
 
