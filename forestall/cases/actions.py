@@ -11,7 +11,7 @@ import statistics
 import uuid
 from typing import TYPE_CHECKING
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -37,6 +37,7 @@ from forestall.cases.models import (
     Referral,
     ReferralStatus,
     Task,
+    TaskKind,
     TherapyGroup,
     WaitingListEntry,
 )
@@ -74,6 +75,10 @@ class ReferralError(CaseError):
 
 class DoubleBookingError(CaseError):
     """An appointment that overlaps another of the same clinician or client (confirmable)."""
+
+
+class TaskAskedForAgain(CaseError):
+    """A task asked for again after the person saw it: not ticked off unseen."""
 
 
 class NeedsConfirmation(CaseError):
@@ -507,11 +512,18 @@ def add_task(
 def ask_for_risk_assessment(
     client: Client, *, centre_id: uuid.UUID | None, instrument: str, by: User | None
 ) -> list[Task]:
-    """A questionnaire's risk flag: a task due today on each open case of ``client``.
+    """A questionnaire's risk flag: a risk assessment due today on each open case of ``client``.
 
-    Assigned to the case's lead clinician (or left for the centre when
-    there is none); restricted to ``centre_id``'s cases when the answers
-    were given there. Runs inside the caller's transaction.
+    A case has at most one open risk-assessment task. Without one, a task
+    is made, assigned to the case's lead clinician (or left for the centre
+    when there is none). With one, that task is asked for again: due today
+    (whatever it was due before), ``times_raised`` one more and
+    ``last_raised_at`` now, so the clinician sees that another positive
+    answer came in; its assignee is kept (the lead clinician takes it if
+    nobody had). Once it is done, the next positive answer makes a new
+    task. Restricted to ``centre_id``'s cases when the answers were given
+    there. Runs inside the caller's transaction; returns the tasks made or
+    asked for again, one per case.
     """
     cases = Case.objects.open().filter(client=client).select_related("centre")
     if centre_id is not None:
@@ -520,28 +532,84 @@ def ask_for_risk_assessment(
         "Risk assessment today: %(instrument)s self-harm item answered positively; "
         "raise a safeguarding concern if someone is at risk."
     ) % {"instrument": instrument}
-    made = []
+    now = timezone.now()
+    tasks = []
     for case in cases:
-        made.append(
-            Task.objects.create(
+        task, made = _open_risk_assessment(case, title=title, by=by, now=now)
+        if made:
+            record_event(by, "case.task.create", case, centre=case.centre)
+        else:
+            task.due_on = timezone.localdate(now)
+            task.times_raised += 1
+            task.last_raised_at = now
+            if task.assignee_id is None:
+                task.assignee_id = case.lead_clinician_id
+            task.save(update_fields=["due_on", "times_raised", "last_raised_at", "assignee"])
+            record_event(by, "case.task.update", case, centre=case.centre)
+        tasks.append(task)
+    return tasks
+
+
+def _open_risk_assessment(
+    case: Case, *, title: str, by: User | None, now: datetime.datetime
+) -> tuple[Task, bool]:
+    """The case's open risk-assessment task, locked, or a new one: (task, made now).
+
+    Two transactions that both find none both insert; the database's
+    constraint (one open risk assessment per case) fails the second insert,
+    which then takes the task the first one made. The insert runs in a
+    savepoint, so the caller's transaction carries on after the failure.
+    """
+    open_tasks = Task.objects.select_for_update().filter(
+        case=case, kind=TaskKind.RISK_ASSESSMENT, done_at__isnull=True
+    )
+    task = open_tasks.first()
+    if task is not None:
+        return task, False
+    try:
+        with transaction.atomic():
+            task = Task.objects.create(
                 case=case,
+                kind=TaskKind.RISK_ASSESSMENT,
                 title=title,
-                due_on=timezone.localdate(),
+                due_on=timezone.localdate(now),
                 assignee_id=case.lead_clinician_id,
                 created_by=by,
+                created_at=now,
             )
-        )
-        record_event(by, "case.task.create", case, centre=case.centre)
-    return made
+        return task, True
+    except IntegrityError:
+        task = open_tasks.first()
+        if task is None:  # not the constraint: something else went wrong
+            raise
+        return task, False
 
 
-def complete_task(task: Task, *, by: User) -> Task:
-    """Mark a task done (once)."""
+def complete_task(task: Task, *, by: User, seen_times_raised: int | None = None) -> Task:
+    """Mark a task done (once).
+
+    ``seen_times_raised`` is how often the task had been asked for on the
+    page it was ticked on: a risk assessment asked for again since then (a
+    positive answer that came in while the page was open) is not ticked off
+    unseen; ``TaskAskedForAgain`` says so. The task is locked, so a positive
+    answer being recorded at the same moment is either seen here or makes a
+    new task after this one is done.
+    """
     with transaction.atomic():
-        if task.done_at is None:
-            task.done_at = timezone.now()
-            task.done_by = by
-            task.save(update_fields=["done_at", "done_by"])
+        locked = Task.objects.select_for_update().get(pk=task.pk)
+        if locked.done_at is None:
+            if seen_times_raised is not None and locked.times_raised > seen_times_raised:
+                raise TaskAskedForAgain(
+                    _(
+                        "Not marked done: another positive answer came in after the task "
+                        "was shown. Look at it again."
+                    )
+                )
+            locked.done_at = timezone.now()
+            locked.done_by = by
+            locked.save(update_fields=["done_at", "done_by"])
+        task.done_at, task.done_by_id = locked.done_at, locked.done_by_id
+        task.times_raised, task.last_raised_at = locked.times_raised, locked.last_raised_at
         record_event(by, "case.task.done", task.case, centre=task.case.centre)
     return task
 

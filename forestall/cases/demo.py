@@ -22,6 +22,7 @@ from forestall.cases.models import (
     Priority,
     Programme,
     ReferralReason,
+    TaskKind,
     TherapyGroup,
     WaitingListEntry,
 )
@@ -282,6 +283,34 @@ def _seed_measures(network: DemoNetwork, slug: str) -> None:
             sessions=6 if case.stage in finished else 3,
             discharge=case.stage in finished,
         )
+        _date_risk_assessment(case)
+
+
+def _date_risk_assessment(case: Case) -> None:
+    """Give the case's open risk assessment the times of the answers that asked for it.
+
+    The demo's questionnaires are all recorded now and dated weeks back
+    afterwards; the task they asked for would otherwise say "2 positive
+    answers since" a moment ago.
+    """
+    from forestall.instruments.models import Administration
+
+    task = case.tasks.filter(kind=TaskKind.RISK_ASSESSMENT, done_at__isnull=True).first()
+    if task is None:
+        return
+    answered = [
+        administration.completed_at
+        for administration in Administration.objects.filter(
+            client=case.client, centre=case.centre, completed_at__isnull=False
+        ).order_by("completed_at")
+        if administration.flags and administration.completed_at is not None
+    ]
+    if len(answered) != task.times_raised:  # not (only) the demo's answers: leave it
+        return
+    task.created_at = answered[0]
+    task.last_raised_at = answered[-1] if len(answered) > 1 else None
+    task.due_on = timezone.localdate(answered[-1])
+    task.save(update_fields=["created_at", "last_raised_at", "due_on"])
 
 
 def seed(network: DemoNetwork) -> None:

@@ -128,6 +128,12 @@ class TaskForm(forms.Form):
         choice_field(self, "assignee").choices = [("", _("Nobody yet")), *_staff_choices(centre_id)]
 
 
+class TaskDoneForm(forms.Form):
+    # How often the task had been asked for on the page the person ticked it
+    # on: a risk assessment asked for again since then is not ticked off unseen.
+    seen_times_raised = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+
 class AppointmentForm(forms.Form):
     starts_at = forms.DateTimeField(
         label=_("Starts at"),

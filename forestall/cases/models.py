@@ -413,11 +413,30 @@ class TaskQuerySet(models.QuerySet["Task"]):
         return self.filter(done_at__isnull=True)
 
 
+class TaskKind(models.TextChoices):
+    """What a task is for: written by someone (free), or made by forestall for a reason.
+
+    The kind, never the (translated, encrypted) title, is how forestall
+    finds its own tasks again.
+    """
+
+    FREE = "free", _("Task or reminder")
+    RISK_ASSESSMENT = "risk_assessment", _("Risk assessment")
+
+
 class Task(models.Model):
-    """A to-do or reminder on a case: due date, assignee, done (the title is encrypted)."""
+    """A to-do or reminder on a case: due date, assignee, done (the title is encrypted).
+
+    A case has at most one open risk-assessment task: a later positive answer
+    asks for the same one again (``times_raised``, ``last_raised_at``) instead
+    of adding an identical task (``cases.actions.ask_for_risk_assessment``).
+    """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="tasks")
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=TaskKind.choices, default=TaskKind.FREE
+    )
     title = EncryptedTextField()
     due_on = models.DateField(_("due on"), null=True, blank=True)
     assignee = models.ForeignKey(
@@ -436,14 +455,32 @@ class Task(models.Model):
     done_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # How often the reason for this task arose while it was open (1: once),
+    # and when it last did (None: only when the task was created).
+    times_raised = models.PositiveIntegerField(default=1)
+    last_raised_at = models.DateTimeField(null=True, blank=True)
 
     objects = TaskQuerySet.as_manager()
 
     class Meta:
         ordering = [models.F("due_on").asc(nulls_last=True), "created_at"]
+        constraints = [
+            # Two answers recorded at the same moment still give one task: the
+            # second insert fails here and asks for the first one again.
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=Q(kind="risk_assessment", done_at__isnull=True),
+                name="cases_task_one_open_risk_assessment_per_case",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"task {self.pk}"
+
+    @property
+    def was_raised_again(self) -> bool:
+        """Whether the reason for this task arose again after it was made."""
+        return self.times_raised > 1 and self.last_raised_at is not None
 
 
 class Priority(models.IntegerChoices):

@@ -449,8 +449,17 @@ def task_list(request: StaffRequest) -> HttpResponse:
 @staff_required
 def task_done(request: StaffRequest, task_id: uuid.UUID) -> HttpResponse:
     task = access_task(request.user, task_id)
-    if request.method == "POST":
-        actions.complete_task(task, by=request.user)
+    # Bound on every POST, also an empty one (a form from before the count was sent).
+    form = forms.TaskDoneForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.complete_task(
+                task, by=request.user, seen_times_raised=form.cleaned_data["seen_times_raised"]
+            )
+        except actions.CaseError as error:
+            # Shown again with what is new, and a form that carries the new count.
+            messages.error(request, str(error))
+            return redirect("cases:task_done", task_id=task.pk)
         messages.success(request, _("Task done."))
         return redirect("cases:case", case_id=task.case_id)
     return render(request, "cases/task_done.html", {"task": task, "case": task.case})

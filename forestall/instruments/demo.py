@@ -42,6 +42,16 @@ def _answers(total: int, items: int, highest: int, rng: random.Random) -> list[i
     return answers
 
 
+def _phq9_answers(total: int, self_harm: bool, rng: random.Random) -> list[int]:
+    """PHQ-9 answers adding up to about ``total``; item 9 (self-harm) above 0 only if asked.
+
+    Spreading the total over all nine items would answer item 9 positively
+    in nearly every course, so every demo case would carry a risk flag.
+    """
+    item9 = max(1 if self_harm else 0, total - 24)
+    return [*_answers(max(0, total - item9), 8, 3, rng), item9]
+
+
 def _trajectory(start: int, end: int, steps: int, highest: int, rng: random.Random) -> list[int]:
     if steps == 1:
         return [start]
@@ -85,17 +95,24 @@ def demo_course(
         phq9_end, gad7_end = rng.randint(2, 11), rng.randint(1, 9)
     phq9 = _trajectory(phq9_start, min(27, phq9_end), measurements, 27, rng)
     gad7 = _trajectory(gad7_start, min(21, gad7_end), measurements, 21, rng)
+    # About one person in six answers the self-harm item positively, in the
+    # last two measurements: one risk-assessment task, asked for twice.
+    self_harm_from = measurements - 2 if rng.random() < 1 / 6 else measurements
     occasions = [Occasion.INTAKE] + [Occasion.SESSION] * sessions
     if discharge:
         occasions.append(Occasion.DISCHARGE)
     recorded = []
     for index, occasion in enumerate(occasions):
         when = started + datetime.timedelta(weeks=index)
-        for instrument, totals, items in (("phq9", phq9, 9), ("gad7", gad7, 7)):
+        for instrument, totals in (("phq9", phq9), ("gad7", gad7)):
+            if instrument == "phq9":
+                answers = _phq9_answers(totals[index], index >= self_harm_from, rng)
+            else:
+                answers = _answers(totals[index], 7, 3, rng)
             administration = actions.record_administration(
                 client,
                 instrument,
-                _answers(totals[index], items, 3, rng),
+                answers,
                 occasion=occasion,
                 by=by,
                 centre=centre,

@@ -1,0 +1,493 @@
+"""One open "risk assessment today" task per case, however many positive answers come in.
+
+A positive self-harm item (PHQ-9 item 9) asks for a risk assessment on each
+open case of the client. While that task is open, a further positive answer
+adds no identical task: it brings the open one to today and counts itself
+on it, so the clinician sees one task that says "2 positive answers
+since …". Once the task is done, the next positive answer makes a new one.
+"""
+
+from __future__ import annotations
+
+import datetime
+import importlib
+import re
+import threading
+
+import pytest
+from django.apps import apps
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from forestall.audit.models import AuditEntry
+from forestall.cases import actions as case_actions
+from forestall.cases.models import Task, TaskKind
+from forestall.cases.pathway import Stage
+from forestall.instruments import actions
+from tests.factories_cases import make_case, make_client
+
+TITLE = "Risk assessment today"
+GERMAN_TITLE = "Heute Risikoeinschätzung"
+
+
+def _answers(item9: int) -> dict[str, str]:
+    return {**{f"q{i}": "1" for i in range(1, 9)}, "q9": str(item9), "occasion": "session"}
+
+
+def _record(browser, case, item9: int) -> None:
+    response = browser.post(
+        f"/staff/instruments/clients/{case.client_id}/record/phq9/", _answers(item9)
+    )
+    assert response.status_code == 302
+
+
+def _case_led_by(clinician, centre, **fields):
+    case = make_case(centre, stage=Stage.IN_TREATMENT, **fields)
+    case.lead_clinician = clinician
+    case.save(update_fields=["lead_clinician"])
+    return case
+
+
+def _open_risk_tasks(case):
+    return list(Task.objects.filter(case=case, kind=TaskKind.RISK_ASSESSMENT, done_at=None))
+
+
+def _raised_note(page: str) -> list[str]:
+    """The text of each "positive answers since" note on a page."""
+    return [
+        re.sub(r"\s+", " ", text).strip()
+        for text in re.findall(r'<span class="task-raised">(.*?)</span>', page, re.S)
+    ]
+
+
+def test_two_positive_answers_give_one_task_on_the_case_page_and_in_my_tasks(
+    sign_in, centre_a, clinician_a
+):
+    case = _case_led_by(clinician_a, centre_a)
+    browser = sign_in(clinician_a)
+
+    _record(browser, case, 2)
+    _record(browser, case, 3)
+
+    [task] = Task.objects.filter(case=case)
+    assert task.kind == TaskKind.RISK_ASSESSMENT
+    assert task.times_raised == 2 and task.last_raised_at is not None
+    assert task.assignee == clinician_a and task.due_on == timezone.localdate()
+    case_page = browser.get(f"/staff/cases/{case.pk}/").content.decode()
+    my_tasks = browser.get("/staff/cases/tasks/").content.decode()
+    for page in (case_page, my_tasks):
+        assert page.count(TITLE) == 1
+        [note] = _raised_note(page)
+        assert note.startswith("2 positive answers since ")
+        assert "; the latest on " in note
+    assert my_tasks.count(f"/staff/cases/tasks/{task.pk}/done/") == 1
+
+
+def test_the_note_says_how_often_and_when_and_nothing_of_the_answers(
+    sign_in, centre_a, clinician_a
+):
+    case = _case_led_by(clinician_a, centre_a)
+    browser = sign_in(clinician_a)
+    for item9 in (1, 2, 3):
+        _record(browser, case, item9)
+
+    [note] = _raised_note(browser.get(f"/staff/cases/{case.pk}/").content.decode())
+
+    # Only the count and two times ("1 Dec 2026, 09:10" in English).
+    when = r"\d{1,2} [A-Z][a-z]{2} \d{4}, \d\d:\d\d"
+    assert re.fullmatch(rf"3 positive answers since {when}; the latest on {when}\.", note), note
+
+
+@pytest.mark.parametrize("days", [-3, 5], ids=["was-overdue", "was-due-later"])
+def test_a_repeat_brings_the_open_task_to_today_and_keeps_its_assignee(
+    sign_in, centre_a, clinician_a, manager_a, days
+):
+    case = _case_led_by(clinician_a, centre_a)
+    browser = sign_in(clinician_a)
+    _record(browser, case, 1)
+    [task] = _open_risk_tasks(case)
+    task.due_on = timezone.localdate() + datetime.timedelta(days=days)
+    task.assignee = manager_a
+    task.save(update_fields=["due_on", "assignee"])
+
+    _record(browser, case, 1)
+
+    [again] = _open_risk_tasks(case)
+    assert again.pk == task.pk
+    assert again.due_on == timezone.localdate()
+    assert again.assignee == manager_a
+    assert again.times_raised == 2
+
+
+def test_a_repeat_gives_an_unassigned_task_to_the_lead_clinician(sign_in, centre_a, clinician_a):
+    case = make_case(centre_a, stage=Stage.IN_TREATMENT)
+    browser = sign_in(clinician_a)
+    _record(browser, case, 1)
+    [task] = _open_risk_tasks(case)
+    assert task.assignee is None
+    case.lead_clinician = clinician_a
+    case.save(update_fields=["lead_clinician"])
+
+    _record(browser, case, 1)
+
+    [again] = _open_risk_tasks(case)
+    assert again.assignee == clinician_a
+
+
+def test_once_the_task_is_done_the_next_positive_answer_makes_a_new_one(
+    sign_in, centre_a, clinician_a
+):
+    case = _case_led_by(clinician_a, centre_a)
+    browser = sign_in(clinician_a)
+    _record(browser, case, 2)
+    _record(browser, case, 2)
+    [first] = _open_risk_tasks(case)
+    assert browser.post(f"/staff/cases/tasks/{first.pk}/done/").status_code == 302
+
+    _record(browser, case, 1)
+
+    first.refresh_from_db()
+    assert first.done_at is not None and first.times_raised == 2
+    [second] = _open_risk_tasks(case)
+    assert second.pk != first.pk
+    assert second.times_raised == 1 and second.last_raised_at is None
+    my_tasks = browser.get("/staff/cases/tasks/").content.decode()
+    assert my_tasks.count(TITLE) == 1 and _raised_note(my_tasks) == []
+
+
+def test_an_answer_that_came_in_after_the_page_was_shown_is_not_ticked_off_unseen(
+    sign_in, centre_a, clinician_a
+):
+    case = _case_led_by(clinician_a, centre_a)
+    browser = sign_in(clinician_a)
+    _record(browser, case, 1)
+    my_tasks = browser.get("/staff/cases/tasks/").content.decode()
+    assert 'name="seen_times_raised" value="1"' in my_tasks
+    _record(browser, case, 2)  # while the list is open, in another tab (or the mailbox)
+    [task] = _open_risk_tasks(case)
+
+    refused = browser.post(f"/staff/cases/tasks/{task.pk}/done/", {"seen_times_raised": "1"})
+
+    assert refused.status_code == 302
+    assert refused["Location"] == f"/staff/cases/tasks/{task.pk}/done/"
+    assert _open_risk_tasks(case) == [task]
+    again = browser.get(refused["Location"]).content.decode()
+    assert "another positive answer came in after the task was shown" in again
+    assert _raised_note(again)[0].startswith("2 positive answers since ")
+    assert 'name="seen_times_raised" value="2"' in again
+    done = browser.post(f"/staff/cases/tasks/{task.pk}/done/", {"seen_times_raised": "2"})
+    assert done.status_code == 302 and _open_risk_tasks(case) == []
+
+
+def test_a_done_form_with_a_count_that_is_not_a_number_answers_with_the_task_page(
+    sign_in, centre_a, clinician_a
+):
+    case = _case_led_by(clinician_a, centre_a)
+    browser = sign_in(clinician_a)
+    _record(browser, case, 1)
+    [task] = _open_risk_tasks(case)
+
+    response = browser.post(f"/staff/cases/tasks/{task.pk}/done/", {"seen_times_raised": "x"})
+
+    assert response.status_code == 200 and _open_risk_tasks(case) == [task]
+
+
+def test_a_negative_answer_adds_nothing_and_leaves_the_open_task_as_it_was(
+    sign_in, centre_a, clinician_a
+):
+    case = _case_led_by(clinician_a, centre_a)
+    browser = sign_in(clinician_a)
+    _record(browser, case, 0)
+    assert not Task.objects.filter(case=case).exists()
+    _record(browser, case, 1)
+
+    _record(browser, case, 0)
+
+    [task] = Task.objects.filter(case=case)
+    assert task.times_raised == 1 and task.last_raised_at is None
+
+
+def test_a_client_with_cases_at_two_centres_gets_one_task_on_each(
+    sign_in, centre_a, centre_b, clinician_a, clinician_b
+):
+    client = make_client()
+    here = _case_led_by(clinician_a, centre_a, client=client)
+    there = _case_led_by(clinician_b, centre_b, client=client)
+    browser = sign_in(clinician_a)
+
+    # Answers given at centre A ask centre A only, as before.
+    _record(browser, here, 2)
+    _record(browser, here, 2)
+    assert [task.times_raised for task in _open_risk_tasks(here)] == [2]
+    assert _open_risk_tasks(there) == []
+    # Answers given nowhere in particular (centre None) ask every open case.
+    for _ in range(2):
+        with transaction.atomic():
+            actions.record_administration(
+                client,
+                "phq9",
+                {f"q{i}": 1 for i in range(1, 10)},
+                occasion="session",
+                by=None,
+                centre=None,
+            )
+
+    assert [task.times_raised for task in _open_risk_tasks(here)] == [4]
+    [theirs] = _open_risk_tasks(there)
+    assert theirs.times_raised == 2 and theirs.assignee == clinician_b
+    other = sign_in(clinician_b)
+    their_tasks = other.get("/staff/cases/tasks/").content.decode()
+    assert their_tasks.count(TITLE) == 1 and f"/staff/cases/{there.pk}/" in their_tasks
+    [ours] = _open_risk_tasks(here)
+    assert other.post(f"/staff/cases/tasks/{ours.pk}/done/").status_code == 404
+
+
+def test_a_closed_case_gets_no_task(sign_in, centre_a, clinician_a):
+    case = make_case(centre_a, stage=Stage.CLOSED)
+    _record(sign_in(clinician_a), case, 3)
+    assert not Task.objects.filter(case=case).exists()
+
+
+def test_every_task_made_or_asked_for_again_is_audited(sign_in, centre_a, clinician_a):
+    case = _case_led_by(clinician_a, centre_a)
+    browser = sign_in(clinician_a)
+
+    _record(browser, case, 1)
+    _record(browser, case, 1)
+
+    entries = AuditEntry.objects.filter(target_id=case.pk, action__startswith="case.task.")
+    assert sorted(entries.values_list("action", flat=True)) == [
+        "case.task.create",
+        "case.task.update",
+    ]
+    assert {entry.actor_id for entry in entries} == {clinician_a.pk}
+
+
+def test_a_free_task_with_the_same_words_is_left_alone(sign_in, centre_a, clinician_a):
+    case = _case_led_by(clinician_a, centre_a)
+    browser = sign_in(clinician_a)
+    written = case_actions.add_task(
+        case,
+        by=clinician_a,
+        title="Risk assessment today: PHQ-9 self-harm item answered positively; "
+        "raise a safeguarding concern if someone is at risk.",
+        assignee=clinician_a,
+    )
+
+    _record(browser, case, 1)
+    _record(browser, case, 1)
+
+    written.refresh_from_db()
+    assert written.kind == TaskKind.FREE and written.times_raised == 1
+    assert len(_open_risk_tasks(case)) == 1
+
+
+def test_the_task_and_its_note_are_german_on_german_pages(sign_in, centre_a, clinician_a):
+    case = _case_led_by(clinician_a, centre_a)
+    browser = sign_in(clinician_a)
+    for _ in range(2):
+        response = browser.post(
+            f"/staff/instruments/clients/{case.client_id}/record/phq9/",
+            _answers(2),
+            HTTP_ACCEPT_LANGUAGE="de",
+        )
+        assert response.status_code == 302
+
+    for url in (f"/staff/cases/{case.pk}/", "/staff/cases/tasks/"):
+        page = browser.get(url, HTTP_ACCEPT_LANGUAGE="de").content.decode()
+        assert page.count(GERMAN_TITLE) == 1
+        [note] = _raised_note(page)
+        when = r"\d\d\.\d\d\.\d{4}, \d\d:\d\d"
+        assert re.fullmatch(rf"2 positive Antworten seit {when}; die letzte am {when}\.", note), (
+            note
+        )
+
+
+def test_the_database_allows_one_open_risk_assessment_per_case(centre_a, clinician_a):
+    case = make_case(centre_a, stage=Stage.IN_TREATMENT)
+    done = Task.objects.create(
+        case=case, kind=TaskKind.RISK_ASSESSMENT, title="x", done_at=timezone.now()
+    )
+    Task.objects.create(case=case, kind=TaskKind.RISK_ASSESSMENT, title="x")
+    Task.objects.create(case=case, title="free")
+    Task.objects.create(case=case, title="free")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Task.objects.create(case=case, kind=TaskKind.RISK_ASSESSMENT, title="x")
+    assert done.done_at is not None
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_answers_recorded_at_the_same_moment_give_one_task(centre_a, clinician_a):
+    """The second insert waits for the first, fails on the constraint, and asks again.
+
+    The first transaction has made its task and not yet committed when the
+    second looks (and finds none); without the constraint both would insert.
+    """
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: two connections at once (SQLite writers queue at BEGIN)")
+    case = _case_led_by(clinician_a, centre_a)
+    made = threading.Event()
+    errors: list[BaseException] = []
+
+    def ask(after: threading.Event | None, hold: float) -> None:
+        try:
+            if after is not None:
+                after.wait(10)
+            with transaction.atomic():
+                case_actions.ask_for_risk_assessment(
+                    case.client, centre_id=None, instrument="PHQ-9", by=None
+                )
+                made.set()
+                threading.Event().wait(hold)  # the first keeps its transaction open a while
+        except BaseException as error:  # reported by the test below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=ask, args=(None, 0.5))
+    second = threading.Thread(target=ask, args=(made, 0))
+    first.start()
+    second.start()
+    first.join(30)
+    second.join(30)
+
+    assert errors == []
+    [task] = Task.objects.filter(case=case)
+    assert task.kind == TaskKind.RISK_ASSESSMENT and task.times_raised == 2
+
+
+# --- The data migration that merged the duplicates ----------------------------
+
+_merge = importlib.import_module("forestall.cases.migrations.0007_merge_open_risk_assessment_tasks")
+
+_ENGLISH = (
+    "Risk assessment today: PHQ-9 self-harm item answered positively; "
+    "raise a safeguarding concern if someone is at risk."
+)
+_GERMAN = (
+    "Heute Risikoeinschätzung: PHQ-9, Frage zur Selbstverletzung positiv beantwortet; "
+    "bei Gefährdung ein Kinderschutzanliegen melden."
+)
+
+
+def test_the_migration_merges_each_cases_open_risk_tasks_into_the_earliest(
+    centre_a, clinician_a, manager_a
+):
+    case = make_case(centre_a, stage=Stage.IN_TREATMENT)
+    alone = make_case(centre_a, stage=Stage.IN_TREATMENT)
+    now = timezone.now()
+    today = timezone.localdate()
+
+    def old_task(on, title, days_ago, **fields):
+        # As tasks were before 0006: every one of the free kind.
+        return Task.objects.create(
+            case=on,
+            title=title,
+            created_at=now - datetime.timedelta(days=days_ago),
+            due_on=today - datetime.timedelta(days=days_ago),
+            **fields,
+        )
+
+    earliest = old_task(case, _ENGLISH, 9)
+    old_task(case, _GERMAN, 5, assignee=manager_a)
+    latest = old_task(case, _ENGLISH, 2, assignee=clinician_a)
+    done = old_task(case, _ENGLISH, 20, done_at=now - datetime.timedelta(days=15))
+    written = old_task(case, "Risk assessment today: ask about sleep", 1)
+    single = old_task(alone, _GERMAN, 3)
+
+    deleted = _merge.merge_open_risk_assessment_tasks(apps, None)
+
+    assert deleted == 2
+    assert set(Task.objects.filter(case=case).values_list("pk", flat=True)) == {
+        earliest.pk,
+        done.pk,
+        written.pk,
+    }
+    earliest.refresh_from_db()
+    assert earliest.kind == TaskKind.RISK_ASSESSMENT and earliest.done_at is None
+    assert earliest.times_raised == 3
+    assert earliest.last_raised_at == latest.created_at
+    assert earliest.due_on == latest.due_on
+    assert earliest.assignee == manager_a  # it had none: the first of the others'
+    assert earliest.title == _ENGLISH
+    done.refresh_from_db()
+    assert done.kind == TaskKind.RISK_ASSESSMENT and done.times_raised == 1
+    written.refresh_from_db()
+    assert written.kind == TaskKind.FREE
+    single.refresh_from_db()
+    assert single.kind == TaskKind.RISK_ASSESSMENT
+    assert (single.times_raised, single.last_raised_at) == (1, None)
+    # Run again (a second attempt after a failure): nothing more to do.
+    assert _merge.merge_open_risk_assessment_tasks(apps, None) == 0
+
+
+def test_after_the_merge_a_new_answer_asks_for_the_kept_task_again(sign_in, centre_a, clinician_a):
+    case = _case_led_by(clinician_a, centre_a)
+    for days_ago in (4, 1):
+        Task.objects.create(
+            case=case,
+            title=_ENGLISH,
+            created_at=timezone.now() - datetime.timedelta(days=days_ago),
+            assignee=clinician_a,
+        )
+    _merge.merge_open_risk_assessment_tasks(apps, None)
+
+    _record(sign_in(clinician_a), case, 1)
+
+    [task] = Task.objects.filter(case=case)
+    assert task.times_raised == 3
+
+
+# --- The demo ---------------------------------------------------------------------
+
+
+def test_the_demo_puts_at_most_one_open_risk_assessment_on_a_case(db):
+    from forestall.accounts import demo as accounts_demo
+    from forestall.cases import demo as cases_demo
+    from forestall.demo import DemoNetwork
+    from forestall.directory import demo as directory_demo
+
+    network = DemoNetwork()
+    for seeder in (directory_demo, accounts_demo, cases_demo):
+        seeder.seed(network)
+
+    risk = Task.objects.filter(kind=TaskKind.RISK_ASSESSMENT)
+    per_case = [task.case_id for task in risk]
+    assert per_case and len(per_case) == len(set(per_case))
+    for task in risk:
+        # Dated as the (backdated) answers that asked for it, not all "a moment ago".
+        assert task.done_at is None
+        if task.times_raised > 1:
+            assert task.created_at < task.last_raised_at
+            assert task.due_on == timezone.localdate(task.last_raised_at)
+    assert any(task.times_raised > 1 for task in risk)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_installed_database_with_duplicates_migrates_to_one_open_task(centre_a):
+    """Through the migrations themselves: the historical models decrypt the titles."""
+    from django.db.migrations.executor import MigrationExecutor
+
+    case = make_case(centre_a, stage=Stage.IN_TREATMENT)
+    before = [("cases", "0005_client_mailbox_in_inbox")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    try:
+        old_task = executor.loader.project_state(before).apps.get_model("cases", "Task")
+        for days_ago in (3, 2, 1):
+            old_task.objects.create(
+                case_id=case.pk,
+                title=_ENGLISH,
+                created_at=timezone.now() - datetime.timedelta(days=days_ago),
+            )
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes())
+
+    [task] = Task.objects.filter(case=case)
+    assert task.kind == TaskKind.RISK_ASSESSMENT and task.times_raised == 3
+    assert task.title == _ENGLISH
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Task.objects.create(case=case, kind=TaskKind.RISK_ASSESSMENT, title="x")
