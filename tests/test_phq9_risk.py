@@ -46,7 +46,7 @@ def test_recording_a_positive_item_9_says_so_and_gives_the_next_step(
     task = Task.objects.get(case=case)
     assert task.assignee == clinician_a
     assert task.due_on == timezone.localdate()
-    assert "Risk assessment" in task.title
+    assert "Risk assessment" in task.display_title
 
 
 def test_a_later_answer_without_the_flag_clears_the_warning(sign_in, centre_a, clinician_a):

@@ -360,6 +360,9 @@ def test_two_answers_recorded_at_the_same_moment_give_one_task(centre_a, clinici
 # --- The data migration that merged the duplicates ----------------------------
 
 _merge = importlib.import_module("forestall.cases.migrations.0007_merge_open_risk_assessment_tasks")
+_instrument_only = importlib.import_module(
+    "forestall.cases.migrations.0009_risk_assessment_title_is_the_instrument"
+)
 
 _ENGLISH = (
     "Risk assessment today: PHQ-9 self-harm item answered positively; "
@@ -488,6 +491,62 @@ def test_an_installed_database_with_duplicates_migrates_to_one_open_task(centre_
 
     [task] = Task.objects.filter(case=case)
     assert task.kind == TaskKind.RISK_ASSESSMENT and task.times_raised == 3
-    assert task.title == _ENGLISH
+    assert task.title == "PHQ-9"  # 0009: the sentence is translated for each reader
+    assert task.display_title == _ENGLISH
     with pytest.raises(IntegrityError), transaction.atomic():
         Task.objects.create(case=case, kind=TaskKind.RISK_ASSESSMENT, title="x")
+
+
+# --- The title in the reader's language ---------------------------------------------
+
+
+def test_a_task_asked_for_in_english_reads_german_to_a_german_clinician(
+    sign_in, centre_a, clinician_a
+):
+    """The answers came in English (a help-seeker's mailbox, a colleague); the reader is German."""
+    case = _case_led_by(clinician_a, centre_a)
+    browser = sign_in(clinician_a)
+    response = browser.post(
+        f"/staff/instruments/clients/{case.client_id}/record/phq9/",
+        _answers(2),
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 302
+    [task] = _open_risk_tasks(case)
+    assert task.title == "PHQ-9"  # only the instrument is stored
+
+    for url in (
+        f"/staff/cases/{case.pk}/",
+        "/staff/cases/tasks/",
+        f"/staff/cases/tasks/{task.pk}/done/",
+    ):
+        german = browser.get(url, HTTP_ACCEPT_LANGUAGE="de").content.decode()
+        assert german.count(GERMAN_TITLE) == 1, url
+        assert TITLE not in german, url
+        english = browser.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        assert english.count(TITLE) == 1 and GERMAN_TITLE not in english, url
+
+
+def test_the_migration_keeps_only_the_instrument_of_each_generated_sentence(centre_a):
+    case = make_case(centre_a, stage=Stage.IN_TREATMENT)
+    german = (
+        "Heute Risikoeinschätzung: GAD-7, Frage zur Selbstverletzung positiv "
+        "beantwortet; bei Gefährdung ein Kinderschutzanliegen melden."
+    )
+    english = Task.objects.create(
+        case=case, kind=TaskKind.RISK_ASSESSMENT, title=_ENGLISH, done_at=timezone.now()
+    )
+    in_german = Task.objects.create(case=case, kind=TaskKind.RISK_ASSESSMENT, title=german)
+    already = Task.objects.create(
+        case=case, kind=TaskKind.RISK_ASSESSMENT, title="WHO-5", done_at=timezone.now()
+    )
+    free = Task.objects.create(case=case, title=_ENGLISH)
+
+    assert _instrument_only.keep_only_the_instrument(apps, None) == 2
+
+    for task, title in ((english, "PHQ-9"), (in_german, "GAD-7"), (already, "WHO-5")):
+        task.refresh_from_db()
+        assert task.title == title
+    free.refresh_from_db()
+    assert free.title == _ENGLISH and free.display_title == _ENGLISH  # someone's own words
+    assert _instrument_only.keep_only_the_instrument(apps, None) == 0

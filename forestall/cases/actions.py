@@ -528,10 +528,10 @@ def ask_for_risk_assessment(
     cases = Case.objects.open().filter(client=client).select_related("centre")
     if centre_id is not None:
         cases = cases.filter(centre_id=centre_id)
-    title = _(
-        "Risk assessment today: %(instrument)s self-harm item answered positively; "
-        "raise a safeguarding concern if someone is at risk."
-    ) % {"instrument": instrument}
+    # Only the instrument's name: the sentence around it is translated for
+    # each reader (``Task.display_title``), not fixed in the language of
+    # whoever answered.
+    title = instrument
     now = timezone.now()
     tasks = []
     for case in cases:

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from forestall.accounts.models import Role
@@ -424,6 +425,13 @@ class TaskKind(models.TextChoices):
     RISK_ASSESSMENT = "risk_assessment", _("Risk assessment")
 
 
+# A risk-assessment task's title around the instrument's name (``Task.display_title``).
+RISK_ASSESSMENT_TITLE = gettext_noop(
+    "Risk assessment today: %(instrument)s self-harm item answered positively; "
+    "raise a safeguarding concern if someone is at risk."
+)
+
+
 class Task(models.Model):
     """A to-do or reminder on a case: due date, assignee, done (the title is encrypted).
 
@@ -476,6 +484,20 @@ class Task(models.Model):
 
     def __str__(self) -> str:
         return f"task {self.pk}"
+
+    @property
+    def display_title(self) -> str:
+        """The title in the reader's language.
+
+        A risk-assessment task is written by forestall when a questionnaire
+        is answered, in whatever language the person answering used (often a
+        help-seeker in their mailbox); its ``title`` holds only the
+        instrument's name, and the sentence around it is translated for
+        whoever reads it. Every other task shows its title as written.
+        """
+        if self.kind == TaskKind.RISK_ASSESSMENT:
+            return gettext(RISK_ASSESSMENT_TITLE) % {"instrument": self.title}
+        return self.title
 
     @property
     def was_raised_again(self) -> bool:
