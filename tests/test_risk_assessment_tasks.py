@@ -187,9 +187,31 @@ def test_a_done_form_with_a_count_that_is_not_a_number_answers_with_the_task_pag
     _record(browser, case, 1)
     [task] = _open_risk_tasks(case)
 
-    response = browser.post(f"/staff/cases/tasks/{task.pk}/done/", {"seen_times_raised": "x"})
+    for forged in (
+        {"seen_times_raised": "x"},
+        {"seen_times_raised": "-1"},
+        {"back": "https://evil.example/"},
+    ):
+        response = browser.post(f"/staff/cases/tasks/{task.pk}/done/", forged)
+        assert response.status_code == 400, forged
+        assert TITLE in response.content.decode()  # the task's own page again
+        assert _open_risk_tasks(case) == [task]
 
-    assert response.status_code == 200 and _open_risk_tasks(case) == [task]
+
+def test_done_from_my_tasks_goes_back_to_my_tasks_and_from_the_case_to_the_case(
+    sign_in, centre_a, clinician_a
+):
+    case = _case_led_by(clinician_a, centre_a)
+    browser = sign_in(clinician_a)
+    first = case_actions.add_task(case, by=clinician_a, title="Call back", assignee=clinician_a)
+    second = case_actions.add_task(case, by=clinician_a, title="Write up", assignee=clinician_a)
+
+    listed = browser.get("/staff/cases/tasks/").content.decode()
+    assert 'name="back" value="tasks"' in listed
+    response = browser.post(f"/staff/cases/tasks/{first.pk}/done/", {"back": "tasks"})
+    assert response.status_code == 302 and response["Location"] == "/staff/cases/tasks/"
+    response = browser.post(f"/staff/cases/tasks/{second.pk}/done/")
+    assert response["Location"] == f"/staff/cases/{case.pk}/"
 
 
 def test_a_negative_answer_adds_nothing_and_leaves_the_open_task_as_it_was(

@@ -132,6 +132,9 @@ class TaskDoneForm(forms.Form):
     # How often the task had been asked for on the page the person ticked it
     # on: a risk assessment asked for again since then is not ticked off unseen.
     seen_times_raised = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    # Where the person ticked it: "My tasks" goes back to the list (working
+    # through it), anywhere else to the case. A choice, never an address.
+    back = forms.ChoiceField(required=False, choices=[("tasks", "tasks")], widget=forms.HiddenInput)
 
 
 class AppointmentForm(forms.Form):

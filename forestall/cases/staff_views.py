@@ -461,8 +461,13 @@ def task_done(request: StaffRequest, task_id: uuid.UUID) -> HttpResponse:
             messages.error(request, str(error))
             return redirect("cases:task_done", task_id=task.pk)
         messages.success(request, _("Task done."))
+        if form.cleaned_data["back"] == "tasks":
+            return redirect("cases:tasks")
         return redirect("cases:case", case_id=task.case_id)
-    return render(request, "cases/task_done.html", {"task": task, "case": task.case})
+    # A refused form (a forged count or place to go back to) is bad input: the
+    # task's own page again, with a 400.
+    status = 400 if request.method == "POST" else 200
+    return render(request, "cases/task_done.html", {"task": task, "case": task.case}, status=status)
 
 
 # --- Clients --------------------------------------------------------------

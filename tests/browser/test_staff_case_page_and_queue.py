@@ -140,3 +140,40 @@ def test_the_case_page_fits_a_phone_screen_in_german(page, centre):
         page.goto(f"/staff/cases/{case.pk}/")
         assert page.evaluate(_STICKING_OUT) == [], language
         assert page.locator("dl.facts dd").first.is_visible()
+
+
+# Buttons to the right of what <main> shows: at phone width a table scrolls
+# sideways inside <main>, and a button in its last column is off the screen.
+_BUTTONS_OFF_SCREEN = """() => {
+  const right = document.querySelector('main').getBoundingClientRect().right + 1;
+  return [...document.querySelectorAll('main button')]
+    .filter(e => e.getBoundingClientRect().right > right)
+    .map(e => e.textContent.trim());
+}"""
+
+
+def test_my_tasks_done_buttons_are_on_a_phone_screen_and_named(page, centre, assert_accessible):
+    """ "My tasks" once put "Done" in a last column, off a 375-pixel screen in German."""
+    user = factories.make_user(Role.CLINICIAN, centre, username="browser.phone.tasks")
+    device = factories.totp_device(user)
+    case = make_case(centre, stage=Stage.IN_TREATMENT)
+    from forestall.cases import actions as case_actions
+
+    for title in ("Rückruf wegen des nächsten Termins vereinbaren", "Fragebogen schicken"):
+        case_actions.add_task(case, by=user, title=title, assignee=user)
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.goto("/staff/cases/tasks/")
+    _sign_in(page, user, device)
+    page.wait_for_url(re.compile(r"/staff/cases/tasks/$"))
+    for language in ("en", "de"):
+        user.language = language
+        user.save()
+        for path in ("/staff/cases/tasks/", f"/staff/cases/{case.pk}/"):
+            page.goto(path)
+            assert page.evaluate(_BUTTONS_OFF_SCREEN) == [], (language, path)
+    page.goto("/staff/cases/tasks/")
+    # Each "Done" says which task it ends (its name includes the task's words).
+    page.get_by_role("button", name="Erledigt Fragebogen schicken").click()
+    page.wait_for_url(re.compile(r"/staff/cases/tasks/$"))
+    assert "Fragebogen schicken" not in page.content()
+    assert_accessible(page)
