@@ -3,6 +3,7 @@ pages, and the inbox queue's pager, as staff use them; axe on both."""
 
 from __future__ import annotations
 
+import datetime
 import re
 
 import pytest
@@ -177,3 +178,60 @@ def test_my_tasks_done_buttons_are_on_a_phone_screen_and_named(page, centre, ass
     page.wait_for_url(re.compile(r"/staff/cases/tasks/$"))
     assert "Fragebogen schicken" not in page.content()
     assert_accessible(page)
+
+
+# Rows with a link or button none of which is on the screen: at phone width a
+# table scrolls sideways inside <main>, so a row's only way on must not be its
+# last column alone.
+_ROWS_WITHOUT_A_WAY_ON = """() => {
+  const right = document.querySelector('main').getBoundingClientRect().right + 1;
+  return [...document.querySelectorAll('main tbody tr')]
+    .filter(row => row.querySelector('a, button'))
+    .filter(row => ![...row.querySelectorAll('a, button')].some(
+      e => e.getBoundingClientRect().width > 0 && e.getBoundingClientRect().right <= right))
+    .map(row => row.textContent.trim().replace(/\\s+/g, ' ').slice(0, 50));
+}"""
+
+
+def test_every_list_a_staff_member_works_from_fits_a_phone_screen(page, centre):
+    """At 375 pixels, in English and German: no filter or form sticks out of the
+    page (the waiting list's programme choice once did), and every row of every
+    list can be opened without scrolling sideways (the queue's "Open", the
+    templates' and centres' "Edit" and "My tasks"' "Done" were once only in a
+    last column, off the screen)."""
+    from forestall.cases import actions as case_actions
+    from forestall.inbox.models import ReplyTemplate
+
+    user = factories.make_user(Role.CLINICIAN, centre, username="browser.phone.lists")
+    factories.add_role(user, Role.COUNSELLOR, centre)
+    factories.add_role(user, Role.CENTRE_MANAGER, centre)
+    device = factories.totp_device(user)
+    case = make_case(centre, stage=Stage.WAITING_LIST, waitlisted_ago=datetime.timedelta(days=9))
+    case_actions.add_task(case, by=user, title="Rückruf wegen des Termins", assignee=user)
+    make_conversation(centre, language="de")
+    ReplyTemplate.objects.create(
+        language="de", title="Erste Antwort", body="Danke für Ihre Nachricht. " * 20
+    )
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.goto("/staff/")
+    _sign_in(page, user, device)
+    page.wait_for_url(re.compile(r"/staff/"))
+    paths = [
+        "/staff/inbox/",
+        "/staff/inbox/templates/",
+        "/staff/cases/",
+        "/staff/cases/waiting-list/",
+        "/staff/cases/agenda/",
+        "/staff/cases/tasks/",
+        "/staff/centres/",
+    ]
+    for language in ("en", "de"):
+        user.language = language
+        user.save()
+        for path in paths:
+            response = page.goto(path)
+            assert response is not None and response.status == 200, (language, path)
+            assert page.evaluate(_STICKING_OUT) == [], (language, path)
+            assert page.evaluate(_ROWS_WITHOUT_A_WAY_ON) == [], (language, path)
+    page.goto("/staff/cases/waiting-list/")
+    assert page.locator("main tbody tr").count() >= 1  # the list was not empty
