@@ -245,7 +245,7 @@ class BackupCodesView(two_factor_views.BackupTokensView):
 
     POST makes a new set (the old one stops working) and redirects here; the
     GET after it shows the new codes, taken out of the session, and no other
-    GET can: forestall keeps only hashes of them.
+    GET can: forestall keeps only hashes of them. A HEAD leaves them there.
     """
 
     def get_device(self) -> Any:
@@ -254,7 +254,10 @@ class BackupCodesView(two_factor_views.BackupTokensView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context["fresh_codes"] = _take_fresh_codes(self.request)
+        # Only a GET shows them: the page of a HEAD (a link checker, a prefetch)
+        # is never seen, so it leaves them in the session for the GET.
+        showing = self.request.method == "GET"
+        context["fresh_codes"] = _take_fresh_codes(self.request) if showing else []
         context["remaining"] = BackupCode.objects.of(self.request.user).count()
         return context
 
