@@ -68,3 +68,52 @@ def test_a_head_request_does_not_use_up_the_one_showing_of_new_codes(sign_in, cl
     codes = _codes_on(client.get(PAGE))
     assert len(codes) == 10
     assert _codes_on(client.get(PAGE)) == []
+
+
+# --- Risk-assessment tasks ----------------------------------------------------------
+
+
+def _answers(item9: int) -> dict[str, str]:
+    return {**{f"q{i}": "1" for i in range(1, 9)}, "q9": str(item9), "occasion": "session"}
+
+
+def _record(browser, case, item9: int) -> None:
+    response = browser.post(
+        f"/staff/instruments/clients/{case.client_id}/record/phq9/", _answers(item9)
+    )
+    assert response.status_code == 302
+
+
+def _case_led_by(clinician, centre):
+    case = make_case(centre, stage=Stage.IN_TREATMENT)
+    case.lead_clinician = clinician
+    case.save(update_fields=["lead_clinician"])
+    return case
+
+
+def _open_risk_task(case) -> Task | None:
+    return Task.objects.filter(case=case, kind=TaskKind.RISK_ASSESSMENT, done_at=None).first()
+
+
+def _done_url(task) -> str:
+    return f"/staff/cases/tasks/{task.pk}/done/"
+
+
+def test_a_second_done_is_not_audited_as_if_it_had_ticked_the_task_off(
+    sign_in, centre_a, clinician_a, manager_a
+):
+    """Attack: a colleague (or a double click) posts "Done" on a task already done; the audit
+    log must not say the colleague did it, nor that it was done twice."""
+    case = _case_led_by(clinician_a, centre_a)
+    _record(sign_in(clinician_a), case, 1)
+    task = _open_risk_task(case)
+    assert sign_in(clinician_a).post(_done_url(task), {"seen_times_raised": "1"}).status_code == 302
+    before = AuditEntry.objects.filter(action="case.task.done").count()
+
+    again = sign_in(manager_a).post(_done_url(task), {"seen_times_raised": "1"})
+
+    assert again.status_code == 302
+    task.refresh_from_db()
+    assert task.done_by == clinician_a
+    assert AuditEntry.objects.filter(action="case.task.done").count() == before
+    assert not AuditEntry.objects.filter(action="case.task.done", actor=manager_a).exists()

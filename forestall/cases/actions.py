@@ -586,7 +586,7 @@ def _open_risk_assessment(
 
 
 def complete_task(task: Task, *, by: User, seen_times_raised: int | None = None) -> Task:
-    """Mark a task done (once).
+    """Mark a task done (once; audited as ``case.task.done`` only then).
 
     ``seen_times_raised`` is how often the task had been asked for on the
     page it was ticked on: a risk assessment asked for again since then (a
@@ -608,9 +608,12 @@ def complete_task(task: Task, *, by: User, seen_times_raised: int | None = None)
             locked.done_at = timezone.now()
             locked.done_by = by
             locked.save(update_fields=["done_at", "done_by"])
+            # Only the request that ticked it off: a second "Done" (a double
+            # click, a colleague's open page) changes nothing and is not
+            # recorded as if that person had done it.
+            record_event(by, "case.task.done", task.case, centre=task.case.centre)
         task.done_at, task.done_by_id = locked.done_at, locked.done_by_id
         task.times_raised, task.last_raised_at = locked.times_raised, locked.last_raised_at
-        record_event(by, "case.task.done", task.case, centre=task.case.centre)
     return task
 
 
