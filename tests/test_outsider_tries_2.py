@@ -18,7 +18,7 @@ import pytest
 from django.db import transaction
 from django.test import Client
 
-from forestall.accounts.models import BackupCode, BackupCodeSet
+from forestall.accounts.models import BackupCode, BackupCodeSet, Role
 from forestall.audit.models import AuditEntry
 from forestall.cases import actions as case_actions
 from forestall.cases.models import Task, TaskKind
@@ -117,3 +117,41 @@ def test_a_second_done_is_not_audited_as_if_it_had_ticked_the_task_off(
     assert task.done_by == clinician_a
     assert AuditEntry.objects.filter(action="case.task.done").count() == before
     assert not AuditEntry.objects.filter(action="case.task.done", actor=manager_a).exists()
+
+
+def test_a_repeat_does_not_stay_with_someone_who_has_left_the_centre(
+    sign_in, centre_a, clinician_a
+):
+    """Awkward state: the open risk assessment was given to a colleague who has since left the
+    centre; a new positive answer must reach someone who can see the case, not stay with them."""
+    colleague = factories.make_user(Role.CLINICIAN, centre_a, username="leaving.clinician")
+    case = _case_led_by(clinician_a, centre_a)
+    _record(sign_in(clinician_a), case, 1)
+    task = _open_risk_task(case)
+    task.assignee = colleague
+    task.save(update_fields=["assignee"])
+    colleague.memberships.all().delete()  # left the centre
+
+    _record(sign_in(clinician_a), case, 2)
+
+    again = _open_risk_task(case)
+    assert again.pk == task.pk and again.times_raised == 2
+    assert again.assignee == clinician_a
+    my_tasks = sign_in(clinician_a).get("/staff/cases/tasks/").content.decode()
+    assert _done_url(task) in my_tasks
+
+
+def test_a_repeat_keeps_a_colleague_who_still_works_at_the_centre(
+    sign_in, centre_a, clinician_a
+):
+    """The other side of the one above: a colleague still at the centre keeps the task."""
+    colleague = factories.make_user(Role.CLINICIAN, centre_a, username="staying.clinician")
+    case = _case_led_by(clinician_a, centre_a)
+    _record(sign_in(clinician_a), case, 1)
+    task = _open_risk_task(case)
+    task.assignee = colleague
+    task.save(update_fields=["assignee"])
+
+    _record(sign_in(clinician_a), case, 2)
+
+    assert _open_risk_task(case).assignee == colleague
