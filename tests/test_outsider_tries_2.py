@@ -203,6 +203,31 @@ def test_no_code_reaches_the_log_even_with_every_sql_statement_logged(
         assert code not in logged and code.upper() not in logged
 
 
+def test_codes_replaced_before_their_page_was_seen_are_never_shown_as_if_they_worked(
+    sign_in, clinician_a
+):
+    """A real person on two devices: "Make new codes" on the laptop, whose page did not load
+    (the network dropped), then new codes on the phone; the laptop's page, loaded again, must
+    not show the first set as the codes to print: not one of them works any more."""
+    laptop = sign_in(clinician_a)
+    assert laptop.post(PAGE).status_code == 302  # the redirect's page never arrived
+    phone = sign_in(clinician_a)
+    assert len(_make_new_codes(phone)) == 10
+
+    again = laptop.get(PAGE)
+
+    assert again.status_code == 200
+    assert _codes_on(again) == []
+    assert b"You have 10 unused backup codes." in again.content
+    assert b"replaced by a newer set" in again.content
+
+
+def _make_new_codes(client: Client) -> list[str]:
+    response = client.post(PAGE)
+    assert response.status_code == 302 and response["Location"] == PAGE
+    return _codes_on(client.get(PAGE))
+
+
 def _errors(response) -> str:
     return " ".join(
         re.findall(r'<ul class="errorlist[^>]*>(.*?)</ul>', response.content.decode(), re.S)
@@ -424,3 +449,40 @@ def test_markup_in_a_task_title_or_an_instrument_name_is_shown_as_text(
             assert b"<script>alert" not in content and b"<img src=x" not in content
             assert b"&lt;script&gt;alert(1)&lt;/script&gt;" in content
             assert sentence.encode() in content
+
+
+def test_done_from_the_german_case_page_after_a_new_answer_keeps_the_task_and_says_why(
+    sign_in, centre_a, clinician_a
+):
+    """A real clinician: the case page is open (in German), a client answers positively again
+    in the meantime, the clinician presses "Erledigt" on the page's older count."""
+    case = _case_led_by(clinician_a, centre_a)
+    browser = sign_in(clinician_a)
+    _record(browser, case, 1)
+    page = browser.get(f"/staff/cases/{case.pk}/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    task = _open_risk_task(case)
+    assert 'name="seen_times_raised" value="1"' in page
+    assert "Heute Risikoeinschätzung" in page
+    _record(browser, case, 3)
+
+    refused = browser.post(
+        _done_url(task), {"seen_times_raised": "1"}, HTTP_ACCEPT_LANGUAGE="de", follow=True
+    )
+
+    assert _open_risk_task(case) == task
+    shown = refused.content.decode()
+    assert "Nicht als erledigt markiert" in shown
+    assert "2 positive Antworten seit" in shown
+    assert 'name="seen_times_raised" value="2"' in shown
+
+
+def test_the_replaced_codes_notice_speaks_german(sign_in, clinician_a):
+    """The notice above, on a German page."""
+    laptop = sign_in(clinician_a)
+    laptop.post(PAGE)
+    _make_new_codes(sign_in(clinician_a))
+
+    again = laptop.get(PAGE, HTTP_ACCEPT_LANGUAGE="de").content.decode()
+
+    assert "wurden durch einen neueren Satz ersetzt" in again
+    assert _CODE_ON_PAGE.findall(again) == []

@@ -32,7 +32,7 @@ from forestall.accounts import actions, signin_throttle
 from forestall.accounts.decorators import StaffRequest, staff_required
 from forestall.accounts.forms import LanguageForm
 from forestall.accounts.middleware import staff_language
-from forestall.accounts.models import BackupCode, BackupCodeSet, Role
+from forestall.accounts.models import BackupCode, BackupCodeSet, Role, backup_code_hash
 from forestall.accounts.navigation import waiting_for
 from forestall.lib import ratelimit
 from forestall.lib.crypto import CryptoError, key_ring
@@ -289,8 +289,14 @@ class BackupCodesView(two_factor_views.BackupTokensView):
         # Only a GET shows them: the page of a HEAD (a link checker, a prefetch)
         # is never seen, so it leaves them in the session for the GET.
         showing = self.request.method == "GET"
-        context["fresh_codes"] = _take_fresh_codes(self.request) if showing else []
-        context["remaining"] = BackupCode.objects.of(self.request.user).count()
+        carried = _take_fresh_codes(self.request) if showing else []
+        unused = set(BackupCode.objects.of(self.request.user).values_list("code_hash", flat=True))
+        # Never a code to print that does not work: a set made since (on another
+        # device, or by a second click whose page was saved first) replaced them.
+        fresh = [code for code in carried if backup_code_hash(self.request.user.pk, code) in unused]
+        context["fresh_codes"] = fresh
+        context["fresh_codes_replaced"] = bool(carried) and not fresh
+        context["remaining"] = len(unused)
         return context
 
     def form_valid(self, form: Any) -> HttpResponse:
