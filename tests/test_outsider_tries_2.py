@@ -1,12 +1,15 @@
 """An outside tester's attacks on staff backup codes and on the one open risk-assessment task.
 
-Each test is an attack that must stay impossible (its docstring names it):
-a HEAD request using up the one showing of new backup codes, a forged or
-missing CSRF token making new codes, a password-only session reaching the
-codes, a backup code typed where the authenticator's code goes or someone
-else's code, a used code reused; a task of another centre marked done, a
-forged count on "Done", a second "Done" recorded as if it changed anything,
-markup in a task's title or instrument, the task at another centre.
+Each test is an attack (or a real person's muddle) that must stay harmless,
+its docstring names it: a HEAD request using up the one showing of new
+backup codes, a missing CSRF token making new codes, a password-only session
+reaching the codes, a replayed session, a backup code typed where the
+authenticator's code goes, someone else's code, a used code reused, fast
+guessing, codes in a DEBUG log, codes shown after a newer set replaced them,
+refusals in the wrong words; a task of another centre marked done, a forged
+count on "Done", a second "Done" audited as if it changed anything, a repeat
+left with someone who has left the centre, markup in a title or instrument,
+"Done" on a German page after a new positive answer.
 """
 
 from __future__ import annotations
