@@ -316,7 +316,7 @@ def test_a_wrong_code_is_refused_in_german(clinician_a):
     response = post_backup_code(client, "abcdefgh")
     assert response.status_code == 400
     content = response.content.decode()
-    assert "Ungültiges Einmalpasswort" in content
+    assert "Dieser Ersatzcode funktioniert nicht" in content
     assert "Geben Sie einen Ihrer Ersatzcodes ein" in content
 
 

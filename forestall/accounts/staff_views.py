@@ -21,7 +21,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.decorators import method_decorator
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST, require_safe
 from django_otp.decorators import otp_required
@@ -32,7 +32,7 @@ from forestall.accounts import actions, signin_throttle
 from forestall.accounts.decorators import StaffRequest, staff_required
 from forestall.accounts.forms import LanguageForm
 from forestall.accounts.middleware import staff_language
-from forestall.accounts.models import BackupCode, BackupCodeSet, Role
+from forestall.accounts.models import BackupCode, BackupCodeSet, Role, backup_code_hash
 from forestall.accounts.navigation import waiting_for
 from forestall.lib import ratelimit
 from forestall.lib.crypto import CryptoError, key_ring
@@ -61,6 +61,36 @@ class _RefusedStepIs400:
         if form is not None and form.is_bound and form.errors:
             response.status_code = 400
         return response
+
+
+# What a refused code is told, in the staff pages' own words: django-otp's
+# own messages say "token" and "OTP", and their German speaks to the person
+# as "du", where every other staff page says "Sie".
+_CODE_REFUSED = {
+    "n_failed_attempts": ngettext_lazy(
+        "After %(failure_count)d wrong code, wait a few seconds before you try again.",
+        "After %(failure_count)d wrong codes, wait a few seconds before you try again.",
+        "failure_count",
+    ),
+    "verification_not_allowed": _(
+        "Signing in with a code is not possible at the moment. Try again in a little while."
+    ),
+}
+_AUTHENTICATOR_CODE_REFUSED = {
+    **_CODE_REFUSED,
+    "token_required": _("Please enter the code from your authenticator app."),
+    "invalid_token": _(
+        "That code is not right. Check the code your authenticator app shows now and try again."
+    ),
+}
+_BACKUP_CODE_REFUSED = {
+    **_CODE_REFUSED,
+    "token_required": _("Please enter one of your backup codes."),
+    "invalid_token": _(
+        "That backup code does not work: it is mistyped, was used already, or belongs to "
+        "an older set."
+    ),
+}
 
 
 class SignInView(_RefusedStepIs400, two_factor_views.LoginView):
@@ -109,8 +139,10 @@ class SignInView(_RefusedStepIs400, two_factor_views.LoginView):
         step = step or self.steps.current
         if step == self.TOKEN_STEP:
             form.fields["otp_token"].label = _("Code from your authenticator app")
+            form.otp_error_messages = _AUTHENTICATOR_CODE_REFUSED
         elif step == self.BACKUP_STEP:
             form.fields["otp_token"].label = _("Backup code")
+            form.otp_error_messages = _BACKUP_CODE_REFUSED
         return form
 
     def get_device(self, step: str | None = None) -> Any:
@@ -245,7 +277,7 @@ class BackupCodesView(two_factor_views.BackupTokensView):
 
     POST makes a new set (the old one stops working) and redirects here; the
     GET after it shows the new codes, taken out of the session, and no other
-    GET can: forestall keeps only hashes of them.
+    GET can: forestall keeps only hashes of them. A HEAD leaves them there.
     """
 
     def get_device(self) -> Any:
@@ -254,8 +286,17 @@ class BackupCodesView(two_factor_views.BackupTokensView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context["fresh_codes"] = _take_fresh_codes(self.request)
-        context["remaining"] = BackupCode.objects.of(self.request.user).count()
+        # Only a GET shows them: the page of a HEAD (a link checker, a prefetch)
+        # is never seen, so it leaves them in the session for the GET.
+        showing = self.request.method == "GET"
+        carried = _take_fresh_codes(self.request) if showing else []
+        unused = set(BackupCode.objects.of(self.request.user).values_list("code_hash", flat=True))
+        # Never a code to print that does not work: a set made since (on another
+        # device, or by a second click whose page was saved first) replaced them.
+        fresh = [code for code in carried if backup_code_hash(self.request.user.pk, code) in unused]
+        context["fresh_codes"] = fresh
+        context["fresh_codes_replaced"] = bool(carried) and not fresh
+        context["remaining"] = len(unused)
         return context
 
     def form_valid(self, form: Any) -> HttpResponse:

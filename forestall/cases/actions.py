@@ -18,6 +18,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from forestall.audit.actions import record_event
+from forestall.cases.access import case_workers_at
 from forestall.cases.models import (
     CASE_WORK_ROLES,
     PROGRAMME_SERVICES,
@@ -520,7 +521,8 @@ def ask_for_risk_assessment(
     (whatever it was due before), ``times_raised`` one more and
     ``last_raised_at`` now, so the clinician sees that another positive
     answer came in; its assignee is kept (the lead clinician takes it if
-    nobody had). Once it is done, the next positive answer makes a new
+    nobody had, or if the person it was given to no longer works at the
+    centre). Once it is done, the next positive answer makes a new
     task. Restricted to ``centre_id``'s cases when the answers were given
     there. Runs inside the caller's transaction; returns the tasks made or
     asked for again, one per case.
@@ -542,12 +544,22 @@ def ask_for_risk_assessment(
             task.due_on = timezone.localdate(now)
             task.times_raised += 1
             task.last_raised_at = now
-            if task.assignee_id is None:
+            if task.assignee_id is None or not _still_works_at(case.centre_id, task.assignee_id):
                 task.assignee_id = case.lead_clinician_id
             task.save(update_fields=["due_on", "times_raised", "last_raised_at", "assignee"])
             record_event(by, "case.task.update", case, centre=case.centre)
         tasks.append(task)
     return tasks
+
+
+def _still_works_at(centre_id: uuid.UUID, user_id: uuid.UUID) -> bool:
+    """Whether the person can still sign in and work on the centre's cases.
+
+    A task asked for again must reach someone who sees it: one left with a
+    colleague who has since left the centre (or whose account was closed)
+    is in nobody's "my tasks".
+    """
+    return case_workers_at(centre_id).filter(pk=user_id, is_active=True).exists()
 
 
 def _open_risk_assessment(
@@ -586,7 +598,7 @@ def _open_risk_assessment(
 
 
 def complete_task(task: Task, *, by: User, seen_times_raised: int | None = None) -> Task:
-    """Mark a task done (once).
+    """Mark a task done (once; audited as ``case.task.done`` only then).
 
     ``seen_times_raised`` is how often the task had been asked for on the
     page it was ticked on: a risk assessment asked for again since then (a
@@ -608,9 +620,12 @@ def complete_task(task: Task, *, by: User, seen_times_raised: int | None = None)
             locked.done_at = timezone.now()
             locked.done_by = by
             locked.save(update_fields=["done_at", "done_by"])
+            # Only the request that ticked it off: a second "Done" (a double
+            # click, a colleague's open page) changes nothing and is not
+            # recorded as if that person had done it.
+            record_event(by, "case.task.done", task.case, centre=task.case.centre)
         task.done_at, task.done_by_id = locked.done_at, locked.done_by_id
         task.times_raised, task.last_raised_at = locked.times_raised, locked.last_raised_at
-        record_event(by, "case.task.done", task.case, centre=task.case.centre)
     return task
 
 
