@@ -183,7 +183,7 @@ def test_what_a_prepared_query_cannot_do_is_refused(db, centre_a):
 @pytest.mark.django_db
 def test_my_tasks_are_what_the_gate_and_the_orm_give(clinician_a, centre_a, centre_b):
     from forestall.cases.access import list_my_tasks
-    from forestall.cases.models import Task
+    from forestall.cases.models import Task, TaskKind
     from tests import factories
 
     here = _busy_case(centre_a, clinician_a, words="here")
@@ -195,12 +195,22 @@ def test_my_tasks_are_what_the_gate_and_the_orm_give(clinician_a, centre_a, cent
     expected = list(
         Task.objects.visible_to(clinician_a)
         .pending()
-        .filter(assignee=clinician_a)
+        .filter(
+            Q(assignee=clinician_a)
+            | Q(assignee__isnull=True, kind=TaskKind.RISK_ASSESSMENT, case__centre=centre_a)
+        )
         .select_related("case__client", "case__centre")[:200]
     )
     found = list_my_tasks(clinician_a)
     assert [_fields(task) for task in found] == [_fields(task) for task in expected]
-    assert [task.title for task in found] == ["Call back here"]
-    assert found[0].case.client.reference == here.client.reference
+    # Their own task, and the risk assessment the PHQ-9 asked for on a case
+    # without a lead clinician (nobody's yet); not "Send the form", nobody's
+    # but not urgent.
+    assert sorted(task.display_title for task in found) == [
+        "Call back here",
+        "Risk assessment today: PHQ-9 self-harm item answered positively; "
+        "raise a safeguarding concern if someone is at risk.",
+    ]
+    assert {task.case.client.reference for task in found} == {here.client.reference}
     other = factories.make_user("clinician", centre_b, username="clinician_b")
     assert list_my_tasks(other) == []

@@ -19,6 +19,7 @@ from django.apps import apps
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from forestall.accounts.models import Role
 from forestall.audit.models import AuditEntry
 from forestall.cases import actions as case_actions
 from forestall.cases.models import Task, TaskKind
@@ -572,3 +573,34 @@ def test_the_migration_keeps_only_the_instrument_of_each_generated_sentence(cent
     free.refresh_from_db()
     assert free.title == _ENGLISH and free.display_title == _ENGLISH  # someone's own words
     assert _instrument_only.keep_only_the_instrument(apps, None) == 0
+
+
+def test_a_risk_assessment_nobody_is_assigned_is_on_every_clinician_s_list_at_its_centre(
+    sign_in, centre_a, clinician_a, clinician_b
+):
+    """A case without a lead clinician: the urgent task must be on somebody's list,
+    not only on the case page; the other centre's clinicians never see it."""
+    from tests import factories
+
+    colleague = factories.make_user(Role.CLINICIAN, centre_a, username="colleague_a")
+    case = make_case(centre_a, stage=Stage.IN_TREATMENT)  # no lead clinician
+    _record(sign_in(clinician_a), case, 1)
+    [task] = _open_risk_tasks(case)
+    assert task.assignee_id is None
+
+    for person in (clinician_a, colleague):
+        browser = sign_in(person)
+        english = browser.get("/staff/cases/tasks/").content.decode()
+        assert english.count(TITLE) == 1 and f"/staff/cases/{case.pk}/" in english
+        assert "Nobody is assigned" in english
+        german = browser.get("/staff/cases/tasks/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+        assert german.count(GERMAN_TITLE) == 1
+        assert "Niemand ist zugewiesen" in german
+    elsewhere = sign_in(clinician_b).get("/staff/cases/tasks/").content.decode()
+    assert TITLE not in elsewhere and str(case.pk) not in elsewhere
+
+    # Once someone takes it, it is theirs alone.
+    task.assignee = colleague
+    task.save(update_fields=["assignee"])
+    assert TITLE not in sign_in(clinician_a).get("/staff/cases/tasks/").content.decode()
+    assert TITLE in sign_in(colleague).get("/staff/cases/tasks/").content.decode()

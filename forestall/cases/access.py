@@ -17,6 +17,7 @@ import uuid
 from typing import TYPE_CHECKING
 
 from django.db import models
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -30,6 +31,7 @@ from forestall.cases.models import (
     Client,
     Referral,
     Task,
+    TaskKind,
     TherapyGroup,
     WaitingListEntry,
     WaitingListEntryQuerySet,
@@ -197,7 +199,17 @@ _MY_TASKS: PreparedQuery[Task] = PreparedQuery(
             case_work_condition(p.centres, p.granted, centre="case__centre_id", case="case_id")
         )
         .pending()
-        .filter(assignee_id=p.user)
+        .filter(
+            # One's own, and a risk assessment nobody has yet at one's own
+            # centres (a case without a lead clinician): urgent, so it must
+            # be on somebody's list, not only on its case's page.
+            Q(assignee_id=p.user)
+            | Q(
+                assignee_id__isnull=True,
+                kind=TaskKind.RISK_ASSESSMENT,
+                case__centre_id__in=p.centres,
+            )
+        )
         .select_related("case__client", "case__centre")[:200]
     ),
     user=models.UUIDField(),
@@ -206,7 +218,11 @@ _MY_TASKS: PreparedQuery[Task] = PreparedQuery(
 
 
 def list_my_tasks(user: User) -> list[Task]:
-    """``user``'s own open tasks and reminders, overdue first; audited as ``case.task.list``."""
+    """``user``'s own open tasks and reminders, overdue first; audited as ``case.task.list``.
+
+    With them, the open risk assessments nobody is assigned to at the centres
+    where ``user`` does case work (their case has no lead clinician).
+    """
     record_read(user, "case.task.list")
     return _MY_TASKS.all(user=user.pk, **case_work_values(user))
 
