@@ -93,6 +93,7 @@ MATRIX: dict[str, Row] = {
     "cases:concern": row(CASE_WORK),
     "cases:client": row(CASE_WORK),
     "cases:task_done": row(CASE_WORK),
+    "cases:task_take": row(CASE_WORK, "POST"),
     "cases:priority": row(CASE_WORK),
     "cases:appointment": row(CASE_WORK),
     "cases:appointment_cancel": row(CASE_WORK),

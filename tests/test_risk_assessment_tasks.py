@@ -13,6 +13,7 @@ import datetime
 import importlib
 import re
 import threading
+import uuid
 
 import pytest
 from django.apps import apps
@@ -604,3 +605,36 @@ def test_a_risk_assessment_nobody_is_assigned_is_on_every_clinician_s_list_at_it
     task.save(update_fields=["assignee"])
     assert TITLE not in sign_in(clinician_a).get("/staff/cases/tasks/").content.decode()
     assert TITLE in sign_in(colleague).get("/staff/cases/tasks/").content.decode()
+
+
+def test_someone_takes_a_risk_assessment_nobody_had_and_only_one_gets_it(
+    sign_in, centre_a, clinician_a, clinician_b
+):
+    from tests import factories
+
+    colleague = factories.make_user(Role.CLINICIAN, centre_a, username="colleague_a")
+    case = make_case(centre_a, stage=Stage.IN_TREATMENT)  # no lead clinician
+    _record(sign_in(clinician_a), case, 1)
+    [task] = _open_risk_tasks(case)
+    take = f"/staff/cases/tasks/{task.pk}/take/"
+
+    first, second = sign_in(colleague), sign_in(clinician_a)
+    listed = first.get("/staff/cases/tasks/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Übernehmen" in listed and take in listed
+    assert first.get(take).status_code == 405  # a link or prefetch takes nothing
+    response = first.post(take, follow=True)
+    assert response.redirect_chain[-1][0] == "/staff/cases/tasks/"
+    assert "The task is yours now." in response.content.decode()
+    task.refresh_from_db()
+    assert task.assignee == colleague
+    assert AuditEntry.objects.filter(action="case.task.update", actor=colleague).count() == 1
+
+    late = second.post(take, follow=True).content.decode()
+    assert "Someone else has already taken this task." in late
+    task.refresh_from_db()
+    assert task.assignee == colleague
+    assert TITLE not in second.get("/staff/cases/tasks/").content.decode()
+
+    # Another centre's clinician cannot even find it: the same 404 as a missing task.
+    assert sign_in(clinician_b).post(take).status_code == 404
+    assert sign_in(clinician_b).post(f"/staff/cases/tasks/{uuid.uuid4()}/take/").status_code == 404

@@ -629,6 +629,30 @@ def complete_task(task: Task, *, by: User, seen_times_raised: int | None = None)
     return task
 
 
+def take_task(task: Task, *, by: User) -> Task:
+    """Take an open task nobody is assigned to (a risk assessment with no lead clinician).
+
+    Only someone who does case work at the case's centre can take it (a
+    glass-break grant is for looking, not for taking work); of two people
+    taking it at the same moment, the first has it and the second is told
+    (``CaseError``). Audited as ``case.task.update``.
+    """
+    if not by.has_role_at(task.case.centre_id, *CASE_WORK_ROLES):
+        raise CaseError(_("Only someone working at the case's centre can take this task."))
+    with transaction.atomic():
+        locked = Task.objects.select_for_update().get(pk=task.pk)
+        if locked.done_at is not None:
+            raise CaseError(_("This task is already done."))
+        if locked.assignee_id is not None and locked.assignee_id != by.pk:
+            raise CaseError(_("Someone else has already taken this task."))
+        if locked.assignee_id is None:
+            locked.assignee = by
+            locked.save(update_fields=["assignee"])
+            record_event(by, "case.task.update", task.case, centre=task.case.centre)
+        task.assignee_id = locked.assignee_id
+    return task
+
+
 def break_glass(case: Case, *, by: User, reason: str) -> GlassBreak:
     """Give a network admin one hour's full access to ``case``, with the reason audited.
 

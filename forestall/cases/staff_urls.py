@@ -11,6 +11,7 @@ urlpatterns = [
     path("break-glass/", staff_views.break_glass, name="break_glass"),
     path("tasks/", staff_views.task_list, name="tasks"),
     path("tasks/<uuid:task_id>/done/", staff_views.task_done, name="task_done"),
+    path("tasks/<uuid:task_id>/take/", staff_views.task_take, name="task_take"),
     path("waiting-list/", staff_views.waiting_list, name="waiting_list"),
     path("waiting-list/<uuid:entry_id>/priority/", staff_views.waiting_priority, name="priority"),
     path("agenda/", staff_views.agenda, name="agenda"),

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from forestall.accounts.decorators import StaffRequest, staff_required
 from forestall.cases import actions, case_page, forms
@@ -468,6 +468,20 @@ def task_done(request: StaffRequest, task_id: uuid.UUID) -> HttpResponse:
     # task's own page again, with a 400.
     status = 400 if request.method == "POST" else 200
     return render(request, "cases/task_done.html", {"task": task, "case": task.case}, status=status)
+
+
+@require_POST
+@staff_required
+def task_take(request: StaffRequest, task_id: uuid.UUID) -> HttpResponse:
+    """Take a task nobody is assigned to; back to "My tasks", where it now is one's own."""
+    task = access_task(request.user, task_id)
+    try:
+        actions.take_task(task, by=request.user)
+    except actions.CaseError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The task is yours now."))
+    return redirect("cases:tasks")
 
 
 # --- Clients --------------------------------------------------------------
