@@ -100,3 +100,16 @@ def make_concern(
         description=description,
         raised_by=raised_by,
     )
+
+
+def phq9_answers(item9: int) -> dict[str, str]:
+    """The PHQ-9 form's answers: 1 on items 1 to 8, ``item9`` on the self-harm item."""
+    return {**{f"q{i}": "1" for i in range(1, 9)}, "q9": str(item9), "occasion": "session"}
+
+
+def record_phq9(browser, case, item9: int) -> None:
+    """A clinician's ``browser`` records a PHQ-9 in the session for ``case``'s client."""
+    response = browser.post(
+        f"/staff/instruments/clients/{case.client_id}/record/phq9/", phq9_answers(item9)
+    )
+    assert response.status_code == 302

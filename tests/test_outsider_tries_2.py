@@ -35,7 +35,7 @@ from tests.factories_accounts import (
     post_password,
     post_token,
 )
-from tests.factories_cases import make_case
+from tests.factories_cases import make_case, record_phq9
 
 PAGE = "/staff/two-factor/backup-codes/"
 _CODE_ON_PAGE = re.compile(r"<li><code>([a-z2-7]{8})</code></li>")
@@ -288,17 +288,6 @@ def test_a_refused_code_is_explained_in_the_staff_pages_own_words(
 # --- Risk-assessment tasks ----------------------------------------------------------
 
 
-def _answers(item9: int) -> dict[str, str]:
-    return {**{f"q{i}": "1" for i in range(1, 9)}, "q9": str(item9), "occasion": "session"}
-
-
-def _record(browser, case, item9: int) -> None:
-    response = browser.post(
-        f"/staff/instruments/clients/{case.client_id}/record/phq9/", _answers(item9)
-    )
-    assert response.status_code == 302
-
-
 def _case_led_by(clinician, centre):
     case = make_case(centre, stage=Stage.IN_TREATMENT)
     case.lead_clinician = clinician
@@ -320,7 +309,7 @@ def test_a_second_done_is_not_audited_as_if_it_had_ticked_the_task_off(
     """Attack: a colleague (or a double click) posts "Done" on a task already done; the audit
     log must not say the colleague did it, nor that it was done twice."""
     case = _case_led_by(clinician_a, centre_a)
-    _record(sign_in(clinician_a), case, 1)
+    record_phq9(sign_in(clinician_a), case, 1)
     task = _open_risk_task(case)
     assert sign_in(clinician_a).post(_done_url(task), {"seen_times_raised": "1"}).status_code == 302
     before = AuditEntry.objects.filter(action="case.task.done").count()
@@ -341,13 +330,13 @@ def test_a_repeat_does_not_stay_with_someone_who_has_left_the_centre(
     centre; a new positive answer must reach someone who can see the case, not stay with them."""
     colleague = factories.make_user(Role.CLINICIAN, centre_a, username="leaving.clinician")
     case = _case_led_by(clinician_a, centre_a)
-    _record(sign_in(clinician_a), case, 1)
+    record_phq9(sign_in(clinician_a), case, 1)
     task = _open_risk_task(case)
     task.assignee = colleague
     task.save(update_fields=["assignee"])
     colleague.memberships.all().delete()  # left the centre
 
-    _record(sign_in(clinician_a), case, 2)
+    record_phq9(sign_in(clinician_a), case, 2)
 
     again = _open_risk_task(case)
     assert again.pk == task.pk and again.times_raised == 2
@@ -360,12 +349,12 @@ def test_a_repeat_keeps_a_colleague_who_still_works_at_the_centre(sign_in, centr
     """The other side of the one above: a colleague still at the centre keeps the task."""
     colleague = factories.make_user(Role.CLINICIAN, centre_a, username="staying.clinician")
     case = _case_led_by(clinician_a, centre_a)
-    _record(sign_in(clinician_a), case, 1)
+    record_phq9(sign_in(clinician_a), case, 1)
     task = _open_risk_task(case)
     task.assignee = colleague
     task.save(update_fields=["assignee"])
 
-    _record(sign_in(clinician_a), case, 2)
+    record_phq9(sign_in(clinician_a), case, 2)
 
     assert _open_risk_task(case).assignee == colleague
 
@@ -375,7 +364,7 @@ def test_another_centre_s_task_answers_as_a_missing_one_and_stays_open(
 ):
     """Attack: a clinician of another centre posts "Done" to a task id they have learned."""
     case = _case_led_by(clinician_a, centre_a)
-    _record(sign_in(clinician_a), case, 1)
+    record_phq9(sign_in(clinician_a), case, 1)
     task = _open_risk_task(case)
     outsider = sign_in(clinician_b)
     missing = uuid.uuid4()
@@ -401,8 +390,8 @@ def test_a_forged_count_on_done_ticks_nothing_off_and_never_fails(
     """Attack: "Done" posted with a count that no page ever showed."""
     case = _case_led_by(clinician_a, centre_a)
     browser = sign_in(clinician_a)
-    _record(browser, case, 1)
-    _record(browser, case, 1)
+    record_phq9(browser, case, 1)
+    record_phq9(browser, case, 1)
     task = _open_risk_task(case)
 
     response = browser.post(_done_url(task), {"seen_times_raised": seen})
@@ -417,7 +406,7 @@ def test_get_and_head_of_the_done_address_change_nothing(sign_in, centre_a, clin
     """Attack: a link or a prefetch of the done address ticks the task off."""
     case = _case_led_by(clinician_a, centre_a)
     browser = sign_in(clinician_a)
-    _record(browser, case, 1)
+    record_phq9(browser, case, 1)
     task = _open_risk_task(case)
 
     assert browser.get(_done_url(task)).status_code == 200
@@ -461,12 +450,12 @@ def test_done_from_the_german_case_page_after_a_new_answer_keeps_the_task_and_sa
     in the meantime, the clinician presses "Erledigt" on the page's older count."""
     case = _case_led_by(clinician_a, centre_a)
     browser = sign_in(clinician_a)
-    _record(browser, case, 1)
+    record_phq9(browser, case, 1)
     page = browser.get(f"/staff/cases/{case.pk}/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
     task = _open_risk_task(case)
     assert 'name="seen_times_raised" value="1"' in page
     assert "Heute Risikoeinschätzung" in page
-    _record(browser, case, 3)
+    record_phq9(browser, case, 3)
 
     refused = browser.post(
         _done_url(task), {"seen_times_raised": "1"}, HTTP_ACCEPT_LANGUAGE="de", follow=True

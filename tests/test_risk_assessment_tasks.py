@@ -26,21 +26,10 @@ from forestall.cases import actions as case_actions
 from forestall.cases.models import Task, TaskKind
 from forestall.cases.pathway import Stage
 from forestall.instruments import actions
-from tests.factories_cases import make_case, make_client
+from tests.factories_cases import make_case, make_client, phq9_answers, record_phq9
 
 TITLE = "Risk assessment today"
 GERMAN_TITLE = "Heute Risikoeinschätzung"
-
-
-def _answers(item9: int) -> dict[str, str]:
-    return {**{f"q{i}": "1" for i in range(1, 9)}, "q9": str(item9), "occasion": "session"}
-
-
-def _record(browser, case, item9: int) -> None:
-    response = browser.post(
-        f"/staff/instruments/clients/{case.client_id}/record/phq9/", _answers(item9)
-    )
-    assert response.status_code == 302
 
 
 def _case_led_by(clinician, centre, **fields):
@@ -68,8 +57,8 @@ def test_two_positive_answers_give_one_task_on_the_case_page_and_in_my_tasks(
     case = _case_led_by(clinician_a, centre_a)
     browser = sign_in(clinician_a)
 
-    _record(browser, case, 2)
-    _record(browser, case, 3)
+    record_phq9(browser, case, 2)
+    record_phq9(browser, case, 3)
 
     [task] = Task.objects.filter(case=case)
     assert task.kind == TaskKind.RISK_ASSESSMENT
@@ -85,13 +74,13 @@ def test_two_positive_answers_give_one_task_on_the_case_page_and_in_my_tasks(
     assert my_tasks.count(f"/staff/cases/tasks/{task.pk}/done/") == 1
 
 
-def test_the_note_says_how_often_and_when_and_nothing_of_the_answers(
+def test_the_note_says_how_often_and_when_and_nothing_of_thephq9_answers(
     sign_in, centre_a, clinician_a
 ):
     case = _case_led_by(clinician_a, centre_a)
     browser = sign_in(clinician_a)
     for item9 in (1, 2, 3):
-        _record(browser, case, item9)
+        record_phq9(browser, case, item9)
 
     [note] = _raised_note(browser.get(f"/staff/cases/{case.pk}/").content.decode())
 
@@ -106,13 +95,13 @@ def test_a_repeat_brings_the_open_task_to_today_and_keeps_its_assignee(
 ):
     case = _case_led_by(clinician_a, centre_a)
     browser = sign_in(clinician_a)
-    _record(browser, case, 1)
+    record_phq9(browser, case, 1)
     [task] = _open_risk_tasks(case)
     task.due_on = timezone.localdate() + datetime.timedelta(days=days)
     task.assignee = manager_a
     task.save(update_fields=["due_on", "assignee"])
 
-    _record(browser, case, 1)
+    record_phq9(browser, case, 1)
 
     [again] = _open_risk_tasks(case)
     assert again.pk == task.pk
@@ -124,13 +113,13 @@ def test_a_repeat_brings_the_open_task_to_today_and_keeps_its_assignee(
 def test_a_repeat_gives_an_unassigned_task_to_the_lead_clinician(sign_in, centre_a, clinician_a):
     case = make_case(centre_a, stage=Stage.IN_TREATMENT)
     browser = sign_in(clinician_a)
-    _record(browser, case, 1)
+    record_phq9(browser, case, 1)
     [task] = _open_risk_tasks(case)
     assert task.assignee is None
     case.lead_clinician = clinician_a
     case.save(update_fields=["lead_clinician"])
 
-    _record(browser, case, 1)
+    record_phq9(browser, case, 1)
 
     [again] = _open_risk_tasks(case)
     assert again.assignee == clinician_a
@@ -141,12 +130,12 @@ def test_once_the_task_is_done_the_next_positive_answer_makes_a_new_one(
 ):
     case = _case_led_by(clinician_a, centre_a)
     browser = sign_in(clinician_a)
-    _record(browser, case, 2)
-    _record(browser, case, 2)
+    record_phq9(browser, case, 2)
+    record_phq9(browser, case, 2)
     [first] = _open_risk_tasks(case)
     assert browser.post(f"/staff/cases/tasks/{first.pk}/done/").status_code == 302
 
-    _record(browser, case, 1)
+    record_phq9(browser, case, 1)
 
     first.refresh_from_db()
     assert first.done_at is not None and first.times_raised == 2
@@ -162,10 +151,10 @@ def test_an_answer_that_came_in_after_the_page_was_shown_is_not_ticked_off_unsee
 ):
     case = _case_led_by(clinician_a, centre_a)
     browser = sign_in(clinician_a)
-    _record(browser, case, 1)
+    record_phq9(browser, case, 1)
     my_tasks = browser.get("/staff/cases/tasks/").content.decode()
     assert 'name="seen_times_raised" value="1"' in my_tasks
-    _record(browser, case, 2)  # while the list is open, in another tab (or the mailbox)
+    record_phq9(browser, case, 2)  # while the list is open, in another tab (or the mailbox)
     [task] = _open_risk_tasks(case)
 
     refused = browser.post(f"/staff/cases/tasks/{task.pk}/done/", {"seen_times_raised": "1"})
@@ -186,7 +175,7 @@ def test_a_done_form_with_a_count_that_is_not_a_number_answers_with_the_task_pag
 ):
     case = _case_led_by(clinician_a, centre_a)
     browser = sign_in(clinician_a)
-    _record(browser, case, 1)
+    record_phq9(browser, case, 1)
     [task] = _open_risk_tasks(case)
 
     for forged in (
@@ -221,11 +210,11 @@ def test_a_negative_answer_adds_nothing_and_leaves_the_open_task_as_it_was(
 ):
     case = _case_led_by(clinician_a, centre_a)
     browser = sign_in(clinician_a)
-    _record(browser, case, 0)
+    record_phq9(browser, case, 0)
     assert not Task.objects.filter(case=case).exists()
-    _record(browser, case, 1)
+    record_phq9(browser, case, 1)
 
-    _record(browser, case, 0)
+    record_phq9(browser, case, 0)
 
     [task] = Task.objects.filter(case=case)
     assert task.times_raised == 1 and task.last_raised_at is None
@@ -240,8 +229,8 @@ def test_a_client_with_cases_at_two_centres_gets_one_task_on_each(
     browser = sign_in(clinician_a)
 
     # Answers given at centre A ask centre A only, as before.
-    _record(browser, here, 2)
-    _record(browser, here, 2)
+    record_phq9(browser, here, 2)
+    record_phq9(browser, here, 2)
     assert [task.times_raised for task in _open_risk_tasks(here)] == [2]
     assert _open_risk_tasks(there) == []
     # Answers given nowhere in particular (centre None) ask every open case.
@@ -268,7 +257,7 @@ def test_a_client_with_cases_at_two_centres_gets_one_task_on_each(
 
 def test_a_closed_case_gets_no_task(sign_in, centre_a, clinician_a):
     case = make_case(centre_a, stage=Stage.CLOSED)
-    _record(sign_in(clinician_a), case, 3)
+    record_phq9(sign_in(clinician_a), case, 3)
     assert not Task.objects.filter(case=case).exists()
 
 
@@ -276,8 +265,8 @@ def test_every_task_made_or_asked_for_again_is_audited(sign_in, centre_a, clinic
     case = _case_led_by(clinician_a, centre_a)
     browser = sign_in(clinician_a)
 
-    _record(browser, case, 1)
-    _record(browser, case, 1)
+    record_phq9(browser, case, 1)
+    record_phq9(browser, case, 1)
 
     entries = AuditEntry.objects.filter(target_id=case.pk, action__startswith="case.task.")
     assert sorted(entries.values_list("action", flat=True)) == [
@@ -298,8 +287,8 @@ def test_a_free_task_with_the_same_words_is_left_alone(sign_in, centre_a, clinic
         assignee=clinician_a,
     )
 
-    _record(browser, case, 1)
-    _record(browser, case, 1)
+    record_phq9(browser, case, 1)
+    record_phq9(browser, case, 1)
 
     written.refresh_from_db()
     assert written.kind == TaskKind.FREE and written.times_raised == 1
@@ -312,7 +301,7 @@ def test_the_task_and_its_note_are_german_on_german_pages(sign_in, centre_a, cli
     for _ in range(2):
         response = browser.post(
             f"/staff/instruments/clients/{case.client_id}/record/phq9/",
-            _answers(2),
+            phq9_answers(2),
             HTTP_ACCEPT_LANGUAGE="de",
         )
         assert response.status_code == 302
@@ -460,7 +449,7 @@ def test_after_the_merge_a_new_answer_asks_for_the_kept_task_again(sign_in, cent
         )
     _merge.merge_open_risk_assessment_tasks(apps, None)
 
-    _record(sign_in(clinician_a), case, 1)
+    record_phq9(sign_in(clinician_a), case, 1)
 
     [task] = Task.objects.filter(case=case)
     assert task.times_raised == 3
@@ -532,7 +521,7 @@ def test_a_task_asked_for_in_english_reads_german_to_a_german_clinician(
     browser = sign_in(clinician_a)
     response = browser.post(
         f"/staff/instruments/clients/{case.client_id}/record/phq9/",
-        _answers(2),
+        phq9_answers(2),
         HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 302
@@ -585,7 +574,7 @@ def test_a_risk_assessment_nobody_is_assigned_is_on_every_clinician_s_list_at_it
 
     colleague = factories.make_user(Role.CLINICIAN, centre_a, username="colleague_a")
     case = make_case(centre_a, stage=Stage.IN_TREATMENT)  # no lead clinician
-    _record(sign_in(clinician_a), case, 1)
+    record_phq9(sign_in(clinician_a), case, 1)
     [task] = _open_risk_tasks(case)
     assert task.assignee_id is None
 
@@ -614,7 +603,7 @@ def test_someone_takes_a_risk_assessment_nobody_had_and_only_one_gets_it(
 
     colleague = factories.make_user(Role.CLINICIAN, centre_a, username="colleague_a")
     case = make_case(centre_a, stage=Stage.IN_TREATMENT)  # no lead clinician
-    _record(sign_in(clinician_a), case, 1)
+    record_phq9(sign_in(clinician_a), case, 1)
     [task] = _open_risk_tasks(case)
     take = f"/staff/cases/tasks/{task.pk}/take/"
 

@@ -17,26 +17,30 @@ from django.core import checks
 from django.db import DatabaseError
 
 
+def _clear_rows(model: Any, error: str, hint: str, check_id: str) -> list[checks.CheckMessage]:
+    """An error if django-otp's clear table ``model`` still has rows (``{count}`` in ``error``)."""
+    try:
+        clear = model.objects.count()
+    except DatabaseError:
+        return []  # not migrated yet: forestall.E104 reports an unreachable database
+    if not clear:
+        return []
+    return [checks.Error(error.format(count=clear), hint=hint, id=check_id)]
+
+
 @checks.register(checks.Tags.security, deploy=True)
 def check_no_clear_totp_secrets(
     app_configs: Any = None, **kwargs: Any
 ) -> list[checks.CheckMessage]:
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    try:
-        clear = TOTPDevice.objects.count()
-    except DatabaseError:
-        return []  # not migrated yet: forestall.E104 reports an unreachable database
-    if not clear:
-        return []
-    return [
-        checks.Error(
-            f"{clear} TOTP secret(s) stored in clear in django-otp's table (otp_totp_totpdevice).",
-            hint="Run `forestall migrate`: accounts 0004 encrypts them into "
-            "accounts.TOTPAuthenticator and deletes the clear rows.",
-            id="accounts.E001",
-        )
-    ]
+    return _clear_rows(
+        TOTPDevice,
+        "{count} TOTP secret(s) stored in clear in django-otp's table (otp_totp_totpdevice).",
+        "Run `forestall migrate`: accounts 0004 encrypts them into "
+        "accounts.TOTPAuthenticator and deletes the clear rows.",
+        "accounts.E001",
+    )
 
 
 @checks.register(checks.Tags.security, deploy=True)
@@ -45,18 +49,10 @@ def check_no_clear_backup_codes(
 ) -> list[checks.CheckMessage]:
     from django_otp.plugins.otp_static.models import StaticToken
 
-    try:
-        clear = StaticToken.objects.count()
-    except DatabaseError:
-        return []  # not migrated yet: forestall.E104 reports an unreachable database
-    if not clear:
-        return []
-    return [
-        checks.Error(
-            f"{clear} backup code(s) stored in clear in django-otp's table "
-            "(otp_static_statictoken).",
-            hint="Run `forestall migrate`: accounts 0005 hashes them into "
-            "accounts.BackupCode and deletes the clear rows.",
-            id="accounts.E002",
-        )
-    ]
+    return _clear_rows(
+        StaticToken,
+        "{count} backup code(s) stored in clear in django-otp's table (otp_static_statictoken).",
+        "Run `forestall migrate`: accounts 0005 hashes them into "
+        "accounts.BackupCode and deletes the clear rows.",
+        "accounts.E002",
+    )
