@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import re
+from typing import NamedTuple
 
 from django.test import Client
 from django_otp.oath import totp
@@ -71,3 +73,27 @@ def sign_in_through_form(client: Client, user: User, password: str, device: TOTP
     """Password, then the current TOTP code; returns the final response."""
     post_password(client, user.username, password)
     return post_token(client, current_totp(device))
+
+
+SETUP_URL = "/staff/two-factor/setup/"
+
+
+class Enrolment(NamedTuple):
+    step_field: str  # the setup wizard's management field
+    secret: str  # base32, as shown for typing in, without its spaces
+    page: bytes  # the step that shows the secret
+
+
+def start_enrolment(client: Client) -> Enrolment:
+    """Open the setup wizard and go to the step that shows the new secret."""
+    welcome = client.get(SETUP_URL)
+    assert welcome.status_code == 200
+    step_field = re.search(rb'name="([\w-]+-current_step)"', welcome.content).group(1).decode()
+    generator = client.post(SETUP_URL, {step_field: "welcome"})
+    secret = re.search(rb'id="totp-secret">([A-Z2-7 ]+)<', generator.content).group(1)
+    return Enrolment(step_field, secret.decode().replace(" ", ""), generator.content)
+
+
+def post_enrolment_code(client: Client, enrolment: Enrolment, code: str):
+    """Type ``code`` at the step that shows the secret."""
+    return client.post(SETUP_URL, {enrolment.step_field: "generator", "generator-token": code})

@@ -30,7 +30,9 @@ from tests.factories_accounts import (
     backup_codes,
     go_to_backup_step,
     post_backup_code,
+    post_enrolment_code,
     post_password,
+    start_enrolment,
     totp_from_secret,
 )
 
@@ -114,17 +116,8 @@ def test_the_page_says_when_no_code_is_left(sign_in, clinician_a):
 def test_enrolment_shows_the_codes_once_right_after_the_authenticator_is_set_up(clinician_a):
     client = Client()
     post_password(client, clinician_a.username, PASSWORD)
-    welcome = client.get("/staff/two-factor/setup/")
-    step_field = re.search(rb'name="([\w-]+-current_step)"', welcome.content).group(1).decode()
-    generator = client.post("/staff/two-factor/setup/", {step_field: "welcome"})
-    secret = re.search(rb'id="totp-secret">([A-Z2-7 ]+)<', generator.content).group(1)
-    done = client.post(
-        "/staff/two-factor/setup/",
-        {
-            step_field: "generator",
-            "generator-token": totp_from_secret(secret.decode().replace(" ", "")),
-        },
-    )
+    enrolment = start_enrolment(client)
+    done = post_enrolment_code(client, enrolment, totp_from_secret(enrolment.secret))
     assert done["Location"] == PAGE
 
     codes = _codes_on(client.get(PAGE))

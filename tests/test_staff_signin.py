@@ -29,9 +29,11 @@ from tests.factories_accounts import (
     current_totp,
     go_to_backup_step,
     post_backup_code,
+    post_enrolment_code,
     post_password,
     post_token,
     sign_in_through_form,
+    start_enrolment,
     totp_from_secret,
 )
 
@@ -231,16 +233,9 @@ def test_the_code_step_offers_backup_codes_only_to_people_who_have_them(client, 
 
 def _enrol(client: Client, user) -> str:
     """Walk through the enrolment wizard; returns the final response's location."""
-    welcome = client.get("/staff/two-factor/setup/")
-    assert welcome.status_code == 200
-    step_field = re.search(rb'name="([\w-]+-current_step)"', welcome.content).group(1).decode()
-    generator = client.post("/staff/two-factor/setup/", {step_field: "welcome"})
-    assert b'name="generator-token"' in generator.content
-    secret = re.search(rb'id="totp-secret">([A-Z2-7 ]+)<', generator.content).group(1)
-    code = totp_from_secret(secret.decode().replace(" ", ""))
-    done = client.post(
-        "/staff/two-factor/setup/", {step_field: "generator", "generator-token": code}
-    )
+    enrolment = start_enrolment(client)
+    assert b'name="generator-token"' in enrolment.page
+    done = post_enrolment_code(client, enrolment, totp_from_secret(enrolment.secret))
     return done["Location"]
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import io
 import os
-import re
 
 import pytest
 from django.core.management import call_command
@@ -18,7 +17,14 @@ from forestall.accounts.models import TOTPAuthenticator
 from forestall.lib.crypto import DecryptionError, envelope_key_id
 from tests import factories
 from tests.database_dump import raw_database_text
-from tests.factories_accounts import current_totp, post_password, post_token, totp_from_secret
+from tests.factories_accounts import (
+    current_totp,
+    post_enrolment_code,
+    post_password,
+    post_token,
+    start_enrolment,
+    totp_from_secret,
+)
 
 PASSWORD = factories.PASSWORD
 OLD = base64.b64encode(os.urandom(32)).decode()
@@ -31,18 +37,11 @@ def _signed_in(client: Client) -> bool:
 
 def _enrol(client: Client) -> tuple[str, str]:
     """Walk the setup wizard as the person would; returns the base32 secret and the code used."""
-    welcome = client.get("/staff/two-factor/setup/")
-    assert welcome.status_code == 200
-    step_field = re.search(rb'name="([\w-]+-current_step)"', welcome.content).group(1).decode()
-    generator = client.post("/staff/two-factor/setup/", {step_field: "welcome"})
-    secret = re.search(rb'id="totp-secret">([A-Z2-7 ]+)<', generator.content).group(1)
-    secret = secret.decode().replace(" ", "")
-    code = totp_from_secret(secret)
-    done = client.post(
-        "/staff/two-factor/setup/", {step_field: "generator", "generator-token": code}
-    )
+    enrolment = start_enrolment(client)
+    code = totp_from_secret(enrolment.secret)
+    done = post_enrolment_code(client, enrolment, code)
     assert done["Location"] == "/staff/two-factor/backup-codes/"
-    return secret, code
+    return enrolment.secret, code
 
 
 def _secret_spellings(secret: bytes) -> dict[str, str]:
@@ -97,15 +96,10 @@ def test_a_new_staff_member_enrols_and_signs_in_with_the_code(clinician_a):
 def test_a_wrong_code_at_enrolment_answers_400_and_enrols_nothing(clinician_a):
     enrolling = Client()
     post_password(enrolling, clinician_a.username, PASSWORD)
-    welcome = enrolling.get("/staff/two-factor/setup/")
-    step_field = re.search(rb'name="([\w-]+-current_step)"', welcome.content).group(1).decode()
-    generator = enrolling.post("/staff/two-factor/setup/", {step_field: "welcome"})
-    secret = re.search(rb'id="totp-secret">([A-Z2-7 ]+)<', generator.content).group(1)
-    right = totp_from_secret(secret.decode().replace(" ", ""))
+    enrolment = start_enrolment(enrolling)
+    right = totp_from_secret(enrolment.secret)
     for wrong in [f"{(int(right) + 1) % 1_000_000:06d}", "", "abcdef", "9" * 5000]:
-        response = enrolling.post(
-            "/staff/two-factor/setup/", {step_field: "generator", "generator-token": wrong}
-        )
+        response = post_enrolment_code(enrolling, enrolment, wrong)
         assert response.status_code == 400, wrong[:20]
         assert b"errorlist" in response.content
         assert b'id="totp-secret"' in response.content  # the same step again, to try once more
