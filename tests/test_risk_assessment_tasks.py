@@ -627,3 +627,53 @@ def test_someone_takes_a_risk_assessment_nobody_had_and_only_one_gets_it(
     # Another centre's clinician cannot even find it: the same 404 as a missing task.
     assert sign_in(clinician_b).post(take).status_code == 404
     assert sign_in(clinician_b).post(f"/staff/cases/tasks/{uuid.uuid4()}/take/").status_code == 404
+
+
+def test_my_tasks_puts_one_s_own_and_nobody_s_tasks_in_one_order_by_due_day(
+    sign_in, centre_a, clinician_a
+):
+    """Overdue first, then by due day, undated last, whoever's the task is."""
+    today = timezone.localdate()
+    own = make_case(centre_a, stage=Stage.IN_TREATMENT)
+    for title, due in (
+        ("Undated letter", None),
+        ("Call back tomorrow", today + datetime.timedelta(days=1)),
+        ("Overdue report", today - datetime.timedelta(days=2)),
+    ):
+        Task.objects.create(case=own, title=title, due_on=due, assignee=clinician_a)
+    nobodys = make_case(centre_a, stage=Stage.IN_TREATMENT)  # no lead clinician
+    record_phq9(sign_in(clinician_a), nobodys, 1)
+
+    page = sign_in(clinician_a).get("/staff/cases/tasks/").content.decode()
+    order = ["Overdue report", TITLE, "Call back tomorrow", "Undated letter"]
+    positions = [page.index(title) for title in order]
+    assert positions == sorted(positions)
+
+
+def test_my_tasks_does_not_walk_every_case_of_the_centre(sign_in, centre_a, clinician_a):
+    """Each "My tasks" query starts from the tasks' own indexes.
+
+    One query for "mine, or nobody's at my centre" made SQLite go through
+    every case of the centre and its tasks: 5 ms at a centre of 2,000 cases
+    on every page view. Read from the query plans, so it fails at any size.
+    """
+    if connection.vendor != "sqlite":
+        pytest.skip("reads SQLite's query plans")
+    from django.test.utils import CaptureQueriesContext
+
+    case = make_case(centre_a, stage=Stage.IN_TREATMENT)
+    record_phq9(sign_in(clinician_a), case, 1)
+    browser = sign_in(clinician_a)
+    with CaptureQueriesContext(connection) as captured:
+        assert browser.get("/staff/cases/tasks/").status_code == 200
+    plans = []
+    for query in captured.captured_queries:
+        if query["sql"].startswith("SELECT") and '"cases_task"' in query["sql"]:
+            with connection.cursor() as cursor:
+                cursor.execute("EXPLAIN QUERY PLAN " + query["sql"])
+                plans.append([row[-1] for row in cursor.fetchall()])
+    assert len(plans) == 2, plans
+    for plan in plans:
+        assert not any("cases_case_centre_id" in step for step in plan), plan
+        [first] = [step for step in plan if " cases_task " in step or " cases_case " in step][:1]
+        assert first.startswith("SEARCH cases_task USING INDEX"), plan

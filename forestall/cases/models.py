@@ -481,6 +481,15 @@ class Task(models.Model):
                 name="cases_task_one_open_risk_assessment_per_case",
             ),
         ]
+        indexes = [
+            # "My tasks" finds the open risk assessments nobody is assigned to
+            # here, among few rows, not among every task without an assignee.
+            models.Index(
+                fields=["assignee", "case"],
+                condition=Q(kind="risk_assessment", done_at__isnull=True),
+                name="cases_task_open_risk_assignee",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"task {self.pk}"
