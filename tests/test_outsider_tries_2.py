@@ -323,6 +323,37 @@ def test_a_second_done_is_not_audited_as_if_it_had_ticked_the_task_off(
     assert not AuditEntry.objects.filter(action="case.task.done", actor=manager_a).exists()
 
 
+@pytest.mark.parametrize(
+    ("language", "said", "not_said"),
+    [
+        ("en", "This task had already been marked done.", "Task done."),
+        ("de", "Diese Aufgabe war schon als erledigt markiert.", "Aufgabe erledigt."),
+    ],
+)
+def test_a_second_done_says_the_task_was_already_done_not_that_this_did_it(
+    sign_in, centre_a, clinician_a, manager_a, language, said, not_said
+):
+    """Awkward state: "Done" on a second tab, after a colleague ticked the task off there.
+    The page must not say "Task done." as if this had done it."""
+    case = _case_led_by(clinician_a, centre_a)
+    record_phq9(sign_in(clinician_a), case, 1)
+    task = _open_risk_task(case)
+    first = sign_in(clinician_a).post(
+        _done_url(task), {"seen_times_raised": "1", "back": "tasks"}, follow=True
+    )
+    assert "Task done." in first.content.decode()
+
+    again = sign_in(manager_a).post(
+        _done_url(task),
+        {"seen_times_raised": "1", "back": "tasks"},
+        follow=True,
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+
+    page = again.content.decode()
+    assert again.status_code == 200 and said in page and not_said not in page
+
+
 def test_a_repeat_does_not_stay_with_someone_who_has_left_the_centre(
     sign_in, centre_a, clinician_a
 ):

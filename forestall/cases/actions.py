@@ -597,8 +597,11 @@ def _open_risk_assessment(
         return task, False
 
 
-def complete_task(task: Task, *, by: User, seen_times_raised: int | None = None) -> Task:
-    """Mark a task done (once; audited as ``case.task.done`` only then).
+def complete_task(task: Task, *, by: User, seen_times_raised: int | None = None) -> bool:
+    """Mark a task done (once; audited as ``case.task.done`` only then); whether this did it.
+
+    False: it had already been marked done (a double click, a second tab, a
+    colleague's open page). ``task`` is updated in place either way.
 
     ``seen_times_raised`` is how often the task had been asked for on the
     page it was ticked on: a risk assessment asked for again since then (a
@@ -609,7 +612,8 @@ def complete_task(task: Task, *, by: User, seen_times_raised: int | None = None)
     """
     with transaction.atomic():
         locked = Task.objects.select_for_update().get(pk=task.pk)
-        if locked.done_at is None:
+        ticked = locked.done_at is None
+        if ticked:
             if seen_times_raised is not None and locked.times_raised > seen_times_raised:
                 raise TaskAskedForAgain(
                     _(
@@ -626,7 +630,7 @@ def complete_task(task: Task, *, by: User, seen_times_raised: int | None = None)
             record_event(by, "case.task.done", task.case, centre=task.case.centre)
         task.done_at, task.done_by_id = locked.done_at, locked.done_by_id
         task.times_raised, task.last_raised_at = locked.times_raised, locked.last_raised_at
-    return task
+    return ticked
 
 
 def take_task(task: Task, *, by: User) -> Task:

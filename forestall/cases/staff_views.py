@@ -453,14 +453,19 @@ def task_done(request: StaffRequest, task_id: uuid.UUID) -> HttpResponse:
     form = forms.TaskDoneForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            actions.complete_task(
+            ticked = actions.complete_task(
                 task, by=request.user, seen_times_raised=form.cleaned_data["seen_times_raised"]
             )
         except actions.CaseError as error:
             # Shown again with what is new, and a form that carries the new count.
             messages.error(request, str(error))
             return redirect("cases:task_done", task_id=task.pk)
-        messages.success(request, _("Task done."))
+        if ticked:
+            messages.success(request, _("Task done."))
+        else:
+            # A second tab or a colleague's open page: say so, not "done" as if
+            # this had done it.
+            messages.info(request, _("This task had already been marked done."))
         if form.cleaned_data["back"] == "tasks":
             return redirect("cases:tasks")
         return redirect("cases:case", case_id=task.case_id)
