@@ -245,7 +245,7 @@ def _errors(response) -> str:
             [
                 "That code is not right.",
                 "That backup code does not work",
-                "wrong code, wait a few seconds",
+                "1 wrong code, wait 1 second before you try again.",
                 "Please enter one of your backup codes.",
             ],
             ["token", "OTP"],
@@ -255,7 +255,7 @@ def _errors(response) -> str:
             [
                 "Dieser Code stimmt nicht.",
                 "Dieser Ersatzcode funktioniert nicht",
-                "warten Sie bitte einige Sekunden",
+                "1 falschen Code warten Sie bitte 1 Sekunde, bevor",
                 "Bitte geben Sie einen Ihrer Ersatzcodes ein.",
             ],
             ["überprüfe die", "versuche es", "gebe das", "Einmalpasswort"],
