@@ -454,7 +454,7 @@ def test_done_from_the_german_case_page_after_a_new_answer_keeps_the_task_and_sa
     page = browser.get(f"/staff/cases/{case.pk}/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
     task = _open_risk_task(case)
     assert 'name="seen_times_raised" value="1"' in page
-    assert "Heute Risikoeinschätzung" in page
+    assert "Heute Risiko\u00adeinschätzung" in page
     record_phq9(browser, case, 3)
 
     refused = browser.post(
