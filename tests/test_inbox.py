@@ -121,7 +121,7 @@ def test_the_queue_page_is_in_german_for_german_staff(counsellor_a, conversation
     page = client.get(
         reverse("inbox:conversation", args=[conversation.pk]), HTTP_ACCEPT_LANGUAGE="de"
     ).content.decode()
-    assert "Kontaktzusammenfassung" in page
+    assert "Kontakt\u00adzusammenfassung" in page
     assert "Sperrsoftware installieren" in page
 
 

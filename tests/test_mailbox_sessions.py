@@ -2,16 +2,19 @@
 
 The attack of the security review: after "Sign out" the old cookie still
 opened the mailbox for up to 30 minutes, and the cookie showed the mailbox id
-in readable form.
+in readable form. And a HEAD request (nobody reading) renewed the session and
+the mailbox's last active day.
 """
 
 from __future__ import annotations
 
 import base64
 import re
+from datetime import timedelta
 
 from django.core import signing
 from django.test import Client
+from django.utils import timezone
 
 from forestall.inbox.mailbox_session import COOKIE_NAME
 from forestall.inbox.models import Mailbox, MailboxSession
@@ -132,3 +135,62 @@ def test_a_session_older_than_its_maximum_age_opens_nothing(db):
         created_at=timezone.now() - timedelta(hours=MailboxSession.MAX_AGE_HOURS, minutes=1)
     )
     assert not _opens_mailbox(browser)
+
+
+# --- A HEAD request only looks: it renews nothing ---------------------------------
+
+# Pages a signed-in person's browser may be asked for with HEAD: the mailbox (in
+# both languages), the delete confirmation, a self-help module.
+_LOOKED_AT = ("/mailbox/", "/de/mailbox/", "/mailbox/delete/", "/self-help/self/safety-plan/")
+
+
+def _at(monkeypatch, minutes: float) -> None:
+    """The clock ``minutes`` after the mailbox was opened (cookies are signed with it)."""
+    monkeypatch.setattr(signing.time, "time", lambda: _OPENED_AT + minutes * 60)
+
+
+_OPENED_AT = signing.time.time()
+
+
+def test_head_requests_renew_neither_the_session_nor_the_last_active_day(db, monkeypatch):
+    """A shared computer the person walked away from, its tab left open: a link checker, a
+    chat app's preview or the browser's prefetch asks for the pages' headers every few
+    minutes. That is nobody using the mailbox: the session must still end 30 idle minutes
+    after the person's last page, and the retention period still count from their last day."""
+    from forestall.selfhelp.models import Workbook
+
+    browser = Client()
+    _at(monkeypatch, 0)
+    open_new_mailbox(browser)
+    three_days_ago = timezone.localdate() - timedelta(days=3)
+    Mailbox.objects.update(last_active_on=three_days_ago)
+    cookie = browser.cookies[COOKIE_NAME].value
+
+    for minutes in (10, 20, 29):
+        _at(monkeypatch, minutes)
+        for path in _LOOKED_AT:
+            response = browser.head(path)
+            assert response.status_code == 200, path
+            assert COOKIE_NAME not in response.cookies, path
+    assert browser.cookies[COOKIE_NAME].value == cookie
+    assert Mailbox.objects.get().last_active_on == three_days_ago
+    assert not Workbook.objects.exists()  # no self-help place noted either
+    assert MailboxSession.objects.count() == 1
+
+    _at(monkeypatch, 31)
+    assert not _opens_mailbox(browser)  # 31 minutes after the last page actually used
+
+
+def test_a_get_renews_the_session_and_notes_the_day(db, monkeypatch):
+    """The person reading their mailbox is activity: each page keeps the session open for
+    another 30 minutes and the mailbox counts as used today."""
+    browser = Client()
+    _at(monkeypatch, 0)
+    open_new_mailbox(browser)
+    Mailbox.objects.update(last_active_on=timezone.localdate() - timedelta(days=3))
+
+    _at(monkeypatch, 20)
+    assert _opens_mailbox(browser)
+    assert Mailbox.objects.get().last_active_on == timezone.localdate()
+    _at(monkeypatch, 45)
+    assert _opens_mailbox(browser)  # 25 minutes after the last page

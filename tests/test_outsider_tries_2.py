@@ -245,7 +245,7 @@ def _errors(response) -> str:
             [
                 "That code is not right.",
                 "That backup code does not work",
-                "wrong code, wait a few seconds",
+                "1 wrong code, wait 1 second before you try again.",
                 "Please enter one of your backup codes.",
             ],
             ["token", "OTP"],
@@ -255,7 +255,7 @@ def _errors(response) -> str:
             [
                 "Dieser Code stimmt nicht.",
                 "Dieser Ersatzcode funktioniert nicht",
-                "warten Sie bitte einige Sekunden",
+                "1 falschen Code warten Sie bitte 1 Sekunde, bevor",
                 "Bitte geben Sie einen Ihrer Ersatzcodes ein.",
             ],
             ["überprüfe die", "versuche es", "gebe das", "Einmalpasswort"],
@@ -485,7 +485,7 @@ def test_done_from_the_german_case_page_after_a_new_answer_keeps_the_task_and_sa
     page = browser.get(f"/staff/cases/{case.pk}/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
     task = _open_risk_task(case)
     assert 'name="seen_times_raised" value="1"' in page
-    assert "Heute Risikoeinschätzung" in page
+    assert "Heute Risiko\u00adeinschätzung" in page
     record_phq9(browser, case, 3)
 
     refused = browser.post(

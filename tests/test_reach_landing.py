@@ -118,6 +118,19 @@ def test_only_get_and_head_are_answered(client, partner):
     assert _clicks() == 0
 
 
+def test_a_head_request_is_nobodys_arrival(client, partner):
+    """A link checker or a chat app's preview asks for the headers of the link a partner
+    shows: no landing is counted, and no "arrived through reach" cookie is set, which would
+    keep the person's own visit afterwards from counting (and mark their steps "reach")."""
+    response = client.head(f"/r/ahmia/{DETERRENT_ID}/")
+    assert response.status_code == 200
+    assert COOKIE_NAME not in response.cookies
+    assert _clicks() == 0
+
+    assert COOKIE_NAME in client.get(f"/r/ahmia/{DETERRENT_ID}/").cookies
+    assert _clicks(partner=partner, variant_id=DETERRENT_ID, language="en") == 1
+
+
 def test_the_reach_funnel_is_counted_through_to_a_first_message_a_case_and_therapy(
     client, partner, centre_a, counsellor_a
 ):

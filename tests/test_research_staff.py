@@ -154,7 +154,7 @@ def test_the_research_pages_render_in_german(centre_a, clinician_a, analyst, sig
         f"/staff/research/cases/{case.pk}/consent/", HTTP_ACCEPT_LANGUAGE="de"
     )
     html = consent_page.content.decode()
-    assert "Forschungseinwilligung" in html and "Widerruf erfassen" in html
+    assert "Forschungs\u00adeinwilligung" in html and "Widerruf erfassen" in html
     export_page = sign_in(analyst).get(EXPORT_URL, HTTP_ACCEPT_LANGUAGE="de")
     assert "Forschungsexport" in export_page.content.decode()
     bad = sign_in(analyst).post(

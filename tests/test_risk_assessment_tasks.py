@@ -29,7 +29,8 @@ from forestall.instruments import actions
 from tests.factories_cases import make_case, make_client, phq9_answers, record_phq9
 
 TITLE = "Risk assessment today"
-GERMAN_TITLE = "Heute Risikoeinschätzung"
+# With the soft hyphen (U+00AD) that lets the heading break at phone width.
+GERMAN_TITLE = "Heute Risiko\u00adeinschätzung"
 
 
 def _case_led_by(clinician, centre, **fields):

@@ -438,6 +438,69 @@ def test_an_attacker_cannot_lock_a_colleague_out(clinician, device):
     assert _signed_in(owner)
 
 
+# --- No lockout through wrong codes either: the wait after them is capped ------------
+
+
+def _clock(at):
+    """The server's clock (throttling, sessions) at ``at``; the codes still follow real time."""
+    return mock.patch("django.utils.timezone.now", return_value=at)
+
+
+def _a_wrong_code(device: TOTPAuthenticator) -> str:
+    right = {current_totp(device, steps_ahead=step) for step in (-1, 0, 1)}
+    return next(code for code in ("000000", "111111", "222222", "333333") if code not in right)
+
+
+@pytest.mark.parametrize(
+    ("language", "told"),
+    [
+        ("en", "After 20 wrong codes, wait 60 seconds before you try again."),
+        ("de", "Nach 20 falschen Codes warten Sie bitte 60 Sekunden, bevor Sie es noch"),
+    ],
+)
+def test_wrong_codes_typed_by_someone_with_the_password_keep_the_owner_out_five_minutes_at_most(
+    clinician, device, language, told
+):
+    """The attack: the password is known (phished, reused); wrong codes, typed patiently,
+    should keep the owner out. django-otp's own back-off doubles without a ceiling: after
+    these 20 wrong codes the owner would wait six days."""
+    attacker = Client(REMOTE_ADDR=ATTACKER)
+    assert (
+        b'name="token-otp_token"' in post_password(attacker, clinician.username, PASSWORD).content
+    )
+    wrong = _a_wrong_code(device)
+    at = timezone.now()
+    for _attempt in range(20):
+        at += timedelta(minutes=10)  # past every wait, as a patient attacker would be
+        with _clock(at):
+            assert post_token(attacker, wrong).status_code == 400
+    assert TOTPAuthenticator.objects.get(pk=device.pk).throttling_failure_count == 20
+
+    owner = Client(REMOTE_ADDR=ADDRESS, HTTP_ACCEPT_LANGUAGE=language)
+    with _clock(at + timedelta(minutes=4)):
+        post_password(owner, clinician.username, PASSWORD)
+        held = post_token(owner, current_totp(device))
+    assert held.status_code == 400
+    assert told in re.sub(r"\s+", " ", held.content.decode())
+    # Checked neither as a right code nor as a wrong one: it still works, and counts nothing.
+    assert TOTPAuthenticator.objects.get(pk=device.pk).throttling_failure_count == 20
+
+    with _clock(at + timedelta(minutes=5, seconds=1)):
+        assert post_token(owner, current_totp(device)).status_code == 302
+        assert _signed_in(owner)
+    assert TOTPAuthenticator.objects.get(pk=device.pk).throttling_failure_count == 0
+
+
+def test_the_wait_after_wrong_codes_doubles_up_to_five_minutes():
+    from forestall.accounts.models import MAX_CODE_DELAY_SECONDS, code_delay
+
+    delays = [code_delay(failures) for failures in range(40)]
+    assert delays[:5] == [0, 1, 2, 4, 8]
+    assert delays == sorted(delays)
+    assert MAX_CODE_DELAY_SECONDS == 300 and max(delays) == 300
+    assert code_delay(10**9) == 300
+
+
 def test_behind_one_shared_address_a_known_device_is_never_held_back(clinician, device):
     """Onion service: every client arrives from 127.0.0.1, so the device cookie decides."""
     owner = Client()

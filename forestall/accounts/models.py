@@ -11,6 +11,7 @@ import time
 import unicodedata
 import uuid
 from binascii import unhexlify
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -19,7 +20,7 @@ from django.db import models
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_otp.models import Device, ThrottlingMixin, TimestampMixin
+from django_otp.models import Device, ThrottlingMixin, TimestampMixin, VerifyNotAllowed
 from django_otp.oath import TOTP
 from django_otp.util import hex_validator, random_hex
 
@@ -178,8 +179,34 @@ def validate_hex_secret(value: str) -> None:
     hex_validator()(value)
 
 
+# The longest a person waits after wrong codes (docs/security.md, "Wrong codes:
+# a wait of at most five minutes"). django-otp doubles the wait with every
+# wrong code and without a ceiling (its own is a hundred years), so twenty
+# wrong codes typed by someone who knows the password would keep the owner
+# out for six days. At one guess per five minutes a six-digit code still
+# takes years to guess (three codes in a million match a guess).
+MAX_CODE_DELAY_SECONDS = 300
+
+
+def code_delay(failures: int, factor: int = 1) -> int:
+    """Seconds before the next code is checked after ``failures`` wrong ones in a row.
+
+    ``factor``, twice that, four times that … seconds, at most
+    ``MAX_CODE_DELAY_SECONDS``.
+    """
+    if failures <= 0:
+        return 0
+    # 2**20 seconds is far past the ceiling: no need for larger powers.
+    return int(min(MAX_CODE_DELAY_SECONDS, factor * 2 ** min(failures - 1, 20)))
+
+
 class _ThrottleInPlace:
-    """django-otp's throttling, written as conditional ``UPDATE``s of its own columns only.
+    """django-otp's throttling, capped, written as conditional ``UPDATE``s of its own columns.
+
+    Threat model: someone who knows a staff member's password and types wrong
+    codes to keep them out. django-otp's back-off doubles without a ceiling;
+    here the wait stops growing at ``MAX_CODE_DELAY_SECONDS``, so wrong codes
+    cost their owner at most that wait, while guessing stays slow.
 
     django-otp saves the whole device after a failure or a success; a full
     ``save()`` from an instance loaded before a concurrent verification could
@@ -191,6 +218,23 @@ class _ThrottleInPlace:
     pk: Any
     throttling_failure_timestamp: Any
     throttling_failure_count: int
+
+    def verify_is_allowed(self) -> tuple[bool, dict[str, Any] | None]:
+        """django-otp's check (same answer, same details), with the wait capped."""
+        failures = self.throttling_failure_count
+        last_failure = self.throttling_failure_timestamp
+        if self.throttling_enabled and failures > 0 and last_failure is not None:  # type: ignore[attr-defined]
+            locked_until = last_failure + timedelta(
+                seconds=code_delay(failures, self.get_throttle_factor())  # type: ignore[attr-defined]
+            )
+            if timezone.now() < locked_until:
+                return False, {
+                    "reason": VerifyNotAllowed.N_FAILED_ATTEMPTS,
+                    "failure_count": failures,
+                    "locked_until": locked_until,
+                }
+        # Past ThrottlingMixin (whose uncapped check this replaces) to Device's.
+        return Device.verify_is_allowed(self)  # type: ignore[arg-type]
 
     def throttle_increment(self, commit: bool = True) -> None:
         now = timezone.now()
@@ -223,10 +267,11 @@ class TOTPAuthenticator(_ThrottleInPlace, TimestampMixin, ThrottlingMixin, Devic
 
     Verification is django-otp's TOTP (RFC 6238): ``step``, ``digits``,
     ``tolerance`` steps either side, ``drift`` learned from accepted codes,
-    exponential throttling after failures. Replay protection is stricter
-    than django-otp's: ``last_t`` only moves forward in one conditional
-    ``UPDATE``, so of two requests carrying the same code (even at the same
-    moment) only one succeeds, and no stale save can move it back.
+    exponential throttling after failures (capped at
+    ``MAX_CODE_DELAY_SECONDS``). Replay protection is stricter than
+    django-otp's: ``last_t`` only moves forward in one conditional ``UPDATE``,
+    so of two requests carrying the same code (even at the same moment) only
+    one succeeds, and no stale save can move it back.
     """
 
     id = models.BigIntegerField(primary_key=True, default=new_device_id, editable=False)
@@ -250,7 +295,8 @@ class TOTPAuthenticator(_ThrottleInPlace, TimestampMixin, ThrottlingMixin, Devic
 
     def get_throttle_factor(self) -> int:
         # Seconds before the next try after one failure, doubling with each
-        # further one (django-otp's default for TOTP devices).
+        # further one up to MAX_CODE_DELAY_SECONDS (django-otp's default
+        # factor for TOTP devices).
         return 1
 
     def verify_token(self, token: Any) -> bool:
@@ -348,7 +394,7 @@ class BackupCodeSet(_ThrottleInPlace, TimestampMixin, ThrottlingMixin, Device):
     of the set in constant time, and consumes the match with one
     ``DELETE`` of that row: of two requests with the same code (even at the
     same moment) only the one whose ``DELETE`` removed the row succeeds.
-    Failures are throttled (django-otp's exponential back-off).
+    Failures are throttled (django-otp's exponential back-off, capped).
     """
 
     # Random, as the authenticator's: the session names the device by its id.

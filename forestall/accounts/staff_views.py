@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import math
 from typing import Any
 
 from django.conf import settings
@@ -19,9 +20,9 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.decorators import method_decorator
-from django.utils.translation import gettext, ngettext_lazy
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST, require_safe
 from django_otp.decorators import otp_required
@@ -63,15 +64,31 @@ class _RefusedStepIs400:
         return response
 
 
+class _WaitAfterWrongCodes:
+    """The message for a code typed during the wait after wrong ones, saying how long is left.
+
+    django-otp formats this message with ``%`` and the details of the refusal
+    (``failure_count`` and ``locked_until``); a plain string could only say
+    "a few seconds", and the wait is up to ``MAX_CODE_DELAY_SECONDS``.
+    """
+
+    def __mod__(self, details: dict[str, Any]) -> str:
+        failures = int(details.get("failure_count") or 1)
+        locked_until = details.get("locked_until")
+        left = (locked_until - timezone.now()).total_seconds() if locked_until else 1
+        wait = ratelimit.wait_phrase(max(1, math.ceil(left)))
+        return ngettext(
+            "After %(failure_count)d wrong code, wait %(wait)s before you try again.",
+            "After %(failure_count)d wrong codes, wait %(wait)s before you try again.",
+            failures,
+        ) % {"failure_count": failures, "wait": wait}
+
+
 # What a refused code is told, in the staff pages' own words: django-otp's
 # own messages say "token" and "OTP", and their German speaks to the person
 # as "du", where every other staff page says "Sie".
 _CODE_REFUSED = {
-    "n_failed_attempts": ngettext_lazy(
-        "After %(failure_count)d wrong code, wait a few seconds before you try again.",
-        "After %(failure_count)d wrong codes, wait a few seconds before you try again.",
-        "failure_count",
-    ),
+    "n_failed_attempts": _WaitAfterWrongCodes(),
     "verification_not_allowed": _(
         "Signing in with a code is not possible at the moment. Try again in a little while."
     ),

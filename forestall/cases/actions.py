@@ -657,6 +657,23 @@ def take_task(task: Task, *, by: User) -> Task:
     return task
 
 
+def assign_lead_clinician(case: Case, clinician: User, *, by: User | None) -> Case:
+    """Make ``clinician`` the lead clinician of ``case``; audited as ``case.update``.
+
+    The lead is the person whose "my tasks" a risk assessment asked for on
+    the case goes to (``ask_for_risk_assessment``), so it must be someone
+    who does case work at the case's centre; anyone else raises
+    ``CaseError``. ``by`` is None for the system (the demo's seeding).
+    """
+    if not clinician.has_role_at(case.centre_id, *CASE_WORK_ROLES):
+        raise CaseError(_("Only someone working at the case's centre can lead the case."))
+    with transaction.atomic():
+        Case.objects.filter(pk=case.pk).update(lead_clinician=clinician)
+        case.lead_clinician = clinician
+        record_event(by, "case.update", case, centre=case.centre)
+    return case
+
+
 def break_glass(case: Case, *, by: User, reason: str) -> GlassBreak:
     """Give a network admin one hour's full access to ``case``, with the reason audited.
 

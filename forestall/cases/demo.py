@@ -1,7 +1,9 @@
 """Demo case work: in every demo centre, cases at every stage of the pathway, a
 waiting list, this week's appointments (with a group session), measures and
-referrals between centres. Idempotent: demo clients have fixed references,
-and whatever exists already is left as it is.
+referrals between centres. Every case that got past the first contact has a
+lead clinician of its centre (the few new enquiries nobody has triaged yet
+have none). Idempotent: demo clients have fixed references, and whatever
+exists already is left as it is.
 """
 
 from __future__ import annotations
@@ -119,6 +121,29 @@ def _clinician(network: DemoNetwork, slug: str) -> User:
     return user
 
 
+# The stages before anyone triaged the case: an enquiry nobody has screened
+# yet, or contact lost before screening. Nobody leads these cases yet; every
+# other demo case has a lead clinician of its centre.
+UNTRIAGED = frozenset({Stage.ENQUIRY, Stage.LOST_CONTACT})
+
+
+def _lead(network: DemoNetwork, slug: str, number: int) -> User | None:
+    """The lead clinician of demo case ``number`` at the centre ``slug``, or None.
+
+    The centre's clinicians take turns by case number, so a centre with two
+    has cases of each, and every run picks the same (no random choice). A
+    centre without clinicians (Kiel) leads no case.
+    """
+    clinicians = list(
+        User.objects.filter(
+            memberships__centre=network.centres[slug], memberships__role=Role.CLINICIAN
+        )
+        .distinct()
+        .order_by("username")
+    )
+    return clinicians[number % len(clinicians)] if clinicians else None
+
+
 def _walk(case: Case, route: list[Stage], *, by: User, priority: int, weeks_waited: int) -> None:
     for stage in route:
         if stage == Stage.IN_TREATMENT and weeks_waited:
@@ -151,6 +176,9 @@ def _seed_centre(network: DemoNetwork, slug: str) -> int:
             opened_at=timezone.now() - datetime.timedelta(weeks=weeks + 6)
         )
         case.refresh_from_db()
+        lead = _lead(network, slug, number) if stage not in UNTRIAGED else None
+        if lead is not None:
+            actions.assign_lead_clinician(case, lead, by=clinician)
         _walk(case, ROUTES[stage], by=clinician, priority=priority, weeks_waited=weeks)
         if number % 3 == 0 and case.is_open:
             actions.add_note(
@@ -258,7 +286,10 @@ def _seed_referrals(network: DemoNetwork) -> None:
         )
         receiver = _clinician(network, to_slug)
         if accept and receiver is not None:
-            actions.accept_referral(referral, by=receiver, note="We have a place.")
+            taken = actions.accept_referral(referral, by=receiver, note="We have a place.")
+            lead = _lead(network, to_slug, number)
+            if lead is not None:
+                actions.assign_lead_clinician(taken, lead, by=receiver)
 
 
 def _seed_measures(network: DemoNetwork, slug: str) -> None:

@@ -12,8 +12,12 @@ browser with a keyed hash of the token, so that:
   (a copy replayed later is refused);
 - deleting the mailbox deletes all its rows;
 - a session ends after ``FORESTALL_MAILBOX_IDLE_MINUTES`` without activity
-  (every response re-signs the token with a fresh time and an older
-  signature is refused) and after ``MailboxSession.MAX_AGE_HOURS`` at most.
+  (every response to the person's use of it re-signs the token with a fresh
+  time and an older signature is refused) and after
+  ``MailboxSession.MAX_AGE_HOURS`` at most;
+- a HEAD request is not activity (``is_use``): a link checker, a preview or
+  a prefetch that asks for a page's headers renews nothing, so it cannot
+  keep a session alive on a shared device after the person walked away.
 
 The cookie has no ``Max-Age``/``Expires``, so the browser drops it when it
 closes; it is ``HttpOnly`` and ``SameSite=Strict`` (and ``Secure`` in
@@ -47,6 +51,25 @@ COOKIE_NAME = "forestall_mailbox"
 _SALT = "forestall.public.mailbox-session"
 # Where a mailbox read through a session keeps its token, for refreshing it.
 _TOKEN_ATTRIBUTE = "_forestall_session_token"  # noqa: S105 - an attribute name
+
+
+# Methods with which a browser only looks at a page (a link checker, a chat
+# app's preview, a prefetch asking for the headers): they are not the person
+# using their mailbox. OPTIONS is answered 405 by the mailbox pages today; it
+# is here so that it never becomes activity either.
+_ONLY_LOOKS = frozenset({"HEAD", "OPTIONS"})
+
+
+def is_use(request: HttpRequest) -> bool:
+    """Whether ``request`` is the person using the mailbox: anything but HEAD (or OPTIONS).
+
+    Only use renews the session, counts as the day's activity (what the
+    retention period is measured from) and marks replies read. A request
+    that only looks changes nothing: renewing on it would let an unattended
+    tab's prefetch, or anyone replaying the cookie with HEAD, keep a session
+    open past its idle limit and a mailbox past its retention.
+    """
+    return request.method not in _ONLY_LOOKS
 
 
 def idle_seconds() -> int:
@@ -145,6 +168,11 @@ def sign_in(response: HttpResponse, mailbox: Mailbox) -> HttpResponse:
     return response
 
 
+def renew(request: HttpRequest, response: HttpResponse, mailbox: Mailbox) -> HttpResponse:
+    """Renew ``mailbox``'s session on ``response`` if ``request`` used it (``is_use``)."""
+    return sign_in(response, mailbox) if is_use(request) else response
+
+
 def end_session(request: HttpRequest) -> None:
     """End the session of this request's cookie on the server (if it has one)."""
     value = request.COOKIES.get(COOKIE_NAME)
@@ -167,7 +195,7 @@ def sign_out(response: HttpResponse, request: HttpRequest | None = None) -> Http
 
 
 def mailbox_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Admit only a request with a live mailbox session; refresh it on the way out.
+    """Admit only a request with a live mailbox session; renew it on the way out (not on HEAD).
 
     Without one (never signed in, idle too long, or the mailbox deleted) the
     visitor is sent to the sign-in page and any stale cookie is removed.
@@ -185,6 +213,6 @@ def mailbox_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
         response = view(request, *args, **kwargs)
         if getattr(request, "mailbox_signed_out", False):
             return response
-        return sign_in(response, mailbox)
+        return renew(request, response, mailbox)
 
     return wrapper

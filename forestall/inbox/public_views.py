@@ -38,7 +38,9 @@ from forestall.inbox.forms import (
 from forestall.inbox.mailbox_session import (
     end_session,
     idle_seconds,
+    is_use,
     mailbox_required,
+    renew,
     sign_in,
     sign_out,
     signed_in_mailbox,
@@ -254,14 +256,14 @@ def mailbox(request: HttpRequest) -> HttpResponse:
             ),
         )
         return sign_out(response) if "forestall_mailbox" in request.COOKIES else response
-    if is_urgent_token(urgent) and not current.urgent:
+    if is_urgent_token(urgent) and not current.urgent and is_use(request):
         actions.mark_mailbox_urgent(current)
     slug = request.GET.get("centre", "")[:60]
     chosen = Centre.objects.public().filter(slug=slug).first() if slug else None
     response = _render_mailbox(
         request, current, None, centre=chosen, sent=request.GET.get("sent") == "1"
     )
-    return sign_in(response, current)
+    return renew(request, response, current)
 
 
 def _sign_in(request: HttpRequest) -> HttpResponse:
@@ -308,7 +310,8 @@ def _render_mailbox(
     only if the page needs it: for the centre list, shown before the first
     message, or for the parts kept for everyone, when they are rendered anew.
     """
-    actions.touch_mailbox(mailbox)
+    if is_use(request):  # a HEAD request is nobody's activity
+        actions.touch_mailbox(mailbox)
     conversations = mailbox_thread(mailbox)
     # From the conversations just fetched rather than more queries; and no
     # write (on SQLite, a wait for the one write lock) when nothing is unread.
@@ -320,7 +323,7 @@ def _render_mailbox(
     )
     # Read when a page with them is shown: never for a HEAD request (a link
     # checker or a prefetch gets the headers only, and nobody has read them).
-    shown = shown_unread and request.method != "HEAD"
+    shown = shown_unread and is_use(request)
     unread = actions.mark_replies_read(mailbox) if shown else 0
     context: dict[str, Any] = {
         "mailbox": mailbox,

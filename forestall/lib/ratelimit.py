@@ -210,19 +210,23 @@ def retry_after(request: HttpRequest) -> int:
     return max(1, int(getattr(request, "rate_limit_retry_after", 0) or 0))
 
 
+def wait_phrase(seconds: int) -> str:
+    """How long a wait of ``seconds`` is, translated: "45 seconds", "3 minutes" (rounded up)."""
+    from django.utils.translation import ngettext
+
+    if seconds < 120:
+        return ngettext("%(count)d second", "%(count)d seconds", seconds) % {"count": seconds}
+    minutes = -(-seconds // 60)
+    return ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
+
+
 def wait_message(request: HttpRequest) -> str:
     """The translated "please wait" sentence that says how long."""
-    from django.utils.translation import gettext, ngettext
+    from django.utils.translation import gettext
 
-    seconds = retry_after(request)
-    if seconds < 120:
-        wait = ngettext("%(count)d second", "%(count)d seconds", seconds) % {"count": seconds}
-    else:
-        minutes = -(-seconds // 60)
-        wait = ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
     return gettext(
         "There were too many attempts in a short time. Please wait %(wait)s and try again."
-    ) % {"wait": wait}
+    ) % {"wait": wait_phrase(retry_after(request))}
 
 
 def too_many(request: HttpRequest) -> HttpResponse:

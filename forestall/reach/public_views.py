@@ -95,7 +95,8 @@ def landing(request: HttpRequest, partner: str, variant: str) -> HttpResponse:
     query = request.GET.urlencode()
     address = f"{partner}/{variant}/" + (f"?{query}" if query else "")
     response = HttpResponse(page.replace(escape(_ADDRESS), escape(address)))
-    if request.method == "GET" and not arrived_through_reach(request):
-        count_landing(partner_id, variant_id, language)
-    remember_arrival(response)
+    if request.method == "GET":  # a HEAD request (a link checker, a preview) is nobody's arrival
+        if not arrived_through_reach(request):
+            count_landing(partner_id, variant_id, language)
+        remember_arrival(response)
     return response

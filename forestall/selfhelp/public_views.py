@@ -20,7 +20,7 @@ from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
-from forestall.inbox.mailbox_session import sign_in, signed_in_mailbox
+from forestall.inbox.mailbox_session import is_use, renew, signed_in_mailbox
 from forestall.inbox.models import Mailbox
 from forestall.lib.pagecache import cache_public_page
 from forestall.lib.ratelimit import Per, over_any, wait_message
@@ -79,8 +79,8 @@ def _found(programme_slug: str, module_slug: str) -> tuple[Programme, Module]:
 
 
 def _kept(request: HttpRequest, response: HttpResponse, mailbox: Mailbox | None) -> HttpResponse:
-    """Refresh the mailbox session of a signed-in reader on the way out."""
-    return sign_in(response, mailbox) if mailbox is not None else response
+    """Renew the mailbox session of a signed-in reader on the way out (not on HEAD)."""
+    return renew(request, response, mailbox) if mailbox is not None else response
 
 
 def _save_refused(request: HttpRequest, mailbox: Mailbox) -> bool:
@@ -190,7 +190,7 @@ def module(request: HttpRequest, programme: str, module: str) -> HttpResponse:
     chosen, found = _found(programme, module)
     mailbox = signed_in_mailbox(request)
     if request.method != "POST":
-        if mailbox is not None:
+        if mailbox is not None and is_use(request):  # a HEAD request read nothing
             actions.note_place(mailbox, found)
         context = _module_context(request, chosen, found, mailbox)
         return _kept(request, render(request, "selfhelp/module.html", context), mailbox)
