@@ -43,6 +43,38 @@ def _test_settings():
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _every_page_s_labels_point_at_something():
+    """Every HTML page any test gets through the test client has no reference to a missing id.
+
+    A label's ``for``, ``aria-describedby`` and the like that name no element
+    leave a field without its label, help or error read out, with nothing to
+    see (``tests/html_checks.py``). Checked here, on every page of every test,
+    because the pages that break it are the awkward states (a refused form,
+    a bad filter) that only the tests of those states reach.
+    """
+    from django.test import client as test_client
+
+    from tests.html_checks import broken_id_references
+
+    original = test_client.Client.request
+
+    def request(self, **request):
+        response = original(self, **request)
+        if (
+            response.status_code < 500
+            and not response.streaming
+            and "text/html" in response.get("Content-Type", "")
+        ):
+            broken = broken_id_references(response.content.decode(errors="replace"))
+            assert not broken, (request.get("PATH_INFO"), response.status_code, broken)
+        return response
+
+    test_client.Client.request = request
+    yield
+    test_client.Client.request = original
+
+
 @pytest.fixture(autouse=True)
 def _default_language():
     """Every test starts in the default language and leaves none behind.

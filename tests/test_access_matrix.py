@@ -42,6 +42,7 @@ from forestall.cases.models import (
 from forestall.cases.pathway import Stage
 from tests import factories
 from tests.factories_cases import make_case, make_concern, make_conversation
+from tests.html_checks import broken_id_references
 
 # Kwargs that carry the id of a person's data, wherever the URL lives.
 TRACKED_KWARGS = {"case_id", "client_id", "conversation_id", "concern_id", "appointment_id"}
@@ -88,6 +89,7 @@ MATRIX: dict[str, Row] = {
     "cases:transition": row(CASE_WORK),
     "cases:note": row(CASE_WORK),
     "cases:task": row(CASE_WORK),
+    "cases:lead": row(CASE_WORK),
     "cases:book": row(CASE_WORK),
     "cases:refer": row(CASE_WORK),
     "cases:concern": row(CASE_WORK),
@@ -303,7 +305,13 @@ def _request(client, name: str, spec: Row, ids: dict) -> int:
     url = reverse(name, kwargs=kwargs)
     if spec.method == "POST":
         return client.post(url, {}).status_code
-    return client.get(url).status_code
+    response = client.get(url)
+    if response.status_code == 200 and "html" in response.get("Content-Type", ""):
+        # Every page the matrix opens is also checked for labels and help
+        # texts that point at nothing (``tests/html_checks.py``).
+        broken = broken_id_references(response.content.decode())
+        assert not broken, (url, broken)
+    return response.status_code
 
 
 @pytest.mark.parametrize("name", sorted(MATRIX))

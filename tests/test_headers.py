@@ -17,6 +17,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from forestall.directory.models import Channel, Language, Service
+from tests.html_checks import broken_id_references
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -283,7 +284,7 @@ def _assert_no_external_resources(client, paths: list[str]) -> None:
         if "html" not in response.get("Content-Type", ""):
             continue
         page = response.content.decode()
-        found = external_urls(page)
+        found = external_urls(page) + broken_id_references(page)
         if found:
             problems[path] = found
         stylesheets.update(re.findall(r'<link[^>]+rel="stylesheet"[^>]+href="([^"]+)"', page))

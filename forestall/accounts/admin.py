@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import UserChangeForm
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.db.models import QuerySet
@@ -83,8 +84,23 @@ class MembershipInline(admin.TabularInline):
         return formset
 
 
+class _UserChangeForm(UserChangeForm):
+    """Django's form, without the password's help text.
+
+    Django's admin prints that help without the id its read-only password
+    widget points ``aria-describedby`` at, so a screen reader would be
+    sent to nothing; the widget itself says what it is and offers the reset.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "password" in self.fields:
+            self.fields["password"].help_text = ""
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    form = _UserChangeForm
     inlines = [MembershipInline]
     list_display = ["username", "first_name", "last_name", "is_active", "roles"]
     list_filter = ["is_active", "memberships__role"]

@@ -657,20 +657,31 @@ def take_task(task: Task, *, by: User) -> Task:
     return task
 
 
-def assign_lead_clinician(case: Case, clinician: User, *, by: User | None) -> Case:
-    """Make ``clinician`` the lead clinician of ``case``; audited as ``case.update``.
+def assign_lead_clinician(case: Case, clinician: User | None, *, by: User | None) -> Case:
+    """Make ``clinician`` the lead clinician of ``case`` (None: nobody); audited as ``case.update``.
 
     The lead is the person whose "my tasks" a risk assessment asked for on
     the case goes to (``ask_for_risk_assessment``), so it must be someone
     who does case work at the case's centre; anyone else raises
-    ``CaseError``. ``by`` is None for the system (the demo's seeding).
+    ``CaseError``. So must ``by`` (a glass-break grant is for looking, not
+    for deciding who leads); ``by`` is None for the system (the demo's
+    seeding). An open risk assessment nobody had goes to the new lead with
+    the case: it was only waiting for someone to take it.
     """
-    if not clinician.has_role_at(case.centre_id, *CASE_WORK_ROLES):
+    if by is not None and not by.has_role_at(case.centre_id, *CASE_WORK_ROLES):
+        raise CaseError(_("Only someone working at the case's centre can choose who leads it."))
+    if clinician is not None and not clinician.has_role_at(case.centre_id, *CASE_WORK_ROLES):
         raise CaseError(_("Only someone working at the case's centre can lead the case."))
     with transaction.atomic():
         Case.objects.filter(pk=case.pk).update(lead_clinician=clinician)
         case.lead_clinician = clinician
         record_event(by, "case.update", case, centre=case.centre)
+        if clinician is not None:
+            handed = Task.objects.filter(
+                case=case, kind=TaskKind.RISK_ASSESSMENT, done_at__isnull=True, assignee=None
+            ).update(assignee=clinician)
+            if handed:
+                record_event(by, "case.task.update", case, centre=case.centre)
     return case
 
 

@@ -128,6 +128,21 @@ class TaskForm(forms.Form):
         choice_field(self, "assignee").choices = [("", _("Nobody yet")), *_staff_choices(centre_id)]
 
 
+class LeadClinicianForm(forms.Form):
+    lead = forms.ChoiceField(
+        label=_("Lead clinician"),
+        required=False,
+        help_text=_(
+            "A risk assessment asked for on the case goes to this person's "
+            "\u201cMy tasks\u201d. Clinicians and managers of the case's centre."
+        ),
+    )
+
+    def __init__(self, *args: Any, centre_id: uuid.UUID | str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choice_field(self, "lead").choices = [("", _("Nobody yet")), *_staff_choices(centre_id)]
+
+
 class TaskDoneForm(forms.Form):
     # How often the task had been asked for on the page the person ticked it
     # on: a risk assessment asked for again since then is not ticked off unseen.

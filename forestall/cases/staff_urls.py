@@ -35,6 +35,7 @@ urlpatterns = [
     path("<uuid:case_id>/move/", staff_views.case_transition, name="transition"),
     path("<uuid:case_id>/notes/", staff_views.case_note, name="note"),
     path("<uuid:case_id>/tasks/", staff_views.case_task, name="task"),
+    path("<uuid:case_id>/lead/", staff_views.case_lead, name="lead"),
     path("<uuid:case_id>/appointments/", staff_views.case_appointment, name="book"),
     path("<uuid:case_id>/refer/", staff_views.case_refer, name="refer"),
     path("<uuid:case_id>/concern/", staff_views.case_concern, name="concern"),

@@ -361,6 +361,32 @@ def case_task(request: StaffRequest, case_id: uuid.UUID) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @staff_required
+def case_lead(request: StaffRequest, case_id: uuid.UUID) -> HttpResponse:
+    """Choose (or change, or clear) the case's lead clinician."""
+    case = access_case_for_work(request.user, case_id)
+    form = forms.LeadClinicianForm(
+        request.POST or None,
+        centre_id=case.centre_id,
+        initial={"lead": str(case.lead_clinician_id or "")},
+    )
+
+    def save(form: forms.LeadClinicianForm) -> HttpResponse:
+        lead = case_worker_at(case.centre_id, form.cleaned_data["lead"])
+        actions.assign_lead_clinician(case, lead, by=request.user)
+        if lead is None:
+            messages.success(request, _("The case has no lead clinician now."))
+        else:
+            messages.success(
+                request,
+                _("%(name)s leads the case now.") % {"name": lead.get_full_name() or lead.username},
+            )
+        return redirect("cases:case", case_id=case.pk)
+
+    return _case_form_view(request, case, form, title=_("Lead clinician"), on_valid=save)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
 def case_appointment(request: StaffRequest, case_id: uuid.UUID) -> HttpResponse:
     case = access_case_for_work(request.user, case_id)
     form = forms.AppointmentForm(request.POST or None, centre_id=case.centre_id)
