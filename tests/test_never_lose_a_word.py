@@ -280,3 +280,96 @@ def test_write_to_this_centre_opens_the_mailbox_with_that_centre_chosen(client):
     assert confirmed["Location"] == f"/mailbox/?centre={centre.slug}"
     mailbox = client.get(confirmed["Location"]).content.decode()
     assert f'<option value="{centre.pk}" selected>Lakeside</option>' in mailbox
+
+
+# --- Self-help answers saved after the session ended -----------------------
+
+PLAN = "/self-help/self/safety-plan/"
+
+
+def _plan(text: str, **extra: str) -> dict[str, str]:
+    return {"exercise": "plan", "warning-signs": text, "reasons": "my family", **extra}
+
+
+def _saved_answers() -> dict:
+    from forestall.selfhelp.models import Workbook
+
+    workbook = Workbook.objects.first()
+    return workbook.data["answers"] if workbook else {}
+
+
+def test_self_help_answers_sent_after_the_session_ended_come_back_with_a_codename_field(
+    client, monkeypatch
+):
+    """A reader signed in, wrote for half an hour and pressed Save: not "nothing is stored"."""
+    open_new_mailbox(client)
+    _expire_session(monkeypatch)
+    response = client.post(PLAN, _plan("I notice it when I am alone & tired"))
+    assert response.status_code == 401
+    page = response.content.decode()
+    assert "Your answers have not been saved yet" in page
+    assert "I notice it when I am alone &amp; tired</textarea>" in page
+    assert 'name="codename"' in page and "Open my mailbox and save" in page
+    assert 'name="csrfmiddlewaretoken"' in page
+    assert "have not been stored anywhere" not in page
+    assert _saved_answers() == {}
+
+
+def test_the_codename_on_the_self_help_page_signs_in_and_saves_the_exact_answers(
+    client, monkeypatch
+):
+    codename = open_new_mailbox(client)
+    _expire_session(monkeypatch)
+    text = "When I am alone\n\nand tired"
+    assert client.post(PLAN, _plan(text)).status_code == 401
+    response = client.post(PLAN, _plan(text, codename=codename.upper()))
+    assert response.status_code == 302
+    assert response["Location"] == PLAN + "?saved=plan#exercise-plan"
+    assert _saved_answers()["self/safety-plan/plan"]["values"]["warning-signs"] == text
+    page = client.get(response["Location"]).content.decode()
+    assert "Your answers are saved in your mailbox." in page
+    assert "When I am alone" in page
+
+
+def test_a_wrong_codename_on_the_self_help_page_keeps_the_answers(client, monkeypatch):
+    open_new_mailbox(client)
+    _expire_session(monkeypatch)
+    response = client.post(PLAN, _plan("keep all of this", codename="wrong words"))
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "No mailbox opens with this codename" in page
+    assert "keep all of this</textarea>" in page
+    assert 'value="wrong words"' in page
+    assert _saved_answers() == {}
+
+
+def test_too_many_codenames_on_the_self_help_page_keep_the_answers(client, monkeypatch):
+    open_new_mailbox(client)
+    _expire_session(monkeypatch)
+    for _attempt in range(12):
+        response = client.post(PLAN, _plan("still here", codename="wrong words"))
+    assert response.status_code == 429
+    assert "too many attempts" in response.content.decode()
+    assert "still here</textarea>" in response.content.decode()
+
+
+def test_self_help_answers_after_the_session_ended_are_explained_in_german(client, monkeypatch):
+    open_new_mailbox(client, "/de")
+    _expire_session(monkeypatch)
+    page = client.post("/de" + PLAN, _plan("Hallo")).content.decode()
+    assert "Ihre Antworten sind noch nicht gespeichert" in page
+    assert "Postfach öffnen und speichern" in page
+    assert "Hallo</textarea>" in page
+
+
+def test_a_codename_sent_to_a_self_help_page_needs_the_csrf_token():
+    """It signs in: another site must not be able to sign a browser in to its own mailbox."""
+    from tests.test_mailbox import start_mailbox
+
+    setup = Client()
+    codename = start_mailbox(setup)
+    setup.post("/mailbox/start/confirm/", {"codename": codename, "confirmed": "on"})
+    forged = Client(enforce_csrf_checks=True)
+    response = forged.post(PLAN, _plan("planted", codename=codename))
+    assert response.status_code == 403
+    assert _saved_answers() == {}

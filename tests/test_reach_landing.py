@@ -113,6 +113,16 @@ def test_nothing_identifying_is_stored_or_logged(partner):
         assert needle not in logs
 
 
+def test_the_query_a_link_carries_is_not_repeated_in_the_page(client, partner):
+    """A partner's link with tracking or the search in it: the language switch drops it."""
+    for prefix in ("", "/de"):
+        page = client.get(f"{prefix}/r/ahmia/{DETERRENT_ID}/?q=secret+query&utm_term=x")
+        assert page.status_code == 200
+        assert b"secret" not in page.content and b"utm_term" not in page.content
+        other = "/de" if not prefix else ""
+        assert f'href="{other}/r/ahmia/{DETERRENT_ID}/"'.encode() in page.content
+
+
 def test_only_get_and_head_are_answered(client, partner):
     assert client.post(f"/r/ahmia/{DETERRENT_ID}/").status_code == 405
     assert _clicks() == 0

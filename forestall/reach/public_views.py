@@ -92,8 +92,11 @@ def landing(request: HttpRequest, partner: str, variant: str) -> HttpResponse:
         f"reach-landing:{language}:{variant_id or 'default'}",
         lambda: _page(request, variant_id, language),
     )
-    query = request.GET.urlencode()
-    address = f"{partner}/{variant}/" + (f"?{query}" if query else "")
+    # The query string is left out of the language switch: the page reads
+    # nothing from it, and what a link carries there (a partner's tracking,
+    # at worst the search itself) should not travel on into the next address
+    # and the browser's history.
+    address = f"{partner}/{variant}/"
     response = HttpResponse(page.replace(escape(_ADDRESS), escape(address)))
     if request.method == "GET":  # a HEAD request (a link checker, a preview) is nobody's arrival
         if not arrived_through_reach(request):

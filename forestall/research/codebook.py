@@ -10,7 +10,6 @@ from the instrument definitions (item text and version).
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +34,7 @@ from forestall.inbox.models import (
 )
 from forestall.instruments.catalogue import Definition, catalogue, localized
 from forestall.instruments.models import Occasion
+from forestall.lib import spreadsheet
 
 # How an empty cell is to be read, per column (the codebook says which applies).
 MISSING_NOT_APPLICABLE = "empty = not applicable"
@@ -467,7 +467,7 @@ def write_codebook(tables: Iterable[Table], directory: Path) -> tuple[Path, Path
     tables = tuple(tables)
     csv_path = directory / "codebook.csv"
     with csv_path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
+        writer = spreadsheet.writer(handle)
         writer.writerow(CODEBOOK_FIELDS)
         for table in tables:
             for column in table.columns:

@@ -179,6 +179,11 @@ class _TableWriter:
         self._width = len(columns)
         self.rows = 0
         self._handle = self.path.open("w", newline="", encoding="utf-8")
+        # The plain writer, not ``lib.spreadsheet``'s: these cells are
+        # pseudonyms, slugs, the codebook's coded values and numbers, none of
+        # them typed by a person, and checking every cell of a million rows
+        # would cost the export its speed. The codebook, which carries names
+        # and texts, is written through ``lib.spreadsheet``.
         self._writer = csv.writer(self._handle)
         self._writer.writerow(table.column_names)
 

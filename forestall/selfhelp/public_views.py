@@ -20,10 +20,21 @@ from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
-from forestall.inbox.mailbox_session import is_use, renew, signed_in_mailbox
+from forestall.inbox.forms import SignInForm
+from forestall.inbox.mailbox_session import (
+    COOKIE_NAME,
+    end_session,
+    idle_seconds,
+    is_use,
+    renew,
+    sign_in,
+    sign_out,
+    signed_in_mailbox,
+)
 from forestall.inbox.models import Mailbox
+from forestall.inbox.public_views import sign_in_refused
 from forestall.lib.pagecache import cache_public_page
-from forestall.lib.ratelimit import Per, over_any, wait_message
+from forestall.lib.ratelimit import Per, over_any, retry_after, wait_message
 from forestall.public.post_only import post_only
 from forestall.selfhelp import actions
 from forestall.selfhelp.content import Module, Programme, catalogue
@@ -53,13 +64,16 @@ def csrf_when_signed_in(view: Callable[..., HttpResponse]) -> Callable[..., Http
     one gains nothing; the pages give anonymous readers no token and can be
     cached like the home page. With a mailbox the POST is checked as
     everywhere else (and the mailbox cookie is ``SameSite=Strict``, so a
-    cross-site POST arrives signed out anyway).
+    cross-site POST arrives signed out anyway), and so is a POST with a
+    codename (it signs in: the page that asks for it carries the token).
     """
 
     @csrf_exempt
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.method == "POST" and signed_in_mailbox(request) is not None:
+        if request.method == "POST" and (
+            "codename" in request.POST or signed_in_mailbox(request) is not None
+        ):
             # A callback without ``csrf_exempt``: the middleware checks the token.
             rejected = CsrfViewMiddleware(lambda _request: HttpResponse()).process_view(
                 request, _checked, (), {}
@@ -199,6 +213,8 @@ def module(request: HttpRequest, programme: str, module: str) -> HttpResponse:
     if exercise is None:
         context = _module_context(request, chosen, found, mailbox)
         return _kept(request, render(request, "selfhelp/module.html", context, status=400), mailbox)
+    if mailbox is None and _session_ended(request):
+        return _save_after_sign_in(request, chosen, found, exercise)
     form = ExerciseForm(request.POST, exercise=exercise, mailbox=mailbox)
     status = 200
     context_extra: dict[str, Any] = {}
@@ -220,6 +236,70 @@ def module(request: HttpRequest, programme: str, module: str) -> HttpResponse:
     context = _module_context(request, chosen, found, mailbox, bound=form)
     context.update(context_extra)
     return _kept(request, render(request, "selfhelp/module.html", context, status=status), mailbox)
+
+
+def _session_ended(request: HttpRequest) -> bool:
+    """True if this POST comes from a page shown to a signed-in reader whose session ended.
+
+    Only a signed-in reader's page carries a CSRF token (and the browser
+    still sends an idle-expired mailbox cookie); a codename means the
+    "open my mailbox and save" form below. An anonymous reader's POST has
+    none of them and gets the answers back, as always.
+    """
+    return (
+        "codename" in request.POST
+        or "csrfmiddlewaretoken" in request.POST
+        or COOKIE_NAME in request.COOKIES
+    )
+
+
+def _save_after_sign_in(
+    request: HttpRequest, chosen: Programme, found: Module, exercise: Any
+) -> HttpResponse:
+    """The session ended before Save: keep the answers, ask for the codename, then save.
+
+    Like a message written after the session ended (``inbox.public_views.write``):
+    the answers make the round trip inside the page (``no-store``), the server
+    keeps nothing of them until the codename has opened the mailbox.
+    """
+    sign_in_form = SignInForm({"codename": str(request.POST.get("codename", ""))})
+    context_extra: dict[str, Any] = {"session_ended": exercise.id}
+    status = 401
+    if "codename" in request.POST:
+        if sign_in_refused(request, sign_in_form.data["codename"][:400]):
+            status = 429
+            context_extra["form_error"] = wait_message(request)
+            sign_in_form = SignInForm()
+        elif not sign_in_form.is_valid():
+            status = 400
+        else:
+            mailbox = sign_in_form.mailbox
+            form = ExerciseForm(request.POST, exercise=exercise, mailbox=mailbox)
+            if form.is_valid():
+                # The ended session's row goes now, not only at its maximum age.
+                end_session(request)
+                actions.save_answer(mailbox, found, exercise, form.values(), _language())
+                to_module = reverse("selfhelp:module", args=[chosen.slug, found.slug])
+                return sign_in(
+                    redirect(f"{to_module}?saved={exercise.id}#exercise-{exercise.id}"), mailbox
+                )
+            # Opened, but an answer needs changing (too long, the codename in it).
+            end_session(request)
+            context = _module_context(request, chosen, found, mailbox, bound=form)
+            response = render(request, "selfhelp/module.html", context, status=400)
+            return sign_in(response, mailbox)
+    else:
+        sign_in_form = SignInForm()
+    form = ExerciseForm(request.POST, exercise=exercise)
+    form.is_valid()
+    context = _module_context(request, chosen, found, None, bound=form)
+    context.update(context_extra)
+    context["sign_in_form"] = sign_in_form
+    context["idle_minutes"] = idle_seconds() // 60
+    response = render(request, "selfhelp/module.html", context, status=status)
+    if status == 429:
+        response["Retry-After"] = str(retry_after(request))
+    return sign_out(response, request) if COOKIE_NAME in request.COOKIES else response
 
 
 @csrf_when_signed_in

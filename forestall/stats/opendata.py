@@ -11,10 +11,10 @@ figure withheld to protect small numbers. With differential privacy on,
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import Any
 
+from forestall.lib import spreadsheet
 from forestall.stats.release import Release
 from forestall.stats.tables import CountTable
 
@@ -103,7 +103,7 @@ def release_rows(release: Release):
 
 def release_csv(release: Release) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = spreadsheet.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     writer.writerows(release_rows(release))
     return buffer.getvalue()

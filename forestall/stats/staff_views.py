@@ -8,7 +8,6 @@ data live in ``public_views.py``.
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import Any
 from uuid import UUID
@@ -22,6 +21,7 @@ from django.views.decorators.http import require_safe
 
 from forestall.accounts.decorators import StaffRequest, staff_required
 from forestall.directory.models import Centre, Region
+from forestall.lib import spreadsheet
 from forestall.stats import figures as fig
 from forestall.stats import pages, tables
 from forestall.stats.access import (
@@ -151,7 +151,7 @@ def dashboard_csv(
     period = _chosen_period(form)
     context = _dashboard_context(request, target, period)
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = spreadsheet.writer(buffer)
     writer.writerow(["period_start", "period_end", "table", "row", "column", "value"])
     for name in _DASHBOARD_TABLES:
         value = context[name]
