@@ -129,6 +129,24 @@ def test_the_filter_keeps_a_message_that_names_no_address():
     assert record.getMessage() == "cache warmed in 12 ms"
 
 
+@pytest.mark.parametrize(
+    ("message", "logged"),
+    [
+        (
+            '"GET /r/warn/v1/?q=what+someone+searched&utm_term=x HTTP/1.1" 200 5120',
+            '"GET /r/warn/v1/?[query] HTTP/1.1" 200 5120',
+        ),
+        ("Bad Request: /centres/?language=klingon", "Bad Request: /centres/?[query]"),
+        ('"GET /centres/ HTTP/1.1" 200 7848', '"GET /centres/ HTTP/1.1" 200 7848'),
+    ],
+)
+def test_the_filter_cuts_query_strings_from_request_lines(message, logged):
+    """``make demo`` runs Django's development server, which logs each request line."""
+    record = logging.LogRecord("django.server", logging.INFO, __file__, 1, message, (), None)
+    PrivacyLogFilter().filter(record)
+    assert record.getMessage() == logged
+
+
 def test_every_configured_handler_has_the_privacy_filter():
     handlers = _all_handlers()
     assert handlers

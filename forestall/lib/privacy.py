@@ -172,6 +172,17 @@ def _redact_candidate(match: re.Match[str]) -> str:
     return "[address]" + trailing
 
 
+# A query string after a path in a log message ("GET /r/x/?q=words HTTP/1.1",
+# "Not Found: /centres/?language=…"): what someone searched for or a partner's
+# link carried. Everything from the "?" to the next space or quote goes.
+_QUERY = re.compile(r"(/[^\s\"?]*)\?[^\s\"]*")
+
+
+def redact_queries(text: str) -> str:
+    """Replace each query string after a path with ``?[query]``."""
+    return _QUERY.sub(r"\1?[query]", text)
+
+
 def redact_addresses(text: str) -> str:
     """Replace anything that is an IPv4 or IPv6 address (any notation) with ``[address]``."""
     return _CANDIDATE.sub(_redact_candidate, text)
@@ -184,7 +195,9 @@ class PrivacyLogFilter(logging.Filter):
     to the record; handlers such as the admin e-mail handler would print them.
     Below WARNING, the template engine logs whole template contexts (which can
     hold a codename being shown) and the database backend logs query
-    parameters: those records are dropped whatever level is configured.
+    parameters: those records are dropped whatever level is configured. Query
+    strings in a message (the development server's request lines, which
+    ``make demo`` prints) are cut: they can hold what someone searched for.
     """
 
     _CHATTY_LOGGERS = ("django.template", "django.db.backends")
@@ -195,6 +208,6 @@ class PrivacyLogFilter(logging.Filter):
         if hasattr(record, "request"):
             record.request = None
         message = record.getMessage()
-        record.msg = redact_addresses(message)
+        record.msg = redact_queries(redact_addresses(message))
         record.args = ()
         return True
