@@ -373,3 +373,345 @@ def test_a_codename_sent_to_a_self_help_page_needs_the_csrf_token():
     response = forged.post(PLAN, _plan("planted", codename=codename))
     assert response.status_code == 403
     assert _saved_answers() == {}
+
+
+# --- Questionnaire answers sent after the session ended ---------------------
+
+PHQ9_CHOSEN = {f"q{number}": str(number % 4) for number in range(1, 10)}
+
+
+def _pending_questionnaire(client, centre, clinician, prefix=""):
+    """A PHQ-9 sent to a new mailbox that ``client`` has open; (administration, codename)."""
+    from forestall.instruments import actions as instrument_actions
+    from tests.factories_cases import make_case, make_client
+
+    codename = open_new_mailbox(client, prefix)
+    mailbox = Mailbox.objects.get()
+    person = make_client(mailbox=mailbox)
+    make_case(centre, client=person)
+    pending = instrument_actions.send_to_mailbox(
+        person, "phq9", occasion="session", by=clinician, centre=centre
+    )
+    return pending, codename
+
+
+def _questionnaire_answers(**extra: str) -> dict[str, str]:
+    return {"instrument": "phq9", "instrument_version": "1", **PHQ9_CHOSEN, **extra}
+
+
+def _is_checked(page: str, item: str, value: str) -> bool:
+    return bool(re.search(rf'name="{item}" value="{value}" id="[^"]+" checked', page))
+
+
+def test_questionnaire_answers_sent_after_the_session_ended_come_back_with_a_codename_field(
+    client, monkeypatch, centre_a, clinician_a
+):
+    pending, _codename = _pending_questionnaire(client, centre_a, clinician_a)
+    address = f"/mailbox/questionnaires/{pending.pk}/"
+    assert 'name="instrument" value="phq9"' in client.get(address).content.decode()
+    _expire_session(monkeypatch)
+    response = client.post(address, _questionnaire_answers())
+    assert response.status_code == 401
+    page = response.content.decode()
+    assert "Your answers have not been sent yet" in page
+    assert all(_is_checked(page, item, value) for item, value in PHQ9_CHOSEN.items())
+    assert not _is_checked(page, "q1", "0")
+    assert 'name="codename"' in page and "Open my mailbox and send my answers" in page
+    assert 'name="csrfmiddlewaretoken"' in page
+    pending.refresh_from_db()
+    assert pending.status == "pending"
+
+
+def test_the_codename_on_the_questionnaire_page_signs_in_and_records_the_exact_answers(
+    client, monkeypatch, centre_a, clinician_a
+):
+    pending, codename = _pending_questionnaire(client, centre_a, clinician_a)
+    address = f"/mailbox/questionnaires/{pending.pk}/"
+    _expire_session(monkeypatch)
+    assert client.post(address, _questionnaire_answers()).status_code == 401
+    response = client.post(address, _questionnaire_answers(codename=codename.upper()))
+    assert response.status_code == 200
+    assert "Your answers have been saved." in response.content.decode()
+    assert "forestall_mailbox" in response.cookies
+    pending.refresh_from_db()
+    assert pending.status == "completed"
+    assert pending.answers == {item: int(value) for item, value in PHQ9_CHOSEN.items()}
+    assert client.get("/mailbox/").status_code == 200  # signed in
+
+
+def test_a_wrong_codename_on_the_questionnaire_page_keeps_the_answers(
+    client, monkeypatch, centre_a, clinician_a
+):
+    pending, _codename = _pending_questionnaire(client, centre_a, clinician_a)
+    _expire_session(monkeypatch)
+    response = client.post(
+        f"/mailbox/questionnaires/{pending.pk}/", _questionnaire_answers(codename="wrong words")
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "No mailbox opens with this codename" in page
+    assert 'value="wrong words"' in page
+    assert all(_is_checked(page, item, value) for item, value in PHQ9_CHOSEN.items())
+    pending.refresh_from_db()
+    assert pending.status == "pending"
+
+
+def test_too_many_codenames_on_the_questionnaire_page_keep_the_answers(
+    client, monkeypatch, centre_a, clinician_a
+):
+    pending, _codename = _pending_questionnaire(client, centre_a, clinician_a)
+    _expire_session(monkeypatch)
+    for _attempt in range(12):
+        response = client.post(
+            f"/mailbox/questionnaires/{pending.pk}/",
+            _questionnaire_answers(codename="wrong words"),
+        )
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    page = response.content.decode()
+    assert "too many attempts" in page
+    assert all(_is_checked(page, item, value) for item, value in PHQ9_CHOSEN.items())
+
+
+def test_questionnaire_answers_after_the_session_ended_are_explained_in_german(
+    client, monkeypatch, centre_a, clinician_a
+):
+    pending, _codename = _pending_questionnaire(client, centre_a, clinician_a, "/de")
+    _expire_session(monkeypatch)
+    response = client.post(f"/de/mailbox/questionnaires/{pending.pk}/", _questionnaire_answers())
+    assert response.status_code == 401
+    page = response.content.decode()
+    assert "Ihre Antworten sind noch nicht gesendet" in page
+    assert "Postfach öffnen und Antworten senden" in page
+    assert _is_checked(page, "q3", "3")
+
+
+def test_a_questionnaire_of_another_mailbox_is_not_recorded_after_sign_in(
+    client, monkeypatch, centre_a, clinician_a
+):
+    """The codename opens its own mailbox only: a foreign or unknown address is the same 404."""
+    import uuid
+
+    pending, _codename = _pending_questionnaire(client, centre_a, clinician_a)
+    other = Client()
+    other_codename = open_new_mailbox(other)
+    _expire_session(monkeypatch)
+    theirs = other.post(
+        f"/mailbox/questionnaires/{pending.pk}/", _questionnaire_answers(codename=other_codename)
+    )
+    unknown = other.post(
+        f"/mailbox/questionnaires/{uuid.uuid4()}/",
+        _questionnaire_answers(codename=other_codename),
+    )
+    assert theirs.status_code == unknown.status_code == 404
+    assert "forestall_mailbox" not in theirs.cookies
+    pending.refresh_from_db()
+    assert pending.status == "pending"
+    # Before the codename, the page is the same whether the address exists or not.
+    before = Client().post(f"/mailbox/questionnaires/{pending.pk}/", _questionnaire_answers())
+    nowhere = Client().post(f"/mailbox/questionnaires/{uuid.uuid4()}/", _questionnaire_answers())
+    assert before.status_code == nowhere.status_code == 401
+
+
+def test_a_codename_sent_to_a_questionnaire_needs_the_csrf_token(centre_a, clinician_a):
+    pending, codename = _pending_questionnaire(Client(), centre_a, clinician_a)
+    forged = Client(enforce_csrf_checks=True)
+    response = forged.post(
+        f"/mailbox/questionnaires/{pending.pk}/", _questionnaire_answers(codename=codename)
+    )
+    assert response.status_code == 403
+    assert "forestall_mailbox" not in response.cookies
+    pending.refresh_from_db()
+    assert pending.status == "pending"
+
+
+def test_answers_from_a_page_that_named_no_questionnaire_are_carried_in_hidden_fields(
+    client, monkeypatch, centre_a, clinician_a
+):
+    pending, codename = _pending_questionnaire(client, centre_a, clinician_a)
+    _expire_session(monkeypatch)
+    response = client.post(f"/mailbox/questionnaires/{pending.pk}/", PHQ9_CHOSEN)
+    assert response.status_code == 401
+    assert '<input type="hidden" name="q3" value="3">' in response.content.decode()
+    client.post(f"/mailbox/questionnaires/{pending.pk}/", {**PHQ9_CHOSEN, "codename": codename})
+    pending.refresh_from_db()
+    assert pending.status == "completed"
+
+
+# --- A self-help module changed while the page was open ----------------------
+
+
+@pytest.mark.parametrize(
+    ("prefix", "message"),
+    [
+        ("", "This exercise has changed since the page was opened"),
+        ("/de", "Diese Übung hat sich geändert, seit die Seite geöffnet wurde"),
+    ],
+)
+def test_an_exercise_that_no_longer_exists_keeps_what_was_typed(client, prefix, message):
+    data = {"exercise": "gone", "old-question": "All of what I wrote & more", "other": ""}
+    response = client.post(prefix + PLAN, data)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert message in page
+    assert "All of what I wrote &amp; more</textarea>" in page
+
+
+def test_a_signed_in_reader_of_a_changed_exercise_keeps_the_text_and_nothing_is_saved(client):
+    open_new_mailbox(client)
+    response = client.post(PLAN, {"exercise": "gone", "a": "first answer", "b": "second"})
+    assert response.status_code == 400
+    assert "first answer\n\nsecond</textarea>" in response.content.decode()
+    assert _saved_answers() == {}
+
+
+def test_printing_a_changed_exercise_keeps_what_was_typed(client):
+    response = client.post(PLAN + "print/", {"exercise": "gone", "old-question": "keep me"})
+    assert response.status_code == 400
+    assert "keep me</textarea>" in response.content.decode()
+
+
+# --- Self-help ratings after the session ended --------------------------------
+
+
+def test_a_rating_sent_after_the_session_ended_comes_back_with_a_codename_field(
+    client, monkeypatch
+):
+    open_new_mailbox(client)
+    _expire_session(monkeypatch)
+    response = client.post(PLAN + "rating/", {"moment": "after", "urges": "7"})
+    assert response.status_code == 401
+    page = response.content.decode()
+    assert "Your rating has not been saved yet" in page
+    assert re.search(r'name="urges" value="7"[^>]*checked', page)
+    assert re.search(r'value="after" id="moment-after" checked', page)
+    assert 'name="codename"' in page and "Open my mailbox and save my rating" in page
+    assert 'name="csrfmiddlewaretoken"' in page
+
+
+def test_the_codename_on_the_rating_signs_in_and_saves_it(client, monkeypatch):
+    from forestall.selfhelp.models import Workbook
+
+    codename = open_new_mailbox(client)
+    _expire_session(monkeypatch)
+    response = client.post(
+        PLAN + "rating/", {"moment": "after", "urges": "7", "codename": codename}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == PLAN + "?saved=rating#ratings"
+    [rating] = Workbook.objects.get().data["ratings"]
+    assert rating["moment"] == "after" and rating["urges"] == 7
+    assert "Your rating is saved." in client.get(response["Location"]).content.decode()
+
+
+def test_a_wrong_codename_on_the_rating_keeps_it(client, monkeypatch):
+    open_new_mailbox(client)
+    _expire_session(monkeypatch)
+    for _attempt in range(12):
+        response = client.post(
+            PLAN + "rating/", {"moment": "before", "urges": "4", "codename": "wrong words"}
+        )
+        if _attempt == 0:
+            assert response.status_code == 400
+            assert "No mailbox opens with this codename" in response.content.decode()
+    assert response.status_code == 429
+    assert re.search(r'name="urges" value="4"[^>]*checked', response.content.decode())
+
+
+def test_a_rating_after_the_session_ended_is_explained_in_german(client, monkeypatch):
+    open_new_mailbox(client, "/de")
+    _expire_session(monkeypatch)
+    page = client.post("/de" + PLAN + "rating/", {"moment": "before", "urges": "2"}).content
+    assert "Ihre Einschätzung ist noch nicht gespeichert" in page.decode()
+    assert "Postfach öffnen und Einschätzung speichern" in page.decode()
+
+
+def test_a_codename_sent_with_a_rating_needs_the_csrf_token():
+    from tests.test_mailbox import start_mailbox
+
+    setup = Client()
+    codename = start_mailbox(setup)
+    setup.post("/mailbox/start/confirm/", {"codename": codename, "confirmed": "on"})
+    forged = Client(enforce_csrf_checks=True)
+    response = forged.post(
+        PLAN + "rating/", {"moment": "before", "urges": "1", "codename": codename}
+    )
+    assert response.status_code == 403
+
+
+# --- A NUL character is refused, and shown back without it --------------------
+
+
+@pytest.mark.parametrize(
+    ("prefix", "refused"),
+    [("", "Null characters are not allowed."), ("/de", "Nullzeichen sind nicht erlaubt.")],
+)
+def test_a_nul_in_a_message_is_refused_and_the_rest_shown_back(client, prefix, refused):
+    open_new_mailbox(client, prefix)
+    response = client.post(prefix + "/mailbox/write/", {"body": "before\x00after", "centre": ""})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert refused in page
+    assert ">beforeafter</textarea>" in page
+    assert "\x00" not in page
+
+
+@pytest.mark.parametrize(
+    ("prefix", "refused"),
+    [("", "Null characters are not allowed."), ("/de", "Nullzeichen sind nicht erlaubt.")],
+)
+def test_a_nul_in_a_self_help_answer_is_refused_and_the_rest_shown_back(client, prefix, refused):
+    response = client.post(prefix + PLAN, _plan("alone\x00 and tired"))
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert refused in page
+    assert ">alone and tired</textarea>" in page
+    assert "\x00" not in page
+
+
+def test_a_nul_is_not_shown_back_on_the_unsent_message_or_the_sign_in(client, monkeypatch):
+    open_new_mailbox(client)
+    _expire_session(monkeypatch)
+    unsent = client.post("/mailbox/write/", {"body": "keep\x00this", "centre": ""})
+    assert ">keepthis</textarea>" in unsent.content.decode()
+    assert "\x00" not in unsent.content.decode()
+    signin = Client().post("/mailbox/", {"codename": "wrong\x00words"})
+    assert signin.status_code == 400
+    assert 'value="wrongwords"' in signin.content.decode()
+    assert "\x00" not in signin.content.decode()
+
+
+def test_a_nul_is_not_shown_back_on_an_expired_form():
+    client = Client(enforce_csrf_checks=True)
+    open_new_mailbox(Client())  # someone else's mailbox; this browser has none
+    response = client.post("/self-check/", {"worry": "own\x00thoughts"})
+    assert response.status_code == 403
+    assert '<input type="hidden" name="worry" value="ownthoughts">' in response.content.decode()
+    assert "\x00" not in response.content.decode()
+
+
+# --- "Save first, then share" on the exercise it is about ---------------------
+
+
+def test_save_first_is_shown_only_on_the_exercise_it_names(client):
+    open_new_mailbox(client)
+    response = client.post(PLAN + "share/", {"exercise": "plan"})
+    assert response["Location"] == PLAN + "?not_saved=plan#exercise-plan"
+    page = client.get(response["Location"]).content.decode()
+    assert page.count("Please save your answers first") == 1
+    plan = page.split('id="exercise-plan"')[1].split("</section>")[0]
+    assert "Please save your answers first" in plan
+
+
+@pytest.mark.parametrize("query", ["saved=nothing", "not_saved=nothing", "not_saved=gone"])
+def test_save_first_is_not_shown_for_an_unknown_exercise(client, query):
+    open_new_mailbox(client)
+    page = client.get(f"{PLAN}?{query}").content.decode()
+    assert "Please save your answers first" not in page
+
+
+def test_save_first_is_said_in_german_on_its_exercise(client):
+    open_new_mailbox(client, "/de")
+    response = client.post("/de" + PLAN + "share/", {"exercise": "plan"})
+    page = client.get(response["Location"]).content.decode()
+    assert page.count("Bitte speichern Sie Ihre Antworten zuerst") == 1

@@ -237,7 +237,7 @@ def test_sharing_puts_the_answers_in_the_counsellors_conversation(client, networ
 
     open_new_mailbox(client)
     assert client.post(PLAN + "share/", {"exercise": "plan"})["Location"].endswith(
-        "saved=nothing#exercise-plan"
+        "not_saved=plan#exercise-plan"
     )
     save_plan(client)
     response = client.post(PLAN + "share/", {"exercise": "plan"})

@@ -53,7 +53,7 @@ from forestall.instruments.actions import (
     pending_for_mailbox,
     pending_for_mailbox_ids,
 )
-from forestall.instruments.forms import instrument_form
+from forestall.instruments.forms import InstrumentForm, instrument_form
 from forestall.lib.codenames import codename_hash
 from forestall.lib.ratelimit import Per, over_any, retry_after, wait_message
 from forestall.public.expectations import (
@@ -97,6 +97,24 @@ def sign_in_refused(request: HttpRequest, codename: str) -> bool:
         Per.target(codename_hash(codename), *SIGN_IN_PER_CODENAME),
         Per.everyone(*SIGN_IN_CEILING),
     )
+
+
+def opened_by_codename(request: HttpRequest) -> tuple[Mailbox | None, SignInForm, int, str]:
+    """Check the codename of an "open my mailbox and ..." form sent after the session ended.
+
+    Returns the mailbox it opens (or None), the codename form to show again,
+    and the status and message for a page that did not open it: 401 when no
+    codename was sent yet, 400 for a wrong one, 429 with the wait for too
+    many (the sign-in rate limits, ``sign_in_refused``).
+    """
+    if "codename" not in request.POST:
+        return None, SignInForm(), 401, ""
+    sign_in_form = SignInForm({"codename": str(request.POST.get("codename", ""))})
+    if sign_in_refused(request, sign_in_form.data["codename"][:400]):
+        return None, SignInForm(), 429, wait_message(request)
+    if not sign_in_form.is_valid():
+        return None, sign_in_form, 400, ""
+    return sign_in_form.mailbox, sign_in_form, 200, ""
 
 
 def _write_refused(request: HttpRequest, mailbox: Mailbox) -> bool:
@@ -455,11 +473,89 @@ def delete(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-@mailbox_required
 def questionnaire(request: HttpRequest, administration_id: uuid.UUID) -> HttpResponse:
-    """A questionnaire a counsellor or clinician sent to this mailbox."""
+    """A questionnaire a counsellor or clinician sent to this mailbox.
+
+    Answers sent after the mailbox session ended are not dropped: see
+    ``_answers_after_sign_in``. Without a session anything else goes to the
+    sign-in page.
+    """
+    if request.method == "POST" and signed_in_mailbox(request) is None:
+        return _answers_after_sign_in(request, administration_id)
+    return _questionnaire_in_session(request, administration_id)
+
+
+@mailbox_required
+def _questionnaire_in_session(request: HttpRequest, administration_id: uuid.UUID) -> HttpResponse:
     current: Mailbox = request.mailbox  # type: ignore[attr-defined]
     return answer_in_mailbox(request, current, administration_id)
+
+
+def _answers_after_sign_in(request: HttpRequest, administration_id: uuid.UUID) -> HttpResponse:
+    """The session ended before "Send my answers": keep them, ask for the codename, then record.
+
+    Like a message written after the session ended (``write``), the answers
+    make the round trip inside the page (``no-store``) and nothing of them is
+    kept until the codename has opened the mailbox. Before that the database
+    is not asked about ``administration_id`` at all: the page is rebuilt from
+    the questionnaire named in the form itself, so it tells nobody whether
+    the address exists. After it, only a questionnaire waiting in the mailbox
+    that signed in is found; anything else is the same 404, and nobody is
+    signed in by it.
+    """
+    mailbox, sign_in_form, status, form_error = opened_by_codename(request)
+    if mailbox is not None:
+        response = answer_in_mailbox(request, mailbox, administration_id)  # 404 unless its own
+        # The ended session's row goes now, not only at its maximum age.
+        end_session(request)
+        return sign_in(response, mailbox)
+    context = {
+        "session_ended": True,
+        "form": _questionnaire_as_chosen(request),
+        "carried": _carried_answers(request),
+        "sign_in_form": sign_in_form,
+        "form_error": form_error,
+        "idle_minutes": idle_seconds() // 60,
+    }
+    response = render(request, "inbox/mailbox/questionnaire.html", context, status=status)
+    if status == 429:
+        response["Retry-After"] = str(retry_after(request))
+    return sign_out(response, request) if "forestall_mailbox" in request.COOKIES else response
+
+
+def _questionnaire_as_chosen(request: HttpRequest) -> InstrumentForm | None:
+    """The questionnaire named in the POST, unbound, with exactly the answers chosen.
+
+    None if the page that sent it did not name one the catalogue knows (a
+    page from before it did); the answers then travel as hidden fields.
+    """
+    from forestall.instruments.catalogue import UnknownInstrument, catalogue
+
+    instrument = str(request.POST.get("instrument", ""))[:60]
+    version = str(request.POST.get("instrument_version", ""))[:10]
+    if not instrument or not version.isdigit():
+        return None
+    try:
+        definition = catalogue().get(instrument, int(version))
+    except UnknownInstrument:
+        return None
+    chosen = {item.id: str(request.POST.get(item.id, ""))[:20] for item in definition.items}
+    return InstrumentForm(
+        definition=definition,
+        language=get_language() or "en",
+        initial={item: value for item, value in chosen.items() if value},
+    )
+
+
+def _carried_answers(request: HttpRequest) -> list[tuple[str, str]]:
+    """Every answer of the POST as (name, value), for hidden fields (nothing else of the form)."""
+    not_answers = {"csrfmiddlewaretoken", "codename"}
+    return [
+        (name, value[:200])
+        for name, values in request.POST.lists()
+        if name not in not_answers
+        for value in values
+    ][:200]
 
 
 def answer_in_mailbox(

@@ -32,7 +32,7 @@ from forestall.inbox.mailbox_session import (
     signed_in_mailbox,
 )
 from forestall.inbox.models import Mailbox
-from forestall.inbox.public_views import sign_in_refused
+from forestall.inbox.public_views import opened_by_codename
 from forestall.lib.pagecache import cache_public_page
 from forestall.lib.ratelimit import Per, over_any, retry_after, wait_message
 from forestall.public.post_only import post_only
@@ -193,6 +193,8 @@ def _module_context(
         "rating_labels": [(r.id, r.label) for r in ratings],
         "rating_history": history,
         "saved": request.GET.get("saved", "")[:60],
+        # "Save first, then share": shown on the one exercise it names, if any.
+        "not_saved": request.GET.get("not_saved", "")[:60],
     }
 
 
@@ -211,8 +213,7 @@ def module(request: HttpRequest, programme: str, module: str) -> HttpResponse:
     text = found.text(_language())
     exercise = text.exercise(str(request.POST.get("exercise", ""))[:60])
     if exercise is None:
-        context = _module_context(request, chosen, found, mailbox)
-        return _kept(request, render(request, "selfhelp/module.html", context, status=400), mailbox)
+        return _exercise_changed(request, chosen, found, mailbox)
     if mailbox is None and _session_ended(request):
         return _save_after_sign_in(request, chosen, found, exercise)
     form = ExerciseForm(request.POST, exercise=exercise, mailbox=mailbox)
@@ -236,6 +237,51 @@ def module(request: HttpRequest, programme: str, module: str) -> HttpResponse:
     context = _module_context(request, chosen, found, mailbox, bound=form)
     context.update(context_extra)
     return _kept(request, render(request, "selfhelp/module.html", context, status=status), mailbox)
+
+
+def _exercise_changed(
+    request: HttpRequest, chosen: Programme, found: Module, mailbox: Mailbox | None
+) -> HttpResponse:
+    """An exercise that is not (or no longer) in the module: 400, with what was typed shown back.
+
+    The module was edited while the page was open (or the id was made up):
+    the answers fit no form of the page any more, so they come back as one
+    read-only text to copy from, with the reason. Nothing is stored.
+    """
+    context = _module_context(request, chosen, found, mailbox)
+    context["exercise_changed"] = True
+    context["changed_text"] = _typed_text(request)
+    return _kept(request, render(request, "selfhelp/module.html", context, status=400), mailbox)
+
+
+def _typed_text(request: HttpRequest) -> str:
+    """Every answer in this POST, in the order sent, as one text (nothing else of the form)."""
+    not_answers = {"exercise", "csrfmiddlewaretoken", "codename"}
+    return "\n\n".join(
+        value.strip()
+        for name, values in request.POST.lists()
+        if name not in not_answers
+        for value in values
+        if value.strip()
+    )
+
+
+def _still_signed_out(
+    request: HttpRequest,
+    context: dict[str, Any],
+    sign_in_form: SignInForm,
+    status: int,
+    form_error: str,
+) -> HttpResponse:
+    """The module page again with the kept answers and the codename field (nothing stored)."""
+    context["sign_in_form"] = sign_in_form
+    context["idle_minutes"] = idle_seconds() // 60
+    if form_error:
+        context["form_error"] = form_error
+    response = render(request, "selfhelp/module.html", context, status=status)
+    if status == 429:
+        response["Retry-After"] = str(retry_after(request))
+    return sign_out(response, request) if COOKIE_NAME in request.COOKIES else response
 
 
 def _session_ended(request: HttpRequest) -> bool:
@@ -262,44 +308,25 @@ def _save_after_sign_in(
     the answers make the round trip inside the page (``no-store``), the server
     keeps nothing of them until the codename has opened the mailbox.
     """
-    sign_in_form = SignInForm({"codename": str(request.POST.get("codename", ""))})
-    context_extra: dict[str, Any] = {"session_ended": exercise.id}
-    status = 401
-    if "codename" in request.POST:
-        if sign_in_refused(request, sign_in_form.data["codename"][:400]):
-            status = 429
-            context_extra["form_error"] = wait_message(request)
-            sign_in_form = SignInForm()
-        elif not sign_in_form.is_valid():
-            status = 400
-        else:
-            mailbox = sign_in_form.mailbox
-            form = ExerciseForm(request.POST, exercise=exercise, mailbox=mailbox)
-            if form.is_valid():
-                # The ended session's row goes now, not only at its maximum age.
-                end_session(request)
-                actions.save_answer(mailbox, found, exercise, form.values(), _language())
-                to_module = reverse("selfhelp:module", args=[chosen.slug, found.slug])
-                return sign_in(
-                    redirect(f"{to_module}?saved={exercise.id}#exercise-{exercise.id}"), mailbox
-                )
-            # Opened, but an answer needs changing (too long, the codename in it).
-            end_session(request)
-            context = _module_context(request, chosen, found, mailbox, bound=form)
-            response = render(request, "selfhelp/module.html", context, status=400)
-            return sign_in(response, mailbox)
-    else:
-        sign_in_form = SignInForm()
+    mailbox, sign_in_form, status, form_error = opened_by_codename(request)
+    if mailbox is not None:
+        form = ExerciseForm(request.POST, exercise=exercise, mailbox=mailbox)
+        # The ended session's row goes now, not only at its maximum age.
+        end_session(request)
+        if form.is_valid():
+            actions.save_answer(mailbox, found, exercise, form.values(), _language())
+            to_module = reverse("selfhelp:module", args=[chosen.slug, found.slug])
+            return sign_in(
+                redirect(f"{to_module}?saved={exercise.id}#exercise-{exercise.id}"), mailbox
+            )
+        # Opened, but an answer needs changing (too long, the codename in it).
+        context = _module_context(request, chosen, found, mailbox, bound=form)
+        return sign_in(render(request, "selfhelp/module.html", context, status=400), mailbox)
     form = ExerciseForm(request.POST, exercise=exercise)
     form.is_valid()
     context = _module_context(request, chosen, found, None, bound=form)
-    context.update(context_extra)
-    context["sign_in_form"] = sign_in_form
-    context["idle_minutes"] = idle_seconds() // 60
-    response = render(request, "selfhelp/module.html", context, status=status)
-    if status == 429:
-        response["Retry-After"] = str(retry_after(request))
-    return sign_out(response, request) if COOKIE_NAME in request.COOKIES else response
+    context["session_ended"] = exercise.id
+    return _still_signed_out(request, context, sign_in_form, status, form_error)
 
 
 @csrf_when_signed_in
@@ -308,6 +335,8 @@ def rating(request: HttpRequest, programme: str, module: str) -> HttpResponse:
     """Keep an optional before/after self-rating (needs a mailbox; without one nothing is kept)."""
     chosen, found = _found(programme, module)
     mailbox = signed_in_mailbox(request)
+    if mailbox is None and _session_ended(request):
+        return _rate_after_sign_in(request, chosen, found)
     form = RatingForm(request.POST, ratings=chosen.text(_language()).ratings)
     if mailbox is None or not form.is_valid():
         context = _module_context(request, chosen, found, mailbox, rating_form=form)
@@ -321,6 +350,31 @@ def rating(request: HttpRequest, programme: str, module: str) -> HttpResponse:
     actions.save_rating(mailbox, found, form.cleaned_data["moment"], form.values(), _language())
     to_module = reverse("selfhelp:module", args=[programme, module])
     return _kept(request, redirect(f"{to_module}?saved=rating#ratings"), mailbox)
+
+
+def _rate_after_sign_in(request: HttpRequest, chosen: Programme, found: Module) -> HttpResponse:
+    """The session ended before "Save my rating": keep the rating, ask for the codename, then save.
+
+    As for an exercise (``_save_after_sign_in``): the chosen numbers come back
+    in the page, and are kept only once the codename has opened the mailbox.
+    """
+    ratings = chosen.text(_language()).ratings
+    form = RatingForm(request.POST, ratings=ratings)
+    mailbox, sign_in_form, status, form_error = opened_by_codename(request)
+    if mailbox is not None:
+        end_session(request)
+        if form.is_valid():
+            actions.save_rating(
+                mailbox, found, form.cleaned_data["moment"], form.values(), _language()
+            )
+            to_module = reverse("selfhelp:module", args=[chosen.slug, found.slug])
+            return sign_in(redirect(f"{to_module}?saved=rating#ratings"), mailbox)
+        context = _module_context(request, chosen, found, mailbox, rating_form=form)
+        return sign_in(render(request, "selfhelp/module.html", context, status=400), mailbox)
+    form.is_valid()
+    context = _module_context(request, chosen, found, None, rating_form=form)
+    context["rating_session_ended"] = True
+    return _still_signed_out(request, context, sign_in_form, status, form_error)
 
 
 @csrf_when_signed_in
@@ -367,6 +421,9 @@ def print_page(request: HttpRequest, programme: str, module: str) -> HttpRespons
                 exercise = actions.saved_exercise(found, exercise.id, entry, language) or exercise
         exercises.append((exercise, actions.answer_rows(exercise, values)))
     if only and not exercises:
+        if request.method == "POST":
+            # The module changed while the page was open: keep what was typed.
+            return _exercise_changed(request, chosen, found, mailbox)
         raise Http404
     context = {"programme_text": chosen.text(language), "text": text, "exercises": exercises}
     return _kept(request, render(request, "selfhelp/print.html", context), mailbox)
@@ -386,7 +443,9 @@ def share(request: HttpRequest, programme: str, module: str) -> HttpResponse:
         raise Http404
     if not actions.share_exercise(mailbox, found, exercise_id, _language()):
         return _kept(
-            request, redirect(f"{to_module}?saved=nothing#exercise-{exercise_id}"), mailbox
+            request,
+            redirect(f"{to_module}?not_saved={exercise_id}#exercise-{exercise_id}"),
+            mailbox,
         )
     return _kept(request, redirect(reverse("mailbox:mailbox") + "?sent=1#latest"), mailbox)
 
