@@ -19,7 +19,7 @@ from forestall.cases.models import (
 )
 from forestall.cases.pathway import Stage, allowed_targets
 from forestall.directory.models import Centre, Language
-from forestall.lib.forms import choice_field
+from forestall.lib.forms import DayField, MomentField, choice_field
 
 NOTE_MAX = 20_000
 REASON_MAX = 2_000
@@ -118,7 +118,7 @@ class CaseNoteForm(forms.Form):
 
 class TaskForm(forms.Form):
     title = forms.CharField(label=_("Task or reminder"), max_length=500)
-    due_on = forms.DateField(
+    due_on = DayField(
         label=_("Due on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     assignee = forms.ChoiceField(label=_("Assignee"), required=False)
@@ -153,7 +153,7 @@ class TaskDoneForm(forms.Form):
 
 
 class AppointmentForm(forms.Form):
-    starts_at = forms.DateTimeField(
+    starts_at = MomentField(
         label=_("Starts at"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
@@ -329,7 +329,7 @@ class WaitingListFilterForm(forms.Form):
 
 
 class AgendaForm(forms.Form):
-    week = forms.DateField(
+    week = DayField(
         label=_("Week of"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     centre = forms.ChoiceField(label=_("Centre"), required=False)
