@@ -475,10 +475,20 @@ def update_typical_wait(centre: Centre, *, now: datetime.datetime | None = None)
 
 
 def set_waiting_priority(entry: WaitingListEntry, priority: int, *, by: User) -> WaitingListEntry:
-    """Change a waiting person's priority (the list's first ordering key)."""
+    """Change a waiting person's priority (the list's first ordering key).
+
+    Only while they wait: a page opened before they started treatment (or
+    left) must not rewrite a closed entry's priority and say "changed".
+    """
     with transaction.atomic():
+        locked = WaitingListEntry.objects.select_for_update().get(pk=entry.pk)
+        if locked.left_at is not None:
+            raise CaseError(
+                _("This person is no longer on the waiting list; the priority was not changed.")
+            )
+        locked.priority = priority
+        locked.save(update_fields=["priority"])
         entry.priority = priority
-        entry.save(update_fields=["priority"])
         record_event(by, "waiting_list.priority", entry.case, centre=entry.centre)
     return entry
 

@@ -616,10 +616,14 @@ def waiting_priority(request: StaffRequest, entry_id: uuid.UUID) -> HttpResponse
     context = {"entry": entry, "case": entry.case, "form": form, "title": _("Change priority")}
     if request.method == "POST":
         if form.is_valid():
-            actions.set_waiting_priority(entry, form.cleaned_data["priority"], by=request.user)
-            messages.success(request, _("Priority changed."))
-            url = reverse("cases:waiting_list")
-            return redirect(f"{url}?centre={entry.centre_id}&programme={entry.programme}")
+            try:
+                actions.set_waiting_priority(entry, form.cleaned_data["priority"], by=request.user)
+            except actions.CaseError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, _("Priority changed."))
+                url = reverse("cases:waiting_list")
+                return redirect(f"{url}?centre={entry.centre_id}&programme={entry.programme}")
         return _bad(request, "cases/case_form.html", context)
     return render(request, "cases/case_form.html", context)
 

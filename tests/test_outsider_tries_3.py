@@ -1,0 +1,153 @@
+"""An outside tester's staff working day: dates at the ends of the calendar,
+and stale pages acting on what has since changed.
+
+Each test is an attack or a tired person's muddle that must stay harmless;
+its docstring names it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from forestall.audit.models import AuditEntry
+from forestall.cases import actions as case_actions
+from forestall.cases.models import Appointment, Task, WaitingListEntry
+from forestall.cases.pathway import Stage
+from forestall.inbox.models import Conversation
+from tests.factories_cases import make_case
+
+OUT_OF_RANGE = "Choose a day between 1900 and 2999."
+OUT_OF_RANGE_DE = "Bitte einen Tag zwischen 1900 und 2999 wählen."
+EDGE_DAYS = ["0001-01-01", "9999-12-31"]
+EDGE_MOMENTS = ["0001-01-01T00:30", "9999-12-31T23:30"]
+
+
+# --- Days at the ends of the calendar ----------------------------------------------
+
+
+@pytest.mark.parametrize("week", [*EDGE_DAYS, "9999-12-27"])
+def test_the_agenda_of_a_week_at_the_end_of_the_calendar_is_a_400_not_a_500(
+    sign_in, clinician_a, week
+):
+    """Attack: ``?week=9999-12-31`` (or year 1); adding the week's seven days overflowed."""
+    page = sign_in(clinician_a).get(f"/staff/cases/agenda/?week={week}")
+
+    assert page.status_code == 400
+    assert OUT_OF_RANGE in page.content.decode()
+
+
+@pytest.mark.parametrize("moment", EDGE_MOMENTS)
+def test_an_appointment_in_year_1_or_9999_is_refused_with_what_was_typed(
+    sign_in, clinician_a, centre_a, moment
+):
+    """Attack: a forged start in year 1 (or 9999) overflowed in the double-booking check."""
+    case = make_case(centre_a, stage=Stage.ASSESSMENT)
+
+    page = sign_in(clinician_a).post(
+        f"/staff/cases/{case.pk}/appointments/",
+        {
+            "starts_at": moment,
+            "duration_minutes": "50",
+            "purpose": "assessment",
+            "mode": "in_person",
+            "clinician": "",
+        },
+    )
+
+    assert page.status_code == 400
+    assert OUT_OF_RANGE in page.content.decode()
+    assert f'value="{moment}"' in page.content.decode()
+    assert not Appointment.objects.filter(case=case).exists()
+
+
+def test_a_task_due_in_year_9999_is_refused_in_german(sign_in, clinician_a, centre_a):
+    """Muddle: a year typed with one digit too many; refused in the reader's language."""
+    case = make_case(centre_a, stage=Stage.ASSESSMENT)
+    client = sign_in(clinician_a)
+
+    page = client.post(
+        f"/staff/cases/{case.pk}/tasks/",
+        {"title": "Call back", "due_on": "9999-12-31", "assignee": ""},
+        HTTP_ACCEPT_LANGUAGE="de",
+    )
+
+    assert page.status_code == 400
+    assert OUT_OF_RANGE_DE in page.content.decode()
+    assert "Call back" in page.content.decode()
+    assert not Task.objects.filter(case=case).exists()
+
+
+@pytest.mark.parametrize("moment", EDGE_MOMENTS)
+def test_a_logged_contact_in_year_1_is_refused_not_a_500(sign_in, counsellor_a, centre_a, moment):
+    """Attack: "When" forged to year 1; storing it overflowed."""
+    before = Conversation.objects.count()
+
+    page = sign_in(counsellor_a).post(
+        "/staff/inbox/contacts/new/",
+        {
+            "centre": str(centre_a.pk),
+            "channel": "phone",
+            "happened_at": moment,
+            "duration_minutes": "10",
+            "language": "de",
+            "writer": "self",
+            "follow_up": "none",
+            "note": "What the counsellor wrote",
+        },
+    )
+
+    assert page.status_code == 400
+    assert "What the counsellor wrote" in page.content.decode()
+    assert Conversation.objects.count() == before
+
+
+@pytest.mark.parametrize("day", EDGE_DAYS)
+def test_the_audit_log_filtered_from_year_1_says_so(sign_in, network_admin, day):
+    """Attack: the audit log's dates at the ends of the calendar."""
+    page = sign_in(network_admin).get(f"/staff/audit/?date_from={day}")
+
+    assert page.status_code == 400
+    assert OUT_OF_RANGE in page.content.decode()
+
+
+# --- Stale pages -----------------------------------------------------------------
+
+
+def test_a_stale_priority_page_cannot_change_someone_who_has_left_the_list(
+    sign_in, clinician_a, centre_a
+):
+    """Stale page: "Change priority" opened, then a colleague starts the person's
+    treatment; saving the old page rewrote the closed entry and said "Priority changed."."""
+    case = make_case(centre_a, stage=Stage.WAITING_LIST, priority=3)
+    entry = WaitingListEntry.objects.get(case=case)
+    client = sign_in(clinician_a)
+    assert client.get(f"/staff/cases/waiting-list/{entry.pk}/priority/").status_code == 200
+    case_actions.transition_case(case, Stage.IN_TREATMENT, by=clinician_a, reason="started")
+    audited = AuditEntry.objects.filter(action="waiting_list.priority").count()
+
+    page = client.post(
+        f"/staff/cases/waiting-list/{entry.pk}/priority/",
+        {"priority": "1"},
+        HTTP_ACCEPT_LANGUAGE="de",
+    )
+
+    assert page.status_code == 400
+    assert "steht nicht mehr auf der Warteliste" in page.content.decode()
+    entry.refresh_from_db()
+    assert entry.priority == 3
+    assert AuditEntry.objects.filter(action="waiting_list.priority").count() == audited
+
+
+def test_a_waiting_person_s_priority_still_changes(sign_in, clinician_a, centre_a):
+    """The ordinary change keeps working (and is audited)."""
+    case = make_case(centre_a, stage=Stage.WAITING_LIST, priority=3)
+    entry = WaitingListEntry.objects.get(case=case)
+
+    page = sign_in(clinician_a).post(
+        f"/staff/cases/waiting-list/{entry.pk}/priority/", {"priority": "1"}
+    )
+
+    assert page.status_code == 302
+    entry.refresh_from_db()
+    assert entry.priority == 1
+    assert AuditEntry.objects.filter(action="waiting_list.priority").exists()
