@@ -151,3 +151,36 @@ def test_a_waiting_person_s_priority_still_changes(sign_in, clinician_a, centre_
     entry.refresh_from_db()
     assert entry.priority == 1
     assert AuditEntry.objects.filter(action="waiting_list.priority").exists()
+
+
+def test_reasons_typed_on_a_stale_decision_page_are_offered_back_as_a_review_note(
+    sign_in, safeguarding_lead_a, second_safeguarding_lead_a, centre_a
+):
+    """Stale page: two leads have "Decide" open; the second one's confirmed decision
+    arrives after the first one's. The refusal dropped every word of their reasons."""
+    from forestall.safeguarding import actions as safeguarding_actions
+    from forestall.safeguarding.models import ConcernStep, StepKind
+    from tests.factories_cases import make_concern
+
+    concern = make_concern(case=make_case(centre_a, stage=Stage.ASSESSMENT))
+    safeguarding_actions.start_review(concern, by=safeguarding_lead_a)
+    safeguarding_actions.decide_concern(
+        concern, by=safeguarding_lead_a, decision="plan_agreed", note="Agreed a plan."
+    )
+    reasons = "Spoke with the clinician at length; the niece is no longer visiting."
+    client = sign_in(second_safeguarding_lead_a)
+
+    page = client.post(
+        f"/staff/safeguarding/{concern.pk}/decide/",
+        {"decision": "advice_given", "note": reasons, "confirmed": "True"},
+        HTTP_ACCEPT_LANGUAGE="de",
+    )
+
+    assert page.status_code == 400
+    html = page.content.decode()
+    assert "bereits eine Entscheidung" in html
+    assert reasons in html
+    assert f'action="/staff/safeguarding/{concern.pk}/note/"' in html
+    kept = client.post(f"/staff/safeguarding/{concern.pk}/note/", {"note": reasons})
+    assert kept.status_code == 302
+    assert ConcernStep.objects.filter(concern=concern, kind=StepKind.REVIEW_NOTE).count() == 1
