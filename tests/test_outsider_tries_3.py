@@ -7,7 +7,10 @@ its docstring names it.
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
+from django.utils import timezone
 
 from forestall.audit.models import AuditEntry
 from forestall.cases import actions as case_actions
@@ -184,3 +187,80 @@ def test_reasons_typed_on_a_stale_decision_page_are_offered_back_as_a_review_not
     kept = client.post(f"/staff/safeguarding/{concern.pk}/note/", {"note": reasons})
     assert kept.status_code == 302
     assert ConcernStep.objects.filter(concern=concern, kind=StepKind.REVIEW_NOTE).count() == 1
+
+
+# --- Appointments: cancelled twice, attended before they happen ----------------------
+
+
+def test_cancelling_an_appointment_from_a_second_tab_says_so_and_is_audited_once(
+    sign_in, clinician_a, centre_a
+):
+    """Stale page: "Cancel this appointment" confirmed in two tabs; the second said
+    "Appointment cancelled." again and wrote a second audit entry."""
+    case = make_case(centre_a, stage=Stage.IN_TREATMENT)
+    appointment = case_actions.schedule_appointment(
+        case, by=clinician_a, starts_at=timezone.now() + datetime.timedelta(days=2)
+    )
+    client = sign_in(clinician_a)
+    url = f"/staff/cases/appointments/{appointment.pk}/cancel/"
+    assert client.post(url).status_code == 302
+
+    again = client.post(url, follow=True, HTTP_ACCEPT_LANGUAGE="de")
+
+    assert "Dieser Termin war bereits abgesagt." in again.content.decode()
+    assert AuditEntry.objects.filter(action="appointment.cancel").count() == 1
+
+
+def test_attendance_cannot_be_recorded_before_the_appointment_has_begun(
+    sign_in, clinician_a, centre_a
+):
+    """Muddle: the wrong row of the agenda; Thursday's first session recorded as attended
+    on Tuesday counted a session, dated the first attendance ahead and started the
+    waiting person's treatment on the pathway."""
+    case = make_case(centre_a, stage=Stage.WAITING_LIST)
+    appointment = case_actions.schedule_appointment(
+        case, by=clinician_a, starts_at=timezone.now() + datetime.timedelta(days=2)
+    )
+
+    page = sign_in(clinician_a).post(
+        f"/staff/cases/appointments/{appointment.pk}/",
+        {f"attendance_{case.pk}": "attended"},
+        HTTP_ACCEPT_LANGUAGE="de",
+    )
+
+    assert page.status_code == 400
+    assert "sobald der Termin begonnen hat" in page.content.decode()
+    case.refresh_from_db()
+    assert (case.stage, case.attended_sessions, case.first_attended_at) == (
+        Stage.WAITING_LIST,
+        0,
+        None,
+    )
+    with pytest.raises(case_actions.CaseError):
+        case_actions.record_attendance(appointment, case, "did_not_attend", by=clinician_a)
+
+
+def test_a_future_group_session_is_refused_as_a_whole_but_can_be_cancelled_for_one(
+    sign_in, clinician_a, centre_a
+):
+    """A group's choices are refused together (none half saved); marking one person
+    cancelled ahead of the session still works."""
+    group = case_actions.create_group(centre_a, by=clinician_a, name="Tuesday evening")
+    first = make_case(centre_a, stage=Stage.IN_TREATMENT, programme="group_therapy")
+    second = make_case(centre_a, stage=Stage.IN_TREATMENT, programme="group_therapy")
+    for member in (first, second):
+        case_actions.add_group_member(group, member, by=clinician_a)
+    session = case_actions.schedule_group_session(
+        group, by=clinician_a, starts_at=timezone.now() + datetime.timedelta(days=1)
+    )
+    client = sign_in(clinician_a)
+    url = f"/staff/cases/appointments/{session.pk}/"
+
+    refused = client.post(
+        url, {f"attendance_{first.pk}": "cancelled", f"attendance_{second.pk}": "attended"}
+    )
+    assert refused.status_code == 400
+    assert set(session.attendances.values_list("status", flat=True)) == {"expected"}
+
+    assert client.post(url, {f"attendance_{first.pk}": "cancelled"}).status_code == 302
+    assert session.attendances.get(case=first).status == "cancelled"

@@ -918,17 +918,25 @@ def schedule_group_session(
     return session
 
 
-def cancel_appointment(appointment: Appointment, *, by: User) -> Appointment:
-    """Cancel an appointment or group session; everyone expected is marked cancelled."""
+def cancel_appointment(appointment: Appointment, *, by: User) -> bool:
+    """Cancel an appointment or group session; everyone expected is marked cancelled.
+
+    Whether this cancelled it: a second "Cancel" (another tab, a colleague's
+    open page) changes nothing and is not audited as if it had.
+    """
     with transaction.atomic():
-        if appointment.cancelled_at is None:
-            appointment.cancelled_at = timezone.now()
-            appointment.save(update_fields=["cancelled_at"])
-            appointment.attendances.filter(status=AttendanceStatus.EXPECTED).update(
-                status=AttendanceStatus.CANCELLED, recorded_at=timezone.now(), recorded_by=by
-            )
+        locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if locked.cancelled_at is not None:
+            appointment.cancelled_at = locked.cancelled_at
+            return False
+        now = timezone.now()
+        locked.cancelled_at = appointment.cancelled_at = now
+        locked.save(update_fields=["cancelled_at"])
+        locked.attendances.filter(status=AttendanceStatus.EXPECTED).update(
+            status=AttendanceStatus.CANCELLED, recorded_at=now, recorded_by=by
+        )
         record_event(by, "appointment.cancel", appointment, centre=appointment.centre)
-    return appointment
+    return True
 
 
 def record_attendance(appointment: Appointment, case: Case, status: str, *, by: User) -> Attendance:
@@ -945,6 +953,9 @@ def record_attendance(appointment: Appointment, case: Case, status: str, *, by: 
         attendance = Attendance.objects.select_for_update().get(appointment=appointment, case=case)
         if appointment.cancelled_at is not None:
             raise CaseError(_("The appointment was cancelled."))
+        too_early = appointment.too_early_to_record(status)
+        if too_early:
+            raise CaseError(too_early)
         if not Case.objects.filter(pk=case.pk, stage__in=OPEN_STAGES).exists():
             raise CaseError(_("Attendance cannot be recorded on a case that has ended."))
         previous = attendance.status

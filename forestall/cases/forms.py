@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from forestall.cases.models import (
+    Appointment,
     AppointmentMode,
     AppointmentPurpose,
     AttendanceStatus,
@@ -180,8 +181,11 @@ class AppointmentForm(forms.Form):
 class AttendanceForm(forms.Form):
     """One choice per expected person (``attendance_<case id>``)."""
 
-    def __init__(self, *args: Any, attendances: list, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, attendances: list, appointment: Appointment | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.appointment = appointment
         choices = [
             (value, label)
             for value, label in AttendanceStatus.choices
@@ -194,6 +198,16 @@ class AttendanceForm(forms.Form):
                 required=False,
                 initial=attendance.status if attendance.status != "expected" else "",
             )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.appointment is not None:
+            # Refused here as a whole, so a group's other choices are not half saved.
+            for name, value in list(data.items()):
+                too_early = self.appointment.too_early_to_record(value)
+                if too_early:
+                    self.add_error(name, too_early)
+        return data
 
 
 class GroupForm(forms.Form):

@@ -687,7 +687,9 @@ def appointment_detail(request: StaffRequest, appointment_id: uuid.UUID) -> Http
     attendances = list(
         appointment.attendances.select_related("case__client").order_by("case__client__reference")
     )
-    form = forms.AttendanceForm(request.POST or None, attendances=attendances)
+    form = forms.AttendanceForm(
+        request.POST or None, attendances=attendances, appointment=appointment
+    )
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -724,8 +726,10 @@ def appointment_detail(request: StaffRequest, appointment_id: uuid.UUID) -> Http
 def appointment_cancel(request: StaffRequest, appointment_id: uuid.UUID) -> HttpResponse:
     appointment = access_appointment(request.user, appointment_id)
     if request.method == "POST":
-        actions.cancel_appointment(appointment, by=request.user)
-        messages.success(request, _("Appointment cancelled."))
+        if actions.cancel_appointment(appointment, by=request.user):
+            messages.success(request, _("Appointment cancelled."))
+        else:
+            messages.info(request, _("This appointment had already been cancelled."))
         return redirect("cases:appointment", appointment_id=appointment.pk)
     return render(request, "cases/appointment_cancel.html", {"appointment": appointment})
 
