@@ -24,12 +24,17 @@ def _soon(hours: int = 2) -> datetime.datetime:
     return timezone.now() + datetime.timedelta(hours=hours)
 
 
+def _earlier(hours: int = 2) -> datetime.datetime:
+    """A session that has begun: whether someone came can be recorded only then."""
+    return timezone.now() - datetime.timedelta(hours=hours)
+
+
 def test_the_first_attended_treatment_session_starts_treatment_on_the_pathway(
     centre_a, clinician_a
 ):
     case = make_case(centre_a, stage=Stage.WAITING_LIST)
     appointment = actions.schedule_appointment(
-        case, by=clinician_a, starts_at=_soon(), clinician=clinician_a
+        case, by=clinician_a, starts_at=_earlier(), clinician=clinician_a
     )
 
     actions.record_attendance(appointment, case, AttendanceStatus.ATTENDED, by=clinician_a)
@@ -44,7 +49,7 @@ def test_the_first_attended_treatment_session_starts_treatment_on_the_pathway(
 
 def test_a_missed_session_is_counted_and_does_not_start_treatment(centre_a, clinician_a):
     case = make_case(centre_a, stage=Stage.WAITING_LIST)
-    appointment = actions.schedule_appointment(case, by=clinician_a, starts_at=_soon())
+    appointment = actions.schedule_appointment(case, by=clinician_a, starts_at=_earlier())
 
     actions.record_attendance(appointment, case, AttendanceStatus.DID_NOT_ATTEND, by=clinician_a)
 
@@ -56,7 +61,7 @@ def test_a_missed_session_is_counted_and_does_not_start_treatment(centre_a, clin
 
 def test_correcting_an_attendance_moves_the_count(centre_a, clinician_a):
     case = make_case(centre_a, stage=Stage.IN_TREATMENT)
-    appointment = actions.schedule_appointment(case, by=clinician_a, starts_at=_soon())
+    appointment = actions.schedule_appointment(case, by=clinician_a, starts_at=_earlier())
 
     actions.record_attendance(appointment, case, AttendanceStatus.DID_NOT_ATTEND, by=clinician_a)
     actions.record_attendance(appointment, case, AttendanceStatus.ATTENDED, by=clinician_a)
@@ -68,7 +73,7 @@ def test_correcting_an_attendance_moves_the_count(centre_a, clinician_a):
 def test_an_assessment_appointment_does_not_start_treatment(centre_a, clinician_a):
     case = make_case(centre_a, stage=Stage.ASSESSMENT)
     appointment = actions.schedule_appointment(
-        case, by=clinician_a, starts_at=_soon(), purpose=AppointmentPurpose.ASSESSMENT
+        case, by=clinician_a, starts_at=_earlier(), purpose=AppointmentPurpose.ASSESSMENT
     )
 
     actions.record_attendance(appointment, case, AttendanceStatus.ATTENDED, by=clinician_a)
@@ -84,7 +89,7 @@ def test_a_group_session_expects_the_roster_and_records_each_person(sign_in, cen
     treated = make_case(centre_a, stage=Stage.IN_TREATMENT)
     for case in (waiting, treated):
         actions.add_group_member(group, case, by=clinician_a)
-    session = actions.schedule_group_session(group, by=clinician_a, starts_at=_soon())
+    session = actions.schedule_group_session(group, by=clinician_a, starts_at=_earlier())
     assert set(session.attendances.values_list("case_id", flat=True)) == {waiting.pk, treated.pk}
 
     response = sign_in(clinician_a).post(

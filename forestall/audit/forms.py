@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from forestall.audit.models import read_actions
 from forestall.directory.models import Centre
+from forestall.lib.forms import DayField
 
 
 class AuditSearchForm(forms.Form):
@@ -32,10 +33,10 @@ class AuditSearchForm(forms.Form):
     centre = forms.ModelChoiceField(
         label=_("Centre"), queryset=Centre.objects.none(), required=False
     )
-    date_from = forms.DateField(
+    date_from = DayField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    date_to = forms.DateField(
+    date_to = DayField(
         label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 

@@ -475,10 +475,20 @@ def update_typical_wait(centre: Centre, *, now: datetime.datetime | None = None)
 
 
 def set_waiting_priority(entry: WaitingListEntry, priority: int, *, by: User) -> WaitingListEntry:
-    """Change a waiting person's priority (the list's first ordering key)."""
+    """Change a waiting person's priority (the list's first ordering key).
+
+    Only while they wait: a page opened before they started treatment (or
+    left) must not rewrite a closed entry's priority and say "changed".
+    """
     with transaction.atomic():
+        locked = WaitingListEntry.objects.select_for_update().get(pk=entry.pk)
+        if locked.left_at is not None:
+            raise CaseError(
+                _("This person is no longer on the waiting list; the priority was not changed.")
+            )
+        locked.priority = priority
+        locked.save(update_fields=["priority"])
         entry.priority = priority
-        entry.save(update_fields=["priority"])
         record_event(by, "waiting_list.priority", entry.case, centre=entry.centre)
     return entry
 
@@ -908,17 +918,25 @@ def schedule_group_session(
     return session
 
 
-def cancel_appointment(appointment: Appointment, *, by: User) -> Appointment:
-    """Cancel an appointment or group session; everyone expected is marked cancelled."""
+def cancel_appointment(appointment: Appointment, *, by: User) -> bool:
+    """Cancel an appointment or group session; everyone expected is marked cancelled.
+
+    Whether this cancelled it: a second "Cancel" (another tab, a colleague's
+    open page) changes nothing and is not audited as if it had.
+    """
     with transaction.atomic():
-        if appointment.cancelled_at is None:
-            appointment.cancelled_at = timezone.now()
-            appointment.save(update_fields=["cancelled_at"])
-            appointment.attendances.filter(status=AttendanceStatus.EXPECTED).update(
-                status=AttendanceStatus.CANCELLED, recorded_at=timezone.now(), recorded_by=by
-            )
+        locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if locked.cancelled_at is not None:
+            appointment.cancelled_at = locked.cancelled_at
+            return False
+        now = timezone.now()
+        locked.cancelled_at = appointment.cancelled_at = now
+        locked.save(update_fields=["cancelled_at"])
+        locked.attendances.filter(status=AttendanceStatus.EXPECTED).update(
+            status=AttendanceStatus.CANCELLED, recorded_at=now, recorded_by=by
+        )
         record_event(by, "appointment.cancel", appointment, centre=appointment.centre)
-    return appointment
+    return True
 
 
 def record_attendance(appointment: Appointment, case: Case, status: str, *, by: User) -> Attendance:
@@ -935,6 +953,9 @@ def record_attendance(appointment: Appointment, case: Case, status: str, *, by: 
         attendance = Attendance.objects.select_for_update().get(appointment=appointment, case=case)
         if appointment.cancelled_at is not None:
             raise CaseError(_("The appointment was cancelled."))
+        too_early = appointment.too_early_to_record(status)
+        if too_early:
+            raise CaseError(too_early)
         if not Case.objects.filter(pk=case.pk, stage__in=OPEN_STAGES).exists():
             raise CaseError(_("Attendance cannot be recorded on a case that has ended."))
         previous = attendance.status

@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from forestall.cases.models import (
+    Appointment,
     AppointmentMode,
     AppointmentPurpose,
     AttendanceStatus,
@@ -19,7 +20,7 @@ from forestall.cases.models import (
 )
 from forestall.cases.pathway import Stage, allowed_targets
 from forestall.directory.models import Centre, Language
-from forestall.lib.forms import choice_field
+from forestall.lib.forms import DayField, MomentField, choice_field
 
 NOTE_MAX = 20_000
 REASON_MAX = 2_000
@@ -118,7 +119,7 @@ class CaseNoteForm(forms.Form):
 
 class TaskForm(forms.Form):
     title = forms.CharField(label=_("Task or reminder"), max_length=500)
-    due_on = forms.DateField(
+    due_on = DayField(
         label=_("Due on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     assignee = forms.ChoiceField(label=_("Assignee"), required=False)
@@ -153,7 +154,7 @@ class TaskDoneForm(forms.Form):
 
 
 class AppointmentForm(forms.Form):
-    starts_at = forms.DateTimeField(
+    starts_at = MomentField(
         label=_("Starts at"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
@@ -180,8 +181,11 @@ class AppointmentForm(forms.Form):
 class AttendanceForm(forms.Form):
     """One choice per expected person (``attendance_<case id>``)."""
 
-    def __init__(self, *args: Any, attendances: list, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, attendances: list, appointment: Appointment | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.appointment = appointment
         choices = [
             (value, label)
             for value, label in AttendanceStatus.choices
@@ -194,6 +198,16 @@ class AttendanceForm(forms.Form):
                 required=False,
                 initial=attendance.status if attendance.status != "expected" else "",
             )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.appointment is not None:
+            # Refused here as a whole, so a group's other choices are not half saved.
+            for name, value in list(data.items()):
+                too_early = self.appointment.too_early_to_record(value)
+                if too_early:
+                    self.add_error(name, too_early)
+        return data
 
 
 class GroupForm(forms.Form):
@@ -329,7 +343,7 @@ class WaitingListFilterForm(forms.Form):
 
 
 class AgendaForm(forms.Form):
-    week = forms.DateField(
+    week = DayField(
         label=_("Week of"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     centre = forms.ChoiceField(label=_("Centre"), required=False)

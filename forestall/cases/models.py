@@ -708,6 +708,23 @@ class Appointment(models.Model):
     def ends_at(self) -> datetime.datetime:
         return self.starts_at + datetime.timedelta(minutes=self.duration_minutes)
 
+    def too_early_to_record(self, status: str, now: datetime.datetime | None = None) -> str:
+        """Why ``status`` cannot be recorded yet ("" if it can).
+
+        Whether someone came or stayed away is known once the appointment has
+        begun; counted before, it would start a treatment on the pathway (and
+        date the first attended session) ahead of the session. Cancelling can
+        come first.
+        """
+        if status not in (AttendanceStatus.ATTENDED, AttendanceStatus.DID_NOT_ATTEND):
+            return ""
+        if self.starts_at <= (now or timezone.now()):
+            return ""
+        return gettext(
+            "Whether the person came can be recorded once the appointment has begun; "
+            "before then it can only be cancelled."
+        )
+
 
 class AttendanceStatus(models.TextChoices):
     EXPECTED = "expected", _("Expected")

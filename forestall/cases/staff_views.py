@@ -616,10 +616,14 @@ def waiting_priority(request: StaffRequest, entry_id: uuid.UUID) -> HttpResponse
     context = {"entry": entry, "case": entry.case, "form": form, "title": _("Change priority")}
     if request.method == "POST":
         if form.is_valid():
-            actions.set_waiting_priority(entry, form.cleaned_data["priority"], by=request.user)
-            messages.success(request, _("Priority changed."))
-            url = reverse("cases:waiting_list")
-            return redirect(f"{url}?centre={entry.centre_id}&programme={entry.programme}")
+            try:
+                actions.set_waiting_priority(entry, form.cleaned_data["priority"], by=request.user)
+            except actions.CaseError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, _("Priority changed."))
+                url = reverse("cases:waiting_list")
+                return redirect(f"{url}?centre={entry.centre_id}&programme={entry.programme}")
         return _bad(request, "cases/case_form.html", context)
     return render(request, "cases/case_form.html", context)
 
@@ -683,7 +687,9 @@ def appointment_detail(request: StaffRequest, appointment_id: uuid.UUID) -> Http
     attendances = list(
         appointment.attendances.select_related("case__client").order_by("case__client__reference")
     )
-    form = forms.AttendanceForm(request.POST or None, attendances=attendances)
+    form = forms.AttendanceForm(
+        request.POST or None, attendances=attendances, appointment=appointment
+    )
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -720,8 +726,10 @@ def appointment_detail(request: StaffRequest, appointment_id: uuid.UUID) -> Http
 def appointment_cancel(request: StaffRequest, appointment_id: uuid.UUID) -> HttpResponse:
     appointment = access_appointment(request.user, appointment_id)
     if request.method == "POST":
-        actions.cancel_appointment(appointment, by=request.user)
-        messages.success(request, _("Appointment cancelled."))
+        if actions.cancel_appointment(appointment, by=request.user):
+            messages.success(request, _("Appointment cancelled."))
+        else:
+            messages.info(request, _("This appointment had already been cancelled."))
         return redirect("cases:appointment", appointment_id=appointment.pk)
     return render(request, "cases/appointment_cancel.html", {"appointment": appointment})
 

@@ -28,7 +28,7 @@ from forestall.inbox.models import (
     Writer,
 )
 from forestall.lib.codenames import contains_codename, looks_like_codename
-from forestall.lib.forms import choice_field, model_choice_field
+from forestall.lib.forms import DayField, MomentField, choice_field, model_choice_field
 from forestall.lib.pagecache import remember_for_public_pages
 from forestall.public.models import Pathway
 from forestall.safeguarding.models import Level
@@ -235,7 +235,7 @@ class OfflineContactForm(forms.Form):
 
     centre = forms.ChoiceField(label=_("Recorded for"))
     channel = forms.ChoiceField(label=_("Channel"), choices=ContactChannel.choices)
-    happened_at = forms.DateTimeField(
+    happened_at = MomentField(
         label=_("When"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
@@ -266,7 +266,7 @@ class OfflineContactForm(forms.Form):
     follow_up = forms.ChoiceField(
         label=_("Follow-up planned"), choices=FollowUp.choices, initial=FollowUp.NONE
     )
-    follow_up_on = forms.DateField(
+    follow_up_on = DayField(
         label=_("Follow-up on (optional)"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

@@ -10,16 +10,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from forestall.directory.models import Centre
-from forestall.lib.forms import model_choice_field
+from forestall.lib.forms import DayField, model_choice_field
 from forestall.research.export import parse_month
 from forestall.research.models import Study
 
 
 class ConsentForm(forms.Form):
     study = forms.ModelChoiceField(label=_("Study"), queryset=Study.objects.none())
-    given_on = forms.DateField(
-        label=_("Consent given on"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    given_on = DayField(label=_("Consent given on"), widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args: Any, studies: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -35,9 +33,7 @@ class ConsentForm(forms.Form):
 
 
 class WithdrawForm(forms.Form):
-    withdrawn_on = forms.DateField(
-        label=_("Withdrawn on"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    withdrawn_on = DayField(label=_("Withdrawn on"), widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean_withdrawn_on(self) -> datetime.date:
         withdrawn_on: datetime.date = self.cleaned_data["withdrawn_on"]

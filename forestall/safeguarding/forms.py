@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from forestall.lib.forms import DayField
 from forestall.safeguarding.models import Decision, Level
 
 TEXT_MAX = 10_000
@@ -51,7 +52,7 @@ class DisclosureMadeForm(forms.Form):
     agency = forms.CharField(
         label=_("Agency the disclosure was made to (stored encrypted)"), max_length=200
     )
-    disclosed_on = forms.DateField(
+    disclosed_on = DayField(
         label=_("Day of the disclosure"), widget=forms.DateInput(attrs={"type": "date"})
     )
     reference = forms.CharField(

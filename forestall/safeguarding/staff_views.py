@@ -179,10 +179,18 @@ def concern_decide(request: StaffRequest, concern_id: uuid.UUID) -> HttpResponse
             else _("This concern already has a decision or a proposal.")
         )
         status = 400 if request.method == "POST" else 200
+        # A colleague decided (or proposed) while this page was open: the
+        # reasons typed here are not thrown away but offered as a review note.
+        typed = forms.StepNoteForm(request.POST) if request.method == "POST" else None
         return render(
             request,
             "safeguarding/step.html",
-            {**context, "form": None, "refusal": refusal},
+            {
+                **context,
+                "form": None,
+                "refusal": refusal,
+                "kept_note": typed if typed is not None and typed.has_changed() else None,
+            },
             status=status,
         )
     if request.method == "POST":
