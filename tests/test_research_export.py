@@ -358,6 +358,8 @@ def test_it_refuses_a_directory_that_is_not_empty(network, tmp_path):
 
 def test_a_client_who_came_twice_has_one_client_pseudonym_and_two_cases(network, tmp_path):
     first = network.cases[1]
+    # Came back after the first case had ended (one open case per person and centre).
+    Case.objects.filter(pk=first.pk).update(stage="closed", closed_at=research_network.OPENED)
     again = research_network.open_case(first.centre, client=first.client)
     research_network.consent(again, network.study)
     export(network.study, tmp_path)

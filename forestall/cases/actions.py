@@ -200,18 +200,27 @@ def _open_case(
     reason: str = "",
 ) -> Case:
     now = timezone.now()
-    case = Case.objects.create(
-        client=client,
-        centre=centre,
-        programme=programme,
-        source=source,
-        stage=stage,
-        conversation=conversation,
-        consent_note=consent_note,
-        opened_at=now,
-        stage_changed_at=now,
-        created_by=by,
-    )
+    try:
+        # In a savepoint: the one-open-case constraint may refuse the insert
+        # (a second "Reopen" sent at the same moment), and the caller's
+        # transaction must be able to report that.
+        with transaction.atomic():
+            case = Case.objects.create(
+                client=client,
+                centre=centre,
+                programme=programme,
+                source=source,
+                stage=stage,
+                conversation=conversation,
+                consent_note=consent_note,
+                opened_at=now,
+                stage_changed_at=now,
+                created_by=by,
+            )
+    except IntegrityError:
+        if not Case.objects.open().filter(client=client, centre=centre).exists():
+            raise  # not the one-open-case rule: something else went wrong
+        raise CaseError(_("This person already has an open case at this centre.")) from None
     CaseTransition.objects.create(
         case=case, centre=centre, from_stage="", to_stage=stage, by=by, at=now, reason=reason
     )

@@ -318,6 +318,17 @@ class Case(models.Model):
             models.Index(fields=["centre", "-opened_at"]),
             models.Index(fields=["stage", "closed_at"]),
         ]
+        constraints = [
+            # One open case per person and centre: a returning person gets a
+            # new case only once the last one has ended. Checked in the
+            # views too, but two "Reopen" pages sent at the same moment
+            # both passed that check; the second insert now fails here.
+            models.UniqueConstraint(
+                fields=["client", "centre"],
+                condition=Q(stage__in=OPEN_STAGES),
+                name="cases_case_one_open_per_client_and_centre",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"case {self.pk}"

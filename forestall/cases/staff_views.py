@@ -865,7 +865,7 @@ def referral_detail(request: StaffRequest, referral_id: uuid.UUID) -> HttpRespon
                 )
                 messages.success(request, _("Referral declined."))
                 return redirect("cases:referral", referral_id=referral.pk)
-            except actions.ReferralError as error:
+            except actions.CaseError as error:
                 form.add_error(None, str(error))
         status = 400
     return render(
@@ -933,13 +933,24 @@ def case_reopen(request: StaffRequest, case_id: uuid.UUID) -> HttpResponse:
             form.add_error(None, _("This person already has an open case at this centre."))
             return _bad(request, "cases/case_reopen.html", {**context, "form": form})
         if form.is_valid():
-            new_case = actions.open_case(
-                case.client,
-                case.centre,
-                by=request.user,
-                programme=form.cleaned_data["programme"],
-                reason=form.cleaned_data["reason"],
-            )
+            try:
+                new_case = actions.open_case(
+                    case.client,
+                    case.centre,
+                    by=request.user,
+                    programme=form.cleaned_data["programme"],
+                    reason=form.cleaned_data["reason"],
+                )
+            except actions.CaseError as error:
+                # Someone else's "Reopen" came first: their case is shown, and
+                # the reason typed here is kept in the form.
+                form.add_error(None, str(error))
+                context["open_case"] = (
+                    Case.objects.open()
+                    .filter(client_id=case.client_id, centre_id=case.centre_id)
+                    .first()
+                )
+                return _bad(request, "cases/case_reopen.html", context)
             messages.success(
                 request,
                 _("A new case is open for %(reference)s.") % {"reference": case.client.reference},

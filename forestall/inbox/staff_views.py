@@ -494,7 +494,7 @@ def protective_action(request: StaffRequest, conversation_id: uuid.UUID) -> Http
 @require_http_methods(["GET", "HEAD", "POST"])
 @staff_required
 def refer(request: StaffRequest, conversation_id: uuid.UUID) -> HttpResponse:
-    from forestall.cases.actions import ReferralError
+    from forestall.cases.actions import CaseError
     from forestall.inbox.forms import PATHWAY_PROGRAMME
 
     conversation = access_conversation(request.user, conversation_id)
@@ -520,7 +520,7 @@ def refer(request: StaffRequest, conversation_id: uuid.UUID) -> HttpResponse:
                     or PATHWAY_PROGRAMME.get(pathway, "individual_therapy"),
                     share_summary=form.cleaned_data["share_summary"],
                 )
-            except ReferralError as error:
+            except CaseError as error:
                 form.add_error(None, str(error))
             else:
                 messages.success(
