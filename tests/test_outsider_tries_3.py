@@ -264,3 +264,50 @@ def test_a_future_group_session_is_refused_as_a_whole_but_can_be_cancelled_for_o
 
     assert client.post(url, {f"attendance_{first.pk}": "cancelled"}).status_code == 302
     assert session.attendances.get(case=first).status == "cancelled"
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [("en", "so it took place and cannot be cancelled"), ("de", "kann nicht abgesagt werden")],
+)
+def test_an_appointment_with_attendance_recorded_cannot_be_cancelled(
+    sign_in, clinician_a, centre_a, language, said
+):
+    """Muddle: cancelling a session that took place kept its counted attendance, and a
+    cancelled appointment's attendance could no longer be corrected."""
+    case = make_case(centre_a, stage=Stage.IN_TREATMENT)
+    appointment = case_actions.schedule_appointment(
+        case, by=clinician_a, starts_at=timezone.now() - datetime.timedelta(hours=2)
+    )
+    case_actions.record_attendance(appointment, case, "attended", by=clinician_a)
+
+    refused = sign_in(clinician_a).post(
+        f"/staff/cases/appointments/{appointment.pk}/cancel/", HTTP_ACCEPT_LANGUAGE=language
+    )
+
+    assert refused.status_code == 400 and said in refused.content.decode()
+    appointment.refresh_from_db()
+    assert appointment.cancelled_at is None
+    assert not AuditEntry.objects.filter(action="appointment.cancel").exists()
+    # The attendance can still be corrected.
+    case_actions.record_attendance(appointment, case, "did_not_attend", by=clinician_a)
+    case.refresh_from_db()
+    assert (case.attended_sessions, case.missed_sessions) == (0, 1)
+
+
+def test_attendance_is_refused_once_a_cancel_has_gone_through_on_a_stale_copy(
+    clinician_a, centre_a
+):
+    """A cancel at the same moment: the attendance is checked against the locked row,
+    not the copy the page was built from."""
+    case = make_case(centre_a, stage=Stage.IN_TREATMENT)
+    appointment = case_actions.schedule_appointment(
+        case, by=clinician_a, starts_at=timezone.now() - datetime.timedelta(hours=2)
+    )
+    stale = type(appointment).objects.get(pk=appointment.pk)  # read before the cancel
+    assert case_actions.cancel_appointment(appointment, by=clinician_a)
+
+    with pytest.raises(case_actions.CaseError, match="cancelled"):
+        case_actions.record_attendance(stale, case, "attended", by=clinician_a)
+    case.refresh_from_db()
+    assert case.attended_sessions == 0

@@ -938,6 +938,17 @@ def cancel_appointment(appointment: Appointment, *, by: User) -> bool:
         if locked.cancelled_at is not None:
             appointment.cancelled_at = locked.cancelled_at
             return False
+        if locked.attendances.filter(
+            status__in=[AttendanceStatus.ATTENDED, AttendanceStatus.DID_NOT_ATTEND]
+        ).exists():
+            # It took place: its attendance is counted on the case, and a
+            # cancelled appointment's attendance can no longer be corrected.
+            raise CaseError(
+                _(
+                    "Attendance has been recorded for this appointment, so it took place "
+                    "and cannot be cancelled. Correct the attendance instead."
+                )
+            )
         now = timezone.now()
         locked.cancelled_at = appointment.cancelled_at = now
         locked.save(update_fields=["cancelled_at"])
@@ -959,8 +970,12 @@ def record_attendance(appointment: Appointment, case: Case, status: str, *, by: 
     if status not in AttendanceStatus.values or status == AttendanceStatus.EXPECTED:
         raise CaseError(_("Not an attendance outcome."))
     with transaction.atomic():
+        # The appointment first, then the attendance (the order "Cancel" takes
+        # them in): a cancel at the same moment is either seen here or waits.
+        locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
         attendance = Attendance.objects.select_for_update().get(appointment=appointment, case=case)
-        if appointment.cancelled_at is not None:
+        if locked.cancelled_at is not None:
+            appointment.cancelled_at = locked.cancelled_at
             raise CaseError(_("The appointment was cancelled."))
         too_early = appointment.too_early_to_record(status)
         if too_early:

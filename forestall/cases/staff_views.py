@@ -726,7 +726,16 @@ def appointment_detail(request: StaffRequest, appointment_id: uuid.UUID) -> Http
 def appointment_cancel(request: StaffRequest, appointment_id: uuid.UUID) -> HttpResponse:
     appointment = access_appointment(request.user, appointment_id)
     if request.method == "POST":
-        if actions.cancel_appointment(appointment, by=request.user):
+        try:
+            cancelled = actions.cancel_appointment(appointment, by=request.user)
+        except actions.CaseError as error:
+            return render(
+                request,
+                "cases/appointment_cancel.html",
+                {"appointment": appointment, "error": str(error)},
+                status=400,
+            )
+        if cancelled:
             messages.success(request, _("Appointment cancelled."))
         else:
             messages.info(request, _("This appointment had already been cancelled."))
