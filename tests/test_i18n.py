@@ -69,7 +69,7 @@ def test_the_finder_is_german_on_german_pages(client, centre_a):
     for german in (
         "Ein Zentrum finden",
         "Sprache",
-        "Jede Sprache",
+        "Alle Sprachen",
         "Hilfe für",
         "Zentren anzeigen",
         "1 Zentrum passt.",

@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from forestall.accounts.models import Role
 from forestall.lib.crypto import EncryptedTextField
@@ -487,7 +488,11 @@ class ProtectiveAction(models.Model):
     conversation = models.ForeignKey(
         Conversation, on_delete=models.CASCADE, related_name="protective_actions"
     )
-    action = models.CharField(_("action"), max_length=32, choices=ProtectiveActionKind.choices)
+    action = models.CharField(
+        pgettext_lazy("protective action", "action"),
+        max_length=32,
+        choices=ProtectiveActionKind.choices,
+    )
     state = models.CharField(
         _("state"),
         max_length=12,

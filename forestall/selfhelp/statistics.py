@@ -13,7 +13,7 @@ import datetime
 from typing import Any
 
 from django.db.models import Sum
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
 from forestall.lib.suppression import is_sensitive, suppress_table
@@ -54,7 +54,7 @@ def _columns() -> list[str]:
     return [
         _("Module"),
         _("Started (with a mailbox)"),
-        _("Completed"),
+        pgettext("self-help module", "Completed"),
         _("Shared with a counsellor"),
         _("Finished without a mailbox"),
         _("Completion rate"),

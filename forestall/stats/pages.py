@@ -16,7 +16,7 @@ from typing import Any
 
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 
 from forestall.stats import charts, tables
 from forestall.stats import figures as fig
@@ -107,8 +107,8 @@ def _dimension_label(dimension: str) -> str:
         "region": _("Region"),
         "centre": _("Centre"),
         "month": _("Month"),
-        "reason": _("Reason"),
-        "action": _("Action"),
+        "reason": pgettext("cause", "Reason"),
+        "action": pgettext("protective action", "Action"),
         "measure": _("Measure"),
     }
     return labels.get(dimension, dimension)
