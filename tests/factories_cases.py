@@ -113,3 +113,18 @@ def record_phq9(browser, case, item9: int) -> None:
         f"/staff/instruments/clients/{case.client_id}/record/phq9/", phq9_answers(item9)
     )
     assert response.status_code == 302
+
+
+def make_referral(case: Case, to_centre: Centre, by, **fields: object):
+    """A pending referral of ``case`` to ``to_centre``, the person agreeing (``refer_case``)."""
+    from forestall.cases import actions
+    from forestall.cases.models import ReferralReason
+
+    details: dict[str, object] = {
+        "reason": ReferralReason.NEARER,
+        "consent_given": True,
+        "consent_note": "Agreed.",
+        "summary": "Wants to go nearer home.",
+    }
+    details.update(fields)
+    return actions.refer_case(case, to_centre, by=by, **details)  # type: ignore[arg-type]

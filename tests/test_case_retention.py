@@ -8,12 +8,12 @@ import pytest
 from django.utils import timezone
 
 from forestall.cases import actions
-from forestall.cases.models import Case, CaseTransition, Note, Referral, ReferralReason, Task
+from forestall.cases.models import Case, CaseTransition, Note, Referral, Task
 from forestall.cases.pathway import Stage
 from forestall.lib.retention import get_policy, purge
 from forestall.safeguarding import actions as safeguarding
 from forestall.safeguarding.models import Concern, ConcernStep, Decision, Level
-from tests.factories_cases import make_case, make_client, make_mailbox
+from tests.factories_cases import make_case, make_client, make_mailbox, make_referral
 
 DAY = datetime.timedelta(days=1)
 
@@ -110,15 +110,7 @@ def test_a_client_keeps_contact_details_while_another_case_still_holds_content(
 
 def test_referral_texts_go_with_the_case(centre_a, centre_b, clinician_a, clinician_b):
     case = make_case(centre_a, stage=Stage.ASSESSMENT)
-    referral = actions.refer_case(
-        case,
-        centre_b,
-        by=clinician_a,
-        reason=ReferralReason.NEARER,
-        consent_given=True,
-        consent_note="Agreed.",
-        summary="Lives near B.",
-    )
+    referral = make_referral(case, centre_b, clinician_a, summary="Lives near B.")
     actions.decline_referral(referral, by=clinician_b, reason="Full.")
     actions.transition_case(case, Stage.LOST_CONTACT, by=clinician_a)
     _closed(case, 31)

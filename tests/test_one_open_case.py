@@ -15,9 +15,9 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 
 from forestall.cases import actions
-from forestall.cases.models import Case, ReferralReason, ReferralStatus
+from forestall.cases.models import Case, ReferralStatus
 from forestall.cases.pathway import Stage
-from tests.factories_cases import make_case
+from tests.factories_cases import make_case, make_referral
 
 
 def test_the_database_refuses_a_second_open_case_at_the_same_centre(centre_a, centre_b):
@@ -67,15 +67,7 @@ def test_accepting_a_referral_for_someone_already_open_there_is_refused_in_words
     sign_in, centre_a, centre_b, clinician_a, clinician_b
 ):
     case = make_case(centre_a, stage=Stage.ASSESSMENT)
-    referral = actions.refer_case(
-        case,
-        centre_b,
-        by=clinician_a,
-        reason=ReferralReason.NEARER,
-        consent_given=True,
-        consent_note="Agreed.",
-        summary="Wants to go nearer home.",
-    )
+    referral = make_referral(case, centre_b, clinician_a)
     make_case(centre_b, stage=Stage.ENQUIRY, client=case.client)  # got in touch there too
 
     answered = sign_in(clinician_b).post(
