@@ -111,6 +111,25 @@ def test_the_staff_dashboard_renders_in_german(sign_in, analyst, counts):
     assert "Kapazität" in html
 
 
+def test_german_statistics_name_regions_and_centres_in_german_with_decimal_commas(
+    sign_in, analyst, counts, north, centre_a
+):
+    """The German page showed "North" and "92.6 %" where the directory says "Nord" and
+    German writes "92,6 %"."""
+    type(north).objects.filter(pk=north.pk).update(name_de="Nord")
+    type(centre_a).objects.filter(pk=centre_a.pk).update(name_de="Zentrum A")
+    analyst.language = "de"
+    analyst.save()
+    html = sign_in(analyst).get("/staff/statistics/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert ">Nord<" in html and "Zentrum A" in html
+    rates = re.findall(r"\d+[.,]\d\u00a0%", html)
+    assert rates and all("," in rate for rate in rates), rates[:5]
+    analyst.language = "en"
+    analyst.save()
+    english = sign_in(analyst).get("/staff/statistics/", HTTP_ACCEPT_LANGUAGE="en")
+    assert all("." in rate for rate in re.findall(r"\d+[.,]\d\u00a0%", english.content.decode()))
+
+
 def test_every_chart_has_a_title_and_a_table_beside_it(sign_in, analyst, counts):
     html = sign_in(analyst).get("/staff/statistics/").content.decode()
     charts = re.findall(r'<svg [^>]*role="img" aria-labelledby="([^" ]+)-title', html)

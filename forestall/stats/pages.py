@@ -14,7 +14,7 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
@@ -68,7 +68,8 @@ def format_hours(hours: float | None, open_ended: bool = False) -> str:
 def format_rate(value: float | None) -> str:
     if value is None:
         return DASH
-    return f"{value * 100:.1f}\u00a0%"
+    # In the page's language: "92.6 %" in English, "92,6 %" in German.
+    return f"{number_format(value * 100, 1)}\u00a0%"
 
 
 def estimate(value: fig.DurationEstimate | None) -> str:

@@ -63,13 +63,13 @@ def _dashboard_context(
     """Everything the dashboard shows for ``target`` and ``period`` (the page and its CSV)."""
     counts = tables.load_counts(target.scope, period)
     if target.centre:
-        title = target.centre.name
+        title = target.centre.display_name
     elif target.region:
-        title = target.region.name
+        title = target.region.display_name
     elif target.network_wide:
         title = _("The whole network")
     else:
-        title = ", ".join(c.name for c in target.centres)
+        title = ", ".join(c.display_name for c in target.centres)
     within = fig.replies_within_target(target.scope, period)
     centre_names = dict(
         Centre.objects.filter(pk__in=[key[0] for key in within if key[0]]).values_list("pk", "name")

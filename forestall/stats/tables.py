@@ -308,7 +308,7 @@ def funnel_by_region(counts: Counts) -> CountTable:
         title=_("The funnel by region"),
         row_dimension="region",
         column_dimension="step",
-        rows=[(region.slug, region.name) for region in counts.regions] + [("network", NO_CENTRE)],
+        rows=[(region.slug, region.display_name) for region in counts.regions] + [("network", NO_CENTRE)],
         columns=_step_columns(),
         cells=[[counts.get(f"region:{key}:{step}") for step in fig.FUNNEL_STEPS] for key in keys],
     )
@@ -320,7 +320,7 @@ def funnel_by_centre(counts: Counts) -> CountTable:
     rows, cells, groups = [], [], []
     for region in counts.regions:
         for centre in counts.centres_in[region.pk]:
-            rows.append((centre.slug, centre.name))
+            rows.append((centre.slug, centre.display_name))
             cells.append([counts.get(f"funnel:{centre.pk}:{step}") for step in fig.FUNNEL_STEPS])
             groups.append(region.slug)
     table = CountTable(
