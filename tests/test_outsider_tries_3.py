@@ -268,7 +268,7 @@ def test_a_future_group_session_is_refused_as_a_whole_but_can_be_cancelled_for_o
 
 @pytest.mark.parametrize(
     ("language", "said"),
-    [("en", "so it took place and cannot be cancelled"), ("de", "kann nicht abgesagt werden")],
+    [("en", "so it cannot be cancelled"), ("de", "daher nicht abgesagt werden")],
 )
 def test_an_appointment_with_attendance_recorded_cannot_be_cancelled(
     sign_in, clinician_a, centre_a, language, said
@@ -281,6 +281,10 @@ def test_an_appointment_with_attendance_recorded_cannot_be_cancelled(
     )
     case_actions.record_attendance(appointment, case, "attended", by=clinician_a)
 
+    page = sign_in(clinician_a).get(
+        f"/staff/cases/appointments/{appointment.pk}/", HTTP_ACCEPT_LANGUAGE=language
+    )
+    assert f"/staff/cases/appointments/{appointment.pk}/cancel/" not in page.content.decode()
     refused = sign_in(clinician_a).post(
         f"/staff/cases/appointments/{appointment.pk}/cancel/", HTTP_ACCEPT_LANGUAGE=language
     )

@@ -200,6 +200,13 @@ def test_ratings_need_a_mailbox_and_show_back_as_progress(client):
     progress = client.get("/self-help/my-progress/").content.decode()
     assert re.search(r"<td>before</td><td>7</td><td>3</td>", progress)
     assert re.search(r"<td>after</td><td>4</td><td>6</td>", progress)
+    # Its headings are whole questions: at phone width the table scrolls in
+    # its own focusable box instead of widening the page.
+    assert re.search(
+        r'<div class="table-wrap" tabindex="0" role="region" aria-labelledby="ratings-[\w-]+">\s*'
+        r'<table class="ratings">',
+        progress,
+    )
 
 
 def test_an_answer_containing_the_codename_is_refused_and_kept_on_the_page(client):

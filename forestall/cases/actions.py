@@ -945,8 +945,8 @@ def cancel_appointment(appointment: Appointment, *, by: User) -> bool:
             # cancelled appointment's attendance can no longer be corrected.
             raise CaseError(
                 _(
-                    "Attendance has been recorded for this appointment, so it took place "
-                    "and cannot be cancelled. Correct the attendance instead."
+                    "Attendance (attended or did not attend) has been recorded for this "
+                    "appointment, so it cannot be cancelled. Correct the attendance instead."
                 )
             )
         now = timezone.now()

@@ -716,6 +716,11 @@ def appointment_detail(request: StaffRequest, appointment_id: uuid.UUID) -> Http
             "form": form,
             "attendances": attendances,
             "instruments": [d for d in catalogue().latest() if d.is_scored],
+            # With attendance recorded it took place: not offered for cancelling.
+            "took_place": any(
+                a.status in (AttendanceStatus.ATTENDED, AttendanceStatus.DID_NOT_ATTEND)
+                for a in attendances
+            ),
         },
         status=status,
     )
@@ -939,8 +944,10 @@ def case_reopen(request: StaffRequest, case_id: uuid.UUID) -> HttpResponse:
     }
     if request.method == "POST":
         if context["form"] is None:
-            form.add_error(None, _("This person already has an open case at this centre."))
-            return _bad(request, "cases/case_reopen.html", {**context, "form": form})
+            # The page was opened before a colleague reopened (or the case is
+            # still open): nothing to open; what was typed is shown back.
+            context["kept_reason"] = str(request.POST.get("reason", ""))[:5000]
+            return _bad(request, "cases/case_reopen.html", context)
         if form.is_valid():
             try:
                 new_case = actions.open_case(
@@ -951,14 +958,19 @@ def case_reopen(request: StaffRequest, case_id: uuid.UUID) -> HttpResponse:
                     reason=form.cleaned_data["reason"],
                 )
             except actions.CaseError as error:
-                # Someone else's "Reopen" came first: their case is shown, and
-                # the reason typed here is kept in the form.
-                form.add_error(None, str(error))
+                # Someone else's "Reopen" came first: their case is linked, and
+                # the reason typed here is shown back to copy (a form to send
+                # again could only fail again).
                 context["open_case"] = (
                     Case.objects.open()
                     .filter(client_id=case.client_id, centre_id=case.centre_id)
                     .first()
                 )
+                if context["open_case"] is None:  # another rule: say which
+                    form.add_error(None, str(error))
+                    return _bad(request, "cases/case_reopen.html", context)
+                context["form"] = None
+                context["kept_reason"] = form.cleaned_data["reason"]
                 return _bad(request, "cases/case_reopen.html", context)
             messages.success(
                 request,

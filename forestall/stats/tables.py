@@ -308,7 +308,8 @@ def funnel_by_region(counts: Counts) -> CountTable:
         title=_("The funnel by region"),
         row_dimension="region",
         column_dimension="step",
-        rows=[(region.slug, region.display_name) for region in counts.regions] + [("network", NO_CENTRE)],
+        rows=[(region.slug, region.display_name) for region in counts.regions]
+        + [("network", NO_CENTRE)],
         columns=_step_columns(),
         cells=[[counts.get(f"region:{key}:{step}") for step in fig.FUNNEL_STEPS] for key in keys],
     )
