@@ -117,6 +117,34 @@ def test_a_message_has_one_german_text_in_every_catalogue(read):
     )
 
 
+def test_a_german_page_gets_forestall_s_text_not_django_s_own():
+    """What German pages really get, for every message in forestall's catalogues.
+
+    Django's own catalogues (the admin's before all: it is the first app) and
+    third-party apps' translate some of the same words and win over an app's
+    catalogue: the staff forms' "Save" said "Sichern" (the admin's word) where
+    forestall says "Speichern". ``forestall/locale`` (LOCALE_PATHS) comes first
+    of all and carries forestall's word for such collisions.
+    """
+    from django.utils import translation
+
+    expected = {}
+    for path in CATALOGUES:
+        for key, german in read_mo(path.with_suffix(".mo")).items():
+            if not isinstance(german, tuple) and key[1]:
+                expected[key] = german
+    wrong = []
+    with translation.override("de"):
+        for (context, msgid), german in sorted(expected.items(), key=repr):
+            got = translation.pgettext(context, msgid) if context else translation.gettext(msgid)
+            if got != german:
+                wrong.append(f"{msgid!r} (context {context!r}): page gets {got!r}, ours {german!r}")
+    assert not wrong, (
+        "another catalogue wins for these; put forestall's text in forestall/locale:\n"
+        + "\n".join(wrong)
+    )
+
+
 def test_the_reader_sees_contexts_plurals_and_continuation_lines(tmp_path):
     po = tmp_path / "django.po"
     po.write_text(
