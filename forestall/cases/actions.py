@@ -1086,14 +1086,14 @@ def _check_directory(centre: Centre, programme: str) -> None:
     if not centre.accepts_new_clients:
         raise ReferralError(
             _("%(centre)s takes no new clients at the moment (directory).")
-            % {"centre": centre.name}
+            % {"centre": centre.display_name}
         )
     offered = set(centre.offered_services.values_list("service", flat=True))
     wanted = PROGRAMME_SERVICES.get(programme, ())
     if offered and wanted and not offered.intersection(wanted):
         raise ReferralError(
             _("%(centre)s does not offer “%(programme)s” (directory).")
-            % {"centre": centre.name, "programme": Programme(programme).label}
+            % {"centre": centre.display_name, "programme": Programme(programme).label}
         )
 
 

@@ -46,7 +46,7 @@ class CaseFilterForm(forms.Form):
     def __init__(self, *args: Any, centres: list[Centre], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         choice_field(self, "centre").choices = [("", _("All my centres"))] + [
-            (str(centre.pk), centre.name) for centre in centres
+            (str(centre.pk), centre.display_name) for centre in centres
         ]
 
 
@@ -68,7 +68,9 @@ class NewCaseForm(forms.Form):
 
     def __init__(self, *args: Any, centres: list[Centre], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        choice_field(self, "centre").choices = [(str(centre.pk), centre.name) for centre in centres]
+        choice_field(self, "centre").choices = [
+            (str(centre.pk), centre.display_name) for centre in centres
+        ]
 
     def contact_details(self) -> dict[str, str] | None:
         details = {
@@ -220,7 +222,9 @@ class GroupForm(forms.Form):
 
     def __init__(self, *args: Any, centres: list[Centre], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        choice_field(self, "centre").choices = [(str(centre.pk), centre.name) for centre in centres]
+        choice_field(self, "centre").choices = [
+            (str(centre.pk), centre.display_name) for centre in centres
+        ]
         choices: list[tuple[str, StrOrPromise]] = [("", _("Nobody yet"))]
         for centre in centres:
             choices.extend(_staff_choices(centre.pk))
@@ -292,7 +296,7 @@ class ReferToCentreForm(forms.Form):
         super().__init__(*args, **kwargs)
         centres = Centre.objects.filter(is_active=True).exclude(pk=case.centre_id)
         choice_field(self, "to_centre").choices = [
-            (str(centre.pk), centre.name) for centre in centres
+            (str(centre.pk), centre.display_name) for centre in centres
         ]
         self.fields["programme"].initial = case.programme
 
@@ -339,7 +343,9 @@ class WaitingListFilterForm(forms.Form):
 
     def __init__(self, *args: Any, centres: list[Centre], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        choice_field(self, "centre").choices = [(str(centre.pk), centre.name) for centre in centres]
+        choice_field(self, "centre").choices = [
+            (str(centre.pk), centre.display_name) for centre in centres
+        ]
 
 
 class AgendaForm(forms.Form):
@@ -352,7 +358,7 @@ class AgendaForm(forms.Form):
     def __init__(self, *args: Any, centres: list[Centre], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         choice_field(self, "centre").choices = [("", _("All my centres"))] + [
-            (str(centre.pk), centre.name) for centre in centres
+            (str(centre.pk), centre.display_name) for centre in centres
         ]
         choices: list[tuple[str, StrOrPromise]] = [("", _("Everyone"))]
         for centre in centres:

@@ -97,6 +97,7 @@ def case_list(request: StaffRequest) -> HttpResponse:
         "stage_changed_at",
         "client__reference",
         "centre__name",
+        "centre__name_de",
     )
     page = Paginator(listed, PAGE_SIZE).get_page(request.GET.get("page"))
     # Labels looked up once per page, not through get_FOO_display per row.
@@ -106,7 +107,7 @@ def case_list(request: StaffRequest) -> HttpResponse:
         {
             "url": f"{list_url}{case.pk}/",
             "reference": case.client.reference,
-            "centre": case.centre.name,
+            "centre": case.centre.display_name,
             "programme": programmes.get(case.programme, case.programme),
             "stage": stages.get(case.stage, case.stage),
             "opened_on": timezone.localtime(case.opened_at).date(),
@@ -426,7 +427,9 @@ def case_refer(request: StaffRequest, case_id: uuid.UUID) -> HttpResponse:
             consent_given=form.cleaned_data["consent_given"],
             consent_note=form.cleaned_data["consent_note"],
         )
-        messages.success(request, _("Referral sent to %(centre)s.") % {"centre": to_centre.name})
+        messages.success(
+            request, _("Referral sent to %(centre)s.") % {"centre": to_centre.display_name}
+        )
         return redirect("cases:referral", referral_id=referral.pk)
 
     return _case_form_view(request, case, form, title=_("Refer to another centre"), on_valid=save)
@@ -906,7 +909,8 @@ def referral_withdraw(request: StaffRequest, referral_id: uuid.UUID) -> HttpResp
     context = {
         "case": referral.case,
         "form": form,
-        "title": _("Withdraw the referral to %(centre)s") % {"centre": referral.to_centre.name},
+        "title": _("Withdraw the referral to %(centre)s")
+        % {"centre": referral.to_centre.display_name},
     }
     if request.method == "POST":
         if form.is_valid():

@@ -294,7 +294,7 @@ class OfflineContactForm(forms.Form):
         choices: list[tuple[str, Any]] = []
         if network:
             choices.append(("network", _("The network (no centre)")))
-        choices += [(str(centre.pk), centre.name) for centre in centres]
+        choices += [(str(centre.pk), centre.display_name) for centre in centres]
         choice_field(self, "centre").choices = choices
         self.centres = {str(centre.pk): centre for centre in centres}
 
