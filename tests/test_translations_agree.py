@@ -176,7 +176,7 @@ def test_the_german_case_page_says_zentrum(sign_in, clinician_a, centre_a):
     assert f"Kinderschutz{SHY}anliegen melden" in page
 
 
-def test_german_staff_pages_name_the_centre_in_german(sign_in, clinician_a, centre_a):
+def test_german_staff_pages_name_the_centre_in_german(sign_in, clinician_a, manager_a, centre_a):
     """The directory has each centre's German name; staff pages showed the English one."""
     type(centre_a).objects.filter(pk=centre_a.pk).update(
         name="Prevention Centre A", name_de="Präventionszentrum A"
@@ -186,6 +186,8 @@ def test_german_staff_pages_name_the_centre_in_german(sign_in, clinician_a, cent
     for url in (f"/staff/cases/{case.pk}/", "/staff/cases/", "/staff/"):
         page = _german(browser, url)
         assert "Präventionszentrum A" in page and "Prevention Centre A" not in page, url
+    audit = _german(sign_in(manager_a), "/staff/audit/")  # the case reads above, at centre A
+    assert "Präventionszentrum A" in audit and "Prevention Centre A" not in audit
 
 
 def test_the_german_audit_log_says_zentrum_and_protokoll(sign_in, network_admin, centre_a):

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from forestall.audit.models import read_actions
 from forestall.directory.models import Centre
-from forestall.lib.forms import DayField
+from forestall.lib.forms import DayField, NamedChoiceField
 
 
 class AuditSearchForm(forms.Form):
@@ -30,9 +30,7 @@ class AuditSearchForm(forms.Form):
         required=False,
         error_messages={"invalid": _("Enter an object id like 0f8c2e0a-…, as shown in its URL.")},
     )
-    centre = forms.ModelChoiceField(
-        label=_("Centre"), queryset=Centre.objects.none(), required=False
-    )
+    centre = NamedChoiceField(label=_("Centre"), queryset=Centre.objects.none(), required=False)
     date_from = DayField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )

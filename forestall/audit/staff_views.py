@@ -35,7 +35,10 @@ def audit_log(request: StaffRequest) -> HttpResponse:
             status = 400
     page = Paginator(entries.order_by("-sequence"), PAGE_SIZE).get_page(request.GET.get("page"))
     centre_ids = {entry.centre_uuid for entry in page.object_list if entry.centre_uuid}
-    centre_names = dict(Centre.objects.filter(pk__in=centre_ids).values_list("pk", "name"))
+    centre_names = {
+        centre.pk: centre.display_name
+        for centre in Centre.objects.filter(pk__in=centre_ids).only("name", "name_de")
+    }
     return render(
         request,
         "audit/log.html",

@@ -368,7 +368,7 @@ class CentreChannel(models.Model):
 
 
 def _centre_names(p: Any) -> models.QuerySet[Any]:
-    return Centre.objects.filter(pk__in=p.centres).values_list("pk", "name")
+    return Centre.objects.filter(pk__in=p.centres).values_list("pk", "name", "name_de")
 
 
 # Compiled once per number of centres (``forestall.lib.prepared``).
@@ -383,4 +383,8 @@ def centre_names_where_holds(user: User, *roles: str) -> list[tuple[uuid.UUID, s
     """
     if not user.is_authenticated:
         return []
-    return _CENTRE_NAMES.all(centres=user.centre_ids_with(*roles))
+    # Each in the page's language (the German name on German pages).
+    return [
+        (pk, _in_current_language(name, name_de))
+        for pk, name, name_de in _CENTRE_NAMES.all(centres=user.centre_ids_with(*roles))
+    ]

@@ -28,7 +28,13 @@ from forestall.inbox.models import (
     Writer,
 )
 from forestall.lib.codenames import contains_codename, looks_like_codename
-from forestall.lib.forms import DayField, MomentField, choice_field, model_choice_field
+from forestall.lib.forms import (
+    DayField,
+    MomentField,
+    NamedChoiceField,
+    choice_field,
+    model_choice_field,
+)
 from forestall.lib.pagecache import remember_for_public_pages
 from forestall.public.models import Pathway
 from forestall.safeguarding.models import Level
@@ -171,7 +177,7 @@ class ProtectiveActionForm(forms.Form):
 
 
 class ReferToCaseWorkForm(forms.Form):
-    centre = forms.ModelChoiceField(
+    centre = NamedChoiceField(
         label=_("Refer to the case work of"),
         queryset=Centre.objects.filter(is_active=True),
         empty_label=_("Choose a centre"),

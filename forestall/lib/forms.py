@@ -24,6 +24,21 @@ def choice_field(form: forms.BaseForm, name: str) -> forms.ChoiceField:
     return field
 
 
+class _InPageLanguage:
+    """Choices labelled with ``display_name``: a centre's or region's name in the language shown."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return str(getattr(obj, "display_name", obj))
+
+
+class NamedChoiceField(_InPageLanguage, forms.ModelChoiceField):  # type: ignore[type-arg]
+    """A model choice labelled in the page's language ("Präventionszentrum Berlin" in German)."""
+
+
+class NamedMultipleChoiceField(_InPageLanguage, forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    """The same, choosing several."""
+
+
 def model_choice_field(form: forms.BaseForm, name: str) -> forms.ModelChoiceField:  # type: ignore[type-arg]
     """The form's model choice field ``name`` (a ``TypeError`` if it is another kind)."""
     field = form.fields[name]

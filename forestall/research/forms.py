@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from forestall.directory.models import Centre
-from forestall.lib.forms import DayField, model_choice_field
+from forestall.lib.forms import DayField, NamedMultipleChoiceField, model_choice_field
 from forestall.research.export import parse_month
 from forestall.research.models import Study
 
@@ -63,7 +63,7 @@ class ExportForm(forms.Form):
     study = forms.ModelChoiceField(label=_("Study"), queryset=Study.objects.all())
     from_month = _MonthField(label=_("From (month the case opened)"))
     to_month = _MonthField(label=_("To (month the case opened)"))
-    centres = forms.ModelMultipleChoiceField(
+    centres = NamedMultipleChoiceField(
         label=_("Only these centres"),
         queryset=Centre.objects.order_by("name"),
         required=False,

@@ -71,9 +71,12 @@ def _dashboard_context(
     else:
         title = ", ".join(c.display_name for c in target.centres)
     within = fig.replies_within_target(target.scope, period)
-    centre_names = dict(
-        Centre.objects.filter(pk__in=[key[0] for key in within if key[0]]).values_list("pk", "name")
-    )
+    centre_names = {
+        centre.pk: centre.display_name
+        for centre in Centre.objects.filter(pk__in=[key[0] for key in within if key[0]]).only(
+            "name", "name_de"
+        )
+    }
     reply_target_table = pages.Table(
         _("Replies within the reply-time target, by centre and month"),
         [_("Centre"), _("Month"), _("Replies"), _("Within target"), _("Share")],
