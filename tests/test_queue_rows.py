@@ -111,6 +111,7 @@ def _values(conversation: Conversation) -> QueueRowValues:
         claimed_until=conversation.claimed_until,
         claimed_by_id=conversation.claimed_by_id,
         centre_name=centre.name if centre else None,
+        centre_name_de=centre.name_de if centre else None,
         centre_slug=centre.slug if centre else None,
         claimant_username=claimant.username if claimant else None,
         claimant_first_name=claimant.first_name if claimant else None,

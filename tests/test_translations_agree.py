@@ -188,6 +188,15 @@ def test_german_staff_pages_name_the_centre_in_german(sign_in, clinician_a, mana
         assert "Präventionszentrum A" in page and "Prevention Centre A" not in page, url
     audit = _german(sign_in(manager_a), "/staff/audit/")  # the case reads above, at centre A
     assert "Präventionszentrum A" in audit and "Prevention Centre A" not in audit
+    # The inbox queue's "addressed to" column (its own compiled query).
+    from forestall.accounts.models import Role
+    from tests import factories
+    from tests.factories_cases import make_conversation
+
+    make_conversation(centre_a)
+    counsellor = factories.make_user(Role.COUNSELLOR, centre_a, username="counsellor.de")
+    queue = _german(sign_in(counsellor), "/staff/inbox/")
+    assert "<td>Präventionszentrum A</td>" in queue and "Prevention Centre A" not in queue
 
 
 def test_the_german_audit_log_says_zentrum_and_protokoll(sign_in, network_admin, centre_a):

@@ -95,6 +95,7 @@ class QueueRowValues(NamedTuple):
     claimed_until: datetime.datetime | None
     claimed_by_id: uuid.UUID | None
     centre_name: str | None
+    centre_name_de: str | None
     centre_slug: str | None
     claimant_username: str | None
     claimant_first_name: str | None
@@ -114,6 +115,7 @@ _COLUMNS = (
     "claimed_until",
     "claimed_by_id",
     "centre__name",
+    "centre__name_de",
     "centre__slug",
     "claimed_by__username",
     "claimed_by__first_name",
@@ -353,6 +355,7 @@ def describe_rows(
     queue_url = reverse("inbox:queue")  # a conversation's page is <queue>/<uuid>/
     awaiting = ConversationStatus.AWAITING_REPLY
     language = get_language()
+    german = (language or "").startswith("de")
     calendar = working_calendar()
     described = []
     for row in rows:
@@ -404,7 +407,14 @@ def describe_rows(
                 target_text=target_text,
                 channel_label=channels.get(row.channel, "") if row.channel else "",
                 language_name=languages.get(row.language, row.language),
-                addressed_to=row.centre_name if row.centre_name is not None else words["network"],
+                addressed_to=(
+                    words["network"]
+                    if row.centre_name is None
+                    # The centre's German name on German pages, as everywhere.
+                    else row.centre_name_de
+                    if german and row.centre_name_de
+                    else row.centre_name
+                ),
                 status_label=statuses.get(row.status, row.status),
                 claimant=claimant,
             )
