@@ -491,6 +491,58 @@ def test_wrong_codes_typed_by_someone_with_the_password_keep_the_owner_out_five_
     assert TOTPAuthenticator.objects.get(pk=device.pk).throttling_failure_count == 0
 
 
+def _owner_with_a_known_browser(clinician, device, **extra) -> Client:
+    """The owner's browser after one complete sign-in (it holds the device cookie)."""
+    owner = Client(REMOTE_ADDR=ADDRESS, **extra)
+    assert sign_in_through_form(owner, clinician, PASSWORD, device).status_code == 302
+    owner.post("/staff/logout/")
+    return owner
+
+
+def test_wrong_codes_typed_elsewhere_never_hold_back_the_owners_known_browser(clinician, device):
+    """The same attack as above, against the browser the owner always uses: no wait at all."""
+    owner = _owner_with_a_known_browser(clinician, device)
+    attacker = Client(REMOTE_ADDR=ATTACKER)
+    post_password(attacker, clinician.username, PASSWORD)
+    wrong = _a_wrong_code(device)
+    at = timezone.now()
+    for _attempt in range(20):
+        at += timedelta(minutes=10)
+        with _clock(at):
+            assert post_token(attacker, wrong).status_code == 400
+
+    with _clock(at + timedelta(seconds=1)):
+        post_password(owner, clinician.username, PASSWORD)
+        assert post_token(owner, current_totp(device, steps_ahead=1)).status_code == 302
+        assert _signed_in(owner)
+        # The guesser gets no fresh short waits from the owner signing in.
+        assert TOTPAuthenticator.objects.get(pk=device.pk).throttling_failure_count == 20
+        assert post_token(attacker, wrong).status_code == 400
+    assert TOTPAuthenticator.objects.get(pk=device.pk).throttling_failure_count == 20
+
+
+def test_a_known_browser_waits_after_its_own_wrong_codes(clinician, device):
+    owner = _owner_with_a_known_browser(clinician, device, HTTP_ACCEPT_LANGUAGE="de")
+    post_password(owner, clinician.username, PASSWORD)
+    wrong = _a_wrong_code(device)
+    at = timezone.now()
+    with _clock(at):
+        assert post_token(owner, wrong).status_code == 400
+    with _clock(at + timedelta(seconds=2)):  # past the first wait (1 s)
+        assert post_token(owner, wrong).status_code == 400
+        held = post_token(owner, current_totp(device, steps_ahead=1))
+    assert held.status_code == 400
+    assert "Nach 2 falschen Codes warten Sie bitte" in re.sub(r"\s+", " ", held.content.decode())
+    # Counted for that browser, not on the authenticator: nobody else waits for them.
+    assert TOTPAuthenticator.objects.get(pk=device.pk).throttling_failure_count == 0
+    with _clock(at + timedelta(seconds=2)):
+        assert TOTPAuthenticator.objects.get(pk=device.pk).verify_is_allowed()[0]
+
+    with _clock(at + timedelta(seconds=5)):  # past the second wait (2 s)
+        post_password(owner, clinician.username, PASSWORD)
+        assert post_token(owner, current_totp(device, steps_ahead=1)).status_code == 302
+
+
 def test_the_wait_after_wrong_codes_doubles_up_to_five_minutes():
     from forestall.accounts.models import MAX_CODE_DELAY_SECONDS, code_delay
 

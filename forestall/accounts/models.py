@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.cache import cache
 from django.db import models
 from django.db.models import F
 from django.utils import timezone
@@ -186,6 +187,9 @@ def validate_hex_secret(value: str) -> None:
 # out for six days. At one guess per five minutes a six-digit code still
 # takes years to guess (three codes in a million match a guess).
 MAX_CODE_DELAY_SECONDS = 300
+# A known browser's count of its own wrong codes is forgotten after an hour
+# without a new one (as the password delays, forestall.accounts.signin_throttle).
+KNOWN_BROWSER_MEMORY = 3600
 
 
 def code_delay(failures: int, factor: int = 1) -> int:
@@ -206,7 +210,14 @@ class _ThrottleInPlace:
     Threat model: someone who knows a staff member's password and types wrong
     codes to keep them out. django-otp's back-off doubles without a ceiling;
     here the wait stops growing at ``MAX_CODE_DELAY_SECONDS``, so wrong codes
-    cost their owner at most that wait, while guessing stays slow.
+    cost their owner at most that wait, while guessing stays slow. And the
+    owner's own browser does not pay for them at all: a browser that completed
+    a full sign-in to this account before (it carries the signed device
+    cookie, ``forestall.accounts.signin_throttle``) is counted on its own, in
+    the cache (``known_browser``, set by the sign-in view), so wrong codes
+    typed anywhere else never hold it back, and its own wrong codes are slowed
+    exactly as much. A device cookie is only ever given after the second
+    factor, so whoever is guessing the code cannot have one.
 
     django-otp saves the whole device after a failure or a success; a full
     ``save()`` from an instance loaded before a concurrent verification could
@@ -218,11 +229,18 @@ class _ThrottleInPlace:
     pk: Any
     throttling_failure_timestamp: Any
     throttling_failure_count: int
+    # The cache key of a known browser's own count (None: the device's columns).
+    known_browser: str | None = None
+
+    def _failures(self) -> tuple[int, Any]:
+        """Wrong codes in a row and the time of the last, for whoever is counted here."""
+        if self.known_browser is None:
+            return self.throttling_failure_count, self.throttling_failure_timestamp
+        return cache.get(self.known_browser) or (0, None)
 
     def verify_is_allowed(self) -> tuple[bool, dict[str, Any] | None]:
         """django-otp's check (same answer, same details), with the wait capped."""
-        failures = self.throttling_failure_count
-        last_failure = self.throttling_failure_timestamp
+        failures, last_failure = self._failures()
         if self.throttling_enabled and failures > 0 and last_failure is not None:  # type: ignore[attr-defined]
             locked_until = last_failure + timedelta(
                 seconds=code_delay(failures, self.get_throttle_factor())  # type: ignore[attr-defined]
@@ -238,6 +256,10 @@ class _ThrottleInPlace:
 
     def throttle_increment(self, commit: bool = True) -> None:
         now = timezone.now()
+        if self.known_browser is not None:
+            failures, _last = self._failures()
+            cache.set(self.known_browser, (failures + 1, now), timeout=KNOWN_BROWSER_MEMORY)
+            return
         self.throttling_failure_timestamp = now
         self.throttling_failure_count += 1
         if commit:
@@ -247,12 +269,30 @@ class _ThrottleInPlace:
             )
 
     def throttle_reset(self, commit: bool = True) -> None:
+        if self.known_browser is not None:
+            cache.delete(self.known_browser)
+            return
         self.throttling_failure_timestamp = None
         self.throttling_failure_count = 0
         if commit:
             type(self).objects.filter(pk=self.pk).update(  # type: ignore[attr-defined]
                 throttling_failure_timestamp=None, throttling_failure_count=0
             )
+
+    def _reset_on_success(self) -> dict[str, Any]:
+        """What a success resets in its own ``UPDATE``: the device's count, if counted there.
+
+        A known browser's success resets only its own count (``_succeeded``);
+        the device's count of wrong codes typed elsewhere stays, so a guesser
+        gains no fresh short waits from the owner signing in.
+        """
+        if self.known_browser is not None:
+            return {}
+        return {"throttling_failure_count": 0, "throttling_failure_timestamp": None}
+
+    def _succeeded(self) -> None:
+        if self.known_browser is not None:
+            cache.delete(self.known_browser)
 
 
 class TOTPAuthenticator(_ThrottleInPlace, TimestampMixin, ThrottlingMixin, Device):
@@ -314,7 +354,9 @@ class TOTPAuthenticator(_ThrottleInPlace, TimestampMixin, ThrottlingMixin, Devic
             generator.time = time.time()
             if generator.verify(code, self.tolerance, self.last_t + 1):
                 verified = self._claim_time_step(generator.t(), generator.drift)
-        if not verified:
+        if verified:
+            self._succeeded()
+        else:
             self.throttle_increment()
         return verified
 
@@ -326,8 +368,7 @@ class TOTPAuthenticator(_ThrottleInPlace, TimestampMixin, ThrottlingMixin, Devic
         """
         changes: dict[str, Any] = {
             "last_t": time_step,
-            "throttling_failure_count": 0,
-            "throttling_failure_timestamp": None,
+            **self._reset_on_success(),
             "last_used_at": timezone.now(),
         }
         changes["drift"] = drift  # follow the app's clock (django-otp's OTP_TOTP_SYNC default)
@@ -420,12 +461,11 @@ class BackupCodeSet(_ThrottleInPlace, TimestampMixin, ThrottlingMixin, Device):
             used = deleted == 1
         if used:
             now = timezone.now()
-            type(self).objects.filter(pk=self.pk).update(
-                throttling_failure_timestamp=None, throttling_failure_count=0, last_used_at=now
-            )
-            self.throttling_failure_timestamp = None  # type: ignore[assignment]  # nullable
-            self.throttling_failure_count = 0
-            self.last_used_at = now
+            changes: dict[str, Any] = {**self._reset_on_success(), "last_used_at": now}
+            type(self).objects.filter(pk=self.pk).update(**changes)
+            for name, value in changes.items():
+                setattr(self, name, value)
+            self._succeeded()
         else:
             self.throttle_increment()
         return used

@@ -77,6 +77,20 @@ def delay_after(failures: int) -> int:
     return int(min(MAX_DELAY_SECONDS, 2 ** (failures - FREE_FAILURES)))
 
 
+def known_browser_key(request: HttpRequest, username: str) -> str | None:
+    """The cache key counting wrong *codes* from this browser, if it is a known device.
+
+    The second factor's own delay (``forestall.accounts.models``) counts on
+    the authenticator, which anyone with the password can make wait; a
+    browser with a valid device cookie for ``username`` is counted here on
+    its own instead, so only its own wrong codes ever hold it back.
+    """
+    device = _device(request, username)
+    if not device:
+        return None
+    return f"{_PREFIX}:code:device:{keyed_hash('device:' + device)}"
+
+
 def wait_seconds(request: HttpRequest, username: str) -> int:
     """How long this source must still wait before its next password for ``username``."""
     state = cache.get(_bucket(request, username))

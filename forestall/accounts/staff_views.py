@@ -174,8 +174,18 @@ class SignInView(_RefusedStepIs400, two_factor_views.LoginView):
             )
             if found is not None:
                 self.device_cache = found
-                return found
-        return super().get_device(step)
+                return self._counted_for_this_browser(found)
+        device = super().get_device(step)
+        return self._counted_for_this_browser(device) if device is not None else None
+
+    def _counted_for_this_browser(self, device: Any) -> Any:
+        """Wrong codes from a known browser count for that browser alone (no lockout)."""
+        user = self.get_user()
+        if user is not None and hasattr(device, "known_browser"):
+            device.known_browser = signin_throttle.known_browser_key(
+                self.request, user.get_username()
+            )
+        return device
 
     def get_context_data(self, form: Any, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(form, **kwargs)
