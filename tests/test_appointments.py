@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 from django.utils import timezone
@@ -140,7 +141,7 @@ def test_booking_through_the_page_supports_phone_and_video(sign_in, centre_a, cl
     response = client.post(
         f"/staff/cases/{case.pk}/appointments/",
         {
-            "starts_at": "2026-12-01T10:00",
+            "starts_at": timezone.localtime(_soon()).strftime("%Y-%m-%dT%H:%M"),
             "duration_minutes": "50",
             "purpose": AppointmentPurpose.ASSESSMENT,
             "mode": AppointmentMode.VIDEO,
@@ -198,3 +199,55 @@ def test_the_agenda_shows_a_clinicians_week_and_the_centres_week(sign_in, centre
 def test_the_agenda_of_another_centre_is_refused(sign_in, centre_a, centre_b, clinician_b):
     response = sign_in(clinician_b).get("/staff/cases/agenda/", {"centre": centre_a.pk})
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("days", "language", "told"),
+    [
+        (-91, "en", "An appointment can start at most 90 days ago"),
+        (2 * 366 + 2, "de", "Ein Termin kann höchstens 90 Tage zurückliegen"),
+        (-365 * 75, "en", "Check the year."),
+    ],
+)
+def test_a_start_far_in_the_past_or_future_is_refused_as_a_typo(
+    sign_in, centre_a, clinician_a, days, language, told
+):
+    """Muddle: 1950 typed for 2025, or a year too far ahead; refused, with what was typed."""
+    case = make_case(centre_a, stage=Stage.ASSESSMENT)
+    client = sign_in(clinician_a)
+    typed = timezone.localtime(timezone.now() + datetime.timedelta(days=days))
+    typed_text = typed.strftime("%Y-%m-%dT%H:%M")
+    page = client.post(
+        f"/staff/cases/{case.pk}/appointments/",
+        {
+            "starts_at": typed_text,
+            "duration_minutes": "50",
+            "purpose": AppointmentPurpose.ASSESSMENT,
+            "mode": AppointmentMode.IN_PERSON,
+            "clinician": "",
+        },
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+    assert page.status_code == 400
+    assert told in re.sub(r"\s+", " ", page.content.decode())
+    assert f'value="{typed_text}"' in page.content.decode()
+    assert not Appointment.objects.filter(case=case).exists()
+
+
+def test_an_appointment_forgotten_last_month_can_still_be_written_down(
+    sign_in, centre_a, clinician_a
+):
+    case = make_case(centre_a, stage=Stage.ASSESSMENT)
+    last_month = timezone.localtime(timezone.now() - datetime.timedelta(days=30))
+    page = sign_in(clinician_a).post(
+        f"/staff/cases/{case.pk}/appointments/",
+        {
+            "starts_at": last_month.strftime("%Y-%m-%dT%H:%M"),
+            "duration_minutes": "50",
+            "purpose": AppointmentPurpose.ASSESSMENT,
+            "mode": AppointmentMode.IN_PERSON,
+            "clinician": "",
+        },
+    )
+    assert page.status_code == 302
+    assert Appointment.objects.filter(case=case).exists()

@@ -50,6 +50,10 @@ def test_a_manager_chooses_the_lead_from_the_case_page_and_it_is_audited(
 
 def test_the_lead_can_be_cleared(sign_in, case, manager_a, clinician_a):
     Case.objects.filter(pk=case.pk).update(lead_clinician=clinician_a)
+    # With a lead, the empty choice says that it removes them ("Nobody yet" is for no lead).
+    form = sign_in(manager_a).get(_lead_url(case)).content.decode()
+    assert '<option value="">Nobody: remove the lead clinician</option>' in form
+    assert "Nobody yet" not in form
     cleared = sign_in(manager_a).post(_lead_url(case), {"lead": ""}, follow=True)
     assert "The case has no lead clinician now." in cleared.content.decode()
     assert Case.objects.get(pk=case.pk).lead_clinician is None

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from forestall.cases.models import (
@@ -141,9 +144,13 @@ class LeadClinicianForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args: Any, centre_id: uuid.UUID | str, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, centre_id: uuid.UUID | str, has_lead: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        choice_field(self, "lead").choices = [("", _("Nobody yet")), *_staff_choices(centre_id)]
+        # With a lead, the empty choice removes them: say so, not "Nobody yet".
+        nobody = _("Nobody: remove the lead clinician") if has_lead else _("Nobody yet")
+        choice_field(self, "lead").choices = [("", nobody), *_staff_choices(centre_id)]
 
 
 class TaskDoneForm(forms.Form):
@@ -155,8 +162,33 @@ class TaskDoneForm(forms.Form):
     back = forms.ChoiceField(required=False, choices=[("tasks", "tasks")], widget=forms.HiddenInput)
 
 
+# An appointment is booked ahead, or written down afterwards if it was
+# forgotten: a start further back than this, or further ahead than that, is a
+# typo (1950 for 2025), never a real booking.
+BOOKING_DAYS_BACK = 90
+BOOKING_DAYS_AHEAD = 2 * 366
+
+
+def _bookable(moment: datetime.datetime) -> None:
+    today = timezone.localdate()
+    day = timezone.localtime(moment).date() if timezone.is_aware(moment) else moment.date()
+    if not (
+        today - datetime.timedelta(days=BOOKING_DAYS_BACK)
+        <= day
+        <= today + datetime.timedelta(days=BOOKING_DAYS_AHEAD)
+    ):
+        raise ValidationError(
+            _(
+                "An appointment can start at most 90 days ago (to write down one that took "
+                "place) and at most two years ahead. Check the year."
+            ),
+            code="not_bookable",
+        )
+
+
 class AppointmentForm(forms.Form):
     starts_at = MomentField(
+        validators=[_bookable],
         label=_("Starts at"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],

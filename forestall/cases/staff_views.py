@@ -368,6 +368,7 @@ def case_lead(request: StaffRequest, case_id: uuid.UUID) -> HttpResponse:
     form = forms.LeadClinicianForm(
         request.POST or None,
         centre_id=case.centre_id,
+        has_lead=case.lead_clinician_id is not None,
         initial={"lead": str(case.lead_clinician_id or "")},
     )
 
