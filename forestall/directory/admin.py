@@ -1,6 +1,7 @@
 """Django admin for the directory (reachable only by network admins with 2FA)."""
 
 from django.contrib import admin
+from django.db import models
 
 from forestall.directory.models import (
     Centre,
@@ -38,3 +39,5 @@ class CentreAdmin(admin.ModelAdmin):
     list_filter = ["region", "is_active", "accepts_new_clients"]
     search_fields = ["name", "slug"]
     inlines = [_LanguageInline, _ServiceInline, _ChannelInline]
+    # A website typed without a scheme is https, as in the centre's own profile form.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
