@@ -112,7 +112,8 @@ MIDDLEWARE = [
     "forestall.lib.pagecache.PublicPageCacheMiddleware",
     # Answers the access gates share within one request (forestall.lib.requestmemo).
     "forestall.lib.requestmemo.RequestMemoMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's, but a HEAD does not keep a staff session alive.
+    "forestall.accounts.sessions.SessionMiddleware",
     "forestall.lib.i18n.LanguageParameterMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     # An empty 405 (a plain visit to a POST-only address) gets a calm page.

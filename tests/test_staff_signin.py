@@ -718,6 +718,22 @@ def test_a_page_within_a_minute_of_the_last_write_does_not_rewrite_the_session(
     assert _expiry(client) == later + timedelta(seconds=settings.SESSION_COOKIE_AGE)
 
 
+def test_a_head_request_does_not_keep_the_staff_session_alive(sign_in, clinician_a):
+    """A link checker or a preview fetching a staff page is not someone at work."""
+    client = sign_in(clinician_a)
+    signed_in_until = _expiry(client)
+    later = timezone.now() + timedelta(minutes=10)
+    with mock.patch("django.utils.timezone.now", return_value=later):
+        head = client.head("/staff/")
+    assert head.status_code == 200
+    assert settings.SESSION_COOKIE_NAME not in head.cookies
+    assert "Cookie" in head["Vary"]
+    assert _expiry(client) == signed_in_until
+    with mock.patch("django.utils.timezone.now", return_value=later):
+        assert client.get("/staff/").status_code == 200
+    assert _expiry(client) == later + timedelta(seconds=settings.SESSION_COOKIE_AGE)
+
+
 def test_a_page_every_fifty_seconds_keeps_the_session_past_its_age(sign_in, clinician_a):
     client = sign_in(clinician_a)
     start = timezone.now()

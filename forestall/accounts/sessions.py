@@ -26,8 +26,11 @@ import datetime
 from typing import Any
 
 from django.contrib.sessions.backends import db
+from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
 from django.db import connections, router
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.dateparse import parse_datetime
 
 # The deadline moves only when it would move by at least this much.
@@ -81,3 +84,22 @@ class SessionStore(db.SessionStore):
             return
         super().save(must_create=must_create)
         self._stored_expiry = None
+
+
+class SessionMiddleware(DjangoSessionMiddleware):
+    """Django's, except that a HEAD request does not keep a staff session alive.
+
+    Threat model: a session left open on a shared or stolen machine. Staff
+    sessions end after ``SESSION_COOKIE_AGE`` without activity, and a HEAD
+    (a link checker, a browser's or a chat app's preview, a script) is not a
+    person at work: it must not move that deadline. A change a HEAD makes to
+    the session itself (none of forestall's views make one) is still saved.
+    """
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        session = getattr(request, "session", None)
+        if request.method == "HEAD" and session is not None and not session.modified:
+            if session.accessed:
+                patch_vary_headers(response, ("Cookie",))
+            return response
+        return super().process_response(request, response)
