@@ -133,6 +133,27 @@ def test_the_queue_shows_the_most_serious_first_and_only_to_leads(
     assert list(sign_in(clinician_a).get("/staff/safeguarding/").context["open"]) == []
 
 
+@pytest.mark.parametrize(
+    ("language", "level_name"),
+    [("en", "Concern, no immediate risk"), ("de", "Sorge, keine unmittelbare Gefahr")],
+)
+def test_the_middle_level_says_how_serious_it_is(
+    sign_in, centre_a, clinician_a, safeguarding_lead_a, language, level_name
+):
+    """Muddle: the queue and the concern's page named the middle level just "Concern"
+    ("Concern: Concern" on the decision page; "Anliegen" in German)."""
+    concern = actions.raise_concern(
+        by=clinician_a, level=Level.CONCERN, description="a", case=make_case(centre_a)
+    )
+    lead = sign_in(safeguarding_lead_a)
+    queue = lead.get("/staff/safeguarding/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    page = lead.get(
+        f"/staff/safeguarding/{concern.pk}/", HTTP_ACCEPT_LANGUAGE=language
+    ).content.decode()
+    assert level_name in queue
+    assert f'<h1 class="level-concern">{level_name}</h1>' in page
+
+
 # --- Decisions ---------------------------------------------------------------
 
 

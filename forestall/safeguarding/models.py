@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 class Level(models.TextChoices):
     INFORMATION = "information", _("Information")
-    CONCERN = "concern", _("Concern")
+    CONCERN = "concern", _("Concern, no immediate risk")
     IMMEDIATE_RISK = "immediate_risk", _("A child may be at immediate risk")
 
 
