@@ -15,6 +15,8 @@ in ``DIR`` (filled on first use, reused afterwards: the fill takes minutes).
 Pages: ``floor`` ("my tasks", empty), ``case`` (a case page at the
 2,000-case centre), ``queue`` (the inbox queue). ``--profile NAME`` runs
 ``cProfile`` over the page's requests and prints the top functions.
+``FORESTALL_PROFILE_SQL=1`` prints each page's queries;
+``FORESTALL_PROFILE_TEMPLATES=1`` the time each template's render takes.
 
 Not a goal check: the goal is the throughput ratio ``bench_cases`` measures
 under gunicorn. This is the tool that shows *why* a page misses it.
@@ -71,6 +73,21 @@ def _measure_child(
     from bench.bench_cases import _environ
 
     application = get_wsgi_application()
+    spent: dict[str, float] = {}
+    if os.environ.get("FORESTALL_PROFILE_TEMPLATES"):
+        from django.template import base as template_base
+
+        original = template_base.Template._render
+
+        def timed(self, context):  # type: ignore[no-untyped-def]
+            started = time.perf_counter()
+            try:
+                return original(self, context)
+            finally:
+                name = str(self.origin.template_name)
+                spent[name] = spent.get(name, 0.0) + time.perf_counter() - started
+
+        template_base.Template._render = timed  # type: ignore[method-assign]
 
     def call(name: str) -> int:
         path, cookie = pages[name]
@@ -110,6 +127,14 @@ def _measure_child(
             f"  {name:6} {best * 1000:6.2f} ms  {len(captured):3} queries  "
             f"({size / 1024:.1f} KB)  {pages[name][0]}"
         )
+    if os.environ.get("FORESTALL_PROFILE_TEMPLATES"):
+        for name in names:
+            spent.clear()
+            for _ in range(REPEATS):
+                call(name)
+            print(f"--- templates of {name} (ms per request, each including what it includes)")
+            for template, seconds in sorted(spent.items(), key=lambda item: -item[1])[:15]:
+                print(f"  {seconds * 1000 / REPEATS:6.3f}  {template}")
     if os.environ.get("FORESTALL_PROFILE_SQL"):
         for name in names:
             print(f"--- queries of {name}")
