@@ -103,6 +103,8 @@ def staff_navigation(request: HttpRequest) -> dict[str, Any]:
     menu depends on besides the language — which sections, and which of
     them is the current page (``aria-current``) — so that the staff header
     can be kept per process under it (``staff/base.html``).
+    ``staff_does_case_work``: "yes" for a clinician or manager at a centre
+    (the case-work menu's centre pages, ``cases/_base.html``), else "no".
     """
     # The path first: on a public page the user (and the session behind it)
     # is never loaded for a menu that is not shown.
@@ -121,6 +123,11 @@ def staff_navigation(request: HttpRequest) -> dict[str, Any]:
     return {
         "staff_sections": sections,
         "staff_menu_key": SimpleLazyObject(menu_key),
+        # The case-work pages of a centre (waiting list, agenda, groups) are for
+        # its clinicians and managers: their menu links only for them.
+        "staff_does_case_work": SimpleLazyObject(
+            lambda: "yes" if user.centre_ids_with(Role.CLINICIAN, Role.CENTRE_MANAGER) else "no"
+        ),
     }
 
 
