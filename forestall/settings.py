@@ -487,3 +487,6 @@ LOGGING = {
     },
 }
 CSRF_FAILURE_VIEW = "forestall.errors.csrf_failure"
+# No uploads: a file added to any POST is dropped unread, never kept in memory
+# or written to disk (forestall.lib.uploads); the form's other fields arrive.
+FILE_UPLOAD_HANDLERS = ["forestall.lib.uploads.RefuseFiles"]
