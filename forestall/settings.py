@@ -119,6 +119,9 @@ MIDDLEWARE = [
     "forestall.errors.MethodNotAllowedPageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    # After the CSRF check: a language switch on a page that answered a form
+    # shows the entries again in the new language, and does nothing else.
+    "forestall.errors.LanguageSwitchKeepsEntriesMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # django-otp's, reading an authenticator app with a prepared statement.
     "forestall.accounts.middleware.StaffOTPMiddleware",

@@ -27,6 +27,27 @@ from django.utils.translation.trans_real import parse_accept_lang_header
 
 from forestall.lib.redirects import safe_redirect
 
+# The field that marks a POST as a language switch on a page that answered a
+# form (the switch carries the entries; see ``carried_entries``).
+LANGUAGE_SWITCH_FIELD = "forestall_language_switch"
+
+
+def carried_entries(request: HttpRequest) -> list[tuple[str, str]]:
+    """What a POST carried (every field but the CSRF token and the switch's
+    marker), NUL characters removed, in the order sent; empty for any other
+    request. The language switch of a page that answered a form carries these
+    on, so that changing the language never drops what someone typed.
+    """
+    if request.method != "POST":
+        return []
+    skipped = {"csrfmiddlewaretoken", LANGUAGE_SWITCH_FIELD}
+    return [
+        (name, value.replace("\x00", ""))
+        for name, values in request.POST.lists()
+        if name not in skipped
+        for value in values
+    ]
+
 
 def _language_codes() -> list[str]:
     return [code for code, _name in settings.LANGUAGES]
