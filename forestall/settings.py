@@ -291,7 +291,13 @@ SESSION_COOKIE_SECURE = SECURE
 CSRF_COOKIE_SECURE = SECURE
 LANGUAGE_COOKIE_SECURE = SECURE
 SECURE_SSL_REDIRECT = SECURE and env.bool("FORESTALL_SSL_REDIRECT", default=True)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# X-Forwarded-Proto says "https" only if a declared proxy wrote it: without one
+# (FORESTALL_TRUSTED_PROXIES=0, an onion service) anyone can send it, and the
+# request would pass for a secure one (no redirect to HTTPS, the CSRF check
+# of a secure request) on the strength of the visitor's own word.
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if FORESTALL_TRUSTED_PROXIES > 0 else None
+)
 SECURE_HSTS_SECONDS = 63072000 if SECURE else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE
 SECURE_HSTS_PRELOAD = SECURE
