@@ -56,7 +56,16 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     only makes the round trip through this page. A mailbox message whose
     session also ended gets the codename field to sign in and send at once.
     """
-    if not request.path.startswith(("/staff/", "/api/")) and request.method == "POST":
+    from forestall.lib.origin import mark_sent_from_another_site, sent_from_another_site
+
+    # Another site's POST is not handed back (nor carried by the language
+    # switch): one press would send its entries as the visitor's own.
+    mark_sent_from_another_site(request, reason)
+    if (
+        not request.path.startswith(("/staff/", "/api/"))
+        and request.method == "POST"
+        and not sent_from_another_site(request)
+    ):
         return _public_form_again(request)
     return _render(
         request,
@@ -132,11 +141,14 @@ class LanguageSwitchKeepsEntriesMiddleware:
         self, request: HttpRequest, view: Callable[..., HttpResponse], *args: object
     ) -> HttpResponse | None:
         from forestall.lib.i18n import LANGUAGE_SWITCH_FIELD
+        from forestall.lib.origin import sent_from_another_site
 
         if (
             request.method == "POST"
             and not request.path.startswith(("/staff/", "/api/"))
             and LANGUAGE_SWITCH_FIELD in request.POST
+            # Another site's POST goes to the view, with its own checks.
+            and not sent_from_another_site(request)
         ):
             return _public_form_again(request, language_switched=True)
         return None
