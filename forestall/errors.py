@@ -56,7 +56,16 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     only makes the round trip through this page. A mailbox message whose
     session also ended gets the codename field to sign in and send at once.
     """
-    if not request.path.startswith(("/staff/", "/api/")) and request.method == "POST":
+    from forestall.lib.origin import mark_sent_from_another_site, sent_from_another_site
+
+    # Another site's POST is not handed back (nor carried by the language
+    # switch): one press would send its entries as the visitor's own.
+    mark_sent_from_another_site(request, reason)
+    if (
+        not request.path.startswith(("/staff/", "/api/"))
+        and request.method == "POST"
+        and not sent_from_another_site(request)
+    ):
         return _public_form_again(request)
     return _render(
         request,
@@ -75,12 +84,17 @@ def too_many_requests(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _public_form_again(request: HttpRequest) -> HttpResponse:
+def _public_form_again(request: HttpRequest, *, language_switched: bool = False) -> HttpResponse:
+    """What a public form sent, in a fresh form to send again (403: it expired;
+    200: the language was switched on the page that answered it)."""
     from django.shortcuts import render
     from django.urls import Resolver404, resolve
 
     from forestall.inbox.forms import UnsentMessageForm
     from forestall.inbox.mailbox_session import idle_seconds, signed_in_mailbox
+    from forestall.lib.i18n import carried_entries
+
+    status = 200 if language_switched else 403
 
     try:
         match = resolve(request.path)
@@ -93,19 +107,51 @@ def _public_form_again(request: HttpRequest) -> HttpResponse:
     ):
         kept = UnsentMessageForm(initial=UnsentMessageForm(request.POST).kept())
         context = {"form": kept, "idle_minutes": idle_seconds() // 60, "expired_form": True}
-        return render(request, "inbox/mailbox/unsent.html", context, status=403)
-    fields = [
-        (name, value)
-        for name, values in request.POST.lists()
-        if name != "csrfmiddlewaretoken"
-        for value in values
-    ]
+        return render(request, "inbox/mailbox/unsent.html", context, status=status)
+    fields = carried_entries(request)
     context = {
-        "action": request.path,
+        "action": request.get_full_path(),
+        "language_switched": language_switched,
+        # A form that had no token (a self-help exercise without a mailbox)
+        # gets none: the page would take it for a signed-in reader's.
+        "with_token": not language_switched or "csrfmiddlewaretoken" in request.POST,
         "text_fields": [(name, value) for name, value in fields if name == "body"],
         "hidden_fields": [(name, value) for name, value in fields if name != "body"],
     }
-    return render(request, "public/form_expired.html", context, status=403)
+    return render(request, "public/form_expired.html", context, status=status)
+
+
+class LanguageSwitchKeepsEntriesMiddleware:
+    """The language switch of a page that answered a public form keeps what was typed.
+
+    On such a page each language is a form that carries every entry to the
+    same address in that language (``forestall_i18n.language_switch``). Here,
+    after the CSRF check, that POST never reaches the view: nothing is sent,
+    saved or counted. The entries come back in the new language on the
+    page that a form that expired gets, to check and send again.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view: Callable[..., HttpResponse], *args: object
+    ) -> HttpResponse | None:
+        from forestall.lib.i18n import LANGUAGE_SWITCH_FIELD
+        from forestall.lib.origin import sent_from_another_site
+
+        if (
+            request.method == "POST"
+            and not request.path.startswith(("/staff/", "/api/"))
+            and LANGUAGE_SWITCH_FIELD in request.POST
+            # Another site's POST goes to the view, with its own checks.
+            and not sent_from_another_site(request)
+        ):
+            return _public_form_again(request, language_switched=True)
+        return None
 
 
 class MethodNotAllowedPageMiddleware:

@@ -120,6 +120,9 @@ MIDDLEWARE = [
     "forestall.errors.MethodNotAllowedPageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    # After the CSRF check: a language switch on a page that answered a form
+    # shows the entries again in the new language, and does nothing else.
+    "forestall.errors.LanguageSwitchKeepsEntriesMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # django-otp's, reading an authenticator app with a prepared statement.
     "forestall.accounts.middleware.StaffOTPMiddleware",
@@ -289,7 +292,13 @@ SESSION_COOKIE_SECURE = SECURE
 CSRF_COOKIE_SECURE = SECURE
 LANGUAGE_COOKIE_SECURE = SECURE
 SECURE_SSL_REDIRECT = SECURE and env.bool("FORESTALL_SSL_REDIRECT", default=True)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# X-Forwarded-Proto says "https" only if a declared proxy wrote it: without one
+# (FORESTALL_TRUSTED_PROXIES=0, an onion service) anyone can send it, and the
+# request would pass for a secure one (no redirect to HTTPS, the CSRF check
+# of a secure request) on the strength of the visitor's own word.
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if FORESTALL_TRUSTED_PROXIES > 0 else None
+)
 SECURE_HSTS_SECONDS = 63072000 if SECURE else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE
 SECURE_HSTS_PRELOAD = SECURE
@@ -488,3 +497,6 @@ LOGGING = {
     },
 }
 CSRF_FAILURE_VIEW = "forestall.errors.csrf_failure"
+# No uploads: a file added to any POST is dropped unread, never kept in memory
+# or written to disk (forestall.lib.uploads); the form's other fields arrive.
+FILE_UPLOAD_HANDLERS = ["forestall.lib.uploads.RefuseFiles"]

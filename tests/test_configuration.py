@@ -12,14 +12,18 @@ from pathlib import Path
 import pytest
 
 FORESTALL = Path(sys.executable).parent / "forestall"
+# The checkout under test: the installed command would otherwise import the
+# package from wherever the virtualenv was installed from (another checkout).
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _production_environment(tmp_path: Path, **variables: str) -> dict[str, str]:
-    """Only PATH and HOME from outside: no FORESTALL_DEBUG, no secrets."""
+    """Only PATH and HOME from outside (and this checkout): no FORESTALL_DEBUG, no secrets."""
     environment = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": str(tmp_path),
         "FORESTALL_VAR": str(tmp_path / "var"),
+        "PYTHONPATH": str(ROOT),
     }
     environment.update(variables)
     return environment
@@ -105,3 +109,21 @@ def test_with_every_variable_set_the_deployment_check_finds_no_issues(module_tmp
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
     assert "WARNING" not in result.stdout + result.stderr
+
+
+_IS_SECURE = (
+    "from django.test import RequestFactory; "
+    "print(RequestFactory().get('/', HTTP_X_FORWARDED_PROTO='https').is_secure())"
+)
+
+
+def test_x_forwarded_proto_is_believed_only_from_a_declared_proxy(module_tmp):
+    variables = _complete_settings(module_tmp)
+    variables["FORESTALL_TRUSTED_PROXIES"] = "0"
+    without_proxy = _forestall(module_tmp, "shell", "--no-imports", "-c", _IS_SECURE, **variables)
+    assert without_proxy.returncode == 0, without_proxy.stderr
+    assert without_proxy.stdout.strip() == "False"
+    variables["FORESTALL_TRUSTED_PROXIES"] = "1"
+    behind_proxy = _forestall(module_tmp, "shell", "--no-imports", "-c", _IS_SECURE, **variables)
+    assert behind_proxy.returncode == 0, behind_proxy.stderr
+    assert behind_proxy.stdout.strip() == "True"

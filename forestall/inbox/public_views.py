@@ -583,6 +583,8 @@ def answer_in_mailbox(
                 complete_from_mailbox(administration, form.answers)
             except NotPending:
                 raise Http404 from None
-            return render(request, "inbox/mailbox/questionnaire.html", {"done": True})
+            # Recorded: the language switch is plain links (a second send would be a 404).
+            context = {"done": True, "carry_entries": False}
+            return render(request, "inbox/mailbox/questionnaire.html", context)
         return render(request, "inbox/mailbox/questionnaire.html", {"form": form}, status=400)
     return render(request, "inbox/mailbox/questionnaire.html", {"form": form})

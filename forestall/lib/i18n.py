@@ -25,7 +25,30 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_supported_language_variant
 from django.utils.translation.trans_real import parse_accept_lang_header
 
+from forestall.lib.origin import sent_from_another_site
 from forestall.lib.redirects import safe_redirect
+
+# The field that marks a POST as a language switch on a page that answered a
+# form (the switch carries the entries; see ``carried_entries``).
+LANGUAGE_SWITCH_FIELD = "forestall_language_switch"
+
+
+def carried_entries(request: HttpRequest) -> list[tuple[str, str]]:
+    """What a POST carried (every field but the CSRF token and the switch's
+    marker), NUL characters removed, in the order sent; empty for any other
+    request and for a POST another site sent. The language switch of a page
+    that answered a form carries these on, so that changing the language
+    never drops what someone typed.
+    """
+    if request.method != "POST" or sent_from_another_site(request):
+        return []  # another site's entries are never handed back (forestall.lib.origin)
+    skipped = {"csrfmiddlewaretoken", LANGUAGE_SWITCH_FIELD}
+    return [
+        (name, value.replace("\x00", ""))
+        for name, values in request.POST.lists()
+        if name not in skipped
+        for value in values
+    ]
 
 
 def _language_codes() -> list[str]:
