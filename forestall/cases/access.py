@@ -56,15 +56,23 @@ def work_centres(user: User) -> list[Centre]:
     return list(Centre.objects.where_holds(user, *CASE_WORK_ROLES))
 
 
-def case_workers_at(centre_id: uuid.UUID | str) -> QuerySet[User]:
-    """The clinicians and managers of a centre: who may be assigned its tasks and sessions."""
+def case_workers_at(
+    centre_id: uuid.UUID | str, *, including_closed_accounts: bool = False
+) -> QuerySet[User]:
+    """The clinicians and managers of a centre: who may be assigned its tasks and sessions.
+
+    A closed (deactivated) account can neither sign in nor see what it is given,
+    so it is left out, unless the caller only looks back (the agenda's filter
+    finds what a colleague who has left still holds).
+    """
     from forestall.accounts.models import User
 
-    return (
-        User.objects.filter(memberships__centre_id=centre_id, memberships__role__in=CASE_WORK_ROLES)
-        .distinct()
-        .order_by("username")
+    workers = User.objects.filter(
+        memberships__centre_id=centre_id, memberships__role__in=CASE_WORK_ROLES
     )
+    if not including_closed_accounts:
+        workers = workers.filter(is_active=True)
+    return workers.distinct().order_by("username")
 
 
 def case_worker_at(centre_id: uuid.UUID | str, user_id: str) -> User | None:
