@@ -13,10 +13,10 @@ from __future__ import annotations
 import pytest
 
 from forestall.accounts.models import Role
-from forestall.cases.models import Case, Task, TherapyGroup
+from forestall.cases.models import Case, Task, TaskKind, TherapyGroup
 from forestall.cases.pathway import Stage
 from tests import factories
-from tests.factories_cases import make_case
+from tests.factories_cases import make_case, record_phq9
 
 
 @pytest.fixture
@@ -105,3 +105,60 @@ def test_a_group_with_a_clinician_of_its_own_centre_is_created_with_them(
     )
     assert response.status_code == 302
     assert TherapyGroup.objects.get().clinician == clinician_b
+
+
+# --- A risk assessment never waits in the list of someone who has left -------------
+
+
+def _my_tasks(sign_in, user) -> str:
+    return sign_in(user).get("/staff/cases/tasks/").content.decode()
+
+
+def test_a_risk_assessment_for_a_case_whose_lead_was_closed_reaches_the_centre(
+    sign_in, case, clinician_a, manager_a, departed
+):
+    Case.objects.filter(pk=case.pk).update(lead_clinician=departed)
+    record_phq9(sign_in(manager_a), case, 2)
+
+    task = Task.objects.get(case=case, kind=TaskKind.RISK_ASSESSMENT)
+    assert task.assignee is None
+    assert case.client.reference in _my_tasks(sign_in, clinician_a)
+
+
+@pytest.mark.parametrize("how", ["account closed", "role taken away"])
+def test_a_risk_assessment_left_with_someone_who_left_is_on_everyones_list(
+    sign_in, case, clinician_a, manager_a, centre_a, how
+):
+    lead = factories.make_user(Role.CLINICIAN, centre_a, username="leaving.lead")
+    Case.objects.filter(pk=case.pk).update(lead_clinician=lead)
+    record_phq9(sign_in(manager_a), case, 2)
+    assert Task.objects.get(case=case, kind=TaskKind.RISK_ASSESSMENT).assignee == lead
+    assert case.client.reference not in _my_tasks(sign_in, clinician_a)
+
+    if how == "account closed":
+        lead.is_active = False
+        lead.save(update_fields=["is_active"])
+    else:
+        lead.memberships.all().delete()
+
+    assert case.client.reference in _my_tasks(sign_in, clinician_a)
+    assert case.client.reference in _my_tasks(sign_in, manager_a)
+
+
+def test_a_risk_assessment_of_a_lead_who_still_works_there_stays_theirs(
+    sign_in, case, clinician_a, manager_a, centre_a
+):
+    lead = factories.make_user(Role.CLINICIAN, centre_a, username="staying.lead")
+    Case.objects.filter(pk=case.pk).update(lead_clinician=lead)
+    record_phq9(sign_in(manager_a), case, 2)
+    assert case.client.reference in _my_tasks(sign_in, lead)
+    assert case.client.reference not in _my_tasks(sign_in, clinician_a)
+
+
+def test_another_centre_never_sees_a_left_behind_risk_assessment(
+    sign_in, case, clinician_b, manager_a, departed
+):
+    Case.objects.filter(pk=case.pk).update(lead_clinician=departed)
+    record_phq9(sign_in(manager_a), case, 2)
+    Task.objects.filter(case=case).update(assignee=departed)
+    assert case.client.reference not in _my_tasks(sign_in, clinician_b)
