@@ -75,6 +75,19 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     )
 
 
+def still_in_progress(request: HttpRequest) -> HttpResponse:
+    """A form sent again while its first copy is still handled (forestall.lib.resubmission)."""
+    return _render(
+        request,
+        409,
+        _("This form is still being handled"),
+        _(
+            "It was sent twice and the first copy is not finished yet. Wait a moment, "
+            "then open the page again to see whether it went through before you send it again."
+        ),
+    )
+
+
 def too_many_requests(request: HttpRequest) -> HttpResponse:
     """The translated 429 page used by the rate limits: ``Retry-After`` and the real wait."""
     from forestall.lib.ratelimit import retry_after, wait_message

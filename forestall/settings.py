@@ -130,6 +130,9 @@ MIDDLEWARE = [
     "forestall.accounts.middleware.StaffLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so that its check runs after the CSRF check: a staff form sent twice
+    # (a double click, a reload) is acted on once (forestall.lib.resubmission).
+    "forestall.lib.resubmission.ResubmissionMiddleware",
 ]
 
 ROOT_URLCONF = "forestall.urls"

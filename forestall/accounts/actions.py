@@ -15,6 +15,7 @@ from forestall.accounts.models import (
     Role,
     User,
     backup_code_hash,
+    membership_scope_error,
     new_backup_code,
 )
 from forestall.audit.actions import record_event
@@ -103,6 +104,9 @@ def grant_role(
     granting it. ``by`` None means the command line on the server.
     """
     check_role_grant(user, role, by=by)
+    scope_error = membership_scope_error(role, has_centre=centre is not None)
+    if scope_error:
+        raise ValueError(scope_error)
     with transaction.atomic():
         membership, created = Membership.objects.get_or_create(user=user, centre=centre, role=role)
         if created:

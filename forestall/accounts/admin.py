@@ -45,16 +45,26 @@ def _where(membership: Membership) -> str:
 
 
 class _MembershipFormSet(BaseInlineFormSet):
-    """Refuses a role that opens case data when the person edits their own account."""
+    """Refuses a role that opens case data when the person edits their own account,
+    and the same role listed twice (Django's own check skips a network-wide pair,
+    whose empty centre the database's conditional constraint would refuse as a 500)."""
 
     granted_by: Any = None
 
     def clean(self) -> None:
         super().clean()
+        listed: set[tuple[str, Any]] = set()
         for form in self.forms:
             if not hasattr(form, "cleaned_data") or form.cleaned_data.get("DELETE"):
                 continue
             role = form.cleaned_data.get("role")
+            if role:
+                centre = form.cleaned_data.get("centre")
+                key = (role, centre.pk if centre is not None else None)
+                if key in listed:
+                    form.add_error("role", _("This role is already listed for this person."))
+                    continue
+                listed.add(key)
             if not role or not form.has_changed():
                 continue
             try:

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
+from django.urls import reverse
 
 if TYPE_CHECKING:
     from forestall.accounts.models import User
@@ -43,6 +44,16 @@ def staff_required(view: Callable[..., R]) -> Callable[..., R | HttpResponse]:
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> R | HttpResponse:
         user = request.user
         if not user.is_authenticated or not user.is_active:
+            if request.method == "POST":
+                # The session ended while the form was being filled in: keep it
+                # for its author, back after the sign-in (forestall.accounts.kept_forms).
+                from forestall.accounts.kept_forms import keep_form_through_sign_in
+
+                token = keep_form_through_sign_in(request)
+                if token is not None:
+                    return redirect_to_login(
+                        reverse("accounts:kept_form", args=[token]), settings.LOGIN_URL
+                    )
             return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
         if not user.is_verified():  # type: ignore[union-attr]  # AnonymousUser was sent away above
             from two_factor.utils import default_device

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F
 from django.utils import timezone
@@ -158,6 +159,30 @@ class Membership(models.Model):
     def __str__(self) -> str:
         where = self.centre.name if self.centre is not None else _("network")
         return f"{self.user} · {self.get_role_display()} · {where}"
+
+    def clean(self) -> None:
+        """Refuse a role held where it grants nothing.
+
+        The gates read network admin and analyst only network-wide, and
+        clinician and centre manager only at a centre: held the other way,
+        the role would be saved and audited as granted, yet open nothing.
+        """
+        super().clean()
+        scope_error = membership_scope_error(self.role, has_centre=self.centre_id is not None)
+        if scope_error:
+            raise ValidationError({"centre": scope_error})
+
+
+def membership_scope_error(role: str, *, has_centre: bool) -> str:
+    """Why ``role`` cannot be held with (or without) a centre, or "" if it can."""
+    if not role:
+        return ""
+    label = Role(role).label if role in Role.values else role
+    if has_centre and role in NETWORK_ONLY_ROLES:
+        return str(_("%(role)s is a network-wide role: leave the centre empty.") % {"role": label})
+    if not has_centre and role not in NETWORK_CAPABLE_ROLES:
+        return str(_("%(role)s is held at a centre: choose the centre.") % {"role": label})
+    return ""
 
 
 def new_device_id() -> int:

@@ -17,7 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -32,6 +32,7 @@ from two_factor.utils import default_device, get_otpauth_url, totp_digits
 from forestall.accounts import actions, signin_throttle
 from forestall.accounts.decorators import StaffRequest, staff_required
 from forestall.accounts.forms import LanguageForm
+from forestall.accounts.kept_forms import KEPT_FORM_MINUTES, kept_form_for
 from forestall.accounts.middleware import staff_language
 from forestall.accounts.models import BackupCode, BackupCodeSet, Role, backup_code_hash
 from forestall.accounts.navigation import waiting_for
@@ -395,3 +396,17 @@ def sign_out(request: HttpRequest) -> HttpResponse:
         actions.record_sign_out(request.user)
     logout(request)
     return redirect("two_factor:login")
+
+
+@require_safe
+@staff_required
+def kept_form(request: StaffRequest, token: str) -> HttpResponse:
+    """The form the person sent after their session ended, to send again (their own only)."""
+    kept = kept_form_for(request.user.pk, token)
+    if kept is None:
+        raise Http404
+    return render(
+        request,
+        "accounts/kept_form.html",
+        {"kept": kept, "minutes": KEPT_FORM_MINUTES},
+    )

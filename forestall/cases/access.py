@@ -21,6 +21,7 @@ from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from forestall.accounts.models import Membership, User
 from forestall.audit.actions import read_or_404, record_read
 from forestall.cases.models import (
     CASE_WORK_PARAMETERS,
@@ -45,8 +46,6 @@ from forestall.lib.prepared import PreparedQuery
 if TYPE_CHECKING:
     from django.db.models import QuerySet
 
-    from forestall.accounts.models import User
-
 
 # --- Centres --------------------------------------------------------------
 
@@ -56,15 +55,21 @@ def work_centres(user: User) -> list[Centre]:
     return list(Centre.objects.where_holds(user, *CASE_WORK_ROLES))
 
 
-def case_workers_at(centre_id: uuid.UUID | str) -> QuerySet[User]:
-    """The clinicians and managers of a centre: who may be assigned its tasks and sessions."""
-    from forestall.accounts.models import User
+def case_workers_at(
+    centre_id: uuid.UUID | str, *, including_closed_accounts: bool = False
+) -> QuerySet[User]:
+    """The clinicians and managers of a centre: who may be assigned its tasks and sessions.
 
-    return (
-        User.objects.filter(memberships__centre_id=centre_id, memberships__role__in=CASE_WORK_ROLES)
-        .distinct()
-        .order_by("username")
+    A closed (deactivated) account can neither sign in nor see what it is given,
+    so it is left out, unless the caller only looks back (the agenda's filter
+    finds what a colleague who has left still holds).
+    """
+    workers = User.objects.filter(
+        memberships__centre_id=centre_id, memberships__role__in=CASE_WORK_ROLES
     )
+    if not including_closed_accounts:
+        workers = workers.filter(is_active=True)
+    return workers.distinct().order_by("username")
 
 
 def case_worker_at(centre_id: uuid.UUID | str, user_id: str) -> User | None:
@@ -214,13 +219,26 @@ _MY_OWN_TASKS: PreparedQuery[Task] = PreparedQuery(
 # A risk assessment nobody has yet at one's own centres (a case without a
 # lead clinician): urgent, so it must be on somebody's list, not only on
 # its case's page. Not through a glass-break grant: that is for reading a
-# case, not for taking its work.
+# case, not for taking its work. One given to someone who can no longer take
+# it (their account was closed, or they do no case work at any of the
+# reader's centres any more: a lead clinician who left) is in a list nobody
+# reads: nobody's too.
 _NOBODYS_RISK_TASKS: PreparedQuery[Task] = PreparedQuery(
     lambda p: (
-        Task.objects.filter(
-            kind=TaskKind.RISK_ASSESSMENT,
-            done_at__isnull=True,
-            assignee_id__isnull=True,
+        Task.objects.filter(kind=TaskKind.RISK_ASSESSMENT, done_at__isnull=True)
+        # Two branches that each probe the open risk assessments' index by
+        # assignee (SQLite's multi-index OR): nobody, or someone who cannot
+        # take them here any more.
+        .filter(
+            models.Q(assignee_id__isnull=True)
+            | models.Q(
+                assignee_id__in=User.objects.exclude(
+                    is_active=True,
+                    pk__in=Membership.objects.filter(
+                        centre_id__in=p.centres, role__in=CASE_WORK_ROLES
+                    ).values("user_id"),
+                ).values("pk")
+            )
         )
         # The centre as a condition on the case, not on the joined row:
         # with the latter SQLite starts from the centre's cases (all 2,000
@@ -243,7 +261,9 @@ def list_my_tasks(user: User) -> list[Task]:
     """``user``'s own open tasks and reminders, overdue first; audited as ``case.task.list``.
 
     With them, the open risk assessments nobody is assigned to at the centres
-    where ``user`` does case work (their case has no lead clinician).
+    where ``user`` does case work (their case has no lead clinician), or
+    whose assignee can no longer take them (account closed, or no longer
+    doing case work at that centre).
     """
     record_read(user, "case.task.list")
     work = case_work_values(user)

@@ -564,7 +564,7 @@ def ask_for_risk_assessment(
             task.times_raised += 1
             task.last_raised_at = now
             if task.assignee_id is None or not _still_works_at(case.centre_id, task.assignee_id):
-                task.assignee_id = case.lead_clinician_id
+                task.assignee_id = _lead_who_still_works_there(case)
             task.save(update_fields=["due_on", "times_raised", "last_raised_at", "assignee"])
             record_event(by, "case.task.update", case, centre=case.centre)
         tasks.append(task)
@@ -579,6 +579,12 @@ def _still_works_at(centre_id: uuid.UUID, user_id: uuid.UUID) -> bool:
     is in nobody's "my tasks".
     """
     return case_workers_at(centre_id).filter(pk=user_id, is_active=True).exists()
+
+
+def _lead_who_still_works_there(case: Case) -> uuid.UUID | None:
+    """The case's lead clinician, or None (nobody's: every case worker sees it) if they left."""
+    lead = case.lead_clinician_id
+    return lead if lead is not None and _still_works_at(case.centre_id, lead) else None
 
 
 def _open_risk_assessment(
@@ -604,7 +610,7 @@ def _open_risk_assessment(
                 kind=TaskKind.RISK_ASSESSMENT,
                 title=title,
                 due_on=timezone.localdate(now),
-                assignee_id=case.lead_clinician_id,
+                assignee_id=_lead_who_still_works_there(case),
                 created_by=by,
                 created_at=now,
             )

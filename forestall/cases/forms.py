@@ -32,10 +32,12 @@ if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise  # a dev dependency: for the checker only
 
 
-def _staff_choices(centre_id: uuid.UUID | str) -> list[tuple[str, StrOrPromise]]:
+def _staff_choices(
+    centre_id: uuid.UUID | str, *, including_closed_accounts: bool = False
+) -> list[tuple[str, StrOrPromise]]:
     from forestall.cases.access import case_workers_at
 
-    users = case_workers_at(centre_id)
+    users = case_workers_at(centre_id, including_closed_accounts=including_closed_accounts)
     return [(str(user.pk), user.get_full_name() or user.username) for user in users]
 
 
@@ -262,6 +264,17 @@ class GroupForm(forms.Form):
             choices.extend(_staff_choices(centre.pk))
         choice_field(self, "clinician").choices = list(dict.fromkeys(choices))
 
+    def clean(self) -> dict[str, Any]:
+        # The clinician list holds everyone at all of the person's centres: one
+        # from another centre than the group's would otherwise be dropped unseen.
+        cleaned = super().clean() or {}
+        clinician, centre = cleaned.get("clinician"), cleaned.get("centre")
+        if clinician and centre and clinician not in dict(_staff_choices(centre)):
+            self.add_error(
+                "clinician", _("This person does not work at the centre chosen for the group.")
+            )
+        return cleaned
+
 
 class GroupMemberForm(forms.Form):
     reference = forms.CharField(label=_("Client reference"), max_length=12)
@@ -394,5 +407,5 @@ class AgendaForm(forms.Form):
         ]
         choices: list[tuple[str, StrOrPromise]] = [("", _("Everyone"))]
         for centre in centres:
-            choices.extend(_staff_choices(centre.pk))
+            choices.extend(_staff_choices(centre.pk, including_closed_accounts=True))
         choice_field(self, "clinician").choices = list(dict.fromkeys(choices))

@@ -147,15 +147,26 @@ def release_conversation(user: User, conversation: Conversation) -> Conversation
     return locked
 
 
-def close_conversation(user: User, conversation: Conversation) -> Conversation:
+class NewMessageSinceSeen(InboxError):
+    """The person wrote again after the page that asked for this was opened."""
+
+
+def close_conversation(
+    user: User, conversation: Conversation, *, seen_last_message: str | None = None
+) -> Conversation:
     """Close a conversation: it leaves the queue and the claim is given up.
 
     If the person writes again, the front door opens a new conversation.
+    ``seen_last_message`` is the ``last_message_key`` the counsellor's page
+    showed: if a message came after it, nothing is closed
+    (``NewMessageSinceSeen``), so a message is never closed away unread.
     """
     with transaction.atomic():
         locked = _lock(conversation)
         if locked.status == ConversationStatus.CLOSED:
             raise InboxError
+        if seen_last_message is not None and seen_last_message != locked.last_message_key:
+            raise NewMessageSinceSeen
         locked.status = ConversationStatus.CLOSED
         locked.closed_at = timezone.now()
         locked.waiting_since = None

@@ -148,6 +148,12 @@ class ConversationNoteForm(forms.Form):
     )
 
 
+class CloseForm(forms.Form):
+    # ``Conversation.last_message_key`` as the page showed it; optional, so a
+    # close from no page of forestall's is judged as before.
+    seen_last_message = forms.CharField(required=False, max_length=64)
+
+
 class FlagForm(forms.Form):
     urgent = forms.BooleanField(required=False)
 

@@ -244,6 +244,15 @@ class Conversation(models.Model):
             return self.claimed_by_id
         return None
 
+    @property
+    def last_message_key(self) -> str:
+        """When the newest message came, as the page showed it ("" for none).
+
+        The conversation page sends it with its forms, so that closing from a
+        page opened before the person wrote again is refused, not done unseen.
+        """
+        return self.last_message_at.isoformat() if self.last_message_at else ""
+
     def is_claimed_by(self, user: User, now: datetime.datetime | None = None) -> bool:
         return self.live_claimant_id(now) == user.pk
 

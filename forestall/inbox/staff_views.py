@@ -38,6 +38,7 @@ from forestall.inbox.access import (
     list_templates,
 )
 from forestall.inbox.forms import (
+    CloseForm,
     ContactSummaryForm,
     ConversationConcernForm,
     ConversationNoteForm,
@@ -336,8 +337,20 @@ def insert_template(request: StaffRequest, conversation_id: uuid.UUID) -> HttpRe
 def close(request: StaffRequest, conversation_id: uuid.UUID) -> HttpResponse:
     conversation = access_conversation(request.user, conversation_id)
     _keep_draft(request, conversation)
+    form = CloseForm(request.POST)
+    seen = form.cleaned_data["seen_last_message"] if form.is_valid() else ""
     try:
-        actions.close_conversation(request.user, conversation)
+        actions.close_conversation(request.user, conversation, seen_last_message=seen or None)
+    except actions.NewMessageSinceSeen:
+        conversation.refresh_from_db()
+        messages.error(
+            request,
+            _(
+                "The person wrote again after you opened this page. Read the new message "
+                "before you close the conversation."
+            ),
+        )
+        return _render_detail(request, conversation, status=409)
     except actions.InboxError:
         messages.info(request, _("This conversation is already closed."))
         return redirect(_detail_url(conversation))

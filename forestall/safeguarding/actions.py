@@ -53,6 +53,21 @@ class TwoPersonRuleError(SafeguardingError):
     """A disclosure approved by the person who proposed it, or not approved at all."""
 
 
+class ProposalChanged(TwoPersonRuleError):
+    """The answer was given to a proposal that has since been replaced by another."""
+
+
+def _refuse_a_changed_proposal(locked: Concern, proposal: str | None) -> None:
+    # ``None``: the caller shows no page (the command line, the demo seeder).
+    if proposal is not None and proposal != locked.proposal_key:
+        raise ProposalChanged(
+            _(
+                "The proposal has changed since you opened this page. "
+                "Read the proposal now waiting before you answer it."
+            )
+        )
+
+
 def raise_concern(
     *,
     by: User,
@@ -186,12 +201,19 @@ def decide_concern(concern: Concern, *, by: User, decision: str, note: str = "")
     return _sync(concern)
 
 
-def approve_decision(concern: Concern, *, by: User, note: str = "") -> Concern:
-    """A second, different safeguarding lead approves a proposed decision: now it is decided."""
+def approve_decision(
+    concern: Concern, *, by: User, note: str = "", proposal: str | None = None
+) -> Concern:
+    """A second, different safeguarding lead approves a proposed decision: now it is decided.
+
+    ``proposal`` is the ``proposal_key`` the approver's page showed: if the
+    proposal waiting now is another one, nothing is approved.
+    """
     with transaction.atomic():
         locked = _locked_for(concern, by)
         if locked.status != ConcernStatus.AWAITING_APPROVAL:
             raise TwoPersonRuleError(_("There is no proposed decision to approve."))
+        _refuse_a_changed_proposal(locked, proposal)
         if locked.proposed_by_id is None or locked.proposed_by_id == by.pk:
             record_event(
                 by, "concern.disclosure_self_approval_refused", locked, centre=locked.centre
@@ -220,8 +242,13 @@ def approve_decision(concern: Concern, *, by: User, note: str = "") -> Concern:
 approve_disclosure = approve_decision
 
 
-def reject_decision(concern: Concern, *, by: User, note: str) -> Concern:
-    """A second lead does not approve the proposal: the concern goes back into review."""
+def reject_decision(
+    concern: Concern, *, by: User, note: str, proposal: str | None = None
+) -> Concern:
+    """A second lead does not approve the proposal: the concern goes back into review.
+
+    ``proposal`` as for ``approve_decision``.
+    """
     note = note.strip()
     if not note:
         raise SafeguardingError(_("Say why the proposal is not approved."))
@@ -229,6 +256,7 @@ def reject_decision(concern: Concern, *, by: User, note: str) -> Concern:
         locked = _locked_for(concern, by)
         if locked.status != ConcernStatus.AWAITING_APPROVAL:
             raise TwoPersonRuleError(_("There is no proposed decision to answer."))
+        _refuse_a_changed_proposal(locked, proposal)
         if locked.proposed_by_id == by.pk:
             raise TwoPersonRuleError(_("A second safeguarding lead must answer the proposal."))
         disclosure = locked.decision == Decision.DISCLOSURE

@@ -35,6 +35,21 @@ class OptionalNoteForm(forms.Form):
     )
 
 
+class _ProposalAnswer(forms.Form):
+    # The proposal the page showed (``Concern.proposal_key``). Optional, so
+    # that an answer from no page of forestall's is judged as before; every
+    # page that offers an answer sends it.
+    proposal = forms.CharField(required=False, max_length=100, widget=forms.HiddenInput)
+
+
+class ApprovalForm(_ProposalAnswer, OptionalNoteForm):
+    pass
+
+
+class RejectionForm(_ProposalAnswer, StepNoteForm):
+    pass
+
+
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(
         label=_("Decision"), choices=Decision.choices, widget=forms.RadioSelect

@@ -174,6 +174,19 @@ class Concern(models.Model):
     def __str__(self) -> str:
         return f"concern {self.pk}"
 
+    @property
+    def proposal_key(self) -> str:
+        """Which proposal is waiting: the decision and when it was proposed ("" if none).
+
+        The second lead's answer carries the key of the proposal their page
+        showed, so a proposal rejected and proposed anew meanwhile (perhaps a
+        disclosure where the page said "no further action") is never approved
+        or rejected unseen.
+        """
+        if self.proposed_at is None:
+            return ""
+        return f"{self.decision}@{self.proposed_at.isoformat()}"
+
     def needs_second_lead(self, decision: str) -> bool:
         """Whether ``decision`` only counts once a second, different lead approves it.
 

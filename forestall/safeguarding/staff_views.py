@@ -76,12 +76,22 @@ def _step(
     done: str | Callable[[Concern], str],
 ) -> HttpResponse:
     concern = access_concern(request.user, concern_id)
-    form = form_class(request.POST or None)
+    form = form_class(request.POST or None, initial={"proposal": concern.proposal_key})
     context = {"concern": concern, "form": form, "title": title}
     if request.method == "POST":
         if form.is_valid():
             try:
                 run(concern, form.cleaned_data)
+            except actions.ProposalChanged as error:
+                # Show the proposal now waiting, keep what was typed, and let the
+                # next submit answer that one (once it has been read here).
+                concern = access_concern(request.user, concern_id)
+                data = request.POST.copy()
+                data["proposal"] = concern.proposal_key
+                form = form_class(data)
+                form.is_valid()
+                form.add_error(None, str(error))
+                context = {"concern": concern, "form": form, "title": title}
             except actions.SafeguardingError as error:
                 form.add_error(None, str(error))
             else:
@@ -226,9 +236,11 @@ def concern_approve(request: StaffRequest, concern_id: uuid.UUID) -> HttpRespons
     return _step(
         request,
         concern_id,
-        forms.OptionalNoteForm,
+        forms.ApprovalForm,
         _("Approve the proposed decision (second safeguarding lead)"),
-        lambda concern, data: actions.approve_decision(concern, by=request.user, note=data["note"]),
+        lambda concern, data: actions.approve_decision(
+            concern, by=request.user, note=data["note"], proposal=data["proposal"] or None
+        ),
         _approval_message,
     )
 
@@ -239,9 +251,11 @@ def concern_reject(request: StaffRequest, concern_id: uuid.UUID) -> HttpResponse
     return _step(
         request,
         concern_id,
-        forms.StepNoteForm,
+        forms.RejectionForm,
         _("Do not approve the proposed decision"),
-        lambda concern, data: actions.reject_decision(concern, by=request.user, note=data["note"]),
+        lambda concern, data: actions.reject_decision(
+            concern, by=request.user, note=data["note"], proposal=data["proposal"] or None
+        ),
         _("The proposal was not approved; the concern is back in review."),
     )
 
