@@ -1,4 +1,5 @@
-"""One open case per person and centre, also when two people act at the same moment.
+"""One open case per person and centre, and one referral awaiting an answer per case,
+also when two people act at the same moment.
 
 The reopen page checked for an open case before opening a new one, but two
 "Reopen" pages sent at the same moment both passed the check and gave the
@@ -15,7 +16,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 
 from forestall.cases import actions
-from forestall.cases.models import Case, ReferralStatus
+from forestall.cases.models import Case, Referral, ReferralStatus
 from forestall.cases.pathway import Stage
 from tests.factories_cases import make_case, make_referral
 
@@ -117,3 +118,63 @@ def test_two_reopens_at_the_same_moment_give_one_open_case(centre_a, clinician_a
 
     assert [type(result) for result in results] == [Case, actions.CaseError]
     assert Case.objects.open().filter(client=ended.client, centre=centre_a).count() == 1
+
+
+# --- One referral awaiting an answer per case --------------------------------
+
+
+def test_the_database_refuses_a_second_pending_referral_of_a_case(
+    centre_a, centre_b, centre_c, clinician_a
+):
+    case = make_case(centre_a, stage=Stage.WAITING_LIST)
+    first = make_referral(case, centre_b, clinician_a)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Referral.objects.create(
+            case=case,
+            from_centre_id=case.centre_id,
+            to_centre=centre_c,
+            programme=case.programme,
+            reason=first.reason,
+            consent_given=True,
+            created_by=clinician_a,
+        )
+    # Once the first is answered or withdrawn, the case can be referred again.
+    Referral.objects.filter(pk=first.pk).update(status=ReferralStatus.WITHDRAWN)
+    make_referral(case, centre_c, clinician_a)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_referrals_sent_at_the_same_moment_give_one_pending(
+    centre_a, centre_b, centre_c, clinician_a, manager_a
+):
+    """Both pass the "awaiting an answer" check; the second insert waits and is refused."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: two connections at once (SQLite writers queue at BEGIN)")
+    case = make_case(centre_a, stage=Stage.WAITING_LIST)
+    made = threading.Event()
+    results: list[object] = []
+
+    def refer(by, to_centre, after: threading.Event | None, hold: float) -> None:
+        try:
+            if after is not None:
+                after.wait(10)
+            with transaction.atomic():
+                results.append(make_referral(case, to_centre, by))
+                made.set()
+                threading.Event().wait(hold)  # the first keeps its transaction open a while
+        except BaseException as error:  # reported below
+            results.append(error)
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=refer, args=(clinician_a, centre_b, None, 0.5))
+    second = threading.Thread(target=refer, args=(manager_a, centre_c, made, 0))
+    first.start()
+    second.start()
+    first.join(30)
+    second.join(30)
+
+    assert [type(result) for result in results] == [Referral, actions.ReferralError]
+    assert "awaiting an answer" in str(results[1])
+    assert Referral.objects.filter(case=case, status=ReferralStatus.PENDING).count() == 1

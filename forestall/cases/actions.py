@@ -1064,24 +1064,31 @@ def refer_case(
             raise ReferralError(_("That centre is not active."))
         programme = programme or case.programme
         _check_directory(to_centre, programme)
-        if case.referrals_out.filter(status=ReferralStatus.PENDING).exists():
-            raise ReferralError(
-                _(
-                    "This case already has a referral awaiting an answer: withdraw it first "
-                    "to refer elsewhere."
-                )
-            )
-        referral = Referral.objects.create(
-            case=case,
-            from_centre_id=case.centre_id,
-            to_centre=to_centre,
-            programme=programme,
-            reason=reason,
-            summary=summary,
-            consent_given=True,
-            consent_note=consent_note,
-            created_by=by,
+        pending = _(
+            "This case already has a referral awaiting an answer: withdraw it first "
+            "to refer elsewhere."
         )
+        if case.referrals_out.filter(status=ReferralStatus.PENDING).exists():
+            raise ReferralError(pending)
+        try:
+            # Two "Refer" pages sent at the same moment both pass the check
+            # above; the database refuses the second (one pending per case).
+            with transaction.atomic():
+                referral = Referral.objects.create(
+                    case=case,
+                    from_centre_id=case.centre_id,
+                    to_centre=to_centre,
+                    programme=programme,
+                    reason=reason,
+                    summary=summary,
+                    consent_given=True,
+                    consent_note=consent_note,
+                    created_by=by,
+                )
+        except IntegrityError:
+            if not case.referrals_out.filter(status=ReferralStatus.PENDING).exists():
+                raise  # not the one-pending rule: something else went wrong
+            raise ReferralError(pending) from None
         record_event(by, "referral.create", referral, centre=case.centre)
         record_event(by, "referral.create", referral, centre=to_centre)
     return referral

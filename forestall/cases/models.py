@@ -849,6 +849,13 @@ class Referral(models.Model):
             models.CheckConstraint(
                 condition=~Q(from_centre=models.F("to_centre")), name="referral_to_another_centre"
             ),
+            # One referral awaiting an answer per case, also when two people
+            # refer it at the same moment (``actions.refer_case`` says so).
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=Q(status="pending"),
+                name="cases_referral_one_pending_per_case",
+            ),
         ]
 
     def __str__(self) -> str:
