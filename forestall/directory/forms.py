@@ -29,9 +29,13 @@ class FinderForm(forms.Form):
         choices=[("", _("Any language")), *Language.choices],
         error_messages={"invalid_choice": _("We do not know that language. Please pick one.")},
     )
+    # Choices to tick, not a closed box: the kinds of help are long sentences
+    # ("Worried about my own sexual thoughts about children"), which a select
+    # cut off at phone width.
     service = forms.ChoiceField(
         label=_("Help for"),
         required=False,
+        widget=forms.RadioSelect,
         choices=[("", _("Any kind of help")), *Service.choices],
         error_messages={
             "invalid_choice": _("We do not know that kind of help. Please pick one from the list.")
@@ -52,6 +56,10 @@ class FinderForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if self.is_bound and not self.data.get("service"):
+            # No kind of help asked for: "Any kind of help" is the ticked one.
+            self.data = self.data.copy()
+            self.data["service"] = ""
         model_choice_field(self, "region").queryset = Region.objects.filter(  # type: ignore[attr-defined]
             centres__is_active=True
         ).distinct()

@@ -40,7 +40,9 @@ def test_the_filters_work_without_javascript(page_without_js, demo_centres):
 def test_the_remote_and_service_filters_combine_without_javascript(page_without_js, demo_centres):
     page = page_without_js
     page.goto("/centres/")
-    page.get_by_role("combobox", name="Help for").select_option("family_friends")
+    page.get_by_role("group", name="Help for").get_by_role(
+        "radio", name="Family and friends"
+    ).check()
     page.get_by_label("Only centres that can help by phone, video or secure messaging").check()
     page.get_by_role("button", name="Show centres").click()
     page.wait_for_url("**remote=1*")
@@ -53,6 +55,10 @@ def test_the_remote_and_service_filters_combine_without_javascript(page_without_
     page.get_by_role("button", name="Show centres").click()
     page.wait_for_url("**region=north*")
     assert centre_names(page) == ["Prevention Centre Kiel"]
+    # The ticked kind of help stays ticked (and "any" is ticked only without one).
+    help_for = page.get_by_role("group", name="Help for")
+    assert help_for.get_by_role("radio", name="Family and friends").is_checked()
+    assert not help_for.get_by_role("radio", name="Any kind of help").is_checked()
 
 
 def test_no_match_offers_next_steps_without_javascript(page_without_js, demo_centres):

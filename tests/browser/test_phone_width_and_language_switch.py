@@ -74,3 +74,36 @@ def test_the_language_switch_as_a_form_and_its_page_pass_axe(page, assert_access
     page.get_by_role("button", name="Send again").click()
     assert page.locator("nav.languages button", has_text="Deutsch").count() == 1
     assert_accessible(page)
+
+
+_CHOICES_CUT_OFF = """() => {
+  const canvas = document.createElement("canvas").getContext("2d");
+  const cut = [];
+  for (const select of document.querySelectorAll("main select")) {
+    const style = getComputedStyle(select);
+    canvas.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+    // What a closed box shows: its width less padding, border and the arrow.
+    const room = select.clientWidth - parseFloat(style.paddingLeft)
+      - parseFloat(style.paddingRight) - 20;
+    for (const option of select.options) {
+      if (canvas.measureText(option.text).width > room) cut.push(option.text);
+    }
+  }
+  return cut;
+}"""
+
+
+def test_no_choice_is_cut_off_in_its_closed_box_on_a_german_phone(page_without_js):
+    """Muddle: "Beliebiges Zentrum / das Netzwerk" showed as "… das Netzwer" in the
+    mailbox's "Wer soll antworten?" box at 375 px. Every choice box a help-seeker
+    meets (the mailbox, the start page, the centre finder) shows its choices whole."""
+    page = page_without_js
+    page.set_viewport_size(PHONE)
+    factories.make_centre("Präventionszentrum Berlin")
+    _open_new_mailbox(page)
+    checked = 0
+    for address in ("/de/mailbox/", "/de/mailbox/start/", "/de/centres/"):
+        page.goto(address)
+        checked += page.locator("main select").count()
+        assert page.evaluate(_CHOICES_CUT_OFF) == [], address
+    assert checked
