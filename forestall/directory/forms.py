@@ -58,8 +58,9 @@ class FinderForm(forms.Form):
         super().__init__(*args, **kwargs)
         if self.is_bound and not self.data.get("service"):
             # No kind of help asked for: "Any kind of help" is the ticked one.
-            self.data = self.data.copy()
-            self.data["service"] = ""
+            data = self.data.copy()  # type: ignore[attr-defined]  # a QueryDict or a dict
+            data["service"] = ""
+            self.data = data
         model_choice_field(self, "region").queryset = Region.objects.filter(  # type: ignore[attr-defined]
             centres__is_active=True
         ).distinct()
