@@ -86,35 +86,52 @@ def test_accepting_a_referral_for_someone_already_open_there_is_refused_in_words
     assert Case.objects.open().filter(client=case.client, centre=centre_b).count() == 1
 
 
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_two_reopens_at_the_same_moment_give_one_open_case(centre_a, clinician_a, manager_a):
-    """Both transactions look at the same moment; the second insert waits and is refused."""
+def _at_the_same_moment(first, second) -> list[object]:
+    """Run ``first`` and ``second`` in two connections, each in its own transaction.
+
+    ``second`` starts once ``first`` has done its work, while ``first`` still
+    holds its transaction open: both have looked before either committed.
+    Returns what each returned or raised, in the order they finished.
+    """
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL: two connections at once (SQLite writers queue at BEGIN)")
-    ended = make_case(centre_a, stage=Stage.CLOSED)
-    opened = threading.Event()
+    done = threading.Event()
     results: list[object] = []
 
-    def reopen(by, after: threading.Event | None, hold: float) -> None:
+    def run(call, after: threading.Event | None, hold: float) -> None:
         try:
             if after is not None:
                 after.wait(10)
             with transaction.atomic():
-                results.append(actions.open_case(ended.client, centre_a, by=by))
-                opened.set()
+                results.append(call())
+                done.set()
                 threading.Event().wait(hold)  # the first keeps its transaction open a while
-        except BaseException as error:  # reported below
+        except BaseException as error:  # reported to the caller
             results.append(error)
         finally:
             connection.close()
 
-    first = threading.Thread(target=reopen, args=(clinician_a, None, 0.5))
-    second = threading.Thread(target=reopen, args=(manager_a, opened, 0))
-    first.start()
-    second.start()
-    first.join(30)
-    second.join(30)
+    threads = [
+        threading.Thread(target=run, args=(first, None, 0.5)),
+        threading.Thread(target=run, args=(second, done, 0)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return results
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_reopens_at_the_same_moment_give_one_open_case(centre_a, clinician_a, manager_a):
+    """Both transactions look at the same moment; the second insert waits and is refused."""
+    ended = make_case(centre_a, stage=Stage.CLOSED)
+
+    results = _at_the_same_moment(
+        lambda: actions.open_case(ended.client, centre_a, by=clinician_a),
+        lambda: actions.open_case(ended.client, centre_a, by=manager_a),
+    )
 
     assert [type(result) for result in results] == [Case, actions.CaseError]
     assert Case.objects.open().filter(client=ended.client, centre=centre_a).count() == 1
@@ -149,31 +166,12 @@ def test_two_referrals_sent_at_the_same_moment_give_one_pending(
     centre_a, centre_b, centre_c, clinician_a, manager_a
 ):
     """Both pass the "awaiting an answer" check; the second insert waits and is refused."""
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: two connections at once (SQLite writers queue at BEGIN)")
     case = make_case(centre_a, stage=Stage.WAITING_LIST)
-    made = threading.Event()
-    results: list[object] = []
 
-    def refer(by, to_centre, after: threading.Event | None, hold: float) -> None:
-        try:
-            if after is not None:
-                after.wait(10)
-            with transaction.atomic():
-                results.append(make_referral(case, to_centre, by))
-                made.set()
-                threading.Event().wait(hold)  # the first keeps its transaction open a while
-        except BaseException as error:  # reported below
-            results.append(error)
-        finally:
-            connection.close()
-
-    first = threading.Thread(target=refer, args=(clinician_a, centre_b, None, 0.5))
-    second = threading.Thread(target=refer, args=(manager_a, centre_c, made, 0))
-    first.start()
-    second.start()
-    first.join(30)
-    second.join(30)
+    results = _at_the_same_moment(
+        lambda: make_referral(case, centre_b, clinician_a),
+        lambda: make_referral(case, centre_c, manager_a),
+    )
 
     assert [type(result) for result in results] == [Referral, actions.ReferralError]
     assert "awaiting an answer" in str(results[1])
