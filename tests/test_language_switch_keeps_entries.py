@@ -117,7 +117,29 @@ def test_the_self_check_result_goes_with_the_switch_and_is_not_counted_twice():
     switched = _switch(client, result.content.decode(), "/self-check/")
     assert switched.status_code == 200
     assert sum(DailyCount.objects.values_list("count", flat=True)) == counted
-    assert _resend_fields(switched.content.decode())["worry"] == ["own_thoughts"]
+    again = _resend_fields(switched.content.decode())
+    assert again["worry"] == ["own_thoughts"]
+
+    # "Send again" shows the result in English: read twice, counted once.
+    english = client.post("/self-check/", {key: values[0] for key, values in again.items()})
+    assert english.status_code == 200
+    assert '<html lang="en">' in english.content.decode()
+    assert sum(DailyCount.objects.values_list("count", flat=True)) == counted
+    # And back to German: still once.
+    back = _switch(client, english.content.decode(), "/de/self-check/")
+    fields = _resend_fields(back.content.decode())
+    assert fields["counted"] == ["1"]
+    client.post("/de/self-check/", {key: values[0] for key, values in fields.items()})
+    assert sum(DailyCount.objects.values_list("count", flat=True)) == counted
+
+
+def test_a_new_self_check_from_the_empty_page_is_counted_again():
+    """The marker is the result page's only: a check filled in afresh counts."""
+    client = Client()
+    client.post("/self-check/", SELF_CHECK)
+    counted = sum(DailyCount.objects.values_list("count", flat=True))
+    client.post("/self-check/", SELF_CHECK)
+    assert sum(DailyCount.objects.values_list("count", flat=True)) > counted
 
 
 def test_the_switch_from_english_to_german_speaks_german():

@@ -43,12 +43,28 @@ def carried_entries(request: HttpRequest) -> list[tuple[str, str]]:
     if request.method != "POST" or sent_from_another_site(request):
         return []  # another site's entries are never handed back (forestall.lib.origin)
     skipped = {"csrfmiddlewaretoken", LANGUAGE_SWITCH_FIELD}
-    return [
+    entries = [
         (name, value.replace("\x00", ""))
         for name, values in request.POST.lists()
         if name not in skipped
         for value in values
     ]
+    # What the view that answered adds for its own next round (``carry_also``).
+    sent = {name for name, _value in entries}
+    extra = getattr(request, "forestall_carry_also", {})
+    return entries + [(name, value) for name, value in extra.items() if name not in sent]
+
+
+def carry_also(request: HttpRequest, name: str, value: str) -> None:
+    """Have the page's language switch carry ``name=value`` besides what was typed.
+
+    For a view that must know, when the same entries come back in the other
+    language, that it has answered them once already (the self-check counts
+    each completed check once, not once per language it was read in).
+    """
+    extra = getattr(request, "forestall_carry_also", {})
+    extra[name] = value
+    request.forestall_carry_also = extra  # type: ignore[attr-defined]
 
 
 def _language_codes() -> list[str]:

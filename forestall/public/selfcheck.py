@@ -24,6 +24,7 @@ from forestall.inbox.forms import urgent_token
 from forestall.instruments.catalogue import catalogue
 from forestall.instruments.forms import instrument_form
 from forestall.instruments.scoring import Recommendation
+from forestall.lib.i18n import carry_also
 from forestall.public.crisis import emergency_numbers, help_open_now
 from forestall.public.models import Pathway
 from forestall.reach.arrival import stats_source
@@ -40,6 +41,11 @@ _PATHWAY_BY_WORRY = {
     "someone_else": Pathway.OTHER,
     "professional": Pathway.PROFESSIONAL,
 }
+
+
+# Carried by the result page's language switch (``forestall.lib.i18n.carry_also``).
+# A forged one only leaves a check uncounted.
+COUNTED_FIELD = "counted"
 
 
 def handle(request: HttpRequest) -> HttpResponse:
@@ -63,13 +69,17 @@ def handle(request: HttpRequest) -> HttpResponse:
         return render(request, "public/self_check.html", context, status=400)
     advice: Recommendation = form.result
     pathway = _PATHWAY_BY_WORRY.get(str(form.answers.get("worry") or ""), "")
-    stats.record(
-        Event.SELF_CHECK_COMPLETED,
-        detail=_detail_for(advice.step, urgent=advice.urgent),
-        language=language,
-        pathway=pathway,
-        source=stats_source(request),
-    )
+    # The same answers back after a language switch were counted already:
+    # each completed check counts once, in whichever language it is read.
+    if request.POST.get(COUNTED_FIELD) != "1":
+        stats.record(
+            Event.SELF_CHECK_COMPLETED,
+            detail=_detail_for(advice.step, urgent=advice.urgent),
+            language=language,
+            pathway=pathway,
+            source=stats_source(request),
+        )
+    carry_also(request, COUNTED_FIELD, "1")
     start_query: dict[str, str] = {}
     if pathway:
         start_query["pathway"] = pathway
