@@ -715,3 +715,47 @@ def test_save_first_is_said_in_german_on_its_exercise(client):
     response = client.post("/de" + PLAN + "share/", {"exercise": "plan"})
     page = client.get(response["Location"]).content.decode()
     assert page.count("Bitte speichern Sie Ihre Antworten zuerst") == 1
+
+
+# --- "I have finished this module" after the session ended -----------------------
+
+
+def _workbook_modules() -> dict:
+    from forestall.selfhelp.models import Workbook
+
+    workbook = Workbook.objects.first()
+    return workbook.data.get("modules", {}) if workbook else {}
+
+
+def test_finishing_a_module_after_the_session_ended_asks_for_the_codename(client, monkeypatch):
+    """Muddle: it was counted, not kept as progress, and the page went on without a word."""
+    open_new_mailbox(client)
+    _expire_session(monkeypatch)
+    response = client.post(PLAN + "done/")
+    assert response.status_code == 401
+    page = response.content.decode()
+    assert "That you finished this module has not been kept yet" in page
+    assert 'name="codename"' in page and "Open my mailbox and keep my progress" in page
+    assert "Go on without keeping it" in page
+    assert not any(progress.get("completed") for progress in _workbook_modules().values())
+
+
+def test_the_codename_on_finishing_signs_in_and_keeps_the_progress(client, monkeypatch):
+    codename = open_new_mailbox(client)
+    _expire_session(monkeypatch)
+    response = client.post(PLAN + "done/", {"codename": codename})
+    assert response.status_code == 302
+    assert any(progress.get("completed") for progress in _workbook_modules().values())
+
+
+def test_finishing_after_the_session_ended_is_explained_in_german(client, monkeypatch):
+    open_new_mailbox(client, "/de")
+    _expire_session(monkeypatch)
+    page = client.post("/de" + PLAN + "done/").content.decode()
+    assert "Dass Sie dieses Modul abgeschlossen haben, ist noch nicht gespeichert" in page
+    assert "Postfach öffnen und Fortschritt speichern" in page
+
+
+def test_finishing_without_a_mailbox_still_just_goes_on(client):
+    response = client.post(PLAN + "done/")
+    assert response.status_code == 302

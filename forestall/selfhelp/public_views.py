@@ -383,13 +383,35 @@ def done(request: HttpRequest, programme: str, module: str) -> HttpResponse:
     """ "I have finished this module": counted; kept as progress with a mailbox."""
     chosen, found = _found(programme, module)
     mailbox = signed_in_mailbox(request)
+    if mailbox is None and _session_ended(request):
+        return _done_after_sign_in(request, chosen, found)
     actions.complete_module(mailbox, found, _language())
+    return _kept(request, redirect(_after_done(chosen, found)), mailbox)
+
+
+def _after_done(chosen: Programme, found: Module) -> str:
     following = chosen.after(found)
     if following is not None:
-        to = reverse("selfhelp:module", args=[programme, following.slug])
-    else:
-        to = reverse("selfhelp:programme", args=[programme]) + "?finished=1"
-    return _kept(request, redirect(to), mailbox)
+        return reverse("selfhelp:module", args=[chosen.slug, following.slug])
+    return reverse("selfhelp:programme", args=[chosen.slug]) + "?finished=1"
+
+
+def _done_after_sign_in(request: HttpRequest, chosen: Programme, found: Module) -> HttpResponse:
+    """The session ended before "I have finished this module": ask for the codename, then keep it.
+
+    As for an exercise or a rating: the progress is kept (and counted) only
+    once the codename has opened the mailbox; the page says so and offers
+    to go on without keeping it.
+    """
+    mailbox, sign_in_form, status, form_error = opened_by_codename(request)
+    if mailbox is not None:
+        end_session(request)
+        actions.complete_module(mailbox, found, _language())
+        return sign_in(redirect(_after_done(chosen, found)), mailbox)
+    context = _module_context(request, chosen, found, None)
+    context["done_session_ended"] = True
+    context["after_done_url"] = _after_done(chosen, found)
+    return _still_signed_out(request, context, sign_in_form, status, form_error)
 
 
 @csrf_when_signed_in
