@@ -34,6 +34,10 @@ def create_centre(
     return centre
 
 
+class CentreChangedMeanwhile(Exception):
+    """The profile was saved by someone else after the editor opened it; nothing was saved."""
+
+
 def update_centre_profile(
     centre: Centre,
     *,
@@ -41,9 +45,24 @@ def update_centre_profile(
     languages: list[str],
     services: list[str],
     channels: list[str],
+    edited_from: str | None = None,
 ) -> Centre:
-    """Save the changed profile of a centre fetched through ``Centre.objects.editable_by(by)``."""
+    """Save the changed profile of a centre fetched through ``Centre.objects.editable_by(by)``.
+
+    ``edited_from`` is the profile's ``updated_at`` (ISO 8601) when the editor
+    opened it: if it has been saved since (a manager and an admin, or a
+    forgotten second tab), raises ``CentreChangedMeanwhile`` and saves
+    nothing, so a stale page never silently undoes someone else's change.
+    """
     with transaction.atomic():
+        saved = (
+            Centre.objects.select_for_update()
+            .filter(pk=centre.pk)
+            .values_list("updated_at", flat=True)
+            .get()
+        )
+        if edited_from and saved.isoformat() != edited_from:
+            raise CentreChangedMeanwhile
         centre.save()
         centre.set_offers(languages=languages, services=services, channels=channels)
         record_event(by, "centre.update", centre, centre=centre)

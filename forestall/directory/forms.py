@@ -129,6 +129,9 @@ class CentreProfileForm(forms.ModelForm):
     public_website = forms.URLField(
         label=_("public website"), required=False, max_length=200, assume_scheme="https"
     )
+    # When the profile was last saved as the editor opened it (ISO 8601), so a
+    # save from a stale page cannot silently undo someone else's change.
+    edited_from = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
 
     class Meta:
         model = Centre
@@ -145,6 +148,8 @@ class CentreProfileForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound and self.instance.updated_at is not None:
+            self.initial.setdefault("edited_from", self.instance.updated_at.isoformat())
         if self.instance.pk and not self.is_bound:
             self.initial.setdefault("languages", self.instance.languages)
             self.initial.setdefault("services", self.instance.services)

@@ -18,8 +18,29 @@ if TYPE_CHECKING:
     from forestall.accounts.models import User
 
 
-def save_page_content(page: str, language: str, title: str, body: str, *, by: User) -> PageContent:
-    """Add a new version of a public page's text (earlier versions stay)."""
+class PageChangedMeanwhile(Exception):
+    """Someone saved a newer version after the editor opened the page; nothing was saved."""
+
+    def __init__(self, newest: PageContent) -> None:
+        super().__init__(f"version {newest.version} was saved meanwhile")
+        self.newest = newest
+
+
+def save_page_content(
+    page: str,
+    language: str,
+    title: str,
+    body: str,
+    *,
+    by: User,
+    based_on: int | None = None,
+) -> PageContent:
+    """Add a new version of a public page's text (earlier versions stay).
+
+    ``based_on`` is the version the editor started from (0 for the shipped
+    text); if a newer one exists by now, raises ``PageChangedMeanwhile`` and
+    saves nothing, so a stale tab never silently replaces a newer edit.
+    """
     with transaction.atomic():
         latest = (
             PageContent.objects.select_for_update()
@@ -27,6 +48,8 @@ def save_page_content(page: str, language: str, title: str, body: str, *, by: Us
             .order_by("-version")
             .first()
         )
+        if based_on is not None and latest is not None and latest.version != based_on:
+            raise PageChangedMeanwhile(latest)
         version = PageContent.objects.create(
             page=page,
             language=language,

@@ -11,6 +11,8 @@ public page.
 
 from __future__ import annotations
 
+import html as html_entities
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -77,6 +79,41 @@ def _only_safe_links(tag: str, attribute: str, value: str) -> str | None:
     if value.startswith("/") and safe_local_url(value) == value:
         return value
     return None
+
+
+_LINK_TARGET = re.compile(r'<a\b[^>]*?\bhref="([^"]*)"')
+
+
+def refused_links(source: str) -> list[str]:
+    """The link targets in ``source`` that ``render_markdown`` would remove, in order.
+
+    The sanitiser drops such a link quietly (its words stay, as plain text),
+    which is right for what is shown but wrong for the person writing it: the
+    edit forms call this to refuse the text and say which links and why.
+    """
+    refused: list[str] = []
+    for match in _LINK_TARGET.finditer(_markdown().convert(source)):
+        target = html_entities.unescape(match.group(1))
+        if _only_safe_links("a", "href", target) is None and target not in refused:
+            refused.append(target)
+    return refused
+
+
+def refused_links_message(refused: list[str]) -> str:
+    """Why ``refused`` cannot be linked, in the editor's language."""
+    from django.utils.translation import gettext
+
+    hosts = sorted(_allowed_link_hosts())
+    links = ", ".join(refused)
+    if hosts:
+        return gettext(
+            "These links are not allowed: %(links)s. Link to a page on this site "
+            "(starting with /) or to an https address on %(hosts)s."
+        ) % {"links": links, "hosts": ", ".join(hosts)}
+    return gettext(
+        "These links are not allowed: %(links)s. Link only to pages on this site "
+        "(starting with /): no other sites are allowed here."
+    ) % {"links": links}
 
 
 def render_markdown(source: str) -> SafeString:

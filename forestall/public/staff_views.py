@@ -5,8 +5,10 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from forestall.accounts.decorators import StaffRequest, staff_required
@@ -59,26 +61,39 @@ def content_edit(request: StaffRequest, page: str, language: str) -> HttpRespons
     visible = PageContent.objects.visible_to(request.user)
     current = visible.current(page, language)
     if current is not None:
-        initial = {"title": current.title, "body": current.body}
+        initial = {"title": current.title, "body": current.body, "based_on": current.version}
     else:
         title, body = shipped_text(page, language)
-        initial = {"title": title, "body": body}
+        initial = {"title": title, "body": body, "based_on": 0}
     status = 200
     preview = None
     if request.method == "POST":
         form = PageContentForm(request.POST)
         if form.is_valid():
+            body = form.cleaned_data["body"]
             if "preview" in request.POST:
-                preview = render_markdown(form.cleaned_data["body"])
+                # Shown as the public page would show it, with the refused links named.
+                form.refuse_foreign_links()
+                preview = render_markdown(body)
+            elif form.refuse_foreign_links():
+                status = 400
             else:
-                actions.save_page_content(
-                    page,
-                    language,
-                    form.cleaned_data["title"],
-                    form.cleaned_data["body"],
-                    by=request.user,
-                )
-                return redirect("public_staff:edit", page=page, language=language)
+                try:
+                    actions.save_page_content(
+                        page,
+                        language,
+                        form.cleaned_data["title"],
+                        body,
+                        by=request.user,
+                        based_on=form.cleaned_data["based_on"],
+                    )
+                except actions.PageChangedMeanwhile as changed:
+                    form = _changed_meanwhile(form, changed.newest)
+                    status = 409
+                    current = changed.newest
+                else:
+                    messages.success(request, _("Saved as a new version."))
+                    return redirect("public_staff:edit", page=page, language=language)
         else:
             status = 400
     else:
@@ -94,6 +109,31 @@ def content_edit(request: StaffRequest, page: str, language: str) -> HttpRespons
         "preview": preview,
     }
     return render(request, "public/staff/content_edit.html", context, status=status)
+
+
+def _changed_meanwhile(form: PageContentForm, newest: PageContent) -> PageContentForm:
+    """The form again, with the editor's text, saying a newer version came first.
+
+    It now counts as based on that newer version: saving again (after
+    comparing) is a deliberate choice to replace it.
+    """
+    data = dict(form.data.items())
+    data["based_on"] = str(newest.version)
+    again = PageContentForm(data)
+    again.is_valid()
+    again.add_error(
+        None,
+        _(
+            "Nothing was saved: %(who)s saved version %(version)s of this page after you "
+            "opened it. Your text is still here. Compare it with that version in the "
+            "history; saving again replaces it."
+        )
+        % {
+            "who": newest.created_by.username if newest.created_by else "—",
+            "version": newest.version,
+        },
+    )
+    return again
 
 
 @require_safe

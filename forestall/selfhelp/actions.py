@@ -268,8 +268,22 @@ def share_exercise(mailbox: Mailbox, module: Module, exercise_id: str, language:
     return True
 
 
+class ModuleChangedMeanwhile(Exception):
+    """A newer version was published after the editor opened the module; nothing was published."""
+
+    def __init__(self, newest: ModuleVersion) -> None:
+        super().__init__(f"version {newest.version} was published meanwhile")
+        self.newest = newest
+
+
 def publish_module_version(
-    programme: str, module_slug: str, minutes: int, sources: dict[str, str], *, by: User
+    programme: str,
+    module_slug: str,
+    minutes: int,
+    sources: dict[str, str],
+    *,
+    by: User,
+    based_on: int | None = None,
 ) -> ModuleVersion:
     """Publish a new version of a self-help module (network admins, through the staff side).
 
@@ -278,7 +292,9 @@ def publish_module_version(
     nothing if it does not hold together). The first publish of a module
     also keeps the shipped version it replaces, so answers given under that
     version keep their questions. Audited as ``selfhelp_module.publish``;
-    the public pages show the new version at once.
+    the public pages show the new version at once. ``based_on`` is the
+    version the editor started from: if a newer one exists by now, raises
+    ``ModuleChangedMeanwhile`` and publishes nothing.
     """
     found = shipped_catalogue().find(programme, module_slug)
     if found is None:
@@ -288,6 +304,8 @@ def publish_module_version(
         with transaction.atomic():
             versions = ModuleVersion.objects.select_for_update().of(programme, module_slug)
             latest = versions.order_by("-version").first()
+            if based_on is not None and latest is not None and latest.version > based_on:
+                raise ModuleChangedMeanwhile(latest)
             number = max(shipped.version, latest.version if latest else 0) + 1
             module_from_sources(programme, module_slug, shipped.order, number, minutes, sources)
             if not versions.filter(version=shipped.version).exists():

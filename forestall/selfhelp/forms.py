@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from forestall.inbox.models import Mailbox
 from forestall.lib.codenames import contains_codename
+from forestall.public.content import refused_links, refused_links_message
 from forestall.selfhelp.content import (
     LANGUAGES,
     SOURCE_LIMIT,
@@ -18,6 +19,7 @@ from forestall.selfhelp.content import (
     Exercise,
     Module,
     Rating,
+    load_block,
     module_from_sources,
 )
 
@@ -150,6 +152,9 @@ class ModuleEditForm(forms.Form):
     """
 
     minutes = forms.IntegerField(label=_("Minutes it takes"), min_value=1, max_value=120)
+    # The version the editor started from, so that a publish from a stale tab
+    # cannot silently replace a version someone else published meanwhile.
+    based_on = forms.IntegerField(widget=forms.HiddenInput, min_value=0, required=False)
 
     def __init__(self, *args: Any, current: Module, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -191,3 +196,30 @@ class ModuleEditForm(forms.Form):
                 params={"problem": str(error)},
             ) from None
         return cleaned
+
+    def refuse_foreign_links(self) -> bool:
+        """Mark the texts wrong if they link where a public page may not; True if they do.
+
+        Not part of ``clean``: a preview still shows what the sanitiser makes
+        of such a link (plain words), alongside the error.
+        """
+        refused = [
+            link
+            for language, source in self.sources().items()
+            for text in _strings(load_block(source, language))
+            for link in refused_links(text)
+        ]
+        if refused:
+            self.add_error(None, refused_links_message(list(dict.fromkeys(refused))))
+        return bool(refused)
+
+
+def _strings(value: Any) -> list[str]:
+    """Every string in a loaded block (titles, Markdown bodies, labels, options)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [text for item in value.values() for text in _strings(item)]
+    if isinstance(value, list):
+        return [text for item in value for text in _strings(item)]
+    return []

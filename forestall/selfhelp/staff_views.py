@@ -35,6 +35,7 @@ from forestall.selfhelp.content import (
     shipped_sources,
 )
 from forestall.selfhelp.forms import ExerciseForm, ModuleEditForm
+from forestall.selfhelp.models import ModuleVersion
 
 
 def _user(request: HttpRequest) -> User:
@@ -75,9 +76,10 @@ def module_edit(request: HttpRequest, programme: str, module: str) -> HttpRespon
     preview = None
     if request.method == "POST":
         form = ModuleEditForm(request.POST, current=current)
-        if not form.is_valid():
+        publishing = "publish" in request.POST
+        if not form.is_valid() or (publishing and form.refuse_foreign_links()):
             status = 400
-        elif "publish" in request.POST:
+        elif publishing:
             try:
                 published = actions.publish_module_version(
                     programme,
@@ -85,7 +87,11 @@ def module_edit(request: HttpRequest, programme: str, module: str) -> HttpRespon
                     form.cleaned_data["minutes"],
                     form.sources(),
                     by=_user(request),
+                    based_on=form.cleaned_data["based_on"],
                 )
+            except actions.ModuleChangedMeanwhile as changed:
+                form = _changed_meanwhile(form, current, changed.newest)
+                status = 409
             except ContentError as error:
                 form.add_error(None, _("This version cannot be published yet: %s") % error)
                 status = 409
@@ -95,6 +101,8 @@ def module_edit(request: HttpRequest, programme: str, module: str) -> HttpRespon
                 )
                 return redirect("selfhelp_staff:edit", programme=programme, module=module)
         elif form.module is not None:
+            # Shown as the public page would show it, with the refused links named.
+            form.refuse_foreign_links()
             chosen_language = str(request.POST.get("preview", ""))
             language = chosen_language if chosen_language in LANGUAGES else LANGUAGES[0]
             preview = _rendered(form.module, language)
@@ -102,7 +110,10 @@ def module_edit(request: HttpRequest, programme: str, module: str) -> HttpRespon
         row = versions.filter(version=current.version).first()
         sources = row.texts if row is not None else shipped_sources(programme, module)
         initial = {f"text_{language}": sources.get(language, "") for language in LANGUAGES}
-        form = ModuleEditForm(initial={"minutes": current.minutes, **initial}, current=current)
+        form = ModuleEditForm(
+            initial={"minutes": current.minutes, "based_on": current.version, **initial},
+            current=current,
+        )
     context = {
         "programme": chosen,
         "module": current,
@@ -114,6 +125,32 @@ def module_edit(request: HttpRequest, programme: str, module: str) -> HttpRespon
         "preview": preview,
     }
     return render(request, "selfhelp/staff/module_edit.html", context, status=status)
+
+
+def _changed_meanwhile(
+    form: ModuleEditForm, current: Module, newest: ModuleVersion
+) -> ModuleEditForm:
+    """The form again, with the editor's texts, saying a newer version came first.
+
+    It now counts as based on that newer version: publishing again (after
+    comparing) is a deliberate choice to replace it.
+    """
+    data = dict(form.data.items())
+    data["based_on"] = str(newest.version)
+    again = ModuleEditForm(data, current=current)
+    again.is_valid()
+    again.add_error(
+        None,
+        _(
+            "%(who)s published version %(version)s of this module after you opened it. "
+            "Compare it with yours in the history; publishing again replaces it."
+        )
+        % {
+            "who": newest.published_by.username if newest.published_by else "—",
+            "version": newest.version,
+        },
+    )
+    return again
 
 
 @require_safe
