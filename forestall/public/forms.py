@@ -20,7 +20,9 @@ class PageContentForm(forms.Form):
         max_length=20000,
         help_text=_(
             "Markdown: ## heading, - list item, **bold**, *italic*, [link](/centres/). "
-            "Links may only be relative or https. HTML and images are not allowed."
+            "Links may point to this site's pages, or with https to the websites your "
+            "network has allowed; any other link is refused on save. HTML and images "
+            "are not allowed."
         ),
     )
     # The version the editor started from (0: the shipped text), so that a
