@@ -204,6 +204,17 @@ def pending_for_mailbox(mailbox: Mailbox) -> QuerySet[Administration]:
     )
 
 
+def answered_in_mailbox(mailbox: Mailbox) -> QuerySet[Administration]:
+    """Questionnaires sent to the owner of ``mailbox`` and already answered there.
+
+    What a second "Send my answers" (a double click, back and send again, a
+    second tab) finds: the mailbox says they arrived rather than "not found".
+    """
+    return Administration.objects.filter(
+        client__mailbox=mailbox, status=Status.COMPLETED, via_mailbox=True
+    )
+
+
 def pending_for_mailbox_ids(mailbox: Mailbox) -> list[tuple[uuid.UUID, str, int]]:
     """(id, instrument, version) of ``pending_for_mailbox``, for the mailbox page.
 
