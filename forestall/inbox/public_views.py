@@ -586,7 +586,7 @@ def answer_in_mailbox(
                 complete_from_mailbox(administration, form.answers)
             except NotPending:
                 return _answered_already(request, mailbox, administration_id)
-            # Recorded: the language switch is plain links (a second send is told the answers arrived).
+            # Recorded: the language switch is plain links (a second send: "already arrived").
             context = {"done": True, "carry_entries": False}
             return render(request, "inbox/mailbox/questionnaire.html", context)
         return render(request, "inbox/mailbox/questionnaire.html", {"form": form}, status=400)

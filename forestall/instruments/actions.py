@@ -194,6 +194,7 @@ def _ask_for_risk_assessment(administration: Administration, *, by: User | None)
         centre_id=administration.centre_id,
         instrument=administration.definition.name,
         by=by,
+        nobody_watching=administration.via_mailbox,
     )
 
 
