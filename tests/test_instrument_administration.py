@@ -292,6 +292,51 @@ def test_another_mailbox_cannot_open_the_questionnaire(client_with_mailbox, clin
         answer_in_mailbox(_mailbox_request("GET"), make_mailbox(), pending.pk)
 
 
+def test_answers_sent_twice_say_they_arrived_and_keep_the_first(
+    client_with_mailbox, clinician_a, centre_a
+):
+    """A double click, or back and "Send" again, without JavaScript: not a "not found" page."""
+    pending = actions.send_to_mailbox(
+        client_with_mailbox, "gad7", occasion="session", by=clinician_a, centre=centre_a
+    )
+    mailbox = client_with_mailbox.mailbox
+    first = {f"q{number}": str(value) for number, value in enumerate(GAD7_MILD, 1)}
+    second = {f"q{number}": "3" for number in range(1, 8)}
+    with translation.override("de"):
+        answer_in_mailbox(_mailbox_request("POST", first), mailbox, pending.pk)
+        again = answer_in_mailbox(_mailbox_request("POST", second), mailbox, pending.pk)
+        later = answer_in_mailbox(_mailbox_request("GET"), mailbox, pending.pk)
+    assert again.status_code == 409
+    assert "Ihre Antworten sind schon angekommen" in again.content.decode()
+    assert "nicht noch einmal gespeichert" in again.content.decode()
+    assert later.status_code == 200
+    assert "nicht noch einmal gespeichert" not in later.content.decode()
+    stored = Administration.objects.get(pk=pending.pk)
+    assert (stored.total, stored.answers["q1"]) == (6, 1)
+    assert AuditEntry.objects.filter(action="instrument.complete").count() == 1
+
+
+def test_an_answered_questionnaire_is_still_404_for_another_mailbox(
+    client_with_mailbox, clinician_a, centre_a
+):
+    pending = actions.send_to_mailbox(
+        client_with_mailbox, "gad7", occasion="session", by=clinician_a, centre=centre_a
+    )
+    actions.complete_from_mailbox(pending, GAD7_MILD)
+    with pytest.raises(Http404):
+        answer_in_mailbox(_mailbox_request("GET"), make_mailbox(), pending.pk)
+
+
+def test_a_questionnaire_staff_entered_is_404_in_the_clients_mailbox(
+    client_with_mailbox, clinician_a, centre_a
+):
+    recorded = actions.record_administration(
+        client_with_mailbox, "gad7", GAD7_MILD, occasion="session", by=clinician_a, centre=centre_a
+    )
+    with pytest.raises(Http404):
+        answer_in_mailbox(_mailbox_request("GET"), client_with_mailbox.mailbox, recorded.pk)
+
+
 # --- forms -----------------------------------------------------------------------
 
 

@@ -61,6 +61,23 @@ def test_a_later_answer_without_the_flag_clears_the_warning(sign_in, centre_a, c
     assert "Risk: act today" not in browser.get(f"/staff/cases/{case.pk}/").content.decode()
 
 
+def test_a_later_answer_that_leaves_item_9_out_keeps_the_warning(sign_in, centre_a, clinician_a):
+    """Item 9 may be skipped (two missing items are prorated): that is no all-clear."""
+    case = make_case(centre_a, stage=Stage.IN_TREATMENT)
+    browser = sign_in(clinician_a)
+    url = f"/staff/instruments/clients/{case.client_id}/record/phq9/"
+    browser.post(url, _answers(2))
+    skipped = {key: value for key, value in _answers(0).items() if key != "q9"}
+    assert browser.post(url, skipped).status_code == 302
+
+    for page in (f"/staff/cases/{case.pk}/", f"/staff/instruments/clients/{case.client_id}/"):
+        assert "Risk: act today" in browser.get(page).content.decode()
+
+    browser.post(url, _answers(0))
+    for page in (f"/staff/cases/{case.pk}/", f"/staff/instruments/clients/{case.client_id}/"):
+        assert "Risk: act today" not in browser.get(page).content.decode()
+
+
 def test_a_negative_item_9_raises_nothing(sign_in, centre_a, clinician_a):
     case = make_case(centre_a, stage=Stage.IN_TREATMENT)
     sign_in(clinician_a).post(

@@ -128,6 +128,31 @@ def test_consent_in_the_future_is_refused(centre_a, clinician_a, sign_in):
     assert not ResearchConsent.objects.exists()
 
 
+def test_a_refused_withdrawal_says_why_and_keeps_the_date_in_its_row(
+    centre_a, clinician_a, sign_in
+):
+    """The withdrawal's own message and the typed date came back as a fresh, silent form."""
+    case = research_network.open_case(centre_a)
+    first = research_network.consent(case, research_network.make_study())
+    second = research_network.consent(case, research_network.make_study("follow-up-2027"))
+    client = sign_in(clinician_a)
+    future = (datetime.date.today() + datetime.timedelta(days=3)).isoformat()
+
+    response = client.post(
+        f"/staff/research/consents/{first.pk}/withdraw/", {"withdrawn_on": future}
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert page.count("A withdrawal cannot be in the future.") == 1
+    assert f'value="{future}"' in page and f'id="withdraw-{first.pk}-withdrawn_on"' in page
+    # Each row has its own form: no id twice on the page.
+    assert f'id="withdraw-{second.pk}-withdrawn_on"' in page
+    assert page.count('id="id_withdrawn_on"') == 0
+    first.refresh_from_db()
+    assert first.in_force
+
+
 @pytest.mark.parametrize("persona", ["clinician_b", "analyst", "counsellor_a", "outsider"])
 def test_consent_pages_of_a_case_outside_ones_work_are_404(request, centre_a, persona, sign_in):
     study = research_network.make_study()

@@ -26,7 +26,13 @@ from forestall.cases import actions as case_actions
 from forestall.cases.models import Task, TaskKind
 from forestall.cases.pathway import Stage
 from forestall.instruments import actions
-from tests.factories_cases import make_case, make_client, phq9_answers, record_phq9
+from tests.factories_cases import (
+    make_case,
+    make_client,
+    make_mailbox,
+    phq9_answers,
+    record_phq9,
+)
 
 TITLE = "Risk assessment today"
 # With the soft hyphen (U+00AD) that lets the heading break at phone width.
@@ -260,6 +266,45 @@ def test_a_closed_case_gets_no_task(sign_in, centre_a, clinician_a):
     case = make_case(centre_a, stage=Stage.CLOSED)
     record_phq9(sign_in(clinician_a), case, 3)
     assert not Task.objects.filter(case=case).exists()
+
+
+def test_staff_are_told_plainly_when_no_task_could_be_added(sign_in, centre_a, clinician_a):
+    """The message after recording promised "A task is on the case" on a closed case too."""
+    closed = make_case(centre_a, stage=Stage.CLOSED)
+    browser = sign_in(clinician_a)
+    url = f"/staff/instruments/clients/{closed.client_id}/record/phq9/"
+    page = browser.post(url, phq9_answers(2), follow=True).content.decode()
+    assert "A task is on the case." not in page
+    assert "No case of this client is open, so no task was added" in page
+
+    running = _case_led_by(clinician_a, centre_a)
+    url = f"/staff/instruments/clients/{running.client_id}/record/phq9/"
+    page = browser.post(url, phq9_answers(2), follow=True).content.decode()
+    assert "A task is on the case." in page
+    assert "no task was added" not in page
+
+
+def test_a_mailbox_answer_after_the_case_ended_still_reaches_its_clinicians(
+    sign_in, centre_a, clinician_a
+):
+    """A follow-up sent after discharge and answered with nobody watching must reach someone."""
+    client = make_client(mailbox=make_mailbox("de"))
+    older = make_case(
+        centre_a, stage=Stage.CLOSED, client=client, opened_ago=datetime.timedelta(days=400)
+    )
+    latest = _case_led_by(clinician_a, centre_a, client=client)
+    latest.stage = Stage.CLOSED
+    latest.save(update_fields=["stage"])
+    sent = actions.send_to_mailbox(
+        client, "phq9", occasion="follow_up", by=clinician_a, centre=centre_a
+    )
+    actions.complete_from_mailbox(sent, {f"q{i}": 1 for i in range(1, 10)})
+
+    [task] = _open_risk_tasks(latest)
+    assert task.assignee == clinician_a and task.due_on == timezone.localdate()
+    assert _open_risk_tasks(older) == []
+    mine = sign_in(clinician_a).get("/staff/cases/tasks/").content.decode()
+    assert f"/staff/cases/{latest.pk}/" in mine
 
 
 def test_every_task_made_or_asked_for_again_is_audited(sign_in, centre_a, clinician_a):

@@ -209,6 +209,29 @@ def test_ratings_need_a_mailbox_and_show_back_as_progress(client):
     )
 
 
+def test_the_same_rating_sent_twice_is_kept_once(client):
+    """A double click on "Save" without JavaScript sends the rating twice."""
+    open_new_mailbox(client)
+    rating = {"moment": "before", "urges": "7", "confidence": "3"}
+    client.post(PLAN + "rating/", rating)
+    client.post(PLAN + "rating/", rating)
+    client.post(PLAN + "rating/", {**rating, "urges": "6"})
+    progress = client.get("/self-help/my-progress/").content.decode()
+    assert len(re.findall(r"<td>before</td><td>7</td><td>3</td>", progress)) == 1
+    assert len(re.findall(r"<td>before</td><td>6</td><td>3</td>", progress)) == 1
+
+
+def test_the_days_of_the_ratings_are_written_as_the_reader_writes_dates(client):
+    open_new_mailbox(client)
+    client.post(PLAN + "rating/", {"moment": "before", "urges": "7"})
+    today = timezone.localdate()
+    german = client.get("/de/self-help/my-progress/").content.decode()
+    english = client.get("/self-help/my-progress/").content.decode()
+    assert f"<td>{today:%d.%m.%Y}</td>" in german
+    assert f"<td>{today.day} {today:%b %Y}</td>" in english
+    assert today.isoformat() not in german + english
+
+
 def test_an_answer_containing_the_codename_is_refused_and_kept_on_the_page(client):
     codename = open_new_mailbox(client)
     response = save_plan(client, f"note {codename}")

@@ -530,7 +530,12 @@ def add_task(
 
 
 def ask_for_risk_assessment(
-    client: Client, *, centre_id: uuid.UUID | None, instrument: str, by: User | None
+    client: Client,
+    *,
+    centre_id: uuid.UUID | None,
+    instrument: str,
+    by: User | None,
+    nobody_watching: bool = False,
 ) -> list[Task]:
     """A questionnaire's risk flag: a risk assessment due today on each open case of ``client``.
 
@@ -545,10 +550,21 @@ def ask_for_risk_assessment(
     task. Restricted to ``centre_id``'s cases when the answers were given
     there. Runs inside the caller's transaction; returns the tasks made or
     asked for again, one per case.
+
+    ``nobody_watching``: the answers arrived in the mailbox (a follow-up
+    questionnaire sent after the case ended, or answered after it closed).
+    With no open case the flag would otherwise reach nobody at all, so the
+    task goes on the client's most recent case instead, where its
+    clinicians see it in their tasks. Answers entered by staff leave an
+    ended case alone: the person entering them is told on the spot.
     """
-    cases = Case.objects.open().filter(client=client).select_related("centre")
+    all_cases = Case.objects.filter(client=client).select_related("centre")
     if centre_id is not None:
-        cases = cases.filter(centre_id=centre_id)
+        all_cases = all_cases.filter(centre_id=centre_id)
+    cases = list(all_cases.open())
+    if not cases and nobody_watching:
+        latest = all_cases.order_by("-opened_at").first()
+        cases = [latest] if latest is not None else []
     # Only the instrument's name: the sentence around it is translated for
     # each reader (``Task.display_title``), not fixed in the language of
     # whoever answered.

@@ -424,6 +424,10 @@ class TaskQuerySet(models.QuerySet["Task"]):
     def pending(self) -> TaskQuerySet:
         return self.filter(done_at__isnull=True)
 
+    def open_risk_assessments_of(self, client: Client) -> TaskQuerySet:
+        """The risk assessments still to do on ``client``'s cases (what a PHQ-9 item 9 asks)."""
+        return self.pending().filter(case__client=client, kind=TaskKind.RISK_ASSESSMENT)
+
 
 class TaskKind(models.TextChoices):
     """What a task is for: written by someone (free), or made by forestall for a reason.

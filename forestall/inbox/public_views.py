@@ -14,7 +14,7 @@ import uuid
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.functional import SimpleLazyObject
@@ -49,6 +49,7 @@ from forestall.inbox.models import Mailbox
 from forestall.inbox.thread import mailbox_thread
 from forestall.instruments.actions import (
     NotPending,
+    answered_in_mailbox,
     complete_from_mailbox,
     pending_for_mailbox,
     pending_for_mailbox_ids,
@@ -569,7 +570,9 @@ def answer_in_mailbox(
     form and its storing are the instruments app's (``instrument_form``,
     ``complete_from_mailbox``).
     """
-    administration = get_object_or_404(pending_for_mailbox(mailbox), pk=administration_id)
+    administration = pending_for_mailbox(mailbox).filter(pk=administration_id).first()
+    if administration is None:
+        return _answered_already(request, mailbox, administration_id)
     data = request.POST if request.method == "POST" else None
     form = instrument_form(
         administration.instrument,
@@ -582,9 +585,27 @@ def answer_in_mailbox(
             try:
                 complete_from_mailbox(administration, form.answers)
             except NotPending:
-                raise Http404 from None
-            # Recorded: the language switch is plain links (a second send would be a 404).
+                return _answered_already(request, mailbox, administration_id)
+            # Recorded: the language switch is plain links (a second send: "already arrived").
             context = {"done": True, "carry_entries": False}
             return render(request, "inbox/mailbox/questionnaire.html", context)
         return render(request, "inbox/mailbox/questionnaire.html", {"form": form}, status=400)
     return render(request, "inbox/mailbox/questionnaire.html", {"form": form})
+
+
+def _answered_already(
+    request: HttpRequest, mailbox: Mailbox, administration_id: uuid.UUID
+) -> HttpResponse:
+    """A questionnaire of this mailbox that was answered before: say so (anything else is 404).
+
+    The first answers stay; answers sent again are not stored (409, so that
+    nothing reads the page as "saved"). Only this mailbox's own questionnaires
+    are found, so the page tells nobody else anything.
+    """
+    if not answered_in_mailbox(mailbox).filter(pk=administration_id).exists():
+        raise Http404
+    resent = request.method == "POST"
+    context = {"answered_already": True, "resent": resent, "carry_entries": False}
+    return render(
+        request, "inbox/mailbox/questionnaire.html", context, status=409 if resent else 200
+    )

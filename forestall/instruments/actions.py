@@ -194,6 +194,7 @@ def _ask_for_risk_assessment(administration: Administration, *, by: User | None)
         centre_id=administration.centre_id,
         instrument=administration.definition.name,
         by=by,
+        nobody_watching=administration.via_mailbox,
     )
 
 
@@ -201,6 +202,17 @@ def pending_for_mailbox(mailbox: Mailbox) -> QuerySet[Administration]:
     """Questionnaires waiting for the owner of ``mailbox``, oldest first."""
     return Administration.objects.filter(client__mailbox=mailbox, status=Status.PENDING).order_by(
         "created_at"
+    )
+
+
+def answered_in_mailbox(mailbox: Mailbox) -> QuerySet[Administration]:
+    """Questionnaires sent to the owner of ``mailbox`` and already answered there.
+
+    What a second "Send my answers" (a double click, back and send again, a
+    second tab) finds: the mailbox says they arrived rather than "not found".
+    """
+    return Administration.objects.filter(
+        client__mailbox=mailbox, status=Status.COMPLETED, via_mailbox=True
     )
 
 

@@ -2,8 +2,9 @@
 
 A flag is defined by the instrument (``flags`` in its definition file) and
 stored on the administration when it is scored. It stays "current" while it
-is on the client's latest completed administration of that instrument: a
-later answer without it means it was followed up and has gone.
+is on the client's latest completed administration of that instrument that
+answered the flag's item: a later answer to the item without it means it was
+followed up and has gone; a later answer that left the item out does not.
 """
 
 from __future__ import annotations
@@ -37,23 +38,40 @@ def flag_labels(administration: Administration, language: str) -> list[str]:
     ]
 
 
+def _answered(administration: Administration, item: str) -> bool:
+    return (administration.answers or {}).get(item) is not None  # type: ignore[union-attr]
+
+
 def current_risk_flags(
     client: Client, language: str, completed: Sequence[Administration] | None = None
 ) -> list[RiskFlag]:
-    """The flags on the client's latest completed answer to each instrument.
+    """Each flag on the client's latest completed answer to its item, instrument by instrument.
+
+    A later answer clears a flag only where it answered the flag's item: a
+    PHQ-9 with item 9 left out (allowed, and prorated) says nothing about
+    self-harm, so the warning from the last answer to item 9 stays.
 
     ``completed``: the client's completed administrations if the caller has
     them already (``Administration.objects.completed_of``), to save a query.
     """
     if completed is None:
         completed = Administration.objects.completed_of(client)
-    latest: dict[str, Administration] = {}
     newest_first = sorted(completed, key=completion_order, reverse=True)
+    decided: set[tuple[str, str]] = set()
+    found: list[RiskFlag] = []
     for administration in newest_first:
-        latest.setdefault(administration.instrument, administration)
-    return [
-        RiskFlag(administration, administration.definition.name, label, administration.completed_at)
-        for administration in latest.values()
-        if administration.flags
-        for label in flag_labels(administration, language)
-    ]
+        for flag in administration.definition.flags:
+            key = (administration.instrument, flag.id)
+            if key in decided or not _answered(administration, flag.item):
+                continue
+            decided.add(key)
+            if flag.id in (administration.flags or ()):
+                found.append(
+                    RiskFlag(
+                        administration,
+                        administration.definition.name,
+                        localized(flag.label, language),
+                        administration.completed_at,
+                    )
+                )
+    return found

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from forestall.accounts.decorators import StaffRequest, staff_required
 from forestall.cases.access import working_centre
+from forestall.cases.models import Task
 from forestall.instruments import actions
 from forestall.instruments.access import (
     access_administration,
@@ -144,16 +145,27 @@ def record(request: StaffRequest, client_id: uuid.UUID, instrument: str) -> Http
                 _("%(name)s recorded: total %(total)s.")
                 % {"name": definition.name, "total": administration.total},
             )
-            for label in flag_labels(administration, get_language()):
-                messages.error(
-                    request,
-                    _(
+            labels = flag_labels(administration, get_language())
+            # Say "a task is on the case" only where one is: a client whose
+            # cases have all ended gets none (cases.actions.ask_for_risk_assessment).
+            task_made = bool(labels) and (
+                Task.objects.visible_to(request.user).open_risk_assessments_of(client).exists()
+            )
+            for label in labels:
+                if task_made:
+                    text = _(
                         "Risk: %(flag)s. Next step: a risk assessment with the person today; "
                         "if the person or a child is at risk, raise a safeguarding concern. "
                         "A task is on the case."
                     )
-                    % {"flag": label},
-                )
+                else:
+                    text = _(
+                        "Risk: %(flag)s. Next step: a risk assessment with the person today; "
+                        "if the person or a child is at risk, raise a safeguarding concern. "
+                        "No case of this client is open, so no task was added: "
+                        "make sure it happens today."
+                    )
+                messages.error(request, text % {"flag": label})
             return redirect(_next_url(request) or reverse("instruments:client", args=[client.pk]))
         status = 400
     else:

@@ -12,6 +12,7 @@ import tempfile
 import uuid
 import zipfile
 from pathlib import Path
+from typing import Any
 
 from django.http import FileResponse, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
@@ -33,19 +34,38 @@ from forestall.research.forms import ConsentForm, ExportForm, WithdrawForm
 from forestall.research.models import Study
 
 
+def _withdraw_form(consent_id: uuid.UUID, data: Any = None) -> WithdrawForm:
+    """The withdrawal form of one consent row (its own ids: one such form per row)."""
+    return WithdrawForm(
+        data,
+        initial={"withdrawn_on": timezone.localdate()},
+        auto_id=f"withdraw-{consent_id}-%s",
+    )
+
+
 def _consent_page(
-    request: StaffRequest, case: Case, form: ConsentForm, status: int = 200
+    request: StaffRequest,
+    case: Case,
+    form: ConsentForm,
+    status: int = 200,
+    withdrawal: WithdrawForm | None = None,
+    withdrawing: uuid.UUID | None = None,
 ) -> HttpResponse:
+    """The consent page; ``withdrawal`` is the refused withdrawal of consent ``withdrawing``."""
     consents = case.research_consents.select_related("study").order_by("study__slug")  # type: ignore[attr-defined]
+    rows = [
+        (
+            consent,
+            withdrawal
+            if withdrawal is not None and consent.pk == withdrawing
+            else _withdraw_form(consent.pk),
+        )
+        for consent in consents
+    ]
     return render(
         request,
         "research/consent.html",
-        {
-            "case": case,
-            "consents": consents,
-            "form": form,
-            "withdraw_form": WithdrawForm(initial={"withdrawn_on": timezone.localdate()}),
-        },
+        {"case": case, "rows": rows, "form": form},
         status=status,
     )
 
@@ -76,14 +96,17 @@ def case_consent(request: StaffRequest, case_id: uuid.UUID) -> HttpResponse:
 @staff_required
 def withdraw_consent(request: StaffRequest, consent_id: uuid.UUID) -> HttpResponse:
     consent = access_consent(request.user, consent_id)  # type: ignore[arg-type]
-    form = WithdrawForm(request.POST)
+    form = _withdraw_form(consent.pk, request.POST)
     if form.is_valid():
         # Withdrawn already (a second click): the page shows it.
         with contextlib.suppress(ConsentError):
             withdraw_research_consent(request.user, consent, form.cleaned_data["withdrawn_on"])  # type: ignore[arg-type]
         return redirect("research:consent", case_id=consent.case_id)
-    page = _consent_page(request, consent.case, ConsentForm(), status=400)
-    return page
+    # The refused date comes back with its message, in the row it was typed in.
+    fresh = ConsentForm(initial={"given_on": timezone.localdate()})
+    return _consent_page(
+        request, consent.case, fresh, status=400, withdrawal=form, withdrawing=consent.pk
+    )
 
 
 def _zip_directory(directory: Path) -> tempfile._TemporaryFileWrapper[bytes]:

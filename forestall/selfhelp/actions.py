@@ -130,13 +130,20 @@ def save_answer(
 def save_rating(
     mailbox: Mailbox, module: Module, moment: str, values: dict[str, int], language: str
 ) -> dict[str, Any]:
-    """Add a before/after self-rating of ``module`` (0 to 10 values) to the person's history."""
+    """Add a before/after self-rating of ``module`` (0 to 10 values) to the person's history.
+
+    The same rating sent again the same day (a double click on "Save" with
+    JavaScript off, or a second tab) is kept once: the pages have no
+    resubmission guard on the public side, and a repeated row would read as
+    two check-ins.
+    """
 
     def change(data: dict[str, Any], today: datetime.date) -> None:
         _started(data, module, today, language)
-        data["ratings"].append(
-            {"module": module_key(module), "moment": moment, "on": today.isoformat(), **values}
-        )
+        entry = {"module": module_key(module), "moment": moment, "on": today.isoformat(), **values}
+        if data["ratings"] and data["ratings"][-1] == entry:
+            return
+        data["ratings"].append(entry)
         del data["ratings"][:-RATINGS_KEPT]
 
     return _change(mailbox, change)

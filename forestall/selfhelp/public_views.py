@@ -8,6 +8,7 @@ into its encrypted workbook. Nothing typed here is ever logged.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -472,6 +473,14 @@ def share(request: HttpRequest, programme: str, module: str) -> HttpResponse:
     return _kept(request, redirect(reverse("mailbox:mailbox") + "?sent=1#latest"), mailbox)
 
 
+def _stored_day(text: Any) -> datetime.date | str:
+    """A day kept in the workbook (ISO text) as a date, for the reader's own date format."""
+    try:
+        return datetime.date.fromisoformat(str(text))
+    except ValueError:
+        return str(text or "")
+
+
 @require_safe
 def progress(request: HttpRequest) -> HttpResponse:
     """The person's own progress: modules done and their self-ratings over time."""
@@ -488,7 +497,7 @@ def progress(request: HttpRequest) -> HttpResponse:
             {
                 "title": titles[r["module"]],
                 "moment": r.get("moment"),
-                "on": r.get("on"),
+                "on": _stored_day(r.get("on")),
                 "values": [r.get(rating_id) for rating_id, _label in labels],
             }
             for r in workbook["ratings"]
