@@ -173,3 +173,31 @@ def test_the_public_page_withholds_small_numbers(client, centre_a):
 def test_the_public_page_works_with_no_counts_at_all(client, db):
     assert client.get("/statistics/").status_code == 200
     assert client.get("/de/statistics/").status_code == 200
+
+
+def test_counts_in_the_thousands_are_grouped_in_the_pages_language(
+    client, sign_in, analyst, counts
+):
+    """Muddle: German pages showed "3000000"; German groups digits "3.000.000",
+    English "3,000,000". Every count in a statistics table is grouped."""
+    from forestall.stats.models import DailyCount, MonthlyCount
+
+    DailyCount.objects.update(count=1234)
+    MonthlyCount.objects.update(count=1234)
+    number_cells = re.compile(r'<td class="number">([^<]+)</td>')
+
+    analyst.language = "de"
+    analyst.save()
+    german = sign_in(analyst).get("/staff/statistics/", HTTP_ACCEPT_LANGUAGE="de")
+    cells = number_cells.findall(german.content.decode())
+    assert any(re.fullmatch(r"\d{1,3}(\.\d{3})+", cell) for cell in cells), cells[:10]
+    assert not [cell for cell in cells if re.fullmatch(r"\d{4,}", cell)]
+
+    analyst.language = "en"
+    analyst.save()
+    english = sign_in(analyst).get("/staff/statistics/", HTTP_ACCEPT_LANGUAGE="en")
+    cells = number_cells.findall(english.content.decode())
+    assert any(re.fullmatch(r"\d{1,3}(,\d{3})+", cell) for cell in cells), cells[:10]
+
+    public = client.get("/de/statistics/").content.decode()
+    assert not re.findall(r'<td class="number">\d{4,}</td>', public)

@@ -29,11 +29,25 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.template.base import Variable
 from django.templatetags import i18n as django_i18n
+from django.utils.formats import number_format
 from django.utils.translation import get_language
 
 register = template.Library()
 register.tags.update(django_i18n.register.tags)
 register.filters.update(django_i18n.register.filters)
+
+
+@register.filter
+def grouped(value: Any) -> Any:
+    """A whole number in the page's language, its digits grouped: "12,345" / "12.345".
+
+    For counts shown to people (statistics tables, reach results); anything
+    else (a withheld marker, a dash, a rate already formatted) is left as it is.
+    """
+    if isinstance(value, int) and not isinstance(value, bool):
+        return number_format(value, force_grouping=True)
+    return value
+
 
 # Changes whenever the catalogues may have changed: part of every key.
 _generation = itertools.count()
