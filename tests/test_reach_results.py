@@ -148,7 +148,7 @@ def test_the_staff_funnel_starts_with_the_warnings_shown(network_admin, sign_in)
     funnel = page[page.index("Warnings shown") :]
     cells = re.findall(r"<td>([^<]*)</td>", funnel)
     # Month, warnings shown (2 x 1,000), landings (87 + 157), then what followed.
-    assert cells[1:3] == ["2000", "244"]
+    assert cells[1:3] == ["2,000", "244"]  # counts grouped in the page's language
     assert "Therapies started" in funnel
 
 
@@ -163,3 +163,11 @@ def test_the_public_page_and_download_show_the_reach_funnel(client):
     values = [value for row in table["cells"] for value in row]
     assert 40 in values
     assert 2 not in values
+
+
+def test_an_empty_period_says_so_under_every_heading(sign_in, network_admin):
+    """Muddle: "By variant, all partners" stood with nothing under it."""
+    page = sign_in(network_admin).get("/staff/reach/results/").content.decode()
+    headings = re.findall(r"<h2>(.*?)</h2>\s*(<\w+)", page)
+    assert headings and all(following != "<h2" for _heading, following in headings), headings
+    assert page.count("Nothing reported or counted in this period.") == 2
