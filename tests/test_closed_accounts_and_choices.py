@@ -68,19 +68,26 @@ def test_the_agenda_still_finds_what_a_closed_account_holds(
     assert departed.username in page
 
 
-def test_a_group_with_a_clinician_of_another_centre_is_refused_not_created_without(
-    sign_in, centre_a, centre_b, clinician_b
-):
+def _new_group_by_someone_at_both_centres(sign_in, centre_a, centre_b, *, centre, clinician):
+    """A group made by a clinician of centres A and B, at ``centre``, led by ``clinician``."""
     both = factories.make_user(Role.CLINICIAN, centre_a, username="two.centres")
     factories.add_role(both, Role.CLINICIAN, centre_b)
-    response = sign_in(both).post(
+    return sign_in(both).post(
         "/staff/cases/groups/",
         {
             "name": "Tuesday evening group",
             "programme": "group_therapy",
-            "centre": str(centre_a.pk),
-            "clinician": str(clinician_b.pk),
+            "centre": str(centre.pk),
+            "clinician": str(clinician.pk),
         },
+    )
+
+
+def test_a_group_with_a_clinician_of_another_centre_is_refused_not_created_without(
+    sign_in, centre_a, centre_b, clinician_b
+):
+    response = _new_group_by_someone_at_both_centres(
+        sign_in, centre_a, centre_b, centre=centre_a, clinician=clinician_b
     )
     assert response.status_code == 400
     page = response.content.decode()
@@ -92,16 +99,8 @@ def test_a_group_with_a_clinician_of_another_centre_is_refused_not_created_witho
 def test_a_group_with_a_clinician_of_its_own_centre_is_created_with_them(
     sign_in, centre_a, centre_b, clinician_b
 ):
-    both = factories.make_user(Role.CLINICIAN, centre_a, username="two.centres")
-    factories.add_role(both, Role.CLINICIAN, centre_b)
-    response = sign_in(both).post(
-        "/staff/cases/groups/",
-        {
-            "name": "Tuesday evening group",
-            "programme": "group_therapy",
-            "centre": str(centre_b.pk),
-            "clinician": str(clinician_b.pk),
-        },
+    response = _new_group_by_someone_at_both_centres(
+        sign_in, centre_a, centre_b, centre=centre_b, clinician=clinician_b
     )
     assert response.status_code == 302
     assert TherapyGroup.objects.get().clinician == clinician_b
