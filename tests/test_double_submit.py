@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from django.contrib.messages import get_messages
 from django.core.cache import cache
-from django.utils import translation
 
 from forestall.cases.models import Note
 from forestall.cases.pathway import Stage
@@ -25,14 +23,6 @@ from forestall.instruments.models import Administration
 from forestall.lib import resubmission
 from tests.factories_cases import make_case, make_client
 from tests.factories_inbox import make_conversation
-
-
-@pytest.fixture(autouse=True)
-def _english_and_an_empty_cache():
-    cache.clear()
-    with translation.override("en"):
-        yield
-    cache.clear()
 
 
 def _token(page) -> str:

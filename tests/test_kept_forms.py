@@ -17,7 +17,7 @@ import pytest
 from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.test import Client
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from forestall.accounts.models import Role
 from forestall.cases.models import Note
@@ -26,14 +26,6 @@ from tests import factories
 from tests.factories_cases import make_case
 
 NOTE = "Long session today: talked through the relapse plan, the weekend and his sister's kids."
-
-
-@pytest.fixture(autouse=True)
-def _english_and_an_empty_cache():
-    cache.clear()
-    with translation.override("en"):
-        yield
-    cache.clear()
 
 
 @pytest.fixture
