@@ -16,7 +16,12 @@ Pages: ``floor`` ("my tasks", empty), ``case`` (a case page at the
 2,000-case centre), ``queue`` (the inbox queue). ``--profile NAME`` runs
 ``cProfile`` over the page's requests and prints the top functions.
 ``FORESTALL_PROFILE_SQL=1`` prints each page's queries;
-``FORESTALL_PROFILE_TEMPLATES=1`` the time each template's render takes.
+``FORESTALL_PROFILE_TEMPLATES=1`` the time each template's render takes;
+``FORESTALL_PROFILE_WITHOUT=audit,session,user,otp`` takes those safeguards
+out of the measuring process (an experiment: what they cost).
+``--served`` measures the pages' requests per second under gunicorn against
+the bare view, as ``bench_cases`` does (with ``FORESTALL_PROFILE_WITHOUT``,
+served by ``bench.without_wsgi``).
 
 Not a goal check: the goal is the throughput ratio ``bench_cases`` measures
 under gunicorn. This is the tool that shows *why* a page misses it.
@@ -35,6 +40,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from bench.server import ROOT
 
@@ -73,6 +79,7 @@ def _measure_child(
     from bench.bench_cases import _environ
 
     application = get_wsgi_application()
+    _leave_out(os.environ.get("FORESTALL_PROFILE_WITHOUT", ""))
     spent: dict[str, float] = {}
     if os.environ.get("FORESTALL_PROFILE_TEMPLATES"):
         from django.template import base as template_base
@@ -155,6 +162,112 @@ def _measure_child(
         print(out.getvalue())
 
 
+def _leave_out(parts: str) -> None:
+    """An experiment, never a setting: take parts of the staff floor out of this process.
+
+    ``FORESTALL_PROFILE_WITHOUT=audit,session,user,otp`` measures what each
+    safeguard every staff page runs costs, by taking it out: ``audit`` makes
+    the audit entry of every read a no-op; ``session``, ``user`` and ``otp``
+    answer the session row, the signed-in user and the second-factor device
+    from the first request's result instead of the database. What is left is
+    what a staff page would cost without them.
+    """
+    wanted = {part.strip() for part in parts.split(",") if part.strip()}
+    unknown = wanted - {"audit", "session", "user", "otp"}
+    if unknown:
+        raise SystemExit(f"FORESTALL_PROFILE_WITHOUT: unknown {sorted(unknown)}")
+    if "audit" in wanted:
+
+        def nothing(*args: object, **kwargs: object) -> None:
+            return None
+
+        for module in list(sys.modules.values()):
+            name = getattr(module, "__name__", "")
+            if name.startswith("forestall.") and name != "forestall.audit.actions.chain":
+                for attribute in ("record_read", "record_event"):
+                    if callable(getattr(module, attribute, None)):
+                        setattr(module, attribute, nothing)
+
+    def remembered(owner: Any, method: str, key: Any) -> None:
+        original = getattr(owner, method)
+        seen: dict[Any, Any] = {}
+
+        def answer(self: Any, *args: Any) -> Any:
+            found = key(self, *args)
+            if found not in seen:
+                seen[found] = original(self, *args)
+            return seen[found]
+
+        setattr(owner, method, answer)
+
+    if "session" in wanted:
+        from forestall.accounts.sessions import SessionStore
+
+        original = SessionStore._get_session_from_db
+        rows: dict[str, tuple[Any, Any]] = {}
+
+        def session_row(store: Any) -> Any:
+            if store.session_key not in rows:
+                rows[store.session_key] = (original(store), store._stored_expiry)
+            found, store._stored_expiry = rows[store.session_key]
+            return found
+
+        SessionStore._get_session_from_db = session_row  # type: ignore[method-assign]
+    if "user" in wanted:
+        from forestall.accounts.backends import StaffModelBackend
+
+        remembered(StaffModelBackend, "get_user", lambda backend, user_id: user_id)
+    if "otp" in wanted:
+        from forestall.accounts.middleware import StaffOTPMiddleware
+
+        remembered(StaffOTPMiddleware, "_device_from_persistent_id", lambda mw, pid: pid)
+    if wanted:
+        print(f"left out of every request: {', '.join(sorted(wanted))}")
+
+
+def _served(env: dict[str, str], pages: dict[str, list[str]], names: list[str]) -> int:
+    """The pages' requests per second under gunicorn against the bare view, as ``bench_cases``.
+
+    With ``FORESTALL_PROFILE_WITHOUT`` the server runs ``bench.without_wsgi``:
+    the same measure with those safeguards taken out.
+    """
+    from bench.bench_foundation import CONCURRENCY, DURATION, ROUNDS, measure_throughput
+    from bench.server import _gunicorn, serve_bare, server_cpu_seconds
+
+    env = {**os.environ, **env}
+    app = (
+        "bench.without_wsgi:application"
+        if env.get("FORESTALL_PROFILE_WITHOUT")
+        else "forestall.wsgi:application"
+    )
+    with serve_bare() as bare_url, _gunicorn(app, env, "/healthz") as base_url:
+        targets = {"bare": (bare_url, "/", {})}
+        for name in names or list(pages):
+            path, cookie = pages[name]
+            targets[name] = (base_url, path, {"Cookie": cookie})
+        for url, path, headers in targets.values():
+            measure_throughput(url, path, duration=1.0, headers=headers)  # warm-up
+        counts = {name: [0, 0.0, 0.0, 0] for name in targets}
+        for _round in range(ROUNDS):
+            for name, (url, path, headers) in targets.items():
+                before = server_cpu_seconds(url)
+                result = measure_throughput(url, path, duration=DURATION / ROUNDS, headers=headers)
+                counts[name][0] += result.requests
+                counts[name][1] += result.seconds
+                counts[name][2] += server_cpu_seconds(url) - before
+                counts[name][3] += result.errors
+    bare = counts["bare"][0] / counts["bare"][1]
+    print(f"under gunicorn ({CONCURRENCY} keep-alive clients, {ROUNDS} interleaved rounds):")
+    for name, (requests, seconds, cpu, errors) in counts.items():
+        rate = requests / seconds
+        print(
+            f"  {name:6} {rate:6.0f} requests/s = {rate / bare:.3f} of the bare view; "
+            f"{cpu * 1000 / max(requests, 1):.2f} ms server CPU per request"
+            + (f", {errors} errors" if errors else "")
+        )
+    return 0
+
+
 def _child_env(settings: dict[str, str]) -> dict[str, str]:
     env = {
         key: value
@@ -174,6 +287,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--keep", help="a directory to keep the filled database in")
     parser.add_argument("--profile", help="a page to profile with cProfile")
     parser.add_argument("--top", type=int, default=40)
+    parser.add_argument(
+        "--served",
+        action="store_true",
+        help="requests per second under gunicorn, against the bare view",
+    )
     parser.add_argument("--child", choices=["fill", "measure"], help=argparse.SUPPRESS)
     parser.add_argument("--state", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -203,6 +321,8 @@ def main(argv: list[str]) -> int:
             started = time.perf_counter()
             subprocess.run([*module, "--child", "fill"], env=env, cwd=ROOT, check=True)
             print(f"filled in {time.perf_counter() - started:.0f} s")
+        if args.served:
+            return _served(env, json.loads(state.read_text()), args.pages)
         command = [*module, "--child", "measure", *args.pages, "--top", str(args.top)]
         if args.profile:
             command += ["--profile", args.profile]
