@@ -18,7 +18,6 @@ enough for these lookups, and nothing to get wrong.
 from __future__ import annotations
 
 import dataclasses
-import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -34,7 +33,7 @@ from django.db.models.query import (
     get_related_populators,
 )
 
-from forestall.lib.rows import Converters, convert
+from forestall.lib.rows import Converters, compiled_for, convert
 
 M = TypeVar("M", bound=models.Model)
 
@@ -64,9 +63,9 @@ class PreparedLookup(Generic[M]):
         self._model = model
         self.where = tuple(where)
         self.fields = tuple(fields)
-        # Per connection object (one per thread and alias): the converters are
+        # Per connection object (one per thread and alias), kept on the
+        # connection (``forestall.lib.rows.compiled_for``): the converters are
         # bound to the connection they were made for.
-        self._compiled: weakref.WeakKeyDictionary[Any, _Compiled] = weakref.WeakKeyDictionary()
 
     @property
     def model(self) -> type[M]:
@@ -75,7 +74,8 @@ class PreparedLookup(Generic[M]):
         return self._model  # type: ignore[return-value]
 
     def _compile(self, connection: Any) -> _Compiled:
-        compiled = self._compiled.get(connection)
+        mine = compiled_for(connection, self)
+        compiled = mine.get(None)
         if compiled is not None:
             return compiled
         using = connection.alias
@@ -106,7 +106,7 @@ class PreparedLookup(Generic[M]):
             attnames=[column.target.attname for column in selected],
             where_fields=where_fields,
         )
-        self._compiled[connection] = compiled
+        mine[None] = compiled
         return compiled
 
     def rows(self, *values: Any, using: str | None = None) -> list[list[Any]]:
@@ -256,9 +256,6 @@ class PreparedQuery(Generic[M]):
             raise ValueError("limit and offset are a paged query's own values, not parameters")
         self.build = build
         self.params = params
-        self._compiled: weakref.WeakKeyDictionary[Any, dict[tuple[Any, ...], _CompiledQuery]] = (
-            weakref.WeakKeyDictionary()
-        )
 
     def _shape(self, values: dict[str, Any]) -> tuple[int, ...]:
         if set(values) != set(self.params):
@@ -287,7 +284,7 @@ class PreparedQuery(Generic[M]):
 
     def _compile_count(self, connection: Any, values: dict[str, Any]) -> _CompiledQuery:
         shape = ("count", *self._shape(values))
-        by_shape = self._compiled.setdefault(connection, {})
+        by_shape = compiled_for(connection, self)
         compiled = by_shape.get(shape)
         if compiled is not None:
             return compiled
@@ -309,7 +306,7 @@ class PreparedQuery(Generic[M]):
 
     def _compile(self, connection: Any, values: dict[str, Any]) -> _CompiledQuery:
         shape = self._shape(values)
-        by_shape = self._compiled.setdefault(connection, {})
+        by_shape = compiled_for(connection, self)
         compiled = by_shape.get(shape)
         if compiled is not None:
             return compiled

@@ -20,7 +20,6 @@ once) converts its rows with the same ``convert``.
 from __future__ import annotations
 
 import functools
-import weakref
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -47,6 +46,31 @@ def _converters(fields: Sequence[Field], using: Any) -> Converters:
     return converters
 
 
+_STORE = "_forestall_compiled"
+
+
+def compiled_for(connection: Any, owner: object) -> dict[Any, Any]:
+    """What ``owner`` worked out for ``connection``: a dictionary kept on the connection itself.
+
+    Compiled statements hold the connection's converters, and those hold the
+    connection (``connection.ops``). Kept in a dictionary outside the
+    connection (a ``WeakKeyDictionary`` keyed by it, as before), each entry
+    kept its own key alive: every connection a thread ever opened stayed
+    open after the thread ended, with its SQLite file and write-ahead log
+    (a server that starts a thread per request, like the demo's, ran out of
+    file descriptors after about 10,000 requests). Kept on the connection,
+    the entry and the connection form one cycle, which the garbage collector
+    frees together when the connection is no longer used.
+    """
+    store: dict[object, dict[Any, Any]] | None = connection.__dict__.get(_STORE)
+    if store is None:
+        store = connection.__dict__[_STORE] = {}
+    found = store.get(owner)
+    if found is None:
+        found = store[owner] = {}
+    return found
+
+
 class Statement:
     """A hand-written query that every request of a page runs, worked out once.
 
@@ -61,11 +85,6 @@ class Statement:
     def __init__(self, sql: Callable[[Any], str], fields: Callable[[], Sequence[Field]]) -> None:
         self._sql = sql
         self._fields = fields
-        # Per connection object: the converters are bound to the connection
-        # they were made for (as in ``forestall.lib.prepared``).
-        self._compiled: weakref.WeakKeyDictionary[Any, tuple[str, Converters]] = (
-            weakref.WeakKeyDictionary()
-        )
 
     @functools.cached_property
     def fields(self) -> list[Field]:
@@ -74,10 +93,12 @@ class Statement:
     def rows(self, params: Sequence[Any]) -> list[list[Any]]:
         """The rows for ``params``; column ``i`` converted as ``fields[i]`` is by the ORM."""
         using = connections[DEFAULT_DB_ALIAS]
-        compiled = self._compiled.get(using)
+        # Per connection object: the converters are bound to the connection
+        # they were made for (see ``compiled_for``).
+        mine = compiled_for(using, self)
+        compiled = mine.get(None)
         if compiled is None:
-            compiled = (self._sql(using), _converters(self.fields, using))
-            self._compiled[using] = compiled
+            compiled = mine[None] = (self._sql(using), _converters(self.fields, using))
         sql, converters = compiled
         with using.cursor() as cursor:
             cursor.execute(sql, params)
