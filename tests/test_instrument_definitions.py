@@ -155,6 +155,14 @@ def test_it_reports_invalid_yaml_with_its_line(tmp_path):
     assert _problems(path).startswith("broken.v1.yaml: line ")
 
 
+def test_it_reports_yaml_it_cannot_build_instead_of_raising(tmp_path):
+    path = tmp_path / "broken.v1.yaml"
+    path.write_text("id: broken\nwhen: 2025-13-45\n", encoding="utf-8")
+    assert "broken.v1.yaml: YAML: not valid YAML (month must be in 1..12)" in _problems(path)
+    path.write_text("id: broken\nitems: " + "[" * 3000 + "]" * 3000, encoding="utf-8")
+    assert "broken.v1.yaml: " in _problems(path)
+
+
 def test_it_reports_duplicate_items_and_option_values(tmp_path):
     data = _phq9_data()
     data["items"][1]["id"] = "q1"

@@ -200,6 +200,12 @@ BROKEN = {
     "empty": "",
     "too-long": "title: " + "x" * 41000 + "\n",
     "recursive": "&a [*a]\n",
+    # Well-formed YAML that PyYAML's constructors cannot build: these were 500s.
+    "impossible-date": "2999-99-99\n",
+    "impossible-tagged-date": sources()["en"].replace(
+        "title:", "when: !!timestamp 2025-13-45\ntitle:", 1
+    ),
+    "deep-nesting": "title: " + "[" * 3000 + "]" * 3000 + "\n",
 }
 
 
@@ -217,6 +223,15 @@ def test_a_broken_definition_is_refused_with_the_text_kept(sign_in, network_admi
         if text:
             assert html.escape(text[:60]) in page, (case, action)
     assert not ModuleVersion.objects.exists()
+
+
+def test_a_title_that_looks_like_a_date_is_a_title(sign_in, network_admin):
+    """YAML 1.1 read ``2025-01-01`` as a date, refused as "not a text"; it stays text."""
+    en = re.sub(r"(?m)^title: .*$", "title: 2025-01-01", sources()["en"], count=1)
+    response = sign_in(network_admin).post(EDIT, form_data(en=en, publish="1"))
+    assert response.status_code == 302
+    _programme, module = catalogue().find("self", "motivation")
+    assert module.texts["en"].title == "2025-01-01"
 
 
 def test_the_refusal_is_in_german_for_a_german_editor(sign_in, network_admin):

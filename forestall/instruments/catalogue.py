@@ -396,6 +396,11 @@ class _Reader:
             line = f"line {mark.line + 1}" if mark else "YAML"
             self.problem(line, f"not valid YAML ({getattr(error, 'problem', error)})")
             return None
+        except (ValueError, TypeError, OverflowError, RecursionError) as error:
+            # Well-formed YAML that PyYAML's constructors cannot build (a date
+            # such as 2025-13-45, nesting deeper than Python's recursion limit).
+            self.problem("YAML", f"not valid YAML ({error})")
+            return None
         if not isinstance(data, dict):
             self.problem("", "must be a mapping of fields")
             return None

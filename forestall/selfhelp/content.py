@@ -264,7 +264,7 @@ def check_same_shape(reference: ModuleText, other: ModuleText, where: str) -> No
 
 
 def _module(programme: str, path: Path) -> Module:
-    raw = _mapping(yaml.safe_load(path.read_text(encoding="utf-8")), str(path))
+    raw = _mapping(read_yaml(path.read_text(encoding="utf-8")), str(path))
     where = f"{programme}/{path.name}"
     numbers = [raw.get(name) for name in ("order", "version", "minutes")]
     if not all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in numbers):
@@ -289,6 +289,38 @@ def module_texts(raw_texts: dict[str, Any], where: str) -> dict[str, ModuleText]
 SOURCE_LIMIT = 40000
 
 
+class TextLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, but a plain value that looks like a date stays text.
+
+    A module's texts have no dates; with YAML 1.1's implicit timestamps, a
+    title such as ``2025-01-01`` became a date (and was refused as "not a
+    text"), and one such as ``2999-99-99`` raised a ``ValueError`` from
+    Python's ``datetime`` deep inside the loader: the editor's save
+    answered 500.
+    """
+
+
+TextLoader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def read_yaml(source: str) -> Any:
+    """``source`` read with ``TextLoader``; anything the loader raises becomes a ``yaml.YAMLError``.
+
+    PyYAML's constructors raise Python's own errors for some well-formed
+    input (a value out of range, nesting deeper than Python's recursion
+    limit); to the editor those are YAML it cannot use, like a syntax error.
+    """
+    try:
+        return yaml.load(source, Loader=TextLoader)  # noqa: S506 - a SafeLoader
+    except yaml.YAMLError:
+        raise
+    except (ValueError, TypeError, OverflowError, RecursionError) as error:
+        raise yaml.YAMLError(str(error)) from None
+
+
 def load_block(source: str, where: str) -> Any:
     """One language block written by an editor (YAML), read safely.
 
@@ -302,7 +334,7 @@ def load_block(source: str, where: str) -> Any:
         for event in yaml.parse(source, Loader=yaml.SafeLoader):
             if isinstance(event, yaml.AliasEvent):
                 raise ContentError(f"{where}: YAML aliases (*name) are not allowed")
-        return _mapping(yaml.safe_load(source), where)
+        return _mapping(read_yaml(source), where)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = f" (line {mark.line + 1})" if mark is not None else ""
