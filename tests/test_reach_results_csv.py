@@ -108,8 +108,9 @@ def test_the_last_30_days_count_only_those_days(sign_in, network_admin):
         ["Ahmia", "deterrent", "1,100", "94"],
         ["Ahmia", "therapeutic", "1,100", "166"],
     ]
-    page = client.get(f"{PAGE}?days=30").content.decode()
+    page = client.get(f"{PAGE}?days=30&utm_source=mail&q=secret").content.decode()
     assert '<option value="30" selected>' in page
+    # The download carries the period, and nothing else the address had.
     assert f'href="{CSV}?days=30" download' in page
 
 

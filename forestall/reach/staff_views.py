@@ -8,6 +8,7 @@ import io
 import uuid
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlencode
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -208,14 +209,23 @@ def _results_context(start: datetime.date, end: datetime.date) -> dict[str, Any]
     }
 
 
+def _period_query(form: ResultsPeriodForm) -> str:
+    """The chosen period as the download's query: only the period, only a valid one."""
+    if not form.is_bound or not form.is_valid():
+        return ""
+    data = form.cleaned_data
+    if data.get("start") and data.get("end"):
+        return urlencode({"start": data["start"].isoformat(), "end": data["end"].isoformat()})
+    return urlencode({"days": data["days"]}) if form.data.get("days") else ""
+
+
 def _results_page(
     request: StaffRequest, form: ResultsPeriodForm, *, status: int = 200
 ) -> HttpResponse:
     start, end = form.period(timezone.localdate())
     context = _results_context(start, end)
     context["form"] = form
-    # The download carries the period the page shows, never a refused one.
-    context["csv_query"] = request.GET.urlencode() if status == 200 else ""
+    context["csv_query"] = _period_query(form) if status == 200 else ""
     return render(request, "reach/staff/results.html", context, status=status)
 
 
