@@ -379,3 +379,20 @@ def test_cases_erased_at_the_end_of_retention_are_left_out_and_counted(network, 
     assert manifest["left_out"]["erased_after_retention"] == {"cases": 1, "clients": 1}
     erased = Pseudonymiser(network.study.pk).of("case", network.cases[1].pk)
     assert erased.encode() not in b"".join(p.read_bytes() for p in tmp_path.iterdir())
+
+
+def test_a_code_a_spreadsheet_would_run_is_written_as_text_in_the_data_files(
+    centre_a, centre_b, tmp_path
+):
+    """Attack: a centre's short name (a valid slug) begins with "-" and lands in cases.csv."""
+    centre_a.slug = "-2+cmd"
+    centre_a.save(update_fields=["slug"])
+    study = research_network.make_study()
+    for _ in range(6):
+        research_network.consent(research_network.open_case(centre_a), study)
+    export(study, tmp_path)
+    data = rows(tmp_path, "cases.csv")
+    assert {r["location"] for r in data} == {"'-2+cmd"}
+    # The counts beside it stay plain numbers.
+    assert all(r["sessions_attended"].lstrip("-").isdigit() for r in data)
+    assert "quote" in (tmp_path / "codebook.md").read_text()

@@ -76,6 +76,16 @@ def revoke_key(key: PartnerKey, *, by: User | None) -> None:
     key.refresh_from_db(fields=["revoked_at"])
 
 
+def record_results_export(actor: User, *, start: datetime.date, end: datetime.date) -> None:
+    """Audit a CSV download of the reach results (``reach.results.export``, with its period).
+
+    The figures are de-identified aggregates, but who took the network's
+    reach results out of forestall, and for which period, is recorded like
+    the statistics downloads (``statistics.export``).
+    """
+    record_event(actor, "reach.results.export", reason=f"{start}..{end}")
+
+
 def authenticate_key(presented: str) -> PartnerKey | None:
     """The active key ``presented`` is, or None (unknown, malformed and revoked alike)."""
     prefix = keys.prefix_of(presented)

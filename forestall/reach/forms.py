@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime
 import re
+from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from forestall.lib.forms import DayField
 from forestall.reach.models import Partner, Variant, VariantText
 
 _LANGUAGE_LIST = re.compile(r"^\s*([a-z]{2,3}\s*(,\s*[a-z]{2,3}\s*)*)?$")
@@ -62,3 +65,55 @@ class VariantTextForm(forms.ModelForm):
 
 def language_codes() -> list[str]:
     return [code for code, _name in settings.LANGUAGES]
+
+
+# The periods the results page offers, in days; the last 90 days unless chosen.
+RESULTS_PERIODS = [
+    ("30", _("the last 30 days")),
+    ("90", _("the last 90 days")),
+    ("365", _("the last 365 days")),
+]
+DEFAULT_RESULTS_DAYS = 90
+# The longest period from one day to another (about ten years, as before).
+LONGEST_RESULTS_PERIOD = datetime.timedelta(days=3660)
+
+
+class ResultsPeriodForm(forms.Form):
+    """The period of the reach results: the last N days, or from one day to another."""
+
+    # django-stubs types empty_value as str; with coerce=int it is an int.
+    days = forms.TypedChoiceField(  # type: ignore[misc]
+        label=_("Period"),
+        choices=RESULTS_PERIODS,
+        coerce=int,
+        required=False,
+        empty_value=DEFAULT_RESULTS_DAYS,  # type: ignore[arg-type]
+        initial=DEFAULT_RESULTS_DAYS,
+    )
+    start = DayField(
+        label=_("or from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = DayField(label=_("to"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("start"), data.get("end")
+        if self.has_error("start") or self.has_error("end"):
+            return data
+        if (start is None) != (end is None):
+            raise forms.ValidationError(_("Give both the first and the last day, or neither."))
+        if start and end:
+            if end < start:
+                self.add_error("end", _("The period ends before it starts."))
+            elif end - start >= LONGEST_RESULTS_PERIOD:
+                self.add_error("end", _("A period can be at most ten years long."))
+        return data
+
+    def period(self, today: datetime.date) -> tuple[datetime.date, datetime.date]:
+        """The first and last day chosen; the default (the last 90 days) if the choice is bad."""
+        days = DEFAULT_RESULTS_DAYS
+        if self.is_valid():
+            if self.cleaned_data.get("start") and self.cleaned_data.get("end"):
+                return self.cleaned_data["start"], self.cleaned_data["end"]
+            days = self.cleaned_data["days"] or DEFAULT_RESULTS_DAYS
+        return today - datetime.timedelta(days=days - 1), today

@@ -4,14 +4,21 @@ network admins and analysts read the results. Everyone else gets 404."""
 from __future__ import annotations
 
 import datetime
+import io
 import uuid
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlencode
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import floatformat
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from forestall.accounts.decorators import StaffRequest, staff_required
+from forestall.lib import spreadsheet
 from forestall.reach import actions, results
 from forestall.reach.access import (
     access_partner,
@@ -23,6 +30,7 @@ from forestall.reach.access import (
 from forestall.reach.forms import (
     KeyForm,
     PartnerForm,
+    ResultsPeriodForm,
     VariantForm,
     VariantSettingsForm,
     VariantTextForm,
@@ -187,32 +195,158 @@ def variant_text(request: StaffRequest, variant_id: uuid.UUID, language: str) ->
     )
 
 
-def _period(request: StaffRequest) -> tuple[datetime.date, datetime.date]:
-    today = timezone.localdate()
-    try:
-        days = int(request.GET.get("days", "90"))
-    except ValueError:
-        days = 90
-    days = min(max(days, 1), 3660)
-    return today - datetime.timedelta(days=days - 1), today
+def _results_context(start: datetime.date, end: datetime.date) -> dict[str, Any]:
+    """The figures of the results page for ``start`` to ``end`` (the CSV writes the same)."""
+    all_rows = results.rows(start, end)
+    variant_rows = results.by_variant(all_rows)
+    return {
+        "start": start,
+        "end": end,
+        "rows": all_rows,
+        "variant_rows": variant_rows,
+        "comparisons": results.comparisons(variant_rows),
+        "funnel": results.funnel_by_month(start, end),
+    }
+
+
+def _period_query(form: ResultsPeriodForm) -> str:
+    """The chosen period as the download's query: only the period, only a valid one."""
+    if not form.is_bound or not form.is_valid():
+        return ""
+    data = form.cleaned_data
+    if data.get("start") and data.get("end"):
+        return urlencode({"start": data["start"].isoformat(), "end": data["end"].isoformat()})
+    return urlencode({"days": data["days"]}) if form.data.get("days") else ""
+
+
+def _results_page(
+    request: StaffRequest, form: ResultsPeriodForm, *, status: int = 200
+) -> HttpResponse:
+    start, end = form.period(timezone.localdate())
+    context = _results_context(start, end)
+    context["form"] = form
+    context["csv_query"] = _period_query(form) if status == 200 else ""
+    return render(request, "reach/staff/results.html", context, status=status)
 
 
 @require_safe
 @staff_required
 def results_page(request: StaffRequest) -> HttpResponse:
     access_results(request.user)  # type: ignore[arg-type]
-    start, end = _period(request)
-    all_rows = results.rows(start, end)
-    variant_rows = results.by_variant(all_rows)
-    return render(
-        request,
-        "reach/staff/results.html",
-        {
-            "start": start,
-            "end": end,
-            "rows": all_rows,
-            "variant_rows": variant_rows,
-            "comparisons": results.comparisons(variant_rows),
-            "funnel": results.funnel_by_month(start, end),
-        },
+    form = ResultsPeriodForm(request.GET or None)
+    valid = form.is_valid() if request.GET else True
+    return _results_page(request, form, status=200 if valid else 400)
+
+
+@require_safe
+@staff_required
+def results_csv(request: StaffRequest) -> HttpResponse:
+    """The figures of the results page for the chosen period, as CSV.
+
+    Exactly what the page shows for the period, under the same gate
+    (``access_results``: network admins and analysts; 404 for everyone
+    else), as plain numbers: counts without grouping, rates and
+    differences in percent rounded as on the page. The page suppresses
+    nothing (its figures are de-identified aggregates for the staff who
+    may read them), and neither does the file. A refused period answers
+    the page with its message (400) and no file; each download is audited
+    (``reach.results.export``, with the period).
+    """
+    access_results(request.user)  # type: ignore[arg-type]
+    form = ResultsPeriodForm(request.GET or None)
+    if request.GET and not form.is_valid():
+        return _results_page(request, form, status=400)
+    start, end = form.period(timezone.localdate())
+    context = _results_context(start, end)
+    buffer = io.StringIO()
+    writer = spreadsheet.writer(buffer)
+    writer.writerow(RESULTS_CSV_HEADER)
+    for table, partner, variant, month, column, value in _results_cells(context):
+        writer.writerow([start, end, table, partner, variant, month, column, value])
+    actions.record_results_export(request.user, start=start, end=end)  # type: ignore[arg-type]
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="forestall-reach-results-{start}-{end}.csv"'
     )
+    return response
+
+
+RESULTS_CSV_HEADER = (
+    "period_start",
+    "period_end",
+    "table",
+    "partner",
+    "variant",
+    "month",
+    "column",
+    "value",
+)
+
+
+def _percent(value: float | None) -> str:
+    """A percentage as the page shows it (two decimals, rounded the same way), unlocalised."""
+    return "" if value is None else floatformat(value, "2u")
+
+
+def _rate_cells(row: results.Row) -> list[tuple[str, object]]:
+    rate, lower, upper = row.percent or (None, None, None)
+    return [
+        (_("Impressions"), row.impressions),
+        (_("Click-throughs"), row.clicks),
+        (_("Click-through rate (percent)"), _percent(rate)),
+        (_("95 percent interval, lower bound (percent)"), _percent(lower)),
+        (_("95 percent interval, upper bound (percent)"), _percent(upper)),
+    ]
+
+
+def _results_cells(
+    context: dict[str, Any],
+) -> Iterator[tuple[str, str, str, str, str, object]]:
+    """Every figure of the page: (table, partner, variant, month, column, value)."""
+    unknown = _("unknown")
+    table = _("By partner and variant")
+    for row in context["rows"]:
+        partner = row.partner.name if row.partner else unknown
+        variant = row.variant.slug if row.variant else unknown
+        for column, value in _rate_cells(row):
+            yield table, partner, variant, "", column, value
+    table = _("By variant, all partners")
+    for row in context["variant_rows"]:
+        for column, value in _rate_cells(row):
+            yield table, "", row.variant.slug, "", column, value
+    table = _("Differences between variants")
+    for item in context["comparisons"]:
+        estimate, lower, upper = item["percent"] or (None, None, None)
+        variant = item["variant"].slug
+        yield table, "", variant, "", _("Compared with"), item["reference"].slug
+        yield table, "", variant, "", _("Difference (percentage points)"), _percent(estimate)
+        yield (
+            table,
+            "",
+            variant,
+            "",
+            _("95 percent interval, lower bound (percentage points)"),
+            (_percent(lower)),
+        )
+        yield (
+            table,
+            "",
+            variant,
+            "",
+            _("95 percent interval, upper bound (percentage points)"),
+            (_percent(upper)),
+        )
+    table = _("What followed, by month (people who arrived through reach)")
+    steps = (
+        _("Warnings shown"),
+        _("Landings"),
+        _("Self-checks completed"),
+        _("Mailboxes started"),
+        _("First messages"),
+        _("Cases opened"),
+        _("Therapies started"),
+    )
+    for item in context["funnel"]:
+        month = item["month"].strftime("%Y-%m")
+        for column, value in zip(steps, item["steps"], strict=True):
+            yield table, "", "", month, column, value

@@ -489,6 +489,13 @@ def write_codebook(tables: Iterable[Table], directory: Path) -> tuple[Path, Path
     md_path = directory / "codebook.md"
     with md_path.open("w", encoding="utf-8") as handle:
         handle.write("# Codebook\n\nEvery column of every file of this export.\n")
+        handle.write(
+            "\nA text cell of any CSV file of this export that begins with `=`, `+`, `-`,"
+            " `@`, a tab or a carriage return is written with a single quote (`'`) before"
+            " it, so that a spreadsheet shows it as text instead of running it as a"
+            " formula: remove that one quote to get the value (`'-x` is the code `-x`)."
+            " Numbers, negative ones included, are written as they are.\n"
+        )
         for table in tables:
             handle.write(f"\n## {table.filename}\n\nUnit: {table.unit}.\n\n")
             for column in table.columns:

@@ -16,7 +16,6 @@ with the size of the network.
 
 from __future__ import annotations
 
-import csv
 import datetime
 import hashlib
 import itertools
@@ -39,6 +38,7 @@ from forestall.directory.models import Centre, Region
 from forestall.inbox.models import ProtectiveAction, ProtectiveActionState
 from forestall.instruments.catalogue import catalogue
 from forestall.instruments.models import Administration, Status
+from forestall.lib import spreadsheet
 from forestall.research import codebook, disclosure
 from forestall.research.models import ResearchConsent, Study
 from forestall.research.pseudonyms import Pseudonymiser
@@ -179,12 +179,12 @@ class _TableWriter:
         self._width = len(columns)
         self.rows = 0
         self._handle = self.path.open("w", newline="", encoding="utf-8")
-        # The plain writer, not ``lib.spreadsheet``'s: these cells are
-        # pseudonyms, slugs, the codebook's coded values and numbers, none of
-        # them typed by a person, and checking every cell of a million rows
-        # would cost the export its speed. The codebook, which carries names
-        # and texts, is written through ``lib.spreadsheet``.
-        self._writer = csv.writer(self._handle)
+        # Through ``lib.spreadsheet`` like every CSV forestall writes: the
+        # cells are mostly pseudonyms, coded values and numbers, but a slug
+        # or a code from an instrument definition may begin with "-" or "@",
+        # and an evaluator opens these files in a spreadsheet. Its check
+        # looks at the first character of each text only.
+        self._writer = spreadsheet.writer(self._handle)
         self._writer.writerow(table.column_names)
 
     def write_all(self, rows: Iterator[Sequence[Any]]) -> None:
