@@ -46,6 +46,7 @@ from forestall.inbox.retention import REPLY_DRAFT
 from forestall.inbox.targets import reply_within_target
 from forestall.lib import erasure
 from forestall.lib.codenames import codename_hash, generate_codename
+from forestall.lib.stale_edits import check_unchanged
 from forestall.stats import actions as stats
 from forestall.stats.events import Detail, Event
 from forestall.stats.models import Source
@@ -492,12 +493,19 @@ def save_reply_template(
     title: str,
     body: str,
     is_active: bool = True,
+    edited_from: str | None = None,
 ) -> ReplyTemplate:
-    """Create or change a shared reply template (network counsellors and managers)."""
+    """Create or change a shared reply template (network counsellors and managers).
+
+    ``edited_from`` is the version the editor opened (``lib.stale_edits``): if
+    the template was saved since, raises ``ChangedMeanwhile`` and saves nothing.
+    """
     if not can_manage_templates(user):
         raise NotAllowed
     with transaction.atomic():
         created = template is None
+        if template is not None:
+            check_unchanged(ReplyTemplate, template.pk, edited_from)
         template = template or ReplyTemplate()
         template.language = language
         template.title = title

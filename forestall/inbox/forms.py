@@ -36,6 +36,7 @@ from forestall.lib.forms import (
     model_choice_field,
 )
 from forestall.lib.pagecache import remember_for_public_pages
+from forestall.lib.stale_edits import GuardsStaleEdits
 from forestall.public.models import Pathway
 from forestall.safeguarding.models import Level
 
@@ -232,7 +233,7 @@ class ConversationConcernForm(forms.Form):
     )
 
 
-class ReplyTemplateForm(forms.ModelForm):
+class ReplyTemplateForm(GuardsStaleEdits, forms.ModelForm):
     class Meta:
         model = ReplyTemplate
         fields = ["language", "title", "body", "is_active"]

@@ -68,6 +68,7 @@ from forestall.inbox.models import (
 )
 from forestall.inbox.queue import QUEUE_PAGE_SIZE, QueueFilters, describe_rows, rows_html
 from forestall.inbox.targets import target_state
+from forestall.lib.stale_edits import ChangedMeanwhile, form_after_change
 from forestall.public.models import Pathway
 
 # "Who is writing" suggested by the pathway the person chose at the front door.
@@ -599,14 +600,29 @@ def template_edit(request: StaffRequest, template_id: uuid.UUID | None = None) -
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            actions.save_reply_template(
-                request.user,
-                template,
-                language=form.cleaned_data["language"],
-                title=form.cleaned_data["title"],
-                body=form.cleaned_data["body"],
-                is_active=form.cleaned_data["is_active"],
-            )
+            try:
+                actions.save_reply_template(
+                    request.user,
+                    template,
+                    language=form.cleaned_data["language"],
+                    title=form.cleaned_data["title"],
+                    body=form.cleaned_data["body"],
+                    is_active=form.cleaned_data["is_active"],
+                    edited_from=form.edited_from,
+                )
+            except ChangedMeanwhile as changed:
+                if template_id is None:  # pragma: no cover - only a saved template is checked
+                    raise
+                template = access_template_for_editing(request.user, template_id)
+                form = form_after_change(
+                    ReplyTemplateForm, request.POST, changed, instance=template
+                )
+                return render(
+                    request,
+                    "inbox/template_form.html",
+                    {"form": form, "template": template},
+                    status=409,
+                )
             messages.success(request, _("The reply template has been saved."))
             return redirect("inbox:templates")
         status = 400
