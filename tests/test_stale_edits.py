@@ -20,7 +20,11 @@ import re
 import pytest
 from django.utils import translation
 
+from forestall.accounts.models import Role
 from forestall.inbox.models import ReplyTemplate
+from forestall.reach.models import Variant, VariantText
+from tests import factories
+from tests.factories_reach import DETERRENT_ID, reach_defaults, shipped_variant  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -93,3 +97,86 @@ def test_a_reply_template_saved_from_a_fresh_tab_goes_through(
         opened = edited_from(client.get(url).content.decode())
         assert client.post(url, _template_data(opened, body=body)).status_code == 302
     assert ReplyTemplate.objects.get().body == "Second."
+
+
+# --- Reach: a variant's settings and its texts ---------------------------
+
+
+@pytest.fixture
+def second_admin(db):
+    return factories.make_user(Role.NETWORK_ADMIN, None, username="second_admin")
+
+
+def test_variant_settings_saved_from_a_stale_tab_are_refused(
+    sign_in, network_admin, second_admin, reach_defaults
+):
+    url = f"/staff/reach/variants/{DETERRENT_ID}/"
+    tab_a, tab_b = sign_in(network_admin), sign_in(second_admin)
+    opened_a = edited_from(tab_a.get(url).content.decode())
+    opened_b = edited_from(tab_b.get(url).content.decode())
+    taken_out = {"kind": "deterrent", "weight": "1", "edited_from": opened_b}
+    assert tab_b.post(url, taken_out).status_code == 302
+
+    stale = {"kind": "deterrent", "weight": "7", "active": "on", "edited_from": opened_a}
+    page = assert_refused(tab_a.post(url, stale), 'value="7"', "second_admin")
+    variant = Variant.objects.get(pk=DETERRENT_ID)
+    assert (variant.active, variant.weight) == (False, 1)
+
+    assert tab_a.post(url, {**stale, "edited_from": edited_from(page)}).status_code == 302
+    variant.refresh_from_db()
+    assert (variant.active, variant.weight, variant.updated_by) == (True, 7, network_admin)
+
+
+def test_variant_settings_saved_from_a_fresh_tab_go_through(
+    sign_in, network_admin, reach_defaults
+):
+    url = f"/staff/reach/variants/{DETERRENT_ID}/"
+    client = sign_in(network_admin)
+    for weight in ("2", "3"):
+        opened = edited_from(client.get(url).content.decode())
+        data = {"kind": "deterrent", "weight": weight, "active": "on", "edited_from": opened}
+        assert client.post(url, data).status_code == 302
+    assert Variant.objects.get(pk=DETERRENT_ID).weight == 3
+
+
+def _text(version: str, title: str) -> dict[str, str]:
+    return {
+        "title": title,
+        "crime": "It is a crime.",
+        "harm": "It harms children.",
+        "consequences": "There are consequences.",
+        "help": "Confidential help is available.",
+        "publish": "1",
+        "edited_from": version,
+    }
+
+
+def test_a_variant_text_published_from_a_stale_tab_is_refused(
+    sign_in, network_admin, second_admin, reach_defaults
+):
+    url = f"/staff/reach/variants/{DETERRENT_ID}/en/"
+    tab_a, tab_b = sign_in(network_admin), sign_in(second_admin)
+    opened_a = edited_from(tab_a.get(url).content.decode())
+    opened_b = edited_from(tab_b.get(url).content.decode())
+    assert tab_b.post(url, _text(opened_b, "B's newer title")).status_code == 302
+    newest = VariantText.objects.current(shipped_variant(), "en")
+    assert newest.title == "B's newer title"
+
+    response = tab_a.post(url, _text(opened_a, "A's stale title"))
+    page = assert_refused(response, "A&#x27;s stale title", "second_admin")
+    assert f"version {newest.version}" in page
+    assert VariantText.objects.current(shipped_variant(), "en") == newest
+
+    assert tab_a.post(url, _text(edited_from(page), "A's stale title")).status_code == 302
+    assert VariantText.objects.current(shipped_variant(), "en").title == "A's stale title"
+
+
+def test_a_variant_text_published_from_a_fresh_tab_goes_through(
+    sign_in, network_admin, reach_defaults
+):
+    url = f"/staff/reach/variants/{DETERRENT_ID}/en/"
+    client = sign_in(network_admin)
+    for title in ("One", "Two"):
+        opened = edited_from(client.get(url).content.decode())
+        assert client.post(url, _text(opened, title)).status_code == 302
+    assert VariantText.objects.current(shipped_variant(), "en").title == "Two"

@@ -158,6 +158,30 @@ def check_unchanged(model: type[models.Model], pk: Any, edited_from: str | None)
     )
 
 
+def check_newest_version(
+    newest: Any, edited_from: str | None, *, by: str = "created_by", at: str = "created_at"
+) -> None:
+    """For content kept in numbered versions: raise if ``newest`` is not the one opened.
+
+    ``newest`` is the newest saved version (its ``version`` number, and who
+    saved it and when in the attributes ``by`` and ``at``), fetched under the
+    caller's lock; ``edited_from`` the number the page was opened with ("0"
+    before the first). Empty means the request did not say (not checked).
+    """
+    if not edited_from:
+        return
+    number = newest.version if newest is not None else 0
+    if str(number) == edited_from:
+        return
+    saved_by = getattr(newest, by, None) if newest is not None else None
+    raise ChangedMeanwhile(
+        version=str(number),
+        saved_by=saved_by.get_username() if saved_by is not None else "",
+        saved_at=getattr(newest, at, None) if newest is not None else None,
+        number=number,
+    )
+
+
 def _username(user_id: Any) -> str:
     if user_id is None:
         return ""
