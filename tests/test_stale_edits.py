@@ -21,9 +21,11 @@ import pytest
 from django.utils import translation
 
 from forestall.accounts.models import Role
+from forestall.cases.models import Client
 from forestall.inbox.models import ReplyTemplate
 from forestall.reach.models import Variant, VariantText
 from tests import factories
+from tests.factories_cases import make_case
 from tests.factories_reach import DETERRENT_ID, reach_defaults, shipped_variant  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.django_db
@@ -180,3 +182,44 @@ def test_a_variant_text_published_from_a_fresh_tab_goes_through(
         opened = edited_from(client.get(url).content.decode())
         assert client.post(url, _text(opened, title)).status_code == 302
     assert VariantText.objects.current(shipped_variant(), "en").title == "Two"
+
+
+# --- A client's contact details ------------------------------------------
+
+
+@pytest.fixture
+def second_clinician_a(centre_a):
+    return factories.make_user(Role.CLINICIAN, centre_a, username="second_clinician_a")
+
+
+def test_contact_details_saved_from_a_stale_tab_are_refused(
+    sign_in, clinician_a, second_clinician_a, centre_a
+):
+    case = make_case(centre_a)
+    url = f"/staff/cases/clients/{case.client_id}/"
+    tab_a, tab_b = sign_in(clinician_a), sign_in(second_clinician_a)
+    opened_a = edited_from(tab_a.get(url).content.decode())
+    opened_b = edited_from(tab_b.get(url).content.decode())
+    newer = {"phone": "0170 111111", "edited_from": opened_b}
+    assert tab_b.post(url, newer).status_code == 302
+
+    stale = {"name": "Jan", "email": "jan@example.org", "edited_from": opened_a}
+    page = assert_refused(tab_a.post(url, stale), "jan@example.org", "second_clinician_a")
+    assert "Jan" in page
+    assert Client.objects.get(pk=case.client_id).contact_details == {"phone": "0170 111111"}
+
+    assert tab_a.post(url, {**stale, "edited_from": edited_from(page)}).status_code == 302
+    assert Client.objects.get(pk=case.client_id).contact_details == {
+        "name": "Jan",
+        "email": "jan@example.org",
+    }
+
+
+def test_contact_details_saved_from_a_fresh_tab_go_through(sign_in, clinician_a, centre_a):
+    case = make_case(centre_a)
+    url = f"/staff/cases/clients/{case.client_id}/"
+    client = sign_in(clinician_a)
+    for phone in ("0170 1", "0170 2"):
+        opened = edited_from(client.get(url).content.decode())
+        assert client.post(url, {"phone": phone, "edited_from": opened}).status_code == 302
+    assert Client.objects.get(pk=case.client_id).contact_details == {"phone": "0170 2"}

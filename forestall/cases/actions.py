@@ -44,6 +44,7 @@ from forestall.cases.models import (
 )
 from forestall.cases.pathway import OPEN_STAGES, TERMINAL, Stage, find_transition
 from forestall.directory.models import Centre
+from forestall.lib.stale_edits import check_unchanged
 from forestall.stats.actions import record as record_stat
 from forestall.stats.events import EXIT_EVENTS, Detail, Event
 from forestall.stats.models import Source as StatsSource
@@ -272,12 +273,24 @@ def open_case_for_new_client(
 
 
 def update_contact_details(
-    client: Client, details: dict | None, *, by: User, centre: Centre | None
+    client: Client,
+    details: dict | None,
+    *,
+    by: User,
+    centre: Centre | None,
+    edited_from: str | None = None,
 ) -> Client:
-    """Replace a client's (encrypted) contact details; audited at ``centre``."""
+    """Replace a client's (encrypted) contact details; audited at ``centre``.
+
+    ``edited_from`` is the client's version when the page was opened
+    (``lib.stale_edits``): if the details were saved since, raises
+    ``ChangedMeanwhile`` and saves nothing.
+    """
     with transaction.atomic():
+        check_unchanged(Client, client.pk, edited_from)
         client.contact_details = details  # type: ignore[assignment]  # an encrypted JSON field
-        client.save(update_fields=["contact_details"])
+        client.updated_by = by
+        client.save(update_fields=["contact_details", "updated_at", "updated_by"])
         record_event(by, "client.update", client, centre=centre)
     return client
 

@@ -24,6 +24,7 @@ from forestall.cases.models import (
 from forestall.cases.pathway import Stage, allowed_targets
 from forestall.directory.models import Centre, Language
 from forestall.lib.forms import DayField, MomentField, choice_field
+from forestall.lib.stale_edits import GuardsStaleEdits
 
 NOTE_MAX = 20_000
 REASON_MAX = 2_000
@@ -86,13 +87,17 @@ class NewCaseForm(forms.Form):
         return details or None
 
 
-class ContactDetailsForm(forms.Form):
+class ContactDetailsForm(GuardsStaleEdits, forms.Form):
+    """A client's contact details; ``edited_from`` is the client's version when opened."""
+
     name = forms.CharField(label=_("Name"), required=False, max_length=200)
     phone = forms.CharField(label=_("Phone"), required=False, max_length=60)
     email = forms.EmailField(label=_("E-mail"), required=False)
 
+    DETAILS = ("name", "phone", "email")
+
     def details(self) -> dict[str, str] | None:
-        details = {key: value for key, value in self.cleaned_data.items() if value}
+        details = {key: self.cleaned_data[key] for key in self.DETAILS if self.cleaned_data[key]}
         return details or None
 
 
