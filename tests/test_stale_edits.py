@@ -22,6 +22,7 @@ from django.utils import translation
 
 from forestall.accounts.models import Role
 from forestall.cases.models import Client
+from forestall.directory.models import Centre
 from forestall.inbox.models import ReplyTemplate
 from forestall.reach.models import Variant, VariantText
 from tests import factories
@@ -223,3 +224,89 @@ def test_contact_details_saved_from_a_fresh_tab_go_through(sign_in, clinician_a,
         opened = edited_from(client.get(url).content.decode())
         assert client.post(url, {"phone": phone, "edited_from": opened}).status_code == 302
     assert Client.objects.get(pk=case.client_id).contact_details == {"phone": "0170 2"}
+
+
+# --- The staff admin: accounts with their roles, centres ------------------
+
+
+def _admin_data(page) -> dict:
+    """What the admin change page would post unchanged (its form and inlines)."""
+    form = page.context["adminform"].form
+    data: dict = {}
+    for name, field in form.fields.items():
+        value = form.initial.get(name, field.initial)
+        if value is None or name == "password":
+            continue
+        if isinstance(value, bool):
+            if value:
+                data[name] = "on"
+            continue
+        if isinstance(value, (list, tuple)):
+            data[name] = [str(getattr(item, "pk", item)) for item in value]
+            continue
+        data[name] = str(getattr(value, "pk", value))
+    for inline in page.context["inline_admin_formsets"]:
+        formset = inline.formset
+        management = formset.management_form
+        for name in management.fields:
+            data[f"{formset.prefix}-{name}"] = str(management.initial.get(name, 0))
+        for number, inline_form in enumerate(formset.initial_forms):
+            data[f"{formset.prefix}-{number}-id"] = str(inline_form.instance.pk)
+            for name in inline_form.fields:
+                value = inline_form.initial.get(name)
+                if value is not None:
+                    data[f"{formset.prefix}-{number}-{name}"] = str(getattr(value, "pk", value))
+    data["edited_from"] = edited_from(page.content.decode())
+    return data
+
+
+def test_an_account_saved_from_a_stale_admin_tab_does_not_undo_a_deactivation(
+    sign_in, network_admin, second_admin, clinician_a
+):
+    url = f"/staff/admin/accounts/user/{clinician_a.pk}/change/"
+    tab_a, tab_b = sign_in(network_admin), sign_in(second_admin)
+    stale = _admin_data(tab_a.get(url))
+    deactivated = _admin_data(tab_b.get(url))
+    del deactivated["is_active"]
+    assert tab_b.post(url, deactivated).status_code == 302
+
+    stale["first_name"] = "Kim from tab A"
+    response = tab_a.post(url, stale)
+    assert_refused(response, "Kim from tab A", "second_admin")
+    clinician_a.refresh_from_db()
+    assert not clinician_a.is_active
+    assert clinician_a.first_name == ""
+    assert clinician_a.updated_by == second_admin
+
+
+def test_an_account_saved_from_a_fresh_admin_tab_goes_through(
+    sign_in, network_admin, clinician_a
+):
+    url = f"/staff/admin/accounts/user/{clinician_a.pk}/change/"
+    client = sign_in(network_admin)
+    for name in ("Kim", "Kai"):
+        data = _admin_data(client.get(url))
+        data["first_name"] = name
+        assert client.post(url, data).status_code == 302
+    clinician_a.refresh_from_db()
+    assert clinician_a.first_name == "Kai"
+    assert clinician_a.memberships.count() == 1
+
+
+def test_a_centre_saved_from_a_stale_admin_tab_is_refused(
+    sign_in, network_admin, second_admin, centre_a
+):
+    url = f"/staff/admin/directory/centre/{centre_a.pk}/change/"
+    tab_a, tab_b = sign_in(network_admin), sign_in(second_admin)
+    stale = _admin_data(tab_a.get(url))
+    newer = _admin_data(tab_b.get(url))
+    newer["opening_hours"] = "Mo-Fr 9-17"
+    assert tab_b.post(url, newer).status_code == 302
+
+    stale["opening_hours"] = "Tab A's hours"
+    page = assert_refused(tab_a.post(url, stale), "Tab A&#x27;s hours", "second_admin")
+    assert Centre.objects.get(pk=centre_a.pk).opening_hours == "Mo-Fr 9-17"
+
+    stale["edited_from"] = edited_from(page)
+    assert tab_a.post(url, stale).status_code == 302
+    assert Centre.objects.get(pk=centre_a.pk).opening_hours == "Tab A's hours"
