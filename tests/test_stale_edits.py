@@ -23,10 +23,11 @@ from django.utils import translation
 from forestall.accounts.models import Role
 from forestall.cases.models import Client
 from forestall.directory.models import Centre
-from forestall.inbox.models import ReplyTemplate
+from forestall.inbox.models import ContactSummary, ReplyTemplate
 from forestall.reach.models import Variant, VariantText
 from tests import factories
 from tests.factories_cases import make_case
+from tests.factories_inbox import make_conversation
 from tests.factories_reach import DETERRENT_ID, reach_defaults, shipped_variant  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.django_db
@@ -310,3 +311,50 @@ def test_a_centre_saved_from_a_stale_admin_tab_is_refused(
     stale["edited_from"] = edited_from(page)
     assert tab_a.post(url, stale).status_code == 302
     assert Centre.objects.get(pk=centre_a.pk).opening_hours == "Tab A's hours"
+
+
+# --- The contact summary of a conversation ---------------------------------
+
+
+@pytest.fixture
+def second_counsellor_a(centre_a):
+    return factories.make_user(Role.COUNSELLOR, centre_a, username="second_counsellor_a")
+
+
+def test_a_contact_summary_from_a_stale_tab_does_not_take_away_risk_indicators(
+    sign_in, counsellor_a, second_counsellor_a, centre_a
+):
+    conversation = make_conversation(centre_a)
+    page_url = f"/staff/inbox/{conversation.pk}/"
+    url = f"/staff/inbox/{conversation.pk}/summary/"
+    tab_a, tab_b = sign_in(counsellor_a), sign_in(second_counsellor_a)
+    opened_a = edited_from(tab_a.get(page_url).content.decode())
+    opened_b = edited_from(tab_b.get(page_url).content.decode())
+    recorded = {
+        "writer": "self",
+        "risk_indicators": ["isolation", "escalating_use"],
+        "edited_from": opened_b,
+    }
+    assert tab_b.post(url, recorded).status_code == 302
+
+    stale = {"writer": "self", "concern": "viewing_images", "edited_from": opened_a}
+    page = assert_refused(tab_a.post(url, stale), "second_counsellor_a", "second_counsellor_a")
+    assert re.search(r'value="viewing_images"\s+selected', page)
+    summary = ContactSummary.objects.get(conversation=conversation)
+    assert summary.risk_indicators == ["escalating_use", "isolation"]
+    assert summary.concern == ""
+
+    assert tab_a.post(url, {**stale, "edited_from": edited_from(page)}).status_code == 302
+    assert ContactSummary.objects.get(conversation=conversation).concern == "viewing_images"
+
+
+def test_a_contact_summary_from_a_fresh_tab_is_saved(sign_in, counsellor_a, centre_a):
+    conversation = make_conversation(centre_a)
+    page_url = f"/staff/inbox/{conversation.pk}/"
+    url = f"/staff/inbox/{conversation.pk}/summary/"
+    client = sign_in(counsellor_a)
+    for concern in ("viewing_images", "thoughts_only"):
+        opened = edited_from(client.get(page_url).content.decode())
+        data = {"writer": "self", "concern": concern, "edited_from": opened}
+        assert client.post(url, data).status_code == 302
+    assert ContactSummary.objects.get(conversation=conversation).concern == "thoughts_only"

@@ -159,7 +159,9 @@ class FlagForm(forms.Form):
     urgent = forms.BooleanField(required=False)
 
 
-class ContactSummaryForm(forms.Form):
+class ContactSummaryForm(GuardsStaleEdits, forms.Form):
+    """``edited_from`` is the summary's version when the page was opened (``NOT_SAVED_YET``)."""
+
     writer = forms.ChoiceField(label=_("Who is writing"), choices=Writer.choices)
     concern = forms.ChoiceField(
         label=_("Concern"),

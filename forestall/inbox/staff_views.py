@@ -68,7 +68,7 @@ from forestall.inbox.models import (
 )
 from forestall.inbox.queue import QUEUE_PAGE_SIZE, QueueFilters, describe_rows, rows_html
 from forestall.inbox.targets import target_state
-from forestall.lib.stale_edits import ChangedMeanwhile, form_after_change
+from forestall.lib.stale_edits import ChangedMeanwhile, form_after_change, version_of
 from forestall.public.models import Pathway
 
 # "Who is writing" suggested by the pathway the person chose at the front door.
@@ -251,7 +251,8 @@ def _render_detail(
             "risk_indicators": summary.risk_indicators,
         }
         if summary
-        else {"writer": WRITER_FOR_PATHWAY.get(conversation.mailbox.pathway, Writer.UNKNOWN)}
+        else {"writer": WRITER_FOR_PATHWAY.get(conversation.mailbox.pathway, Writer.UNKNOWN)},
+        edited_from=version_of(summary),
     )
     return render(
         request,
@@ -465,13 +466,18 @@ def save_summary(request: StaffRequest, conversation_id: uuid.UUID) -> HttpRespo
     form = ContactSummaryForm(request.POST)
     if not form.is_valid():
         return _render_detail(request, conversation, status=400, summary_form=form)
-    summary = actions.save_contact_summary(
-        request.user,
-        conversation,
-        writer=form.cleaned_data["writer"],
-        concern=form.cleaned_data["concern"],
-        risk_indicators=form.cleaned_data["risk_indicators"],
-    )
+    try:
+        summary = actions.save_contact_summary(
+            request.user,
+            conversation,
+            writer=form.cleaned_data["writer"],
+            concern=form.cleaned_data["concern"],
+            risk_indicators=form.cleaned_data["risk_indicators"],
+            edited_from=form.edited_from,
+        )
+    except ChangedMeanwhile as changed:
+        form = form_after_change(ContactSummaryForm, request.POST, changed)
+        return _render_detail(request, conversation, status=409, summary_form=form)
     messages.success(request, _("The contact summary has been saved."))
     if actions.needs_safeguarding_prompt(summary.risk_indicators):
         messages.warning(

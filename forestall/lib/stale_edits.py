@@ -83,8 +83,18 @@ class GuardsStaleEdits(forms.BaseForm):
         return str(getattr(self, "cleaned_data", {}).get(EDITED_FROM) or "")
 
 
+# The version of an object not saved yet (a contact summary nobody wrote).
+NOT_SAVED_YET = "new"
+
+
 def version_of(obj: Any) -> str:
-    """The version an edit page of ``obj`` is opened with: its ``updated_at``."""
+    """The version an edit page of ``obj`` is opened with: its ``updated_at``.
+
+    ``NOT_SAVED_YET`` for ``None``, an object that does not exist yet but
+    may be created by either of two tabs.
+    """
+    if obj is None:
+        return NOT_SAVED_YET
     updated_at = getattr(obj, "updated_at", None)
     return updated_at.isoformat() if updated_at is not None else ""
 
@@ -155,6 +165,23 @@ def check_unchanged(model: type[models.Model], pk: Any, edited_from: str | None)
         version=updated_at.isoformat() if updated_at is not None else "",
         saved_by=_username(updated_by_id),
         saved_at=updated_at,
+    )
+
+
+def check_locked(row: Any, edited_from: str | None) -> None:
+    """Raise ``ChangedMeanwhile`` if ``row`` is not the version ``edited_from``.
+
+    For an object fetched by the caller with ``select_for_update`` (or
+    ``None``: not saved yet), when ``check_unchanged``'s lookup by primary key
+    does not fit. Empty ``edited_from`` is not checked.
+    """
+    if not edited_from or version_of(row) == edited_from:
+        return
+    saved_by = getattr(row, "updated_by", None)
+    raise ChangedMeanwhile(
+        version=version_of(row),
+        saved_by=saved_by.get_username() if saved_by is not None else "",
+        saved_at=getattr(row, "updated_at", None),
     )
 
 
