@@ -358,3 +358,131 @@ def test_a_contact_summary_from_a_fresh_tab_is_saved(sign_in, counsellor_a, cent
         data = {"writer": "self", "concern": concern, "edited_from": opened}
         assert client.post(url, data).status_code == 302
     assert ContactSummary.objects.get(conversation=conversation).concern == "thoughts_only"
+
+
+# --- The whole class ---------------------------------------------------------
+
+# Every form that edits a saved object in place, with the page that shows it;
+# each has its two-tab test above. A new guarded form must be added here.
+GUARDED_FORMS = {
+    "forestall.inbox.forms.ReplyTemplateForm": "inbox:template_edit",
+    "forestall.inbox.forms.ContactSummaryForm": "inbox:conversation",
+    "forestall.reach.forms.VariantSettingsForm": "reach_staff:variant",
+    "forestall.reach.forms.VariantTextForm": "reach_staff:variant_text",
+    "forestall.cases.forms.ContactDetailsForm": "cases:client",
+    "forestall.directory.forms.CentreProfileForm": "directory:edit",
+    "forestall.directory.forms.CentreAdminForm": "directory:edit",
+}
+
+# Model forms of a model that changes in place which only ever create.
+CREATE_ONLY_FORMS = {
+    "forestall.reach.forms.VariantForm": "reach_staff:variant_new makes a new variant",
+}
+
+# Admin pages deliberately left without the guard, and why.
+UNGUARDED_ADMIN = {
+    "directory.Region": "a name and a slug, set up once; no work to lose",
+    "research.Study": "a title and a period, set up once by one admin",
+}
+
+
+def _form_classes():
+    import importlib
+    import inspect
+
+    from django import forms
+    from django.apps import apps
+
+    for config in apps.get_app_configs():
+        if not config.name.startswith("forestall."):
+            continue
+        try:
+            module = importlib.import_module(f"{config.name}.forms")
+        except ModuleNotFoundError:
+            continue
+        for _name, cls in inspect.getmembers(module, inspect.isclass):
+            if issubclass(cls, forms.BaseForm) and cls.__module__ == module.__name__:
+                yield f"{cls.__module__}.{cls.__qualname__}", cls
+
+
+def _records_changes(model) -> bool:
+    return any(getattr(field, "auto_now", False) for field in model._meta.get_fields())
+
+
+def test_every_model_form_of_a_model_that_changes_in_place_is_guarded():
+    from forestall.lib.stale_edits import GuardsStaleEdits
+
+    unguarded = [
+        name
+        for name, cls in _form_classes()
+        if getattr(getattr(cls, "_meta", None), "model", None) is not None
+        and _records_changes(cls._meta.model)
+        and not issubclass(cls, GuardsStaleEdits)
+        and name not in CREATE_ONLY_FORMS
+    ]
+    assert unguarded == []
+
+
+def test_every_guarded_form_is_listed_with_its_page():
+    from forestall.lib.stale_edits import GuardsStaleEdits
+
+    guarded = {name for name, cls in _form_classes() if issubclass(cls, GuardsStaleEdits)}
+    assert guarded == set(GUARDED_FORMS)
+
+
+def test_every_model_that_records_who_changed_it_is_guarded_somewhere():
+    from django.apps import apps
+    from django.contrib import admin
+
+    from forestall.accounts.admin_site import StaleGuardedAdminMixin, guards_stale_edits
+
+    by_forms = {
+        cls._meta.model
+        for name, cls in _form_classes()
+        if name in GUARDED_FORMS and getattr(getattr(cls, "_meta", None), "model", None)
+    }
+    by_admin = {
+        model
+        for model, model_admin in admin.site._registry.items()
+        if isinstance(model_admin, StaleGuardedAdminMixin)
+    }
+    # Guarded by plain forms (their actions lock the row): the contact
+    # details of a client, the contact summary of a conversation.
+    by_actions = {Client, ContactSummary}
+    recording = {m for m in apps.get_models() if guards_stale_edits(m)}
+    assert recording - by_forms - by_admin - by_actions == set()
+
+
+def test_every_admin_change_page_is_guarded_or_left_for_a_reason():
+    from django.contrib import admin
+
+    from forestall.accounts.admin_site import StaleGuardedAdminMixin
+
+    unguarded = {
+        model._meta.label
+        for model, model_admin in admin.site._registry.items()
+        if not isinstance(model_admin, StaleGuardedAdminMixin)
+    }
+    assert unguarded == set(UNGUARDED_ADMIN)
+
+
+def test_the_refusal_is_translated_and_names_who_and_when():
+    import datetime
+
+    from django.utils import timezone
+
+    from forestall.lib.stale_edits import ChangedMeanwhile
+
+    changed = ChangedMeanwhile(
+        version="x",
+        saved_by="manager_a",
+        saved_at=timezone.make_aware(datetime.datetime(2026, 3, 4, 14, 5)),
+    )
+    numbered = ChangedMeanwhile(version="3", saved_by="manager_a", saved_at=None, number=3)
+    with translation.override("en"):
+        assert changed.message().startswith("Nothing was saved: manager_a saved this on 4 Mar 2026")
+        assert "manager_a saved version 3" in numbered.message()
+    with translation.override("de"):
+        message = changed.message()
+        assert message.startswith("Nichts wurde gespeichert: manager_a hat dies am 04.03.2026")
+        assert "Version 3" in numbered.message()
