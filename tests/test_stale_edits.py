@@ -28,7 +28,11 @@ from forestall.reach.models import Variant, VariantText
 from tests import factories
 from tests.factories_cases import make_case
 from tests.factories_inbox import make_conversation
-from tests.factories_reach import DETERRENT_ID, reach_defaults, shipped_variant  # noqa: F401 - fixture
+from tests.factories_reach import (  # noqa: F401 - reach_defaults: the autouse fixture
+    DETERRENT_ID,
+    reach_defaults,
+    shipped_variant,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -111,9 +115,7 @@ def second_admin(db):
     return factories.make_user(Role.NETWORK_ADMIN, None, username="second_admin")
 
 
-def test_variant_settings_saved_from_a_stale_tab_are_refused(
-    sign_in, network_admin, second_admin, reach_defaults
-):
+def test_variant_settings_saved_from_a_stale_tab_are_refused(sign_in, network_admin, second_admin):
     url = f"/staff/reach/variants/{DETERRENT_ID}/"
     tab_a, tab_b = sign_in(network_admin), sign_in(second_admin)
     opened_a = edited_from(tab_a.get(url).content.decode())
@@ -131,9 +133,7 @@ def test_variant_settings_saved_from_a_stale_tab_are_refused(
     assert (variant.active, variant.weight, variant.updated_by) == (True, 7, network_admin)
 
 
-def test_variant_settings_saved_from_a_fresh_tab_go_through(
-    sign_in, network_admin, reach_defaults
-):
+def test_variant_settings_saved_from_a_fresh_tab_go_through(sign_in, network_admin):
     url = f"/staff/reach/variants/{DETERRENT_ID}/"
     client = sign_in(network_admin)
     for weight in ("2", "3"):
@@ -155,9 +155,7 @@ def _text(version: str, title: str) -> dict[str, str]:
     }
 
 
-def test_a_variant_text_published_from_a_stale_tab_is_refused(
-    sign_in, network_admin, second_admin, reach_defaults
-):
+def test_a_variant_text_published_from_a_stale_tab_is_refused(sign_in, network_admin, second_admin):
     url = f"/staff/reach/variants/{DETERRENT_ID}/en/"
     tab_a, tab_b = sign_in(network_admin), sign_in(second_admin)
     opened_a = edited_from(tab_a.get(url).content.decode())
@@ -175,9 +173,7 @@ def test_a_variant_text_published_from_a_stale_tab_is_refused(
     assert VariantText.objects.current(shipped_variant(), "en").title == "A's stale title"
 
 
-def test_a_variant_text_published_from_a_fresh_tab_goes_through(
-    sign_in, network_admin, reach_defaults
-):
+def test_a_variant_text_published_from_a_fresh_tab_goes_through(sign_in, network_admin):
     url = f"/staff/reach/variants/{DETERRENT_ID}/en/"
     client = sign_in(network_admin)
     for title in ("One", "Two"):
@@ -280,9 +276,7 @@ def test_an_account_saved_from_a_stale_admin_tab_does_not_undo_a_deactivation(
     assert clinician_a.updated_by == second_admin
 
 
-def test_an_account_saved_from_a_fresh_admin_tab_goes_through(
-    sign_in, network_admin, clinician_a
-):
+def test_an_account_saved_from_a_fresh_admin_tab_goes_through(sign_in, network_admin, clinician_a):
     url = f"/staff/admin/accounts/user/{clinician_a.pk}/change/"
     client = sign_in(network_admin)
     for name in ("Kim", "Kai"):

@@ -10,13 +10,13 @@ login form is never shown.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import admin, messages
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, resolve_url
 from django.urls import reverse
 from django.utils.translation import gettext
@@ -96,8 +96,9 @@ class _StaleGuardedAdminForm(GuardsStaleEdits):
                 check_unchanged(type(self.instance), self.instance.pk, self.edited_from)
             except ChangedMeanwhile as changed:
                 # Saving again from this answer replaces the newer save on purpose.
-                self.data = self.data.copy()
-                self.data[self.add_prefix(EDITED_FROM)] = changed.version
+                data = cast("QueryDict", self.data).copy()
+                data[self.add_prefix(EDITED_FROM)] = changed.version
+                self.data = data
                 refuse_as_changed(self, changed)
         return cleaned
 

@@ -130,6 +130,7 @@ class CentreProfileForm(GuardsStaleEdits, forms.ModelForm):
     public_website = forms.URLField(
         label=_("public website"), required=False, max_length=200, assume_scheme="https"
     )
+
     class Meta:
         model = Centre
         fields = _PROFILE_FIELDS

@@ -39,7 +39,7 @@ import datetime
 from typing import Any, TypeVar
 
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 from django.http import QueryDict
 from django.utils import formats, timezone
@@ -243,4 +243,4 @@ def form_after_change(
 
 def was_changed_meanwhile(form: forms.BaseForm) -> bool:
     """True for a form refused because the object changed after it was opened."""
-    return form.has_error(forms.forms.NON_FIELD_ERRORS, CHANGED_MEANWHILE)
+    return form.has_error(NON_FIELD_ERRORS, CHANGED_MEANWHILE)
