@@ -15,13 +15,15 @@ and saves, A saves → 409, B's value intact, A's typed text on the page.
 
 from __future__ import annotations
 
+import datetime
 import re
 
 import pytest
-from django.utils import translation
+from django.utils import timezone, translation
 
 from forestall.accounts.models import Role
 from forestall.cases.models import Client
+from forestall.cases.pathway import Stage
 from forestall.directory.models import Centre
 from forestall.inbox.models import ContactSummary, ReplyTemplate
 from forestall.reach.models import Variant, VariantText
@@ -364,6 +366,7 @@ GUARDED_FORMS = {
     "forestall.reach.forms.VariantSettingsForm": "reach_staff:variant",
     "forestall.reach.forms.VariantTextForm": "reach_staff:variant_text",
     "forestall.cases.forms.ContactDetailsForm": "cases:client",
+    "forestall.cases.forms.AttendanceForm": "cases:appointment",
     "forestall.directory.forms.CentreProfileForm": "directory:edit",
     "forestall.directory.forms.CentreAdminForm": "directory:edit",
 }
@@ -480,3 +483,53 @@ def test_the_refusal_is_translated_and_names_who_and_when():
         message = changed.message()
         assert message.startswith("Nichts wurde gespeichert: manager_a hat dies am 04.03.2026")
         assert "Version 3" in numbered.message()
+
+
+# --- Attendance at an appointment -------------------------------------------
+
+
+def test_attendance_saved_from_a_stale_tab_does_not_turn_a_correction_back(
+    sign_in, clinician_a, second_clinician_a, centre_a
+):
+    from forestall.cases import actions as case_actions
+    from forestall.cases.models import Attendance, AttendanceStatus
+
+    case = make_case(centre_a, stage=Stage.IN_TREATMENT)
+    appointment = case_actions.schedule_appointment(
+        case, by=clinician_a, starts_at=timezone.now() - datetime.timedelta(hours=2)
+    )
+    case_actions.record_attendance(appointment, case, AttendanceStatus.ATTENDED, by=clinician_a)
+    url = f"/staff/cases/appointments/{appointment.pk}/"
+    field = f"attendance_{case.pk}"
+    tab_a, tab_b = sign_in(clinician_a), sign_in(second_clinician_a)
+    opened_a = edited_from(tab_a.get(url).content.decode())
+    opened_b = edited_from(tab_b.get(url).content.decode())
+    corrected = {field: AttendanceStatus.DID_NOT_ATTEND, "edited_from": opened_b}
+    assert tab_b.post(url, corrected).status_code == 302
+
+    stale = {field: AttendanceStatus.ATTENDED, "edited_from": opened_a}
+    page = assert_refused(tab_a.post(url, stale), "second_clinician_a", "second_clinician_a")
+    assert re.search(r'value="attended"\s+selected', page)
+    assert Attendance.objects.get(appointment=appointment).status == "did_not_attend"
+    case.refresh_from_db()
+    assert (case.attended_sessions, case.missed_sessions) == (0, 1)
+
+    assert tab_a.post(url, {**stale, "edited_from": edited_from(page)}).status_code == 302
+    assert Attendance.objects.get(appointment=appointment).status == "attended"
+
+
+def test_attendance_saved_from_a_fresh_tab_is_recorded(sign_in, clinician_a, centre_a):
+    from forestall.cases import actions as case_actions
+    from forestall.cases.models import Attendance, AttendanceStatus
+
+    case = make_case(centre_a, stage=Stage.IN_TREATMENT)
+    appointment = case_actions.schedule_appointment(
+        case, by=clinician_a, starts_at=timezone.now() - datetime.timedelta(hours=2)
+    )
+    url = f"/staff/cases/appointments/{appointment.pk}/"
+    client = sign_in(clinician_a)
+    for status in (AttendanceStatus.DID_NOT_ATTEND, AttendanceStatus.ATTENDED):
+        opened = edited_from(client.get(url).content.decode())
+        data = {f"attendance_{case.pk}": status, "edited_from": opened}
+        assert client.post(url, data).status_code == 302
+    assert Attendance.objects.get(appointment=appointment).status == "attended"

@@ -219,8 +219,12 @@ class AppointmentForm(forms.Form):
         ]
 
 
-class AttendanceForm(forms.Form):
-    """One choice per expected person (``attendance_<case id>``)."""
+class AttendanceForm(GuardsStaleEdits, forms.Form):
+    """One choice per expected person (``attendance_<case id>``).
+
+    ``edited_from`` is the appointment's attendance version when the page was
+    opened (``actions.attendance_version``).
+    """
 
     def __init__(
         self, *args: Any, attendances: list, appointment: Appointment | None = None, **kwargs: Any
@@ -240,11 +244,21 @@ class AttendanceForm(forms.Form):
                 initial=attendance.status if attendance.status != "expected" else "",
             )
 
+    def statuses(self) -> dict[str, str]:
+        """The chosen outcome per case id (only the people given one)."""
+        return {
+            name.removeprefix("attendance_"): value
+            for name, value in self.cleaned_data.items()
+            if name.startswith("attendance_") and value
+        }
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if self.appointment is not None:
             # Refused here as a whole, so a group's other choices are not half saved.
             for name, value in list(data.items()):
+                if not name.startswith("attendance_"):
+                    continue
                 too_early = self.appointment.too_early_to_record(value)
                 if too_early:
                     self.add_error(name, too_early)

@@ -87,16 +87,15 @@ class GuardsStaleEdits(forms.BaseForm):
 NOT_SAVED_YET = "new"
 
 
-def version_of(obj: Any) -> str:
+def version_of(obj: Any, *, at: str = "updated_at") -> str:
     """The version an edit page of ``obj`` is opened with: its ``updated_at``.
 
-    ``NOT_SAVED_YET`` for ``None``, an object that does not exist yet but
-    may be created by either of two tabs.
+    ``NOT_SAVED_YET`` for ``None`` (or no time yet), an object that does not
+    exist yet but may be created by either of two tabs. ``at`` names another
+    attribute holding the time of the last save (``recorded_at``).
     """
-    if obj is None:
-        return NOT_SAVED_YET
-    updated_at = getattr(obj, "updated_at", None)
-    return updated_at.isoformat() if updated_at is not None else ""
+    saved_at = getattr(obj, at, None) if obj is not None else None
+    return saved_at.isoformat() if saved_at is not None else NOT_SAVED_YET
 
 
 class ChangedMeanwhile(Exception):
@@ -168,20 +167,23 @@ def check_unchanged(model: type[models.Model], pk: Any, edited_from: str | None)
     )
 
 
-def check_locked(row: Any, edited_from: str | None) -> None:
+def check_locked(
+    row: Any, edited_from: str | None, *, at: str = "updated_at", by: str = "updated_by"
+) -> None:
     """Raise ``ChangedMeanwhile`` if ``row`` is not the version ``edited_from``.
 
-    For an object fetched by the caller with ``select_for_update`` (or
-    ``None``: not saved yet), when ``check_unchanged``'s lookup by primary key
-    does not fit. Empty ``edited_from`` is not checked.
+    For an object fetched by the caller under a lock it holds (or ``None``:
+    not saved yet), when ``check_unchanged``'s lookup by primary key does not
+    fit; ``at`` and ``by`` name when and by whom it was saved last. Empty
+    ``edited_from`` is not checked.
     """
-    if not edited_from or version_of(row) == edited_from:
+    if not edited_from or version_of(row, at=at) == edited_from:
         return
-    saved_by = getattr(row, "updated_by", None)
+    saved_by = getattr(row, by, None) if row is not None else None
     raise ChangedMeanwhile(
-        version=version_of(row),
+        version=version_of(row, at=at),
         saved_by=saved_by.get_username() if saved_by is not None else "",
-        saved_at=getattr(row, "updated_at", None),
+        saved_at=getattr(row, at, None) if row is not None else None,
     )
 
 
