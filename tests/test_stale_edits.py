@@ -19,7 +19,7 @@ import datetime
 import re
 
 import pytest
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 
 from forestall.accounts.models import Role
 from forestall.cases.models import Client
@@ -533,3 +533,29 @@ def test_attendance_saved_from_a_fresh_tab_is_recorded(sign_in, clinician_a, cen
         data = {f"attendance_{case.pk}": status, "edited_from": opened}
         assert client.post(url, data).status_code == 302
     assert Attendance.objects.get(appointment=appointment).status == "attended"
+
+
+# --- Versioned content: the same refusal, naming who and when ----------------
+
+
+def test_a_public_page_text_from_a_stale_tab_names_who_saved_and_when(
+    sign_in, network_admin, second_admin
+):
+    from forestall.public.models import PageContent
+
+    url = "/staff/content/home/de/"
+    based_on = r'name="based_on" value="(\d+)"'
+    tab_a, tab_b = sign_in(network_admin), sign_in(second_admin)
+    opened_a = re.search(based_on, tab_a.get(url).content.decode()).group(1)
+    opened_b = re.search(based_on, tab_b.get(url).content.decode()).group(1)
+    newer = {"title": "Start", "body": "B's text", "save": "1", "based_on": opened_b}
+    assert tab_b.post(url, newer).status_code == 302
+    saved = PageContent.objects.get()
+
+    stale = {"title": "Start", "body": "A's text", "save": "1", "based_on": opened_a}
+    with translation.override("de"):
+        response = tab_a.post(url, stale, HTTP_ACCEPT_LANGUAGE="de")
+        when = formats.date_format(timezone.localtime(saved.created_at), "SHORT_DATETIME_FORMAT")
+    page = assert_refused(response, "A&#x27;s text", "second_admin")
+    assert f"am {when} Version 1 gespeichert" in page
+    assert list(PageContent.objects.values_list("body", flat=True)) == ["B's text"]

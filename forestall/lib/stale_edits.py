@@ -104,7 +104,8 @@ class ChangedMeanwhile(Exception):
     ``version`` is the newer version (what the page counts as opened from
     after this answer), ``saved_by`` the username of whoever saved it ("" if
     unknown or deleted), ``saved_at`` when, and ``number`` a version number
-    for content that is kept in numbered versions.
+    for content that is kept in numbered versions (``published``: a
+    published version, said so).
     """
 
     def __init__(
@@ -114,12 +115,14 @@ class ChangedMeanwhile(Exception):
         saved_by: str = "",
         saved_at: datetime.datetime | None = None,
         number: int | None = None,
+        published: bool = False,
     ) -> None:
         super().__init__(version)
         self.version = version
         self.saved_by = saved_by
         self.saved_at = saved_at
         self.number = number
+        self.published = published
 
     def message(self) -> str:
         """What the 409 page says, in the active language."""
@@ -129,6 +132,12 @@ class ChangedMeanwhile(Exception):
             if self.saved_at is not None
             else "—"
         )
+        if self.published:
+            return _(
+                "Nothing was published: %(who)s published version %(number)s on %(when)s, "
+                "after you opened this page. What you typed is still here. Compare it with "
+                "their version in the history; publishing again replaces it."
+            ) % {"who": who, "number": self.number, "when": when}
         if self.number is not None:
             return _(
                 "Nothing was saved: %(who)s saved version %(number)s on %(when)s, after you "
@@ -188,7 +197,12 @@ def check_locked(
 
 
 def check_newest_version(
-    newest: Any, edited_from: str | None, *, by: str = "created_by", at: str = "created_at"
+    newest: Any,
+    edited_from: str | None,
+    *,
+    by: str = "created_by",
+    at: str = "created_at",
+    published: bool = False,
 ) -> None:
     """For content kept in numbered versions: raise if ``newest`` is not the one opened.
 
@@ -208,6 +222,7 @@ def check_newest_version(
         saved_by=saved_by.get_username() if saved_by is not None else "",
         saved_at=getattr(newest, at, None) if newest is not None else None,
         number=number,
+        published=published,
     )
 
 
@@ -226,17 +241,23 @@ def refuse_as_changed(form: forms.BaseForm, changed: ChangedMeanwhile) -> None:
 
 
 def form_after_change(
-    form_class: type[_Form], data: QueryDict, changed: ChangedMeanwhile, **kwargs: Any
+    form_class: type[_Form],
+    data: QueryDict,
+    changed: ChangedMeanwhile,
+    *,
+    version_field: str = EDITED_FROM,
+    **kwargs: Any,
 ) -> _Form:
     """The form again with what the person typed, saying who saved first and when.
 
-    It now counts as opened from that newer save (its ``edited_from`` is the
-    newer version): saving again, after comparing, replaces it on purpose.
-    ``kwargs`` are the form's other arguments (a fresh ``instance``).
+    It now counts as opened from that newer save (its ``edited_from``, or
+    ``version_field``, is the newer version): saving again, after comparing,
+    replaces it on purpose. ``kwargs`` are the form's other arguments (a
+    fresh ``instance``).
     """
     again_data = data.copy()
     prefix = kwargs.get("prefix")
-    again_data[f"{prefix}-{EDITED_FROM}" if prefix else EDITED_FROM] = changed.version
+    again_data[f"{prefix}-{version_field}" if prefix else version_field] = changed.version
     again = form_class(again_data, **kwargs)
     again.is_valid()
     refuse_as_changed(again, changed)
