@@ -382,9 +382,10 @@ def test_the_migration_joins_a_second_clear_device_to_the_person_s_one_set(clini
 def test_migrating_an_installation_keeps_its_clear_codes_working():
     from django.core.management import call_command
 
+    # The account exists before (today's model has columns 0004 does not).
+    user = factories.make_user(username="codes.printed.long.ago")
     call_command("migrate", "accounts", "0004", verbosity=0)
     try:
-        user = factories.make_user(username="codes.printed.long.ago")
         StaticDevice.objects.create(user=user, name="backup", confirmed=True).token_set.create(
             token="wxyz4567"
         )

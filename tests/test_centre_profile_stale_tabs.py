@@ -46,6 +46,7 @@ def test_a_save_from_a_stale_page_is_refused_with_the_typed_text_kept(
     assert response.status_code == 409
     page = response.content.decode()
     assert "Nichts wurde gespeichert" in page
+    assert "network_admin" in page  # who saved first (the time too, lib.stale_edits)
     assert "Di 10-12 Uhr" in page
     assert Centre.objects.get(pk=centre_a.pk).opening_hours == "Mo-Fr 9-17"
     assert AuditEntry.objects.filter(action="centre.update").count() == 1

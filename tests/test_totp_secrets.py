@@ -262,9 +262,10 @@ def test_rotate_keys_re_encrypts_the_secrets_and_the_old_key_can_go(settings, cl
 
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_encrypts_existing_clear_secrets_and_deletes_them():
+    # The account exists before (today's model has columns 0003 does not).
+    user = factories.make_user(username="enrolled.long.ago")
     call_command("migrate", "accounts", "0003", verbosity=0)
     try:
-        user = factories.make_user(username="enrolled.long.ago")
         clear = TOTPDevice.objects.create(
             user=user, name="default", confirmed=True, drift=1, throttling_failure_count=2
         )

@@ -10,19 +10,27 @@ login form is never shown.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import admin, messages
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, resolve_url
 from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from forestall.accounts.models import User
+from forestall.lib.stale_edits import (
+    EDITED_FROM,
+    ChangedMeanwhile,
+    GuardsStaleEdits,
+    check_unchanged,
+    refuse_as_changed,
+    was_changed_meanwhile,
+)
 
 
 def admin_user(request: HttpRequest) -> User:
@@ -72,6 +80,68 @@ class AuditedAdminMixin:
         return super().log_deletions(request, queryset)  # type: ignore[misc]
 
 
+class _StaleGuardedAdminForm(GuardsStaleEdits):
+    """An admin change form refused when the object was saved after it was opened.
+
+    The check runs in ``clean()``, inside the admin view's transaction, so the
+    row stays locked (``check_unchanged``) until the change is saved.
+    """
+
+    instance: Any
+
+    def clean(self) -> dict[str, Any] | None:
+        cleaned = super().clean()
+        if self.instance.pk is not None:
+            try:
+                check_unchanged(type(self.instance), self.instance.pk, self.edited_from)
+            except ChangedMeanwhile as changed:
+                # Saving again from this answer replaces the newer save on purpose.
+                data = cast("QueryDict", self.data).copy()
+                data[self.add_prefix(EDITED_FROM)] = changed.version
+                self.data = data
+                refuse_as_changed(self, changed)
+        return cleaned
+
+
+def guards_stale_edits(model: Any) -> bool:
+    """True for a model that records who changed it last and when (``lib.stale_edits``)."""
+    names = {field.name for field in model._meta.get_fields()}
+    return {"updated_at", "updated_by"} <= names
+
+
+class StaleGuardedAdminMixin:
+    """A change saved from an admin page opened before someone else's save is refused (409).
+
+    The change form carries the object's version (``edited_from``, rendered
+    by ``admin/stale_guarded_change_form.html``), the form's ``clean()``
+    compares it under the row lock, the answer is 409 with every typed field
+    (the form and its inlines) kept, and each save records ``updated_by``.
+    ``StaffAdminSite.register`` adds this to every model with ``updated_at``
+    and ``updated_by``.
+    """
+
+    change_form_template = "admin/stale_guarded_change_form.html"
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)  # type: ignore[misc]
+        if obj is None:
+            return form
+        return type(f"StaleGuarded{form.__name__}", (_StaleGuardedAdminForm, form), {})
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        obj.updated_by = admin_user(request)
+        super().save_model(request, obj, form, change)  # type: ignore[misc]
+
+    def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = super().changeform_view(request, *args, **kwargs)  # type: ignore[misc]
+        adminform = (getattr(response, "context_data", None) or {}).get("adminform")
+        if adminform is not None and was_changed_meanwhile(adminform.form):
+            response.status_code = 409
+        return response
+
+
 def _message_text(message: Any) -> str:
     """The admin's change message as short text: which fields changed, never values."""
     if isinstance(message, list):
@@ -95,7 +165,14 @@ class StaffAdminSite(admin.AdminSite):
         base = admin_class or admin.ModelAdmin
         if not issubclass(base, AuditedAdminMixin):
             base = type(f"Audited{base.__name__}", (AuditedAdminMixin, base), {})
-        super().register(model_or_iterable, base, **options)
+        models = [model_or_iterable] if isinstance(model_or_iterable, type) else model_or_iterable
+        for model in models:
+            registered = base
+            if guards_stale_edits(model) and not issubclass(base, StaleGuardedAdminMixin):
+                registered = type(
+                    f"StaleGuarded{base.__name__}", (StaleGuardedAdminMixin, base), {}
+                )
+            super().register(model, registered, **options)
 
     def login(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None

@@ -63,6 +63,12 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]
         default="",
         choices=[("en", "English"), ("de", "Deutsch")],
     )
+    # Which network admin changed the account last and when: an admin page
+    # opened before that is refused (``lib.stale_edits``).
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+    )
 
     if TYPE_CHECKING:
 

@@ -44,6 +44,7 @@ from forestall.cases.models import (
 )
 from forestall.cases.pathway import OPEN_STAGES, TERMINAL, Stage, find_transition
 from forestall.directory.models import Centre
+from forestall.lib.stale_edits import check_locked, check_unchanged, version_of
 from forestall.stats.actions import record as record_stat
 from forestall.stats.events import EXIT_EVENTS, Detail, Event
 from forestall.stats.models import Source as StatsSource
@@ -272,12 +273,24 @@ def open_case_for_new_client(
 
 
 def update_contact_details(
-    client: Client, details: dict | None, *, by: User, centre: Centre | None
+    client: Client,
+    details: dict | None,
+    *,
+    by: User,
+    centre: Centre | None,
+    edited_from: str | None = None,
 ) -> Client:
-    """Replace a client's (encrypted) contact details; audited at ``centre``."""
+    """Replace a client's (encrypted) contact details; audited at ``centre``.
+
+    ``edited_from`` is the client's version when the page was opened
+    (``lib.stale_edits``): if the details were saved since, raises
+    ``ChangedMeanwhile`` and saves nothing.
+    """
     with transaction.atomic():
+        check_unchanged(Client, client.pk, edited_from)
         client.contact_details = details  # type: ignore[assignment]  # an encrypted JSON field
-        client.save(update_fields=["contact_details"])
+        client.updated_by = by
+        client.save(update_fields=["contact_details", "updated_at", "updated_by"])
         record_event(by, "client.update", client, centre=centre)
     return client
 
@@ -979,6 +992,46 @@ def cancel_appointment(appointment: Appointment, *, by: User) -> bool:
         )
         record_event(by, "appointment.cancel", appointment, centre=appointment.centre)
     return True
+
+
+def attendance_version(appointment: Appointment) -> str:
+    """The version of an appointment's attendance: when anyone last recorded one."""
+    return version_of(_last_recorded(appointment), at="recorded_at")
+
+
+def _last_recorded(appointment: Appointment) -> Attendance | None:
+    return (
+        Attendance.objects.filter(appointment=appointment, recorded_at__isnull=False)
+        .select_related("recorded_by")
+        .order_by("-recorded_at")
+        .first()
+    )
+
+
+def record_attendances(
+    appointment: Appointment,
+    statuses: dict[Case, str],
+    *,
+    by: User,
+    edited_from: str | None = None,
+) -> None:
+    """Record the attendance chosen on the appointment page, all or nothing.
+
+    ``edited_from`` is ``attendance_version`` when the page was opened
+    (``lib.stale_edits``): if anyone recorded attendance since, raises
+    ``ChangedMeanwhile`` and records nothing, so a stale page never silently
+    turns a colleague's correction back. Only the people whose outcome
+    differs from the stored one are recorded.
+    """
+    with transaction.atomic():
+        Appointment.objects.select_for_update().get(pk=appointment.pk)
+        check_locked(_last_recorded(appointment), edited_from, at="recorded_at", by="recorded_by")
+        stored = dict(
+            Attendance.objects.filter(appointment=appointment).values_list("case_id", "status")
+        )
+        for case, status in statuses.items():
+            if stored.get(case.pk) != status:
+                record_attendance(appointment, case, status, by=by)
 
 
 def record_attendance(appointment: Appointment, case: Case, status: str, *, by: User) -> Attendance:

@@ -24,6 +24,7 @@ from forestall.cases.models import (
 from forestall.cases.pathway import Stage, allowed_targets
 from forestall.directory.models import Centre, Language
 from forestall.lib.forms import DayField, MomentField, choice_field
+from forestall.lib.stale_edits import GuardsStaleEdits
 
 NOTE_MAX = 20_000
 REASON_MAX = 2_000
@@ -86,13 +87,17 @@ class NewCaseForm(forms.Form):
         return details or None
 
 
-class ContactDetailsForm(forms.Form):
+class ContactDetailsForm(GuardsStaleEdits, forms.Form):
+    """A client's contact details; ``edited_from`` is the client's version when opened."""
+
     name = forms.CharField(label=_("Name"), required=False, max_length=200)
     phone = forms.CharField(label=_("Phone"), required=False, max_length=60)
     email = forms.EmailField(label=_("E-mail"), required=False)
 
+    DETAILS = ("name", "phone", "email")
+
     def details(self) -> dict[str, str] | None:
-        details = {key: value for key, value in self.cleaned_data.items() if value}
+        details = {key: self.cleaned_data[key] for key in self.DETAILS if self.cleaned_data[key]}
         return details or None
 
 
@@ -214,8 +219,12 @@ class AppointmentForm(forms.Form):
         ]
 
 
-class AttendanceForm(forms.Form):
-    """One choice per expected person (``attendance_<case id>``)."""
+class AttendanceForm(GuardsStaleEdits, forms.Form):
+    """One choice per expected person (``attendance_<case id>``).
+
+    ``edited_from`` is the appointment's attendance version when the page was
+    opened (``actions.attendance_version``).
+    """
 
     def __init__(
         self, *args: Any, attendances: list, appointment: Appointment | None = None, **kwargs: Any
@@ -235,11 +244,21 @@ class AttendanceForm(forms.Form):
                 initial=attendance.status if attendance.status != "expected" else "",
             )
 
+    def statuses(self) -> dict[str, str]:
+        """The chosen outcome per case id (only the people given one)."""
+        return {
+            name.removeprefix("attendance_"): value
+            for name, value in self.cleaned_data.items()
+            if name.startswith("attendance_") and value
+        }
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if self.appointment is not None:
             # Refused here as a whole, so a group's other choices are not half saved.
             for name, value in list(data.items()):
+                if not name.startswith("attendance_"):
+                    continue
                 too_early = self.appointment.too_early_to_record(value)
                 if too_early:
                     self.add_error(name, too_early)

@@ -80,6 +80,17 @@ class Client(models.Model):
     contact_details = EncryptedJSONField(null=True, blank=True)
     language = models.CharField(_("language"), max_length=8, default="de")
     created_at = models.DateTimeField(auto_now_add=True)
+    # Who changed the contact details last and when: an edit page opened
+    # before that is refused (``lib.stale_edits``).
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
 
     objects = ClientQuerySet.as_manager()
 

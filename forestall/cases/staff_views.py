@@ -58,6 +58,7 @@ from forestall.cases.models import (
 from forestall.cases.pathway import MAIN_PATH, TERMINAL, Stage, allowed_targets
 from forestall.directory.models import Centre
 from forestall.instruments.catalogue import catalogue
+from forestall.lib.stale_edits import ChangedMeanwhile, form_after_change, version_of
 
 PAGE_SIZE = 50
 _ATTENDANCE_LABELS = dict(AttendanceStatus.choices)
@@ -527,18 +528,26 @@ def task_take(request: StaffRequest, task_id: uuid.UUID) -> HttpResponse:
 def client_detail(request: StaffRequest, client_id: uuid.UUID) -> HttpResponse:
     client = access_client(request.user, client_id)
     details = client.contact_details or {}
-    form = forms.ContactDetailsForm(request.POST or None, initial=details)
+    form = forms.ContactDetailsForm(
+        request.POST or None, initial=details, edited_from=version_of(client)
+    )
     if request.method == "POST":
-        if form.is_valid():
-            actions.update_contact_details(
-                client,
-                form.details(),
-                by=request.user,
-                centre=working_centre(request.user, client),
-            )
-            messages.success(request, _("Contact details saved."))
-            return redirect("cases:client", client_id=client.pk)
         status = 400
+        if form.is_valid():
+            try:
+                actions.update_contact_details(
+                    client,
+                    form.details(),
+                    by=request.user,
+                    centre=working_centre(request.user, client),
+                    edited_from=form.edited_from,
+                )
+            except ChangedMeanwhile as changed:
+                form = form_after_change(forms.ContactDetailsForm, request.POST, changed)
+                status = 409
+            else:
+                messages.success(request, _("Contact details saved."))
+                return redirect("cases:client", client_id=client.pk)
     else:
         status = 200
     cases = cases_of_client(request.user, client)
@@ -692,26 +701,43 @@ def appointment_detail(request: StaffRequest, appointment_id: uuid.UUID) -> Http
         appointment.attendances.select_related("case__client").order_by("case__client__reference")
     )
     form = forms.AttendanceForm(
-        request.POST or None, attendances=attendances, appointment=appointment
+        request.POST or None,
+        attendances=attendances,
+        appointment=appointment,
+        edited_from=actions.attendance_version(appointment),
     )
     status = 200
     if request.method == "POST":
+        status = 400
         if form.is_valid():
-            by_case = {str(a.case_id): a for a in attendances}
+            by_case = {str(a.case_id): a.case for a in attendances}
             try:
-                for name, value in form.cleaned_data.items():
-                    if value:
-                        attendance = by_case[name.removeprefix("attendance_")]
-                        if attendance.status != value:
-                            actions.record_attendance(
-                                appointment, attendance.case, value, by=request.user
-                            )
+                actions.record_attendances(
+                    appointment,
+                    {by_case[case_id]: value for case_id, value in form.statuses().items()},
+                    by=request.user,
+                    edited_from=form.edited_from,
+                )
+            except ChangedMeanwhile as changed:
+                attendances = list(
+                    appointment.attendances.select_related("case__client").order_by(
+                        "case__client__reference"
+                    )
+                )
+                form = form_after_change(
+                    forms.AttendanceForm,
+                    request.POST,
+                    changed,
+                    attendances=attendances,
+                    appointment=appointment,
+                )
+                status = 409
             except actions.CaseError as error:
                 messages.error(request, str(error))
+                return redirect("cases:appointment", appointment_id=appointment.pk)
             else:
                 messages.success(request, _("Attendance saved."))
-            return redirect("cases:appointment", appointment_id=appointment.pk)
-        status = 400
+                return redirect("cases:appointment", appointment_id=appointment.pk)
     return render(
         request,
         "cases/appointment_detail.html",

@@ -9,6 +9,7 @@ from django.db import transaction
 from forestall.audit.actions import record_event
 from forestall.directory.models import Centre
 from forestall.lib.pagecache import public_pages_changed
+from forestall.lib.stale_edits import check_unchanged
 
 if TYPE_CHECKING:
     from forestall.accounts.models import User
@@ -27,15 +28,12 @@ def create_centre(
     Only network admins create centres; the view checks that before calling.
     """
     with transaction.atomic():
+        centre.updated_by = by
         centre.save()
         centre.set_offers(languages=languages, services=services, channels=channels)
         record_event(by, "centre.create", centre, centre=centre)
         transaction.on_commit(public_pages_changed)
     return centre
-
-
-class CentreChangedMeanwhile(Exception):
-    """The profile was saved by someone else after the editor opened it; nothing was saved."""
 
 
 def update_centre_profile(
@@ -49,20 +47,15 @@ def update_centre_profile(
 ) -> Centre:
     """Save the changed profile of a centre fetched through ``Centre.objects.editable_by(by)``.
 
-    ``edited_from`` is the profile's ``updated_at`` (ISO 8601) when the editor
-    opened it: if it has been saved since (a manager and an admin, or a
-    forgotten second tab), raises ``CentreChangedMeanwhile`` and saves
-    nothing, so a stale page never silently undoes someone else's change.
+    ``edited_from`` is the profile's version when the editor opened it
+    (``lib.stale_edits``): if it has been saved since (a manager and an
+    admin, or a forgotten second tab), raises ``ChangedMeanwhile`` naming who
+    and when, and saves nothing, so a stale page never silently undoes
+    someone else's change.
     """
     with transaction.atomic():
-        saved = (
-            Centre.objects.select_for_update()
-            .filter(pk=centre.pk)
-            .values_list("updated_at", flat=True)
-            .get()
-        )
-        if edited_from and saved.isoformat() != edited_from:
-            raise CentreChangedMeanwhile
+        check_unchanged(Centre, centre.pk, edited_from)
+        centre.updated_by = by
         centre.save()
         centre.set_offers(languages=languages, services=services, channels=channels)
         record_event(by, "centre.update", centre, centre=centre)

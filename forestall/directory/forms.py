@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from forestall.directory.models import Centre, Channel, Language, Region, Service
 from forestall.lib.forms import model_choice_field
+from forestall.lib.stale_edits import GuardsStaleEdits
 
 # What the "remote" filter accepts in the query string (checkbox value "1").
 _YES = frozenset({"1", "true", "on", "yes"})
@@ -105,7 +106,7 @@ _PROFILE_FIELDS = [
 ]
 
 
-class CentreProfileForm(forms.ModelForm):
+class CentreProfileForm(GuardsStaleEdits, forms.ModelForm):
     """What a centre manager keeps up to date about their own centre."""
 
     languages = forms.MultipleChoiceField(
@@ -129,9 +130,6 @@ class CentreProfileForm(forms.ModelForm):
     public_website = forms.URLField(
         label=_("public website"), required=False, max_length=200, assume_scheme="https"
     )
-    # When the profile was last saved as the editor opened it (ISO 8601), so a
-    # save from a stale page cannot silently undo someone else's change.
-    edited_from = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
 
     class Meta:
         model = Centre
@@ -148,8 +146,6 @@ class CentreProfileForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if self.instance.pk and not self.is_bound and self.instance.updated_at is not None:
-            self.initial.setdefault("edited_from", self.instance.updated_at.isoformat())
         if self.instance.pk and not self.is_bound:
             self.initial.setdefault("languages", self.instance.languages)
             self.initial.setdefault("services", self.instance.services)

@@ -15,12 +15,9 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from forestall.accounts.decorators import StaffRequest, staff_required
 from forestall.directory.access import access_centre_for_editing, list_editable_centres
-from forestall.directory.actions import (
-    CentreChangedMeanwhile,
-    create_centre,
-    update_centre_profile,
-)
+from forestall.directory.actions import create_centre, update_centre_profile
 from forestall.directory.forms import CentreAdminForm, CentreProfileForm
+from forestall.lib.stale_edits import ChangedMeanwhile, form_after_change
 
 
 @require_safe
@@ -51,30 +48,6 @@ def staff_centre_create(request: StaffRequest) -> HttpResponse:
     )
 
 
-def _changed_meanwhile(
-    form_class: type[CentreProfileForm], request: StaffRequest, centre_id: UUID
-) -> CentreProfileForm:
-    """The form again with what the editor typed, saying someone saved the profile first.
-
-    It now counts as opened from that newer save: saving again (after
-    comparing) is a deliberate choice to replace it.
-    """
-    fresh = access_centre_for_editing(request.user, centre_id)
-    data = request.POST.copy()
-    data["edited_from"] = fresh.updated_at.isoformat()
-    again = form_class(data, instance=fresh)
-    again.is_valid()
-    again.add_error(
-        None,
-        _(
-            "Nothing was saved: someone saved this profile after you opened it. What you "
-            "typed is still here. To see their changes, open this page in a new tab; "
-            "saving again replaces them."
-        ),
-    )
-    return again
-
-
 @require_http_methods(["GET", "HEAD", "POST"])
 @staff_required
 def staff_centre_edit(request: StaffRequest, centre_id: UUID) -> HttpResponse:
@@ -89,11 +62,12 @@ def staff_centre_edit(request: StaffRequest, centre_id: UUID) -> HttpResponse:
             update_centre_profile(
                 form.save(commit=False),
                 by=request.user,
-                edited_from=form.cleaned_data["edited_from"],
+                edited_from=form.edited_from,
                 **form.offers(),
             )
-        except CentreChangedMeanwhile:
-            form = _changed_meanwhile(form_class, request, centre_id)
+        except ChangedMeanwhile as changed:
+            fresh = access_centre_for_editing(request.user, centre_id)
+            form = form_after_change(form_class, request.POST, changed, instance=fresh)
             status = 409
         else:
             messages.success(

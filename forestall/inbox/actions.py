@@ -46,6 +46,7 @@ from forestall.inbox.retention import REPLY_DRAFT
 from forestall.inbox.targets import reply_within_target
 from forestall.lib import erasure
 from forestall.lib.codenames import codename_hash, generate_codename
+from forestall.lib.stale_edits import check_locked, check_unchanged
 from forestall.stats import actions as stats
 from forestall.stats.events import Detail, Event
 from forestall.stats.models import Source
@@ -432,9 +433,23 @@ def save_contact_summary(
     writer: str,
     concern: str,
     risk_indicators: Iterable[str],
+    edited_from: str | None = None,
 ) -> ContactSummary:
-    """Record (or update) who is writing, the concern and the risk indicators."""
+    """Record (or update) who is writing, the concern and the risk indicators.
+
+    ``edited_from`` is the summary's version when the page was opened
+    (``lib.stale_edits``; ``NOT_SAVED_YET`` before the first): if someone
+    saved it since, raises ``ChangedMeanwhile`` and saves nothing, so a stale
+    page never silently takes away a risk indicator someone else recorded.
+    """
     with transaction.atomic():
+        saved = (
+            ContactSummary.objects.select_for_update(of=("self",))
+            .select_related("updated_by")
+            .filter(conversation=conversation)
+            .first()
+        )
+        check_locked(saved, edited_from)
         summary, _created = ContactSummary.objects.get_or_create(conversation=conversation)
         summary.writer = writer
         summary.concern = concern
@@ -492,12 +507,19 @@ def save_reply_template(
     title: str,
     body: str,
     is_active: bool = True,
+    edited_from: str | None = None,
 ) -> ReplyTemplate:
-    """Create or change a shared reply template (network counsellors and managers)."""
+    """Create or change a shared reply template (network counsellors and managers).
+
+    ``edited_from`` is the version the editor opened (``lib.stale_edits``): if
+    the template was saved since, raises ``ChangedMeanwhile`` and saves nothing.
+    """
     if not can_manage_templates(user):
         raise NotAllowed
     with transaction.atomic():
         created = template is None
+        if template is not None:
+            check_unchanged(ReplyTemplate, template.pk, edited_from)
         template = template or ReplyTemplate()
         template.language = language
         template.title = title

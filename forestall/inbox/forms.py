@@ -36,6 +36,7 @@ from forestall.lib.forms import (
     model_choice_field,
 )
 from forestall.lib.pagecache import remember_for_public_pages
+from forestall.lib.stale_edits import GuardsStaleEdits
 from forestall.public.models import Pathway
 from forestall.safeguarding.models import Level
 
@@ -158,7 +159,9 @@ class FlagForm(forms.Form):
     urgent = forms.BooleanField(required=False)
 
 
-class ContactSummaryForm(forms.Form):
+class ContactSummaryForm(GuardsStaleEdits, forms.Form):
+    """``edited_from`` is the summary's version when the page was opened (``NOT_SAVED_YET``)."""
+
     writer = forms.ChoiceField(label=_("Who is writing"), choices=Writer.choices)
     concern = forms.ChoiceField(
         label=_("Concern"),
@@ -232,7 +235,7 @@ class ConversationConcernForm(forms.Form):
     )
 
 
-class ReplyTemplateForm(forms.ModelForm):
+class ReplyTemplateForm(GuardsStaleEdits, forms.ModelForm):
     class Meta:
         model = ReplyTemplate
         fields = ["language", "title", "body", "is_active"]

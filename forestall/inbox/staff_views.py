@@ -68,6 +68,7 @@ from forestall.inbox.models import (
 )
 from forestall.inbox.queue import QUEUE_PAGE_SIZE, QueueFilters, describe_rows, rows_html
 from forestall.inbox.targets import target_state
+from forestall.lib.stale_edits import ChangedMeanwhile, form_after_change, version_of
 from forestall.public.models import Pathway
 
 # "Who is writing" suggested by the pathway the person chose at the front door.
@@ -250,7 +251,8 @@ def _render_detail(
             "risk_indicators": summary.risk_indicators,
         }
         if summary
-        else {"writer": WRITER_FOR_PATHWAY.get(conversation.mailbox.pathway, Writer.UNKNOWN)}
+        else {"writer": WRITER_FOR_PATHWAY.get(conversation.mailbox.pathway, Writer.UNKNOWN)},
+        edited_from=version_of(summary),
     )
     return render(
         request,
@@ -464,13 +466,18 @@ def save_summary(request: StaffRequest, conversation_id: uuid.UUID) -> HttpRespo
     form = ContactSummaryForm(request.POST)
     if not form.is_valid():
         return _render_detail(request, conversation, status=400, summary_form=form)
-    summary = actions.save_contact_summary(
-        request.user,
-        conversation,
-        writer=form.cleaned_data["writer"],
-        concern=form.cleaned_data["concern"],
-        risk_indicators=form.cleaned_data["risk_indicators"],
-    )
+    try:
+        summary = actions.save_contact_summary(
+            request.user,
+            conversation,
+            writer=form.cleaned_data["writer"],
+            concern=form.cleaned_data["concern"],
+            risk_indicators=form.cleaned_data["risk_indicators"],
+            edited_from=form.edited_from,
+        )
+    except ChangedMeanwhile as changed:
+        form = form_after_change(ContactSummaryForm, request.POST, changed)
+        return _render_detail(request, conversation, status=409, summary_form=form)
     messages.success(request, _("The contact summary has been saved."))
     if actions.needs_safeguarding_prompt(summary.risk_indicators):
         messages.warning(
@@ -599,14 +606,29 @@ def template_edit(request: StaffRequest, template_id: uuid.UUID | None = None) -
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            actions.save_reply_template(
-                request.user,
-                template,
-                language=form.cleaned_data["language"],
-                title=form.cleaned_data["title"],
-                body=form.cleaned_data["body"],
-                is_active=form.cleaned_data["is_active"],
-            )
+            try:
+                actions.save_reply_template(
+                    request.user,
+                    template,
+                    language=form.cleaned_data["language"],
+                    title=form.cleaned_data["title"],
+                    body=form.cleaned_data["body"],
+                    is_active=form.cleaned_data["is_active"],
+                    edited_from=form.edited_from,
+                )
+            except ChangedMeanwhile as changed:
+                if template_id is None:  # pragma: no cover - only a saved template is checked
+                    raise
+                template = access_template_for_editing(request.user, template_id)
+                form = form_after_change(
+                    ReplyTemplateForm, request.POST, changed, instance=template
+                )
+                return render(
+                    request,
+                    "inbox/template_form.html",
+                    {"form": form, "template": template},
+                    status=409,
+                )
             messages.success(request, _("The reply template has been saved."))
             return redirect("inbox:templates")
         status = 400

@@ -12,18 +12,11 @@ from django.db import transaction
 
 from forestall.audit.actions import record_event
 from forestall.lib.pagecache import public_pages_changed
+from forestall.lib.stale_edits import check_newest_version
 from forestall.public.models import PageContent
 
 if TYPE_CHECKING:
     from forestall.accounts.models import User
-
-
-class PageChangedMeanwhile(Exception):
-    """Someone saved a newer version after the editor opened the page; nothing was saved."""
-
-    def __init__(self, newest: PageContent) -> None:
-        super().__init__(f"version {newest.version} was saved meanwhile")
-        self.newest = newest
 
 
 def save_page_content(
@@ -38,8 +31,9 @@ def save_page_content(
     """Add a new version of a public page's text (earlier versions stay).
 
     ``based_on`` is the version the editor started from (0 for the shipped
-    text); if a newer one exists by now, raises ``PageChangedMeanwhile`` and
-    saves nothing, so a stale tab never silently replaces a newer edit.
+    text); if a newer one exists by now, raises
+    ``lib.stale_edits.ChangedMeanwhile`` (who saved which version, and when)
+    and saves nothing, so a stale tab never silently replaces a newer edit.
     """
     with transaction.atomic():
         latest = (
@@ -48,8 +42,8 @@ def save_page_content(
             .order_by("-version")
             .first()
         )
-        if based_on is not None and latest is not None and latest.version != based_on:
-            raise PageChangedMeanwhile(latest)
+        if based_on is not None:
+            check_newest_version(latest, str(based_on))
         version = PageContent.objects.create(
             page=page,
             language=language,

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from forestall.accounts.decorators import StaffRequest, staff_required
+from forestall.lib.stale_edits import ChangedMeanwhile, form_after_change
 from forestall.public import actions
 from forestall.public.access import access_content_version
 from forestall.public.content import render_markdown, shipped_text
@@ -87,10 +88,12 @@ def content_edit(request: StaffRequest, page: str, language: str) -> HttpRespons
                         by=request.user,
                         based_on=form.cleaned_data["based_on"],
                     )
-                except actions.PageChangedMeanwhile as changed:
-                    form = _changed_meanwhile(form, changed.newest)
+                except ChangedMeanwhile as changed:
+                    form = form_after_change(
+                        PageContentForm, request.POST, changed, version_field="based_on"
+                    )
                     status = 409
-                    current = changed.newest
+                    current = visible.current(page, language)
                 else:
                     messages.success(request, _("Saved as a new version."))
                     return redirect("public_staff:edit", page=page, language=language)
@@ -109,31 +112,6 @@ def content_edit(request: StaffRequest, page: str, language: str) -> HttpRespons
         "preview": preview,
     }
     return render(request, "public/staff/content_edit.html", context, status=status)
-
-
-def _changed_meanwhile(form: PageContentForm, newest: PageContent) -> PageContentForm:
-    """The form again, with the editor's text, saying a newer version came first.
-
-    It now counts as based on that newer version: saving again (after
-    comparing) is a deliberate choice to replace it.
-    """
-    data = dict(form.data.items())
-    data["based_on"] = str(newest.version)
-    again = PageContentForm(data)
-    again.is_valid()
-    again.add_error(
-        None,
-        _(
-            "Nothing was saved: %(who)s saved version %(version)s of this page after you "
-            "opened it. Your text is still here. Compare it with that version in the "
-            "history; saving again replaces it."
-        )
-        % {
-            "who": newest.created_by.username if newest.created_by else "—",
-            "version": newest.version,
-        },
-    )
-    return again
 
 
 @require_safe

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from forestall.audit.actions import record_event
 from forestall.lib.pagecache import public_pages_changed
+from forestall.lib.stale_edits import check_newest_version, check_unchanged
 from forestall.reach import keys
 from forestall.reach.models import (
     ImpressionCount,
@@ -120,8 +121,14 @@ def publish_variant_text(
     consequences: str,
     help: str,
     by: User | None,
+    edited_from: str | None = None,
 ) -> VariantText:
-    """Publish a new version of ``variant`` in ``language`` (earlier versions stay unchanged)."""
+    """Publish a new version of ``variant`` in ``language`` (earlier versions stay unchanged).
+
+    ``edited_from`` is the number of the newest version when the editor
+    opened the page ("0" for none, ``lib.stale_edits``): if another was
+    published since, raises ``ChangedMeanwhile`` and publishes nothing.
+    """
     from forestall.reach.catalogue import catalogue_changed
 
     with transaction.atomic():
@@ -130,6 +137,11 @@ def publish_variant_text(
             .filter(variant=variant, language=language)
             .aggregate(latest=Max("version"))["latest"]
         )
+        if latest:
+            newest = VariantText.objects.select_related("created_by").get(
+                variant=variant, language=language, version=latest
+            )
+            check_newest_version(newest, edited_from)
         text = VariantText.objects.create(
             variant=variant,
             language=language,
@@ -146,12 +158,20 @@ def publish_variant_text(
     return text
 
 
-def save_variant(variant: Variant, *, by: User | None) -> Variant:
-    """Create or change a variant's kind, weight and place in the catalogue (audited)."""
+def save_variant(variant: Variant, *, by: User | None, edited_from: str | None = None) -> Variant:
+    """Create or change a variant's kind, weight and place in the catalogue (audited).
+
+    ``edited_from`` is the version the settings page was opened with
+    (``lib.stale_edits``): if they were saved since, raises ``ChangedMeanwhile``
+    and saves nothing.
+    """
     from forestall.reach.catalogue import catalogue_changed
 
     with transaction.atomic():
         adding = variant._state.adding
+        if not adding:
+            check_unchanged(Variant, variant.pk, edited_from)
+        variant.updated_by = by
         variant.save()
         record_event(by, "reach.variant.create" if adding else "reach.variant.change", variant)
         transaction.on_commit(catalogue_changed)

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from forestall.lib.forms import DayField
+from forestall.lib.stale_edits import GuardsStaleEdits
 from forestall.reach.models import Partner, Variant, VariantText
 
 _LANGUAGE_LIST = re.compile(r"^\s*([a-z]{2,3}\s*(,\s*[a-z]{2,3}\s*)*)?$")
@@ -45,14 +46,22 @@ class VariantForm(forms.ModelForm):
         fields = ["slug", "kind", "weight", "active"]
 
 
-class VariantSettingsForm(forms.ModelForm):
+class VariantSettingsForm(GuardsStaleEdits, forms.ModelForm):
     class Meta:
         model = Variant
         fields = ["kind", "weight", "active"]
 
 
-class VariantTextForm(forms.ModelForm):
-    """The four elements, each required: a message without one of them is not published."""
+class VariantTextForm(GuardsStaleEdits, forms.ModelForm):
+    """The four elements, each required: a message without one of them is not published.
+
+    ``edited_from`` is the number of the newest version when the page was opened.
+    """
+
+    TEXT_FIELDS = ("title", "crime", "harm", "consequences", "help")
+
+    def texts(self) -> dict[str, str]:
+        return {name: self.cleaned_data[name] for name in self.TEXT_FIELDS}
 
     class Meta:
         model = VariantText

@@ -114,6 +114,17 @@ class Variant(models.Model):
     weight = models.PositiveIntegerField(_("allocation weight"), default=1)
     active = models.BooleanField(_("in the catalogue"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Who changed the settings last and when: an edit page opened before that
+    # is refused (``lib.stale_edits``).
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
 
     objects = ReachQuerySet.as_manager()
 

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from forestall.accounts.decorators import StaffRequest, staff_required
 from forestall.lib import spreadsheet
+from forestall.lib.stale_edits import ChangedMeanwhile, form_after_change
 from forestall.reach import actions, results
 from forestall.reach.access import (
     access_partner,
@@ -131,10 +132,20 @@ def variant_new(request: StaffRequest) -> HttpResponse:
 def variant_settings(request: StaffRequest, variant_id: uuid.UUID) -> HttpResponse:
     variant = access_variant(request.user, variant_id)  # type: ignore[arg-type]
     form = VariantSettingsForm(request.POST or None, instance=variant)
-    if request.method == "POST" and form.is_valid():
-        actions.save_variant(form.save(commit=False), by=request.user)  # type: ignore[arg-type]
-        return redirect("reach_staff:variant", variant_id=variant.pk)
     status = 400 if request.method == "POST" else 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.save_variant(
+                form.save(commit=False),
+                by=request.user,  # type: ignore[arg-type]
+                edited_from=form.edited_from,
+            )
+        except ChangedMeanwhile as changed:
+            variant = access_variant(request.user, variant_id)  # type: ignore[arg-type]
+            form = form_after_change(VariantSettingsForm, request.POST, changed, instance=variant)
+            status = 409
+        else:
+            return redirect("reach_staff:variant", variant_id=variant.pk)
     return render(
         request,
         "reach/staff/variant.html",
@@ -156,27 +167,33 @@ def variant_text(request: StaffRequest, variant_id: uuid.UUID, language: str) ->
         form = VariantTextForm(request.POST)
         if form.is_valid():
             if "preview" in request.POST:
-                preview = VariantText(variant=variant, language=language, **form.cleaned_data)
+                preview = VariantText(variant=variant, language=language, **form.texts())
             else:
-                actions.publish_variant_text(
-                    variant,
-                    language,
-                    by=request.user,
-                    **form.cleaned_data,  # type: ignore[arg-type]
-                )
-                return redirect(
-                    "reach_staff:variant_text", variant_id=variant.pk, language=language
-                )
+                try:
+                    actions.publish_variant_text(
+                        variant,
+                        language,
+                        by=request.user,  # type: ignore[arg-type]
+                        edited_from=form.edited_from,
+                        **form.texts(),
+                    )
+                except ChangedMeanwhile as changed:
+                    form = form_after_change(VariantTextForm, request.POST, changed)
+                    current = VariantText.objects.current(variant, language)
+                    status = 409
+                else:
+                    return redirect(
+                        "reach_staff:variant_text", variant_id=variant.pk, language=language
+                    )
         else:
             status = 400
     else:
         initial = {}
         if current is not None:
-            initial = {
-                name: getattr(current, name)
-                for name in ("title", "crime", "harm", "consequences", "help")
-            }
-        form = VariantTextForm(initial=initial)
+            initial = {name: getattr(current, name) for name in VariantTextForm.TEXT_FIELDS}
+        form = VariantTextForm(
+            initial=initial, edited_from=str(current.version if current is not None else 0)
+        )
     versions = VariantText.objects.visible_to(request.user).filter(
         variant=variant, language=language
     )

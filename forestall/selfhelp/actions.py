@@ -19,6 +19,7 @@ from django.utils.translation import gettext, override
 from forestall.audit.actions import record_event
 from forestall.inbox.models import Mailbox
 from forestall.lib.pagecache import public_pages_changed
+from forestall.lib.stale_edits import ChangedMeanwhile
 from forestall.selfhelp.content import (
     ContentError,
     Exercise,
@@ -275,11 +276,17 @@ def share_exercise(mailbox: Mailbox, module: Module, exercise_id: str, language:
     return True
 
 
-class ModuleChangedMeanwhile(Exception):
+class ModuleChangedMeanwhile(ChangedMeanwhile):
     """A newer version was published after the editor opened the module; nothing was published."""
 
     def __init__(self, newest: ModuleVersion) -> None:
-        super().__init__(f"version {newest.version} was published meanwhile")
+        super().__init__(
+            version=str(newest.version),
+            saved_by=newest.published_by.get_username() if newest.published_by else "",
+            saved_at=newest.published_at,
+            number=newest.version,
+            published=True,
+        )
         self.newest = newest
 
 

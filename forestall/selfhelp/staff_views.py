@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from forestall.accounts.decorators import staff_required
 from forestall.accounts.models import User
+from forestall.lib.stale_edits import form_after_change
 from forestall.selfhelp import actions
 from forestall.selfhelp.access import (
     access_module,
@@ -35,7 +36,6 @@ from forestall.selfhelp.content import (
     shipped_sources,
 )
 from forestall.selfhelp.forms import ExerciseForm, ModuleEditForm
-from forestall.selfhelp.models import ModuleVersion
 
 
 def _user(request: HttpRequest) -> User:
@@ -90,7 +90,9 @@ def module_edit(request: HttpRequest, programme: str, module: str) -> HttpRespon
                     based_on=form.cleaned_data["based_on"],
                 )
             except actions.ModuleChangedMeanwhile as changed:
-                form = _changed_meanwhile(form, current, changed.newest)
+                form = form_after_change(
+                    ModuleEditForm, request.POST, changed, version_field="based_on", current=current
+                )
                 status = 409
             except ContentError as error:
                 form.add_error(None, _("This version cannot be published yet: %s") % error)
@@ -125,32 +127,6 @@ def module_edit(request: HttpRequest, programme: str, module: str) -> HttpRespon
         "preview": preview,
     }
     return render(request, "selfhelp/staff/module_edit.html", context, status=status)
-
-
-def _changed_meanwhile(
-    form: ModuleEditForm, current: Module, newest: ModuleVersion
-) -> ModuleEditForm:
-    """The form again, with the editor's texts, saying a newer version came first.
-
-    It now counts as based on that newer version: publishing again (after
-    comparing) is a deliberate choice to replace it.
-    """
-    data = dict(form.data.items())
-    data["based_on"] = str(newest.version)
-    again = ModuleEditForm(data, current=current)
-    again.is_valid()
-    again.add_error(
-        None,
-        _(
-            "%(who)s published version %(version)s of this module after you opened it. "
-            "Compare it with yours in the history; publishing again replaces it."
-        )
-        % {
-            "who": newest.published_by.username if newest.published_by else "—",
-            "version": newest.version,
-        },
-    )
-    return again
 
 
 @require_safe
