@@ -58,7 +58,8 @@ format: setup
 
 ## messages: extract and compile the translation catalogues (needs gettext):
 ## one per app in forestall/<app>/locale, the project's own in forestall/locale
-APPS := accounts api audit cases directory inbox instruments public safeguarding stats
+# Every app with its own catalogue (a forestall/<app>/locale folder), and api.
+APPS := $(sort api $(patsubst forestall/%/locale,%,$(wildcard forestall/*/locale)))
 messages: setup
 	for app in $(APPS); do \
 	  (cd forestall/$$app && mkdir -p locale && FORESTALL_DEBUG=1 ../../$(BIN)/forestall makemessages -l de --ignore 'migrations/*') || exit 1; \

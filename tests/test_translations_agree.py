@@ -205,3 +205,26 @@ def test_the_german_audit_log_says_zentrum_and_protokoll(sign_in, network_admin,
     assert '<th scope="col">Aktion</th>' in page
     assert "<h1>Protokoll</h1>" in page
     assert "Beratungsstelle" not in page and "Zugriffsprotokoll" not in page
+
+
+def test_make_messages_extracts_every_app_into_its_own_catalogue():
+    """``make messages`` once listed ten apps by hand: reach, research and self-help were
+    missing, so their words would have been extracted into the project's catalogue too."""
+    import subprocess
+
+    dry_run = subprocess.run(
+        ["make", "-n", "-o", "setup", "messages"],  # noqa: S607 - make from PATH, as CI runs it
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    lines = dry_run.splitlines()
+    per_app = next(line for line in lines if line.startswith("for app in "))
+    project_step = next(
+        line for line in lines if "makemessages" in line and "cd forestall &&" in line
+    )
+    for catalogue in sorted(ROOT.glob("forestall/*/locale")):
+        app = catalogue.parent.name
+        assert f" {app} " in per_app.replace(";", " "), app
+        assert f"--ignore '{app}/*'" in project_step, app
