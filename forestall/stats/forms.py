@@ -8,6 +8,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from forestall.lib.forms import DayField
+
 PERIOD_CHOICES = [
     ("12", _("the last 12 months")),
     ("24", _("the last 24 months")),
@@ -16,8 +18,6 @@ PERIOD_CHOICES = [
 ]
 # The longest custom period (the longest of the fixed choices).
 LONGEST_PERIOD = datetime.timedelta(days=3653)
-# Far-off days overflow the time zone arithmetic of the figures.
-FIRST_DAY, LAST_DAY = datetime.date(1900, 1, 1), datetime.date(2999, 12, 31)
 
 
 class PeriodForm(forms.Form):
@@ -29,21 +29,15 @@ class PeriodForm(forms.Form):
         required=False,
         empty_value=12,  # type: ignore[arg-type]
     )
-    start = forms.DateField(
+    # Days before 1900 or after 2999 are refused with the field's message.
+    start = DayField(
         label=_("or from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    end = forms.DateField(
-        label=_("to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    end = DayField(label=_("to"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         start, end = data.get("start"), data.get("end")
-        for name, day in (("start", start), ("end", end)):
-            if day is not None and not FIRST_DAY <= day <= LAST_DAY:
-                self.add_error(name, _("Choose a day between 1900 and 2999."))
-                data[name] = None
-                start, end = data.get("start"), data.get("end")
         if (
             (start is None) != (end is None)
             and not self.has_error("start")
