@@ -58,7 +58,9 @@ def _shown(day: datetime.date) -> str:
 def csv_rows(response) -> list[dict[str, str]]:
     assert response.status_code == 200, response.content[:500]
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    return list(csv.DictReader(io.StringIO(response.content.decode())))
+    body = response.content.decode()
+    assert body.startswith("\ufeff")  # the byte order mark: Excel reads the file as UTF-8
+    return list(csv.DictReader(io.StringIO(body.removeprefix("\ufeff"))))
 
 
 def page_tables(page: str) -> dict[str, list[list[str]]]:
@@ -185,7 +187,7 @@ def test_the_period_form_and_its_messages_are_german_for_german_staff(sign_in, a
     text = refused.content.decode()
     assert "Der Zeitraum endet, bevor er beginnt." in text
     assert "deshalb werden die letzten 90 Tage gezeigt" in text
-    header = client.get(CSV).content.decode().splitlines()[0]
+    header = client.get(CSV).content.decode("utf-8-sig").splitlines()[0]
     assert header == "period_start,period_end,table,partner,variant,month,column,value"
 
 
@@ -333,7 +335,7 @@ def test_a_partner_named_as_a_formula_is_written_as_text(sign_in, network_admin)
 def test_an_empty_period_gives_a_file_with_only_its_header(sign_in, analyst):
     response = sign_in(analyst).get(f"{CSV}?days=30")
     assert csv_rows(response) == []
-    assert response.content.decode().startswith("period_start,period_end,table,")
+    assert response.content.decode().startswith("\ufeffperiod_start,period_end,table,")
 
 
 # --- Who may, and the record of it ------------------------------------------

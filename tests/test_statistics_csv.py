@@ -21,7 +21,9 @@ pytestmark = pytest.mark.django_db
 def rows(response) -> list[dict[str, str]]:
     assert response.status_code == 200, response.content[:300]
     assert response["Content-Type"].startswith("text/csv")
-    return list(csv.DictReader(io.StringIO(response.content.decode())))
+    body = response.content.decode()
+    assert body.startswith("\ufeff")  # the byte order mark: Excel reads the file as UTF-8
+    return list(csv.DictReader(io.StringIO(body.removeprefix("\ufeff"))))
 
 
 def cell(data, table: str, row: str, column: str) -> str:

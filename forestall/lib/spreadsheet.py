@@ -24,6 +24,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from django.http import HttpResponse
+
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _FORMULA_FIRST = frozenset(_FORMULA_START)
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
@@ -75,3 +77,22 @@ class SafeWriter:
 def writer(handle: Any, **options: Any) -> SafeWriter:
     """Like ``csv.writer(handle, **options)``, for cells that no spreadsheet runs."""
     return SafeWriter(handle, **options)
+
+
+# The byte order mark, first in a staff download: without it, Excel reads a
+# UTF-8 CSV in the computer's old code page, and German captions and centre
+# names arrive as "ZustÃ¤ndigkeit". Readers of CSV (Python's ``utf-8-sig``,
+# LibreOffice, R with ``fileEncoding = "UTF-8-BOM"``) skip it.
+BYTE_ORDER_MARK = "\ufeff"
+
+
+def staff_download(text: str, filename: str) -> HttpResponse:
+    """A CSV that a staff member opens in a spreadsheet: UTF-8 with its byte order mark.
+
+    For the staff pages' downloads (statistics, reach results). The public
+    open data and the research data files are for programs and stay without
+    it, as their documentation says.
+    """
+    response = HttpResponse(BYTE_ORDER_MARK + text, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -281,11 +281,9 @@ def results_csv(request: StaffRequest) -> HttpResponse:
     for table, partner, variant, month, column, value in _results_cells(context):
         writer.writerow([start, end, table, partner, variant, month, column, value])
     actions.record_results_export(request.user, start=start, end=end)  # type: ignore[arg-type]
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="forestall-reach-results-{start}-{end}.csv"'
+    return spreadsheet.staff_download(
+        buffer.getvalue(), f"forestall-reach-results-{start}-{end}.csv"
     )
-    return response
 
 
 RESULTS_CSV_HEADER = (

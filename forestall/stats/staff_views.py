@@ -173,11 +173,9 @@ def dashboard_csv(
         end=period.end,
         title=str(context["title"]),
     )
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="forestall-statistics-{period.start}-{period.end}.csv"'
+    return spreadsheet.staff_download(
+        buffer.getvalue(), f"forestall-statistics-{period.start}-{period.end}.csv"
     )
-    return response
 
 
 def _selfhelp_staff_table(period: fig.Period) -> Any:

@@ -113,6 +113,7 @@ def test_an_analyst_chooses_the_period_on_a_phone_in_german_without_javascript(
         f"forestall-reach-results-{first:%Y-%m-%d}-{timezone.localdate():%Y-%m-%d}.csv"
     )
     text = Path(download.value.path()).read_bytes().decode()
+    assert text.startswith("\ufeffperiod_start,")  # for Excel: UTF-8 with its byte order mark
     assert "Nach Partner und Variante,Ahmia,deterrent,,Einblendungen,1000\r\n" in text
 
 
