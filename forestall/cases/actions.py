@@ -44,6 +44,7 @@ from forestall.cases.models import (
 )
 from forestall.cases.pathway import OPEN_STAGES, TERMINAL, Stage, find_transition
 from forestall.directory.models import Centre
+from forestall.lib.locking import lock_row, lock_rows
 from forestall.stats.actions import record as record_stat
 from forestall.stats.events import EXIT_EVENTS, Detail, Event
 from forestall.stats.models import Source as StatsSource
@@ -84,6 +85,37 @@ class TaskAskedForAgain(CaseError):
 
 class NeedsConfirmation(CaseError):
     """A change that is allowed only when the person confirms it explicitly."""
+
+
+def _lock_open_case(case: Case, refusal: str) -> Case:
+    """The case's row, locked for this transaction, while it is open; else ``CaseError``.
+
+    What is booked on, added to or sent from a case decides on the case's
+    stage: the lock makes an ending of the case at the same moment (which
+    takes the same lock, ``transition_case``) either come first and be seen
+    here, or wait until this is done and then cancel or withdraw it with the
+    rest.
+    """
+    locked = lock_row(Case.objects, case.pk)
+    if locked is None or locked.stage not in OPEN_STAGES:
+        raise CaseError(refusal)
+    return locked
+
+
+def _lock_diaries(clinician_id: object, client_ids: list[object]) -> None:
+    """Lock the diaries an appointment is checked against: its clinician's, then its clients'.
+
+    Two bookings at the same moment both found the time free and both
+    booked it. Now the second waits for the first and then sees its
+    appointment among the overlaps. The clinician's account row and the
+    clients' rows stand for their diaries (clients in key order).
+    """
+    from forestall.accounts.models import User
+
+    if clinician_id is not None:
+        lock_rows(User.objects.filter(pk=clinician_id))
+    if client_ids:
+        lock_rows(Client.objects.filter(pk__in=client_ids))
 
 
 def _pending_disclosure(case: Case) -> bool:
@@ -822,10 +854,10 @@ def schedule_appointment(
     client is refused unless ``allow_overlap`` (the person confirmed it).
     """
     with transaction.atomic():
-        if not Case.objects.filter(pk=case.pk, stage__in=OPEN_STAGES).exists():
-            raise CaseError(_("Nothing can be booked on a case that has ended."))
+        _lock_open_case(case, _("Nothing can be booked on a case that has ended."))
         if clinician is not None and not clinician.has_role_at(case.centre_id, *CASE_WORK_ROLES):
             raise CaseError(_("The clinician does not work at this centre."))
+        _lock_diaries(clinician.pk if clinician else None, [case.client_id])
         if not allow_overlap:
             _refuse_double_booking(
                 overlapping_appointments(
@@ -873,8 +905,7 @@ def add_group_member(
     with transaction.atomic():
         if case.centre_id != group.centre_id:
             raise CaseError(_("A group's members are cases of its own centre."))
-        if not Case.objects.filter(pk=case.pk, stage__in=OPEN_STAGES).exists():
-            raise CaseError(_("Only an open case can join a group."))
+        _lock_open_case(case, _("Only an open case can join a group."))
         waiting_elsewhere = (
             case.waiting_entries.filter(left_at__isnull=True)
             .exclude(programme=group.programme)
@@ -922,7 +953,11 @@ def schedule_group_session(
     member is refused unless ``allow_overlap`` (the person confirmed it).
     """
     with transaction.atomic():
+        # The group first (members joining wait, and are then expected at
+        # this session too), then the diaries.
+        lock_rows(TherapyGroup.objects.filter(pk=group.pk))
         members = list(group.members.filter(stage__in=OPEN_STAGES))
+        _lock_diaries(group.clinician_id, [member.client_id for member in members])
         if not allow_overlap:
             _refuse_double_booking(
                 overlapping_appointments(
@@ -992,8 +1027,10 @@ def record_attendance(appointment: Appointment, case: Case, status: str, *, by: 
     if status not in AttendanceStatus.values or status == AttendanceStatus.EXPECTED:
         raise CaseError(_("Not an attendance outcome."))
     with transaction.atomic():
-        # The appointment first, then the attendance (the order "Cancel" takes
-        # them in): a cancel at the same moment is either seen here or waits.
+        # The case, then the appointment, then the attendance (the order an
+        # ending of the case and "Cancel" take them in): an ending or a cancel
+        # at the same moment is either seen here or waits.
+        lock_rows(Case.objects.filter(pk=case.pk))
         locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
         attendance = Attendance.objects.select_for_update().get(appointment=appointment, case=case)
         if locked.cancelled_at is not None:
@@ -1072,7 +1109,8 @@ def refer_case(
     if not consent_given:
         raise ReferralError(_("A referral needs the person's consent."))
     with transaction.atomic():
-        if not case.is_open:
+        locked = lock_row(Case.objects, case.pk)
+        if locked is None or locked.stage not in OPEN_STAGES:
             raise ReferralError(_("Only an open case can be referred."))
         if to_centre.pk == case.centre_id:
             raise ReferralError(_("A case is referred to another centre."))
@@ -1161,6 +1199,10 @@ def accept_referral(referral: Referral, *, by: User, note: str = "") -> Case:
     and the referral record; what happens at the new centre is not theirs.
     """
     with transaction.atomic():
+        # The sending case before the referral: the order in which ending
+        # that case takes them (it withdraws its pending referral), so that
+        # the two at the same moment wait for each other, never in a circle.
+        lock_rows(Case.objects.filter(pk=referral.case_id))
         locked = Referral.objects.select_for_update().get(pk=referral.pk)
         _require_receiving_worker(locked, by)
         if locked.status != ReferralStatus.PENDING:
