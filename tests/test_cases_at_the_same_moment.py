@@ -13,6 +13,7 @@ ending it does; the second waits and is refused in words.
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 from django.utils import timezone
@@ -132,3 +133,54 @@ def test_a_group_place_given_as_the_case_ends_is_refused(centre_a, clinician_a, 
         appointment=session, case=case, status=AttendanceStatus.EXPECTED
     ).exists()
     assert Case.objects.get(pk=case.pk).stage == Stage.CLOSED
+
+
+# --- Moving a case on from a stage it has left --------------------------------
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_a_move_from_a_page_that_showed_another_stage_is_refused_and_keeps_the_reason(
+    sign_in, centre_a, clinician_a, manager_a, language
+):
+    case = make_case(centre_a, stage=Stage.WAITING_LIST)
+    browser = sign_in(manager_a)
+    url = f"/staff/cases/{case.pk}/move/"
+    page = browser.get(url).content.decode()
+    seen = re.search(r'name="from_stage" value="([^"]*)"', page).group(1)
+    assert seen == Stage.WAITING_LIST
+    # Meanwhile a colleague starts the treatment.
+    actions.transition_case(case, Stage.IN_TREATMENT, by=clinician_a, reason="First session")
+
+    sent = browser.post(
+        url,
+        {"to_stage": Stage.WITHDREW, "reason": "Said on the phone he stops", "from_stage": seen},
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+
+    assert sent.status_code == 409
+    said = {
+        "en": "This case has moved to “In treatment” since you opened this page.",
+        "de": "Dieser Fall ist inzwischen in „In Therapie“ weitergegangen.",
+    }[language]
+    assert said in sent.content.decode()
+    assert "Said on the phone he stops</textarea>" in sent.content.decode()
+    assert 'name="from_stage" value="in_treatment"' in sent.content.decode()
+    assert Case.objects.get(pk=case.pk).stage == Stage.IN_TREATMENT
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_moves_on_from_the_same_stage_at_once_make_one_move(centre_a, clinician_a, manager_a):
+    case = make_case(centre_a, stage=Stage.WAITING_LIST)
+
+    def move(to_stage, by):
+        return lambda: actions.transition_case(
+            _as_read_now(case), to_stage, by=by, from_stage=Stage.WAITING_LIST
+        )
+
+    results = at_the_same_moment(
+        move(Stage.IN_TREATMENT, clinician_a), move(Stage.WITHDREW, manager_a)
+    )
+
+    assert isinstance(results[1], actions.StageChanged), results
+    assert Case.objects.get(pk=case.pk).stage == Stage.IN_TREATMENT

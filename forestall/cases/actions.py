@@ -75,6 +75,21 @@ class ReferralError(CaseError):
     """A referral that cannot be made or decided as asked."""
 
 
+class StageChanged(PathwayError):
+    """The case moved on after the page that asked for this move was opened."""
+
+
+def stage_changed(stage: str) -> StageChanged:
+    """The refusal of a move asked for from a page that showed another stage than ``stage``."""
+    return StageChanged(
+        _(
+            "This case has moved to “%(stage)s” since you opened this page. "
+            "Look at it again before you move it on."
+        )
+        % {"stage": _STAGE_LABELS.get(stage, stage)}
+    )
+
+
 class DoubleBookingError(CaseError):
     """An appointment that overlaps another of the same clinician or client (confirmable)."""
 
@@ -387,8 +402,14 @@ def transition_case(
     by: User | None,
     reason: str = "",
     priority: int = Priority.ROUTINE,
+    from_stage: str | None = None,
 ) -> CaseTransition:
     """Move ``case`` to ``to_stage`` if the pathway table allows it.
+
+    ``from_stage`` is the stage the page that asked for the move showed: if
+    the case has moved on since (a colleague, another tab), nothing moves
+    (``StageChanged``), so that two people who each saw the same stage do
+    not both move the case on from it. None: the caller shows no page.
 
     Records who, when, from, to and why; keeps the case's timestamps, the
     waiting list and the centre's typical wait in step; counts the move in
@@ -398,6 +419,8 @@ def transition_case(
     """
     with transaction.atomic():
         locked = Case.objects.select_for_update().select_related("client", "centre").get(pk=case.pk)
+        if from_stage is not None and from_stage != locked.stage:
+            raise stage_changed(locked.stage)
         transition = find_transition(locked.stage, to_stage)
         if transition is None:
             raise PathwayError(
