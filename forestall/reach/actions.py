@@ -11,6 +11,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from forestall.audit.actions import record_event
+from forestall.lib.locking import lock_rows
 from forestall.lib.pagecache import public_pages_changed
 from forestall.reach import keys
 from forestall.reach.models import (
@@ -121,15 +122,20 @@ def publish_variant_text(
     help: str,
     by: User | None,
 ) -> VariantText:
-    """Publish a new version of ``variant`` in ``language`` (earlier versions stay unchanged)."""
+    """Publish a new version of ``variant`` in ``language`` (earlier versions stay unchanged).
+
+    The variant is locked first, so that two publishes at the same moment
+    number their versions one after the other (before: both took the same
+    number and the second failed on it, a 500; a lock on the texts
+    themselves locked nothing, as PostgreSQL cannot lock rows under MAX).
+    """
     from forestall.reach.catalogue import catalogue_changed
 
     with transaction.atomic():
-        latest = (
-            VariantText.objects.select_for_update()
-            .filter(variant=variant, language=language)
-            .aggregate(latest=Max("version"))["latest"]
-        )
+        lock_rows(Variant.objects.filter(pk=variant.pk))
+        latest = VariantText.objects.filter(variant=variant, language=language).aggregate(
+            latest=Max("version")
+        )["latest"]
         text = VariantText.objects.create(
             variant=variant,
             language=language,
