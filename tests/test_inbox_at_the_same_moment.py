@@ -16,7 +16,7 @@ import pytest
 
 from forestall.cases.models import Case, Client
 from forestall.inbox import actions
-from forestall.inbox.models import ProtectiveAction, ProtectiveActionState
+from forestall.inbox.models import ProtectiveAction, ProtectiveActionState, ReplyTemplate
 from forestall.stats.models import DailyCount
 from tests.concurrency import at_the_same_moment
 from tests.factories_inbox import make_conversation
@@ -61,3 +61,21 @@ def test_a_conversation_referred_from_two_tabs_makes_one_client_and_one_case(
     assert results[0] == results[1]
     assert Client.objects.filter(mailbox_id=conversation.mailbox_id).count() == 1
     assert Case.objects.filter(client__mailbox_id=conversation.mailbox_id).count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_new_reply_templates_with_one_title_at_once_give_one_and_a_refusal(
+    network_counsellor, manager_a
+):
+    def save(by, body):
+        return lambda: actions.save_reply_template(
+            by, None, language="en", title="First contact", body=body
+        )
+
+    results = at_the_same_moment(
+        save(network_counsellor, "Thank you for writing."), save(manager_a, "Hello.")
+    )
+
+    assert [type(result) for result in results] == [ReplyTemplate, actions.TemplateTitleTaken]
+    assert ReplyTemplate.objects.filter(language="en", title="First contact").count() == 1

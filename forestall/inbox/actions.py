@@ -81,6 +81,10 @@ class NotAllowed(InboxError):
     """The user's roles do not allow this action."""
 
 
+class TemplateTitleTaken(InboxError):
+    """Another reply template in the language has this title (saved at the same moment)."""
+
+
 class ConversationDeleted(InboxError):
     """The help-seeker deleted their mailbox (and this conversation with it) meanwhile."""
 
@@ -529,7 +533,12 @@ def save_reply_template(
     body: str,
     is_active: bool = True,
 ) -> ReplyTemplate:
-    """Create or change a shared reply template (network counsellors and managers)."""
+    """Create or change a shared reply template (network counsellors and managers).
+
+    The form checks that the title is free in the language, but two pages
+    saving the same new title at the same moment both passed that check:
+    the database refuses the second (``TemplateTitleTaken``; before, a 500).
+    """
     if not can_manage_templates(user):
         raise NotAllowed
     with transaction.atomic():
@@ -540,7 +549,14 @@ def save_reply_template(
         template.body = body
         template.is_active = is_active
         template.updated_by = user
-        template.save()
+        try:
+            with transaction.atomic():
+                template.save()
+        except IntegrityError:
+            taken = ReplyTemplate.objects.filter(language=language, title=title)
+            if not taken.exclude(pk=template.pk).exists():
+                raise  # not the unique title: something else went wrong
+            raise TemplateTitleTaken from None
         record_event(
             user, "reply_template.create" if created else "reply_template.update", template
         )

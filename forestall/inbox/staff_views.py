@@ -640,16 +640,23 @@ def template_edit(request: StaffRequest, template_id: uuid.UUID | None = None) -
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            actions.save_reply_template(
-                request.user,
-                template,
-                language=form.cleaned_data["language"],
-                title=form.cleaned_data["title"],
-                body=form.cleaned_data["body"],
-                is_active=form.cleaned_data["is_active"],
-            )
-            messages.success(request, _("The reply template has been saved."))
-            return redirect("inbox:templates")
+            try:
+                actions.save_reply_template(
+                    request.user,
+                    template,
+                    language=form.cleaned_data["language"],
+                    title=form.cleaned_data["title"],
+                    body=form.cleaned_data["body"],
+                    is_active=form.cleaned_data["is_active"],
+                )
+            except actions.TemplateTitleTaken:
+                form.add_error(
+                    "title",
+                    _("Another reply template in this language has this title. Choose another."),
+                )
+            else:
+                messages.success(request, _("The reply template has been saved."))
+                return redirect("inbox:templates")
         status = 400
     return render(
         request, "inbox/template_form.html", {"form": form, "template": template}, status=status

@@ -121,6 +121,9 @@ def record_administration(
     with transaction.atomic():
         _apply(administration, result, normalised)
         administration.save()
+        # The audit entry before the course count: it holds the audit chain's
+        # head until commit, so a second discharge measure recorded at the same
+        # moment waits here and then sees this one (the course is counted once).
         record_event(by, "instrument.record", administration, centre=centre)
         _count_finished_course(administration)
         _ask_for_risk_assessment(administration, by=by)
