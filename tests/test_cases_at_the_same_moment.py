@@ -184,3 +184,23 @@ def test_two_moves_on_from_the_same_stage_at_once_make_one_move(centre_a, clinic
 
     assert isinstance(results[1], actions.StageChanged), results
     assert Case.objects.get(pk=case.pk).stage == Stage.IN_TREATMENT
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_member_joining_as_a_session_is_booked_is_expected_at_it(
+    centre_a, clinician_a, manager_a
+):
+    case = make_case(centre_a, stage=Stage.IN_TREATMENT, programme="group_therapy")
+    group = actions.create_group(centre_a, by=clinician_a, name="Tuesday evening")
+
+    results = at_the_same_moment(
+        lambda: actions.schedule_group_session(group, by=clinician_a, starts_at=_tomorrow_at(18)),
+        lambda: actions.add_group_member(group, _as_read_now(case), by=manager_a),
+    )
+
+    session = results[0]
+    assert isinstance(session, Appointment), results
+    assert Attendance.objects.filter(
+        appointment=session, case=case, status=AttendanceStatus.EXPECTED
+    ).exists()

@@ -111,13 +111,13 @@ def _lock_open_case(case: Case, refusal: str) -> Case:
     here, or wait until this is done and then cancel or withdraw it with the
     rest.
     """
-    locked = lock_row(Case.objects, case.pk)
+    locked = lock_row(Case, case.pk)
     if locked is None or locked.stage not in OPEN_STAGES:
         raise CaseError(refusal)
     return locked
 
 
-def _lock_diaries(clinician_id: object, client_ids: list[object]) -> None:
+def _lock_diaries(clinician_id: uuid.UUID | None, client_ids: list[uuid.UUID]) -> None:
     """Lock the diaries an appointment is checked against: its clinician's, then its clients'.
 
     Two bookings at the same moment both found the time free and both
@@ -929,6 +929,9 @@ def add_group_member(
         if case.centre_id != group.centre_id:
             raise CaseError(_("A group's members are cases of its own centre."))
         _lock_open_case(case, _("Only an open case can join a group."))
+        # The group, as scheduling a session takes it: a session booked at
+        # the same moment is either seen here (and expects them) or sees them.
+        lock_rows(TherapyGroup.objects.filter(pk=group.pk))
         waiting_elsewhere = (
             case.waiting_entries.filter(left_at__isnull=True)
             .exclude(programme=group.programme)
@@ -1132,7 +1135,7 @@ def refer_case(
     if not consent_given:
         raise ReferralError(_("A referral needs the person's consent."))
     with transaction.atomic():
-        locked = lock_row(Case.objects, case.pk)
+        locked = lock_row(Case, case.pk)
         if locked is None or locked.stage not in OPEN_STAGES:
             raise ReferralError(_("Only an open case can be referred."))
         if to_centre.pk == case.centre_id:

@@ -132,7 +132,7 @@ def _lock(conversation: Conversation, *, skip_locked: bool = False) -> Conversat
         if Conversation.objects.filter(pk=conversation.pk).exists():
             raise AlreadyClaimed
         raise ConversationDeleted
-    found = lock_row(Conversation.objects, conversation.pk)
+    found = lock_row(Conversation, conversation.pk)
     if found is None:
         raise ConversationDeleted
     return found
@@ -144,7 +144,7 @@ def lock_mailbox(mailbox_id: uuid.UUID) -> Mailbox:
     Taken before any of its conversations (the order ``delete_mailbox`` takes
     them in), by everything that adds to the mailbox.
     """
-    found = lock_row(Mailbox.objects, mailbox_id)
+    found = lock_row(Mailbox, mailbox_id)
     if found is None:
         raise MailboxDeleted
     return found
@@ -896,7 +896,7 @@ def delete_mailbox(mailbox: Mailbox) -> None:
     from forestall.instruments.models import Administration
 
     with transaction.atomic():
-        if lock_row(Mailbox.objects, mailbox.pk) is None:
+        if lock_row(Mailbox, mailbox.pk) is None:
             return
         lock_rows(Conversation.objects.filter(mailbox_id=mailbox.pk))
         language, pathway = mailbox.language, mailbox.pathway

@@ -174,7 +174,7 @@ def complete_from_mailbox(administration: Administration, answers: Any) -> Admin
 
     result, normalised = _score(administration, answers)
     with transaction.atomic():
-        locked = lock_row(Administration.objects, administration.pk)
+        locked = lock_row(Administration, administration.pk)
         if locked is None:
             raise MailboxDeleted
         if locked.status != Status.PENDING:

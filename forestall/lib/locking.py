@@ -32,13 +32,14 @@ from django.db import models
 Row = TypeVar("Row", bound=models.Model)
 
 
-def lock_row(rows: models.QuerySet[Row], pk: object) -> Row | None:
-    """The row ``pk`` of ``rows``, locked until the transaction ends; None if it is gone.
+def lock_row(model: type[Row], pk: object) -> Row | None:
+    """The ``model`` row ``pk``, locked until the transaction ends; None if it is gone.
 
     None is the row deleted before we could look (or while we waited for
     its lock): the caller raises the error that says so in words.
     """
-    return rows.select_for_update().filter(pk=pk).first()
+    found: Row | None = model._default_manager.select_for_update().filter(pk=pk).first()
+    return found
 
 
 def lock_rows(rows: models.QuerySet[Row]) -> list[object]:

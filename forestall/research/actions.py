@@ -57,7 +57,7 @@ def withdraw_research_consent(
     Once: a second withdrawal at the same moment (another tab, a colleague)
     waits for the first, finds it withdrawn and changes nothing.
     """
-    locked = lock_row(ResearchConsent.objects, consent.pk)
+    locked = lock_row(ResearchConsent, consent.pk)
     if locked is None or not locked.in_force:
         raise ConsentError("already withdrawn")
     locked.withdrawn_on = consent.withdrawn_on = max(withdrawn_on, locked.given_on)
