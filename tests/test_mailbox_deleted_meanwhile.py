@@ -12,10 +12,14 @@ in words that the mailbox no longer exists.
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
+from django.utils import timezone
 
 from forestall.inbox import actions
 from forestall.inbox.models import Conversation, Mailbox, Message
+from forestall.lib.retention import PurgeResult, get_policy, purge
 from forestall.selfhelp import actions as selfhelp_actions
 from forestall.selfhelp.content import catalogue
 from forestall.selfhelp.models import Workbook
@@ -173,3 +177,48 @@ def test_a_counsellor_replying_as_the_mailbox_goes_is_told_in_words(
     queue = browser.get(answer["Location"], HTTP_ACCEPT_LANGUAGE=language)
     assert said in queue.content.decode()
     assert not Conversation.objects.filter(pk=conversation.pk).exists()
+
+
+# --- The retention purge meets a returning person -------------------------------
+
+
+def _due_for_purge(conversation) -> None:
+    long_ago = timezone.localdate() - datetime.timedelta(days=10_000)
+    Mailbox.objects.filter(pk=conversation.mailbox_id).update(last_active_on=long_ago)
+    conversation.mailbox.refresh_from_db()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_mailbox_written_to_as_the_purge_runs_is_kept(centre_a):
+    conversation = make_conversation(centre_a)
+    _due_for_purge(conversation)
+    mailbox = conversation.mailbox
+
+    results = at_the_same_moment(
+        lambda: actions.post_seeker_message(mailbox, "I am back.", None),
+        lambda: purge(get_policy("mailbox"), apply=True),
+    )
+
+    assert isinstance(results[0], Message)
+    assert isinstance(results[1], PurgeResult), results
+    assert results[1].erased == 0
+    assert Mailbox.objects.filter(pk=mailbox.pk).exists()
+    assert Message.objects.filter(conversation=conversation).count() == 2
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_message_sent_as_the_purge_deletes_the_mailbox_is_refused_in_words(centre_a):
+    conversation = make_conversation(centre_a)
+    _due_for_purge(conversation)
+    mailbox = conversation.mailbox
+
+    results = at_the_same_moment(
+        lambda: purge(get_policy("mailbox"), apply=True),
+        lambda: actions.post_seeker_message(mailbox, "I am back.", None),
+    )
+
+    assert isinstance(results[0], PurgeResult) and results[0].erased == 1, results
+    assert isinstance(results[1], actions.MailboxDeleted)
+    _nothing_left(mailbox.pk, conversation.pk)

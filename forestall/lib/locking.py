@@ -43,5 +43,12 @@ def lock_row(model: type[Row], pk: object) -> Row | None:
 
 
 def lock_rows(rows: models.QuerySet[Row]) -> list[object]:
-    """Lock every row of ``rows`` in primary-key order; return their keys."""
-    return list(rows.select_for_update().order_by("pk").values_list("pk", flat=True))
+    """Lock every row of ``rows`` in primary-key order; return their keys.
+
+    Only the rows of ``rows``' own table are locked, not the rows of tables
+    its filter joins. On PostgreSQL a row another transaction changed while
+    we waited for it is checked against the filter again and left out (and
+    unlocked) if it no longer matches.
+    """
+    locking = rows.select_for_update(of=("self",))
+    return list(locking.order_by("pk").values_list("pk", flat=True))
