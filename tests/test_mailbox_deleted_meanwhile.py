@@ -26,6 +26,7 @@ from forestall.selfhelp.models import Workbook
 from tests.concurrency import at_the_same_moment
 from tests.factories_inbox import make_conversation
 from tests.test_mailbox import open_new_mailbox
+from tests.test_selfhelp import save_plan
 
 
 def _first_exercise():
@@ -222,3 +223,21 @@ def test_a_message_sent_as_the_purge_deletes_the_mailbox_is_refused_in_words(cen
     assert isinstance(results[0], PurgeResult) and results[0].erased == 1, results
     assert isinstance(results[1], actions.MailboxDeleted)
     _nothing_left(mailbox.pk, conversation.pk)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_self_help_answer_saved_in_a_second_tab_as_the_mailbox_goes_is_shown_back(client):
+    open_new_mailbox(client)
+    mailbox = Mailbox.objects.get()
+
+    results = at_the_same_moment(
+        lambda: actions.delete_mailbox(mailbox),
+        lambda: save_plan(client, "Call my sister when it starts."),
+    )
+
+    page = results[1]
+    assert page.status_code == 410
+    assert "Your mailbox was deleted" in page.content.decode()
+    assert "Call my sister when it starts.</textarea>" in page.content.decode()
+    assert not Workbook.objects.exists()
