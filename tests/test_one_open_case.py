@@ -10,14 +10,13 @@ so in words and keeps what was typed.
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 
 from forestall.cases import actions
 from forestall.cases.models import Case, Referral, ReferralStatus
 from forestall.cases.pathway import Stage
+from tests.concurrency import at_the_same_moment
 from tests.factories_cases import make_case, make_referral
 
 
@@ -86,49 +85,13 @@ def test_accepting_a_referral_for_someone_already_open_there_is_refused_in_words
     assert Case.objects.open().filter(client=case.client, centre=centre_b).count() == 1
 
 
-def _at_the_same_moment(first, second) -> list[object]:
-    """Run ``first`` and ``second`` in two connections, each in its own transaction.
-
-    ``second`` starts once ``first`` has done its work, while ``first`` still
-    holds its transaction open: both have looked before either committed.
-    Returns what each returned or raised, in the order they finished.
-    """
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: two connections at once (SQLite writers queue at BEGIN)")
-    done = threading.Event()
-    results: list[object] = []
-
-    def run(call, after: threading.Event | None, hold: float) -> None:
-        try:
-            if after is not None:
-                after.wait(10)
-            with transaction.atomic():
-                results.append(call())
-                done.set()
-                threading.Event().wait(hold)  # the first keeps its transaction open a while
-        except BaseException as error:  # reported to the caller
-            results.append(error)
-        finally:
-            connection.close()
-
-    threads = [
-        threading.Thread(target=run, args=(first, None, 0.5)),
-        threading.Thread(target=run, args=(second, done, 0)),
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    return results
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_reopens_at_the_same_moment_give_one_open_case(centre_a, clinician_a, manager_a):
     """Both transactions look at the same moment; the second insert waits and is refused."""
     ended = make_case(centre_a, stage=Stage.CLOSED)
 
-    results = _at_the_same_moment(
+    results = at_the_same_moment(
         lambda: actions.open_case(ended.client, centre_a, by=clinician_a),
         lambda: actions.open_case(ended.client, centre_a, by=manager_a),
     )
@@ -168,7 +131,7 @@ def test_two_referrals_sent_at_the_same_moment_give_one_pending(
     """Both pass the "awaiting an answer" check; the second insert waits and is refused."""
     case = make_case(centre_a, stage=Stage.WAITING_LIST)
 
-    results = _at_the_same_moment(
+    results = at_the_same_moment(
         lambda: make_referral(case, centre_b, clinician_a),
         lambda: make_referral(case, centre_c, manager_a),
     )

@@ -19,6 +19,7 @@ from forestall.accounts.models import (
     new_backup_code,
 )
 from forestall.audit.actions import record_event
+from forestall.lib.locking import lock_rows
 
 if TYPE_CHECKING:
     from forestall.directory.models import Centre
@@ -34,8 +35,13 @@ def generate_backup_codes(user: User) -> list[str]:
     codes stop working at once (also any django-otp clear codes left from
     before the upgrade), so a printed sheet that was lost can be made useless
     by generating a new set.
+
+    The user's row is locked first: two tabs making the first set at the
+    same moment both found no set and made one each, and the older set's
+    codes kept working after every later "new set" (which replaces only one).
     """
     with transaction.atomic():
+        lock_rows(User.objects.filter(pk=user.pk))
         device = BackupCodeSet.objects.filter(user=user).order_by("pk").first()
         if device is None:
             device = BackupCodeSet.objects.create(user=user, name="backup", confirmed=True)

@@ -44,6 +44,7 @@ from forestall.cases.models import (
 )
 from forestall.cases.pathway import OPEN_STAGES, TERMINAL, Stage, find_transition
 from forestall.directory.models import Centre
+from forestall.lib.locking import lock_row, lock_rows
 from forestall.lib.stale_edits import check_locked, check_unchanged, version_of
 from forestall.stats.actions import record as record_stat
 from forestall.stats.events import EXIT_EVENTS, Detail, Event
@@ -75,6 +76,21 @@ class ReferralError(CaseError):
     """A referral that cannot be made or decided as asked."""
 
 
+class StageChanged(PathwayError):
+    """The case moved on after the page that asked for this move was opened."""
+
+
+def stage_changed(stage: str) -> StageChanged:
+    """The refusal of a move asked for from a page that showed another stage than ``stage``."""
+    return StageChanged(
+        _(
+            "This case has moved to “%(stage)s” since you opened this page. "
+            "Look at it again before you move it on."
+        )
+        % {"stage": _STAGE_LABELS.get(stage, stage)}
+    )
+
+
 class DoubleBookingError(CaseError):
     """An appointment that overlaps another of the same clinician or client (confirmable)."""
 
@@ -85,6 +101,37 @@ class TaskAskedForAgain(CaseError):
 
 class NeedsConfirmation(CaseError):
     """A change that is allowed only when the person confirms it explicitly."""
+
+
+def _lock_open_case(case: Case, refusal: str) -> Case:
+    """The case's row, locked for this transaction, while it is open; else ``CaseError``.
+
+    What is booked on, added to or sent from a case decides on the case's
+    stage: the lock makes an ending of the case at the same moment (which
+    takes the same lock, ``transition_case``) either come first and be seen
+    here, or wait until this is done and then cancel or withdraw it with the
+    rest.
+    """
+    locked = lock_row(Case, case.pk)
+    if locked is None or locked.stage not in OPEN_STAGES:
+        raise CaseError(refusal)
+    return locked
+
+
+def _lock_diaries(clinician_id: uuid.UUID | None, client_ids: list[uuid.UUID]) -> None:
+    """Lock the diaries an appointment is checked against: its clinician's, then its clients'.
+
+    Two bookings at the same moment both found the time free and both
+    booked it. Now the second waits for the first and then sees its
+    appointment among the overlaps. The clinician's account row and the
+    clients' rows stand for their diaries (clients in key order).
+    """
+    from forestall.accounts.models import User
+
+    if clinician_id is not None:
+        lock_rows(User.objects.filter(pk=clinician_id))
+    if client_ids:
+        lock_rows(Client.objects.filter(pk__in=client_ids))
 
 
 def _pending_disclosure(case: Case) -> bool:
@@ -368,8 +415,14 @@ def transition_case(
     by: User | None,
     reason: str = "",
     priority: int = Priority.ROUTINE,
+    from_stage: str | None = None,
 ) -> CaseTransition:
     """Move ``case`` to ``to_stage`` if the pathway table allows it.
+
+    ``from_stage`` is the stage the page that asked for the move showed: if
+    the case has moved on since (a colleague, another tab), nothing moves
+    (``StageChanged``), so that two people who each saw the same stage do
+    not both move the case on from it. None: the caller shows no page.
 
     Records who, when, from, to and why; keeps the case's timestamps, the
     waiting list and the centre's typical wait in step; counts the move in
@@ -379,6 +432,8 @@ def transition_case(
     """
     with transaction.atomic():
         locked = Case.objects.select_for_update().select_related("client", "centre").get(pk=case.pk)
+        if from_stage is not None and from_stage != locked.stage:
+            raise stage_changed(locked.stage)
         transition = find_transition(locked.stage, to_stage)
         if transition is None:
             raise PathwayError(
@@ -835,10 +890,10 @@ def schedule_appointment(
     client is refused unless ``allow_overlap`` (the person confirmed it).
     """
     with transaction.atomic():
-        if not Case.objects.filter(pk=case.pk, stage__in=OPEN_STAGES).exists():
-            raise CaseError(_("Nothing can be booked on a case that has ended."))
+        _lock_open_case(case, _("Nothing can be booked on a case that has ended."))
         if clinician is not None and not clinician.has_role_at(case.centre_id, *CASE_WORK_ROLES):
             raise CaseError(_("The clinician does not work at this centre."))
+        _lock_diaries(clinician.pk if clinician else None, [case.client_id])
         if not allow_overlap:
             _refuse_double_booking(
                 overlapping_appointments(
@@ -886,8 +941,10 @@ def add_group_member(
     with transaction.atomic():
         if case.centre_id != group.centre_id:
             raise CaseError(_("A group's members are cases of its own centre."))
-        if not Case.objects.filter(pk=case.pk, stage__in=OPEN_STAGES).exists():
-            raise CaseError(_("Only an open case can join a group."))
+        _lock_open_case(case, _("Only an open case can join a group."))
+        # The group, as scheduling a session takes it: a session booked at
+        # the same moment is either seen here (and expects them) or sees them.
+        lock_rows(TherapyGroup.objects.filter(pk=group.pk))
         waiting_elsewhere = (
             case.waiting_entries.filter(left_at__isnull=True)
             .exclude(programme=group.programme)
@@ -935,7 +992,11 @@ def schedule_group_session(
     member is refused unless ``allow_overlap`` (the person confirmed it).
     """
     with transaction.atomic():
+        # The group first (members joining wait, and are then expected at
+        # this session too), then the diaries.
+        lock_rows(TherapyGroup.objects.filter(pk=group.pk))
         members = list(group.members.filter(stage__in=OPEN_STAGES))
+        _lock_diaries(group.clinician_id, [member.client_id for member in members])
         if not allow_overlap:
             _refuse_double_booking(
                 overlapping_appointments(
@@ -1024,6 +1085,9 @@ def record_attendances(
     differs from the stored one are recorded.
     """
     with transaction.atomic():
+        # Parent before child (lib.locking): the cases, then the appointment,
+        # as record_attendance and ending a case take them.
+        lock_rows(Case.objects.filter(pk__in=[case.pk for case in statuses]))
         Appointment.objects.select_for_update().get(pk=appointment.pk)
         check_locked(_last_recorded(appointment), edited_from, at="recorded_at", by="recorded_by")
         stored = dict(
@@ -1045,8 +1109,10 @@ def record_attendance(appointment: Appointment, case: Case, status: str, *, by: 
     if status not in AttendanceStatus.values or status == AttendanceStatus.EXPECTED:
         raise CaseError(_("Not an attendance outcome."))
     with transaction.atomic():
-        # The appointment first, then the attendance (the order "Cancel" takes
-        # them in): a cancel at the same moment is either seen here or waits.
+        # The case, then the appointment, then the attendance (the order an
+        # ending of the case and "Cancel" take them in): an ending or a cancel
+        # at the same moment is either seen here or waits.
+        lock_rows(Case.objects.filter(pk=case.pk))
         locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
         attendance = Attendance.objects.select_for_update().get(appointment=appointment, case=case)
         if locked.cancelled_at is not None:
@@ -1125,7 +1191,8 @@ def refer_case(
     if not consent_given:
         raise ReferralError(_("A referral needs the person's consent."))
     with transaction.atomic():
-        if not case.is_open:
+        locked = lock_row(Case, case.pk)
+        if locked is None or locked.stage not in OPEN_STAGES:
             raise ReferralError(_("Only an open case can be referred."))
         if to_centre.pk == case.centre_id:
             raise ReferralError(_("A case is referred to another centre."))
@@ -1214,6 +1281,10 @@ def accept_referral(referral: Referral, *, by: User, note: str = "") -> Case:
     and the referral record; what happens at the new centre is not theirs.
     """
     with transaction.atomic():
+        # The sending case before the referral: the order in which ending
+        # that case takes them (it withdraws its pending referral), so that
+        # the two at the same moment wait for each other, never in a circle.
+        lock_rows(Case.objects.filter(pk=referral.case_id))
         locked = Referral.objects.select_for_update().get(pk=referral.pk)
         _require_receiving_worker(locked, by)
         if locked.status != ReferralStatus.PENDING:

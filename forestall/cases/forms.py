@@ -115,9 +115,12 @@ class TransitionForm(forms.Form):
     )
     # Set by the confirmation page that ending a case shows first.
     confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    # The stage the page showed: a move is refused if the case has moved on since.
+    from_stage = forms.CharField(required=False, max_length=32, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["from_stage"].initial = case.stage
         choice_field(self, "to_stage").choices = [
             (stage.value, stage.label) for stage in allowed_targets(case.stage)
         ]

@@ -279,6 +279,9 @@ def _case_form_view(
 @staff_required
 def case_transition(request: StaffRequest, case_id: uuid.UUID) -> HttpResponse:
     case = access_case_for_work(request.user, case_id)
+    seen = request.POST.get("from_stage") if request.method == "POST" else None
+    if seen and seen != case.stage:
+        return _stage_changed(request, case, str(actions.stage_changed(case.stage)))
     # The case page links each next stage here as ``?to=<stage>``.
     chosen = request.GET.get("to") if request.method == "GET" else None
     form = forms.TransitionForm(
@@ -312,19 +315,38 @@ def case_transition(request: StaffRequest, case_id: uuid.UUID) -> HttpResponse:
         )
 
     def save(form: forms.TransitionForm) -> HttpResponse:
-        actions.transition_case(
-            case,
-            form.cleaned_data["to_stage"],
-            by=request.user,
-            reason=form.cleaned_data["reason"],
-            priority=form.cleaned_data.get("priority") or Priority.ROUTINE,
-        )
+        try:
+            actions.transition_case(
+                case,
+                form.cleaned_data["to_stage"],
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+                priority=form.cleaned_data.get("priority") or Priority.ROUTINE,
+                from_stage=form.cleaned_data["from_stage"] or None,
+            )
+        except actions.StageChanged as changed:
+            case.refresh_from_db()
+            return _stage_changed(request, case, str(changed))
         messages.success(
             request, _("The case moved to “%(stage)s”.") % {"stage": Stage(case.stage).label}
         )
         return redirect("cases:case", case_id=case.pk)
 
     return _case_form_view(request, case, form, title=_("Move along the pathway"), on_valid=save)
+
+
+def _stage_changed(request: StaffRequest, case: Case, said: str) -> HttpResponse:
+    """409: the case moved on since the page was opened; the form again, from the stage now.
+
+    What was written as the reason is kept; the move to choose is not (it
+    was chosen for a stage the case has left).
+    """
+    messages.error(request, said)
+    form = forms.TransitionForm(
+        case=case, initial={"reason": request.POST.get("reason", "")[: forms.REASON_MAX]}
+    )
+    context = {"case": case, "form": form, "title": _("Move along the pathway")}
+    return render(request, "cases/case_form.html", context, status=409)
 
 
 @require_http_methods(["GET", "POST"])

@@ -46,6 +46,7 @@ from forestall.inbox.retention import REPLY_DRAFT
 from forestall.inbox.targets import reply_within_target
 from forestall.lib import erasure
 from forestall.lib.codenames import codename_hash, generate_codename
+from forestall.lib.locking import lock_row, lock_rows
 from forestall.lib.stale_edits import check_locked, check_unchanged
 from forestall.stats import actions as stats
 from forestall.stats.events import Detail, Event
@@ -81,6 +82,18 @@ class NotAllowed(InboxError):
     """The user's roles do not allow this action."""
 
 
+class TemplateTitleTaken(InboxError):
+    """Another reply template in the language has this title (saved at the same moment)."""
+
+
+class ConversationDeleted(InboxError):
+    """The help-seeker deleted their mailbox (and this conversation with it) meanwhile."""
+
+
+class MailboxDeleted(InboxError):
+    """The mailbox was deleted meanwhile (from another tab or window of the help-seeker)."""
+
+
 def claim_duration() -> datetime.timedelta:
     """A claim lapses after this much inactivity; every reply or claim renews it."""
     minutes = settings.FORESTALL_CLAIM_MINUTES
@@ -100,6 +113,11 @@ def _stats_dimensions(conversation: Conversation) -> dict[str, Any]:
 def _lock(conversation: Conversation, *, skip_locked: bool = False) -> Conversation:
     """The conversation's row, locked for this transaction.
 
+    Every action that writes to a conversation (or adds anything to it) takes
+    this lock first, so that it either finishes before the help-seeker's
+    "delete everything" looks at the conversation, or finds it gone
+    (``ConversationDeleted``) instead of failing on the foreign key.
+
     Claims use ``skip_locked``: on PostgreSQL ``FOR UPDATE SKIP LOCKED``, so if
     another transaction is in the middle of claiming this row we do not wait
     for it, we lose (``AlreadyClaimed``). Replies and releases wait for the
@@ -107,13 +125,30 @@ def _lock(conversation: Conversation, *, skip_locked: bool = False) -> Conversat
     fail). On SQLite the transaction itself is ``BEGIN IMMEDIATE`` (see
     settings), which serialises writers, and ``select_for_update`` is a no-op.
     """
-    rows = Conversation.objects.select_for_update(skip_locked=skip_locked)
-    locked = rows.filter(pk=conversation.pk).first()
-    if locked is None:
-        if skip_locked:
+    if skip_locked:
+        locked = Conversation.objects.select_for_update(skip_locked=True)
+        found = locked.filter(pk=conversation.pk).first()
+        if found is not None:
+            return found
+        if Conversation.objects.filter(pk=conversation.pk).exists():
             raise AlreadyClaimed
-        raise Conversation.DoesNotExist
-    return locked
+        raise ConversationDeleted
+    found = lock_row(Conversation, conversation.pk)
+    if found is None:
+        raise ConversationDeleted
+    return found
+
+
+def lock_mailbox(mailbox_id: uuid.UUID) -> Mailbox:
+    """The mailbox's row, locked for this transaction (``MailboxDeleted`` if it is gone).
+
+    Taken before any of its conversations (the order ``delete_mailbox`` takes
+    them in), by everything that adds to the mailbox.
+    """
+    found = lock_row(Mailbox, mailbox_id)
+    if found is None:
+        raise MailboxDeleted
+    return found
 
 
 def claim_conversation(user: User, conversation: Conversation) -> Conversation:
@@ -216,6 +251,7 @@ def keep_reply_draft(user: User, conversation: Conversation, body: str) -> Reply
     """
     now = timezone.now()
     with transaction.atomic():
+        _lock(conversation)
         ReplyDraft.objects.filter(expires_at__lte=now).delete()
         if not body.strip():
             deleted, _rows = ReplyDraft.objects.filter(
@@ -407,6 +443,7 @@ def send_reply(user: User, conversation: Conversation, body: str) -> Message:
 def add_note(user: User, conversation: Conversation, body: str) -> InternalNote:
     """Keep an internal note (encrypted; never shown to the help-seeker)."""
     with transaction.atomic():
+        _lock(conversation)
         note = InternalNote.objects.create(conversation=conversation, author=user, body=body)
         record_event(user, "conversation.note", conversation, centre=conversation.centre)
     return note
@@ -415,8 +452,9 @@ def add_note(user: User, conversation: Conversation, body: str) -> InternalNote:
 def flag_conversation(user: User, conversation: Conversation, *, urgent: bool) -> Conversation:
     """Raise (or lower again) a conversation's priority in the queue."""
     with transaction.atomic():
-        conversation.flagged_urgent = urgent
-        conversation.save(update_fields=["flagged_urgent"])
+        locked = _lock(conversation)
+        locked.flagged_urgent = conversation.flagged_urgent = urgent
+        locked.save(update_fields=["flagged_urgent"])
         record_event(
             user,
             "conversation.flag" if urgent else "conversation.unflag",
@@ -443,6 +481,7 @@ def save_contact_summary(
     page never silently takes away a risk indicator someone else recorded.
     """
     with transaction.atomic():
+        _lock(conversation)
         saved = (
             ContactSummary.objects.select_for_update(of=("self",))
             .select_related("updated_by")
@@ -474,13 +513,14 @@ def record_protective_action(
 
     Each action counts once as agreed (when first recorded) and once as taken
     (the first time it is marked taken), whatever else is corrected later.
+    The conversation is locked first: two pages recording the same action
+    for the first time at the same moment both found none, and the second
+    insert failed on the one-row-per-action constraint (a 500); now the
+    second waits and corrects the first one's row.
     """
     with transaction.atomic():
-        existing = (
-            ProtectiveAction.objects.select_for_update()
-            .filter(conversation=conversation, action=action)
-            .first()
-        )
+        _lock(conversation)
+        existing = ProtectiveAction.objects.filter(conversation=conversation, action=action).first()
         created = existing is None
         protective = existing or ProtectiveAction(conversation=conversation, action=action)
         previous_state = None if created else protective.state
@@ -513,6 +553,10 @@ def save_reply_template(
 
     ``edited_from`` is the version the editor opened (``lib.stale_edits``): if
     the template was saved since, raises ``ChangedMeanwhile`` and saves nothing.
+
+    The form checks that the title is free in the language, but two pages
+    saving the same new title at the same moment both passed that check:
+    the database refuses the second (``TemplateTitleTaken``; before, a 500).
     """
     if not can_manage_templates(user):
         raise NotAllowed
@@ -526,7 +570,14 @@ def save_reply_template(
         template.body = body
         template.is_active = is_active
         template.updated_by = user
-        template.save()
+        try:
+            with transaction.atomic():
+                template.save()
+        except IntegrityError:
+            taken = ReplyTemplate.objects.filter(language=language, title=title)
+            if not taken.exclude(pk=template.pk).exists():
+                raise  # not the unique title: something else went wrong
+            raise TemplateTitleTaken from None
         record_event(
             user, "reply_template.create" if created else "reply_template.update", template
         )
@@ -563,6 +614,15 @@ def refer_conversation(
     from forestall.cases.actions import open_enquiry_from_conversation
 
     with transaction.atomic():
+        # The mailbox first, then the conversation (the order of "delete
+        # everything"): two referrals at the same moment (two tabs) then find
+        # the client and the case the first one made, instead of making a
+        # second pseudonymous client for the same person.
+        try:
+            lock_mailbox(conversation.mailbox_id)
+        except MailboxDeleted:
+            raise ConversationDeleted from None
+        _lock(conversation)
         case = open_enquiry_from_conversation(
             conversation,
             centre,
@@ -585,6 +645,7 @@ def raise_conversation_concern(
     from forestall.safeguarding.actions import raise_concern
 
     with transaction.atomic():
+        _lock(conversation)
         concern = raise_concern(
             by=user, level=level, description=description, conversation=conversation
         )
@@ -793,7 +854,7 @@ def post_seeker_message(mailbox: Mailbox, body: str, centre: Centre | None) -> M
     """
     now = timezone.now()
     with transaction.atomic():
-        locked = Mailbox.objects.select_for_update().get(pk=mailbox.pk)
+        locked = lock_mailbox(mailbox.pk)
         conversation = open_conversation(locked)
         is_new = conversation is None
         if conversation is None:
@@ -845,10 +906,20 @@ def delete_mailbox(mailbox: Mailbox) -> None:
     to the mailbox) under the case retention period, as the public delete and
     confidentiality pages say. Once committed, the deleted bytes are removed
     from the database files as well (``forestall.lib.erasure``).
+
+    The mailbox and then its conversations are locked before anything is
+    collected: a message or reply being written at that moment is either
+    committed first (and deleted with the rest) or finds the mailbox gone
+    (``MailboxDeleted``, ``ConversationDeleted``). Before, a message committed
+    between collecting and deleting failed the deletion on its foreign key (a
+    500, and nothing deleted). A mailbox already gone (a second tab) is left.
     """
     from forestall.instruments.models import Administration
 
     with transaction.atomic():
+        if lock_row(Mailbox, mailbox.pk) is None:
+            return
+        lock_rows(Conversation.objects.filter(mailbox_id=mailbox.pk))
         language, pathway = mailbox.language, mailbox.pathway
         Administration.objects.filter(client__mailbox=mailbox, via_mailbox=True).delete()
         mailbox.delete()

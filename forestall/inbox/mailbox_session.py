@@ -216,3 +216,40 @@ def mailbox_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
         return renew(request, response, mailbox)
 
     return wrapper
+
+
+# Fields of a form that are not what the person wrote.
+_NOT_TYPED = frozenset({"csrfmiddlewaretoken", "codename", "centre"})
+
+
+def tells_when_deleted_meanwhile(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Answer 410 in words when the mailbox was deleted while this request was on its way.
+
+    The person deleted everything in another tab or window at the same
+    moment (``inbox.actions.MailboxDeleted``): nothing was sent or saved. The
+    page says so, signs out and shows what they wrote, exactly as they wrote
+    it, so that they can copy it; the server keeps none of it.
+    """
+    from django.shortcuts import render
+
+    from forestall.inbox.actions import MailboxDeleted
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except MailboxDeleted:
+            typed = [
+                value[:20000]
+                for name, values in request.POST.lists()
+                if name not in _NOT_TYPED
+                for value in values
+                if value.strip()
+            ][:50]
+            response = render(
+                request, "inbox/mailbox/deleted_meanwhile.html", {"typed": typed}, status=410
+            )
+            request.mailbox_signed_out = True  # type: ignore[attr-defined]
+            return sign_out(response, request)
+
+    return wrapper

@@ -44,6 +44,7 @@ from forestall.inbox.mailbox_session import (
     sign_in,
     sign_out,
     signed_in_mailbox,
+    tells_when_deleted_meanwhile,
 )
 from forestall.inbox.models import Mailbox
 from forestall.inbox.thread import mailbox_thread
@@ -389,6 +390,7 @@ def _pending_questionnaires(mailbox: Mailbox) -> list[dict[str, Any]]:
 
 
 @post_only(way_on="mailbox:mailbox")
+@tells_when_deleted_meanwhile
 def write(request: HttpRequest) -> HttpResponse:
     """Send the help-seeker's message; on any rejection keep the text and explain.
 
@@ -474,6 +476,7 @@ def delete(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
+@tells_when_deleted_meanwhile
 def questionnaire(request: HttpRequest, administration_id: uuid.UUID) -> HttpResponse:
     """A questionnaire a counsellor or clinician sent to this mailbox.
 

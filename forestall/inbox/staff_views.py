@@ -113,6 +113,34 @@ def keeps_reply_through_sign_in(view: Callable[..., HttpResponse]) -> Callable[.
     return wrapper
 
 
+def tells_when_the_mailbox_was_deleted(
+    view: Callable[..., HttpResponse],
+) -> Callable[..., HttpResponse]:
+    """Send the counsellor to the queue, in words, if the conversation was deleted meanwhile.
+
+    The help-seeker deleted their mailbox (``delete_mailbox``) while this
+    form was on its way: the conversation and everything in it are gone,
+    and what this form would have added (a reply, a note) goes nowhere, so
+    nothing of it is kept. Put it just above ``staff_required``.
+    """
+
+    @wraps(view)
+    def wrapper(request: StaffRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except actions.ConversationDeleted:
+            messages.error(
+                request,
+                _(
+                    "The person deleted their mailbox meanwhile: this conversation and "
+                    "everything in it no longer exist. Nothing was sent or saved."
+                ),
+            )
+            return redirect("inbox:queue")
+
+    return wrapper
+
+
 def _keep_draft(request: StaffRequest, conversation: Conversation) -> None:
     """Keep the unsent reply that came with this form (if the reply box was on it)."""
     form = DraftForm(request.POST)
@@ -300,6 +328,7 @@ def conversation_detail(request: StaffRequest, conversation_id: uuid.UUID) -> Ht
 
 @require_POST
 @keeps_reply_through_sign_in
+@tells_when_the_mailbox_was_deleted
 @staff_required
 def keep_draft(request: StaffRequest, conversation_id: uuid.UUID) -> HttpResponse:
     conversation = access_conversation(request.user, conversation_id)
@@ -318,6 +347,7 @@ def keep_draft(request: StaffRequest, conversation_id: uuid.UUID) -> HttpRespons
 
 @require_POST
 @keeps_reply_through_sign_in
+@tells_when_the_mailbox_was_deleted
 @staff_required
 def insert_template(request: StaffRequest, conversation_id: uuid.UUID) -> HttpResponse:
     conversation = access_conversation(request.user, conversation_id)
@@ -335,6 +365,7 @@ def insert_template(request: StaffRequest, conversation_id: uuid.UUID) -> HttpRe
 
 @require_POST
 @keeps_reply_through_sign_in
+@tells_when_the_mailbox_was_deleted
 @staff_required
 def close(request: StaffRequest, conversation_id: uuid.UUID) -> HttpResponse:
     conversation = access_conversation(request.user, conversation_id)
@@ -362,6 +393,7 @@ def close(request: StaffRequest, conversation_id: uuid.UUID) -> HttpResponse:
 
 @require_POST
 @keeps_reply_through_sign_in
+@tells_when_the_mailbox_was_deleted
 @staff_required
 def reopen(request: StaffRequest, conversation_id: uuid.UUID) -> HttpResponse:
     conversation = access_conversation(request.user, conversation_id)
@@ -376,6 +408,7 @@ def reopen(request: StaffRequest, conversation_id: uuid.UUID) -> HttpResponse:
 
 @require_POST
 @keeps_reply_through_sign_in
+@tells_when_the_mailbox_was_deleted
 @staff_required
 def claim(request: StaffRequest, conversation_id: uuid.UUID) -> HttpResponse:
     conversation = access_conversation(request.user, conversation_id)
@@ -391,6 +424,7 @@ def claim(request: StaffRequest, conversation_id: uuid.UUID) -> HttpResponse:
 
 @require_POST
 @keeps_reply_through_sign_in
+@tells_when_the_mailbox_was_deleted
 @staff_required
 def release(request: StaffRequest, conversation_id: uuid.UUID) -> HttpResponse:
     conversation = access_conversation(request.user, conversation_id)
@@ -406,6 +440,7 @@ def release(request: StaffRequest, conversation_id: uuid.UUID) -> HttpResponse:
 
 @require_POST
 @keeps_reply_through_sign_in
+@tells_when_the_mailbox_was_deleted
 @staff_required
 def reply(request: StaffRequest, conversation_id: uuid.UUID) -> HttpResponse:
     conversation = access_conversation(request.user, conversation_id)
@@ -428,6 +463,7 @@ def reply(request: StaffRequest, conversation_id: uuid.UUID) -> HttpResponse:
 
 @require_POST
 @keeps_reply_through_sign_in
+@tells_when_the_mailbox_was_deleted
 @staff_required
 def add_note(request: StaffRequest, conversation_id: uuid.UUID) -> HttpResponse:
     conversation = access_conversation(request.user, conversation_id)
@@ -442,6 +478,7 @@ def add_note(request: StaffRequest, conversation_id: uuid.UUID) -> HttpResponse:
 
 @require_POST
 @keeps_reply_through_sign_in
+@tells_when_the_mailbox_was_deleted
 @staff_required
 def flag(request: StaffRequest, conversation_id: uuid.UUID) -> HttpResponse:
     conversation = access_conversation(request.user, conversation_id)
@@ -459,6 +496,7 @@ def flag(request: StaffRequest, conversation_id: uuid.UUID) -> HttpResponse:
 
 @require_POST
 @keeps_reply_through_sign_in
+@tells_when_the_mailbox_was_deleted
 @staff_required
 def save_summary(request: StaffRequest, conversation_id: uuid.UUID) -> HttpResponse:
     conversation = access_conversation(request.user, conversation_id)
@@ -494,6 +532,7 @@ def save_summary(request: StaffRequest, conversation_id: uuid.UUID) -> HttpRespo
 
 @require_POST
 @keeps_reply_through_sign_in
+@tells_when_the_mailbox_was_deleted
 @staff_required
 def protective_action(request: StaffRequest, conversation_id: uuid.UUID) -> HttpResponse:
     conversation = access_conversation(request.user, conversation_id)
@@ -512,6 +551,7 @@ def protective_action(request: StaffRequest, conversation_id: uuid.UUID) -> Http
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
+@tells_when_the_mailbox_was_deleted
 @staff_required
 def refer(request: StaffRequest, conversation_id: uuid.UUID) -> HttpResponse:
     from forestall.cases.actions import CaseError
@@ -559,6 +599,7 @@ def refer(request: StaffRequest, conversation_id: uuid.UUID) -> HttpResponse:
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
+@tells_when_the_mailbox_was_deleted
 @staff_required
 def raise_concern(request: StaffRequest, conversation_id: uuid.UUID) -> HttpResponse:
     conversation = access_conversation(request.user, conversation_id)
@@ -629,8 +670,14 @@ def template_edit(request: StaffRequest, template_id: uuid.UUID | None = None) -
                     {"form": form, "template": template},
                     status=409,
                 )
-            messages.success(request, _("The reply template has been saved."))
-            return redirect("inbox:templates")
+            except actions.TemplateTitleTaken:
+                form.add_error(
+                    "title",
+                    _("Another reply template in this language has this title. Choose another."),
+                )
+            else:
+                messages.success(request, _("The reply template has been saved."))
+                return redirect("inbox:templates")
         status = 400
     return render(
         request, "inbox/template_form.html", {"form": form, "template": template}, status=status

@@ -31,6 +31,7 @@ from forestall.audit.actions import record_event
 from forestall.instruments.catalogue import catalogue
 from forestall.instruments.models import Administration, Occasion, Status
 from forestall.instruments.scoring import InvalidAnswers, Score, score_definition
+from forestall.lib.locking import lock_row
 from forestall.lib.rows import Statement, fields, prepared
 
 if TYPE_CHECKING:
@@ -120,6 +121,9 @@ def record_administration(
     with transaction.atomic():
         _apply(administration, result, normalised)
         administration.save()
+        # The audit entry before the course count: it holds the audit chain's
+        # head until commit, so a second discharge measure recorded at the same
+        # moment waits here and then sees this one (the course is counted once).
         record_event(by, "instrument.record", administration, centre=centre)
         _count_finished_course(administration)
         _ask_for_risk_assessment(administration, by=by)
@@ -162,12 +166,17 @@ def send_to_mailbox(
 def complete_from_mailbox(administration: Administration, answers: Any) -> Administration:
     """Store the client's answers to a pending administration, scored under its version.
 
-    Raises ``NotPending`` if it was already answered and ``InvalidAnswers``
-    for answers that do not fit.
+    Raises ``NotPending`` if it was already answered, ``InvalidAnswers``
+    for answers that do not fit and ``inbox.actions.MailboxDeleted`` if it
+    went with the mailbox meanwhile (deleted in another tab).
     """
+    from forestall.inbox.actions import MailboxDeleted
+
     result, normalised = _score(administration, answers)
     with transaction.atomic():
-        locked = Administration.objects.select_for_update().get(pk=administration.pk)
+        locked = lock_row(Administration, administration.pk)
+        if locked is None:
+            raise MailboxDeleted
         if locked.status != Status.PENDING:
             raise NotPending("this questionnaire was already answered")
         _apply(administration, result, normalised)

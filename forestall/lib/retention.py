@@ -58,6 +58,8 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 
+from forestall.lib.locking import lock_rows
+
 # Rows erased per round inside a policy's transaction (bounds memory).
 BATCH_SIZE = 500
 
@@ -67,7 +69,18 @@ class RetentionError(Exception):
 
 
 def _delete(queryset: models.QuerySet[Any]) -> int:
-    _total, per_model = queryset.delete()
+    """Delete the due rows of ``queryset`` that are still due once locked.
+
+    The rows are locked first (``lib.locking.lock_rows``), which on
+    PostgreSQL waits for anyone writing to them and then checks the
+    inactivity condition again: a mailbox opened (or written to) at the
+    moment of the purge is no longer due and stays. Before, the purge chose
+    its rows, then deleted them whatever had happened in between.
+    """
+    keys = lock_rows(queryset)
+    if not keys:
+        return 0
+    _total, per_model = queryset.model._default_manager.filter(pk__in=keys).delete()
     return per_model.get(queryset.model._meta.label, 0)
 
 

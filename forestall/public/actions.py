@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from forestall.audit.actions import record_event
 from forestall.lib.pagecache import public_pages_changed
@@ -34,6 +34,11 @@ def save_page_content(
     text); if a newer one exists by now, raises
     ``lib.stale_edits.ChangedMeanwhile`` (who saved which version, and when)
     and saves nothing, so a stale tab never silently replaces a newer edit.
+
+    The newest version is locked, but before the first edit there is none
+    to lock: two first edits at the same moment both make version 1, and the
+    unique version number refuses the second, which is then told like any
+    other stale tab (before: a 500).
     """
     with transaction.atomic():
         latest = (
@@ -44,14 +49,23 @@ def save_page_content(
         )
         if based_on is not None:
             check_newest_version(latest, str(based_on))
-        version = PageContent.objects.create(
-            page=page,
-            language=language,
-            version=(latest.version + 1) if latest else 1,
-            title=title,
-            body=body,
-            created_by=by,
-        )
+        try:
+            with transaction.atomic():
+                version = PageContent.objects.create(
+                    page=page,
+                    language=language,
+                    version=(latest.version + 1) if latest else 1,
+                    title=title,
+                    body=body,
+                    created_by=by,
+                )
+        except IntegrityError:
+            newest = PageContent.objects.current(page, language)
+            if newest is None:  # not the version number: something else went wrong
+                raise
+            # The other first edit: told like any other stale tab.
+            check_newest_version(newest, str(latest.version if latest else 0))
+            raise
         record_event(by, "content.update", version)
         # Cached copies of the public pages must show the new text at once.
         transaction.on_commit(public_pages_changed)

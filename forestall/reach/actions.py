@@ -11,6 +11,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from forestall.audit.actions import record_event
+from forestall.lib.locking import lock_rows
 from forestall.lib.pagecache import public_pages_changed
 from forestall.lib.stale_edits import check_newest_version, check_unchanged
 from forestall.reach import keys
@@ -128,15 +129,19 @@ def publish_variant_text(
     ``edited_from`` is the number of the newest version when the editor
     opened the page ("0" for none, ``lib.stale_edits``): if another was
     published since, raises ``ChangedMeanwhile`` and publishes nothing.
+
+    The variant is locked first, so that two publishes at the same moment
+    number their versions one after the other (before: both took the same
+    number and the second failed on it, a 500; a lock on the texts
+    themselves locked nothing, as PostgreSQL cannot lock rows under MAX).
     """
     from forestall.reach.catalogue import catalogue_changed
 
     with transaction.atomic():
-        latest = (
-            VariantText.objects.select_for_update()
-            .filter(variant=variant, language=language)
-            .aggregate(latest=Max("version"))["latest"]
-        )
+        lock_rows(Variant.objects.filter(pk=variant.pk))
+        latest = VariantText.objects.filter(variant=variant, language=language).aggregate(
+            latest=Max("version")
+        )["latest"]
         if latest:
             newest = VariantText.objects.select_related("created_by").get(
                 variant=variant, language=language, version=latest

@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 
 from forestall.audit.actions import record_event
+from forestall.cases.models import Case
+from forestall.lib.locking import lock_row, lock_rows
 from forestall.research.export import ExportRequest, export_study
 from forestall.research.models import ResearchConsent, Study
 
 if TYPE_CHECKING:
     from forestall.accounts.models import User
-    from forestall.cases.models import Case
 
 
 class ConsentError(Exception):
@@ -27,9 +28,14 @@ def record_research_consent(
     """Record that the client agreed, on ``given_on``, that this case may go into ``study``.
 
     A consent withdrawn earlier is replaced by the new one (the person changed
-    their mind again); a consent in force is not recorded twice.
+    their mind again); a consent in force is not recorded twice. The case is
+    locked first: two pages recording the first consent to a study at the
+    same moment both found none, and the second insert failed on the
+    one-consent-per-study constraint (a 500); now the second waits and is
+    told it is already recorded.
     """
-    consent = ResearchConsent.objects.select_for_update().filter(case=case, study=study).first()
+    lock_rows(Case.objects.filter(pk=case.pk))
+    consent = ResearchConsent.objects.filter(case=case, study=study).first()
     if consent is not None and consent.in_force:
         raise ConsentError("already recorded")
     if consent is None:
@@ -46,11 +52,16 @@ def record_research_consent(
 def withdraw_research_consent(
     actor: User, consent: ResearchConsent, withdrawn_on: datetime.date
 ) -> ResearchConsent:
-    """Record the withdrawal: the case leaves every later export of the study."""
-    if not consent.in_force:
+    """Record the withdrawal: the case leaves every later export of the study.
+
+    Once: a second withdrawal at the same moment (another tab, a colleague)
+    waits for the first, finds it withdrawn and changes nothing.
+    """
+    locked = lock_row(ResearchConsent, consent.pk)
+    if locked is None or not locked.in_force:
         raise ConsentError("already withdrawn")
-    consent.withdrawn_on = max(withdrawn_on, consent.given_on)
-    consent.save(update_fields=["withdrawn_on"])
+    locked.withdrawn_on = consent.withdrawn_on = max(withdrawn_on, locked.given_on)
+    locked.save(update_fields=["withdrawn_on"])
     record_event(actor, "research.consent_withdrawn", consent, centre=consent.case.centre)
     return consent
 

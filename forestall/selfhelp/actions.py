@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, override
 
 from forestall.audit.actions import record_event
+from forestall.inbox.actions import lock_mailbox
 from forestall.inbox.models import Mailbox
 from forestall.lib.pagecache import public_pages_changed
 from forestall.lib.stale_edits import ChangedMeanwhile
@@ -82,10 +83,14 @@ def _normalised(data: Any) -> dict[str, Any]:
 
 
 def _change(mailbox: Mailbox, change: Any) -> dict[str, Any]:
-    """Apply ``change(data)`` to the locked workbook and save it, in one transaction."""
+    """Apply ``change(data)`` to the locked workbook and save it, in one transaction.
+
+    ``MailboxDeleted`` if the mailbox was deleted meanwhile (another tab):
+    nothing is saved, and the reader is told so.
+    """
     today = timezone.localdate()
     with transaction.atomic():
-        Mailbox.objects.select_for_update().filter(pk=mailbox.pk).first()
+        lock_mailbox(mailbox.pk)
         workbook = Workbook.objects.filter(mailbox=mailbox).first()
         if workbook is None:
             workbook = Workbook(mailbox=mailbox, updated_on=today)

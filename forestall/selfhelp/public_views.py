@@ -31,6 +31,7 @@ from forestall.inbox.mailbox_session import (
     sign_in,
     sign_out,
     signed_in_mailbox,
+    tells_when_deleted_meanwhile,
 )
 from forestall.inbox.models import Mailbox
 from forestall.inbox.public_views import opened_by_codename
@@ -200,6 +201,7 @@ def _module_context(
 
 
 @csrf_when_signed_in
+@tells_when_deleted_meanwhile
 @require_http_methods(["GET", "HEAD", "POST"])
 @cache_public_page
 def module(request: HttpRequest, programme: str, module: str) -> HttpResponse:
@@ -331,6 +333,7 @@ def _save_after_sign_in(
 
 
 @csrf_when_signed_in
+@tells_when_deleted_meanwhile
 @post_only(way_on="selfhelp:index")
 def rating(request: HttpRequest, programme: str, module: str) -> HttpResponse:
     """Keep an optional before/after self-rating (needs a mailbox; without one nothing is kept)."""
@@ -379,6 +382,7 @@ def _rate_after_sign_in(request: HttpRequest, chosen: Programme, found: Module) 
 
 
 @csrf_when_signed_in
+@tells_when_deleted_meanwhile
 @post_only(way_on="selfhelp:index")
 def done(request: HttpRequest, programme: str, module: str) -> HttpResponse:
     """ "I have finished this module": counted; kept as progress with a mailbox."""
@@ -416,6 +420,7 @@ def _done_after_sign_in(request: HttpRequest, chosen: Programme, found: Module) 
 
 
 @csrf_when_signed_in
+@tells_when_deleted_meanwhile
 @require_http_methods(["GET", "HEAD", "POST"])
 def print_page(request: HttpRequest, programme: str, module: str) -> HttpResponse:
     """A plain page of one module's exercises with the answers, for printing.
@@ -453,6 +458,7 @@ def print_page(request: HttpRequest, programme: str, module: str) -> HttpRespons
 
 
 @csrf_when_signed_in
+@tells_when_deleted_meanwhile
 @post_only(way_on="selfhelp:index")
 def share(request: HttpRequest, programme: str, module: str) -> HttpResponse:
     """Send one saved exercise to the counsellor through the mailbox conversation."""
