@@ -59,9 +59,13 @@ def count_landing(
         flush()
     elif first:
         # However quiet the page is afterwards, this batch is written in time.
-        timer = threading.Timer(settings.FORESTALL_REACH_LANDING_SECONDS, _flush_in_background)
-        timer.daemon = True
-        timer.start()
+        _flush_later()
+
+
+def _flush_later() -> None:
+    timer = threading.Timer(settings.FORESTALL_REACH_LANDING_SECONDS, _flush_in_background)
+    timer.daemon = True
+    timer.start()
 
 
 def pending() -> int:
@@ -141,7 +145,11 @@ def _flush_in_background() -> None:
     try:
         flush()
     except Exception:
-        logger.exception("reach landings not written yet; they stay for the next batch")
+        logger.exception("reach landings not written yet; tried again shortly")
+        # The landings went back to the pending batch, which is no longer
+        # "first": no landing would start a timer for it again, and on a
+        # quiet page it would wait for the batch to fill or the process to end.
+        _flush_later()
     finally:
         connection.close()
 
