@@ -343,6 +343,7 @@ def publish_module_version(
             transaction.on_commit(public_pages_changed)
     except IntegrityError:
         raise ContentError(
-            f"{programme}/{module_slug}: another version was published at the same moment"
+            gettext("%(where)s: another version was published at the same moment")
+            % {"where": f"{programme}/{module_slug}"}
         ) from None
     return published
