@@ -290,8 +290,8 @@ def test_a_title_that_yaml_reads_as_a_number_is_explained_in_english_too(sign_in
     assert response.status_code == 400
     page = html.unescape(response.content.decode())
     assert (
-        'YAML reads 2026 as a number or as yes/no, not as a text. Put the text in quotes, for example "2026".'
-        in page
+        "YAML reads 2026 as a number or as yes/no, not as a text. "
+        'Put the text in quotes, for example "2026".' in page
     )
     assert not ModuleVersion.objects.exists()
 
