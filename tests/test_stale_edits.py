@@ -51,7 +51,25 @@ def assert_refused(response, typed: str, saved_by: str) -> str:
     page = response.content.decode()
     assert typed in page
     assert saved_by in page
+    assert_the_refusal_is_clear(page)
     return page
+
+
+_REFUSAL = re.compile(r"Nothing was saved|Nothing was published|Nichts wurde")
+_ALERT = re.compile(r'<(div|p|section|ul)\b[^>]*role="alert"[^>]*>(.*?)</\1>', re.S)
+
+
+def assert_the_refusal_is_clear(page: str) -> None:
+    """The 409 says what happened, where a screen reader announces it, and nothing else.
+
+    It used to open with "Please correct the marked fields." above the
+    refusal, with no field marked: nothing was wrong with what was typed.
+    """
+    for misleading in ("Please correct the marked fields", "markierten Felder"):
+        assert misleading not in page
+    assert any(_REFUSAL.search(inner) for _tag, inner in _ALERT.findall(page)), (
+        "the refusal is not inside a role=alert element"
+    )
 
 
 # --- Inbox reply templates -----------------------------------------------

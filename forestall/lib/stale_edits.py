@@ -40,9 +40,11 @@ from typing import Any, TypeVar
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.forms.utils import ErrorList
 from django.db import models
 from django.http import QueryDict
 from django.utils import formats, timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 EDITED_FROM = "edited_from"
@@ -61,14 +63,36 @@ class EditedFromField(forms.CharField):
         super().__init__(**kwargs)
 
 
+class AnnouncedErrorList(ErrorList):
+    """Errors of the form as a whole inside ``role="alert"``, so a screen reader says them.
+
+    The refusal of a stale save ("Nothing was saved: … saved this on …") is
+    such an error; printed as a plain list, nothing announced it, and on a
+    long page nobody saw it either. Field errors stay as they were (each is
+    tied to its field by ``aria-describedby``). The list stays a list inside
+    the alert (a ``ul`` with ``role="alert"`` would no longer be one).
+    """
+
+    def render(self, template_name: Any = None, context: Any = None, renderer: Any = None) -> Any:
+        rendered = super().render(template_name, context, renderer)
+        if not self or "nonfield" not in (self.error_class or ""):
+            return rendered
+        return format_html('<div class="refusal" role="alert">{}</div>', rendered)
+
+    __str__ = render  # type: ignore[assignment]
+    __html__ = render
+
+
 class GuardsStaleEdits(forms.BaseForm):
     """A form mixin: adds ``edited_from``, filled from ``instance`` for a model form.
 
     A plain form that edits an object passes ``edited_from=version_of(obj)``
-    (the object it shows) instead.
+    (the object it shows) instead. Errors of the whole form, the refusal of a
+    stale save among them, are announced (``AnnouncedErrorList``).
     """
 
     def __init__(self, *args: Any, edited_from: str | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("error_class", AnnouncedErrorList)
         super().__init__(*args, **kwargs)
         self.fields[EDITED_FROM] = EditedFromField()
         instance = getattr(self, "instance", None)
@@ -76,6 +100,11 @@ class GuardsStaleEdits(forms.BaseForm):
             edited_from = version_of(instance)
         if edited_from:
             self.initial.setdefault(EDITED_FROM, edited_from)
+
+    @property
+    def has_field_errors(self) -> bool:
+        """True when a field was refused (not only the form as a whole, as a stale save is)."""
+        return any(name != NON_FIELD_ERRORS for name in self.errors)
 
     @property
     def edited_from(self) -> str:
@@ -258,6 +287,7 @@ def form_after_change(
     again_data = data.copy()
     prefix = kwargs.get("prefix")
     again_data[f"{prefix}-{version_field}" if prefix else version_field] = changed.version
+    kwargs.setdefault("error_class", AnnouncedErrorList)
     again = form_class(again_data, **kwargs)
     again.is_valid()
     refuse_as_changed(again, changed)
