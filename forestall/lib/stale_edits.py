@@ -40,8 +40,8 @@ from typing import Any, TypeVar
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.forms.utils import ErrorList
 from django.db import models
+from django.forms.utils import ErrorList
 from django.http import QueryDict
 from django.utils import formats, timezone
 from django.utils.html import format_html
