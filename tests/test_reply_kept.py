@@ -106,7 +106,32 @@ def test_the_page_is_one_form_whose_default_button_keeps_the_draft(claimed, conv
     first_button = work[work.index("<button") : work.index("</button>")]
     assert _url("keep_draft", conversation) in first_button
     for name in ("reply", "summary", "protective_action", "add_note", "flag", "close"):
-        assert f'formaction="{_url(name, conversation)}"' in work
+        assert f'formaction="{_url(name, conversation)}' in work
+
+
+@pytest.mark.parametrize(
+    ("name", "section"),
+    [
+        ("keep_draft", "reply"),
+        ("reply", "reply"),
+        ("summary", "summary"),
+        ("protective_action", "protective-actions"),
+        ("add_note", "notes"),
+    ],
+)
+def test_a_refused_form_answers_at_its_own_section_of_the_long_page(
+    claimed, conversation, name, section
+):
+    """A refusal (400, or 409 from a stale tab) re-renders the whole conversation page.
+
+    Without the section's fragment in the button's formaction the browser
+    showed the top of that long page, and the message ("Nothing was saved: …")
+    was screens below it, unseen; with it, the browser opens at the section
+    that carries the message and what was typed.
+    """
+    page = claimed.get(_url("conversation", conversation)).content.decode()
+    assert f'formaction="{_url(name, conversation)}#{section}"' in page
+    assert f'id="{section}"' in page
 
 
 def test_sending_the_reply_discards_the_draft(claimed, conversation):
