@@ -476,7 +476,7 @@ def save_summary(request: StaffRequest, conversation_id: uuid.UUID) -> HttpRespo
             edited_from=form.edited_from,
         )
     except ChangedMeanwhile as changed:
-        form = form_after_change(ContactSummaryForm, request.POST, changed)
+        form = form_after_change(ContactSummaryForm, request.POST, changed, viewer=request.user)
         return _render_detail(request, conversation, status=409, summary_form=form)
     messages.success(request, _("The contact summary has been saved."))
     if actions.needs_safeguarding_prompt(summary.risk_indicators):
@@ -621,7 +621,7 @@ def template_edit(request: StaffRequest, template_id: uuid.UUID | None = None) -
                     raise
                 template = access_template_for_editing(request.user, template_id)
                 form = form_after_change(
-                    ReplyTemplateForm, request.POST, changed, instance=template
+                    ReplyTemplateForm, request.POST, changed, instance=template, viewer=request.user
                 )
                 return render(
                     request,

@@ -153,14 +153,19 @@ class ChangedMeanwhile(Exception):
         self.number = number
         self.published = published
 
-    def message(self) -> str:
-        """What the 409 page says, in the active language."""
+    def message(self, viewer: str = "") -> str:
+        """What the 409 page says, in the active language.
+
+        ``viewer`` is the username of whoever is refused. When they made the
+        newer save themselves (a second tab, or Save pressed twice: the
+        browser shows the answer to the second press), the page says so
+        instead of naming them like someone else, which read as if their
+        save had been lost.
+        """
+        if viewer and self.saved_by == viewer:
+            return self._own_message()
         who = self.saved_by or "—"
-        when = (
-            formats.date_format(timezone.localtime(self.saved_at), "SHORT_DATETIME_FORMAT")
-            if self.saved_at is not None
-            else "—"
-        )
+        when = self._when()
         if self.published:
             return _(
                 "Nothing was published: %(who)s published version %(number)s on %(when)s, "
@@ -178,6 +183,32 @@ class ChangedMeanwhile(Exception):
             "What you typed is still here. Compare it with their version (open this page "
             "in a new tab); saving again replaces it."
         ) % {"who": who, "when": when}
+
+    def _own_message(self) -> str:
+        when = self._when()
+        if self.published:
+            return _(
+                "Nothing more was published: you published version %(number)s yourself on "
+                "%(when)s, after this page was opened (in another tab, or by pressing the "
+                "button twice). What you typed is still here; publishing again replaces "
+                "that version."
+            ) % {"number": self.number, "when": when}
+        if self.number is not None:
+            return _(
+                "Nothing more was saved: you saved version %(number)s yourself on %(when)s, "
+                "after this page was opened (in another tab, or by pressing the button "
+                "twice). What you typed is still here; saving again replaces that version."
+            ) % {"number": self.number, "when": when}
+        return _(
+            "Nothing more was saved: you saved this yourself on %(when)s, after this page "
+            "was opened (in another tab, or by pressing the button twice). What you typed "
+            "is still here; saving again replaces that save."
+        ) % {"when": when}
+
+    def _when(self) -> str:
+        if self.saved_at is None:
+            return "—"
+        return formats.date_format(timezone.localtime(self.saved_at), "SHORT_DATETIME_FORMAT")
 
 
 def check_unchanged(model: type[models.Model], pk: Any, edited_from: str | None) -> None:
@@ -264,9 +295,12 @@ def _username(user_id: Any) -> str:
     return user.get_username() if user is not None else ""
 
 
-def refuse_as_changed(form: forms.BaseForm, changed: ChangedMeanwhile) -> None:
-    """Add the "changed meanwhile" error to ``form`` (bound and validated)."""
-    form.add_error(None, ValidationError(changed.message(), code=CHANGED_MEANWHILE))
+def refuse_as_changed(form: forms.BaseForm, changed: ChangedMeanwhile, viewer: str = "") -> None:
+    """Add the "changed meanwhile" error to ``form`` (bound and validated).
+
+    ``viewer``: the username of the person refused (see ``ChangedMeanwhile.message``).
+    """
+    form.add_error(None, ValidationError(changed.message(viewer), code=CHANGED_MEANWHILE))
 
 
 def form_after_change(
@@ -275,14 +309,16 @@ def form_after_change(
     changed: ChangedMeanwhile,
     *,
     version_field: str = EDITED_FROM,
+    viewer: Any = None,
     **kwargs: Any,
 ) -> _Form:
     """The form again with what the person typed, saying who saved first and when.
 
     It now counts as opened from that newer save (its ``edited_from``, or
     ``version_field``, is the newer version): saving again, after comparing,
-    replaces it on purpose. ``kwargs`` are the form's other arguments (a
-    fresh ``instance``).
+    replaces it on purpose. ``viewer`` is the user refused (the message
+    says "you" when they made the newer save themselves); ``kwargs`` are the
+    form's other arguments (a fresh ``instance``).
     """
     again_data = data.copy()
     prefix = kwargs.get("prefix")
@@ -290,7 +326,7 @@ def form_after_change(
     kwargs.setdefault("error_class", AnnouncedErrorList)
     again = form_class(again_data, **kwargs)
     again.is_valid()
-    refuse_as_changed(again, changed)
+    refuse_as_changed(again, changed, viewer.get_username() if viewer is not None else "")
     return again
 
 
