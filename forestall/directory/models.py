@@ -66,6 +66,8 @@ class Region(models.Model):
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
 
     def __str__(self) -> str:
         return self.name
@@ -227,6 +229,8 @@ class Centre(models.Model):
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("centre")
+        verbose_name_plural = _("centres")
         constraints = [
             models.CheckConstraint(
                 condition=(
