@@ -15,11 +15,10 @@ from django.contrib import admin
 from django.utils import translation
 from django.utils.functional import Promise
 
+from forestall.accounts.admin_site import StaffAdminSite
 from forestall.accounts.models import Role
 from forestall.directory.models import CentreLanguage
 from tests import factories
-
-from forestall.accounts.admin_site import StaffAdminSite
 
 
 def _names():
