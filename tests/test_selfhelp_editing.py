@@ -296,6 +296,22 @@ def test_a_title_that_yaml_reads_as_a_number_is_explained_in_english_too(sign_in
     assert not ModuleVersion.objects.exists()
 
 
+def test_a_version_published_before_the_duplicate_key_rule_still_shows(
+    sign_in, network_admin, client
+):
+    """Refusing a key written twice is a rule for publishing, not for reading:
+    a version stored before it (the second ``title:`` won) must keep working."""
+    texts = sources()
+    texts["en"] = "title: Lost first title\n" + texts["en"]
+    ModuleVersion.objects.create(
+        programme="self", module="motivation", version=2, minutes=15, texts=texts
+    )
+    assert client.get(PUBLIC).status_code == 200
+    assert sign_in(network_admin).get(EDIT).status_code == 200
+    _programme, module = catalogue().find("self", "motivation")
+    assert module.version == 2
+
+
 def test_bad_minutes_are_refused_with_the_texts_kept(sign_in, network_admin):
     en, _de = changed_sources()
     for minutes in ("0", "x", "1000", ""):

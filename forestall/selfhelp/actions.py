@@ -321,7 +321,9 @@ def publish_module_version(
             if based_on is not None and latest is not None and latest.version > based_on:
                 raise ModuleChangedMeanwhile(latest)
             number = max(shipped.version, latest.version if latest else 0) + 1
-            module_from_sources(programme, module_slug, shipped.order, number, minutes, sources)
+            module_from_sources(
+                programme, module_slug, shipped.order, number, minutes, sources, publishing=True
+            )
             if not versions.filter(version=shipped.version).exists():
                 ModuleVersion.objects.create(
                     programme=programme,

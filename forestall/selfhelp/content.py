@@ -325,12 +325,25 @@ class TextLoader(yaml.SafeLoader):
     answered 500.
     """
 
-    def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
-        """A mapping, refusing a key written twice (PyYAML keeps the last one silently).
 
-        An editor who writes ``title:`` twice would otherwise publish the second
-        and lose the first without a word.
-        """
+TextLoader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+class PublishingTextLoader(TextLoader):
+    """``TextLoader`` with the rules for what an editor publishes now.
+
+    A key written twice is refused: PyYAML keeps the last one silently, so an
+    editor who wrote ``title:`` twice published the second and lost the first
+    without a word. Only for publishing: a version stored before this rule
+    must still be read as it was (refusing it on reading would make its
+    module's pages a 500).
+    """
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
+        """A mapping, refusing a key written twice (PyYAML keeps the last one silently)."""
         if isinstance(node, yaml.MappingNode):
             seen: set[Any] = set()
             for key_node, _value_node in node.value:
@@ -347,13 +360,7 @@ class TextLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-TextLoader.yaml_implicit_resolvers = {
-    first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
-def read_yaml(source: str) -> Any:
+def read_yaml(source: str, *, publishing: bool = False) -> Any:
     """``source`` read with ``TextLoader``; anything the loader raises becomes a ``yaml.YAMLError``.
 
     PyYAML's constructors raise Python's own errors for some well-formed
@@ -361,7 +368,8 @@ def read_yaml(source: str) -> Any:
     limit); to the editor those are YAML it cannot use, like a syntax error.
     """
     try:
-        data = yaml.load(source, Loader=TextLoader)  # noqa: S506 - a SafeLoader
+        loader = PublishingTextLoader if publishing else TextLoader
+        data = yaml.load(source, Loader=loader)  # noqa: S506 - a SafeLoader
     except yaml.YAMLError:
         raise
     except (ValueError, TypeError, OverflowError, RecursionError) as error:
@@ -394,7 +402,7 @@ def _refuse_unencodable(data: Any) -> None:
             pending.extend(item)
 
 
-def load_block(source: str, where: str) -> Any:
+def load_block(source: str, where: str, *, publishing: bool = False) -> Any:
     """One language block written by an editor (YAML), read safely.
 
     YAML aliases are refused (a few lines of them can expand to gigabytes or
@@ -412,7 +420,7 @@ def load_block(source: str, where: str) -> Any:
                 raise ContentError(
                     _("%(where)s: YAML aliases (*name) are not allowed") % {"where": where}
                 )
-        return _mapping(read_yaml(source), where)
+        return _mapping(read_yaml(source, publishing=publishing), where)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         # PyYAML's own description of the problem stays as it wrote it (in
@@ -435,12 +443,25 @@ def load_block(source: str, where: str) -> Any:
 
 
 def module_from_sources(
-    programme: str, slug: str, order: int, version: int, minutes: int, sources: dict[str, str]
+    programme: str,
+    slug: str,
+    order: int,
+    version: int,
+    minutes: int,
+    sources: dict[str, str],
+    *,
+    publishing: bool = False,
 ) -> Module:
-    """A module from the language blocks an editor wrote (raises ``ContentError``)."""
+    """A module from the language blocks an editor wrote (raises ``ContentError``).
+
+    ``publishing``: checked as a new version (``PublishingTextLoader``), not
+    read back as a stored one.
+    """
     where = f"{programme}/{slug}"
     raw_texts = {
-        language: load_block(str(sources.get(language) or ""), f"{where}.{language}")
+        language: load_block(
+            str(sources.get(language) or ""), f"{where}.{language}", publishing=publishing
+        )
         for language in LANGUAGES
     }
     return Module(programme, slug, order, version, minutes, module_texts(raw_texts, where))
