@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from forestall.accounts.models import Role
 from forestall.audit.models import AuditEntry
 from forestall.inbox import actions
 from forestall.inbox.models import ReplyDraft, ReplyTemplate
@@ -295,3 +296,29 @@ def test_stored_choices_show_translated_labels_in_german(claimed, conversation, 
         )
     queue = claimed.get(reverse("inbox:queue")).content.decode()
     assert "Deutsch" in queue and "<td>de</td>" not in queue
+
+
+@pytest.mark.parametrize(
+    ("name", "section"),
+    [
+        ("keep_draft", "reply"),
+        ("insert_template", "reply"),
+        ("reply", "reply"),
+        ("summary", "summary"),
+        ("protective_action", "protective-actions"),
+        ("add_note", "notes"),
+    ],
+)
+def test_the_address_of_a_refusal_opened_plainly_leads_to_its_section(
+    claimed, conversation, sign_in, centre_b, name, section
+):
+    """A 409 or 400 stays at the address it was posted to and says "open this page in
+    a new tab" to compare; that address answered 405 "nothing to see here"."""
+    response = claimed.get(_url(name, conversation))
+    assert response.status_code == 302
+    assert response["Location"] == f"{_url('conversation', conversation)}#{section}"
+    assert claimed.head(_url(name, conversation)).status_code == 302
+    assert claimed.put(_url(name, conversation)).status_code == 405
+    # The conversation page keeps its own gate: someone else's conversation is not found.
+    outsider = sign_in(factories.make_user(Role.COUNSELLOR, centre_b, username="outsider_b"))
+    assert outsider.get(_url(name, conversation), follow=True).status_code == 404

@@ -84,6 +84,34 @@ def _detail_url(conversation: Conversation, anchor: str = "") -> str:
     return f"{url}#{anchor}" if anchor else url
 
 
+def posts_to_section(
+    section: str,
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """A working-area address of the conversation page: POST only, and opened plainly, its section.
+
+    A refusal from one of these (400, or 409 from a stale tab) is shown at the
+    address it was posted to, and the message says to compare with the saved
+    version by opening "this page" in a new tab; a reload-less visit there
+    (a new tab, the address copied, back and forward) answered 405 "nothing
+    to see here". Now it leads to the conversation page at ``section``, which
+    applies the conversation's own gate (404 for anyone who may not see it).
+    """
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapper(
+            request: StaffRequest, conversation_id: uuid.UUID, *args: Any, **kwargs: Any
+        ) -> HttpResponse:
+            if request.method in ("GET", "HEAD"):
+                url = reverse("inbox:conversation", args=[conversation_id])
+                return redirect(f"{url}#{section}")
+            return require_POST(view)(request, conversation_id, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
 def keeps_reply_through_sign_in(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Keep the reply of a form posted after the staff session expired.
 
@@ -298,7 +326,7 @@ def conversation_detail(request: StaffRequest, conversation_id: uuid.UUID) -> Ht
     return _render_detail(request, conversation)
 
 
-@require_POST
+@posts_to_section("reply")
 @keeps_reply_through_sign_in
 @staff_required
 def keep_draft(request: StaffRequest, conversation_id: uuid.UUID) -> HttpResponse:
@@ -316,7 +344,7 @@ def keep_draft(request: StaffRequest, conversation_id: uuid.UUID) -> HttpRespons
     return redirect(_detail_url(conversation, "reply"))
 
 
-@require_POST
+@posts_to_section("reply")
 @keeps_reply_through_sign_in
 @staff_required
 def insert_template(request: StaffRequest, conversation_id: uuid.UUID) -> HttpResponse:
@@ -404,7 +432,7 @@ def release(request: StaffRequest, conversation_id: uuid.UUID) -> HttpResponse:
     return redirect("inbox:queue")
 
 
-@require_POST
+@posts_to_section("reply")
 @keeps_reply_through_sign_in
 @staff_required
 def reply(request: StaffRequest, conversation_id: uuid.UUID) -> HttpResponse:
@@ -426,7 +454,7 @@ def reply(request: StaffRequest, conversation_id: uuid.UUID) -> HttpResponse:
     return redirect(_detail_url(conversation, "messages"))
 
 
-@require_POST
+@posts_to_section("notes")
 @keeps_reply_through_sign_in
 @staff_required
 def add_note(request: StaffRequest, conversation_id: uuid.UUID) -> HttpResponse:
@@ -457,7 +485,7 @@ def flag(request: StaffRequest, conversation_id: uuid.UUID) -> HttpResponse:
     return redirect(_detail_url(conversation))
 
 
-@require_POST
+@posts_to_section("summary")
 @keeps_reply_through_sign_in
 @staff_required
 def save_summary(request: StaffRequest, conversation_id: uuid.UUID) -> HttpResponse:
@@ -492,7 +520,7 @@ def save_summary(request: StaffRequest, conversation_id: uuid.UUID) -> HttpRespo
     return redirect(_detail_url(conversation, "summary"))
 
 
-@require_POST
+@posts_to_section("protective-actions")
 @keeps_reply_through_sign_in
 @staff_required
 def protective_action(request: StaffRequest, conversation_id: uuid.UUID) -> HttpResponse:
