@@ -18,6 +18,7 @@ from django.utils import translation
 from forestall.audit.models import AuditEntry
 from forestall.directory.models import Centre
 from tests.test_directory import profile_data
+from tests.test_stale_edits import assert_the_refusal_is_clear
 
 pytestmark = pytest.mark.django_db
 
@@ -48,6 +49,7 @@ def test_a_save_from_a_stale_page_is_refused_with_the_typed_text_kept(
     assert "Nichts wurde gespeichert" in page
     assert "network_admin" in page  # who saved first (the time too, lib.stale_edits)
     assert "Di 10-12 Uhr" in page
+    assert_the_refusal_is_clear(page)
     assert Centre.objects.get(pk=centre_a.pk).opening_hours == "Mo-Fr 9-17"
     assert AuditEntry.objects.filter(action="centre.update").count() == 1
 

@@ -54,6 +54,26 @@ def _write_a_note_until_the_session_ends(browser: Client, case) -> str:
     return re.search(r"next=([^&]+)", location).group(1).replace("%2F", "/")
 
 
+def test_the_sign_in_page_says_the_form_is_kept_in_the_staff_members_language(
+    sign_in, case, clinician_a
+):
+    """It used to be the plain sign-in page: nothing said the text was safe."""
+    browser = sign_in(clinician_a)
+    kept = _write_a_note_until_the_session_ends(browser, case)
+    url = f"/staff/login/?next={kept}"
+    signin = browser.get(url)
+    assert signin.status_code == 200
+    assert (
+        "Your session ended before the form was sent, so nothing was saved yet. What you "
+        "wrote is kept for you for 30 minutes: sign in to see it and send it."
+    ) in html.unescape(signin.content.decode())
+    german = browser.get(url, HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "wird 30 Minuten für Sie aufbewahrt: Melden Sie sich an" in html.unescape(german)
+    # A sign-in for any other reason says nothing of the kind.
+    plain = Client().get("/staff/login/?next=/staff/cases/").content.decode()
+    assert "kept for you" not in plain
+
+
 def test_a_note_sent_after_the_session_ended_comes_back_after_the_sign_in(
     sign_in, case, clinician_a
 ):

@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from forestall.accounts.models import Role
 from forestall.audit.models import AuditEntry
 from forestall.inbox import actions
 from forestall.inbox.models import ReplyDraft, ReplyTemplate
@@ -106,7 +107,32 @@ def test_the_page_is_one_form_whose_default_button_keeps_the_draft(claimed, conv
     first_button = work[work.index("<button") : work.index("</button>")]
     assert _url("keep_draft", conversation) in first_button
     for name in ("reply", "summary", "protective_action", "add_note", "flag", "close"):
-        assert f'formaction="{_url(name, conversation)}"' in work
+        assert f'formaction="{_url(name, conversation)}' in work
+
+
+@pytest.mark.parametrize(
+    ("name", "section"),
+    [
+        ("keep_draft", "reply"),
+        ("reply", "reply"),
+        ("summary", "summary"),
+        ("protective_action", "protective-actions"),
+        ("add_note", "notes"),
+    ],
+)
+def test_a_refused_form_answers_at_its_own_section_of_the_long_page(
+    claimed, conversation, name, section
+):
+    """A refusal (400, or 409 from a stale tab) re-renders the whole conversation page.
+
+    Without the section's fragment in the button's formaction the browser
+    showed the top of that long page, and the message ("Nothing was saved: …")
+    was screens below it, unseen; with it, the browser opens at the section
+    that carries the message and what was typed.
+    """
+    page = claimed.get(_url("conversation", conversation)).content.decode()
+    assert f'formaction="{_url(name, conversation)}#{section}"' in page
+    assert f'id="{section}"' in page
 
 
 def test_sending_the_reply_discards_the_draft(claimed, conversation):
@@ -270,3 +296,29 @@ def test_stored_choices_show_translated_labels_in_german(claimed, conversation, 
         )
     queue = claimed.get(reverse("inbox:queue")).content.decode()
     assert "Deutsch" in queue and "<td>de</td>" not in queue
+
+
+@pytest.mark.parametrize(
+    ("name", "section"),
+    [
+        ("keep_draft", "reply"),
+        ("insert_template", "reply"),
+        ("reply", "reply"),
+        ("summary", "summary"),
+        ("protective_action", "protective-actions"),
+        ("add_note", "notes"),
+    ],
+)
+def test_the_address_of_a_refusal_opened_plainly_leads_to_its_section(
+    claimed, conversation, sign_in, centre_b, name, section
+):
+    """A 409 or 400 stays at the address it was posted to and says "open this page in
+    a new tab" to compare; that address answered 405 "nothing to see here"."""
+    response = claimed.get(_url(name, conversation))
+    assert response.status_code == 302
+    assert response["Location"] == f"{_url('conversation', conversation)}#{section}"
+    assert claimed.head(_url(name, conversation)).status_code == 302
+    assert claimed.put(_url(name, conversation)).status_code == 405
+    # The conversation page keeps its own gate: someone else's conversation is not found.
+    outsider = sign_in(factories.make_user(Role.COUNSELLOR, centre_b, username="outsider_b"))
+    assert outsider.get(_url(name, conversation), follow=True).status_code == 404

@@ -206,6 +206,13 @@ BROKEN = {
         "title:", "when: !!timestamp 2025-13-45\ntitle:", 1
     ),
     "deep-nesting": "title: " + "[" * 3000 + "]" * 3000 + "\n",
+    # A double-quoted escape that is no character: published, it made the
+    # module's public pages and editor a 500 for everyone.
+    "lone-surrogate": re.sub(
+        r"(?m)^title: .*$", lambda _m: 'title: "\\ud800"', sources()["en"], count=1
+    ),
+    # PyYAML keeps the last of two equal keys: the first title was lost without a word.
+    "duplicate-key": "title: First title\n" + sources()["en"],
 }
 
 
@@ -241,6 +248,68 @@ def test_the_refusal_is_in_german_for_a_german_editor(sign_in, network_admin):
     assert response.status_code == 400
     assert "kann noch nicht veröffentlicht werden" in response.content.decode()
     assert "title: [unclosed" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("case", "german"),
+    [
+        ("title: 12345", "YAML liest 12345 als Zahl oder als ja/nein"),
+        ("title: yes", "YAML liest True als Zahl oder als ja/nein"),
+        ("title: ''", "Hier muss ein Text stehen"),
+        ('title: "\\ud800"', "kein gültiges YAML (ein \\u-Escape, das kein Zeichen ist"),
+        ("title: [unclosed", "Zeile 2: kein gültiges YAML"),
+        (
+            "title: A\ntitle: B",
+            "Zeile 2: kein gültiges YAML (der Schlüssel title steht zweimal da)",
+        ),
+        ("- a list", "Hier müssen Schlüssel mit Werten stehen"),
+        ("a: &x 1\nb: *x", "YAML-Aliase (*name) sind nicht erlaubt"),
+    ],
+)
+def test_every_refusal_says_what_is_wrong_in_german(sign_in, network_admin, case, german):
+    """The editor's refusals were English inside a German sentence; now German throughout."""
+    # A case that is not a title line replaces the whole block.
+    en = (
+        re.sub(r"(?m)^title: .*$", lambda _m: case, sources()["en"], count=1)
+        if case.startswith("title:")
+        else case
+    )
+    response = sign_in(network_admin).post(
+        EDIT, form_data(en=en, publish="1"), HTTP_ACCEPT_LANGUAGE="de"
+    )
+    assert response.status_code == 400
+    page = html.unescape(response.content.decode())
+    assert german in page
+    for english in ("is required", "not valid YAML", "are not allowed", "written twice"):
+        assert english not in page
+
+
+def test_a_title_that_yaml_reads_as_a_number_is_explained_in_english_too(sign_in, network_admin):
+    en = re.sub(r"(?m)^title: .*$", "title: 2026", sources()["en"], count=1)
+    response = sign_in(network_admin).post(EDIT, form_data(en=en, publish="1"))
+    assert response.status_code == 400
+    page = html.unescape(response.content.decode())
+    assert (
+        "YAML reads 2026 as a number or as yes/no, not as a text. "
+        'Put the text in quotes, for example "2026".' in page
+    )
+    assert not ModuleVersion.objects.exists()
+
+
+def test_a_version_published_before_the_duplicate_key_rule_still_shows(
+    sign_in, network_admin, client
+):
+    """Refusing a key written twice is a rule for publishing, not for reading:
+    a version stored before it (the second ``title:`` won) must keep working."""
+    texts = sources()
+    texts["en"] = "title: Lost first title\n" + texts["en"]
+    ModuleVersion.objects.create(
+        programme="self", module="motivation", version=2, minutes=15, texts=texts
+    )
+    assert client.get(PUBLIC).status_code == 200
+    assert sign_in(network_admin).get(EDIT).status_code == 200
+    _programme, module = catalogue().find("self", "motivation")
+    assert module.version == 2
 
 
 def test_bad_minutes_are_refused_with_the_texts_kept(sign_in, network_admin):

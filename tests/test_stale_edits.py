@@ -51,7 +51,25 @@ def assert_refused(response, typed: str, saved_by: str) -> str:
     page = response.content.decode()
     assert typed in page
     assert saved_by in page
+    assert_the_refusal_is_clear(page)
     return page
+
+
+_REFUSAL = re.compile(r"Nothing (more )?was (saved|published)|Nichts wurde|Es wurde nichts weiter")
+_ALERT = re.compile(r'<(div|p|section|ul)\b[^>]*role="alert"[^>]*>(.*?)</\1>', re.S)
+
+
+def assert_the_refusal_is_clear(page: str) -> None:
+    """The 409 says what happened, where a screen reader announces it, and nothing else.
+
+    It used to open with "Please correct the marked fields." above the
+    refusal, with no field marked: nothing was wrong with what was typed.
+    """
+    for misleading in ("Please correct the marked fields", "markierten Felder"):
+        assert misleading not in page
+    assert any(_REFUSAL.search(inner) for _tag, inner in _ALERT.findall(page)), (
+        "the refusal is not inside a role=alert element"
+    )
 
 
 # --- Inbox reply templates -----------------------------------------------
@@ -563,3 +581,55 @@ def test_a_public_page_text_from_a_stale_tab_names_who_saved_and_when(
     page = assert_refused(response, "A&#x27;s text", "second_admin")
     assert f"am {when} Version 1 gespeichert" in page
     assert list(PageContent.objects.values_list("body", flat=True)) == ["B's text"]
+
+
+# --- The same person twice: a second tab, or Save pressed twice ------------------------
+
+
+def test_save_pressed_twice_says_the_first_press_saved_it(
+    sign_in, network_counsellor, reply_template
+):
+    """Without JavaScript a double click sends the form twice; the browser shows the second answer.
+
+    It used to say "Nothing was saved: <your own name> saved this on …", which
+    read as if the save had been lost.
+    """
+    url = f"/staff/inbox/templates/{reply_template.pk}/"
+    tab = sign_in(network_counsellor)
+    data = _template_data(edited_from(tab.get(url).content.decode()), body="Typed once.")
+    assert tab.post(url, data).status_code == 302
+    with translation.override("de"):
+        response = tab.post(url, data, HTTP_ACCEPT_LANGUAGE="de")
+    page = assert_refused(response, "Typed once.", "")
+    assert "Es wurde nichts weiter gespeichert: Sie selbst haben dies am" in page
+    assert "network_counsellor hat dies" not in page
+    assert ReplyTemplate.objects.get().body == "Typed once."
+
+    response = tab.post(url, data)
+    page = assert_refused(response, "Typed once.", "")
+    assert "Nothing more was saved: you saved this yourself on" in page
+
+
+def test_a_public_page_text_saved_in_another_tab_of_ones_own_names_you(sign_in, network_admin):
+    url = "/staff/content/home/en/"
+    based_on = r'name="based_on" value="(\d+)"'
+    tab_a, tab_b = sign_in(network_admin), sign_in(network_admin)
+    opened = re.search(based_on, tab_a.get(url).content.decode()).group(1)
+    tab_b.get(url)
+    assert (
+        tab_b.post(url, {"title": "T", "body": "B", "save": "1", "based_on": opened}).status_code
+        == 302
+    )
+    response = tab_a.post(url, {"title": "T", "body": "A's text", "save": "1", "based_on": opened})
+    page = assert_refused(response, "A&#x27;s text", "")
+    assert "you saved version 1 yourself on" in page
+
+
+def test_an_admin_change_saved_twice_names_you(sign_in, network_admin, centre_a):
+    url = f"/staff/admin/directory/centre/{centre_a.pk}/change/"
+    tab = sign_in(network_admin)
+    data = _admin_data(tab.get(url))
+    data["opening_hours"] = "Mo 9-12"
+    assert tab.post(url, data).status_code == 302
+    page = assert_refused(tab.post(url, data), "Mo 9-12", "")
+    assert "Nothing more was saved: you saved this yourself on" in page

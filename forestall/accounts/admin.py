@@ -79,7 +79,9 @@ class _MembershipFormSet(BaseInlineFormSet):
                 )
 
 
-class MembershipInline(admin.TabularInline):
+# Stacked, not tabular: Django's table layout gives an inline row's selects and
+# "delete" box no label (axe: critical), and is too wide for a phone.
+class MembershipInline(admin.StackedInline):
     model = Membership
     formset = _MembershipFormSet
     extra = 1

@@ -88,6 +88,9 @@ class _StaleGuardedAdminForm(GuardsStaleEdits):
     """
 
     instance: Any
+    # The username of whoever has the page open (set by ``get_form``): the
+    # refusal says "you" when they made the newer save themselves.
+    viewer = ""
 
     def clean(self) -> dict[str, Any] | None:
         cleaned = super().clean()
@@ -99,7 +102,7 @@ class _StaleGuardedAdminForm(GuardsStaleEdits):
                 data = cast("QueryDict", self.data).copy()
                 data[self.add_prefix(EDITED_FROM)] = changed.version
                 self.data = data
-                refuse_as_changed(self, changed)
+                refuse_as_changed(self, changed, self.viewer)
         return cleaned
 
 
@@ -128,7 +131,11 @@ class StaleGuardedAdminMixin:
         form = super().get_form(request, obj, change=change, **kwargs)  # type: ignore[misc]
         if obj is None:
             return form
-        return type(f"StaleGuarded{form.__name__}", (_StaleGuardedAdminForm, form), {})
+        return type(
+            f"StaleGuarded{form.__name__}",
+            (_StaleGuardedAdminForm, form),
+            {"viewer": request.user.get_username()},
+        )
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         obj.updated_by = admin_user(request)

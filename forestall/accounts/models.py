@@ -137,13 +137,16 @@ class Membership(models.Model):
     """A role held by a user, at a centre or (``centre`` empty) network-wide."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("staff member")
+    )
     centre = models.ForeignKey(
         "directory.Centre",
         on_delete=models.CASCADE,
         null=True,
         blank=True,
         related_name="memberships",
+        verbose_name=_("centre"),
     )
     role = models.CharField(_("role"), max_length=32, choices=Role.choices)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import logout
+from django.contrib.auth import REDIRECT_FIELD_NAME, logout
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -192,6 +192,12 @@ class SignInView(_RefusedStepIs400, two_factor_views.LoginView):
         context = super().get_context_data(form, **kwargs)
         user = self.request.user
         context["already_signed_in"] = user.is_authenticated and user.is_verified()
+        # Sent here by a form that arrived after the session ended and was kept
+        # (kept_forms): say so, or the plain sign-in page reads as if the
+        # typing were lost, and a tired person gives up or types it all again.
+        kept_prefix = reverse("accounts:kept_form", args=["-"])[:-2]
+        if str(self.request.GET.get(REDIRECT_FIELD_NAME, "")).startswith(kept_prefix):
+            context["form_kept_minutes"] = KEPT_FORM_MINUTES
         if self.steps.current == self.TOKEN_STEP:
             # Offer "use a backup code" only to someone who has one left.
             context["backup_tokens"] = BackupCode.objects.of(self.get_user()).count()

@@ -565,7 +565,9 @@ def client_detail(request: StaffRequest, client_id: uuid.UUID) -> HttpResponse:
                     edited_from=form.edited_from,
                 )
             except ChangedMeanwhile as changed:
-                form = form_after_change(forms.ContactDetailsForm, request.POST, changed)
+                form = form_after_change(
+                    forms.ContactDetailsForm, request.POST, changed, viewer=request.user
+                )
                 status = 409
             else:
                 messages.success(request, _("Contact details saved."))
@@ -752,6 +754,7 @@ def appointment_detail(request: StaffRequest, appointment_id: uuid.UUID) -> Http
                     changed,
                     attendances=attendances,
                     appointment=appointment,
+                    viewer=request.user,
                 )
                 status = 409
             except actions.CaseError as error:

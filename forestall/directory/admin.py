@@ -12,17 +12,19 @@ from forestall.directory.models import (
 )
 
 
-class _LanguageInline(admin.TabularInline):
+# Stacked, not tabular: Django's table layout gives an inline row's selects and
+# "delete" box no label (axe: critical), and is too wide for a phone.
+class _LanguageInline(admin.StackedInline):
     model = CentreLanguage
     extra = 0
 
 
-class _ServiceInline(admin.TabularInline):
+class _ServiceInline(admin.StackedInline):
     model = CentreService
     extra = 0
 
 
-class _ChannelInline(admin.TabularInline):
+class _ChannelInline(admin.StackedInline):
     model = CentreChannel
     extra = 0
 

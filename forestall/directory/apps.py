@@ -3,6 +3,7 @@ from typing import Any
 from django.apps import AppConfig
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
+from django.utils.translation import gettext_lazy as _
 
 
 def _directory_changed(**_kwargs: Any) -> None:
@@ -14,6 +15,7 @@ def _directory_changed(**_kwargs: Any) -> None:
 class DirectoryConfig(AppConfig):
     name = "forestall.directory"
     label = "directory"
+    verbose_name = _("Centre directory")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:

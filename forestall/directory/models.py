@@ -60,12 +60,14 @@ def _in_current_language(english: str, german: str) -> str:
 
 class Region(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    slug = models.SlugField(unique=True)
+    slug = models.SlugField(_("address name"), unique=True)
     name = models.CharField(_("name"), max_length=120)
     name_de = models.CharField(_("name in German"), max_length=120, blank=True)
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
 
     def __str__(self) -> str:
         return self.name
@@ -227,6 +229,8 @@ class Centre(models.Model):
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("centre")
+        verbose_name_plural = _("centres")
         constraints = [
             models.CheckConstraint(
                 condition=(
@@ -332,7 +336,9 @@ def _ordered(codes: list[str], choices: type[models.TextChoices]) -> list[str]:
 class CentreLanguage(models.Model):
     """A language in which a centre offers help."""
 
-    centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="offered_languages")
+    centre = models.ForeignKey(
+        Centre, on_delete=models.CASCADE, related_name="offered_languages", verbose_name=_("centre")
+    )
     language = models.CharField(_("language"), max_length=8, choices=Language.choices)
 
     class Meta:
@@ -348,7 +354,9 @@ class CentreLanguage(models.Model):
 class CentreService(models.Model):
     """A service (from the fixed vocabulary) that a centre offers."""
 
-    centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="offered_services")
+    centre = models.ForeignKey(
+        Centre, on_delete=models.CASCADE, related_name="offered_services", verbose_name=_("centre")
+    )
     service = models.CharField(_("service"), max_length=32, choices=Service.choices)
 
     class Meta:
@@ -364,7 +372,9 @@ class CentreService(models.Model):
 class CentreChannel(models.Model):
     """A way of reaching a centre: in person, phone, video or secure messaging."""
 
-    centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="offered_channels")
+    centre = models.ForeignKey(
+        Centre, on_delete=models.CASCADE, related_name="offered_channels", verbose_name=_("centre")
+    )
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
 
     class Meta:

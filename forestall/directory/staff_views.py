@@ -67,7 +67,9 @@ def staff_centre_edit(request: StaffRequest, centre_id: UUID) -> HttpResponse:
             )
         except ChangedMeanwhile as changed:
             fresh = access_centre_for_editing(request.user, centre_id)
-            form = form_after_change(form_class, request.POST, changed, instance=fresh)
+            form = form_after_change(
+                form_class, request.POST, changed, instance=fresh, viewer=request.user
+            )
             status = 409
         else:
             messages.success(

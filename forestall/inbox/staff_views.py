@@ -84,6 +84,34 @@ def _detail_url(conversation: Conversation, anchor: str = "") -> str:
     return f"{url}#{anchor}" if anchor else url
 
 
+def posts_to_section(
+    section: str,
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """A working-area address of the conversation page: POST only, and opened plainly, its section.
+
+    A refusal from one of these (400, or 409 from a stale tab) is shown at the
+    address it was posted to, and the message says to compare with the saved
+    version by opening "this page" in a new tab; a reload-less visit there
+    (a new tab, the address copied, back and forward) answered 405 "nothing
+    to see here". Now it leads to the conversation page at ``section``, which
+    applies the conversation's own gate (404 for anyone who may not see it).
+    """
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapper(
+            request: StaffRequest, conversation_id: uuid.UUID, *args: Any, **kwargs: Any
+        ) -> HttpResponse:
+            if request.method in ("GET", "HEAD"):
+                url = reverse("inbox:conversation", args=[conversation_id])
+                return redirect(f"{url}#{section}")
+            return require_POST(view)(request, conversation_id, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
 def keeps_reply_through_sign_in(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Keep the reply of a form posted after the staff session expired.
 
@@ -326,7 +354,7 @@ def conversation_detail(request: StaffRequest, conversation_id: uuid.UUID) -> Ht
     return _render_detail(request, conversation)
 
 
-@require_POST
+@posts_to_section("reply")
 @keeps_reply_through_sign_in
 @tells_when_the_mailbox_was_deleted
 @staff_required
@@ -345,7 +373,7 @@ def keep_draft(request: StaffRequest, conversation_id: uuid.UUID) -> HttpRespons
     return redirect(_detail_url(conversation, "reply"))
 
 
-@require_POST
+@posts_to_section("reply")
 @keeps_reply_through_sign_in
 @tells_when_the_mailbox_was_deleted
 @staff_required
@@ -438,7 +466,7 @@ def release(request: StaffRequest, conversation_id: uuid.UUID) -> HttpResponse:
     return redirect("inbox:queue")
 
 
-@require_POST
+@posts_to_section("reply")
 @keeps_reply_through_sign_in
 @tells_when_the_mailbox_was_deleted
 @staff_required
@@ -461,7 +489,7 @@ def reply(request: StaffRequest, conversation_id: uuid.UUID) -> HttpResponse:
     return redirect(_detail_url(conversation, "messages"))
 
 
-@require_POST
+@posts_to_section("notes")
 @keeps_reply_through_sign_in
 @tells_when_the_mailbox_was_deleted
 @staff_required
@@ -494,7 +522,7 @@ def flag(request: StaffRequest, conversation_id: uuid.UUID) -> HttpResponse:
     return redirect(_detail_url(conversation))
 
 
-@require_POST
+@posts_to_section("summary")
 @keeps_reply_through_sign_in
 @tells_when_the_mailbox_was_deleted
 @staff_required
@@ -514,7 +542,7 @@ def save_summary(request: StaffRequest, conversation_id: uuid.UUID) -> HttpRespo
             edited_from=form.edited_from,
         )
     except ChangedMeanwhile as changed:
-        form = form_after_change(ContactSummaryForm, request.POST, changed)
+        form = form_after_change(ContactSummaryForm, request.POST, changed, viewer=request.user)
         return _render_detail(request, conversation, status=409, summary_form=form)
     messages.success(request, _("The contact summary has been saved."))
     if actions.needs_safeguarding_prompt(summary.risk_indicators):
@@ -530,7 +558,7 @@ def save_summary(request: StaffRequest, conversation_id: uuid.UUID) -> HttpRespo
     return redirect(_detail_url(conversation, "summary"))
 
 
-@require_POST
+@posts_to_section("protective-actions")
 @keeps_reply_through_sign_in
 @tells_when_the_mailbox_was_deleted
 @staff_required
@@ -662,7 +690,7 @@ def template_edit(request: StaffRequest, template_id: uuid.UUID | None = None) -
                     raise
                 template = access_template_for_editing(request.user, template_id)
                 form = form_after_change(
-                    ReplyTemplateForm, request.POST, changed, instance=template
+                    ReplyTemplateForm, request.POST, changed, instance=template, viewer=request.user
                 )
                 return render(
                     request,

@@ -41,8 +41,10 @@ from typing import Any, TypeVar
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
+from django.forms.utils import ErrorList
 from django.http import QueryDict
 from django.utils import formats, timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 EDITED_FROM = "edited_from"
@@ -61,14 +63,36 @@ class EditedFromField(forms.CharField):
         super().__init__(**kwargs)
 
 
+class AnnouncedErrorList(ErrorList):
+    """Errors of the form as a whole inside ``role="alert"``, so a screen reader says them.
+
+    The refusal of a stale save ("Nothing was saved: … saved this on …") is
+    such an error; printed as a plain list, nothing announced it, and on a
+    long page nobody saw it either. Field errors stay as they were (each is
+    tied to its field by ``aria-describedby``). The list stays a list inside
+    the alert (a ``ul`` with ``role="alert"`` would no longer be one).
+    """
+
+    def render(self, template_name: Any = None, context: Any = None, renderer: Any = None) -> Any:
+        rendered = super().render(template_name, context, renderer)
+        if not self or "nonfield" not in (self.error_class or ""):
+            return rendered
+        return format_html('<div class="refusal" role="alert">{}</div>', rendered)
+
+    __str__ = render  # type: ignore[assignment]
+    __html__ = render
+
+
 class GuardsStaleEdits(forms.BaseForm):
     """A form mixin: adds ``edited_from``, filled from ``instance`` for a model form.
 
     A plain form that edits an object passes ``edited_from=version_of(obj)``
-    (the object it shows) instead.
+    (the object it shows) instead. Errors of the whole form, the refusal of a
+    stale save among them, are announced (``AnnouncedErrorList``).
     """
 
     def __init__(self, *args: Any, edited_from: str | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("error_class", AnnouncedErrorList)
         super().__init__(*args, **kwargs)
         self.fields[EDITED_FROM] = EditedFromField()
         instance = getattr(self, "instance", None)
@@ -76,6 +100,11 @@ class GuardsStaleEdits(forms.BaseForm):
             edited_from = version_of(instance)
         if edited_from:
             self.initial.setdefault(EDITED_FROM, edited_from)
+
+    @property
+    def has_field_errors(self) -> bool:
+        """True when a field was refused (not only the form as a whole, as a stale save is)."""
+        return any(name != NON_FIELD_ERRORS for name in self.errors)
 
     @property
     def edited_from(self) -> str:
@@ -124,14 +153,19 @@ class ChangedMeanwhile(Exception):
         self.number = number
         self.published = published
 
-    def message(self) -> str:
-        """What the 409 page says, in the active language."""
+    def message(self, viewer: str = "") -> str:
+        """What the 409 page says, in the active language.
+
+        ``viewer`` is the username of whoever is refused. When they made the
+        newer save themselves (a second tab, or Save pressed twice: the
+        browser shows the answer to the second press), the page says so
+        instead of naming them like someone else, which read as if their
+        save had been lost.
+        """
+        if viewer and self.saved_by == viewer:
+            return self._own_message()
         who = self.saved_by or "—"
-        when = (
-            formats.date_format(timezone.localtime(self.saved_at), "SHORT_DATETIME_FORMAT")
-            if self.saved_at is not None
-            else "—"
-        )
+        when = self._when()
         if self.published:
             return _(
                 "Nothing was published: %(who)s published version %(number)s on %(when)s, "
@@ -149,6 +183,32 @@ class ChangedMeanwhile(Exception):
             "What you typed is still here. Compare it with their version (open this page "
             "in a new tab); saving again replaces it."
         ) % {"who": who, "when": when}
+
+    def _own_message(self) -> str:
+        when = self._when()
+        if self.published:
+            return _(
+                "Nothing more was published: you published version %(number)s yourself on "
+                "%(when)s, after this page was opened (in another tab, or by pressing the "
+                "button twice). What you typed is still here; publishing again replaces "
+                "that version."
+            ) % {"number": self.number, "when": when}
+        if self.number is not None:
+            return _(
+                "Nothing more was saved: you saved version %(number)s yourself on %(when)s, "
+                "after this page was opened (in another tab, or by pressing the button "
+                "twice). What you typed is still here; saving again replaces that version."
+            ) % {"number": self.number, "when": when}
+        return _(
+            "Nothing more was saved: you saved this yourself on %(when)s, after this page "
+            "was opened (in another tab, or by pressing the button twice). What you typed "
+            "is still here; saving again replaces that save."
+        ) % {"when": when}
+
+    def _when(self) -> str:
+        if self.saved_at is None:
+            return "—"
+        return formats.date_format(timezone.localtime(self.saved_at), "SHORT_DATETIME_FORMAT")
 
 
 def check_unchanged(model: type[models.Model], pk: Any, edited_from: str | None) -> None:
@@ -235,9 +295,12 @@ def _username(user_id: Any) -> str:
     return user.get_username() if user is not None else ""
 
 
-def refuse_as_changed(form: forms.BaseForm, changed: ChangedMeanwhile) -> None:
-    """Add the "changed meanwhile" error to ``form`` (bound and validated)."""
-    form.add_error(None, ValidationError(changed.message(), code=CHANGED_MEANWHILE))
+def refuse_as_changed(form: forms.BaseForm, changed: ChangedMeanwhile, viewer: str = "") -> None:
+    """Add the "changed meanwhile" error to ``form`` (bound and validated).
+
+    ``viewer``: the username of the person refused (see ``ChangedMeanwhile.message``).
+    """
+    form.add_error(None, ValidationError(changed.message(viewer), code=CHANGED_MEANWHILE))
 
 
 def form_after_change(
@@ -246,21 +309,24 @@ def form_after_change(
     changed: ChangedMeanwhile,
     *,
     version_field: str = EDITED_FROM,
+    viewer: Any = None,
     **kwargs: Any,
 ) -> _Form:
     """The form again with what the person typed, saying who saved first and when.
 
     It now counts as opened from that newer save (its ``edited_from``, or
     ``version_field``, is the newer version): saving again, after comparing,
-    replaces it on purpose. ``kwargs`` are the form's other arguments (a
-    fresh ``instance``).
+    replaces it on purpose. ``viewer`` is the user refused (the message
+    says "you" when they made the newer save themselves); ``kwargs`` are the
+    form's other arguments (a fresh ``instance``).
     """
     again_data = data.copy()
     prefix = kwargs.get("prefix")
     again_data[f"{prefix}-{version_field}" if prefix else version_field] = changed.version
+    kwargs.setdefault("error_class", AnnouncedErrorList)
     again = form_class(again_data, **kwargs)
     again.is_valid()
-    refuse_as_changed(again, changed)
+    refuse_as_changed(again, changed, viewer.get_username() if viewer is not None else "")
     return again
 
 

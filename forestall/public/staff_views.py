@@ -90,7 +90,11 @@ def content_edit(request: StaffRequest, page: str, language: str) -> HttpRespons
                     )
                 except ChangedMeanwhile as changed:
                     form = form_after_change(
-                        PageContentForm, request.POST, changed, version_field="based_on"
+                        PageContentForm,
+                        request.POST,
+                        changed,
+                        version_field="based_on",
+                        viewer=request.user,
                     )
                     status = 409
                     current = visible.current(page, language)

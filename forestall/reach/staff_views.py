@@ -142,7 +142,9 @@ def variant_settings(request: StaffRequest, variant_id: uuid.UUID) -> HttpRespon
             )
         except ChangedMeanwhile as changed:
             variant = access_variant(request.user, variant_id)  # type: ignore[arg-type]
-            form = form_after_change(VariantSettingsForm, request.POST, changed, instance=variant)
+            form = form_after_change(
+                VariantSettingsForm, request.POST, changed, instance=variant, viewer=request.user
+            )
             status = 409
         else:
             return redirect("reach_staff:variant", variant_id=variant.pk)
@@ -178,7 +180,9 @@ def variant_text(request: StaffRequest, variant_id: uuid.UUID, language: str) ->
                         **form.texts(),
                     )
                 except ChangedMeanwhile as changed:
-                    form = form_after_change(VariantTextForm, request.POST, changed)
+                    form = form_after_change(
+                        VariantTextForm, request.POST, changed, viewer=request.user
+                    )
                     current = VariantText.objects.current(variant, language)
                     status = 409
                 else:

@@ -28,7 +28,8 @@ class Study(models.Model):
 
     class Meta:
         ordering = ["slug"]
-        verbose_name_plural = "studies"
+        verbose_name = _("study")
+        verbose_name_plural = _("studies")
 
     def __str__(self) -> str:
         return self.title

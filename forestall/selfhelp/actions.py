@@ -326,7 +326,9 @@ def publish_module_version(
             if based_on is not None and latest is not None and latest.version > based_on:
                 raise ModuleChangedMeanwhile(latest)
             number = max(shipped.version, latest.version if latest else 0) + 1
-            module_from_sources(programme, module_slug, shipped.order, number, minutes, sources)
+            module_from_sources(
+                programme, module_slug, shipped.order, number, minutes, sources, publishing=True
+            )
             if not versions.filter(version=shipped.version).exists():
                 ModuleVersion.objects.create(
                     programme=programme,
@@ -348,6 +350,7 @@ def publish_module_version(
             transaction.on_commit(public_pages_changed)
     except IntegrityError:
         raise ContentError(
-            f"{programme}/{module_slug}: another version was published at the same moment"
+            gettext("%(where)s: another version was published at the same moment")
+            % {"where": f"{programme}/{module_slug}"}
         ) from None
     return published

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
 
 if TYPE_CHECKING:
     from forestall.selfhelp.models import ModuleVersion
@@ -47,7 +48,11 @@ TEXT_LIMIT = 2000
 
 
 class ContentError(ValueError):
-    """A content file is missing something or contradicts itself."""
+    """A content file is missing something or contradicts itself.
+
+    The message is in the active language (an editor reads it on the staff
+    page); ``where`` in it names the block and key as written in the file.
+    """
 
 
 @dataclass(frozen=True)
@@ -165,27 +170,39 @@ class Catalogue:
 
 
 def _text(value: Any, where: str) -> str:
+    if isinstance(value, (bool, int, float)):
+        # YAML reads a plain 12345, 3.14, yes or no as a number or a truth
+        # value: say so, instead of "a text is required" for a visible text.
+        raise ContentError(
+            _(
+                "%(where)s: YAML reads %(value)s as a number or as yes/no, not as a text. "
+                'Put the text in quotes, for example "%(value)s".'
+            )
+            % {"where": where, "value": value}
+        )
     if not isinstance(value, str) or not value.strip():
-        raise ContentError(f"{where}: a non-empty text is required")
+        raise ContentError(_("%(where)s: a non-empty text is required") % {"where": where})
     return value.strip()
 
 
 def _slug(value: Any, where: str) -> str:
     # YAML 1.1 reads ``no``/``yes``/``on`` as booleans: ids must stay strings.
     if not isinstance(value, str) or not value or not all(c.isalnum() or c == "-" for c in value):
-        raise ContentError(f"{where}: an id of letters, digits and hyphens is required")
+        raise ContentError(
+            _("%(where)s: an id of letters, digits and hyphens is required") % {"where": where}
+        )
     return value
 
 
 def _mapping(value: Any, where: str) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise ContentError(f"{where}: a mapping is required")
+        raise ContentError(_("%(where)s: a mapping is required") % {"where": where})
     return value
 
 
 def _list(value: Any, where: str) -> list[Any]:
     if not isinstance(value, list) or not value:
-        raise ContentError(f"{where}: a non-empty list is required")
+        raise ContentError(_("%(where)s: a non-empty list is required") % {"where": where})
     return value
 
 
@@ -200,7 +217,10 @@ def _field(raw: Any, where: str) -> Field:
     field_id = _slug(raw.get("id"), f"{where}.id")
     kind = raw.get("kind")
     if kind not in FIELD_KINDS:
-        raise ContentError(f"{where}.kind: one of {FIELD_KINDS}")
+        raise ContentError(
+            _("%(where)s.kind: one of %(kinds)s")
+            % {"where": where, "kinds": ", ".join(FIELD_KINDS)}
+        )
     options: tuple[Option, ...] = ()
     if kind in ("choice", "multi"):
         options = tuple(
@@ -211,9 +231,11 @@ def _field(raw: Any, where: str) -> Field:
             for o in _list(raw.get("options"), f"{where}.options")
         )
         if len({o.id for o in options}) != len(options):
-            raise ContentError(f"{where}.options: ids must be unique")
+            raise ContentError(_("%(where)s.options: ids must be unique") % {"where": where})
     elif "options" in raw:
-        raise ContentError(f"{where}: only choice and multi fields have options")
+        raise ContentError(
+            _("%(where)s: only choice and multi fields have options") % {"where": where}
+        )
     return Field(field_id, kind, _text(raw.get("label"), f"{where}.label"), options)
 
 
@@ -224,7 +246,9 @@ def _exercise(raw: Any, where: str) -> Exercise:
         _field(f, f"{where}.{exercise_id}.fields") for f in _list(raw.get("fields"), where)
     )
     if len({f.id for f in fields}) != len(fields):
-        raise ContentError(f"{where}.{exercise_id}: field ids must be unique")
+        raise ContentError(
+            _("%(where)s: field ids must be unique") % {"where": f"{where}.{exercise_id}"}
+        )
     intro = raw.get("intro") or ""
     return Exercise(exercise_id, _text(raw.get("title"), f"{where}.title"), _render(intro), fields)
 
@@ -240,7 +264,7 @@ def parse_module_text(raw: Any, where: str) -> ModuleText:
         _exercise(e, f"{where}.exercises") for e in _list(raw.get("exercises"), where)
     )
     if len({e.id for e in exercises}) != len(exercises):
-        raise ContentError(f"{where}: exercise ids must be unique")
+        raise ContentError(_("%(where)s: exercise ids must be unique") % {"where": where})
     return ModuleText(
         title=_text(raw.get("title"), f"{where}.title"),
         summary=_text(raw.get("summary"), f"{where}.summary"),
@@ -260,7 +284,9 @@ def _shape(text: ModuleText) -> list[tuple[str, list[tuple[str, str, list[str]]]
 def check_same_shape(reference: ModuleText, other: ModuleText, where: str) -> None:
     """Every language must ask the same questions (ids, kinds, options)."""
     if _shape(reference) != _shape(other):
-        raise ContentError(f"{where}: exercises differ from the English ones")
+        raise ContentError(
+            _("%(where)s: exercises differ from the English ones") % {"where": where}
+        )
 
 
 def _module(programme: str, path: Path) -> Module:
@@ -306,7 +332,35 @@ TextLoader.yaml_implicit_resolvers = {
 }
 
 
-def read_yaml(source: str) -> Any:
+class PublishingTextLoader(TextLoader):
+    """``TextLoader`` with the rules for what an editor publishes now.
+
+    A key written twice is refused: PyYAML keeps the last one silently, so an
+    editor who wrote ``title:`` twice published the second and lost the first
+    without a word. Only for publishing: a version stored before this rule
+    must still be read as it was (refusing it on reading would make its
+    module's pages a 500).
+    """
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
+        """A mapping, refusing a key written twice (PyYAML keeps the last one silently)."""
+        if isinstance(node, yaml.MappingNode):
+            seen: set[Any] = set()
+            for key_node, _value_node in node.value:
+                key = self.construct_object(key_node, deep=True)
+                if isinstance(key, (str, int, float, bool)) or key is None:
+                    if key in seen:
+                        raise yaml.constructor.ConstructorError(
+                            None,
+                            None,
+                            _("the key %(key)s is written twice") % {"key": key},
+                            key_node.start_mark,
+                        )
+                    seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def read_yaml(source: str, *, publishing: bool = False) -> Any:
     """``source`` read with ``TextLoader``; anything the loader raises becomes a ``yaml.YAMLError``.
 
     PyYAML's constructors raise Python's own errors for some well-formed
@@ -314,14 +368,41 @@ def read_yaml(source: str) -> Any:
     limit); to the editor those are YAML it cannot use, like a syntax error.
     """
     try:
-        return yaml.load(source, Loader=TextLoader)  # noqa: S506 - a SafeLoader
+        loader = PublishingTextLoader if publishing else TextLoader
+        data = yaml.load(source, Loader=loader)  # noqa: S506 - a SafeLoader
     except yaml.YAMLError:
         raise
     except (ValueError, TypeError, OverflowError, RecursionError) as error:
         raise yaml.YAMLError(str(error)) from None
+    _refuse_unencodable(data)
+    return data
 
 
-def load_block(source: str, where: str) -> Any:
+def _refuse_unencodable(data: Any) -> None:
+    """Raise ``yaml.YAMLError`` for a text that cannot be written as UTF-8.
+
+    A double-quoted YAML escape such as ``"\\ud800"`` gives a lone surrogate:
+    valid to PyYAML, but no page can send it. Published, it turned the
+    module's public pages and its editor into a 500 for everyone.
+    """
+    pending = [data]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                raise yaml.MarkedYAMLError(
+                    problem=_("a \\u escape that is not a character (a lone surrogate)")
+                ) from None
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+
+
+def load_block(source: str, where: str, *, publishing: bool = False) -> Any:
     """One language block written by an editor (YAML), read safely.
 
     YAML aliases are refused (a few lines of them can expand to gigabytes or
@@ -329,26 +410,58 @@ def load_block(source: str, where: str) -> Any:
     mapping; a syntax error names its line.
     """
     if len(source) > SOURCE_LIMIT:
-        raise ContentError(f"{where}: longer than {SOURCE_LIMIT} characters")
+        raise ContentError(
+            _("%(where)s: longer than %(limit)s characters")
+            % {"where": where, "limit": SOURCE_LIMIT}
+        )
     try:
         for event in yaml.parse(source, Loader=yaml.SafeLoader):
             if isinstance(event, yaml.AliasEvent):
-                raise ContentError(f"{where}: YAML aliases (*name) are not allowed")
-        return _mapping(read_yaml(source), where)
+                raise ContentError(
+                    _("%(where)s: YAML aliases (*name) are not allowed") % {"where": where}
+                )
+        return _mapping(read_yaml(source, publishing=publishing), where)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
-        line = f" (line {mark.line + 1})" if mark is not None else ""
-        problem = getattr(error, "problem", None) or "not valid YAML"
-        raise ContentError(f"{where}{line}: {problem}") from None
+        # PyYAML's own description of the problem stays as it wrote it (in
+        # English), like a compiler's message; the sentence around it is ours.
+        problem = getattr(error, "problem", None)
+        if mark is not None and problem:
+            message = _("%(where)s, line %(line)s: not valid YAML (%(problem)s)") % {
+                "where": where,
+                "line": mark.line + 1,
+                "problem": problem,
+            }
+        elif problem:
+            message = _("%(where)s: not valid YAML (%(problem)s)") % {
+                "where": where,
+                "problem": problem,
+            }
+        else:
+            message = _("%(where)s: not valid YAML") % {"where": where}
+        raise ContentError(message) from None
 
 
 def module_from_sources(
-    programme: str, slug: str, order: int, version: int, minutes: int, sources: dict[str, str]
+    programme: str,
+    slug: str,
+    order: int,
+    version: int,
+    minutes: int,
+    sources: dict[str, str],
+    *,
+    publishing: bool = False,
 ) -> Module:
-    """A module from the language blocks an editor wrote (raises ``ContentError``)."""
+    """A module from the language blocks an editor wrote (raises ``ContentError``).
+
+    ``publishing``: checked as a new version (``PublishingTextLoader``), not
+    read back as a stored one.
+    """
     where = f"{programme}/{slug}"
     raw_texts = {
-        language: load_block(str(sources.get(language) or ""), f"{where}.{language}")
+        language: load_block(
+            str(sources.get(language) or ""), f"{where}.{language}", publishing=publishing
+        )
         for language in LANGUAGES
     }
     return Module(programme, slug, order, version, minutes, module_texts(raw_texts, where))

@@ -189,6 +189,7 @@ class ModuleEditForm(forms.Form):
                 self.current.version + 1,
                 cleaned["minutes"],
                 self.sources(),
+                publishing=True,
             )
         except ContentError as error:
             raise forms.ValidationError(

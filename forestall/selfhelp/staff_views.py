@@ -91,7 +91,12 @@ def module_edit(request: HttpRequest, programme: str, module: str) -> HttpRespon
                 )
             except actions.ModuleChangedMeanwhile as changed:
                 form = form_after_change(
-                    ModuleEditForm, request.POST, changed, version_field="based_on", current=current
+                    ModuleEditForm,
+                    request.POST,
+                    changed,
+                    version_field="based_on",
+                    current=current,
+                    viewer=request.user,
                 )
                 status = 409
             except ContentError as error:
