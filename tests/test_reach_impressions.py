@@ -153,3 +153,22 @@ def test_a_refused_report_writes_nothing_not_even_an_audit_entry(client, key):
     assert response.status_code == 422
     assert not ImpressionCount.objects.exists()
     assert not AuditEntry.objects.filter(action="reach.impressions.report").exists()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"day": "\\ud800", "counts": []}',
+        '{"\\ud800": 1, "day": "2025-01-01", "counts": []}',
+        '{"day": "DAY", "counts": '
+        '[{"variant": "\\udfff", "language": "\\ud800", "impressions": 1}]}',
+        '{"day": "DAY", "counts": [{"variant": "VARIANT", "language": "en", "\\ud800x": 1}]}',
+    ],
+)
+def test_lone_surrogates_in_a_report_get_a_4xx_and_store_nothing(client, key, body):
+    """JSON may escape half of a UTF-16 pair ("\\ud800"), which no UTF-8 text can hold:
+    a self-help text published with one made its pages a 500. Here it is refused."""
+    response = _post(client, key, body.replace("DAY", YESTERDAY).replace("VARIANT", DETERRENT_ID))
+    assert 400 <= response.status_code < 500
+    assert response.json()["detail"]
+    assert not ImpressionCount.objects.exists()
