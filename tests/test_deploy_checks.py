@@ -102,6 +102,24 @@ def test_secure_delete_switched_off_is_refused(db, good):
             cursor.execute("PRAGMA secure_delete=ON")
 
 
+def test_static_files_not_collected_where_the_server_looks_are_refused(db, good, tmp_path):
+    # Production's storage (FORESTALL_STATIC_FROM_APPS off) over a STATIC_ROOT
+    # that collectstatic never wrote to: every page would be a server error.
+    good.STATIC_ROOT = tmp_path
+    good.STORAGES = {
+        **good.STORAGES,
+        "staticfiles": {"BACKEND": "forestall.lib.staticfiles.RememberedManifestStaticFilesStorage"},
+    }
+    (message,) = _messages("forestall.E107")
+    assert str(tmp_path) in message
+    (tmp_path / "staticfiles.json").write_text('{"paths": {}, "version": "1.1"}')
+    assert "forestall.E107" not in _ours()
+
+
+def test_static_files_from_the_apps_need_no_collectstatic(db, good):
+    assert "forestall.E107" not in _ours()
+
+
 def test_the_check_command_fails_on_a_pepper_of_x(db, good):
     good.FORESTALL_PEPPER = "x"
     with pytest.raises(SystemCheckError) as raised:

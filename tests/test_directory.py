@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from forestall.accounts.models import Role
-from forestall.directory.models import Centre, Channel, Language, Service
+from forestall.directory.models import Centre, Channel, Language, Region, Service
 from tests import factories
 
 FINDER_JS = (
@@ -550,3 +550,20 @@ def test_a_renamed_region_shows_at_once_in_filtered_finder_pages(
     for query in ("?language=de", f"?region={north.slug}", "?x=1"):
         page = Client().get(f"/centres/{query}").content.decode()
         assert "Northland" in page, query
+
+
+def test_without_a_region_the_new_centre_page_points_to_the_admin(sign_in, network_admin):
+    # A fresh installation: a centre needs a region, and regions are made in the admin.
+    Region.objects.all().delete()
+    staff = sign_in(network_admin)
+    page = staff.get("/staff/centres/new/").content.decode()
+    assert 'href="/staff/admin/directory/region/add/"' in page
+    assert "there is no region yet" in page
+    assert "Public website" in page
+    german = staff.get("/staff/centres/new/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Legen Sie die erste Region</a> in der Verwaltung an" in german
+
+
+def test_with_a_region_the_new_centre_page_has_no_pointer(sign_in, network_admin, north):
+    page = sign_in(network_admin).get("/staff/centres/new/").content.decode()
+    assert "region/add/" not in page

@@ -128,7 +128,7 @@ class CentreProfileForm(GuardsStaleEdits, forms.ModelForm):
         required=False,
     )
     public_website = forms.URLField(
-        label=_("public website"), required=False, max_length=200, assume_scheme="https"
+        label=_("Public website"), required=False, max_length=200, assume_scheme="https"
     )
 
     class Meta:

@@ -17,6 +17,7 @@ from forestall.accounts.decorators import StaffRequest, staff_required
 from forestall.directory.access import access_centre_for_editing, list_editable_centres
 from forestall.directory.actions import create_centre, update_centre_profile
 from forestall.directory.forms import CentreAdminForm, CentreProfileForm
+from forestall.directory.models import Region
 from forestall.lib.stale_edits import ChangedMeanwhile, form_after_change
 
 
@@ -43,8 +44,13 @@ def staff_centre_create(request: StaffRequest) -> HttpResponse:
         messages.success(request, _("The centre “%(name)s” was created.") % {"name": centre.name})
         return redirect("directory:list")
     status = 400 if request.method == "POST" else 200
+    # A fresh installation has no region yet, and a centre cannot be saved without one.
+    no_region = not Region.objects.exists()
     return render(
-        request, "directory/staff/centre_form.html", {"form": form, "centre": None}, status=status
+        request,
+        "directory/staff/centre_form.html",
+        {"form": form, "centre": None, "no_region": no_region},
+        status=status,
     )
 
 

@@ -27,6 +27,12 @@ of how deleted rows leave the database files, so these add:
   onion address) without a path: it is the address of every link the reach
   catalogue and fragments hand to partners, signed, so a wrong one sends
   people who looked for help to nowhere or over plain HTTP.
+- E107: the static files have been collected where the server looks for them
+  (``STATIC_ROOT``, ``$FORESTALL_VAR/static``): without the manifest every
+  page that links a style sheet fails with a server error. ``FORESTALL_VAR``
+  defaults to ``./var`` of the directory a command starts in, so a server
+  started elsewhere (a service manager starts in ``/``) than where
+  ``collectstatic`` ran finds nothing.
 """
 
 from __future__ import annotations
@@ -202,5 +208,24 @@ def check_site_url(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
             hint="Set it to the public address of the site, e.g. https://help.example "
             "(docs/operating.md).",
             id="forestall.E106",
+        )
+    ]
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def check_collected_static(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    from django.contrib.staticfiles.storage import ManifestFilesMixin
+    from django.core.files.storage import storages
+
+    storage = storages["staticfiles"]
+    if not isinstance(storage, ManifestFilesMixin) or storage.exists(storage.manifest_name):
+        return []
+    return [
+        checks.Error(
+            f"No collected static files in {settings.STATIC_ROOT} (no "
+            f"{storage.manifest_name}): every page would fail with a server error.",
+            hint="Set FORESTALL_VAR to an absolute path for every forestall command and the "
+            "server, and run: forestall collectstatic --noinput (docs/operating.md).",
+            id="forestall.E107",
         )
     ]
