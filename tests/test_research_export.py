@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime
 import hashlib
+import io
 import json
 import re
 from pathlib import Path
@@ -332,7 +333,7 @@ def test_each_export_is_audited(network, tmp_path):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["--study", "nope"], "no study"),
+        (["--study", "nope"], r"no study 'nope': a network admin sets studies up in the admin"),
         (["--from", "2026-13"], "not a month"),
         (["--from", "0001-01"], "not a month"),
         (["--to", "9999-12"], "not a month"),
@@ -347,6 +348,22 @@ def test_bad_arguments_get_a_clear_message(network, tmp_path, args, message):
     with pytest.raises(CommandError, match=message):
         call_command("export-research", *base, "--out", str(tmp_path / "x"), *args)
     assert not AuditEntry.objects.filter(action="research.export").exists()
+
+
+def test_a_new_export_directory_is_its_owners_alone(network, tmp_path):
+    out = tmp_path / "exports" / "2026"
+    export(network.study, out)
+    assert out.stat().st_mode & 0o777 == 0o700
+
+
+def test_an_export_without_cases_says_so_instead_of_a_k(db, tmp_path):
+    from forestall.research.models import Study
+
+    Study.objects.create(slug="empty", title="Empty", starts_on=datetime.date(2026, 1, 1))
+    output = io.StringIO()
+    call_command("export-research", "--study", "empty", "--out", str(tmp_path), stdout=output)
+    assert output.getvalue().rstrip().endswith("; no cases written")
+    assert "None" not in output.getvalue()
 
 
 def test_it_refuses_a_directory_that_is_not_empty(network, tmp_path):

@@ -299,7 +299,8 @@ class _Export:
 
     def run(self) -> dict[str, Any]:
         out = self.request.out_dir
-        out.mkdir(parents=True, exist_ok=True)
+        # Pseudonymised personal data: a directory made here is its owner's alone.
+        out.mkdir(mode=0o700, parents=True, exist_ok=True)
         if any(out.iterdir()):
             raise ExportError(f"{out} is not empty")
         decision = disclosure.decide(self.quasi_identifiers(), self.k)

@@ -33,7 +33,10 @@ class Command(BaseCommand):
         try:
             study = Study.objects.get(slug=options["study"])
         except Study.DoesNotExist:
-            raise CommandError(f"no study {options['study']!r}") from None
+            raise CommandError(
+                f"no study {options['study']!r}: a network admin sets studies up in the "
+                "administration, /staff/admin/research/study/ (docs/research.md)"
+            ) from None
         try:
             request = ExportRequest(
                 study=study,
@@ -47,6 +50,6 @@ class Command(BaseCommand):
         except (ValueError, ExportError) as error:
             raise CommandError(str(error)) from None
         counts = ", ".join(f"{name} {n}" for name, n in manifest["row_counts"].items())
-        self.stdout.write(
-            f"wrote {options['out']}: {counts}; k reached {manifest['disclosure']['k_reached']}"
-        )
+        k_reached = manifest["disclosure"]["k_reached"]
+        reached = "no cases written" if k_reached is None else f"k reached {k_reached}"
+        self.stdout.write(f"wrote {options['out']}: {counts}; {reached}")
