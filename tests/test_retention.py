@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import re
 import uuid
 
 import pytest
@@ -36,6 +37,15 @@ def _purge(*args: str) -> str:
     out = io.StringIO()
     call_command("purge-expired", *args, stdout=out, stderr=io.StringIO())
     return out.getvalue()
+
+
+def test_a_cutoff_in_minutes_is_shown_in_local_time_to_the_minute(db, settings):
+    # Not "2026-12-01T17:47:30.215374+00:00" beside whole days.
+    settings.TIME_ZONE = "Europe/Berlin"
+    line = next(x for x in _purge().splitlines() if x.startswith("reply_draft:"))
+    assert re.search(r"inactive before \d{4}-\d\d-\d\d \d\d:\d\d CES?T, kept 60 minutes", line)
+    mailbox = next(x for x in _purge().splitlines() if x.startswith("mailbox:"))
+    assert re.search(r"inactive before \d{4}-\d\d-\d\d, kept 180 days", mailbox)
 
 
 @pytest.fixture

@@ -8,10 +8,12 @@ more to do.
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import ProtectedError, RestrictedError
+from django.utils import timezone
 
 from forestall.lib import erasure, retention
 
@@ -66,13 +68,13 @@ class Command(BaseCommand):
                 total += result.erased
                 self.stdout.write(
                     f"{policy.name}: erased {result.erased} "
-                    f"(inactive before {result.cutoff.isoformat()}, kept {policy.period_text()})"
+                    f"(inactive before {_moment(result.cutoff)}, kept {policy.period_text()})"
                 )
             else:
                 total += result.due
                 self.stdout.write(
                     f"{policy.name}: {result.due} due "
-                    f"(inactive before {result.cutoff.isoformat()}, kept {policy.period_text()})"
+                    f"(inactive before {_moment(result.cutoff)}, kept {policy.period_text()})"
                 )
         if apply:
             self.stdout.write(f"Erased {total} records in all.")
@@ -89,3 +91,10 @@ class Command(BaseCommand):
             for failure in failures:
                 self.stderr.write(failure)
             raise CommandError(f"{len(failures)} retention policies could not run")
+
+
+def _moment(cutoff: datetime.date) -> str:
+    """A day as an ISO date; a moment in the configured time zone, to the minute."""
+    if isinstance(cutoff, datetime.datetime):
+        return timezone.localtime(cutoff).strftime("%Y-%m-%d %H:%M %Z")
+    return cutoff.isoformat()
