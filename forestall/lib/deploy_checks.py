@@ -10,8 +10,8 @@ of how deleted rows leave the database files, so these add:
   together with the database, an audit key of ``x`` lets anyone rewrite the
   audit chain;
 - E102: ``FORESTALL_TRUSTED_PROXIES`` declared in the environment, so that the
-  operator has decided whether forwarded headers count (0 for none or an
-  onion service, 1 behind nginx or Caddy on the same host);
+  operator has decided whether forwarded headers count (0 for none, 1 behind
+  nginx or Caddy on the same host, also in front of an onion service);
 - E103: ``REDIS_URL`` when more than one worker process serves forestall
   (``FORESTALL_WORKERS`` or ``WEB_CONCURRENCY``), or every process would keep
   its own rate-limit counts;
@@ -100,8 +100,8 @@ def check_trusted_proxies(app_configs: Any = None, **kwargs: Any) -> list[checks
         checks.Error(
             "FORESTALL_TRUSTED_PROXIES is not declared.",
             hint="Set it to the number of proxies in front of forestall that append to "
-            "X-Forwarded-For: 0 for none or an onion service, 1 behind nginx or Caddy "
-            "(docs/operating.md).",
+            "X-Forwarded-For: 0 for none, 1 behind nginx or Caddy on the same host "
+            "(also in front of an onion service; docs/operating.md).",
             id="forestall.E102",
         )
     ]
