@@ -108,7 +108,9 @@ def test_static_files_not_collected_where_the_server_looks_are_refused(db, good,
     good.STATIC_ROOT = tmp_path
     good.STORAGES = {
         **good.STORAGES,
-        "staticfiles": {"BACKEND": "forestall.lib.staticfiles.RememberedManifestStaticFilesStorage"},
+        "staticfiles": {
+            "BACKEND": "forestall.lib.staticfiles.RememberedManifestStaticFilesStorage"
+        },
     }
     (message,) = _messages("forestall.E107")
     assert str(tmp_path) in message
