@@ -105,10 +105,24 @@ def test_production_debug_is_off_unless_asked_for(module_tmp):
 
 
 def test_with_every_variable_set_the_deployment_check_finds_no_issues(module_tmp):
-    result = _forestall(module_tmp, "check", "--deploy", **_complete_settings(module_tmp))
+    # In the order docs/operating.md gives: collectstatic, then the check.
+    settings = _complete_settings(module_tmp)
+    collected = _forestall(module_tmp, "collectstatic", "--noinput", **settings)
+    assert collected.returncode == 0, collected.stdout + collected.stderr
+    result = _forestall(module_tmp, "check", "--deploy", **settings)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
     assert "WARNING" not in result.stdout + result.stderr
+
+
+def test_without_collected_static_files_the_deployment_check_says_so(tmp_path):
+    # A server started in another directory than collectstatic ran finds none:
+    # every page would be a server error.
+    result = _forestall(tmp_path, "check", "--deploy", **_complete_settings(tmp_path))
+    assert result.returncode != 0
+    assert "forestall.E107" in result.stderr
+    assert str(tmp_path / "var" / "static") in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 _IS_SECURE = (
