@@ -513,6 +513,13 @@ class MessageForm(forms.Form):
         required=False,
         error_messages={"invalid_choice": _("Please choose a centre from the list.")},
     )
+    # The person's own word that it cannot wait (the self-check's urgent
+    # answer, for someone who writes straight away): the conversation goes
+    # first in the queue and the page shows the help reachable right now.
+    urgent_now = forms.BooleanField(
+        label=_("It cannot wait: I am afraid I might hurt a child or myself soon."),
+        required=False,
+    )
 
     def __init__(self, *args: object, mailbox: Mailbox, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -565,10 +572,12 @@ class UnsentMessageForm(SignInForm):
 
     body = forms.CharField(required=False, strip=False, widget=forms.Textarea(attrs={"rows": 8}))
     centre = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+    urgent_now = forms.CharField(required=False, max_length=8, widget=forms.HiddenInput)
 
     def kept(self) -> dict[str, str]:
         """What the person wrote, exactly as it came (for a page that shows it again)."""
         return {
             "body": str(self.data.get("body", "")),
             "centre": str(self.data.get("centre", ""))[:64],
+            "urgent_now": "on" if self.data.get("urgent_now") else "",
         }

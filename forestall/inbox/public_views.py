@@ -58,6 +58,7 @@ from forestall.instruments.actions import (
 from forestall.instruments.forms import InstrumentForm, instrument_form
 from forestall.lib.codenames import codename_hash
 from forestall.lib.ratelimit import Per, over_any, retry_after, wait_message
+from forestall.public.crisis import emergency_numbers, help_open_now
 from forestall.public.expectations import (
     kept_after_referral_notice,
     reply_notice,
@@ -282,7 +283,12 @@ def mailbox(request: HttpRequest) -> HttpResponse:
     slug = request.GET.get("centre", "")[:60]
     chosen = Centre.objects.public().filter(slug=slug).first() if slug else None
     response = _render_mailbox(
-        request, current, None, centre=chosen, sent=request.GET.get("sent") == "1"
+        request,
+        current,
+        None,
+        centre=chosen,
+        sent=request.GET.get("sent") in ("1", "urgent"),
+        sent_urgent=request.GET.get("sent") == "urgent" and current.urgent,
     )
     return renew(request, response, current)
 
@@ -323,6 +329,7 @@ def _render_mailbox(
     centre: Centre | None = None,
     status: int = 200,
     sent: bool = False,
+    sent_urgent: bool = False,
     form_error: str = "",
 ) -> HttpResponse:
     """The signed-in mailbox; ``typed`` is a message form as sent (refused), if any.
@@ -359,6 +366,9 @@ def _render_mailbox(
         ),
         "typed": typed,
         "sent": sent,
+        "sent_urgent": sent_urgent,
+        "help_now": help_open_now(_language()) if sent_urgent else None,
+        "numbers": emergency_numbers(),
         "unread": unread,
         "form_error": form_error,
         "reply_notice": reply_notice(open_conversation.centre if open_conversation else None),
@@ -418,6 +428,10 @@ def _send(request: HttpRequest, current: Mailbox) -> HttpResponse:
     if not form.is_valid():
         return _render_mailbox(request, current, form, status=400)
     actions.post_seeker_message(current, form.cleaned_data["body"], form.cleaned_data["centre"])
+    if form.cleaned_data["urgent_now"]:
+        # After posting, so that the conversation it opened is marked too.
+        actions.mark_mailbox_urgent(current)
+        return redirect(reverse("mailbox:mailbox") + "?sent=urgent#latest")
     return redirect(reverse("mailbox:mailbox") + "?sent=1#latest")
 
 
