@@ -384,7 +384,11 @@ def chosen_centre_query(slug: object) -> str:
     """``?centre=<slug>`` for an active centre chosen on its page ("write to this centre")."""
     from urllib.parse import urlencode
 
-    if isinstance(slug, str) and slug and Centre.objects.public().filter(slug=slug).exists():
+    if (
+        isinstance(slug, str)
+        and slug
+        and Centre.objects.answering_messages().filter(slug=slug).exists()
+    ):
         return "?" + urlencode({"centre": slug})
     return ""
 
@@ -480,7 +484,7 @@ def _centre_choices() -> list[tuple[str, str]]:
         choices = [("", str(_("Any centre / the network")))]
         choices += [
             (str(centre.pk), centre.display_name)
-            for centre in Centre.objects.filter(is_active=True).only("pk", "name", "name_de")
+            for centre in Centre.objects.answering_messages().only("pk", "name", "name_de")
         ]
         return choices
 
@@ -560,7 +564,7 @@ class MessageForm(forms.Form):
         value = self.cleaned_data.get("centre")
         if not value:
             return None
-        return Centre.objects.filter(is_active=True, pk=value).first()
+        return Centre.objects.answering_messages().filter(pk=value).first()
 
 
 class UnsentMessageForm(SignInForm):

@@ -281,7 +281,7 @@ def mailbox(request: HttpRequest) -> HttpResponse:
     if is_urgent_token(urgent) and not current.urgent and is_use(request):
         actions.mark_mailbox_urgent(current)
     slug = request.GET.get("centre", "")[:60]
-    chosen = Centre.objects.public().filter(slug=slug).first() if slug else None
+    chosen = Centre.objects.answering_messages().filter(slug=slug).first() if slug else None
     response = _render_mailbox(
         request,
         current,
