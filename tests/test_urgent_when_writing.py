@@ -92,3 +92,12 @@ def test_an_urgent_mailbox_is_not_told_to_wait_days(client):
     ).content.decode()
     assert "usually replies within" not in page
     assert page.count("marked urgent") == 1
+
+
+def test_the_choice_fits_a_worried_relative_too(client):
+    """A mother worried about her partner is not made to say she might hurt a child."""
+    open_new_mailbox(client, pathway="other")
+    label = client.get("/mailbox/").content.decode().split('for="id_urgent_now">')[1]
+    label = label.split("</label>")[0]
+    assert "a child may be harmed soon" in label
+    assert "I might hurt a child" not in label and "afraid I might hurt a child" not in label

@@ -521,7 +521,7 @@ class MessageForm(forms.Form):
     # answer, for someone who writes straight away): the conversation goes
     # first in the queue and the page shows the help reachable right now.
     urgent_now = forms.BooleanField(
-        label=_("It cannot wait: I am afraid I might hurt a child or myself soon."),
+        label=_("It cannot wait: a child may be harmed soon, or I might hurt myself."),
         required=False,
     )
 
