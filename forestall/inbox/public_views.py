@@ -379,6 +379,8 @@ def _render_mailbox(
         "idle_minutes": idle_seconds() // 60,
         "idle_seconds": idle_seconds(),
         "message_limit": SimpleLazyObject(message_limit),
+        # The language switch sends what is being typed along (forestall_i18n).
+        "typing_form": {"id": "message-form", "action": reverse("mailbox:write")},
     }
     return render(request, "inbox/mailbox/mailbox.html", context, status=status)
 
