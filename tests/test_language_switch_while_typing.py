@@ -52,3 +52,18 @@ def test_what_is_typed_comes_back_in_the_other_language_and_is_not_sent(client):
 def test_pages_without_a_form_being_typed_keep_plain_links(client):
     page = client.get("/confidentiality/").content.decode()
     assert 'href="/de/confidentiality/"' in page.split('class="languages"')[1].split("</nav>")[0]
+
+
+def test_a_self_help_exercise_being_typed_goes_along_to_the_other_language(client):
+    page = client.get("/self-help/self/urge-surfing/").content.decode()
+    switch = page.split('class="languages"')[1].split("</nav>")[0]
+    assert 'form="exercise-form-surf-plan"' in switch
+    assert 'formaction="/de/self-help/self/urge-surfing/"' in switch
+    assert 'id="exercise-form-surf-plan"' in page
+    answer = "I will go for a walk."
+    response = client.post(
+        "/de/self-help/self/urge-surfing/",
+        {"exercise": "surf-plan", "words": answer, "forestall_language_switch": "de"},
+    )
+    assert response.status_code == 200
+    assert answer in response.content.decode()
