@@ -101,3 +101,15 @@ def test_the_choice_fits_a_worried_relative_too(client):
     label = label.split("</label>")[0]
     assert "a child may be harmed soon" in label
     assert "I might hurt a child" not in label and "afraid I might hurt a child" not in label
+
+
+def test_counsellors_see_why_it_is_urgent_without_a_self_check(client, sign_in, network_counsellor):
+    open_new_mailbox(client)
+    client.post("/mailbox/write/", {"body": CRISIS, "urgent_now": "on"})
+    staff = sign_in(network_counsellor)
+    queue = staff.get("/staff/inbox/").content.decode()
+    assert "Urgent (the person asked)" in queue
+    assert "self-check" not in queue.split("<tbody")[1].split("</tbody>")[0]
+    conversation = Conversation.objects.get()
+    page = staff.get(f"/staff/inbox/{conversation.pk}/").content.decode()
+    assert "the person said it cannot wait" in page
