@@ -287,8 +287,10 @@ def mailbox(request: HttpRequest) -> HttpResponse:
         current,
         None,
         centre=chosen,
-        sent=request.GET.get("sent") in ("1", "urgent"),
-        sent_urgent=request.GET.get("sent") == "urgent" and current.urgent,
+        sent=request.GET.get("sent") == "1",
+        # An urgent mailbox (the person said it cannot wait) is shown the
+        # help reachable now after every message, not a reply time.
+        sent_urgent=request.GET.get("sent") == "1" and current.urgent,
     )
     return renew(request, response, current)
 
@@ -432,8 +434,9 @@ def _send(request: HttpRequest, current: Mailbox) -> HttpResponse:
     actions.post_seeker_message(current, form.cleaned_data["body"], form.cleaned_data["centre"])
     if form.cleaned_data["urgent_now"]:
         # After posting, so that the conversation it opened is marked too.
+        # The address stays "?sent=1": a browser's history keeps it, so it
+        # says nothing about what was sent or how urgent it was.
         actions.mark_mailbox_urgent(current)
-        return redirect(reverse("mailbox:mailbox") + "?sent=urgent#latest")
     return redirect(reverse("mailbox:mailbox") + "?sent=1#latest")
 
 
