@@ -31,6 +31,14 @@ def make_centre(name: str | None = None, region: Region | None = None, **fields:
     )
 
 
+def answering_messages(centre: Centre) -> Centre:
+    """``centre``, offering secure messaging: a mailbox message may be addressed to it."""
+    from forestall.directory.models import CentreChannel, Channel
+
+    CentreChannel.objects.get_or_create(centre=centre, channel=Channel.MESSAGING)
+    return centre
+
+
 def make_user(
     role: str | None = None,
     centre: Centre | None = None,

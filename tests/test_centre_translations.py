@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def centre():
     region = Region.objects.create(slug="north", name="Northern Germany", name_de="Norddeutschland")
-    made = factories.make_centre("Prevention Centre Kiel", region)
+    made = factories.answering_messages(factories.make_centre("Prevention Centre Kiel", region))
     made.name_de = "Präventionszentrum Kiel"
     made.description = "Therapy in small groups and one-to-one."
     made.description_de = "Therapie in kleinen Gruppen und einzeln."

@@ -51,7 +51,7 @@ def test_the_queue_lists_urgent_first_then_the_longest_waiting(counsellor_a, cen
     order = [row.pk for row in response.context["rows"]]
     assert order == [flagged.pk, urgent.pk, oldest.pk, recent.pk]
     page = response.content.decode()
-    assert "Urgent (self-check)" in page
+    assert "Urgent (the person asked)" in page
     assert "Urgent (flagged)" in page
     assert "5\xa0hours" in page
 

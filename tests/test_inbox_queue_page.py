@@ -54,7 +54,7 @@ def test_rows_show_priority_waiting_and_target(counsellor_a, centre_a, sign_in):
     )
     page = sign_in(counsellor_a).get("/staff/inbox/").content.decode()
     row = re.search(r"<tr>\n  <td>.*?</tr>", page, re.S)[0]
-    assert '<strong class="error">Urgent (self-check)</strong>' in row
+    assert '<strong class="error">Urgent (the person asked)</strong>' in row
     assert ' class="breached">' in row and '<strong class="error">Overdue: target' in row
     assert "&lt;b&gt;Help&lt;/b&gt; please" in row
     assert '<span class="visually-hidden"> conversation 1</span>' in row

@@ -279,6 +279,7 @@ def test_a_forged_cookie_opens_nothing(client):
 
 
 def test_a_first_message_opens_a_conversation_awaiting_a_reply(client, centre_a):
+    factories.answering_messages(centre_a)  # a centre that answers messages
     open_new_mailbox(client)
     response = client.post(
         "/mailbox/write/", {"body": "I need to talk.", "centre": str(centre_a.pk)}
@@ -311,6 +312,8 @@ def test_the_message_body_is_encrypted_in_the_database(client):
 def test_further_messages_go_to_the_open_conversation_and_keep_the_queue_place(
     client, centre_a, centre_b
 ):
+    factories.answering_messages(centre_a)
+    factories.answering_messages(centre_b)  # a centre that answers messages
     open_new_mailbox(client)
     client.post("/mailbox/write/", {"body": "one", "centre": str(centre_a.pk)})
     waiting_since = Conversation.objects.get().waiting_since
@@ -335,6 +338,7 @@ def test_writing_after_a_reply_puts_the_conversation_back_in_the_queue(client):
 
 
 def test_the_centre_choice_lists_active_centres_and_the_network(client, centre_a):
+    factories.answering_messages(centre_a)  # a centre that answers messages
     factories.make_centre("Closed Centre", is_active=False)
     open_new_mailbox(client)
     page = client.get("/mailbox/").content.decode()
@@ -457,6 +461,7 @@ def test_the_expected_reply_time_falls_back_to_the_configured_default(client, se
 
 
 def test_the_expected_reply_time_comes_from_recent_first_replies(client, centre_a):
+    factories.answering_messages(centre_a)  # a centre that answers messages
     make_first_replies(centre_a, [2, 4, 5, 6, 30])
     open_new_mailbox(client)
     client.post("/mailbox/write/", {"body": "hello", "centre": str(centre_a.pk)})

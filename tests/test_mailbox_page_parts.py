@@ -28,6 +28,7 @@ from forestall.instruments import actions as instrument_actions
 from forestall.lib.pagecache import public_pages_changed
 from forestall.lib.rows import Statement, fields, prepared
 from forestall.public.expectations import reply_notice
+from tests import factories
 from tests.factories_cases import make_case, make_client, make_mailbox
 from tests.factories_inbox import make_first_replies
 from tests.test_mailbox import open_new_mailbox
@@ -237,6 +238,7 @@ def test_a_refused_message_shows_its_errors_and_keeps_the_text(client):
 
 @pytest.mark.django_db
 def test_a_link_with_a_centre_preselects_it_before_the_first_message(client, centre_a):
+    factories.answering_messages(centre_a)  # a centre that answers messages
     open_new_mailbox(client)
     page = client.get(f"/mailbox/?centre={centre_a.slug}").content.decode()
     assert f'<option value="{centre_a.pk}" selected>' in page
@@ -246,6 +248,7 @@ def test_a_link_with_a_centre_preselects_it_before_the_first_message(client, cen
 
 @pytest.mark.django_db
 def test_a_plain_visit_to_an_open_conversation_reads_no_centres(client, centre_a):
+    factories.answering_messages(centre_a)  # a centre that answers messages
     open_new_mailbox(client)
     client.post("/mailbox/write/", {"body": "first", "centre": str(centre_a.pk)})
     with CaptureQueriesContext(connection) as queries:

@@ -74,6 +74,7 @@ def test_a_wrong_codename_on_that_page_keeps_the_text(client, monkeypatch):
 
 
 def test_the_chosen_centre_survives_the_round_trip(client, monkeypatch, centre_a):
+    factories.answering_messages(centre_a)  # a centre that answers messages
     codename = open_new_mailbox(client)
     _expire_session(monkeypatch)
     data = {"body": "to centre a", "centre": str(centre_a.pk)}
@@ -264,7 +265,7 @@ def test_a_rejected_self_check_keeps_every_answer(client):
 
 
 def test_write_to_this_centre_opens_the_mailbox_with_that_centre_chosen(client):
-    centre = factories.make_centre("Lakeside")
+    centre = factories.answering_messages(factories.make_centre("Lakeside"))
     page = client.get(f"/centres/{centre.slug}/").content.decode()
     assert f'href="/mailbox/start/?centre={centre.slug}"' in page
     client.get(f"/mailbox/start/?centre={centre.slug}")

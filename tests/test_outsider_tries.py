@@ -18,7 +18,7 @@ from django.utils import timezone
 from forestall.accounts.models import Role
 from forestall.inbox.mailbox_session import _SALT, COOKIE_NAME, signed_in_mailbox
 from forestall.inbox.models import Conversation, Mailbox, Message, MessageAuthor
-from tests.factories import make_centre, make_user
+from tests.factories import answering_messages, make_centre, make_user
 from tests.factories_inbox import make_conversation, make_offline_contact
 from tests.test_mailbox import open_new_mailbox
 
@@ -494,8 +494,8 @@ def test_public_pages_are_the_same_in_each_language_however_often_it_switches(cl
 
 
 def test_centre_choices_escape_markup_and_refuse_an_inactive_or_unknown_centre(seeker):
-    make_centre(MARKUP, name_de=MARKUP + " de")
-    hidden = make_centre("Closed centre", is_active=False)
+    answering_messages(make_centre(MARKUP, name_de=MARKUP + " de"))
+    hidden = answering_messages(make_centre("Closed centre", is_active=False))
     for path in ("/mailbox/", "/de/mailbox/"):
         response = seeker.get(path)
         _escaped_only(response.content)

@@ -83,6 +83,15 @@ class CentreQuerySet(models.QuerySet["Centre"]):
         """Centres shown in the public finder."""
         return self.filter(is_active=True)
 
+    def answering_messages(self) -> CentreQuerySet:
+        """Public centres whose entry offers secure messaging: those a mailbox message may address.
+
+        A message addressed to a centre is read only by that centre's
+        counsellors; a centre that does not answer messages is never offered
+        as an addressee, so nobody writes to a centre where nobody reads.
+        """
+        return self.public().filter(offered_channels__channel=Channel.MESSAGING)
+
     def matching(
         self,
         *,
@@ -268,6 +277,11 @@ class Centre(models.Model):
     @property
     def channels(self) -> list[str]:
         return sorted(row.channel for row in self.offered_channels.all())
+
+    @property
+    def answers_messages(self) -> bool:
+        """Whether a mailbox message may be addressed here (``answering_messages``)."""
+        return self.is_active and Channel.MESSAGING in self.channels
 
     def language_labels(self) -> list[str]:
         return [str(Language(code).label) for code in _ordered(self.languages, Language)]

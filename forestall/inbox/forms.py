@@ -384,7 +384,11 @@ def chosen_centre_query(slug: object) -> str:
     """``?centre=<slug>`` for an active centre chosen on its page ("write to this centre")."""
     from urllib.parse import urlencode
 
-    if isinstance(slug, str) and slug and Centre.objects.public().filter(slug=slug).exists():
+    if (
+        isinstance(slug, str)
+        and slug
+        and Centre.objects.answering_messages().filter(slug=slug).exists()
+    ):
         return "?" + urlencode({"centre": slug})
     return ""
 
@@ -480,7 +484,7 @@ def _centre_choices() -> list[tuple[str, str]]:
         choices = [("", str(_("Any centre / the network")))]
         choices += [
             (str(centre.pk), centre.display_name)
-            for centre in Centre.objects.filter(is_active=True).only("pk", "name", "name_de")
+            for centre in Centre.objects.answering_messages().only("pk", "name", "name_de")
         ]
         return choices
 
@@ -512,6 +516,13 @@ class MessageForm(forms.Form):
         label=_("Who should answer?"),
         required=False,
         error_messages={"invalid_choice": _("Please choose a centre from the list.")},
+    )
+    # The person's own word that it cannot wait (the self-check's urgent
+    # answer, for someone who writes straight away): the conversation goes
+    # first in the queue and the page shows the help reachable right now.
+    urgent_now = forms.BooleanField(
+        label=_("It cannot wait: a child may be harmed soon, or I might hurt myself."),
+        required=False,
     )
 
     def __init__(self, *args: object, mailbox: Mailbox, **kwargs: object) -> None:
@@ -553,7 +564,7 @@ class MessageForm(forms.Form):
         value = self.cleaned_data.get("centre")
         if not value:
             return None
-        return Centre.objects.filter(is_active=True, pk=value).first()
+        return Centre.objects.answering_messages().filter(pk=value).first()
 
 
 class UnsentMessageForm(SignInForm):
@@ -565,10 +576,12 @@ class UnsentMessageForm(SignInForm):
 
     body = forms.CharField(required=False, strip=False, widget=forms.Textarea(attrs={"rows": 8}))
     centre = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+    urgent_now = forms.CharField(required=False, max_length=8, widget=forms.HiddenInput)
 
     def kept(self) -> dict[str, str]:
         """What the person wrote, exactly as it came (for a page that shows it again)."""
         return {
             "body": str(self.data.get("body", "")),
             "centre": str(self.data.get("centre", ""))[:64],
+            "urgent_now": "on" if self.data.get("urgent_now") else "",
         }

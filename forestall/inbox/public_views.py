@@ -58,6 +58,7 @@ from forestall.instruments.actions import (
 from forestall.instruments.forms import InstrumentForm, instrument_form
 from forestall.lib.codenames import codename_hash
 from forestall.lib.ratelimit import Per, over_any, retry_after, wait_message
+from forestall.public.crisis import emergency_numbers, help_open_now
 from forestall.public.expectations import (
     kept_after_referral_notice,
     reply_notice,
@@ -280,9 +281,16 @@ def mailbox(request: HttpRequest) -> HttpResponse:
     if is_urgent_token(urgent) and not current.urgent and is_use(request):
         actions.mark_mailbox_urgent(current)
     slug = request.GET.get("centre", "")[:60]
-    chosen = Centre.objects.public().filter(slug=slug).first() if slug else None
+    chosen = Centre.objects.answering_messages().filter(slug=slug).first() if slug else None
     response = _render_mailbox(
-        request, current, None, centre=chosen, sent=request.GET.get("sent") == "1"
+        request,
+        current,
+        None,
+        centre=chosen,
+        sent=request.GET.get("sent") == "1",
+        # An urgent mailbox (the person said it cannot wait) is shown the
+        # help reachable now after every message, not a reply time.
+        sent_urgent=request.GET.get("sent") == "1" and current.urgent,
     )
     return renew(request, response, current)
 
@@ -323,6 +331,7 @@ def _render_mailbox(
     centre: Centre | None = None,
     status: int = 200,
     sent: bool = False,
+    sent_urgent: bool = False,
     form_error: str = "",
 ) -> HttpResponse:
     """The signed-in mailbox; ``typed`` is a message form as sent (refused), if any.
@@ -359,6 +368,9 @@ def _render_mailbox(
         ),
         "typed": typed,
         "sent": sent,
+        "sent_urgent": sent_urgent,
+        "help_now": help_open_now(_language()) if sent_urgent else None,
+        "numbers": emergency_numbers(),
         "unread": unread,
         "form_error": form_error,
         "reply_notice": reply_notice(open_conversation.centre if open_conversation else None),
@@ -369,6 +381,8 @@ def _render_mailbox(
         "idle_minutes": idle_seconds() // 60,
         "idle_seconds": idle_seconds(),
         "message_limit": SimpleLazyObject(message_limit),
+        # The language switch sends what is being typed along (forestall_i18n).
+        "typing_form": {"id": "message-form", "action": reverse("mailbox:write")},
     }
     return render(request, "inbox/mailbox/mailbox.html", context, status=status)
 
@@ -418,6 +432,11 @@ def _send(request: HttpRequest, current: Mailbox) -> HttpResponse:
     if not form.is_valid():
         return _render_mailbox(request, current, form, status=400)
     actions.post_seeker_message(current, form.cleaned_data["body"], form.cleaned_data["centre"])
+    if form.cleaned_data["urgent_now"]:
+        # After posting, so that the conversation it opened is marked too.
+        # The address stays "?sent=1": a browser's history keeps it, so it
+        # says nothing about what was sent or how urgent it was.
+        actions.mark_mailbox_urgent(current)
     return redirect(reverse("mailbox:mailbox") + "?sent=1#latest")
 
 

@@ -342,7 +342,7 @@ def describe_rows(
     languages = {code: str(name) for code, name in Language.choices}
     channels = {value: str(label) for value, label in ContactChannel.choices}
     words = {
-        "urgent": _("Urgent (self-check)"),
+        "urgent": _("Urgent (the person asked)"),
         "flagged": _("Urgent (flagged)"),
         "normal": _("Normal"),
         "network": _("The network"),

@@ -197,6 +197,14 @@ def _module_context(
         "saved": request.GET.get("saved", "")[:60],
         # "Save first, then share": shown on the one exercise it names, if any.
         "not_saved": request.GET.get("not_saved", "")[:60],
+        # The language switch sends the answers being typed along (forestall_i18n);
+        # a page with several exercises keeps plain links (one switch, one form).
+        "typing_form": {
+            "id": f"exercise-form-{text.exercises[0].id}",
+            "action": reverse("selfhelp:module", args=[chosen.slug, module.slug]),
+        }
+        if len(text.exercises) == 1
+        else None,
     }
 
 

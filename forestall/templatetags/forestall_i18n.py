@@ -49,6 +49,12 @@ def language_switch(context: template.Context) -> SafeString:
     # address in that language, where nothing is done with them but to show
     # them again (forestall.errors.LanguageSwitchKeepsEntriesMiddleware).
     entries = carried_entries(request) if context.get("carry_entries", True) else []
+    # A page whose form someone is typing into (``typing_form``: the form's
+    # id and its action) has not sent anything yet, and a link would drop
+    # what is typed there. Each language is then a button that sends that
+    # form's entries, without JavaScript (the ``form`` attribute), to the
+    # form's address in that language: the same round trip as above.
+    typing = None if entries else context.get("typing_form")
     items = []
     for code, _name in settings.LANGUAGES:
         name = translation.get_language_info(code)["name_local"]
@@ -67,6 +73,19 @@ def language_switch(context: template.Context) -> SafeString:
                     LANGUAGE_SWITCH_FIELD,
                     code,
                     format_html_join("", '<input type="hidden" name="{}" value="{}">', entries),
+                    code,
+                    name,
+                )
+            )
+        elif typing:
+            items.append(
+                format_html(
+                    '<li><button type="submit" form="{}" formaction="{}" formnovalidate '
+                    'name="{}" value="{}" class="link" lang="{}">{}</button></li>',
+                    typing["id"],
+                    _path_in_language(typing["action"], code),
+                    LANGUAGE_SWITCH_FIELD,
+                    code,
                     code,
                     name,
                 )

@@ -74,7 +74,9 @@ def test_the_urgent_self_check_path_shows_help_open_now_and_marks_the_mailbox_ur
     page.get_by_role("button", name="Continue to my mailbox").click()
     page.fill('textarea[name="body"]', "I am afraid of losing control.")
     page.get_by_role("button", name="Send").click()
-    assert page.get_by_text("Your message was sent.").is_visible()
+    # An urgent mailbox is shown the help reachable now, not a reply time.
+    assert page.get_by_text("Your message was sent and marked urgent").is_visible()
+    assert page.locator("#help-now").is_visible()
     assert Mailbox.objects.get().urgent
     assert Conversation.objects.get().urgent
 

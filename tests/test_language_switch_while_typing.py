@@ -1,0 +1,69 @@
+"""Switching the language while typing a message never drops it (JavaScript off).
+
+On the mailbox page the switch was a plain link: someone halfway through a
+message who chose the other language lost every word. There the switch is
+now a button of the message form (the ``form`` attribute, no script) that
+sends what is typed to the form's address in the other language, where
+nothing is sent: it comes back in that language, to send.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+
+from forestall.inbox.models import Message
+from tests.test_mailbox import open_new_mailbox
+
+pytestmark = pytest.mark.django_db
+
+TYPED = "Half a message, & <not> sent yet."
+
+
+def test_the_mailbox_language_switch_belongs_to_the_message_form(client):
+    open_new_mailbox(client)
+    page = client.get("/mailbox/").content.decode()
+    switch = page.split('class="languages"')[1].split("</nav>")[0]
+    assert 'href="/de/mailbox/"' not in switch
+    assert re.search(
+        r'<button type="submit" form="message-form" formaction="/de/mailbox/write/"', switch
+    )
+    assert '<form method="post" action="/mailbox/write/" id="message-form"' in page
+
+
+def test_what_is_typed_comes_back_in_the_other_language_and_is_not_sent(client):
+    open_new_mailbox(client)
+    client.get("/mailbox/")
+    response = client.post(
+        "/de/mailbox/write/",
+        {"body": TYPED, "centre": "", "forestall_language_switch": "de"},
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert '<html lang="de"' in page
+    assert html.escape(TYPED, quote=False) in page or html.escape(TYPED) in page
+    assert not Message.objects.exists()
+    client.post("/de/mailbox/write/", {"body": TYPED, "centre": ""})
+    assert Message.objects.get().body == TYPED
+
+
+def test_pages_without_a_form_being_typed_keep_plain_links(client):
+    page = client.get("/confidentiality/").content.decode()
+    assert 'href="/de/confidentiality/"' in page.split('class="languages"')[1].split("</nav>")[0]
+
+
+def test_a_self_help_exercise_being_typed_goes_along_to_the_other_language(client):
+    page = client.get("/self-help/self/urge-surfing/").content.decode()
+    switch = page.split('class="languages"')[1].split("</nav>")[0]
+    assert 'form="exercise-form-surf-plan"' in switch
+    assert 'formaction="/de/self-help/self/urge-surfing/"' in switch
+    assert 'id="exercise-form-surf-plan"' in page
+    answer = "I will go for a walk."
+    response = client.post(
+        "/de/self-help/self/urge-surfing/",
+        {"exercise": "surf-plan", "words": answer, "forestall_language_switch": "de"},
+    )
+    assert response.status_code == 200
+    assert answer in response.content.decode()
