@@ -241,3 +241,26 @@ def test_a_self_help_answer_saved_in_a_second_tab_as_the_mailbox_goes_is_shown_b
     assert "Your mailbox was deleted" in page.content.decode()
     assert "Call my sister when it starts.</textarea>" in page.content.decode()
     assert not Workbook.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [("en", "or in another window"), ("de", "oder in einem anderen Fenster abgemeldet")],
+)
+def test_a_message_sent_from_a_tab_after_deleting_in_another_gives_a_true_reason(
+    client, language, said
+):
+    """Deleting the mailbox (or signing out) in one tab ends the session of the browser;
+    the other tab's message comes back unsent, and the page no longer says it was only
+    the idle time or a closed browser."""
+    prefix = "/de" if language == "de" else ""
+    open_new_mailbox(client)
+    client.post(f"{prefix}/mailbox/delete/", {"confirm": "on"})
+    assert not Mailbox.objects.exists()
+    page = client.post(
+        f"{prefix}/mailbox/write/", {"body": "Please do not lose this.", "centre": ""}
+    )
+    text = page.content.decode()
+    assert "Please do not lose this.</textarea>" in text
+    assert said in text
