@@ -91,3 +91,24 @@ class MomentField(forms.DateTimeField):
             raise _out_of_range() from None
         if not EARLIEST_DAY <= day <= LATEST_DAY:
             raise _out_of_range()
+
+
+def check_day_range(
+    form: forms.BaseForm, data: dict[str, Any], *, longest: datetime.timedelta
+) -> None:
+    """The rule of a period typed as two days (``start`` and ``end``, both ``DayField``).
+
+    Both or neither, the last not before the first, at most ``longest``
+    apart; a day its field already refused is not judged again. Shared by
+    the statistics and reach results period forms; call it from ``clean``.
+    """
+    if form.has_error("start") or form.has_error("end"):
+        return
+    start, end = data.get("start"), data.get("end")
+    if (start is None) != (end is None):
+        raise forms.ValidationError(_("Give both the first and the last day, or neither."))
+    if start and end:
+        if end < start:
+            form.add_error("end", _("The period ends before it starts."))
+        elif end - start > longest:
+            form.add_error("end", _("A period can be at most ten years long."))

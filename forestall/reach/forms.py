@@ -10,7 +10,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from forestall.lib.forms import DayField
+from forestall.lib.forms import DayField, check_day_range
 from forestall.lib.stale_edits import GuardsStaleEdits
 from forestall.reach.models import Partner, Variant, VariantText
 
@@ -83,8 +83,9 @@ RESULTS_PERIODS = [
     ("365", _("the last 365 days")),
 ]
 DEFAULT_RESULTS_DAYS = 90
-# The longest period from one day to another (about ten years, as before).
-LONGEST_RESULTS_PERIOD = datetime.timedelta(days=3660)
+# The longest period from one day to another, about ten years: at most
+# 3,660 days from the first to the last, both counted.
+LONGEST_RESULTS_PERIOD = datetime.timedelta(days=3659)
 
 
 class ResultsPeriodForm(forms.Form):
@@ -106,16 +107,7 @@ class ResultsPeriodForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        start, end = data.get("start"), data.get("end")
-        if self.has_error("start") or self.has_error("end"):
-            return data
-        if (start is None) != (end is None):
-            raise forms.ValidationError(_("Give both the first and the last day, or neither."))
-        if start and end:
-            if end < start:
-                self.add_error("end", _("The period ends before it starts."))
-            elif end - start >= LONGEST_RESULTS_PERIOD:
-                self.add_error("end", _("A period can be at most ten years long."))
+        check_day_range(self, data, longest=LONGEST_RESULTS_PERIOD)
         return data
 
     def period(self, today: datetime.date) -> tuple[datetime.date, datetime.date]:

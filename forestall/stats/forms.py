@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from forestall.lib.forms import DayField
+from forestall.lib.forms import DayField, check_day_range
 
 PERIOD_CHOICES = [
     ("12", _("the last 12 months")),
@@ -37,18 +37,7 @@ class PeriodForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        start, end = data.get("start"), data.get("end")
-        if (
-            (start is None) != (end is None)
-            and not self.has_error("start")
-            and not self.has_error("end")
-        ):
-            raise forms.ValidationError(_("Give both the first and the last day, or neither."))
-        if start and end:
-            if end < start:
-                self.add_error("end", _("The period ends before it starts."))
-            elif end - start > LONGEST_PERIOD:
-                self.add_error("end", _("A period can be at most ten years long."))
+        check_day_range(self, data, longest=LONGEST_PERIOD)
         return data
 
     def months_or_default(self) -> int:
