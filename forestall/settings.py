@@ -485,7 +485,8 @@ LOGGING = {
             "class": "logging.StreamHandler",
             "filters": ["privacy"],
             "formatter": "plain",
-        }
+        },
+        "discard": {"class": "logging.NullHandler"},
     },
     "root": {"handlers": ["console"], "level": env.str("FORESTALL_LOG_LEVEL", default="INFO")},
     "loggers": {
@@ -497,6 +498,14 @@ LOGGING = {
         "django.request": {"handlers": ["console"], "level": "WARNING", "propagate": False},
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.security": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        # gunicorn's own loggers, taken over in every worker (gunicorn set them
+        # up before the application loaded): its error log names the client's
+        # address ("Invalid request from ip=…") and request lines, so it goes
+        # through the filtered handler; its access log is addresses, user
+        # agents and referrers whatever format is configured, so it is
+        # discarded even when an operator turns it on.
+        "gunicorn.error": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "gunicorn.access": {"handlers": ["discard"], "level": "CRITICAL", "propagate": False},
     },
 }
 CSRF_FAILURE_VIEW = "forestall.errors.csrf_failure"
