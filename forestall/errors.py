@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.conf import settings
+from django.core.exceptions import TooManyFieldsSent
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 
@@ -197,3 +200,33 @@ class MethodNotAllowedPageMiddleware:
         )
         page["Allow"] = response.get("Allow", "POST")
         return page
+
+
+class UnreadableQueryMiddleware:
+    """A query string Django refuses to read gets the calm, translated 400 page.
+
+    With more fields than ``DATA_UPLOAD_MAX_NUMBER_FIELDS`` (``?a&a&a…``,
+    which fits easily within a proxy's limit on the request line), reading
+    ``request.GET`` raises, and the first middleware to read it (the
+    language's, the page cache's) raised it before the language was known:
+    the answer was a bare English "400" page, and in development a 500, as
+    Django's debug page read the query again. Here, before anything else
+    reads it, the query is read once; if it cannot be, the rest of the request
+    sees no query at all and the person gets the side's error page in the
+    language of the address.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            request.GET  # noqa: B018 - read once: Django keeps the parsed query
+        except TooManyFieldsSent:
+            request.GET = QueryDict()
+            language = translation.get_language_from_path(request.path_info)
+            with translation.override(language or settings.LANGUAGE_CODE):
+                response = bad_request(request)
+                response["Content-Language"] = translation.get_language()
+            return response
+        return self.get_response(request)

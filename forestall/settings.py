@@ -106,6 +106,9 @@ MIDDLEWARE = [
     "forestall.lib.privacy.PrivacyHeadersMiddleware",
     # django-csp's, with the constant policy's header built once (forestall.lib.csp).
     "forestall.lib.csp.ConstantPolicyCSPMiddleware",
+    # Before anything reads the query string: one Django refuses to read
+    # (too many fields) gets the translated 400 page, not a bare one.
+    "forestall.errors.UnreadableQueryMiddleware",
     # Before the page cache: at "/", a browser that prefers German goes to /de/.
     "forestall.lib.i18n.FrontDoorLanguageMiddleware",
     # Public pages that are the same for everyone, for cookie-less visitors only.

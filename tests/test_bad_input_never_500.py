@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 from django.conf import settings
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from forestall.accounts.models import Role, User
@@ -74,6 +74,34 @@ def test_hostile_query_strings_never_get_a_500(path):
     for value in HOSTILE_VALUES:
         response = client.get(path, dict.fromkeys(QUERY_NAMES, value))
         assert response.status_code < 500, (path, value[:20], response.status_code)
+
+
+# More fields than DATA_UPLOAD_MAX_NUMBER_FIELDS, short enough for any proxy's
+# request line: Django refuses to read such a query at all.
+TOO_MANY_FIELDS = "&".join("a" for _ in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 10))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("debug", [False, True], ids=["production", "development"])
+@pytest.mark.parametrize("path", _public_paths())
+def test_an_unreadable_query_gets_the_translated_error_page(path, debug):
+    """It was a bare English "400" (in development a 500): the first middleware
+    to read the query raised before the page's language was known."""
+    if path.startswith("/api/"):
+        return
+    client = Client(raise_request_exception=False)
+    with override_settings(DEBUG=debug):
+        english = client.get(f"{path}?{TOO_MANY_FIELDS}")
+        german = client.get(f"/de{path}?{TOO_MANY_FIELDS}")
+    assert english.status_code == 400, (path, english.status_code)
+    assert '<html lang="en">' in english.text
+    assert "<h1>Something was wrong with that request</h1>" in english.text
+    if path.startswith("/staff/"):
+        return
+    assert german.status_code == 400, (path, german.status_code)
+    assert '<html lang="de">' in german.text and german["Content-Language"] == "de"
+    assert "<h1>Mit dieser Anfrage stimmte etwas nicht</h1>" in german.text
+    assert "Back to the start page" not in german.text
 
 
 @pytest.mark.django_db
