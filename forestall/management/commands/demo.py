@@ -41,4 +41,8 @@ class Command(BaseCommand):
             return
         address = f"127.0.0.1:{options['port']}"
         self.stdout.write(self.style.SUCCESS(f"Serving forestall on http://{address}/"))
-        call_command("runserver", address, use_reloader=False)
+        # Static files as in production (WhiteNoise, from the apps in development):
+        # runserver's own static handler answers a 500 to a path that climbs out
+        # of the static folder (`/static/../x`), where WhiteNoise passes it on to
+        # the ordinary 404 page.
+        call_command("runserver", address, use_reloader=False, use_static_handler=False)
