@@ -154,6 +154,7 @@ def test_the_user_page_edits_roles_inline(sign_in, network_admin, clinician_a, c
             "memberships-1-user": str(clinician_a.pk),
             "memberships-1-role": Role.CLINICIAN,
             "memberships-1-centre": str(centre_b.pk),
+            "edited_from": clinician_a.updated_at.isoformat(),
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]

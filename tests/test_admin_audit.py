@@ -11,7 +11,7 @@ import pytest
 from django.core.management import call_command
 
 from forestall.accounts import actions
-from forestall.accounts.models import Role
+from forestall.accounts.models import Role, User
 from forestall.audit.models import AuditEntry
 from tests import factories
 
@@ -28,6 +28,8 @@ def _user_form(user, memberships: list[tuple[str, str, str]], initial: int) -> d
         "memberships-INITIAL_FORMS": str(initial),
         "memberships-MIN_NUM_FORMS": "0",
         "memberships-MAX_NUM_FORMS": "1000",
+        # The version the change page was opened with (lib.stale_edits).
+        "edited_from": User.objects.get(pk=user.pk).updated_at.isoformat(),
     }
     for number, (pk, role, centre) in enumerate(memberships):
         data[f"memberships-{number}-user"] = str(user.pk)

@@ -19,6 +19,7 @@ from forestall.cases.models import (
 )
 from forestall.cases.pathway import Stage
 from tests.factories_cases import make_case
+from tests.stale import opened
 
 
 def _soon(hours: int = 2) -> datetime.datetime:
@@ -93,11 +94,14 @@ def test_a_group_session_expects_the_roster_and_records_each_person(sign_in, cen
     session = actions.schedule_group_session(group, by=clinician_a, starts_at=_earlier())
     assert set(session.attendances.values_list("case_id", flat=True)) == {waiting.pk, treated.pk}
 
-    response = sign_in(clinician_a).post(
-        f"/staff/cases/appointments/{session.pk}/",
+    staff = sign_in(clinician_a)
+    url = f"/staff/cases/appointments/{session.pk}/"
+    response = staff.post(
+        url,
         {
             f"attendance_{waiting.pk}": AttendanceStatus.ATTENDED,
             f"attendance_{treated.pk}": AttendanceStatus.DID_NOT_ATTEND,
+            **opened(staff, url),
         },
     )
 

@@ -13,10 +13,12 @@ ending it does; the second waits and is refused in words.
 from __future__ import annotations
 
 import datetime
+import html
 import re
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 
 from forestall.cases import actions
 from forestall.cases.models import (
@@ -24,6 +26,7 @@ from forestall.cases.models import (
     Attendance,
     AttendanceStatus,
     Case,
+    CaseTransition,
     Referral,
     ReferralStatus,
     TherapyGroup,
@@ -158,14 +161,42 @@ def test_a_move_from_a_page_that_showed_another_stage_is_refused_and_keeps_the_r
     )
 
     assert sent.status_code == 409
+    moved = CaseTransition.objects.get(case=case, to_stage=Stage.IN_TREATMENT)
+    with translation.override(language):
+        when = date_format(timezone.localtime(moved.at), "SHORT_DATETIME_FORMAT")
     said = {
-        "en": "This case has moved to “In treatment” since you opened this page.",
-        "de": "Dieser Fall ist inzwischen in „In Therapie“ weitergegangen.",
+        "en": f"Nothing was moved: clinician_a moved this case to “In treatment” on {when}, "
+        "after you opened this page. What you wrote as the reason is still here.",
+        "de": f"Es wurde nichts bewegt: clinician_a hat diesen Fall am {when} in „In Therapie“ "
+        "bewegt, nachdem Sie diese Seite geöffnet haben.",
     }[language]
-    assert said in sent.content.decode()
+    assert said in html.unescape(sent.content.decode())
     assert "Said on the phone he stops</textarea>" in sent.content.decode()
     assert 'name="from_stage" value="in_treatment"' in sent.content.decode()
     assert Case.objects.get(pk=case.pk).stage == Stage.IN_TREATMENT
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_a_move_refused_because_of_ones_own_move_in_another_tab_says_so(
+    sign_in, centre_a, manager_a, language
+):
+    case = make_case(centre_a, stage=Stage.WAITING_LIST)
+    browser = sign_in(manager_a)
+    url = f"/staff/cases/{case.pk}/move/"
+    first = {"to_stage": Stage.IN_TREATMENT, "reason": "Starts", "from_stage": Stage.WAITING_LIST}
+    assert browser.post(url, first).status_code == 302
+
+    again = {"to_stage": Stage.WITHDREW, "reason": "Other tab", "from_stage": Stage.WAITING_LIST}
+    sent = browser.post(url, again, HTTP_ACCEPT_LANGUAGE=language)
+
+    assert sent.status_code == 409
+    said = {
+        "en": "Nothing more was moved: you moved this case to “In treatment” yourself on",
+        "de": "Es wurde nichts weiter bewegt: Sie selbst haben diesen Fall am",
+    }[language]
+    page = html.unescape(sent.content.decode())
+    assert said in page
+    assert "Other tab</textarea>" in sent.content.decode()
 
 
 @pytest.mark.postgres

@@ -15,6 +15,7 @@ from forestall.directory import demo
 from forestall.directory.models import Centre, Region
 from forestall.inbox import actions
 from tests import factories
+from tests.stale import opened
 
 pytestmark = pytest.mark.django_db
 
@@ -92,7 +93,8 @@ def test_an_admin_writes_the_german_name_and_description(sign_in, network_admin,
         "services": ["own_thoughts"],
         "channels": ["in_person"],
     }
-    response = staff.post(f"/staff/centres/{centre.id}/edit/", data)
+    url = f"/staff/centres/{centre.id}/edit/"
+    response = staff.post(url, {**data, **opened(staff, url)})
     assert response.status_code == 302, response.content.decode()[:2000]
     centre.refresh_from_db()
     assert (centre.name_de, centre.description_de) == (

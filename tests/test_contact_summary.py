@@ -30,6 +30,7 @@ def test_a_counsellor_records_who_writes_the_concern_and_risk_indicators(
             "writer": "self",
             "concern": "viewing_images",
             "risk_indicators": ["isolation", "escalating_use"],
+            "edited_from": "new",  # as the page sends it before the first summary
         },
     )
     assert response.status_code == 302

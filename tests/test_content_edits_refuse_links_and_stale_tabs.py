@@ -16,6 +16,7 @@ Two defects an outsider found as a network admin:
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -25,6 +26,7 @@ from forestall.public.content import refused_links
 from forestall.public.models import PageContent
 from forestall.selfhelp.content import shipped_sources
 from forestall.selfhelp.models import ModuleVersion
+from tests.stale import opened
 
 pytestmark = pytest.mark.django_db
 
@@ -73,8 +75,11 @@ def test_a_page_with_a_foreign_link_is_refused_in_german_with_the_text_kept(sign
 
 
 def test_a_page_with_an_allowed_link_is_saved(sign_in, network_admin):
-    response = sign_in(network_admin).post(
-        PAGE, {"title": "Start", "body": "[x](https://allowed.example/a)", "save": "1"}
+    client = sign_in(network_admin)
+    response = client.post(
+        PAGE,
+        {"title": "Start", "body": "[x](https://allowed.example/a)", "save": "1"}
+        | opened(client, PAGE),
     )
     assert response.status_code == 302
     assert PageContent.objects.get().body == "[x](https://allowed.example/a)"
@@ -101,11 +106,37 @@ def test_a_save_from_a_stale_tab_does_not_replace_the_newer_version(sign_in, net
     assert PageContent.objects.order_by("-version").first().body == "Spätere Fassung"
 
 
-def test_a_save_without_a_starting_version_still_works(sign_in, network_admin):
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_a_save_without_a_starting_version_is_refused_and_keeps_the_text(
+    sign_in, network_admin, language
+):
+    # Every page sends the version it was opened from; a request without it
+    # (a page from before an update, one made by hand) cannot show that
+    # nobody saved meanwhile, so it is refused like a stale tab.
     client = sign_in(network_admin)
-    assert client.post(PAGE, {"title": "A", "body": "a", "save": "1"}).status_code == 302
-    assert client.post(PAGE, {"title": "B", "body": "b", "save": "1"}).status_code == 302
+    assert client.post(PAGE, {"title": "A", "body": "a", "save": "1"} | opened(client, PAGE))
+    response = client.post(
+        PAGE, {"title": "B", "body": "Mein Text", "save": "1"}, HTTP_ACCEPT_LANGUAGE=language
+    )
+    assert response.status_code == 409
+    page = html.unescape(response.content.decode())
+    assert {
+        "en": "Nothing was saved: this page did not say which version it was opened from",
+        "de": "Nichts wurde gespeichert: Diese Seite hat nicht mitgeteilt",
+    }[language] in page
+    assert "Mein Text" in page
+    assert list(PageContent.objects.values_list("body", flat=True)) == ["a"]
+    # Saving again from that answer (now counting as opened from version 1) goes through.
+    again = {"title": "B", "body": "Mein Text", "save": "1", "based_on": _based_on(page)}
+    assert client.post(PAGE, again).status_code == 302
     assert PageContent.objects.count() == 2
+
+
+def test_a_module_published_without_a_starting_version_is_refused_and_kept(sign_in, network_admin):
+    response = sign_in(network_admin).post(MODULE, _module_data(publish="1"))
+    assert response.status_code == 409
+    assert "did not say which version" in html.unescape(response.content.decode())
+    assert not ModuleVersion.objects.exists()
 
 
 def _module_data(en: str | None = None, **extra: str) -> dict[str, str]:

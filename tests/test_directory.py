@@ -11,6 +11,7 @@ from django.test import Client
 from forestall.accounts.models import Role
 from forestall.directory.models import Centre, Channel, Language, Region, Service
 from tests import factories
+from tests.stale import opened
 
 FINDER_JS = (
     Path(__file__).resolve().parent.parent / "forestall/directory/static/directory/finder.js"
@@ -343,8 +344,9 @@ def test_other_staff_are_told_they_manage_no_centre(sign_in, clinician_a, offers
 
 def test_a_centre_manager_edits_their_own_centre(sign_in, manager_a, centre_a):
     staff = sign_in(manager_a)
-    assert staff.get(f"/staff/centres/{centre_a.id}/edit/").status_code == 200
-    response = staff.post(f"/staff/centres/{centre_a.id}/edit/", profile_data())
+    url = f"/staff/centres/{centre_a.id}/edit/"
+    assert staff.get(url).status_code == 200
+    response = staff.post(url, {**profile_data(), **opened(staff, url)})
     assert response.status_code == 302
     centre = Centre.objects.with_offers().get(pk=centre_a.pk)
     assert centre.description == "Confidential help."
@@ -443,7 +445,9 @@ def test_a_network_admin_can_take_a_centre_out_of_the_finder(sign_in, network_ad
     centre = offers[1]
     data = profile_data(name=centre.name, slug=centre.slug, region=str(centre.region_id))
     data.pop("accepts_new_clients")  # unticked checkbox
-    response = sign_in(network_admin).post(f"/staff/centres/{centre.id}/edit/", data)
+    staff = sign_in(network_admin)
+    url = f"/staff/centres/{centre.id}/edit/"
+    response = staff.post(url, {**data, **opened(staff, url)})
     assert response.status_code == 302
     centre.refresh_from_db()
     assert not centre.is_active
@@ -493,7 +497,9 @@ def test_the_demo_centres_differ_in_languages_services_channels_and_place(db):
 def test_editing_a_profile_is_audited(sign_in, manager_a, centre_a):
     from forestall.audit.models import AuditEntry
 
-    sign_in(manager_a).post(f"/staff/centres/{centre_a.id}/edit/", profile_data())
+    staff = sign_in(manager_a)
+    url = f"/staff/centres/{centre_a.id}/edit/"
+    staff.post(url, {**profile_data(), **opened(staff, url)})
     entry = AuditEntry.objects.get(action="centre.update")
     assert entry.actor == manager_a
     assert entry.target_type == "directory.centre"

@@ -18,6 +18,7 @@ from forestall.cases.models import Appointment, Task, WaitingListEntry
 from forestall.cases.pathway import Stage
 from forestall.inbox.models import Conversation
 from tests.factories_cases import make_case
+from tests.stale import opened
 
 OUT_OF_RANGE = "Choose a day between 1900 and 2999."
 OUT_OF_RANGE_DE = "Bitte einen Tag zwischen 1900 und 2999 wählen."
@@ -256,13 +257,15 @@ def test_a_future_group_session_is_refused_as_a_whole_but_can_be_cancelled_for_o
     client = sign_in(clinician_a)
     url = f"/staff/cases/appointments/{session.pk}/"
 
+    version = opened(client, url)
     refused = client.post(
-        url, {f"attendance_{first.pk}": "cancelled", f"attendance_{second.pk}": "attended"}
+        url,
+        {f"attendance_{first.pk}": "cancelled", f"attendance_{second.pk}": "attended", **version},
     )
     assert refused.status_code == 400
     assert set(session.attendances.values_list("status", flat=True)) == {"expected"}
 
-    assert client.post(url, {f"attendance_{first.pk}": "cancelled"}).status_code == 302
+    assert client.post(url, {f"attendance_{first.pk}": "cancelled", **version}).status_code == 302
     assert session.attendances.get(case=first).status == "cancelled"
 
 

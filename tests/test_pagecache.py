@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from forestall.directory.models import Centre
 from forestall.lib.pagecache import public_pages_changed
+from tests.stale import opened
 
 
 @pytest.fixture(autouse=True)
@@ -136,9 +137,16 @@ def test_saving_a_centre_profile_shows_at_once(
 ):
     client.get("/centres/")
     with django_capture_on_commit_callbacks(execute=True):
-        response = sign_in(manager_a).post(
-            f"/staff/centres/{centre_a.id}/edit/",
-            {"description": "Fresh words.", "accepts_new_clients": "on", "languages": ["de"]},
+        staff = sign_in(manager_a)
+        url = f"/staff/centres/{centre_a.id}/edit/"
+        response = staff.post(
+            url,
+            {
+                "description": "Fresh words.",
+                "accepts_new_clients": "on",
+                "languages": ["de"],
+                **opened(staff, url),
+            },
         )
     assert response.status_code == 302
     assert "Fresh words." in Client().get("/centres/").content.decode()

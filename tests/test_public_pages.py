@@ -9,6 +9,7 @@ import pytest
 from forestall.public import actions
 from forestall.public.content import page_text, render_markdown
 from forestall.public.models import Page, PageContent
+from tests.stale import opened
 
 pytestmark = pytest.mark.django_db
 
@@ -207,8 +208,9 @@ def test_saving_an_edit_adds_a_version_audited_and_shown_in_the_history(sign_in,
     from forestall.audit.models import AuditEntry
 
     client = sign_in(network_admin)
+    url = "/staff/content/self/de/"
     response = client.post(
-        "/staff/content/self/de/", {"title": "Neu", "body": "## Neu\n\nText.", "save": "1"}
+        url, {"title": "Neu", "body": "## Neu\n\nText.", "save": "1"} | opened(client, url)
     )
     assert response.status_code == 302
     version = PageContent.objects.get()

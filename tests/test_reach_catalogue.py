@@ -12,6 +12,7 @@ from forestall.audit.models import AuditEntry
 from forestall.reach import actions, signing
 from forestall.reach.models import Variant, VariantText
 from tests.factories_reach import DETERRENT_ID, reach_defaults, shipped_variant  # noqa: F401 - autouse fixture
+from tests.stale import opened
 
 pytestmark = pytest.mark.django_db
 
@@ -160,6 +161,7 @@ def test_network_admins_preview_and_publish_a_new_version(
         "consequences": "Es hat Folgen.",
         "help": "Es gibt vertrauliche Hilfe.",
     }
+    fields.update(opened(staff, url))
     preview = staff.post(url, {**fields, "preview": "1"})
     assert preview.status_code == 200
     assert b"Neuer Titel &lt;script&gt;" in preview.content
@@ -211,10 +213,10 @@ def test_only_network_admins_edit_the_catalogue(request, sign_in, persona):
 
 def test_network_admins_set_weights_and_add_variants(network_admin, sign_in):
     staff = sign_in(network_admin)
+    url = f"/staff/reach/variants/{DETERRENT_ID}/"
     assert (
         staff.post(
-            f"/staff/reach/variants/{DETERRENT_ID}/",
-            {"kind": "deterrent", "weight": 3, "active": "on"},
+            url, {"kind": "deterrent", "weight": 3, "active": "on", **opened(staff, url)}
         ).status_code
         == 302
     )

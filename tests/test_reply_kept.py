@@ -82,7 +82,7 @@ def test_an_unknown_template_is_a_400_that_keeps_the_reply(claimed, conversation
 @pytest.mark.parametrize(
     ("name", "data"),
     [
-        ("summary", {"writer": "self", "concern": "thoughts_only"}),
+        ("summary", {"writer": "self", "concern": "thoughts_only", "edited_from": "new"}),
         ("protective_action", {"action": "stop_sites", "state": "agreed"}),
         ("add_note", {"note-body": "Seems isolated."}),
         ("flag", {"urgent": "on"}),
@@ -257,6 +257,7 @@ def test_a_specific_child_with_access_to_children_raises_priority_and_prompts_a_
             "body": TYPED,
             "writer": "self",
             "risk_indicators": ["specific_child", "access_to_children"],
+            "edited_from": "new",  # as the page sends it before the first summary
         },
     )
     assert response.status_code == 302
@@ -271,7 +272,8 @@ def test_a_specific_child_with_access_to_children_raises_priority_and_prompts_a_
 
 def test_one_of_the_two_indicators_alone_does_not_raise_priority(claimed, conversation):
     response = claimed.post(
-        _url("summary", conversation), {"writer": "self", "risk_indicators": ["specific_child"]}
+        _url("summary", conversation),
+        {"writer": "self", "risk_indicators": ["specific_child"], "edited_from": "new"},
     )
     assert response["Location"].endswith("#summary")
     conversation.refresh_from_db()

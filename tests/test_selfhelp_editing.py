@@ -38,8 +38,17 @@ def form_data(en: str | None = None, de: str | None = None, **extra: str) -> dic
         "minutes": "15",
         "text_en": shipped["en"] if en is None else en,
         "text_de": shipped["de"] if de is None else de,
+        # As the page sends it: the version it was opened from (lib.stale_edits).
+        "based_on": str(_newest_version()),
         **extra,
     }
+
+
+def _newest_version() -> int:
+    published = ModuleVersion.objects.filter(programme="self", module="motivation")
+    newest = published.order_by("-version").values_list("version", flat=True).first()
+    shipped = shipped_catalogue().find("self", "motivation")
+    return max(newest or 0, shipped[1].version if shipped else 0)
 
 
 def changed_sources() -> tuple[str, str]:

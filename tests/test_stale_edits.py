@@ -16,9 +16,12 @@ and saves, A saves → 409, B's value intact, A's typed text on the page.
 from __future__ import annotations
 
 import datetime
+import html
 import re
 
 import pytest
+from django.db import transaction
+from django.urls import reverse
 from django.utils import formats, timezone, translation
 
 from forestall.accounts.models import Role
@@ -633,3 +636,104 @@ def test_an_admin_change_saved_twice_names_you(sign_in, network_admin, centre_a)
     assert tab.post(url, data).status_code == 302
     page = assert_refused(tab.post(url, data), "Mo 9-12", "")
     assert "Nothing more was saved: you saved this yourself on" in page
+
+
+# --- A save that does not say which version it was opened from -------------
+#
+# Every page sends ``edited_from``; a request without it (a page from before an
+# update, one made by hand) cannot show that nobody saved meanwhile. It used to
+# be saved unchecked, silently replacing any newer save; now it is refused like
+# a stale tab: 409, everything typed kept, and saving again from that answer
+# (which counts as opened from the version saved last) goes through.
+
+_NOT_SENT = {
+    "en": "this page did not say which version it was opened from",
+    "de": "Diese Seite hat nicht mitgeteilt, von welcher Fassung",
+}
+
+
+def _assert_not_sent(response, typed: str, language: str = "en") -> str:
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert typed in page
+    assert _NOT_SENT[language] in html.unescape(page)
+    assert_the_refusal_is_clear(page)
+    return page
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_a_reply_template_saved_without_its_version_is_refused_and_kept(
+    sign_in, network_counsellor, reply_template, language
+):
+    url = f"/staff/inbox/templates/{reply_template.pk}/"
+    client = sign_in(network_counsellor)
+    data = _template_data("", body="Typed by hand.")
+    del data["edited_from"]
+    page = _assert_not_sent(
+        client.post(url, data, HTTP_ACCEPT_LANGUAGE=language), "Typed by hand.", language
+    )
+    assert ReplyTemplate.objects.get().body != "Typed by hand."
+    assert client.post(url, {**data, "edited_from": edited_from(page)}).status_code == 302
+    assert ReplyTemplate.objects.get().body == "Typed by hand."
+
+
+def test_variant_settings_saved_without_their_version_are_refused(sign_in, network_admin):
+    url = f"/staff/reach/variants/{DETERRENT_ID}/"
+    client = sign_in(network_admin)
+    data = {"kind": "deterrent", "weight": "7", "active": "on"}
+    page = _assert_not_sent(client.post(url, data), 'value="7"')
+    assert Variant.objects.get(pk=DETERRENT_ID).weight != 7
+    assert client.post(url, {**data, "edited_from": edited_from(page)}).status_code == 302
+    assert Variant.objects.get(pk=DETERRENT_ID).weight == 7
+
+
+def test_a_variant_text_published_without_its_version_is_refused(sign_in, network_admin):
+    url = f"/staff/reach/variants/{DETERRENT_ID}/en/"
+    client = sign_in(network_admin)
+    data = _text("", "Typed by hand")
+    del data["edited_from"]
+    _assert_not_sent(client.post(url, data), "Typed by hand")
+    assert not VariantText.objects.filter(title="Typed by hand").exists()
+
+
+def test_contact_details_saved_without_their_version_are_refused(sign_in, clinician_a, centre_a):
+    case = make_case(centre_a)
+    url = f"/staff/cases/clients/{case.client_id}/"
+    client = sign_in(clinician_a)
+    data = {"name": "Jan", "email": "jan@example.org"}
+    page = _assert_not_sent(client.post(url, data), "jan@example.org")
+    assert not Client.objects.get(pk=case.client_id).contact_details
+    assert client.post(url, {**data, "edited_from": edited_from(page)}).status_code == 302
+
+
+def test_an_admin_change_without_its_version_is_refused(sign_in, network_admin, clinician_a):
+    url = f"/staff/admin/accounts/user/{clinician_a.pk}/change/"
+    client = sign_in(network_admin)
+    data = _admin_data(client.get(url))
+    del data["edited_from"]
+    data["first_name"] = "Kim by hand"
+    _assert_not_sent(client.post(url, data), "Kim by hand")
+    clinician_a.refresh_from_db()
+    assert clinician_a.first_name == ""
+
+
+def test_a_contact_summary_without_its_version_is_refused(sign_in, counsellor_a, centre_a):
+    conversation = make_conversation(centre_a)
+    client = sign_in(counsellor_a)
+    url = reverse("inbox:summary", args=[conversation.pk])
+    response = client.post(url, {"writer": "self", "concern": "viewing_images"})
+    assert response.status_code == 409
+    assert _NOT_SENT["en"] in html.unescape(response.content.decode())
+    assert not ContactSummary.objects.filter(conversation=conversation).exists()
+
+
+def test_a_caller_that_shows_no_page_is_not_checked(centre_a, manager_a):
+    from forestall.lib.stale_edits import ChangedMeanwhile, check_locked, check_unchanged
+
+    with transaction.atomic():
+        check_unchanged(Centre, centre_a.pk, None)
+        check_locked(None, None)
+        with pytest.raises(ChangedMeanwhile) as refused:
+            check_unchanged(Centre, centre_a.pk, "")
+    assert refused.value.not_sent
+    assert refused.value.version == centre_a.updated_at.isoformat()

@@ -129,6 +129,22 @@ class UserAdmin(DjangoUserAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
         return super().get_queryset(request).prefetch_related("memberships__centre")
 
+    def get_object(self, request: HttpRequest, object_id: str, from_field: Any = None) -> Any:
+        """The account; on a POST, its next save names the admin (``User.changed_by``).
+
+        Django's "change password" page saves the account through its own
+        form, never through ``save_model``: without this the new password
+        moved ``updated_at`` and named nobody (before: whoever saved last).
+        """
+        user = super().get_object(request, object_id, from_field)
+        if user is not None and request.method == "POST":
+            user.changed_by(admin_user(request))
+        return user
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        obj.changed_by(admin_user(request))
+        super().save_model(request, obj, form, change)
+
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         """Roles go through the accounts actions: checked, and each one into the audit chain."""
         if formset.model is not Membership:

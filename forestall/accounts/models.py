@@ -81,6 +81,36 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]
         verbose_name = _("staff account")
         verbose_name_plural = _("staff accounts")
 
+    # Set by ``changed_by`` for the next save only.
+    _changed_by_named = False
+
+    def changed_by(self, actor: User | None) -> None:
+        """Name who makes the next save of this account (None: nobody signed in, a command)."""
+        self.updated_by = actor
+        self._changed_by_named = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Save; ``updated_by`` always names who made a save that moves ``updated_at``.
+
+        Paths that are not forestall's own save accounts too: Django's
+        password forms (the admin's "change password", the ``changepassword``
+        command), ``createsuperuser``. They moved ``updated_at`` and left
+        ``updated_by`` naming whoever saved before, so the account's history
+        and every stale-tab refusal named the wrong person. A save whose
+        maker was not named with ``changed_by`` now names nobody (the
+        refusal then says "—"), never someone else. A save of other fields
+        only (``update_fields`` without ``updated_at``: the last sign-in, the
+        language) is not a change of the account and keeps both.
+        """
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or "updated_at" in update_fields:
+            if not self._changed_by_named:
+                self.updated_by = None
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "updated_by"}
+        self._changed_by_named = False
+        super().save(*args, **kwargs)
+
     def memberships_with(self, *roles: str) -> models.QuerySet[Membership]:
         return self.memberships.filter(role__in=roles)
 

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from forestall.audit import chain
+from forestall.audit.commands import running_command
 from forestall.audit.models import AuditChainHead, AuditEntry, is_read_action
 
 if TYPE_CHECKING:
@@ -184,7 +185,8 @@ def record_event(
     an action needs one (for example "break the glass"), cut to 500
     characters. Actions ending in ``.read`` are reads (also ``.list`` and
     ``.read_…``, see ``audit.models.is_read_action``). ``actor`` None means the
-    system (for example ``forestall purge-expired``).
+    system; inside an audited management command (``audit.commands``) the
+    entry names the command as its actor (``"forestall purge-expired"``).
 
     Appends are serialised on the chain head row, so concurrent writers get
     consecutive sequence numbers; called inside an action's transaction, the
@@ -197,6 +199,8 @@ def record_event(
     if actor is not None and getattr(actor, "pk", None) is not None:
         actor_uuid = actor.pk
         username = actor.get_username()
+    else:
+        username = running_command()
     reason = (reason or "")[:_REASON_LENGTH]
     now = timezone.now()
     using = router.db_for_write(AuditEntry)

@@ -77,17 +77,63 @@ class ReferralError(CaseError):
 
 
 class StageChanged(PathwayError):
-    """The case moved on after the page that asked for this move was opened."""
+    """The case moved on after the page that asked for this move was opened.
 
+    Like every stale-tab refusal (``lib.stale_edits.ChangedMeanwhile``) it
+    names who made the newer move and when: ``moved_by`` is their username
+    ("" if unknown: an automatic move, a former staff member), ``moved_at``
+    the time of the move. ``message(viewer)`` is what the 409 page says,
+    in the active language; it says "you" when the refused person made the
+    move themselves (another tab, or the button pressed twice).
+    """
 
-def stage_changed(stage: str) -> StageChanged:
-    """The refusal of a move asked for from a page that showed another stage than ``stage``."""
-    return StageChanged(
-        _(
-            "This case has moved to “%(stage)s” since you opened this page. "
-            "Look at it again before you move it on."
+    def __init__(
+        self, stage: str, *, moved_by: str = "", moved_at: datetime.datetime | None = None
+    ) -> None:
+        self.stage = stage
+        self.moved_by = moved_by
+        self.moved_at = moved_at
+        super().__init__(self.message())
+
+    def message(self, viewer: str = "") -> str:
+        stage = _STAGE_LABELS.get(self.stage, self.stage)
+        when = (
+            date_format(timezone.localtime(self.moved_at), "SHORT_DATETIME_FORMAT")
+            if self.moved_at is not None
+            else "—"
         )
-        % {"stage": _STAGE_LABELS.get(stage, stage)}
+        if viewer and self.moved_by == viewer:
+            return _(
+                "Nothing more was moved: you moved this case to “%(stage)s” yourself on "
+                "%(when)s, after this page was opened (in another tab, or by pressing the "
+                "button twice). What you wrote as the reason is still here."
+            ) % {"stage": stage, "when": when}
+        return _(
+            "Nothing was moved: %(who)s moved this case to “%(stage)s” on %(when)s, after "
+            "you opened this page. What you wrote as the reason is still here. Look at the "
+            "case again before you move it on."
+        ) % {"who": self.moved_by or "—", "stage": stage, "when": when}
+
+
+def stage_changed(case: Case) -> StageChanged:
+    """The refusal of a move asked for from a page that showed another stage than the case's.
+
+    Names the move that took the case to its stage now (its newest
+    transition; a case created at its stage has none: nobody, at the time
+    the stage was set).
+    """
+    last = (
+        CaseTransition.objects.filter(case=case, to_stage=case.stage)
+        .select_related("by")
+        .order_by("-at")
+        .first()
+    )
+    if last is None:
+        return StageChanged(case.stage, moved_at=case.stage_changed_at)
+    return StageChanged(
+        case.stage,
+        moved_by=last.by.get_username() if last.by is not None else "",
+        moved_at=last.at,
     )
 
 
@@ -433,7 +479,7 @@ def transition_case(
     with transaction.atomic():
         locked = Case.objects.select_for_update().select_related("client", "centre").get(pk=case.pk)
         if from_stage is not None and from_stage != locked.stage:
-            raise stage_changed(locked.stage)
+            raise stage_changed(locked)
         transition = find_transition(locked.stage, to_stage)
         if transition is None:
             raise PathwayError(

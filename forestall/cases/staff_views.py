@@ -281,7 +281,7 @@ def case_transition(request: StaffRequest, case_id: uuid.UUID) -> HttpResponse:
     case = access_case_for_work(request.user, case_id)
     seen = request.POST.get("from_stage") if request.method == "POST" else None
     if seen and seen != case.stage:
-        return _stage_changed(request, case, str(actions.stage_changed(case.stage)))
+        return _stage_changed(request, case, actions.stage_changed(case))
     # The case page links each next stage here as ``?to=<stage>``.
     chosen = request.GET.get("to") if request.method == "GET" else None
     form = forms.TransitionForm(
@@ -326,7 +326,7 @@ def case_transition(request: StaffRequest, case_id: uuid.UUID) -> HttpResponse:
             )
         except actions.StageChanged as changed:
             case.refresh_from_db()
-            return _stage_changed(request, case, str(changed))
+            return _stage_changed(request, case, changed)
         messages.success(
             request, _("The case moved to “%(stage)s”.") % {"stage": Stage(case.stage).label}
         )
@@ -335,13 +335,17 @@ def case_transition(request: StaffRequest, case_id: uuid.UUID) -> HttpResponse:
     return _case_form_view(request, case, form, title=_("Move along the pathway"), on_valid=save)
 
 
-def _stage_changed(request: StaffRequest, case: Case, said: str) -> HttpResponse:
+def _stage_changed(
+    request: StaffRequest, case: Case, changed: actions.StageChanged
+) -> HttpResponse:
     """409: the case moved on since the page was opened; the form again, from the stage now.
 
-    What was written as the reason is kept; the move to choose is not (it
-    was chosen for a stage the case has left).
+    Says who moved it and when ("you" for the person's own move in another
+    tab), like every stale-tab refusal. What was written as the reason is
+    kept; the move to choose is not (it was chosen for a stage the case has
+    left).
     """
-    messages.error(request, said)
+    messages.error(request, changed.message(request.user.get_username()))
     form = forms.TransitionForm(
         case=case, initial={"reason": request.POST.get("reason", "")[: forms.REASON_MAX]}
     )

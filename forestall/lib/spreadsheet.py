@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _FORMULA_FIRST = frozenset(_FORMULA_START)
@@ -86,13 +86,28 @@ def writer(handle: Any, **options: Any) -> SafeWriter:
 BYTE_ORDER_MARK = "\ufeff"
 
 
-def staff_download(text: str, filename: str) -> HttpResponse:
+def staff_download(
+    request: HttpRequest, text: str, filename: str, *, handed_out: Callable[[], None]
+) -> HttpResponse:
     """A CSV that a staff member opens in a spreadsheet: UTF-8 with its byte order mark.
 
     For the staff pages' downloads (statistics, reach results). The public
     open data and the research data files are for programs and stay without
     it, as their documentation says.
+
+    ``handed_out`` records the download (its ``….export`` audit entry) and
+    is called only when the file is handed out: a HEAD request (a link
+    checker, a download manager asking for the size, a prefetch) gets the
+    same headers and no file, and is not recorded as an export. Django runs
+    the whole view for HEAD and drops the body only afterwards, so before
+    this every HEAD wrote an export entry for a file nobody received.
     """
-    response = HttpResponse(BYTE_ORDER_MARK + text, content_type="text/csv; charset=utf-8")
+    body = (BYTE_ORDER_MARK + text).encode()
+    if request.method == "HEAD":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Length"] = str(len(body))
+    else:
+        handed_out()
+        response = HttpResponse(body, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -28,9 +28,15 @@ pages, self-help modules, reach message texts) uses the same exception and
 message, with the newest version's number as the version
 (``ChangedMeanwhile(version=…, number=…)``).
 
-A request without ``edited_from`` (an old page, a script) is not checked:
-every page rendered by forestall sends it, which ``tests/test_stale_edits.py``
-asserts for every form using this module.
+A request without ``edited_from`` (a page from before an update, a request
+made by hand) is refused the same way, 409 with everything typed kept and the
+page now counting as opened from the version saved last: it cannot show that
+nobody saved in the meantime, and accepting it silently replaced any newer
+save. Every page rendered by forestall sends it (``tests/test_stale_edits.py``
+asserts it for every form using this module), so only such a request meets
+the refusal. The checks tell the two apart by the value: ``""`` is a request
+that did not say (refused), ``None`` a caller that shows no page at all (a
+command, another action, the demo) and is not checked.
 """
 
 from __future__ import annotations
@@ -134,7 +140,8 @@ class ChangedMeanwhile(Exception):
     after this answer), ``saved_by`` the username of whoever saved it ("" if
     unknown or deleted), ``saved_at`` when, and ``number`` a version number
     for content that is kept in numbered versions (``published``: a
-    published version, said so).
+    published version, said so). ``not_sent``: the request did not say which
+    version it was opened from, so nobody can tell whether it is stale.
     """
 
     def __init__(
@@ -145,6 +152,7 @@ class ChangedMeanwhile(Exception):
         saved_at: datetime.datetime | None = None,
         number: int | None = None,
         published: bool = False,
+        not_sent: bool = False,
     ) -> None:
         super().__init__(version)
         self.version = version
@@ -152,6 +160,7 @@ class ChangedMeanwhile(Exception):
         self.saved_at = saved_at
         self.number = number
         self.published = published
+        self.not_sent = not_sent
 
     def message(self, viewer: str = "") -> str:
         """What the 409 page says, in the active language.
@@ -162,6 +171,14 @@ class ChangedMeanwhile(Exception):
         instead of naming them like someone else, which read as if their
         save had been lost.
         """
+        if self.not_sent:
+            return _(
+                "Nothing was saved: this page did not say which version it was opened from "
+                "(a page from before an update, or a request not sent by forestall's page), "
+                "so a newer save could have been replaced without anyone noticing. What you "
+                "typed is still here. Compare it with the saved version (open this page in a "
+                "new tab); saving again replaces it."
+            )
         if viewer and self.saved_by == viewer:
             return self._own_message()
         who = self.saved_by or "—"
@@ -211,15 +228,24 @@ class ChangedMeanwhile(Exception):
         return formats.date_format(timezone.localtime(self.saved_at), "SHORT_DATETIME_FORMAT")
 
 
+def version_sent(number: int | None) -> int | str:
+    """A numbered version from a form's optional hidden field; ``""`` when it was not sent.
+
+    For the pages of content kept in numbered versions (``based_on``): a
+    request without it is refused like any other that did not say.
+    """
+    return "" if number is None else number
+
+
 def check_unchanged(model: type[models.Model], pk: Any, edited_from: str | None) -> None:
     """Raise ``ChangedMeanwhile`` if the row ``pk`` was saved after ``edited_from``.
 
     Call it inside the saving action's transaction, before the save: the row
     stays locked until the transaction ends, so two saves from pages opened
-    at the same version cannot both pass. ``edited_from`` empty means the
-    request did not say (not checked).
+    at the same version cannot both pass. ``edited_from`` ``""``: the request
+    did not say, refused (``not_sent``); ``None``: no page asked, not checked.
     """
-    if not edited_from:
+    if edited_from is None:
         return
     updated_at, updated_by_id = (
         model._default_manager.select_for_update()
@@ -233,6 +259,7 @@ def check_unchanged(model: type[models.Model], pk: Any, edited_from: str | None)
         version=updated_at.isoformat() if updated_at is not None else "",
         saved_by=_username(updated_by_id),
         saved_at=updated_at,
+        not_sent=not edited_from,
     )
 
 
@@ -243,16 +270,17 @@ def check_locked(
 
     For an object fetched by the caller under a lock it holds (or ``None``:
     not saved yet), when ``check_unchanged``'s lookup by primary key does not
-    fit; ``at`` and ``by`` name when and by whom it was saved last. Empty
-    ``edited_from`` is not checked.
+    fit; ``at`` and ``by`` name when and by whom it was saved last.
+    ``edited_from`` ``""`` is refused, ``None`` not checked (``check_unchanged``).
     """
-    if not edited_from or version_of(row, at=at) == edited_from:
+    if edited_from is None or version_of(row, at=at) == edited_from:
         return
     saved_by = getattr(row, by, None) if row is not None else None
     raise ChangedMeanwhile(
         version=version_of(row, at=at),
         saved_by=saved_by.get_username() if saved_by is not None else "",
         saved_at=getattr(row, at, None) if row is not None else None,
+        not_sent=not edited_from,
     )
 
 
@@ -269,9 +297,9 @@ def check_newest_version(
     ``newest`` is the newest saved version (its ``version`` number, and who
     saved it and when in the attributes ``by`` and ``at``), fetched under the
     caller's lock; ``edited_from`` the number the page was opened with ("0"
-    before the first). Empty means the request did not say (not checked).
+    before the first). ``""`` is refused, ``None`` not checked (``check_unchanged``).
     """
-    if not edited_from:
+    if edited_from is None:
         return
     number = newest.version if newest is not None else 0
     if str(number) == edited_from:
@@ -283,6 +311,7 @@ def check_newest_version(
         saved_at=getattr(newest, at, None) if newest is not None else None,
         number=number,
         published=published,
+        not_sent=not edited_from,
     )
 
 

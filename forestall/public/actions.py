@@ -26,12 +26,13 @@ def save_page_content(
     body: str,
     *,
     by: User,
-    based_on: int | None = None,
+    based_on: int | str | None = None,
 ) -> PageContent:
     """Add a new version of a public page's text (earlier versions stay).
 
     ``based_on`` is the version the editor started from (0 for the shipped
-    text); if a newer one exists by now, raises
+    text; ``""`` when the request did not say, refused like a stale tab;
+    None when no page asked, not checked); if a newer one exists by now, raises
     ``lib.stale_edits.ChangedMeanwhile`` (who saved which version, and when)
     and saves nothing, so a stale tab never silently replaces a newer edit.
 

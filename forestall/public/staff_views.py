@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from forestall.accounts.decorators import StaffRequest, staff_required
-from forestall.lib.stale_edits import ChangedMeanwhile, form_after_change
+from forestall.lib.stale_edits import ChangedMeanwhile, form_after_change, version_sent
 from forestall.public import actions
 from forestall.public.access import access_content_version
 from forestall.public.content import render_markdown, shipped_text
@@ -86,7 +86,7 @@ def content_edit(request: StaffRequest, page: str, language: str) -> HttpRespons
                         form.cleaned_data["title"],
                         body,
                         by=request.user,
-                        based_on=form.cleaned_data["based_on"],
+                        based_on=version_sent(form.cleaned_data["based_on"]),
                     )
                 except ChangedMeanwhile as changed:
                     form = form_after_change(

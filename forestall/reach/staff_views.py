@@ -271,7 +271,8 @@ def results_csv(request: StaffRequest) -> HttpResponse:
     nothing (its figures are de-identified aggregates for the staff who
     may read them), and neither does the file. A refused period answers
     the page with its message (400) and no file; each download is audited
-    (``reach.results.export``, with the period).
+    (``reach.results.export``, with the period; a HEAD request, which hands
+    out no file, is not).
     """
     access_results(request.user)  # type: ignore[arg-type]
     form = ResultsPeriodForm(request.GET or None)
@@ -284,9 +285,15 @@ def results_csv(request: StaffRequest) -> HttpResponse:
     writer.writerow(RESULTS_CSV_HEADER)
     for table, partner, variant, month, column, value in _results_cells(context):
         writer.writerow([start, end, table, partner, variant, month, column, value])
-    actions.record_results_export(request.user, start=start, end=end)  # type: ignore[arg-type]
     return spreadsheet.staff_download(
-        buffer.getvalue(), f"forestall-reach-results-{start}-{end}.csv"
+        request,
+        buffer.getvalue(),
+        f"forestall-reach-results-{start}-{end}.csv",
+        handed_out=lambda: actions.record_results_export(
+            request.user,  # type: ignore[arg-type]
+            start=start,
+            end=end,
+        ),
     )
 
 

@@ -284,13 +284,21 @@ def share_exercise(mailbox: Mailbox, module: Module, exercise_id: str, language:
 class ModuleChangedMeanwhile(ChangedMeanwhile):
     """A newer version was published after the editor opened the module; nothing was published."""
 
-    def __init__(self, newest: ModuleVersion) -> None:
+    def __init__(
+        self, newest: ModuleVersion | None, *, number: int = 0, not_sent: bool = False
+    ) -> None:
+        """``newest`` None: the shipped version ``number`` is the newest (nobody published)."""
+        if newest is not None:
+            number = newest.version
         super().__init__(
-            version=str(newest.version),
-            saved_by=newest.published_by.get_username() if newest.published_by else "",
-            saved_at=newest.published_at,
-            number=newest.version,
+            version=str(number),
+            saved_by=newest.published_by.get_username()
+            if newest is not None and newest.published_by
+            else "",
+            saved_at=newest.published_at if newest is not None else None,
+            number=number,
             published=True,
+            not_sent=not_sent,
         )
         self.newest = newest
 
@@ -302,7 +310,7 @@ def publish_module_version(
     sources: dict[str, str],
     *,
     by: User,
-    based_on: int | None = None,
+    based_on: int | str | None = None,
 ) -> ModuleVersion:
     """Publish a new version of a self-help module (network admins, through the staff side).
 
@@ -313,7 +321,9 @@ def publish_module_version(
     version keep their questions. Audited as ``selfhelp_module.publish``;
     the public pages show the new version at once. ``based_on`` is the
     version the editor started from: if a newer one exists by now, raises
-    ``ModuleChangedMeanwhile`` and publishes nothing.
+    ``ModuleChangedMeanwhile`` and publishes nothing; ``""`` (the request did
+    not say) is refused the same way (``lib.stale_edits``), None (no page
+    asked) is not checked.
     """
     found = shipped_catalogue().find(programme, module_slug)
     if found is None:
@@ -323,7 +333,10 @@ def publish_module_version(
         with transaction.atomic():
             versions = ModuleVersion.objects.select_for_update().of(programme, module_slug)
             latest = versions.order_by("-version").first()
-            if based_on is not None and latest is not None and latest.version > based_on:
+            if based_on == "":
+                newest = latest if latest is not None and latest.version > shipped.version else None
+                raise ModuleChangedMeanwhile(newest, number=shipped.version, not_sent=True)
+            if isinstance(based_on, int) and latest is not None and latest.version > based_on:
                 raise ModuleChangedMeanwhile(latest)
             number = max(shipped.version, latest.version if latest else 0) + 1
             module_from_sources(

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from forestall.accounts.decorators import staff_required
 from forestall.accounts.models import User
-from forestall.lib.stale_edits import form_after_change
+from forestall.lib.stale_edits import form_after_change, version_sent
 from forestall.selfhelp import actions
 from forestall.selfhelp.access import (
     access_module,
@@ -87,7 +87,7 @@ def module_edit(request: HttpRequest, programme: str, module: str) -> HttpRespon
                     form.cleaned_data["minutes"],
                     form.sources(),
                     by=_user(request),
-                    based_on=form.cleaned_data["based_on"],
+                    based_on=version_sent(form.cleaned_data["based_on"]),
                 )
             except actions.ModuleChangedMeanwhile as changed:
                 form = form_after_change(

@@ -143,7 +143,8 @@ def dashboard_csv(
 
     The staff dashboard shows its figures unsuppressed to those allowed to see
     them, and so does this file (the same gate, ``access_statistics``); one
-    row per cell: table, row, column, value. The download is audited.
+    row per cell: table, row, column, value. The download is audited (a HEAD
+    request, which hands out no file, is not: ``spreadsheet.staff_download``).
     """
     target = access_statistics(request.user, region_id=region_id, centre_id=centre_id)  # type: ignore[arg-type]
     form = PeriodForm(request.GET or None)
@@ -166,15 +167,17 @@ def dashboard_csv(
                     writer.writerow(
                         [period.start, period.end, table.caption, heading, column, cell]
                     )
-    record_dashboard_export(
-        request.user,  # type: ignore[arg-type]
-        centre=target.centre,
-        start=period.start,
-        end=period.end,
-        title=str(context["title"]),
-    )
     return spreadsheet.staff_download(
-        buffer.getvalue(), f"forestall-statistics-{period.start}-{period.end}.csv"
+        request,
+        buffer.getvalue(),
+        f"forestall-statistics-{period.start}-{period.end}.csv",
+        handed_out=lambda: record_dashboard_export(
+            request.user,  # type: ignore[arg-type]
+            centre=target.centre,
+            start=period.start,
+            end=period.end,
+            title=str(context["title"]),
+        ),
     )
 
 

@@ -1,7 +1,9 @@
 """``forestall purge-expired``: erase records whose retention period has ended.
 
 Dry run by default (prints what is due per policy); ``--apply`` erases, one
-transaction per policy, and records only the counts in the audit log. Safe to
+transaction per policy, and records only the counts in the audit log (one
+entry per policy, in the policy's transaction, with this command as the actor;
+a dry run only counts and is not recorded). Safe to
 run from cron at any time and as often as wanted: a second run finds nothing
 more to do.
 """
@@ -11,14 +13,15 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
 
+from forestall.audit.commands import AuditedCommand
 from forestall.lib import erasure, retention
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = (
         "Show (default) or erase (--apply) the records whose retention period has ended, "
         "per retention policy."

@@ -8,6 +8,12 @@ nothing and a second run carries on where the first stopped. A row changed by
 someone else while it is being rotated is left alone (the update only applies
 if the stored envelope is still the one that was read); it is already under
 the newest key anyway, since every save encrypts with it.
+
+Each batch is recorded in the audit log in its own transaction
+(``keys.rotate``: the model, how many rows and values were re-encrypted and
+under which key id; this command is the actor), so the log says exactly what
+was rewritten even when a run is interrupted. A dry run only compares
+envelope headers (nothing is decrypted) and is not recorded.
 """
 
 from __future__ import annotations
@@ -16,11 +22,12 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
+from django.core.management.base import CommandError, CommandParser, OutputWrapper
 from django.db import models, transaction
 from django.db.models import Q
 from django.db.models.functions import Substr
 
+from forestall.audit.commands import AuditedCommand
 from forestall.lib.crypto import CryptoError, encrypted_models, envelope_header, key_ring
 
 
@@ -80,7 +87,7 @@ class _Progress:
         self.stream.flush()
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = (
         "Re-encrypt every encrypted field under the newest key of FORESTALL_KEYS "
         "(batched and resumable; --dry-run only counts)."
@@ -113,7 +120,9 @@ class Command(BaseCommand):
                 continue
             progress = _Progress(progress_stream, label, todo) if progress_stream else None
             try:
-                self._rotate_model(model, fields, current_header, batch_size, tally, progress)
+                self._rotate_model(
+                    model, fields, current_header, ring.current_id, batch_size, tally, progress
+                )
             except CryptoError as error:
                 raise CommandError(f"rotation stopped: {error}") from None
             if progress:
@@ -126,6 +135,7 @@ class Command(BaseCommand):
         model: type[models.Model],
         fields: list[models.Field],
         current_header: bytes,
+        key_id: str,
         batch_size: int,
         tally: _Tally,
         progress: _Progress | None,
@@ -141,8 +151,18 @@ class Command(BaseCommand):
             if not rows:
                 return
             with transaction.atomic():
+                batch_tally = _Tally()
                 for pk, *envelopes in rows:
-                    self._rotate_row(model, fields, pk, envelopes, current_header, tally)
+                    self._rotate_row(model, fields, pk, envelopes, current_header, batch_tally)
+                if batch_tally.rows:
+                    self.record(
+                        "keys.rotate",
+                        reason=f"{model._meta.label}: {batch_tally.rows} rows, "
+                        f"{batch_tally.values} values re-encrypted under key {key_id}",
+                    )
+            tally.rows += batch_tally.rows
+            tally.values += batch_tally.values
+            tally.skipped += batch_tally.skipped
             last_pk = rows[-1][0]
             if progress:
                 progress.update(tally.rows + tally.skipped)

@@ -2,14 +2,15 @@
 
 The first network admin of a new installation is made with
 ``forestall createsuperuser`` followed by ``forestall grant-role NAME network_admin``;
-everything after that is done in the staff admin.
+everything after that is done in the staff admin. A new role is recorded in
+the audit log (``membership.grant``) with this command as the actor.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from forestall.accounts.actions import grant_role
 from forestall.accounts.models import (
@@ -20,10 +21,11 @@ from forestall.accounts.models import (
     Role,
     User,
 )
+from forestall.audit.commands import AuditedCommand
 from forestall.directory.models import Centre
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = "Give a staff user a role at a centre or network-wide."
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -51,7 +53,10 @@ class Command(BaseCommand):
         grant_role(user, role, centre, by=None, reason="command line")
         if role == Role.NETWORK_ADMIN and not (user.is_staff and user.is_superuser):
             user.is_staff = user.is_superuser = True
-            user.save(update_fields=["is_staff", "is_superuser"])
+            # A change of the account: no staff member made it (the audit
+            # entry of the grant names this command).
+            user.changed_by(None)
+            user.save(update_fields=["is_staff", "is_superuser", "updated_at"])
         where = centre.name if centre else "the whole network"
         state = "granted" if created else "already held"
         self.stdout.write(f"{user.username}: {role.label} at {where} ({state})")

@@ -8,6 +8,11 @@ references, no links to objects, so a mailbox read by someone else, or a mail
 server, learns nothing. Sent through Django's e-mail settings
 (``FORESTALL_EMAIL_*``). Run it from cron at the times a team wants a
 reminder (for example at 8:00 and 13:00 on working days).
+
+It reads every active staff member's e-mail address and what waits in their
+queues, and hands the addresses to the mail server: each run that sends is
+recorded in the audit log (``staff.reminders_sent``, with the number sent and
+nothing else; this command is the actor).
 """
 
 from __future__ import annotations
@@ -16,15 +21,15 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.core.management.base import BaseCommand
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from forestall.accounts.models import User
 from forestall.accounts.navigation import waiting_for
+from forestall.audit.commands import AuditedCommand
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = "E-mail a content-free reminder to staff for whom something is waiting."
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -33,19 +38,23 @@ class Command(BaseCommand):
             return
         sent = 0
         staff = User.objects.filter(is_active=True).exclude(email="").order_by("pk")
-        for user in staff:
-            if not any(item.count for item in waiting_for(user)):
-                continue
-            language = user.language or settings.LANGUAGE_CODE
-            with translation.override(language):
-                send_mail(
-                    _("Something is waiting for you in forestall"),
-                    _(
-                        "Something is waiting for you in forestall. Sign in to see what.\n\n"
-                        "(This message says nothing more on purpose.)"
-                    ),
-                    settings.DEFAULT_FROM_EMAIL,
-                    [user.email],
-                )
-            sent += 1
+        try:
+            for user in staff:
+                if not any(item.count for item in waiting_for(user)):
+                    continue
+                language = user.language or settings.LANGUAGE_CODE
+                with translation.override(language):
+                    send_mail(
+                        _("Something is waiting for you in forestall"),
+                        _(
+                            "Something is waiting for you in forestall. Sign in to see what.\n\n"
+                            "(This message says nothing more on purpose.)"
+                        ),
+                        settings.DEFAULT_FROM_EMAIL,
+                        [user.email],
+                    )
+                sent += 1
+        finally:
+            # Also when the mail server failed part of the way: what was sent is recorded.
+            self.record("staff.reminders_sent", reason=f"{sent} reminders")
         self.stdout.write(f"{sent} reminder(s) sent.")

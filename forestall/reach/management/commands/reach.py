@@ -7,7 +7,8 @@ for us. Nothing is stored or sent; it needs no database.
 
 ``forestall reach partner-key SLUG [--name NAME] [--kind KIND]`` creates the
 partner if it does not exist and prints a new API key for it (the only time
-the key is shown; the action is audited with no actor, as a command's).
+the key is shown; the partner and the key are audited with this command,
+``forestall reach``, as the actor).
 """
 
 from __future__ import annotations
@@ -16,14 +17,15 @@ import json
 import sys
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.utils.text import slugify
 
+from forestall.audit.commands import AuditedCommand
 from forestall.reach.matcher import Matcher
 from forestall.reach.models import PartnerKind
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = "Reach tools: match queries against a term list; make a partner key."
     requires_system_checks: list[str] = []
 

@@ -1,7 +1,9 @@
 """``forestall export-research --study SLUG --out DIR``: a study's research export.
 
 Options: ``--from YYYY-MM --to YYYY-MM``, ``--centre SLUG`` (repeatable), ``--k N``;
-see docs/research.md.
+see docs/research.md. The export is recorded in the audit log
+(``research.export``, with the filters and the number of cases) with this
+command as the actor.
 """
 
 from __future__ import annotations
@@ -9,14 +11,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
+from forestall.audit.commands import AuditedCommand
 from forestall.research.actions import export_research
 from forestall.research.export import ExportError, ExportRequest, centre_slugs, parse_month
 from forestall.research.models import Study
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = "Write a study's pseudonymised research export (CSV files, codebook, manifest)."
 
     def add_arguments(self, parser: CommandParser) -> None:

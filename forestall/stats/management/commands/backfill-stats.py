@@ -1,17 +1,26 @@
-"""``forestall backfill-stats [--apply] [--before DATE]``: rebuild counts from existing records."""
+"""``forestall backfill-stats [--apply] [--before DATE]``: rebuild counts from existing records.
+
+It reads the help-seekers' records (mailboxes, conversations, cases,
+concerns; their dates and categories, no content). ``--apply`` is recorded in
+the audit log (``statistics.backfill``: the day and the number of events
+written), in the transaction that writes the counts, with this command as the
+actor; a dry run writes nothing and is not recorded.
+"""
 
 from __future__ import annotations
 
 import datetime
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
+from django.db import transaction
 
+from forestall.audit.commands import AuditedCommand
 from forestall.stats.backfill import backfill
 from forestall.stats.events import Event
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = (
         "Rebuild de-identified daily counts from the records that exist, for the days before "
         "counting started. Dry run by default; --apply replaces the backfilled counts."
@@ -33,7 +42,13 @@ class Command(BaseCommand):
                 before = datetime.date.fromisoformat(options["before"])
             except ValueError:
                 raise CommandError("--before must be a date like 2025-01-31") from None
-        before, totals = backfill(before, apply=options["apply"])
+        with transaction.atomic():
+            before, totals = backfill(before, apply=options["apply"])
+            if options["apply"]:
+                self.record(
+                    "statistics.backfill",
+                    reason=f"before {before.isoformat()}: {sum(totals.values())} events",
+                )
         verb = "Backfilled" if options["apply"] else "Would backfill"
         self.stdout.write(f"{verb} {sum(totals.values())} events before {before.isoformat()}:")
         for event in Event:
