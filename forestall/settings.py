@@ -489,7 +489,7 @@ LOGGING = {
             "filters": ["privacy"],
             "formatter": "plain",
         },
-        "discard": {"class": "logging.NullHandler"},
+        "discard": {"class": "logging.NullHandler", "filters": ["privacy"]},
     },
     "root": {"handlers": ["console"], "level": env.str("FORESTALL_LOG_LEVEL", default="INFO")},
     "loggers": {
