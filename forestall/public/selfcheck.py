@@ -99,6 +99,8 @@ def handle(request: HttpRequest) -> HttpResponse:
         "mailbox_url": reverse("mailbox:mailbox")
         + ("?" + urlencode({"urgent": start_query["urgent"]}) if advice.urgent else ""),
         "pathway_slug": _pathway_slug(pathway or Pathway.SELF),
+        # The finder and a centre's page carry the pathway on to the mailbox.
+        "pathway_query": "?" + urlencode({"pathway": pathway}) if pathway else "",
         "selfhelp_url": selfhelp_url(pathway or Pathway.SELF),
         # Only for the links into the self-help module that fits; never kept.
         "pathway": pathway or Pathway.SELF,

@@ -41,7 +41,7 @@ from forestall.public.post_only import post_only
 from forestall.selfhelp import actions
 from forestall.selfhelp.content import Module, Programme, catalogue
 from forestall.selfhelp.forms import ExerciseForm, RatingForm
-from forestall.selfhelp.places import place_url
+from forestall.selfhelp.places import pathway_for_programme, place_url
 
 SAVE_LIMIT = (120, 600)
 SAVE_CEILING = (20000, 600)
@@ -188,6 +188,9 @@ def _module_context(
         "progress": workbook["modules"].get(key, {}) if workbook else {},
         "mailbox": mailbox,
         "place": key,
+        # Carried to the mailbox and the finder: a family member's programme
+        # leads to a mailbox of the "someone else" pathway.
+        "pathway": pathway_for_programme(chosen.slug),
         "next_module": chosen.after(module),
         "module_number": chosen.modules.index(module) + 1,
         "module_count": len(chosen.modules),
