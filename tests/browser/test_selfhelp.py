@@ -198,9 +198,7 @@ def test_a_network_admin_edits_previews_and_publishes_and_the_public_page_shows_
 
 
 @pytest.mark.parametrize("language", ["en", "de"])
-def test_answers_typed_before_starting_a_mailbox_come_along_into_it(
-    new_page, assert_accessible, language
-):
+def test_answers_typed_before_starting_a_mailbox_come_along_into_it(new_page, language):
     prefix, locale, words = LANGUAGES[language]
     keep = {
         "en": "Start a mailbox and keep these answers",
@@ -216,7 +214,6 @@ def test_answers_typed_before_starting_a_mailbox_come_along_into_it(
     assert page.locator("textarea[name=warning-signs]").input_value() == ANSWER[language]
     assert page.locator("#id_keep").is_checked()
     assert ANSWER[language] not in raw_database_text()
-    assert_accessible(page)
     page.get_by_role("button", name=words["create"]).click()
     page.locator("#codename").wait_for()
     page.check("#id_confirmed")
@@ -225,3 +222,11 @@ def test_answers_typed_before_starting_a_mailbox_come_along_into_it(
     assert page.locator("textarea[name=warning-signs]").input_value() == ANSWER[language]
     assert Workbook.objects.count() == 1
     assert ANSWER[language] not in raw_database_text()
+
+
+def test_the_page_that_keeps_answers_for_a_new_mailbox_passes_axe(page, assert_accessible):
+    page.goto("/self-help/self/safety-plan/")
+    page.fill("textarea[name=warning-signs]", "x")
+    page.get_by_role("button", name="Start a mailbox and keep these answers").click()
+    assert page.locator("#id_keep").is_checked()
+    assert_accessible(page)
