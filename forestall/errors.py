@@ -128,6 +128,9 @@ def _public_form_again(request: HttpRequest, *, language_switched: bool = False)
     context = {
         "action": request.get_full_path(),
         "language_switched": language_switched,
+        # What the button does, said plainly: after a language switch nothing
+        # has been sent, so it is never "send again".
+        "is_message": match is not None and match.view_name == "mailbox:write",
         # A form that had no token (a self-help exercise without a mailbox)
         # gets none: the page would take it for a signed-in reader's.
         "with_token": not language_switched or "csrfmiddlewaretoken" in request.POST,

@@ -124,7 +124,7 @@ def test_the_real_command_exits_non_zero_with_one_line_and_no_traceback(tmp_path
 
 def test_validate_accepts_the_shipped_and_given_definitions():
     fixture = Path(__file__).parent / "instrument_fixtures" / "test-scale.v1.yaml"
-    assert run("validate", str(fixture)) == "7 definitions are valid.\n"
+    assert run("validate", str(fixture)) == "8 definitions are valid.\n"
 
 
 def test_validate_lists_every_problem_with_file_and_item(tmp_path):

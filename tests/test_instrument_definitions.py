@@ -241,3 +241,45 @@ def test_every_shipped_file_reads_the_same_with_and_without_libyaml(path):
     text = path.read_text(encoding="utf-8")
     pure = yaml.load(text, Loader=yaml.SafeLoader)
     assert pure == yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
+
+
+def _what_is_asked_and_scored(data: object) -> object:
+    """A definition without its texts: what a new version is needed for (docs/instruments.md)."""
+    if isinstance(data, dict):
+        if data and set(data) <= {"en", "de"}:
+            return None  # a text: a correction in place is allowed
+        return {
+            key: _what_is_asked_and_scored(value)
+            for key, value in data.items()
+            if key not in {"source", "licence", "name"}
+        }
+    if isinstance(data, list):
+        return [_what_is_asked_and_scored(value) for value in data]
+    return data
+
+
+# Every published version, fingerprinted. A change to what a published
+# version asks or how it scores makes a new version file instead: stored
+# answers keep the version they were given under. Add a line for a new file.
+PUBLISHED = {
+    "auditc.v1.yaml": "f000a6503c95a640",
+    "gad7.v1.yaml": "8d4cabc659308188",
+    "phq9.v1.yaml": "6d52678222bd1856",
+    "self-check.v1.yaml": "2908012858e9b5de",
+    "self-check.v2.yaml": "f32bb424319a7598",
+    "self-check.v3.yaml": "9cc7c655724cf4ce",
+    "who5.v1.yaml": "edba03fd5706fe90",
+}
+
+
+def _fingerprint(path: Path) -> str:
+    import hashlib
+    import json
+
+    data = _what_is_asked_and_scored(yaml.safe_load(path.read_text(encoding="utf-8")))
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def test_a_published_version_never_changes_what_it_asks_or_how_it_scores():
+    shipped = {path.name: _fingerprint(path) for path in sorted(DEFINITIONS_DIR.glob("*.yaml"))}
+    assert shipped == PUBLISHED

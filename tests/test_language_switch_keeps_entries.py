@@ -120,7 +120,7 @@ def test_the_self_check_result_goes_with_the_switch_and_is_not_counted_twice():
     again = _resend_fields(switched.content.decode())
     assert again["worry"] == ["own_thoughts"]
 
-    # "Send again" shows the result in English: read twice, counted once.
+    # "Continue" shows the result in English: read twice, counted once.
     english = client.post("/self-check/", {key: values[0] for key, values in again.items()})
     assert english.status_code == 200
     assert '<html lang="en">' in english.content.decode()
@@ -149,7 +149,7 @@ def test_the_switch_from_english_to_german_speaks_german():
     page = switched.content.decode()
     assert '<html lang="de">' in page
     assert "Die Sprache wurde gewechselt, nichts ist verloren" in page
-    assert "Noch einmal senden" in page
+    assert ">Weiter</button>" in page and "Noch einmal senden" not in page
 
 
 def test_a_switch_without_the_csrf_token_sends_nothing_either():

@@ -67,3 +67,51 @@ def test_a_self_help_exercise_being_typed_goes_along_to_the_other_language(clien
     )
     assert response.status_code == 200
     assert answer in response.content.decode()
+
+
+def _button(page: str) -> str:
+    main = page.split("<main", 1)[1]
+    return re.search(r'<button type="submit">([^<]*)</button>', main).group(1)
+
+
+@pytest.mark.parametrize(
+    ("language", "send", "never"),
+    [("de", "Meine Nachricht senden", "noch einmal"), ("en", "Send my message", "again")],
+)
+def test_the_page_after_the_switch_says_the_message_was_not_sent_and_offers_to_send_it(
+    client, language, send, never
+):
+    open_new_mailbox(client)
+    prefix = "/de" if language == "de" else ""
+    page = client.post(
+        f"{prefix}/mailbox/write/",
+        {"body": TYPED, "centre": "", "forestall_language_switch": language},
+    ).content.decode()
+    assert _button(page) == send
+    main = page.split("<main", 1)[1].split("</main>")[0]
+    assert never not in main.lower()
+    assert not Message.objects.exists()
+
+
+@pytest.mark.parametrize(("language", "go_on"), [("de", "Weiter"), ("en", "Continue")])
+def test_an_exercise_carried_across_the_switch_goes_on_rather_than_sends_again(
+    client, language, go_on
+):
+    prefix = "/de" if language == "de" else ""
+    page = client.post(
+        f"{prefix}/self-help/self/urge-surfing/",
+        {"exercise": "surf-plan", "words": "A walk.", "forestall_language_switch": language},
+    ).content.decode()
+    assert _button(page) == go_on
+    assert "again" not in page.split("<main", 1)[1].split("</main>")[0].lower()
+
+
+def test_a_form_that_expired_still_offers_to_send_it_again(client):
+    from django.test import Client
+
+    open_new_mailbox(client)
+    strict = Client(enforce_csrf_checks=True)
+    strict.cookies = client.cookies
+    page = strict.post("/mailbox/write/", {"body": TYPED, "centre": ""}).content.decode()
+    assert "This form expired" in page
+    assert _button(page) == "Send again"

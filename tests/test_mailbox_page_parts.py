@@ -33,7 +33,8 @@ from tests.factories_cases import make_case, make_client, make_mailbox
 from tests.factories_inbox import make_first_replies
 from tests.test_mailbox import open_new_mailbox
 
-# The template's loops as they were before the tag (commit 0fb421e), word for word.
+# The template's loops as they were before the tag (commit 0fb421e), word for word
+# but for the network's line, which names the choice as "Who should answer?" does.
 _LOOPS = Template(
     "{% load i18n forestall_time %}"
     '{% translate "You wrote" as you_wrote %}'
@@ -41,7 +42,8 @@ _LOOPS = Template(
     "{% for conversation in conversations %}\n"
     '  <p class="addressed">{% if conversation.centre %}{% blocktranslate with '
     "centre=conversation.centre.display_name %}Written to {{ centre }}{% endblocktranslate %}"
-    '{% else %}{% translate "Written to any centre / the network" %}{% endif %}</p>\n'
+    '{% else %}{% translate "Any centre / the network" as choice %}'
+    "{% blocktranslate %}Written to: {{ choice }}{% endblocktranslate %}{% endif %}</p>\n"
     '  <ol class="messages">\n'
     "  {% for message in conversation.messages %}\n"
     '    <li class="message {{ message.author_kind }}"'

@@ -217,7 +217,7 @@ def test_rows_are_described_in_words(busy_inbox, counsellor_a):
     assert described[late.pk].target_text.startswith("Overdue: target 3")
     assert described[late.pk].target_state.breached
     for pk, row in described.items():
-        assert row.addressed_to == (by_pk[pk].centre_name or "The network")
+        assert row.addressed_to == (by_pk[pk].centre_name or "Any centre / the network")
 
 
 def test_a_paged_query_takes_its_page_and_nothing_else(db, centre_a):

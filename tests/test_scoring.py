@@ -238,7 +238,8 @@ def test_caseness_always_agrees_with_the_threshold(data):
         ({"child_at_risk": "yes"}, "urgent", True),
         ({"child_at_risk": "yes", "help_wanted": "read", "urgency": "can_wait"}, "urgent", True),
         ({"child_at_risk": "not_sure", "urgency": "now"}, "urgent", True),
-        ({"child_at_risk": "not_sure", "urgency": "can_wait"}, "write_to_counsellor", False),
+        ({"child_at_risk": "not_sure", "urgency": "can_wait"}, "child_unsure", True),
+        ({"child_at_risk": "not_sure", "self_harm": "now"}, "crisis", True),
         ({"worry": "own_thoughts", "help_wanted": "talk"}, "contact_centre", False),
         ({"worry": "images", "help_wanted": "write"}, "write_to_counsellor", False),
         (

@@ -19,12 +19,24 @@ from forestall.directory.forms import FinderForm
 from forestall.directory.models import Centre
 from forestall.lib.i18n import path_in_language
 from forestall.lib.pagecache import cache_public_page, public_pages_generation
+from forestall.public.models import Pathway
+
+
+def _pathway_query(request: HttpRequest) -> str:
+    """``?pathway=…`` of the pathway the person came in on, or "" (none, or not one we know).
+
+    Carried from the finder to a centre's page and on to the mailbox, so that
+    someone worried about another person is not counted, and helped, as
+    worried about themselves once they follow a link here.
+    """
+    value = request.GET.get("pathway", "")
+    return f"?pathway={value}" if value in Pathway.values else ""
 
 
 @require_safe
 @cache_public_page
 def finder(request: HttpRequest) -> HttpResponse:
-    if not request.GET:
+    if not any(name != "pathway" for name in request.GET):
         # Most visits: no filters, the same page for everyone. The template
         # keeps it like a public page (``same_for_everyone``), so the form and
         # the list are built only when it is rendered anew.
@@ -48,7 +60,7 @@ def finder(request: HttpRequest) -> HttpResponse:
         form,
         # Lazy: not queried at all when the rendered results come from the cache.
         Centre.objects.public().matching(**filters).with_offers(),
-        cache_key=_finder_cache_key(filters) if valid else "",
+        cache_key=_finder_cache_key(filters, _pathway_query(request)) if valid else "",
         filtered=any(filters.values()),
         remote_filtered=filters["remote"],
         # A value outside the vocabulary is the visitor's mistake, not ours: a
@@ -68,6 +80,7 @@ def _render_finder(
     remote_filtered: bool = False,
     status: int = 200,
 ) -> HttpResponse:
+    pathway_query = _pathway_query(request)
     context = {
         "form": form,
         "centres": centres,
@@ -76,7 +89,9 @@ def _render_finder(
         "pristine": pristine,
         "remote_filtered": remote_filtered,
         "finder_url": path_in_language("/centres/", get_language()),
-        "mailbox_url": path_in_language("/mailbox/start/", get_language()),
+        "mailbox_url": path_in_language("/mailbox/start/", get_language()) + pathway_query,
+        "pathway_query": pathway_query,
+        "pathway": pathway_query.removeprefix("?pathway="),
     }
     return render(request, "directory/finder.html", context, status=status)
 
@@ -92,7 +107,7 @@ def _filter_data(filters: dict[str, Any]) -> dict[str, str]:
     }
 
 
-def _finder_cache_key(filters: dict[str, Any]) -> str:
+def _finder_cache_key(filters: dict[str, Any], pathway_query: str) -> str:
     """Cache key of the finder's form and results for valid filters.
 
     The key space is small and fixed (vocabulary, regions and languages). It
@@ -104,6 +119,7 @@ def _finder_cache_key(filters: dict[str, Any]) -> str:
         [
             get_language() or "",
             *_filter_data(filters).values(),
+            pathway_query,  # the links to centres and the mailbox carry it
             Centre.objects.directory_version(),
             str(public_pages_generation()),
         ]
@@ -117,5 +133,9 @@ def centre_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "directory/centre.html",
-        {"centre": centre, "finder_url": path_in_language("/centres/", get_language())},
+        {
+            "centre": centre,
+            "finder_url": path_in_language("/centres/", get_language()),
+            "pathway_query": _pathway_query(request),
+        },
     )

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from forestall.cases.models import Programme
 from forestall.directory.models import Centre, Language
 from forestall.inbox.models import (
+    ANY_CENTRE,
     ContactChannel,
     ConversationStatus,
     FollowUp,
@@ -75,7 +76,7 @@ class QueueFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         choices: list[tuple[str, Any]] = [("", _("Everything I answer"))]
         if network:
-            choices.append(("network", _("The network (any centre)")))
+            choices.append(("network", ANY_CENTRE))
         choices += [(str(pk), name) for pk, name in centres]
         choice_field(self, "addressed_to").choices = choices
 
@@ -308,7 +309,7 @@ class OfflineContactForm(forms.Form):
         super().__init__(*args, **kwargs)
         choices: list[tuple[str, Any]] = []
         if network:
-            choices.append(("network", _("The network (no centre)")))
+            choices.append(("network", ANY_CENTRE))
         choices += [(str(centre.pk), centre.display_name) for centre in centres]
         choice_field(self, "centre").choices = choices
         self.centres = {str(centre.pk): centre for centre in centres}
@@ -481,7 +482,7 @@ def _centre_choices() -> list[tuple[str, str]]:
     """
 
     def compute() -> list[tuple[str, str]]:
-        choices = [("", str(_("Any centre / the network")))]
+        choices = [("", str(ANY_CENTRE))]
         choices += [
             (str(centre.pk), centre.display_name)
             for centre in Centre.objects.answering_messages().only("pk", "name", "name_de")

@@ -175,10 +175,17 @@ class ConversationQuerySet(models.QuerySet["Conversation"]):
         ).order_by("-priority", models.F("waiting_since").asc(nulls_last=True), "created_at")
 
 
+# The name of the choice "no particular centre": the network's counsellors
+# answer. One wording wherever the choice is named, public and staff side
+# ("Jedes Zentrum (Netzwerk)" in German), so that the person and the staff
+# recognise what was chosen.
+ANY_CENTRE = _("Any centre / the network")
+
+
 class Conversation(models.Model):
     """One thread between a help-seeker's mailbox and the service.
 
-    ``centre`` empty means "any centre / the network": network counsellors
+    ``centre`` empty is the choice ``ANY_CENTRE``: network counsellors
     answer it. Priority rises for an urgent self-check or a counsellor's flag.
     """
 

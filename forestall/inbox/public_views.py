@@ -80,7 +80,8 @@ WRITE_LIMIT = (30, 600)
 WRITE_CEILING = (6000, 600)
 
 
-def _start_refused(request: HttpRequest) -> bool:
+def start_refused(request: HttpRequest) -> bool:
+    """Count one new mailbox; True if over a limit (every form that starts one uses this)."""
     return over_any(
         request,
         "mailbox-start",
@@ -176,7 +177,7 @@ def start(request: HttpRequest) -> HttpResponse:
         }
         return render(request, "inbox/mailbox/start.html", context)
     form = StartForm(request.POST)
-    if _start_refused(request):
+    if start_refused(request):
         return _with_retry_after(
             request,
             render(

@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 
 from forestall.directory.models import Language
 from forestall.inbox.models import (
+    ANY_CENTRE,
     ContactChannel,
     Conversation,
     ConversationStatus,
@@ -345,7 +346,7 @@ def describe_rows(
         "urgent": _("Urgent (the person asked)"),
         "flagged": _("Urgent (flagged)"),
         "normal": _("Normal"),
-        "network": _("The network"),
+        "network": str(ANY_CENTRE),
         "you": _("You"),
         "overdue": _("Overdue: target %(target)s"),
         "target": _("target %(target)s (%(left)s left)"),

@@ -43,6 +43,11 @@ _PATHWAY_BY_WORRY = {
 }
 
 
+# Answers to the self-harm question that do not rule it out: the crisis line
+# is shown above any result.
+_SELF_HARM_NOT_RULED_OUT = frozenset({"sometimes", "now", "rather_not_say"})
+
+
 # Carried by the result page's language switch (``forestall.lib.i18n.carry_also``).
 # A forged one only leaves a check uncounted.
 COUNTED_FIELD = "counted"
@@ -94,12 +99,15 @@ def handle(request: HttpRequest) -> HttpResponse:
         "mailbox_url": reverse("mailbox:mailbox")
         + ("?" + urlencode({"urgent": start_query["urgent"]}) if advice.urgent else ""),
         "pathway_slug": _pathway_slug(pathway or Pathway.SELF),
+        # The finder and a centre's page carry the pathway on to the mailbox.
+        "pathway_query": "?" + urlencode({"pathway": pathway}) if pathway else "",
         "selfhelp_url": selfhelp_url(pathway or Pathway.SELF),
         # Only for the links into the self-help module that fits; never kept.
         "pathway": pathway or Pathway.SELF,
         "worry": str(form.answers.get("worry") or ""),
-        # Thoughts of suicide or self-harm, even "sometimes", put the crisis line first.
-        "self_harm": str(form.answers.get("self_harm") or "") in {"sometimes", "now"},
+        # Thoughts of suicide or self-harm, even "sometimes", put the crisis line
+        # first; so does "I would rather not say", which is no "no".
+        "self_harm": str(form.answers.get("self_harm") or "") in _SELF_HARM_NOT_RULED_OUT,
         "numbers": emergency_numbers(),
     }
     if advice.urgent:

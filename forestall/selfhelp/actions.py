@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, override
 
 from forestall.audit.actions import record_event
-from forestall.inbox.actions import lock_mailbox
+from forestall.inbox.actions import lock_mailbox, start_mailbox
 from forestall.inbox.models import Mailbox
 from forestall.lib.pagecache import public_pages_changed
 from forestall.lib.stale_edits import ChangedMeanwhile
@@ -367,3 +367,27 @@ def publish_module_version(
             % {"where": f"{programme}/{module_slug}"}
         ) from None
     return published
+
+
+def start_mailbox_keeping_answers(
+    language: str,
+    pathway: str,
+    module: Module,
+    exercise: Exercise,
+    values: dict[str, Any] | None,
+    *,
+    through_reach: bool = False,
+) -> tuple[Mailbox, str]:
+    """Start a mailbox for a reader without one and keep the exercise answers they chose to keep.
+
+    The answers typed before the mailbox existed made the round trip inside
+    the pages only; here they are stored for the first time, encrypted in
+    the new mailbox's workbook, and nowhere else. ``values`` None: the reader
+    chose not to keep them, and the mailbox starts empty. One transaction: no
+    mailbox without the answers it was started to keep.
+    """
+    with transaction.atomic():
+        mailbox, codename = start_mailbox(language, pathway, through_reach=through_reach)
+        if values is not None:
+            save_answer(mailbox, module, exercise, values, language)
+    return mailbox, codename

@@ -29,6 +29,11 @@ def place_url(place: str) -> str:
 PROGRAMME_FOR_PATHWAY = {"self": "self", "other": "family"}
 
 
+def pathway_for_programme(programme_slug: str) -> str:
+    """The front-door pathway a programme belongs to, or "" (one for everyone)."""
+    return next((p for p, slug in PROGRAMME_FOR_PATHWAY.items() if slug == programme_slug), "")
+
+
 def programme_url_for_pathway(pathway: str) -> str:
     """The self-help programme page for a pathway; all programmes for professionals."""
     programme_slug = PROGRAMME_FOR_PATHWAY.get(pathway)

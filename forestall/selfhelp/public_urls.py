@@ -14,4 +14,5 @@ urlpatterns = [
     path("<slug:programme>/<slug:module>/done/", public_views.done, name="done"),
     path("<slug:programme>/<slug:module>/print/", public_views.print_page, name="print"),
     path("<slug:programme>/<slug:module>/share/", public_views.share, name="share"),
+    path("<slug:programme>/<slug:module>/keep/", public_views.keep, name="keep"),
 ]

@@ -21,7 +21,8 @@ from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
-from forestall.inbox.forms import SignInForm
+from forestall.inbox import codename_view
+from forestall.inbox.forms import SignInForm, selfhelp_place_query
 from forestall.inbox.mailbox_session import (
     COOKIE_NAME,
     end_session,
@@ -34,14 +35,17 @@ from forestall.inbox.mailbox_session import (
     tells_when_deleted_meanwhile,
 )
 from forestall.inbox.models import Mailbox
-from forestall.inbox.public_views import opened_by_codename
+from forestall.inbox.public_views import opened_by_codename, start_refused
+from forestall.lib.origin import sent_from_another_site
 from forestall.lib.pagecache import cache_public_page
 from forestall.lib.ratelimit import Per, over_any, retry_after, wait_message
+from forestall.public.models import Pathway
 from forestall.public.post_only import post_only
+from forestall.reach.arrival import arrived_through_reach
 from forestall.selfhelp import actions
 from forestall.selfhelp.content import Module, Programme, catalogue
 from forestall.selfhelp.forms import ExerciseForm, RatingForm
-from forestall.selfhelp.places import place_url
+from forestall.selfhelp.places import pathway_for_programme, place_url
 
 SAVE_LIMIT = (120, 600)
 SAVE_CEILING = (20000, 600)
@@ -188,6 +192,9 @@ def _module_context(
         "progress": workbook["modules"].get(key, {}) if workbook else {},
         "mailbox": mailbox,
         "place": key,
+        # Carried to the mailbox and the finder: a family member's programme
+        # leads to a mailbox of the "someone else" pathway.
+        "pathway": pathway_for_programme(chosen.slug),
         "next_module": chosen.after(module),
         "module_number": chosen.modules.index(module) + 1,
         "module_count": len(chosen.modules),
@@ -248,6 +255,77 @@ def module(request: HttpRequest, programme: str, module: str) -> HttpResponse:
     context = _module_context(request, chosen, found, mailbox, bound=form)
     context.update(context_extra)
     return _kept(request, render(request, "selfhelp/module.html", context, status=status), mailbox)
+
+
+@csrf_when_signed_in
+@tells_when_deleted_meanwhile
+@post_only(way_on="selfhelp:index")
+def keep(request: HttpRequest, programme: str, module: str) -> HttpResponse:
+    """ "Start a mailbox and keep these answers": the answers typed without a mailbox go with it.
+
+    Threat model: answers typed before there was a mailbox are the most
+    private thing on the page, and a reader who presses a plain "Start a
+    mailbox" link loses them. Here they travel only inside the pages (POST,
+    ``no-store``): the first POST shows them back, editable, with what a
+    mailbox is and a box "keep my answers" (ticked: the reader pressed
+    "keep"); nothing is stored. The second (``create``) starts the mailbox
+    and, only if the box is still ticked, stores the answers encrypted in its
+    workbook, in one transaction; then the codename page, as for every new
+    mailbox, leads back to the module. A POST another site sent is neither
+    shown back nor kept (back to the module, empty). A reader who is signed
+    in meanwhile (CSRF-checked) saves as usual.
+    """
+    chosen, found = _found(programme, module)
+    mailbox = signed_in_mailbox(request)
+    exercise = found.text(_language()).exercise(str(request.POST.get("exercise", ""))[:60])
+    if exercise is None:
+        return _exercise_changed(request, chosen, found, mailbox)
+    form = ExerciseForm(request.POST, exercise=exercise, mailbox=mailbox)
+    to_module = reverse("selfhelp:module", args=[chosen.slug, found.slug])
+    if mailbox is not None:
+        if not form.is_valid():
+            bound = _module_context(request, chosen, found, mailbox, bound=form)
+            return _kept(
+                request, render(request, "selfhelp/module.html", bound, status=400), mailbox
+            )
+        actions.save_answer(mailbox, found, exercise, form.values(), _language())
+        return _kept(
+            request, redirect(f"{to_module}?saved={exercise.id}#exercise-{exercise.id}"), mailbox
+        )
+    context: dict[str, Any] = {
+        "programme": chosen,
+        "module": found,
+        "text": found.text(_language()),
+        "form": form,
+        "keep_checked": "keep" in request.POST or "create" not in request.POST,
+        "module_url": to_module,
+    }
+    if sent_from_another_site(request):
+        # Another site's entries are never shown back as the reader's, nor kept.
+        return redirect(to_module)
+    if not form.is_valid() or "create" not in request.POST:
+        return render(
+            request, "selfhelp/keep.html", context, status=200 if form.is_valid() else 400
+        )
+    if start_refused(request):
+        context["form_error"] = (
+            wait_message(request) + " " + translation.gettext("What you typed is still here.")
+        )
+        response = render(request, "selfhelp/keep.html", context, status=429)
+        response["Retry-After"] = str(retry_after(request))
+        return response
+    _mailbox, codename = actions.start_mailbox_keeping_answers(
+        _language(),
+        pathway_for_programme(chosen.slug) or Pathway.SELF,
+        found,
+        exercise,
+        form.values() if "keep" in request.POST else None,
+        through_reach=arrived_through_reach(request),
+    )
+    place = actions.module_key(found)
+    return codename_view.keep(
+        redirect(reverse("mailbox:codename") + selfhelp_place_query("", place)), codename
+    )
 
 
 def _exercise_changed(

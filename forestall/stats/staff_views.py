@@ -87,7 +87,9 @@ def _dashboard_context(
     ):
         reply_target_table.rows.append(
             (
-                centre_names.get(centre_key, "?") if centre_key else str(_("The network")),
+                centre_names.get(centre_key, "?")
+                if centre_key
+                else str(_("Any centre / the network")),
                 [
                     pages.month_label(month),
                     proportion.denominator,

@@ -97,3 +97,37 @@ def test_the_crisis_pages_pass_axe(page, assert_accessible):
     page.set_viewport_size({"width": 320, "height": 700})
     page.goto("/de/")
     assert_accessible(page)
+
+
+@pytest.mark.parametrize(
+    ("language", "unsure", "title", "write"),
+    [
+        (
+            "",
+            "I am not sure",
+            "Not sure is reason enough",
+            "Write to a counsellor now, marked urgent",
+        ),
+        ("/de", "Ich bin mir nicht sicher", "Unsicher zu sein ist Grund genug", "dringend"),
+    ],
+)
+def test_not_sure_whether_a_child_is_at_risk_gets_the_help_reachable_now(
+    new_page, language, unsure, title, write
+):
+    page = new_page(javascript=False)
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.goto(language + "/self-check/")
+    page.get_by_label(unsure).check()
+    page.locator("main form button[type=submit]").last.click()
+    assert page.get_by_role("heading", name=title).is_visible()
+    help_now = page.locator("#help-now").locator("..")
+    assert help_now.locator('a[href^="tel:"]').count() >= 2
+    assert help_now.get_by_role("link", name=write).first.is_visible()
+
+
+def test_the_unsure_result_passes_axe(page, assert_accessible):
+    page.goto("/self-check/")
+    page.get_by_label("I am not sure").check()
+    page.locator("main form button[type=submit]").last.click()
+    assert page.locator("#help-now").is_visible()
+    assert_accessible(page)

@@ -18,7 +18,7 @@ def test_switching_the_language_while_typing_keeps_the_message(page_without_js):
     assert page.url.endswith("/de/mailbox/write/")
     assert page.locator("textarea").input_value() == HALF
     assert not Message.objects.exists()
-    page.get_by_role("button", name="Noch einmal senden").click()
+    page.get_by_role("button", name="Meine Nachricht senden").click()
     assert page.get_by_role("heading", name="Hilfe, die Sie jetzt erreichen").is_visible()
     assert Message.objects.get().body == HALF
     assert Conversation.objects.get().urgent
@@ -31,7 +31,7 @@ def test_switching_the_language_in_a_self_help_exercise_keeps_the_answers(page_w
     page.fill('textarea[name="words"]', "This is an urge. It will pass.")
     page.locator("nav.languages").get_by_role("button", name="Deutsch").click()
     assert "/de/self-help/self/urge-surfing/" in page.url
-    page.get_by_role("button", name="Noch einmal senden").click()
+    page.get_by_role("button", name="Weiter").click()
     # Shown back in the German module, stored nowhere (no mailbox).
     assert page.locator('textarea[name="words"]').input_value() == (
         "This is an urge. It will pass."

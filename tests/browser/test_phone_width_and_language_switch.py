@@ -63,7 +63,7 @@ def test_switching_language_after_showing_answers_keeps_them(page_without_js):
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.get_by_role("heading", name="The language changed, nothing is lost").is_visible()
     assert _width(page) <= 375
-    page.get_by_role("button", name="Send again").click()
+    page.get_by_role("button", name="Continue").click()
     assert page.locator("#id_helps").input_value() == HELPS
     assert page.locator("html").get_attribute("lang") == "en"
 
@@ -71,7 +71,7 @@ def test_switching_language_after_showing_answers_keeps_them(page_without_js):
 def test_the_language_switch_as_a_form_and_its_page_pass_axe(page, assert_accessible):
     _show_answers_then_switch_to_english(page)
     assert_accessible(page)
-    page.get_by_role("button", name="Send again").click()
+    page.get_by_role("button", name="Continue").click()
     assert page.locator("nav.languages button", has_text="Deutsch").count() == 1
     assert_accessible(page)
 

@@ -195,3 +195,38 @@ def test_a_network_admin_edits_previews_and_publishes_and_the_public_page_shows_
     reader.goto("/self-help/self/motivation/")
     assert reader.get_by_role("heading", name="Change comes one step at a time").is_visible()
     assert reader.get_by_role("heading", name="Change happens in stages").count() == 0
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_answers_typed_before_starting_a_mailbox_come_along_into_it(new_page, language):
+    prefix, locale, words = LANGUAGES[language]
+    keep = {
+        "en": "Start a mailbox and keep these answers",
+        "de": "Postfach anlegen und diese Antworten behalten",
+    }
+    plan = f"{prefix}/self-help/self/safety-plan/"
+    page = new_page(javascript=False, locale=locale)
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.goto(plan)
+    page.fill("textarea[name=warning-signs]", ANSWER[language])
+    page.get_by_role("button", name=keep[language]).click()
+    # Shown back with the choice; nothing stored yet.
+    assert page.locator("textarea[name=warning-signs]").input_value() == ANSWER[language]
+    assert page.locator("#id_keep").is_checked()
+    assert ANSWER[language] not in raw_database_text()
+    page.get_by_role("button", name=words["create"]).click()
+    page.locator("#codename").wait_for()
+    page.check("#id_confirmed")
+    page.get_by_role("button", name=words["continue"]).click()
+    assert page.url.endswith(plan)
+    assert page.locator("textarea[name=warning-signs]").input_value() == ANSWER[language]
+    assert Workbook.objects.count() == 1
+    assert ANSWER[language] not in raw_database_text()
+
+
+def test_the_page_that_keeps_answers_for_a_new_mailbox_passes_axe(page, assert_accessible):
+    page.goto("/self-help/self/safety-plan/")
+    page.fill("textarea[name=warning-signs]", "x")
+    page.get_by_role("button", name="Start a mailbox and keep these answers").click()
+    assert page.locator("#id_keep").is_checked()
+    assert_accessible(page)

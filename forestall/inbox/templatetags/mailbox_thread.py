@@ -23,7 +23,7 @@ from django.utils.html import escape, linebreaks
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
-from forestall.inbox.models import MessageAuthor
+from forestall.inbox.models import ANY_CENTRE, MessageAuthor
 from forestall.inbox.thread import ThreadConversation
 from forestall.templatetags.forestall_time import time_elements
 
@@ -49,7 +49,8 @@ def mailbox_conversations(conversations: Sequence[ThreadConversation]) -> SafeSt
                 "centre": escape(conversation.centre.display_name)
             }
         else:
-            addressed = gettext("Written to any centre / the network")
+            # The choice's own name, as in "Who should answer?".
+            addressed = gettext("Written to: %(choice)s") % {"choice": escape(str(ANY_CENTRE))}
         parts.append(f'\n  <p class="addressed">{addressed}</p>\n  <ol class="messages">\n  ')
         messages = conversation.messages
         for number, message in enumerate(messages, start=1):

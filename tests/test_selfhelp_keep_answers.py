@@ -1,0 +1,150 @@
+"""Answers typed before "Start a mailbox" come along, if the reader chooses to keep them.
+
+An outsider did a self-help exercise without a mailbox, typed answers, then
+pressed "Start a mailbox": the answers were gone. Now every exercise of a
+reader without a mailbox has "Start a mailbox and keep these answers": the
+answers travel inside the pages only (nothing stored), are shown back with
+a ticked "keep my answers" box, and are stored, encrypted in the new
+mailbox's workbook and nowhere else, only when the mailbox is started with
+the box ticked.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+from django.test import Client
+
+from forestall.inbox.models import Mailbox
+from forestall.selfhelp import actions
+from forestall.selfhelp.models import Workbook
+from tests.database_dump import raw_database_text
+from tests.test_mailbox import CODENAME
+
+pytestmark = pytest.mark.django_db
+
+ANSWER = "Kingfisher-answer 5823: the evenings alone"
+PLAN = "/self-help/self/safety-plan/"
+KEEP = PLAN + "keep/"
+TYPED = {"exercise": "plan", "warning-signs": ANSWER, "reasons": "my family"}
+
+
+def _keep_and_start(client: Client, prefix: str = "", **extra: str):
+    return client.post(f"{prefix}{KEEP}", {**TYPED, "create": "1", **extra})
+
+
+def test_every_exercise_without_a_mailbox_offers_to_keep_its_answers_and_says_so_first(client):
+    page = client.get(PLAN).content.decode()
+    form = re.search(
+        r'<form method="post" action="/self-help/self/safety-plan/#exercise-plan".*?</form>',
+        page,
+        re.S,
+    )[0]
+    assert f'formaction="{KEEP}"' in form
+    assert "Start a mailbox and keep these answers" in form
+    notice = page.index("unless you keep it in a mailbox")
+    assert notice < page.index("<textarea")
+    german = client.get("/de" + PLAN).content.decode()
+    assert "Postfach anlegen und diese Antworten behalten" in german
+    assert german.index("außer Sie bewahren es in einem Postfach auf") < german.index("<textarea")
+
+
+def test_pressing_keep_shows_the_answers_back_with_the_choice_and_stores_nothing(client):
+    response = client.post(KEEP, TYPED)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert html.escape(ANSWER) in page or ANSWER in page
+    assert re.search(r'name="keep" value="on" id="id_keep" checked', page)
+    assert "Nothing has been stored yet" in page
+    assert not Mailbox.objects.exists()
+    assert ANSWER not in raw_database_text()
+
+
+def test_starting_the_mailbox_keeps_the_answers_encrypted_in_it_and_leads_back(client):
+    response = _keep_and_start(client, keep="on")
+    assert response.status_code == 302
+    assert response["Location"] == "/mailbox/start/codename/?selfhelp=self%2Fsafety-plan"
+    mailbox = Mailbox.objects.get()
+    assert mailbox.pathway == "self"
+    answers = actions.read_workbook(mailbox)["answers"]
+    assert answers["self/safety-plan/plan"]["values"]["warning-signs"] == ANSWER
+    assert ANSWER not in raw_database_text()  # encrypted
+    codename = CODENAME.search(client.get(response["Location"]).content).group(1).decode()
+    opened = client.post(
+        "/mailbox/start/confirm/",
+        {"codename": codename, "confirmed": "on", "selfhelp": "self/safety-plan"},
+        follow=True,
+    )
+    assert opened.redirect_chain[-1][0] == PLAN
+    assert ANSWER in opened.content.decode()
+
+
+def test_unticking_the_box_starts_an_empty_mailbox(client):
+    response = _keep_and_start(client)
+    assert response.status_code == 302
+    assert Mailbox.objects.count() == 1
+    assert not Workbook.objects.exists()
+
+
+def test_a_family_programme_starts_a_mailbox_of_the_someone_else_pathway(client):
+    client.post(
+        "/self-help/family/signs/keep/",
+        {"exercise": "noticed", "create": "1", "keep": "on", "what": "x"},
+    )
+    assert Mailbox.objects.get().pathway == "other"
+
+
+def test_going_back_without_a_mailbox_shows_the_answers_and_stores_nothing(client):
+    page = client.post(KEEP, TYPED).content.decode()
+    assert f'formaction="{PLAN}#exercise-plan"' in page
+    back = client.post(PLAN, {**TYPED, "create": "1", "keep": "on"})
+    assert back.status_code == 200 and ANSWER in back.content.decode()
+    assert not Mailbox.objects.exists()
+
+
+def test_another_site_cannot_start_a_mailbox_with_answers(client):
+    response = client.post(
+        KEEP,
+        {**TYPED, "create": "1", "keep": "on"},
+        HTTP_ORIGIN="https://elsewhere.example",
+    )
+    assert response.status_code == 302 and response["Location"] == PLAN
+    assert not Mailbox.objects.exists()
+
+
+def test_an_answer_too_long_comes_back_with_everything_and_nothing_is_started(client):
+    response = client.post(
+        KEEP, {**TYPED, "warning-signs": "x" * 2001, "create": "1", "keep": "on"}
+    )
+    assert response.status_code == 400
+    assert not Mailbox.objects.exists()
+
+
+def test_too_many_new_mailboxes_answer_429_with_the_answers_kept(client, monkeypatch):
+    from forestall.selfhelp import public_views
+
+    monkeypatch.setattr(public_views, "start_refused", lambda request: True)
+    response = _keep_and_start(client, keep="on")
+    assert response.status_code == 429
+    assert ANSWER in response.content.decode()
+    assert not Mailbox.objects.exists()
+
+
+def test_it_works_in_german(client):
+    page = client.post("/de" + KEEP, TYPED).content.decode()
+    assert "Ihre Antworten in einem neuen Postfach behalten" in page
+    response = _keep_and_start(client, prefix="/de", keep="on")
+    assert response["Location"].startswith("/de/mailbox/start/codename/")
+    assert Mailbox.objects.get().language == "de"
+
+
+def test_a_reader_signed_in_meanwhile_saves_as_usual(client):
+    from tests.test_mailbox import open_new_mailbox
+
+    open_new_mailbox(client)
+    response = client.post(KEEP, TYPED)
+    assert response["Location"] == PLAN + "?saved=plan#exercise-plan"
+    mailbox = Mailbox.objects.get()
+    assert actions.read_workbook(mailbox)["answers"]["self/safety-plan/plan"]["values"]
