@@ -150,7 +150,7 @@ class LeadClinicianForm(forms.Form):
         required=False,
         help_text=_(
             "A risk assessment asked for on the case goes to this person's "
-            "\u201cMy tasks\u201d. Clinicians and managers of the case's centre."
+            "“My tasks”. Clinicians and managers of the case's centre."
         ),
     )
 
