@@ -59,10 +59,8 @@ def test_a_stage_the_case_cannot_move_to_is_not_preselected(clinician_a, centre_
     case = make_case(centre_a, stage=Stage.ENQUIRY)
     response = sign_in(clinician_a).get(f"/staff/cases/{case.pk}/move/", {"to": chosen})
     assert response.status_code == 200
-    assert (
-        " selected>"
-        not in response.content.decode().split('name="to_stage"')[1].split("</select>")[0]
-    )
+    options = _stage_options(response.content.decode())
+    assert options.count(" selected>") == 1 and '<option value="" selected>' in options
 
 
 def test_an_ended_case_offers_no_move_but_a_new_case(clinician_a, centre_a, sign_in):
@@ -122,3 +120,78 @@ def test_the_kept_pathway_marks_each_case_s_own_stage_in_its_language(
         page = client.get(f"/staff/cases/{ended.pk}/").content.decode()
         assert 'aria-current="step"' not in page
         assert f"Ended: {Stage.WITHDREW.label}" in page
+
+
+def _stage_options(page: str) -> str:
+    return page.split('name="to_stage"')[1].split("</select>")[0]
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_the_move_page_chooses_no_stage_for_the_person(clinician_a, centre_a, sign_in, language):
+    """The first stage used to be selected: after a refused move it was "Closed"."""
+    case = make_case(centre_a, stage=Stage.IN_TREATMENT)
+    page = (
+        sign_in(clinician_a)
+        .get(f"/staff/cases/{case.pk}/move/", HTTP_ACCEPT_LANGUAGE=language)
+        .content.decode()
+    )
+    options = _stage_options(page)
+    assert options.split("<option")[1].startswith(' value="" selected>')
+    assert {"en": "— choose —", "de": "— bitte wählen —"}[language] in options
+    assert options.count(" selected>") == 1
+
+
+def test_a_move_without_a_chosen_stage_is_refused_and_keeps_the_reason(
+    clinician_a, centre_a, sign_in
+):
+    case = make_case(centre_a, stage=Stage.IN_TREATMENT)
+    response = sign_in(clinician_a).post(
+        f"/staff/cases/{case.pk}/move/",
+        {"to_stage": "", "reason": "Pressed save too soon", "from_stage": Stage.IN_TREATMENT},
+    )
+    assert response.status_code == 400
+    assert "Pressed save too soon</textarea>" in response.content.decode()
+    case.refresh_from_db()
+    assert case.stage == Stage.IN_TREATMENT
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_the_move_page_of_an_ended_case_says_so_instead_of_an_empty_choice(
+    clinician_a, centre_a, sign_in, language
+):
+    case = make_case(centre_a, stage=Stage.WITHDREW)
+    response = sign_in(clinician_a).get(
+        f"/staff/cases/{case.pk}/move/", HTTP_ACCEPT_LANGUAGE=language
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'name="to_stage"' not in page
+    ended = {
+        "en": "This case has ended; a returning person gets a new case.",
+        "de": "Dieser Fall ist beendet; wer wiederkommt, bekommt einen neuen Fall.",
+    }[language]
+    assert ended in page
+    assert f'href="/staff/cases/{case.pk}/reopen/"' in page
+
+
+def test_a_move_refused_because_a_colleague_ended_the_case_keeps_the_reason_to_copy(
+    clinician_a, manager_a, centre_a, sign_in
+):
+    from forestall.cases import actions
+
+    case = make_case(centre_a, stage=Stage.IN_TREATMENT)
+    browser = sign_in(manager_a)
+    actions.transition_case(case, Stage.WITHDREW, by=clinician_a, reason="Stopped coming")
+    response = browser.post(
+        f"/staff/cases/{case.pk}/move/",
+        {
+            "to_stage": Stage.AFTERCARE,
+            "reason": "Moves to aftercare",
+            "from_stage": Stage.IN_TREATMENT,
+        },
+    )
+    page = response.content.decode()
+    assert response.status_code == 409
+    assert 'name="to_stage"' not in page
+    assert "This case has ended; a returning person gets a new case." in page
+    assert "readonly" in page and "Moves to aftercare</textarea>" in page

@@ -197,3 +197,23 @@ def test_a_referral_from_the_inbox_lands_as_a_new_enquiry(
     assert b"Wants an appointment in Berlin." not in summary.content
     full = sign_in(clinician_a).get(f"/staff/cases/{case.pk}/")
     assert b"Wants an appointment in Berlin." in full.content
+
+
+def test_the_answer_to_a_referral_is_not_chosen_for_the_person(
+    sign_in, centre_a, centre_b, clinician_a, clinician_b
+):
+    """ "Accept" used to be selected: saving without looking opened a case."""
+    case = make_case(centre_a, stage=Stage.WAITING_LIST)
+    referral = _refer(case, centre_b, clinician_a)
+    browser = sign_in(clinician_b)
+    page = browser.get(f"/staff/cases/referrals/{referral.pk}/").content.decode()
+    options = page.split('name="decision"')[1].split("</select>")[0]
+    assert options.split("<option")[1].startswith(' value="" selected>')
+
+    response = browser.post(
+        f"/staff/cases/referrals/{referral.pk}/", {"decision": "", "reason": ""}
+    )
+
+    assert response.status_code == 400
+    referral.refresh_from_db()
+    assert referral.status == ReferralStatus.PENDING and referral.new_case is None

@@ -121,8 +121,11 @@ class TransitionForm(forms.Form):
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["from_stage"].initial = case.stage
+        # No stage is chosen for the person: the first one would be ending the
+        # case for whoever saves without looking (after a refused move, say).
         choice_field(self, "to_stage").choices = [
-            (stage.value, stage.label) for stage in allowed_targets(case.stage)
+            ("", _("— choose —")),
+            *((stage.value, stage.label) for stage in allowed_targets(case.stage)),
         ]
 
 
@@ -370,7 +373,9 @@ class ReferToCentreForm(forms.Form):
 
 class ReferralDecisionForm(forms.Form):
     decision = forms.ChoiceField(
-        label=_("Answer"), choices=[("accept", _("Accept")), ("decline", _("Decline"))]
+        # Nothing chosen for the person: accepting opens a case here.
+        label=_("Answer"),
+        choices=[("", _("— choose —")), ("accept", _("Accept")), ("decline", _("Decline"))],
     )
     reason = forms.CharField(
         label=_("Reason (required to decline)"),

@@ -332,6 +332,10 @@ def case_transition(request: StaffRequest, case_id: uuid.UUID) -> HttpResponse:
         )
         return redirect("cases:case", case_id=case.pk)
 
+    if not allowed_targets(case.stage):
+        # An ended case moves nowhere: say so instead of a form without choices.
+        context = {"case": case, "form": form, "title": _("Move along the pathway"), "ended": True}
+        return render(request, "cases/case_form.html", context, status=409 if request.POST else 200)
     return _case_form_view(request, case, form, title=_("Move along the pathway"), on_valid=save)
 
 
@@ -349,7 +353,12 @@ def _stage_changed(
     form = forms.TransitionForm(
         case=case, initial={"reason": request.POST.get("reason", "")[: forms.REASON_MAX]}
     )
-    context = {"case": case, "form": form, "title": _("Move along the pathway")}
+    context = {
+        "case": case,
+        "form": form,
+        "title": _("Move along the pathway"),
+        "ended": not allowed_targets(case.stage),
+    }
     return render(request, "cases/case_form.html", context, status=409)
 
 
