@@ -148,3 +148,52 @@ def test_a_reader_signed_in_meanwhile_saves_as_usual(client):
     assert response["Location"] == PLAN + "?saved=plan#exercise-plan"
     mailbox = Mailbox.objects.get()
     assert actions.read_workbook(mailbox)["answers"]["self/safety-plan/plan"]["values"]
+
+
+@pytest.mark.parametrize(
+    ("language", "other", "title"),
+    [
+        ("en", "de", "Ihre Antworten in einem neuen Postfach behalten"),
+        ("de", "en", "Keep your answers in a new mailbox"),
+    ],
+)
+def test_answers_changed_on_the_keep_page_go_along_when_the_language_changes(
+    client, language, other, title
+):
+    """The keep page shows the answers to change: its language switch carried
+    them as they came from the exercise, so a change made there was lost; and
+    after a refused "Create my mailbox" it carried "create", so "Continue" in
+    the other language started the mailbox unseen. The switch now sends the
+    page's form as it is, and only the button "Create my mailbox" says create."""
+    prefix = "/de" if language == "de" else ""
+    other_prefix = "/de" if other == "de" else ""
+    page = client.post(f"{prefix}{KEEP}", {**TYPED, "create": "1", "warning-signs": "x" * 2001})
+    assert page.status_code == 400
+    switch = page.content.decode().split('class="languages"')[1].split("</nav>")[0]
+    assert 'form="exercise-form-plan"' in switch
+    assert f'formaction="{other_prefix}{KEEP}"' in switch
+    assert 'name="create"' not in switch and "xxxx" not in switch
+    form = re.search(
+        r'<form method="post" action="[^"]*keep/".*?</form>', page.content.decode(), re.S
+    )[0]
+    assert len(re.findall(r'name="create"', form)) == 1
+    assert re.search(r'<button type="submit" name="create" value="1">', form)
+    # What the browser sends with the switch: the form as changed, the box unticked.
+    changed = {"exercise": "plan", "warning-signs": ANSWER, "reasons": "changed here"}
+    switched = client.post(
+        f"{other_prefix}{KEEP}",
+        {**changed, "keep_offered": "1", "forestall_language_switch": other},
+    )
+    assert switched.status_code == 200 and "changed here" in switched.content.decode()
+    carried = dict(
+        re.findall(
+            r'<input type="hidden" name="([^"]+)" value="([^"]*)"', switched.content.decode()
+        )
+    )
+    assert "create" not in carried
+    again = client.post(f"{other_prefix}{KEEP}", {**changed, "keep_offered": "1"})
+    shown = again.content.decode()
+    assert again.status_code == 200 and title in shown
+    assert "changed here" in shown
+    assert re.search(r'name="keep" value="on" id="id_keep">', shown)  # as they left it
+    assert not Mailbox.objects.exists()

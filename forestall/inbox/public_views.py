@@ -384,6 +384,9 @@ def _render_mailbox(
         "message_limit": SimpleLazyObject(message_limit),
         # The language switch sends what is being typed along (forestall_i18n).
         "typing_form": {"id": "message-form", "action": reverse("mailbox:write")},
+        # A message form shown back holds what was sent, as changed since:
+        # the switch sends that form, not the entries as first sent.
+        "carry_entries": typed is None,
     }
     return render(request, "inbox/mailbox/mailbox.html", context, status=status)
 

@@ -254,6 +254,10 @@ def module(request: HttpRequest, programme: str, module: str) -> HttpResponse:
         context_extra["unsaved"] = exercise.id
     context = _module_context(request, chosen, found, mailbox, bound=form)
     context.update(context_extra)
+    # The exercise shown back holds what was sent, as changed since: the
+    # language switch sends that form (``typing_form``), not the entries as
+    # first sent, which would undo every change made on this page.
+    context["carry_entries"] = context["typing_form"] is None
     return _kept(request, render(request, "selfhelp/module.html", context, status=status), mailbox)
 
 
@@ -297,8 +301,19 @@ def keep(request: HttpRequest, programme: str, module: str) -> HttpResponse:
         "module": found,
         "text": found.text(_language()),
         "form": form,
-        "keep_checked": "keep" in request.POST or "create" not in request.POST,
+        # Ticked when the reader comes from the exercise (they pressed "keep");
+        # on the way back from this page (an error, the language switch) as
+        # they left it.
+        "keep_checked": "keep" in request.POST or "keep_offered" not in request.POST,
         "module_url": to_module,
+        # The answers can be changed here: the language switch sends this
+        # page's form as it is now (not the entries the page was opened with),
+        # and never "create", which only the button "Create my mailbox" sends.
+        "typing_form": {
+            "id": f"exercise-form-{exercise.id}",
+            "action": reverse("selfhelp:keep", args=[chosen.slug, found.slug]),
+        },
+        "carry_entries": False,
     }
     if sent_from_another_site(request):
         # Another site's entries are never shown back as the reader's, nor kept.
