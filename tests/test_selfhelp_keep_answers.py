@@ -197,3 +197,33 @@ def test_answers_changed_on_the_keep_page_go_along_when_the_language_changes(
     assert "changed here" in shown
     assert re.search(r'name="keep" value="on" id="id_keep">', shown)  # as they left it
     assert not Mailbox.objects.exists()
+
+
+def test_create_sent_again_before_the_codename_is_confirmed_starts_no_second_mailbox(client):
+    """Back from the codename page and "resend" (or a reload of the POST)
+    started a second mailbox: the first, with the answers, unreachable, and
+    the page that shows a codename "once" showed another. Now the mailbox this
+    browser started is the one, its answers replaced by what was sent again."""
+    first = _keep_and_start(client, keep="on")
+    codename = CODENAME.search(client.get(first["Location"]).content).group(1).decode()
+    again = client.post(
+        KEEP,
+        {**TYPED, "warning-signs": "Changed before sending again", "create": "1", "keep": "on"},
+    )
+    assert again.status_code == 302 and again["Location"] == first["Location"]
+    mailbox = Mailbox.objects.get()
+    answers = actions.read_workbook(mailbox)["answers"]
+    assert list(answers) == ["self/safety-plan/plan"]
+    assert answers["self/safety-plan/plan"]["values"]["warning-signs"] == (
+        "Changed before sending again"
+    )
+    shown = CODENAME.search(client.get(again["Location"]).content).group(1).decode()
+    assert shown == codename
+
+
+def test_create_after_the_unconfirmed_mailbox_was_purged_starts_a_new_one(client):
+    _keep_and_start(client, keep="on")
+    Mailbox.objects.all().delete()
+    again = _keep_and_start(client, keep="on")
+    assert again.status_code == 302
+    assert Mailbox.objects.count() == 1

@@ -22,6 +22,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
 from forestall.inbox import codename_view
+from forestall.inbox.actions import find_mailbox
 from forestall.inbox.forms import SignInForm, selfhelp_place_query
 from forestall.inbox.mailbox_session import (
     COOKIE_NAME,
@@ -322,6 +323,18 @@ def keep(request: HttpRequest, programme: str, module: str) -> HttpResponse:
         return render(
             request, "selfhelp/keep.html", context, status=200 if form.is_valid() else 400
         )
+    repeated = _started_here_unconfirmed(request)
+    if repeated is not None:
+        # "Create my mailbox" again from this browser (back and "resend", a
+        # reload of the answer to the POST) while the codename of the mailbox
+        # it created is still waiting to be written down: that mailbox is the
+        # one. A second would leave the first, with the answers, unreachable,
+        # and the codename page, "shown once", would show another codename.
+        # The answers as sent now replace the ones kept there.
+        if "keep" in request.POST:
+            actions.save_answer(repeated, found, exercise, form.values(), _language())
+        place = actions.module_key(found)
+        return redirect(reverse("mailbox:codename") + selfhelp_place_query("", place))
     if start_refused(request):
         context["form_error"] = (
             wait_message(request) + " " + translation.gettext("What you typed is still here.")
@@ -341,6 +354,12 @@ def keep(request: HttpRequest, programme: str, module: str) -> HttpResponse:
     return codename_view.keep(
         redirect(reverse("mailbox:codename") + selfhelp_place_query("", place)), codename
     )
+
+
+def _started_here_unconfirmed(request: HttpRequest) -> Mailbox | None:
+    """The mailbox this browser started and whose codename it has not confirmed yet, if any."""
+    codename = codename_view.shown(request)
+    return find_mailbox(codename) if codename else None
 
 
 def _exercise_changed(
