@@ -167,7 +167,9 @@ def test_answers_changed_on_the_keep_page_go_along_when_the_language_changes(
     page's form as it is, and only the button "Create my mailbox" says create."""
     prefix = "/de" if language == "de" else ""
     other_prefix = "/de" if other == "de" else ""
-    page = client.post(f"{prefix}{KEEP}", {**TYPED, "create": "1", "warning-signs": "x" * 2001})
+    page = client.post(
+        f"{prefix}{KEEP}", {**TYPED, "create": "1", "keep": "on", "warning-signs": "x" * 2001}
+    )
     assert page.status_code == 400
     switch = page.content.decode().split('class="languages"')[1].split("</nav>")[0]
     assert 'form="exercise-form-plan"' in switch
@@ -227,3 +229,14 @@ def test_create_after_the_unconfirmed_mailbox_was_purged_starts_a_new_one(client
     again = _keep_and_start(client, keep="on")
     assert again.status_code == 302
     assert Mailbox.objects.count() == 1
+
+
+@pytest.mark.parametrize("prefix", ["", "/de"])
+def test_an_answer_not_kept_never_stands_between_the_reader_and_the_mailbox(client, prefix):
+    """With the box unticked nothing typed is stored, yet an answer too long
+    refused the mailbox (400) until it was shortened."""
+    response = client.post(f"{prefix}{KEEP}", {**TYPED, "warning-signs": "x" * 2001, "create": "1"})
+    assert response.status_code == 302
+    assert response["Location"].startswith(f"{prefix}/mailbox/start/codename/")
+    assert Mailbox.objects.count() == 1
+    assert not Workbook.objects.exists()

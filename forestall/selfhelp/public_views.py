@@ -319,10 +319,14 @@ def keep(request: HttpRequest, programme: str, module: str) -> HttpResponse:
     if sent_from_another_site(request):
         # Another site's entries are never shown back as the reader's, nor kept.
         return redirect(to_module)
-    if not form.is_valid() or "create" not in request.POST:
+    if "create" not in request.POST:
         return render(
             request, "selfhelp/keep.html", context, status=200 if form.is_valid() else 400
         )
+    # Answers the reader chose not to keep are not stored, so nothing in them
+    # (too long, a NUL) can stand between them and their mailbox.
+    if "keep" in request.POST and not form.is_valid():
+        return render(request, "selfhelp/keep.html", context, status=400)
     repeated = _started_here_unconfirmed(request)
     if repeated is not None:
         # "Create my mailbox" again from this browser (back and "resend", a
