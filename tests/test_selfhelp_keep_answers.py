@@ -240,3 +240,15 @@ def test_an_answer_not_kept_never_stands_between_the_reader_and_the_mailbox(clie
     assert response["Location"].startswith(f"{prefix}/mailbox/start/codename/")
     assert Mailbox.objects.count() == 1
     assert not Workbook.objects.exists()
+
+
+def test_create_sent_again_is_held_to_the_save_limits_with_the_answers_kept(client, monkeypatch):
+    from forestall.selfhelp import public_views
+
+    _keep_and_start(client, keep="on")
+    monkeypatch.setattr(public_views, "_save_refused", lambda request, mailbox: True)
+    again = client.post(KEEP, {**TYPED, "warning-signs": "Sent again", "create": "1", "keep": "on"})
+    assert again.status_code == 429 and "Sent again" in again.content.decode()
+    assert Mailbox.objects.count() == 1
+    answers = actions.read_workbook(Mailbox.objects.get())["answers"]
+    assert answers["self/safety-plan/plan"]["values"]["warning-signs"] == ANSWER

@@ -336,6 +336,11 @@ def keep(request: HttpRequest, programme: str, module: str) -> HttpResponse:
         # and the codename page, "shown once", would show another codename.
         # The answers as sent now replace the ones kept there.
         if "keep" in request.POST:
+            if _save_refused(request, repeated):  # as every save into a mailbox
+                context["form_error"] = wait_message(request)
+                response = render(request, "selfhelp/keep.html", context, status=429)
+                response["Retry-After"] = str(retry_after(request))
+                return response
             actions.save_answer(repeated, found, exercise, form.values(), _language())
         place = actions.module_key(found)
         return redirect(reverse("mailbox:codename") + selfhelp_place_query("", place))
