@@ -22,7 +22,6 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
 from forestall.inbox import codename_view
-from forestall.inbox.actions import find_mailbox
 from forestall.inbox.forms import SignInForm, selfhelp_place_query
 from forestall.inbox.mailbox_session import (
     COOKIE_NAME,
@@ -36,7 +35,11 @@ from forestall.inbox.mailbox_session import (
     tells_when_deleted_meanwhile,
 )
 from forestall.inbox.models import Mailbox
-from forestall.inbox.public_views import opened_by_codename, start_refused
+from forestall.inbox.public_views import (
+    opened_by_codename,
+    start_refused,
+    started_here_unconfirmed,
+)
 from forestall.lib.origin import sent_from_another_site
 from forestall.lib.pagecache import cache_public_page
 from forestall.lib.ratelimit import Per, over_any, retry_after, wait_message
@@ -327,7 +330,7 @@ def keep(request: HttpRequest, programme: str, module: str) -> HttpResponse:
     # (too long, a NUL) can stand between them and their mailbox.
     if "keep" in request.POST and not form.is_valid():
         return render(request, "selfhelp/keep.html", context, status=400)
-    repeated = _started_here_unconfirmed(request)
+    repeated = started_here_unconfirmed(request)
     if repeated is not None:
         # "Create my mailbox" again from this browser (back and "resend", a
         # reload of the answer to the POST) while the codename of the mailbox
@@ -363,12 +366,6 @@ def keep(request: HttpRequest, programme: str, module: str) -> HttpResponse:
     return codename_view.keep(
         redirect(reverse("mailbox:codename") + selfhelp_place_query("", place)), codename
     )
-
-
-def _started_here_unconfirmed(request: HttpRequest) -> Mailbox | None:
-    """The mailbox this browser started and whose codename it has not confirmed yet, if any."""
-    codename = codename_view.shown(request)
-    return find_mailbox(codename) if codename else None
 
 
 def _exercise_changed(
