@@ -6,6 +6,8 @@ public page joins this test without anyone remembering to add it.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.conf import settings
 from django.test import Client, override_settings
@@ -35,7 +37,11 @@ HOSTILE_VALUES = [
     MISSING_ID,
 ]
 QUERY_NAMES = ["language", "service", "region", "remote", "lang", "period", "centre", "page", "q"]
-BODY_NAMES = ["codename", "body", "centre", "pathway", "confirm", "urgent", "answers", "q1"]
+BODY_NAMES = [
+    *("codename", "body", "centre", "pathway", "confirm", "urgent", "answers", "q1"),
+    # A self-help exercise and its "keep these answers" page.
+    *("exercise", "warning-signs", "create", "keep", "keep_offered", "moment"),
+]
 
 
 def _public_paths() -> list[str]:
@@ -53,6 +59,11 @@ def _public_paths() -> list[str]:
                     continue
                 full = full.replace("<uuid:administration_id>", MISSING_ID)
                 full = full.replace("<slug:slug>", "no-such-thing")
+                # A module that exists: its pages (the exercise, "keep these
+                # answers", the rating) read their forms only when it does.
+                full = full.replace("<slug:programme>/<slug:module>", "self/safety-plan")
+                full = full.replace("<slug:programme>", "self")
+                full = re.sub(r"<str:\w+>", "no-such-thing", full)
                 if "<" in full:
                     continue
                 paths.append("/" + full.replace("en/", "", 1))
@@ -205,3 +216,23 @@ def test_hostile_staff_requests_never_get_a_500(path, staff):
             assert response.status_code < 500, ("GET", path, user.username, value[:20])
             response = client.post(path, dict.fromkeys(BODY_NAMES + QUERY_NAMES, value))
             assert response.status_code < 500, ("POST", path, user.username, value[:20])
+
+
+# Raw form bodies: bytes no browser should send but anyone can (a lone UTF-16
+# surrogate as UTF-8, bytes that are not UTF-8, a NUL), and a very long answer.
+HOSTILE_ANSWERS = ["%ED%A0%80", "%FF%FE", "a%00b", "x" * 100_000, "%F0%9F%98%80" * 3000]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("prefix", ["", "/de"])
+@pytest.mark.parametrize(
+    "page", ["", "keep/", "print/", "rating/", "done/", "share/"], ids=lambda page: page or "module"
+)
+def test_hostile_exercise_answers_never_get_a_500(prefix, page):
+    client = Client(raise_request_exception=False)
+    path = f"{prefix}/self-help/self/safety-plan/{page}"
+    for answer in HOSTILE_ANSWERS:
+        for extra in ("", "&create=1&keep=on&keep_offered=1"):
+            body = f"exercise=plan&warning-signs={answer}&reasons={answer}{extra}"
+            response = client.post(path, body, content_type="application/x-www-form-urlencoded")
+            assert response.status_code < 500, (path, answer[:12], extra, response.status_code)

@@ -38,13 +38,45 @@ def _languages(page: str) -> str:
 
 
 def _switch_form(page: str, action: str) -> dict[str, list[str]]:
-    """The fields of the language switch's form to ``action`` (as a browser would send them)."""
+    """The fields the language switch to ``action`` sends (as a browser would send them).
+
+    Either a form of its own carrying the entries, or (a page that shows the
+    form sent back, to change) a button of that form: then the form's fields
+    as they stand, and the button's name and value.
+    """
     nav = _languages(page)
-    form = re.search(rf'<form method="post" action="{re.escape(action)}".*?</form>', nav, re.S)
-    assert form, f"no language switch form to {action} in {nav}"
     fields: dict[str, list[str]] = {}
-    for name, value in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form[0]):
+    form = re.search(rf'<form method="post" action="{re.escape(action)}".*?</form>', nav, re.S)
+    if form:
+        for name, value in re.findall(
+            r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form[0]
+        ):
+            fields.setdefault(html.unescape(name), []).append(html.unescape(value))
+        return fields
+    button = re.search(
+        rf'<button type="submit" form="([^"]+)" formaction="{re.escape(action)}" formnovalidate '
+        r'name="([^"]+)" value="([^"]+)"',
+        nav,
+    )
+    assert button, f"no language switch to {action} in {nav}"
+    form_id, switch_name, switch_value = button.groups()
+    owner = re.search(rf'<form [^>]*id="{re.escape(form_id)}".*?</form>', page, re.S)
+    assert owner, f"no form {form_id} on the page"
+    for tag in re.findall(r"<input [^>]*>", owner[0]):
+        attributes = dict(re.findall(r'([a-z-]+)="([^"]*)"', tag))
+        kind = attributes.get("type", "text")
+        if "name" not in attributes or kind in ("submit", "button"):
+            continue
+        if kind in ("radio", "checkbox") and not re.search(r"\schecked[\s>]", tag):
+            continue
+        fields.setdefault(html.unescape(attributes["name"]), []).append(
+            html.unescape(attributes.get("value", ""))
+        )
+    for name, value in re.findall(
+        r'<textarea name="([^"]+)"[^>]*>\n?(.*?)</textarea>', owner[0], re.S
+    ):
         fields.setdefault(html.unescape(name), []).append(html.unescape(value))
+    fields[switch_name] = [switch_value]
     return fields
 
 

@@ -115,3 +115,42 @@ def test_a_form_that_expired_still_offers_to_send_it_again(client):
     page = strict.post("/mailbox/write/", {"body": TYPED, "centre": ""}).content.decode()
     assert "This form expired" in page
     assert _button(page) == "Send again"
+
+
+def _switch(page: str) -> str:
+    return page.split('class="languages"')[1].split("</nav>")[0]
+
+
+def test_an_exercise_shown_back_sends_its_form_as_changed_since_not_as_first_sent(client):
+    """After "Show my answers" the answers are in the form again, to change: the
+    switch carried the entries as first sent, and every change made on the
+    page since was lost in the other language."""
+    first = "A walk."
+    page = client.post(
+        "/self-help/self/urge-surfing/", {"exercise": "surf-plan", "words": first}
+    ).content.decode()
+    assert first in page
+    switch = _switch(page)
+    assert 'form="exercise-form-surf-plan"' in switch
+    assert 'formaction="/de/self-help/self/urge-surfing/"' in switch
+    assert first not in switch and 'name="words"' not in switch
+    german = client.post(
+        "/de/self-help/self/urge-surfing/",
+        {
+            "exercise": "surf-plan",
+            "words": "A walk, then a call.",
+            "forestall_language_switch": "de",
+        },
+    ).content.decode()
+    assert "A walk, then a call." in german
+
+
+def test_a_message_shown_back_sends_its_form_as_changed_since_not_as_first_sent(client):
+    open_new_mailbox(client)
+    client.get("/mailbox/")
+    refused = client.post("/mailbox/write/", {"body": "x" * 20_000, "centre": ""})
+    assert refused.status_code == 400
+    switch = _switch(refused.content.decode())
+    assert 'form="message-form"' in switch
+    assert 'formaction="/de/mailbox/write/"' in switch
+    assert 'name="body"' not in switch and "xxxx" not in switch

@@ -202,6 +202,29 @@ def test_reloading_the_codename_page_shows_the_same_codename_and_no_second_mailb
     assert Mailbox.objects.count() == 1
 
 
+@pytest.mark.parametrize("prefix", ["", "/de"])
+def test_the_start_form_sent_again_before_confirming_starts_no_second_mailbox(client, prefix):
+    """Back from the codename page and "resend" (or a reload of the POST
+    itself) started a second mailbox: another codename on a page that says it
+    is shown once, the first mailbox unreachable, one more start counted."""
+    from forestall.inbox.forms import urgent_token
+    from forestall.stats.models import DailyCount
+
+    first = client.post(f"{prefix}/mailbox/start/", {"pathway": "self"})
+    codename = CODENAME.search(client.get(first["Location"]).content).group(1)
+    counted = sum(DailyCount.objects.values_list("count", flat=True))
+    again = client.post(f"{prefix}/mailbox/start/", {"pathway": "self", "urgent": urgent_token()})
+    assert again.status_code == 302 and again["Location"] == first["Location"]
+    assert CODENAME.search(client.get(again["Location"]).content).group(1) == codename
+    assert Mailbox.objects.count() == 1
+    assert Mailbox.objects.get().urgent  # what the second form asked for is not dropped
+    assert sum(DailyCount.objects.values_list("count", flat=True)) == counted
+    # Once it is confirmed (or in another browser) a new mailbox starts as always.
+    client.post(f"{prefix}/mailbox/start/confirm/", {"codename": codename, "confirmed": "on"})
+    Client().post(f"{prefix}/mailbox/start/", {"pathway": "self"})
+    assert Mailbox.objects.count() == 2
+
+
 def test_the_codename_is_shown_only_to_this_browser_and_only_until_confirmed(client):
     response = client.post("/mailbox/start/", {"pathway": "self"})
     token = response.cookies[codename_view.COOKIE_NAME].value

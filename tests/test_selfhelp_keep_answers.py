@@ -148,3 +148,107 @@ def test_a_reader_signed_in_meanwhile_saves_as_usual(client):
     assert response["Location"] == PLAN + "?saved=plan#exercise-plan"
     mailbox = Mailbox.objects.get()
     assert actions.read_workbook(mailbox)["answers"]["self/safety-plan/plan"]["values"]
+
+
+@pytest.mark.parametrize(
+    ("language", "other", "title"),
+    [
+        ("en", "de", "Ihre Antworten in einem neuen Postfach behalten"),
+        ("de", "en", "Keep your answers in a new mailbox"),
+    ],
+)
+def test_answers_changed_on_the_keep_page_go_along_when_the_language_changes(
+    client, language, other, title
+):
+    """The keep page shows the answers to change: its language switch carried
+    them as they came from the exercise, so a change made there was lost; and
+    after a refused "Create my mailbox" it carried "create", so "Continue" in
+    the other language started the mailbox unseen. The switch now sends the
+    page's form as it is, and only the button "Create my mailbox" says create."""
+    prefix = "/de" if language == "de" else ""
+    other_prefix = "/de" if other == "de" else ""
+    page = client.post(
+        f"{prefix}{KEEP}", {**TYPED, "create": "1", "keep": "on", "warning-signs": "x" * 2001}
+    )
+    assert page.status_code == 400
+    switch = page.content.decode().split('class="languages"')[1].split("</nav>")[0]
+    assert 'form="exercise-form-plan"' in switch
+    assert f'formaction="{other_prefix}{KEEP}"' in switch
+    assert 'name="create"' not in switch and "xxxx" not in switch
+    form = re.search(
+        r'<form method="post" action="[^"]*keep/".*?</form>', page.content.decode(), re.S
+    )[0]
+    assert len(re.findall(r'name="create"', form)) == 1
+    assert re.search(r'<button type="submit" name="create" value="1">', form)
+    # What the browser sends with the switch: the form as changed, the box unticked.
+    changed = {"exercise": "plan", "warning-signs": ANSWER, "reasons": "changed here"}
+    switched = client.post(
+        f"{other_prefix}{KEEP}",
+        {**changed, "keep_offered": "1", "forestall_language_switch": other},
+    )
+    assert switched.status_code == 200 and "changed here" in switched.content.decode()
+    carried = dict(
+        re.findall(
+            r'<input type="hidden" name="([^"]+)" value="([^"]*)"', switched.content.decode()
+        )
+    )
+    assert "create" not in carried
+    again = client.post(f"{other_prefix}{KEEP}", {**changed, "keep_offered": "1"})
+    shown = again.content.decode()
+    assert again.status_code == 200 and title in shown
+    assert "changed here" in shown
+    assert re.search(r'name="keep" value="on" id="id_keep">', shown)  # as they left it
+    assert not Mailbox.objects.exists()
+
+
+def test_create_sent_again_before_the_codename_is_confirmed_starts_no_second_mailbox(client):
+    """Back from the codename page and "resend" (or a reload of the POST)
+    started a second mailbox: the first, with the answers, unreachable, and
+    the page that shows a codename "once" showed another. Now the mailbox this
+    browser started is the one, its answers replaced by what was sent again."""
+    first = _keep_and_start(client, keep="on")
+    codename = CODENAME.search(client.get(first["Location"]).content).group(1).decode()
+    again = client.post(
+        KEEP,
+        {**TYPED, "warning-signs": "Changed before sending again", "create": "1", "keep": "on"},
+    )
+    assert again.status_code == 302 and again["Location"] == first["Location"]
+    mailbox = Mailbox.objects.get()
+    answers = actions.read_workbook(mailbox)["answers"]
+    assert list(answers) == ["self/safety-plan/plan"]
+    assert answers["self/safety-plan/plan"]["values"]["warning-signs"] == (
+        "Changed before sending again"
+    )
+    shown = CODENAME.search(client.get(again["Location"]).content).group(1).decode()
+    assert shown == codename
+
+
+def test_create_after_the_unconfirmed_mailbox_was_purged_starts_a_new_one(client):
+    _keep_and_start(client, keep="on")
+    Mailbox.objects.all().delete()
+    again = _keep_and_start(client, keep="on")
+    assert again.status_code == 302
+    assert Mailbox.objects.count() == 1
+
+
+@pytest.mark.parametrize("prefix", ["", "/de"])
+def test_an_answer_not_kept_never_stands_between_the_reader_and_the_mailbox(client, prefix):
+    """With the box unticked nothing typed is stored, yet an answer too long
+    refused the mailbox (400) until it was shortened."""
+    response = client.post(f"{prefix}{KEEP}", {**TYPED, "warning-signs": "x" * 2001, "create": "1"})
+    assert response.status_code == 302
+    assert response["Location"].startswith(f"{prefix}/mailbox/start/codename/")
+    assert Mailbox.objects.count() == 1
+    assert not Workbook.objects.exists()
+
+
+def test_create_sent_again_is_held_to_the_save_limits_with_the_answers_kept(client, monkeypatch):
+    from forestall.selfhelp import public_views
+
+    _keep_and_start(client, keep="on")
+    monkeypatch.setattr(public_views, "_save_refused", lambda request, mailbox: True)
+    again = client.post(KEEP, {**TYPED, "warning-signs": "Sent again", "create": "1", "keep": "on"})
+    assert again.status_code == 429 and "Sent again" in again.content.decode()
+    assert Mailbox.objects.count() == 1
+    answers = actions.read_workbook(Mailbox.objects.get())["answers"]
+    assert answers["self/safety-plan/plan"]["values"]["warning-signs"] == ANSWER

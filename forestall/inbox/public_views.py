@@ -152,6 +152,17 @@ def _signin_page(
     return render(request, "inbox/mailbox/signin.html", context, status=status)
 
 
+def started_here_unconfirmed(request: HttpRequest) -> Mailbox | None:
+    """The mailbox this browser started whose codename it has not confirmed yet, if any.
+
+    Every form that starts a mailbox asks first: the same form sent again
+    (back and "resend") then leads to that mailbox's codename page instead of
+    starting a second one, which would leave the first unreachable.
+    """
+    codename = codename_view.shown(request)
+    return actions.find_mailbox(codename) if codename else None
+
+
 def _too_many_message(request: HttpRequest) -> str:
     return wait_message(request) + " " + _("What you typed is still here.")
 
@@ -177,6 +188,22 @@ def start(request: HttpRequest) -> HttpResponse:
         }
         return render(request, "inbox/mailbox/start.html", context)
     form = StartForm(request.POST)
+    repeated = started_here_unconfirmed(request)
+    if repeated is not None and form.is_valid():
+        # The start form sent again from this browser (back from the codename
+        # page and "resend", a reload of the answer to the POST) while the
+        # codename of the mailbox it started is still waiting to be written
+        # down: that mailbox is the one. A second would show another codename
+        # on a page that says it is shown once, and count one more start.
+        if form.is_urgent():
+            actions.mark_mailbox_urgent(repeated)
+        return redirect(
+            reverse("mailbox:codename")
+            + selfhelp_place_query(
+                chosen_centre_query(form.cleaned_data.get("centre")),
+                form.cleaned_data.get("selfhelp"),
+            )
+        )
     if start_refused(request):
         return _with_retry_after(
             request,
@@ -384,6 +411,9 @@ def _render_mailbox(
         "message_limit": SimpleLazyObject(message_limit),
         # The language switch sends what is being typed along (forestall_i18n).
         "typing_form": {"id": "message-form", "action": reverse("mailbox:write")},
+        # A message form shown back holds what was sent, as changed since:
+        # the switch sends that form, not the entries as first sent.
+        "carry_entries": typed is None,
     }
     return render(request, "inbox/mailbox/mailbox.html", context, status=status)
 

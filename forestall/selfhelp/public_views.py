@@ -35,7 +35,11 @@ from forestall.inbox.mailbox_session import (
     tells_when_deleted_meanwhile,
 )
 from forestall.inbox.models import Mailbox
-from forestall.inbox.public_views import opened_by_codename, start_refused
+from forestall.inbox.public_views import (
+    opened_by_codename,
+    start_refused,
+    started_here_unconfirmed,
+)
 from forestall.lib.origin import sent_from_another_site
 from forestall.lib.pagecache import cache_public_page
 from forestall.lib.ratelimit import Per, over_any, retry_after, wait_message
@@ -254,6 +258,10 @@ def module(request: HttpRequest, programme: str, module: str) -> HttpResponse:
         context_extra["unsaved"] = exercise.id
     context = _module_context(request, chosen, found, mailbox, bound=form)
     context.update(context_extra)
+    # The exercise shown back holds what was sent, as changed since: the
+    # language switch sends that form (``typing_form``), not the entries as
+    # first sent, which would undo every change made on this page.
+    context["carry_entries"] = context["typing_form"] is None
     return _kept(request, render(request, "selfhelp/module.html", context, status=status), mailbox)
 
 
@@ -297,16 +305,48 @@ def keep(request: HttpRequest, programme: str, module: str) -> HttpResponse:
         "module": found,
         "text": found.text(_language()),
         "form": form,
-        "keep_checked": "keep" in request.POST or "create" not in request.POST,
+        # Ticked when the reader comes from the exercise (they pressed "keep");
+        # on the way back from this page (an error, the language switch) as
+        # they left it.
+        "keep_checked": "keep" in request.POST or "keep_offered" not in request.POST,
         "module_url": to_module,
+        # The answers can be changed here: the language switch sends this
+        # page's form as it is now (not the entries the page was opened with),
+        # and never "create", which only the button "Create my mailbox" sends.
+        "typing_form": {
+            "id": f"exercise-form-{exercise.id}",
+            "action": reverse("selfhelp:keep", args=[chosen.slug, found.slug]),
+        },
+        "carry_entries": False,
     }
     if sent_from_another_site(request):
         # Another site's entries are never shown back as the reader's, nor kept.
         return redirect(to_module)
-    if not form.is_valid() or "create" not in request.POST:
+    if "create" not in request.POST:
         return render(
             request, "selfhelp/keep.html", context, status=200 if form.is_valid() else 400
         )
+    # Answers the reader chose not to keep are not stored, so nothing in them
+    # (too long, a NUL) can stand between them and their mailbox.
+    if "keep" in request.POST and not form.is_valid():
+        return render(request, "selfhelp/keep.html", context, status=400)
+    repeated = started_here_unconfirmed(request)
+    if repeated is not None:
+        # "Create my mailbox" again from this browser (back and "resend", a
+        # reload of the answer to the POST) while the codename of the mailbox
+        # it created is still waiting to be written down: that mailbox is the
+        # one. A second would leave the first, with the answers, unreachable,
+        # and the codename page, "shown once", would show another codename.
+        # The answers as sent now replace the ones kept there.
+        if "keep" in request.POST:
+            if _save_refused(request, repeated):  # as every save into a mailbox
+                context["form_error"] = wait_message(request)
+                response = render(request, "selfhelp/keep.html", context, status=429)
+                response["Retry-After"] = str(retry_after(request))
+                return response
+            actions.save_answer(repeated, found, exercise, form.values(), _language())
+        place = actions.module_key(found)
+        return redirect(reverse("mailbox:codename") + selfhelp_place_query("", place))
     if start_refused(request):
         context["form_error"] = (
             wait_message(request) + " " + translation.gettext("What you typed is still here.")

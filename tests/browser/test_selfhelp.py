@@ -230,3 +230,33 @@ def test_the_page_that_keeps_answers_for_a_new_mailbox_passes_axe(page, assert_a
     page.get_by_role("button", name="Start a mailbox and keep these answers").click()
     assert page.locator("#id_keep").is_checked()
     assert_accessible(page)
+
+
+@pytest.mark.parametrize(("language", "other"), [("en", "de"), ("de", "en")])
+def test_answers_changed_on_the_keep_page_survive_a_language_switch(new_page, language, other):
+    """The switch carried the answers as they came from the exercise: a change
+    made on the keep page was gone in the other language."""
+    from forestall.inbox.models import Mailbox
+
+    prefix, locale, _words = LANGUAGES[language]
+    other_prefix, _locale, other_words = LANGUAGES[other]
+    keep = {
+        "en": "Start a mailbox and keep these answers",
+        "de": "Postfach anlegen und diese Antworten behalten",
+    }
+    switch_to = {"en": "English", "de": "Deutsch"}
+    go_on = {"en": "Continue", "de": "Weiter"}
+    page = new_page(javascript=False, locale=locale)
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.goto(f"{prefix}/self-help/self/safety-plan/")
+    page.fill("textarea[name=warning-signs]", ANSWER[language])
+    page.get_by_role("button", name=keep[language]).click()
+    page.fill("textarea[name=warning-signs]", "Changed on the keep page")
+    page.uncheck("#id_keep")
+    page.locator("nav.languages").get_by_role("button", name=switch_to[other]).click()
+    page.get_by_role("button", name=go_on[other], exact=True).click()
+    assert page.url.endswith(f"{other_prefix}/self-help/self/safety-plan/keep/")
+    assert page.locator("textarea[name=warning-signs]").input_value() == "Changed on the keep page"
+    assert not page.locator("#id_keep").is_checked()
+    assert page.get_by_role("button", name=other_words["create"]).is_visible()
+    assert not Mailbox.objects.exists()
