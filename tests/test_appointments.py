@@ -219,7 +219,11 @@ def test_a_start_far_in_the_past_or_future_is_refused_as_a_typo(
     """Muddle: 1950 typed for 2025, or a year too far ahead; refused, with what was typed."""
     case = make_case(centre_a, stage=Stage.ASSESSMENT)
     client = sign_in(clinician_a)
-    typed = timezone.localtime(timezone.now() + datetime.timedelta(days=days))
+    # Days counted on the calendar, at noon: "now" plus 91 days of 24 hours is
+    # a day less in the hour before midnight when the clocks change between.
+    typed = datetime.datetime.combine(
+        timezone.localdate() + datetime.timedelta(days=days), datetime.time(12, 0)
+    )
     typed_text = typed.strftime("%Y-%m-%dT%H:%M")
     page = client.post(
         f"/staff/cases/{case.pk}/appointments/",
