@@ -220,18 +220,19 @@ else:
     }
 
 # Public pages kept for cookie-less visitors (forestall.lib.pagecache) and the
-# finder's kept fragments live in a cache of their own: anyone can fill it
-# (one page per address and query string), and in the shared cache that would
-# push out the rate limits' counters (a full local-memory cache drops the
-# oldest entries first), resetting the codename sign-in limit.
-CACHES["public_pages"] = (
-    {**CACHES["default"], "KEY_PREFIX": "forestall-pages"}
-    if REDIS_URL
-    else {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "forestall-public-pages",
-    }
-)
+# finder's kept fragments live in a cache of their own, in each process's own
+# memory, with or without Redis: anyone can fill it (one page per address and
+# query string), and in a shared cache that would push out the rate limits'
+# counters (a full local-memory cache drops the oldest entries first; a Redis
+# that evicts to stay within its memory may drop any key), resetting the
+# codename sign-in limit. Only the pages' generation, which
+# ``public_pages_changed()`` moves to drop them all, is shared (the default
+# cache), so every process drops its pages at once.
+CACHES["public_pages"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "forestall-public-pages",
+    "OPTIONS": {"MAX_ENTRIES": 1000},
+}
 
 # The public pages' header and footer (``{% cache ... using="chrome" %}``):
 # the same for every visitor in a language, they change only with a deploy,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import os
 import secrets
 import subprocess
@@ -141,3 +142,37 @@ def test_x_forwarded_proto_is_believed_only_from_a_declared_proxy(module_tmp):
     behind_proxy = _forestall(module_tmp, "shell", "--no-imports", "-c", _IS_SECURE, **variables)
     assert behind_proxy.returncode == 0, behind_proxy.stderr
     assert behind_proxy.stdout.strip() == "True"
+
+
+def test_with_redis_the_public_pages_stay_out_of_the_shared_cache(tmp_path):
+    """Anyone can add cached pages (one per made-up query string): in the Redis that keeps
+    the rate limits' counters, a Redis that evicts to stay within its memory could drop
+    a counter for them and reset the codename sign-in limit."""
+    shown = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django, json; from django.conf import settings; django.setup(); "
+            "print(json.dumps({name: value['BACKEND'] "
+            "for name, value in settings.CACHES.items()}))",
+        ],
+        env=_production_environment(
+            tmp_path,
+            **_complete_settings(tmp_path),
+            REDIS_URL="redis://127.0.0.1:6379/0",
+            DJANGO_SETTINGS_MODULE="forestall.settings",
+        ),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    backends = json.loads(shown.stdout.strip().splitlines()[-1])
+    assert backends["default"] == "django.core.cache.backends.redis.RedisCache"
+    assert backends["public_pages"] == "django.core.cache.backends.locmem.LocMemCache"
+    assert all(
+        backend != "django.core.cache.backends.redis.RedisCache"
+        for name, backend in backends.items()
+        if name != "default"
+    )
