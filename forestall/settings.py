@@ -231,7 +231,7 @@ else:
 CACHES["public_pages"] = {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
     "LOCATION": "forestall-public-pages",
-    "OPTIONS": {"MAX_ENTRIES": 1000},
+    "OPTIONS": {"MAX_ENTRIES": 300},
 }
 
 # The public pages' header and footer (``{% cache ... using="chrome" %}``):
