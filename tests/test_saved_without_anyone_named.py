@@ -17,10 +17,10 @@ import re
 
 import pytest
 from django.apps import apps
-from django.utils import translation
+from django.utils import timezone, translation
 
 from forestall.accounts.models import User
-from forestall.cases.actions import transition_case
+from forestall.cases.actions import StageChanged, transition_case
 from forestall.cases.models import Priority
 from forestall.cases.pathway import Stage
 from forestall.directory.models import Centre
@@ -99,6 +99,16 @@ def test_every_model_guarded_against_stale_pages_names_nobody_for_an_unnamed_sav
 def test_the_message_for_a_change_without_anyone_named_is_translated():
     changed = ChangedMeanwhile(version="v")
     assert changed.message().startswith("Nothing was saved: this was changed on —")
+    assert "an account since removed" in changed.message()
     with translation.override("de"):
         assert changed.message().startswith("Nichts wurde gespeichert:")
+        assert "ohne dass eine Mitarbeiterin oder ein Mitarbeiter" in changed.message()
+
+
+def test_a_case_moved_without_anyone_named_says_so_instead_of_a_dash():
+    changed = StageChanged(Stage.WAITING_LIST, moved_at=timezone.now())
+    assert "without a staff member named" in changed.message("clinician_a")
+    assert "— moved" not in changed.message()
+    with translation.override("de"):
+        assert "Dieser Fall wurde am" in changed.message()
         assert "ohne dass eine Mitarbeiterin oder ein Mitarbeiter" in changed.message()

@@ -216,9 +216,9 @@ class ChangedMeanwhile(Exception):
             # this" read as a broken page, and named nobody the person could ask.
             return _(
                 "Nothing was saved: this was changed on %(when)s, after you opened this "
-                "page, without a staff member named (an automatic update or a command). "
-                "What you typed is still here. Compare it with the saved version (open this "
-                "page in a new tab); saving again replaces it."
+                "page, without a staff member named (an automatic update, a command, or an "
+                "account since removed). What you typed is still here. Compare it with the "
+                "saved version (open this page in a new tab); saving again replaces it."
             ) % {"when": when}
         if self.published:
             return _(
