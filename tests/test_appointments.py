@@ -219,8 +219,10 @@ def test_a_start_far_in_the_past_or_future_is_refused_as_a_typo(
     """Muddle: 1950 typed for 2025, or a year too far ahead; refused, with what was typed."""
     case = make_case(centre_a, stage=Stage.ASSESSMENT)
     client = sign_in(clinician_a)
-    typed = timezone.localtime(timezone.now() + datetime.timedelta(days=days))
-    typed_text = typed.strftime("%Y-%m-%dT%H:%M")
+    # Noon of the local day ``days`` away: ``now + days`` crossed a clock change
+    # (CEST in September, CET in December) and landed a day nearer late in the evening.
+    typed = timezone.localdate() + datetime.timedelta(days=days)
+    typed_text = f"{typed:%Y-%m-%d}T12:00"
     page = client.post(
         f"/staff/cases/{case.pk}/appointments/",
         {
