@@ -42,7 +42,7 @@ command, another action, the demo) and is not checked.
 from __future__ import annotations
 
 import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -134,6 +134,9 @@ class NamesItsLastEditor:
     staff accounts, ``User.save`` does the same for full saves too).
     """
 
+    if TYPE_CHECKING:
+        updated_by: Any  # the model's foreign key to the staff user
+
     def save(self, *args: Any, **kwargs: Any) -> None:
         update_fields = kwargs.get("update_fields")
         if (
@@ -141,7 +144,7 @@ class NamesItsLastEditor:
             and "updated_at" in update_fields
             and "updated_by" not in update_fields
         ):
-            self.updated_by = None  # type: ignore[attr-defined]
+            self.updated_by = None
             kwargs["update_fields"] = {*update_fields, "updated_by"}
         super().save(*args, **kwargs)  # type: ignore[misc]
 
