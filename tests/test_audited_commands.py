@@ -242,3 +242,38 @@ def test_a_command_name_cannot_be_a_staff_username(db):
     user.username = "forestall rotate-keys"
     with pytest.raises(ValidationError):
         user.full_clean()
+
+
+class _MailServerDown:
+    """An e-mail backend whose server refuses the connection (the network, mocked)."""
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        raise ConnectionRefusedError(111, "Connection refused")
+
+
+def test_an_unreachable_mail_server_is_a_one_line_error_and_still_recorded(counsellor_a, settings):
+    from django.core.management.base import CommandError
+
+    settings.FORESTALL_NOTIFY_BY_EMAIL = True
+    settings.EMAIL_BACKEND = f"{__name__}._MailServerDown"
+    counsellor_a.email = "counsellor_a@example.org"
+    counsellor_a.save()
+    mailbox = Mailbox.objects.create(
+        codename_hash=uuid.uuid4().hex * 2, last_active_on=datetime.date.today()
+    )
+    thread = Conversation.objects.create(
+        mailbox=mailbox, centre=counsellor_a.memberships.get().centre
+    )
+    Message.objects.create(conversation=thread, author_kind="seeker", body="help")
+
+    with pytest.raises(CommandError) as refused:
+        call_command("notify-waiting", stdout=io.StringIO())
+
+    assert "the mail server failed after 0 reminder(s) were sent" in str(refused.value)
+    assert "ConnectionRefusedError Connection refused" in str(refused.value)
+    assert "example.org" not in str(refused.value)
+    (entry,) = _entries("staff.reminders_sent")
+    assert entry.reason == "0 reminders"

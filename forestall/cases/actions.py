@@ -108,6 +108,14 @@ class StageChanged(PathwayError):
                 "%(when)s, after this page was opened (in another tab, or by pressing the "
                 "button twice). What you wrote as the reason is still here."
             ) % {"stage": stage, "when": when}
+        if not self.moved_by:
+            # "— moved this case" read as a broken page (lib.stale_edits says the same).
+            return _(
+                "Nothing was moved: this case was moved to “%(stage)s” on %(when)s, after "
+                "you opened this page, without a staff member named (an automatic move, or "
+                "an account since removed). What you wrote as the reason is still here. "
+                "Look at the case again before you move it on."
+            ) % {"stage": stage, "when": when}
         return _(
             "Nothing was moved: %(who)s moved this case to “%(stage)s” on %(when)s, after "
             "you opened this page. What you wrote as the reason is still here. Look at the "

@@ -20,6 +20,7 @@ from forestall.cases.pathway import OPEN_STAGES, Stage
 from forestall.lib.crypto import EncryptedJSONField, EncryptedTextField
 from forestall.lib.prepared import PreparedLookup
 from forestall.lib.requestmemo import remember
+from forestall.lib.stale_edits import NamesItsLastEditor
 
 if TYPE_CHECKING:
     from forestall.accounts.models import User
@@ -58,7 +59,7 @@ class ClientQuerySet(models.QuerySet["Client"]):
         )
 
 
-class Client(models.Model):
+class Client(NamesItsLastEditor, models.Model):
     """A pseudonymous person in the case work of the network.
 
     Never a name, unless the person chooses to give contact details, which are

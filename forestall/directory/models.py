@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from forestall.accounts.models import Role
 from forestall.lib.prepared import PreparedQuery
+from forestall.lib.stale_edits import NamesItsLastEditor
 
 if TYPE_CHECKING:
     from forestall.accounts.models import User
@@ -167,7 +168,7 @@ class CentreQuerySet(models.QuerySet["Centre"]):
         return self.where_holds(user, Role.CENTRE_MANAGER)
 
 
-class Centre(models.Model):
+class Centre(NamesItsLastEditor, models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     slug = models.SlugField(
         _("address name"),

@@ -18,6 +18,7 @@ from django.utils.translation import pgettext_lazy
 
 from forestall.accounts.models import Role
 from forestall.lib.crypto import EncryptedTextField
+from forestall.lib.stale_edits import NamesItsLastEditor
 from forestall.public.models import Pathway
 
 if TYPE_CHECKING:
@@ -382,7 +383,7 @@ def can_manage_templates(user: User) -> bool:
     return user.has_network_role(Role.COUNSELLOR) or bool(user.centre_ids_with(Role.CENTRE_MANAGER))
 
 
-class ReplyTemplate(models.Model):
+class ReplyTemplate(NamesItsLastEditor, models.Model):
     """Reusable reply text in one language, inserted into a reply and then edited."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -466,7 +467,7 @@ class ProtectiveActionState(models.TextChoices):
     NOT_TAKEN = "not_taken", _("Not taken")
 
 
-class ContactSummary(models.Model):
+class ContactSummary(NamesItsLastEditor, models.Model):
     """The structured record of who is writing, about what, and the risks seen.
 
     Only fixed vocabularies: no free text, so nothing here needs encrypting

@@ -42,7 +42,7 @@ command, another action, the demo) and is not checked.
 from __future__ import annotations
 
 import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -118,6 +118,37 @@ class GuardsStaleEdits(forms.BaseForm):
         return str(getattr(self, "cleaned_data", {}).get(EDITED_FROM) or "")
 
 
+class NamesItsLastEditor:
+    """Model mixin: a save that moves ``updated_at`` without naming who names nobody.
+
+    ``updated_by`` is read as "who made the save that gave ``updated_at``"
+    (the stale-tab refusal names them). The actions that save on a person's
+    behalf set it, but a save of a few fields that moves ``updated_at``
+    without ``updated_by`` (``update_fields=[…, "updated_at"]``: the centre's
+    typical wait, recomputed when a case starts treatment) kept the name of
+    whoever saved before: a centre manager whose profile page was opened
+    before such an update was told "you saved this yourself" at a time they
+    saved nothing, or another person was named for it. Such a save now names
+    nobody (the refusal says it was changed without a person named). A full
+    save is unchanged: whoever saves that way sets ``updated_by`` (or, for
+    staff accounts, ``User.save`` does the same for full saves too).
+    """
+
+    if TYPE_CHECKING:
+        updated_by: Any  # the model's foreign key to the staff user
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        update_fields = kwargs.get("update_fields")
+        if (
+            update_fields is not None
+            and "updated_at" in update_fields
+            and "updated_by" not in update_fields
+        ):
+            self.updated_by = None
+            kwargs["update_fields"] = {*update_fields, "updated_by"}
+        super().save(*args, **kwargs)  # type: ignore[misc]
+
+
 # The version of an object not saved yet (a contact summary nobody wrote).
 NOT_SAVED_YET = "new"
 
@@ -183,6 +214,15 @@ class ChangedMeanwhile(Exception):
             return self._own_message()
         who = self.saved_by or "—"
         when = self._when()
+        if not self.saved_by and self.number is None:
+            # An automatic update or a command (``NamesItsLastEditor``): "— saved
+            # this" read as a broken page, and named nobody the person could ask.
+            return _(
+                "Nothing was saved: this was changed on %(when)s, after you opened this "
+                "page, without a staff member named (an automatic update, a command, or an "
+                "account since removed). What you typed is still here. Compare it with the "
+                "saved version (open this page in a new tab); saving again replaces it."
+            ) % {"when": when}
         if self.published:
             return _(
                 "Nothing was published: %(who)s published version %(number)s on %(when)s, "

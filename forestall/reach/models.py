@@ -16,6 +16,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from forestall.lib.crypto import EncryptedTextField
+from forestall.lib.stale_edits import NamesItsLastEditor
 
 if TYPE_CHECKING:
     from forestall.accounts.models import User
@@ -100,7 +101,7 @@ class PartnerKey(models.Model):
         return self.revoked_at is None
 
 
-class Variant(models.Model):
+class Variant(NamesItsLastEditor, models.Model):
     """One message of the catalogue, with its texts in each language (``VariantText``).
 
     ``weight`` is its share when partners allocate variants at random (a fair

@@ -17,10 +17,12 @@ nothing else; this command is the actor).
 
 from __future__ import annotations
 
+import smtplib
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.core.management.base import CommandError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -54,6 +56,15 @@ class Command(AuditedCommand):
                         [user.email],
                     )
                 sent += 1
+        except (OSError, smtplib.SMTPException) as error:
+            # An unreachable or refusing mail server is the operator's to fix, said
+            # in one line (cron mails it), not a traceback; the exit status is 1.
+            # Only the kind of failure: a refused recipient's text names the address.
+            detail = getattr(error, "strerror", None) or getattr(error, "smtp_code", "")
+            raise CommandError(
+                f"the mail server failed after {sent} reminder(s) were sent: "
+                f"{type(error).__name__} {detail}".rstrip()
+            ) from None
         finally:
             # Also when the mail server failed part of the way: what was sent is recorded.
             self.record("staff.reminders_sent", reason=f"{sent} reminders")
