@@ -214,9 +214,9 @@ class UnreadableQueryMiddleware:
     language's, the page cache's) raised it before the language was known:
     the answer was a bare English "400" page, and in development a 500, as
     Django's debug page read the query again. Here, before anything else
-    reads it, the query is read once; if it cannot be, the rest of the request
-    sees no query at all and the person gets the side's error page in the
-    language of the address.
+    reads it, the query is read once; if it cannot be, the request goes no
+    further: the person gets the side's error page in the language of the
+    address, rendered as if there were no query.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
