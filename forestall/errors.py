@@ -93,11 +93,10 @@ def still_in_progress(request: HttpRequest) -> HttpResponse:
 
 def too_many_requests(request: HttpRequest) -> HttpResponse:
     """The translated 429 page used by the rate limits: ``Retry-After`` and the real wait."""
-    from forestall.lib.ratelimit import retry_after, wait_message
+    from forestall.lib.ratelimit import wait_message, with_retry_after
 
-    response = _render(request, 429, _("Please wait a moment"), wait_message(request))
-    response["Retry-After"] = str(retry_after(request))
-    return response
+    page = _render(request, 429, _("Please wait a moment"), wait_message(request))
+    return with_retry_after(request, page)
 
 
 def _public_form_again(request: HttpRequest, *, language_switched: bool = False) -> HttpResponse:

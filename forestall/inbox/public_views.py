@@ -57,7 +57,7 @@ from forestall.instruments.actions import (
 )
 from forestall.instruments.forms import InstrumentForm, instrument_form
 from forestall.lib.codenames import codename_hash
-from forestall.lib.ratelimit import Per, over_any, retry_after, wait_message
+from forestall.lib.ratelimit import Per, over_any, wait_message, with_retry_after
 from forestall.public.crisis import emergency_numbers, help_open_now
 from forestall.public.expectations import (
     kept_after_referral_notice,
@@ -130,11 +130,6 @@ def _write_refused(request: HttpRequest, mailbox: Mailbox) -> bool:
     )
 
 
-def _with_retry_after(request: HttpRequest, response: HttpResponse) -> HttpResponse:
-    response["Retry-After"] = str(retry_after(request))
-    return response
-
-
 def _language() -> str:
     return translation.get_language() or "en"
 
@@ -163,7 +158,8 @@ def started_here_unconfirmed(request: HttpRequest) -> Mailbox | None:
     return actions.find_mailbox(codename) if codename else None
 
 
-def _too_many_message(request: HttpRequest) -> str:
+def too_many_message(request: HttpRequest) -> str:
+    """The 429 sentence of every form that keeps what was typed (start, sign-in, write, keep)."""
     return wait_message(request) + " " + _("What you typed is still here.")
 
 
@@ -205,12 +201,12 @@ def start(request: HttpRequest) -> HttpResponse:
             )
         )
     if start_refused(request):
-        return _with_retry_after(
+        return with_retry_after(
             request,
             render(
                 request,
                 "inbox/mailbox/start.html",
-                {"form": form, "form_error": _too_many_message(request)},
+                {"form": form, "form_error": too_many_message(request)},
                 status=429,
             ),
         )
@@ -256,12 +252,12 @@ def confirm(request: HttpRequest) -> HttpResponse:
     form = ConfirmForm(request.POST)
     codename = form.data.get("codename", "")[:400]
     if sign_in_refused(request, codename):
-        return _with_retry_after(
+        return with_retry_after(
             request,
             render(
                 request,
                 "inbox/mailbox/codename.html",
-                {"codename": codename, "form": form, "form_error": _too_many_message(request)},
+                {"codename": codename, "form": form, "form_error": too_many_message(request)},
                 status=429,
             ),
         )
@@ -328,9 +324,9 @@ def _sign_in(request: HttpRequest) -> HttpResponse:
     typed = form.data.get("codename", "")[:400]
     if sign_in_refused(request, typed):
         kept = SignInForm(initial={"codename": typed})
-        return _with_retry_after(
+        return with_retry_after(
             request,
-            _signin_page(request, kept, status=429, form_error=_too_many_message(request)),
+            _signin_page(request, kept, status=429, form_error=too_many_message(request)),
         )
     if not form.is_valid():
         return _signin_page(request, form, status=400)
@@ -454,10 +450,10 @@ def write(request: HttpRequest) -> HttpResponse:
 def _send(request: HttpRequest, current: Mailbox) -> HttpResponse:
     form = MessageForm(request.POST, mailbox=current)
     if _write_refused(request, current):
-        return _with_retry_after(
+        return with_retry_after(
             request,
             _render_mailbox(
-                request, current, form, status=429, form_error=_too_many_message(request)
+                request, current, form, status=429, form_error=too_many_message(request)
             ),
         )
     if not form.is_valid():
@@ -478,13 +474,13 @@ def _write_after_sign_in(request: HttpRequest) -> HttpResponse:
     if "codename" not in request.POST:
         response = _unsent_page(request, UnsentMessageForm(initial=form.kept()), status=401)
     elif sign_in_refused(request, form.data.get("codename", "")[:400]):
-        response = _with_retry_after(
+        response = with_retry_after(
             request,
             _unsent_page(
                 request,
                 UnsentMessageForm(initial=form.kept()),
                 status=429,
-                error=_too_many_message(request),
+                error=too_many_message(request),
             ),
         )
     elif not form.is_valid():
@@ -573,7 +569,7 @@ def _answers_after_sign_in(request: HttpRequest, administration_id: uuid.UUID) -
     }
     response = render(request, "inbox/mailbox/questionnaire.html", context, status=status)
     if status == 429:
-        response["Retry-After"] = str(retry_after(request))
+        with_retry_after(request, response)
     return sign_out(response, request) if "forestall_mailbox" in request.COOKIES else response
 
 

@@ -210,6 +210,12 @@ def retry_after(request: HttpRequest) -> int:
     return max(1, int(getattr(request, "rate_limit_retry_after", 0) or 0))
 
 
+def with_retry_after(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """``response`` (a page answering 429) with ``Retry-After`` set to the real wait."""
+    response["Retry-After"] = str(retry_after(request))
+    return response
+
+
 def wait_phrase(seconds: int) -> str:
     """How long a wait of ``seconds`` is, translated: "45 seconds", "3 minutes" (rounded up)."""
     from django.utils.translation import ngettext

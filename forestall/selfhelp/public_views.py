@@ -39,10 +39,11 @@ from forestall.inbox.public_views import (
     opened_by_codename,
     start_refused,
     started_here_unconfirmed,
+    too_many_message,
 )
 from forestall.lib.origin import sent_from_another_site
 from forestall.lib.pagecache import cache_public_page
-from forestall.lib.ratelimit import Per, over_any, retry_after, wait_message
+from forestall.lib.ratelimit import Per, over_any, wait_message, with_retry_after
 from forestall.public.models import Pathway
 from forestall.public.post_only import post_only
 from forestall.reach.arrival import arrived_through_reach
@@ -341,19 +342,15 @@ def keep(request: HttpRequest, programme: str, module: str) -> HttpResponse:
         if "keep" in request.POST:
             if _save_refused(request, repeated):  # as every save into a mailbox
                 context["form_error"] = wait_message(request)
-                response = render(request, "selfhelp/keep.html", context, status=429)
-                response["Retry-After"] = str(retry_after(request))
-                return response
+                return with_retry_after(
+                    request, render(request, "selfhelp/keep.html", context, status=429)
+                )
             actions.save_answer(repeated, found, exercise, form.values(), _language())
         place = actions.module_key(found)
         return redirect(reverse("mailbox:codename") + selfhelp_place_query("", place))
     if start_refused(request):
-        context["form_error"] = (
-            wait_message(request) + " " + translation.gettext("What you typed is still here.")
-        )
-        response = render(request, "selfhelp/keep.html", context, status=429)
-        response["Retry-After"] = str(retry_after(request))
-        return response
+        context["form_error"] = too_many_message(request)
+        return with_retry_after(request, render(request, "selfhelp/keep.html", context, status=429))
     _mailbox, codename = actions.start_mailbox_keeping_answers(
         _language(),
         pathway_for_programme(chosen.slug) or Pathway.SELF,
@@ -409,7 +406,7 @@ def _still_signed_out(
         context["form_error"] = form_error
     response = render(request, "selfhelp/module.html", context, status=status)
     if status == 429:
-        response["Retry-After"] = str(retry_after(request))
+        with_retry_after(request, response)
     return sign_out(response, request) if COOKIE_NAME in request.COOKIES else response
 
 
