@@ -64,6 +64,9 @@ else:
         )
 
 INSTALLED_APPS = [
+    # First, so that its audited wrappers of Django's own commands (dumpdata,
+    # shell, changepassword, …) replace them (forestall.audit.commandline).
+    "forestall.audit.commandline",
     # The admin site is gated on 2FA and the network admin role (accounts.admin_site).
     "forestall.accounts.apps.StaffAdminConfig",
     "django.contrib.auth",

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 from django.core import mail
-from django.core.management import call_command
+from django.core.management import call_command, get_commands, load_command_class
 
 from forestall.audit import chain
 from forestall.audit.actions import record_event
@@ -43,6 +43,36 @@ EXEMPT = {
     "it checks would change what it verifies, and it must also run on a read-only copy",
     "demo": "development mode only: migrates, runs seed-demo and serves",
     "seed-demo": "development mode only: creates invented demo data, no real person's",
+}
+
+# Django's and its add-ons' commands that the ``forestall`` command line also
+# offers and that read, change, export or delete no personal data. Those that
+# do are wrapped in forestall.audit.commandline.
+EXEMPT_FROM_DJANGO = {
+    "check": "checks the configuration and the code",
+    "clearsessions": "deletes expired sign-in sessions, which hold no more than an account id",
+    "collectstatic": "copies the static files",
+    "compilemessages": "compiles the translation catalogues",
+    "createcachetable": "creates an empty cache table",
+    "diffsettings": "prints the configuration the operator set",
+    "findstatic": "finds a static file",
+    "inspectdb": "prints the schema as models",
+    "makemessages": "extracts translatable text from the code",
+    "makemigrations": "writes migrations from the models",
+    "migrate": "changes the schema; its data migrations are code in the repository, "
+    "reviewed like every other change",
+    "optimizemigration": "rewrites a migration file",
+    "runserver": "the development server",
+    "sendtestemail": "sends a fixed test e-mail to the address given",
+    "showmigrations": "lists migrations",
+    "sqlflush": "prints SQL, runs nothing",
+    "sqlmigrate": "prints SQL, runs nothing",
+    "sqlsequencereset": "prints SQL, runs nothing",
+    "squashmigrations": "writes a migration file",
+    "startapp": "creates files from a template",
+    "startproject": "creates files from a template",
+    "test": "runs the tests against a throwaway test database",
+    "testserver": "serves a throwaway test database filled from fixtures",
 }
 
 
@@ -73,6 +103,21 @@ def test_every_command_is_audited_or_exempted_with_a_reason():
             unaudited.append(f"{name}: neither an AuditedCommand nor exempted with a reason")
     assert unaudited == []
     assert set(EXEMPT) <= set(_command_modules()), "an exemption names no command"
+
+
+def test_every_command_the_command_line_offers_django_s_included_is_audited_or_exempted():
+    offered = get_commands()
+    unaudited = []
+    for name, app in sorted(offered.items()):
+        command = load_command_class(app, name)
+        audited = isinstance(command, AuditedCommand)
+        reason = EXEMPT.get(name, "") or EXEMPT_FROM_DJANGO.get(name, "")
+        if audited and reason:
+            unaudited.append(f"{name} ({app}): audited and exempted at once")
+        elif not audited and not reason.strip():
+            unaudited.append(f"{name} ({app}): neither an AuditedCommand nor exempted")
+    assert unaudited == []
+    assert set(EXEMPT_FROM_DJANGO) <= set(offered), "an exemption names no command"
 
 
 def _entries(action: str) -> list[AuditEntry]:

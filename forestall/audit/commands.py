@@ -72,3 +72,23 @@ class AuditedCommand(BaseCommand):
         from forestall.audit.actions import record_event
 
         record_event(None, action, target, centre=centre, reason=reason)
+
+
+def labels_named(labels: Any, nothing: str) -> str:
+    """The app or model labels a command was given, or ``nothing`` (labels never name a person)."""
+    return ", ".join(str(label) for label in labels) or nothing
+
+
+def accounts_named(usernames: Any, options: dict[str, Any]) -> list[Any]:
+    """The staff accounts of these usernames that exist (in the command's ``--database``)."""
+    from django.contrib.auth import get_user_model
+
+    model = get_user_model()
+    manager = model._default_manager.db_manager(options.get("database"))
+    found = []
+    for username in usernames:
+        try:
+            found.append(manager.get_by_natural_key(username))
+        except model.DoesNotExist:
+            continue
+    return found

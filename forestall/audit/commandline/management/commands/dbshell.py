@@ -1,0 +1,19 @@
+"""Django's ``dbshell``, recorded as it opens (encrypted fields stay encrypted there)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.commands import dbshell
+
+from forestall.audit.commands import AuditedCommand
+
+
+class Command(AuditedCommand, dbshell.Command):
+    def handle(self, **options: Any) -> None:
+        self.record(
+            "operator.dbshell",
+            reason="a database shell opened: what it reads or changes is not recorded "
+            "one by one (encrypted fields stay encrypted there)",
+        )
+        return super().handle(**options)
