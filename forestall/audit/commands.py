@@ -92,3 +92,13 @@ def accounts_named(usernames: Any, options: dict[str, Any]) -> list[Any]:
         except model.DoesNotExist:
             continue
     return found
+
+
+def audit_log_exists() -> bool:
+    """Whether the database has been migrated as far as the audit log (a shell may come first)."""
+    from django.db import connections, router
+
+    from forestall.audit.models import AuditEntry
+
+    connection = connections[router.db_for_write(AuditEntry)]
+    return AuditEntry._meta.db_table in connection.introspection.table_names()

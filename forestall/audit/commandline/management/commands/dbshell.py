@@ -6,14 +6,17 @@ from typing import Any
 
 from django.core.management.commands import dbshell
 
-from forestall.audit.commands import AuditedCommand
+from forestall.audit.commands import AuditedCommand, audit_log_exists
 
 
 class Command(AuditedCommand, dbshell.Command):
     def handle(self, **options: Any) -> None:
-        self.record(
-            "operator.dbshell",
-            reason="a database shell opened: what it reads or changes is not recorded "
-            "one by one (encrypted fields stay encrypted there)",
-        )
+        # An empty, unmigrated database holds nothing to record (nor a log to
+        # record in); any other failure to record stops the shell.
+        if audit_log_exists():
+            self.record(
+                "operator.dbshell",
+                reason="a database shell opened: what it reads or changes is not recorded "
+                "one by one (encrypted fields stay encrypted there)",
+            )
         return super().handle(**options)

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.commands import shell
 
-from forestall.audit.commands import AuditedCommand
+from forestall.audit.commands import AuditedCommand, audit_log_exists
 
 
 class Command(AuditedCommand, shell.Command):
@@ -15,8 +15,11 @@ class Command(AuditedCommand, shell.Command):
             what = "a command run through the Python shell"
         else:
             what = "an interactive Python shell opened"
-        self.record(
-            "operator.shell",
-            reason=f"{what}: what it reads or changes is not recorded one by one",
-        )
+        # An empty, unmigrated database holds nothing to record (nor a log to
+        # record in); any other failure to record stops the shell.
+        if audit_log_exists():
+            self.record(
+                "operator.shell",
+                reason=f"{what}: what it reads or changes is not recorded one by one",
+            )
         return super().handle(**options)
