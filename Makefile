@@ -8,7 +8,7 @@ export FORESTALL_VAR PORT
 
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test test-fast test-browser bench lint format messages docs clean
+.PHONY: setup demo test test-fast test-clocks test-browser bench lint format messages docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,15 @@ test: test-fast test-browser
 TEST_WORKERS ?= auto
 test-fast: setup
 	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -m "not browser" -n $(TEST_WORKERS) --dist worksteal
+
+## test-clocks: the fast suite started just before the awkward instants: New Year's
+## midnight in Berlin (local and UTC dates differ from then on), and the two clock
+## changes of the next year (FORESTALL_TEST_CLOCK, tests/conftest.py)
+CLOCKS ?= 2026-12-31T23:58:30+01:00 2027-03-28T01:58:30+01:00 2027-10-31T02:58:30+02:00
+test-clocks: setup
+	@set -e; for clock in $(CLOCKS); do echo "== the suite from $$clock"; \
+	  FORESTALL_TEST_CLOCK=$$clock PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -q -m "not browser" \
+	    -n $(TEST_WORKERS) --dist worksteal -p no:cacheprovider; done
 
 ## test-browser: headless Chromium against a live server, one test at a time
 test-browser: setup

@@ -37,26 +37,33 @@ TEST_SETTINGS = {
 }
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _suite_clock():
-    """``FORESTALL_TEST_CLOCK=2026-12-31T23:58:00+01:00`` runs the suite as if started then.
+_travel = None
 
-    The clock still ticks, from that instant on. CI runs at any hour, and two
-    of its failures were tests that passed only while the local date and the
-    UTC date agreed (an hour before midnight in Berlin, and a run that crossed
-    midnight); ``make test-clocks`` runs the fast suite at the awkward
-    instants (docs/development.md).
+
+def pytest_configure(config):
+    """``FORESTALL_TEST_CLOCK=2026-12-31T23:58:30+01:00`` runs the suite as if started then.
+
+    The clock still ticks from that instant, and it is set before the tests
+    are collected, as a real run's would be. CI runs at any hour, and its
+    failures included tests that passed only while the local and the UTC
+    date agreed (from 23:00 Berlin time) and a run that crossed midnight;
+    ``make test-clocks`` runs the fast suite from the awkward instants
+    (docs/development.md). Every xdist worker sets its own clock.
     """
+    global _travel
     instant = os.environ.get("FORESTALL_TEST_CLOCK", "")
-    if not instant:
-        yield
-        return
-    import datetime
+    if instant:
+        import datetime
 
-    import time_machine
+        import time_machine
 
-    with time_machine.travel(datetime.datetime.fromisoformat(instant), tick=True):
-        yield
+        _travel = time_machine.travel(datetime.datetime.fromisoformat(instant), tick=True)
+        _travel.start()
+
+
+def pytest_unconfigure(config):
+    if _travel is not None:
+        _travel.stop()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -17,7 +17,16 @@ from tests.factories_reach import (
 
 pytestmark = pytest.mark.django_db
 
-YESTERDAY = (timezone.localdate() - datetime.timedelta(days=1)).isoformat()
+# Days in the reports stand for the day the report is sent, not the day the
+# tests were collected: a run that crosses midnight sent "tomorrow" as today.
+YESTERDAY, TOMORROW = "<yesterday>", "<tomorrow>"
+
+
+def _day(name: str) -> str:
+    offset = {YESTERDAY: -1, TOMORROW: 1}.get(name)
+    if offset is None:
+        return name
+    return (timezone.localdate() + datetime.timedelta(days=offset)).isoformat()
 
 
 @pytest.fixture
@@ -26,6 +35,8 @@ def key():
 
 
 def _post(client, key, body, raw=False):
+    if isinstance(body, dict) and isinstance(body.get("day"), str):
+        body = {**body, "day": _day(body["day"])}
     return client.post(
         "/api/v1/reach/impressions",
         data=body,
@@ -45,7 +56,7 @@ def _count(variant=DETERRENT_ID, language="en", impressions=10):
 def test_a_report_is_stored_as_daily_aggregates(client, key):
     response = _post(client, key, _report(_count(), _count(THERAPEUTIC_ID, "de", 4)))
     assert response.status_code == 200
-    assert response.json() == {"partner": "search-one", "day": YESTERDAY, "rows": 2}
+    assert response.json() == {"partner": "search-one", "day": _day(YESTERDAY), "rows": 2}
     assert sorted(ImpressionCount.objects.values_list("language", "impressions")) == [
         ("de", 4),
         ("en", 10),
@@ -90,7 +101,7 @@ def test_unknown_fields_are_refused_by_name(client, key, body, named):
     ("body", "status", "says"),
     [
         (
-            _report(_count(), day=(timezone.localdate() + datetime.timedelta(days=1)).isoformat()),
+            _report(_count(), day=TOMORROW),
             422,
             "future",
         ),
@@ -142,7 +153,7 @@ def test_a_report_is_audited_on_its_key_without_the_counts(client, key):
     assert response.status_code == 200
     entry = AuditEntry.objects.get(action="reach.impressions.report")
     assert entry.target_id == PartnerKey.objects.get().pk
-    assert entry.reason == f"search-one {YESTERDAY}: 2 counts"
+    assert entry.reason == f"search-one {_day(YESTERDAY)}: 2 counts"
     assert "4321" not in entry.reason
 
 
@@ -168,7 +179,9 @@ def test_a_refused_report_writes_nothing_not_even_an_audit_entry(client, key):
 def test_lone_surrogates_in_a_report_get_a_4xx_and_store_nothing(client, key, body):
     """JSON may escape half of a UTF-16 pair ("\\ud800"), which no UTF-8 text can hold:
     a self-help text published with one made its pages a 500. Here it is refused."""
-    response = _post(client, key, body.replace("DAY", YESTERDAY).replace("VARIANT", DETERRENT_ID))
+    response = _post(
+        client, key, body.replace("DAY", _day(YESTERDAY)).replace("VARIANT", DETERRENT_ID)
+    )
     assert 400 <= response.status_code < 500
     assert response.json()["detail"]
     assert not ImpressionCount.objects.exists()

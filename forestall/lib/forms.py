@@ -73,11 +73,35 @@ class MomentField(forms.DateTimeField):
 
     Making year 1 or 9999 aware of the time zone can itself overflow (at
     0001-01-01 00:30 in Berlin), so that is answered with the same message.
+
+    A wall-clock time the clocks skip or pass twice is taken, not refused:
+    Django's field refused 02:00–02:59 on the night of each clock change
+    ("couldn't be interpreted in time zone Europe/Berlin"), so a counsellor
+    on a night shift could not log a call at 02:30. A time in the skipped
+    hour is read as if the clocks had not changed yet (02:30 is 03:30
+    summer time), one in the repeated hour as its first occurrence (summer
+    time): the fold-0 reading of PEP 495.
     """
 
     def to_python(self, value: Any) -> datetime.datetime | None:
         try:
             return super().to_python(value)
+        except OverflowError:
+            raise _out_of_range() from None
+        except forms.ValidationError as error:
+            if error.code != "ambiguous_timezone":
+                raise
+        # Parsed again as a wall-clock time, without Django's refusal.
+        with timezone.override(datetime.UTC):
+            wall = super().to_python(value)
+        if wall is None:
+            return None
+        zone = timezone.get_current_timezone()
+        naive = wall.replace(tzinfo=None)
+        try:
+            # In UTC: a datetime in a gap or fold of its zone never compares
+            # equal to one of another zone (PEP 495).
+            return naive.replace(tzinfo=zone, fold=0).astimezone(datetime.UTC)
         except OverflowError:
             raise _out_of_range() from None
 
