@@ -75,7 +75,7 @@ class MomentField(forms.DateTimeField):
     0001-01-01 00:30 in Berlin), so that is answered with the same message.
 
     A wall-clock time the clocks skip or pass twice is taken, not refused:
-    Django's field refused 02:00–02:59 on the night of each clock change
+    Django's field refused 02:00 to 02:59 on the night of each clock change
     ("couldn't be interpreted in time zone Europe/Berlin"), so a counsellor
     on a night shift could not log a call at 02:30. A time in the skipped
     hour is read as if the clocks had not changed yet (02:30 is 03:30
