@@ -21,7 +21,7 @@ from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
-from forestall.inbox import codename_view
+from forestall.inbox import start_once
 from forestall.inbox.forms import SignInForm, selfhelp_place_query
 from forestall.inbox.mailbox_session import (
     COOKIE_NAME,
@@ -319,6 +319,8 @@ def keep(request: HttpRequest, programme: str, module: str) -> HttpResponse:
             "action": reverse("selfhelp:keep", args=[chosen.slug, found.slug]),
         },
         "carry_entries": False,
+        # This rendering's one-time token: "Create my mailbox" sent twice at once starts one.
+        "once": start_once.new_token(),
     }
     if sent_from_another_site(request):
         # Another site's entries are never shown back as the reader's, nor kept.
@@ -351,17 +353,20 @@ def keep(request: HttpRequest, programme: str, module: str) -> HttpResponse:
     if start_refused(request):
         context["form_error"] = too_many_message(request)
         return with_retry_after(request, render(request, "selfhelp/keep.html", context, status=429))
-    _mailbox, codename = actions.start_mailbox_keeping_answers(
-        _language(),
-        pathway_for_programme(chosen.slug) or Pathway.SELF,
-        found,
-        exercise,
-        form.values() if "keep" in request.POST else None,
-        through_reach=arrived_through_reach(request),
-    )
     place = actions.module_key(found)
-    return codename_view.keep(
-        redirect(reverse("mailbox:codename") + selfhelp_place_query("", place)), codename
+    # A double click sends "Create my mailbox" twice at once: one mailbox
+    # (``forestall.inbox.start_once``).
+    return start_once.start_mailbox_once(
+        request,
+        redirect(reverse("mailbox:codename") + selfhelp_place_query("", place)),
+        lambda: actions.start_mailbox_keeping_answers(
+            _language(),
+            pathway_for_programme(chosen.slug) or Pathway.SELF,
+            found,
+            exercise,
+            form.values() if "keep" in request.POST else None,
+            through_reach=arrived_through_reach(request),
+        ),
     )
 
 
