@@ -287,6 +287,8 @@ def test_create_after_signing_in_elsewhere_says_so_not_expired_and_keeps_the_ans
     shown = html.unescape(response.content.decode())
     assert response.status_code == 409
     assert said in shown
+    heading = {"": "Where to keep your answers", "/de": "Wo Sie Ihre Antworten behalten"}
+    assert f"<h1>{heading[prefix]}</h1>" in shown
     assert "expired" not in shown.lower() and "abgelaufen" not in shown
     assert ANSWER in shown
     assert Mailbox.objects.count() == 1  # no second mailbox
