@@ -181,6 +181,13 @@ class MethodNotAllowedPageMiddleware:
     nothing happened and where to go on, in the look of the side they are on.
     The status and the ``Allow`` header stay, so nothing changes for machines;
     the API keeps its own JSON answers.
+
+    A method no form sends (``PROPFIND``, ``FOO``: anything outside
+    ``lib.methods.STANDARD_METHODS``) is answered here too, before the CSRF
+    check, which took any method it did not know for an unsafe one and
+    answered 403, "This form expired". No view runs for it; ``Allow`` lists
+    the methods the address's view declares (``lib.methods.declared_methods``).
+    The CSRF check of POST, PUT, PATCH and DELETE is unchanged.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -190,18 +197,39 @@ class MethodNotAllowedPageMiddleware:
         response = self.get_response(request)
         if response.status_code != 405 or response.content or request.path.startswith("/api/"):
             return response
-        page = _render(
-            request,
-            405,
-            _("Nothing to see at this address"),
-            _(
-                "This address only receives forms, such as a message you send or the button "
-                "that signs you out. Opening it directly does nothing, and nothing has been "
-                "lost or changed."
-            ),
-        )
-        page["Allow"] = response.get("Allow", "POST")
+        allowed = response.get("Allow", "POST")
+        if allowed == "POST":
+            page = _render(
+                request,
+                405,
+                _("Nothing to see at this address"),
+                _(
+                    "This address only receives forms, such as a message you send or the button "
+                    "that signs you out. Opening it directly does nothing, and nothing has been "
+                    "lost or changed."
+                ),
+            )
+        else:
+            page = _render(
+                request,
+                405,
+                _("This address does not take that kind of request"),
+                _("Nothing has been lost or changed. Open the page again in your browser."),
+            )
+        page["Allow"] = allowed
         return page
+
+    def process_view(
+        self, request: HttpRequest, view: Callable[..., HttpResponse], *args: object
+    ) -> HttpResponse | None:
+        from django.http import HttpResponseNotAllowed
+
+        from forestall.lib.methods import STANDARD_METHODS, declared_methods
+
+        if request.method in STANDARD_METHODS or request.path.startswith("/api/"):
+            return None
+        # A view that declares nothing (the Django admin's): what its pages take.
+        return HttpResponseNotAllowed(declared_methods(view) or ("GET", "HEAD", "POST"))
 
 
 class UnreadableQueryMiddleware:

@@ -122,7 +122,8 @@ MIDDLEWARE = [
     "forestall.accounts.sessions.SessionMiddleware",
     "forestall.lib.i18n.LanguageParameterMiddleware",
     "django.middleware.locale.LocaleMiddleware",
-    # An empty 405 (a plain visit to a POST-only address) gets a calm page.
+    # An empty 405 (a plain visit to a POST-only address) gets a calm page; a
+    # method no form sends (PROPFIND) gets it here, before the CSRF check.
     "forestall.errors.MethodNotAllowedPageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

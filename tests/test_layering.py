@@ -286,7 +286,7 @@ def test_no_app_but_the_inbox_defines_mailbox_models_templates_or_modules():
     models = sorted(
         model._meta.label for model in apps.get_models() if "mailbox" in model._meta.model_name
     )
-    assert models == ["inbox.Mailbox", "inbox.MailboxSession"]
+    assert models == ["inbox.Mailbox", "inbox.MailboxSession", "inbox.MailboxStartSending"]
     files = sorted(
         str(path.relative_to(PACKAGE))
         for path in PACKAGE.glob("*/**/*mailbox*")

@@ -451,7 +451,7 @@ def _steady(content: bytes) -> str:
     import re
 
     text = content.decode()
-    text = re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", text)
+    text = re.sub(r'name="(csrfmiddlewaretoken|once)" value="[^"]*"', "", text)
     return re.sub(r'nonce="[^"]*"', "", text)
 
 

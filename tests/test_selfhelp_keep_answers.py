@@ -252,3 +252,67 @@ def test_create_sent_again_is_held_to_the_save_limits_with_the_answers_kept(clie
     assert Mailbox.objects.count() == 1
     answers = actions.read_workbook(Mailbox.objects.get())["answers"]
     assert answers["self/safety-plan/plan"]["values"]["warning-signs"] == ANSWER
+
+
+def _signed_in_elsewhere(prefix: str = "") -> tuple[Client, str]:
+    """A browser (CSRF checked) that was shown the keep page signed out, then
+    signed in to a mailbox in another tab; returns it and the page's form."""
+    from tests.test_mailbox import open_new_mailbox
+
+    browser = Client(enforce_csrf_checks=True)
+    page = browser.post(f"{prefix}{KEEP}", TYPED).content.decode()
+    other_tab = Client()
+    open_new_mailbox(other_tab, prefix)
+    for name, cookie in other_tab.cookies.items():
+        browser.cookies[name] = cookie.value
+    return browser, page
+
+
+@pytest.mark.parametrize(
+    ("prefix", "said"),
+    [
+        ("", "You are signed in to a mailbox in this browser"),
+        ("/de", "Sie sind in diesem Browser bei einem Postfach angemeldet"),
+    ],
+)
+def test_create_after_signing_in_elsewhere_says_so_not_expired_and_keeps_the_answers(prefix, said):
+    """The keep page, shown signed out, has no CSRF token; a reader who signed
+    in meanwhile in another tab and pressed "Create my mailbox" got "This
+    form expired": untrue and alarming. Now the page says what happened, keeps
+    the answers on the page, and offers to keep them in that mailbox."""
+    browser, page = _signed_in_elsewhere(prefix)
+    once = re.search(r'name="once" value="([^"]+)"', page)[1]
+    sent = {**TYPED, "create": "1", "keep": "on", "keep_offered": "1", "once": once}
+    response = browser.post(f"{prefix}{KEEP}", sent)
+    shown = html.unescape(response.content.decode())
+    assert response.status_code == 409
+    assert said in shown
+    heading = {"": "Where to keep your answers", "/de": "Wo Sie Ihre Antworten behalten"}
+    assert f"<h1>{heading[prefix]}</h1>" in shown
+    assert "expired" not in shown.lower() and "abgelaufen" not in shown
+    assert ANSWER in shown
+    assert Mailbox.objects.count() == 1  # no second mailbox
+    assert not Workbook.objects.exists()  # and nothing stored unchecked
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', shown)[1]
+    kept = browser.post(
+        f"{prefix}{KEEP}",
+        {**TYPED, "keep": "on", "keep_offered": "1", "into_signed_in": "1"},
+        HTTP_X_CSRFTOKEN=token,
+    )
+    assert kept.status_code == 302
+    assert kept["Location"] == f"{prefix}{PLAN}?saved=plan#exercise-plan"
+    answers = actions.read_workbook(Mailbox.objects.get())["answers"]
+    assert answers["self/safety-plan/plan"]["values"]["warning-signs"] == ANSWER
+
+
+def test_create_with_a_valid_token_while_signed_in_neither_starts_nor_saves_silently():
+    """Pressed again on the page that said so, still signed in: the same page,
+    not a save into the signed-in mailbox under a button that says "Create"."""
+    browser, _page = _signed_in_elsewhere()
+    first = browser.post(KEEP, {**TYPED, "create": "1", "keep": "on"}).content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', first)[1]
+    response = browser.post(KEEP, {**TYPED, "create": "1", "keep": "on"}, HTTP_X_CSRFTOKEN=token)
+    assert response.status_code == 409
+    assert "You are signed in to a mailbox in this browser" in response.content.decode()
+    assert Mailbox.objects.count() == 1
+    assert not Workbook.objects.exists()

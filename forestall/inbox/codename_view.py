@@ -45,12 +45,22 @@ def _cache_key(token: str) -> str:
     return "codename-view:" + _derive(token, b"id").hex()
 
 
-def keep(response: HttpResponse, codename: str) -> HttpResponse:
-    """Keep ``codename`` for this browser's next views of the codename page."""
-    token = secrets.token_urlsafe(32)
+def keep(response: HttpResponse, codename: str, token: str | None = None) -> HttpResponse:
+    """Keep ``codename`` for this browser's next views of the codename page.
+
+    ``token`` (a random one if None) is the cookie's value; a form sent once
+    but arriving twice (``forestall.inbox.start_once``) gives both answers
+    the same one, derived from the form's own one-time token.
+    """
+    token = token or secrets.token_urlsafe(32)
     nonce = os.urandom(_NONCE_BYTES)
     sealed = nonce + AESGCM(_derive(token, b"key")).encrypt(nonce, codename.encode(), None)
     cache.set(_cache_key(token), sealed, timeout=idle_seconds())
+    return show_kept(response, token)
+
+
+def show_kept(response: HttpResponse, token: str) -> HttpResponse:
+    """Give this browser the cookie of a codename already kept under ``token``."""
     response.set_cookie(
         COOKIE_NAME,
         token,

@@ -111,6 +111,24 @@ class MailboxSession(models.Model):
         return "mailbox session"
 
 
+class MailboxStartSending(models.Model):
+    """One sending of a form that starts a mailbox, so that it starts one mailbox only.
+
+    A double click sends the same form twice at once; both requests used to
+    start a mailbox (``forestall.inbox.start_once``). The row holds a hash
+    of the form's one-time token, never the token (which opens the kept
+    codename), and no link to the mailbox; its unique key makes the second
+    sending wait for the first and then find it. Rows older than a
+    codename's lifetime are removed on the next start.
+    """
+
+    key_hash = models.CharField(max_length=64, unique=True)
+    sent_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return "mailbox start sending"
+
+
 class ConversationStatus(models.TextChoices):
     AWAITING_REPLY = "awaiting_reply", _("Awaiting a reply")
     ANSWERED = "answered", _("Answered")

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from forestall.directory.models import Centre
-from forestall.inbox import actions, codename_view
+from forestall.inbox import actions, codename_view, start_once
 from forestall.inbox.forms import (
     ConfirmForm,
     MessageForm,
@@ -181,6 +181,7 @@ def start(request: HttpRequest) -> HttpResponse:
             # everyone who chose this pathway.
             "pristine": not any(carried.values()),
             "pristine_pathway": chosen,
+            "once": start_once.new_token(),
         }
         return render(request, "inbox/mailbox/start.html", context)
     form = StartForm(request.POST)
@@ -206,24 +207,37 @@ def start(request: HttpRequest) -> HttpResponse:
             render(
                 request,
                 "inbox/mailbox/start.html",
-                {"form": form, "form_error": too_many_message(request)},
+                {
+                    "form": form,
+                    "form_error": too_many_message(request),
+                    "once": start_once.new_token(),
+                },
                 status=429,
             ),
         )
     if not form.is_valid():
-        return render(request, "inbox/mailbox/start.html", {"form": form}, status=400)
-    _mailbox, codename = actions.start_mailbox(
-        _language(),
-        form.cleaned_data["pathway"],
-        urgent=form.is_urgent(),
-        through_reach=arrived_through_reach(request),
-    )
+        return render(
+            request,
+            "inbox/mailbox/start.html",
+            {"form": form, "once": start_once.new_token()},
+            status=400,
+        )
     # Post/redirect/get: a reload shows this same codename again instead of
-    # posting the form a second time and creating a second mailbox.
+    # posting the form a second time and creating a second mailbox; the same
+    # form sent twice at once (a double click) starts one (``start_once``).
     to_codename = reverse("mailbox:codename") + selfhelp_place_query(
         chosen_centre_query(form.cleaned_data.get("centre")), form.cleaned_data.get("selfhelp")
     )
-    return codename_view.keep(redirect(to_codename), codename)
+    return start_once.start_mailbox_once(
+        request,
+        redirect(to_codename),
+        lambda: actions.start_mailbox(
+            _language(),
+            form.cleaned_data["pathway"],
+            urgent=form.is_urgent(),
+            through_reach=arrived_through_reach(request),
+        ),
+    )
 
 
 @require_http_methods(["GET", "HEAD"])

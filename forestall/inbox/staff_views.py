@@ -68,6 +68,7 @@ from forestall.inbox.models import (
 )
 from forestall.inbox.queue import QUEUE_PAGE_SIZE, QueueFilters, describe_rows, rows_html
 from forestall.inbox.targets import target_state
+from forestall.lib.methods import declare_methods
 from forestall.lib.stale_edits import ChangedMeanwhile, form_after_change, version_of
 from forestall.public.models import Pathway
 
@@ -107,6 +108,7 @@ def posts_to_section(
                 return redirect(f"{url}#{section}")
             return require_POST(view)(request, conversation_id, *args, **kwargs)
 
+        declare_methods(wrapper, ["GET", "HEAD", "POST"])
         return wrapper
 
     return decorator

@@ -17,6 +17,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
+from forestall.lib.methods import declare_methods
+
 
 def post_only(
     *, way_on: str
@@ -40,6 +42,7 @@ def post_only(
             response["Allow"] = "POST"
             return response
 
+        declare_methods(wrapper, ["POST"])
         return wrapper
 
     return decorate

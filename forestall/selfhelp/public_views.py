@@ -21,7 +21,7 @@ from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
-from forestall.inbox import codename_view
+from forestall.inbox import start_once
 from forestall.inbox.forms import SignInForm, selfhelp_place_query
 from forestall.inbox.mailbox_session import (
     COOKIE_NAME,
@@ -79,16 +79,39 @@ def csrf_when_signed_in(view: Callable[..., HttpResponse]) -> Callable[..., Http
     codename (it signs in: the page that asks for it carries the token).
     """
 
+    return _csrf_when_signed_in(view, None)
+
+
+def csrf_when_signed_in_else(
+    refused: Callable[..., HttpResponse],
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """``csrf_when_signed_in``; a signed-in reader's POST without a valid token gets ``refused``.
+
+    For a page whose form an anonymous reader is given without a token (the
+    keep page): a reader who signed in meanwhile, in another tab, sends it
+    without one. That is not an expired form; ``refused`` (called with the
+    view's arguments, after the failed check) says what happened instead.
+    It must store nothing: the token was not checked.
+    """
+    return lambda view: _csrf_when_signed_in(view, refused)
+
+
+def _csrf_when_signed_in(
+    view: Callable[..., HttpResponse], refused: Callable[..., HttpResponse] | None
+) -> Callable[..., HttpResponse]:
     @csrf_exempt
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.method == "POST" and (
-            "codename" in request.POST or signed_in_mailbox(request) is not None
-        ):
+        if request.method != "POST":
+            return view(request, *args, **kwargs)
+        signed_in = signed_in_mailbox(request) is not None
+        if "codename" in request.POST or signed_in:
             # A callback without ``csrf_exempt``: the middleware checks the token.
             rejected = CsrfViewMiddleware(lambda _request: HttpResponse()).process_view(
                 request, _checked, (), {}
             )
+            if rejected is not None and refused is not None and signed_in:
+                return refused(request, *args, **kwargs)
             if rejected is not None:
                 return rejected
         return view(request, *args, **kwargs)
@@ -266,7 +289,60 @@ def module(request: HttpRequest, programme: str, module: str) -> HttpResponse:
     return _kept(request, render(request, "selfhelp/module.html", context, status=status), mailbox)
 
 
-@csrf_when_signed_in
+def _keep_context(
+    request: HttpRequest, chosen: Programme, found: Module, form: ExerciseForm
+) -> dict[str, Any]:
+    exercise = form.exercise
+    return {
+        "programme": chosen,
+        "module": found,
+        "text": found.text(_language()),
+        "form": form,
+        # Ticked when the reader comes from the exercise (they pressed "keep");
+        # on the way back from this page (an error, the language switch) as
+        # they left it.
+        "keep_checked": "keep" in request.POST or "keep_offered" not in request.POST,
+        "module_url": reverse("selfhelp:module", args=[chosen.slug, found.slug]),
+        # The answers can be changed here: the language switch sends this
+        # page's form as it is now (not the entries the page was opened with),
+        # and never "create", which only the button "Create my mailbox" sends.
+        "typing_form": {
+            "id": f"exercise-form-{exercise.id}",
+            "action": reverse("selfhelp:keep", args=[chosen.slug, found.slug]),
+        },
+        "carry_entries": False,
+        # This rendering's one-time token: "Create my mailbox" sent twice at once starts one.
+        "once": start_once.new_token(),
+    }
+
+
+def _keep_signed_in_meanwhile(request: HttpRequest, programme: str, module: str) -> HttpResponse:
+    """The keep page's form, sent by a reader who is signed in to a mailbox: 409, nothing stored.
+
+    The page was shown before they signed in (in another tab or window), so
+    its form has no CSRF token and offers a new mailbox. Neither a second
+    mailbox nor an unchecked save into the one they are signed in to: the
+    page comes back with the answers, says what happened, and offers to keep
+    them in that mailbox (the form now carries a token; sent without
+    "create" it saves as every signed-in keep does) or, after signing out
+    there, a new one. Also the answer to a failed CSRF check
+    (``csrf_when_signed_in_else``): it must store nothing.
+    """
+    chosen, found = _found(programme, module)
+    exercise = found.text(_language()).exercise(str(request.POST.get("exercise", ""))[:60])
+    if exercise is None:
+        return _exercise_changed(request, chosen, found, None)
+    if sent_from_another_site(request):
+        # Another site's entries are never shown back as the reader's.
+        return redirect(reverse("selfhelp:module", args=[chosen.slug, found.slug]))
+    form = ExerciseForm(request.POST, exercise=exercise, mailbox=signed_in_mailbox(request))
+    form.is_valid()
+    context = _keep_context(request, chosen, found, form)
+    context["signed_in_meanwhile"] = True
+    return render(request, "selfhelp/keep.html", context, status=409)
+
+
+@csrf_when_signed_in_else(_keep_signed_in_meanwhile)
 @tells_when_deleted_meanwhile
 @post_only(way_on="selfhelp:index")
 def keep(request: HttpRequest, programme: str, module: str) -> HttpResponse:
@@ -289,6 +365,10 @@ def keep(request: HttpRequest, programme: str, module: str) -> HttpResponse:
     exercise = found.text(_language()).exercise(str(request.POST.get("exercise", ""))[:60])
     if exercise is None:
         return _exercise_changed(request, chosen, found, mailbox)
+    if mailbox is not None and "create" in request.POST:
+        # "Create my mailbox" from a page shown before the reader signed in
+        # (in another tab): not a second mailbox, and not silently this one.
+        return _keep_signed_in_meanwhile(request, programme, module)
     form = ExerciseForm(request.POST, exercise=exercise, mailbox=mailbox)
     to_module = reverse("selfhelp:module", args=[chosen.slug, found.slug])
     if mailbox is not None:
@@ -301,25 +381,7 @@ def keep(request: HttpRequest, programme: str, module: str) -> HttpResponse:
         return _kept(
             request, redirect(f"{to_module}?saved={exercise.id}#exercise-{exercise.id}"), mailbox
         )
-    context: dict[str, Any] = {
-        "programme": chosen,
-        "module": found,
-        "text": found.text(_language()),
-        "form": form,
-        # Ticked when the reader comes from the exercise (they pressed "keep");
-        # on the way back from this page (an error, the language switch) as
-        # they left it.
-        "keep_checked": "keep" in request.POST or "keep_offered" not in request.POST,
-        "module_url": to_module,
-        # The answers can be changed here: the language switch sends this
-        # page's form as it is now (not the entries the page was opened with),
-        # and never "create", which only the button "Create my mailbox" sends.
-        "typing_form": {
-            "id": f"exercise-form-{exercise.id}",
-            "action": reverse("selfhelp:keep", args=[chosen.slug, found.slug]),
-        },
-        "carry_entries": False,
-    }
+    context = _keep_context(request, chosen, found, form)
     if sent_from_another_site(request):
         # Another site's entries are never shown back as the reader's, nor kept.
         return redirect(to_module)
@@ -351,17 +413,20 @@ def keep(request: HttpRequest, programme: str, module: str) -> HttpResponse:
     if start_refused(request):
         context["form_error"] = too_many_message(request)
         return with_retry_after(request, render(request, "selfhelp/keep.html", context, status=429))
-    _mailbox, codename = actions.start_mailbox_keeping_answers(
-        _language(),
-        pathway_for_programme(chosen.slug) or Pathway.SELF,
-        found,
-        exercise,
-        form.values() if "keep" in request.POST else None,
-        through_reach=arrived_through_reach(request),
-    )
     place = actions.module_key(found)
-    return codename_view.keep(
-        redirect(reverse("mailbox:codename") + selfhelp_place_query("", place)), codename
+    # A double click sends "Create my mailbox" twice at once: one mailbox
+    # (``forestall.inbox.start_once``).
+    return start_once.start_mailbox_once(
+        request,
+        redirect(reverse("mailbox:codename") + selfhelp_place_query("", place)),
+        lambda: actions.start_mailbox_keeping_answers(
+            _language(),
+            pathway_for_programme(chosen.slug) or Pathway.SELF,
+            found,
+            exercise,
+            form.values() if "keep" in request.POST else None,
+            through_reach=arrived_through_reach(request),
+        ),
     )
 
 
