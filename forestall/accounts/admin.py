@@ -11,7 +11,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_otp import devices_for_user
@@ -24,7 +24,7 @@ from forestall.accounts.actions import (
     revoke_role,
     save_membership,
 )
-from forestall.accounts.admin_site import admin_user
+from forestall.accounts.admin_site import admin_user, refused_input
 from forestall.accounts.models import Membership, User
 from forestall.audit.actions import record_event
 
@@ -140,6 +140,15 @@ class UserAdmin(DjangoUserAdmin):
         if user is not None and request.method == "POST":
             user.changed_by(admin_user(request))
         return user
+
+    def user_change_password(
+        self, request: HttpRequest, id: str, form_url: str = ""
+    ) -> HttpResponse:
+        """Django's "change password" page; a refused password answers 400 (as the other forms)."""
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and refused_input(response):
+            response.status_code = 400
+        return response
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         obj.changed_by(admin_user(request))
