@@ -126,7 +126,8 @@ class _PasswordChangeForm(AdminPasswordChangeForm):
     said it in English.
     """
 
-    usable_password_help_text = format_lazy(
+    # Lazy, translated when the page is shown (Django declares it a str).
+    usable_password_help_text = format_lazy(  # type: ignore[assignment]
         '{}<ul id="id_unusable_warning" class="messagelist"><li class="warning">{}</li></ul>',
         SetUnusablePasswordMixin.usable_password_help_text,
         _("If disabled, the current password for this user will be lost."),

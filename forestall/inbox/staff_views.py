@@ -62,6 +62,8 @@ from forestall.inbox.models import (
     InternalNote,
     Message,
     ProtectiveAction,
+    ProtectiveActionKind,
+    ProtectiveActionState,
     Writer,
     can_manage_templates,
     normalise_reference,
@@ -213,12 +215,8 @@ def _unsaved_entries(
 
 
 def _default_protective_action() -> dict[str, str]:
-    """The protective action form as the page shows it empty (its first choices)."""
-    form = ProtectiveActionForm()
-    return {
-        "action": str(form["action"].value() or form.fields["action"].choices[0][0]),
-        "state": str(form["state"].value()),
-    }
+    """The protective action form as the page shows it empty (the first action, agreed)."""
+    return {"action": ProtectiveActionKind.values[0], "state": ProtectiveActionState.AGREED}
 
 
 def _stored_summary_choices(conversation: Conversation) -> dict[str, Any]:
