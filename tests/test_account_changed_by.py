@@ -6,12 +6,19 @@ with Django's ``changepassword`` command) moved the account's
 account before, so the account's history, and the refusal of an admin page
 opened before the change ("… saved this on …"), named the wrong person.
 Every path that saves an account now names its maker, or nobody where
-nobody signed in made it (a command); saves of the last sign-in or the
-language are not changes of the account and keep both.
+nobody signed in made it (a command); a save of the last sign-in is not
+a change of the account and keeps both.
+
+A language chosen on the profile page was not counted as a change either,
+so a network admin who had the account's admin page open from before saved
+it and silently wrote the old language back. It is a change now, named after
+the person who chose: the stale admin page is refused (409), what the admin
+typed kept, the person's choice too.
 """
 
 from __future__ import annotations
 
+import html
 import io
 
 import pytest
@@ -93,18 +100,50 @@ def test_a_role_granted_on_the_command_line_that_changes_the_account_names_nobod
     assert after.updated_by is None
 
 
-def test_signing_in_and_choosing_a_language_are_not_changes_of_the_account(
-    sign_in, changed_by_someone_else
-):
+def test_signing_in_is_not_a_change_of_the_account(changed_by_someone_else):
     before = _fresh(changed_by_someone_else)
-    client = sign_in(changed_by_someone_else)
-    client.post("/staff/language/", {"language": "de"})
     user = _fresh(changed_by_someone_else)
     user.last_login = timezone.now()
     user.save(update_fields=["last_login"])
     after = _fresh(changed_by_someone_else)
-    assert after.language == "de"
+    assert after.last_login is not None
     assert (after.updated_at, after.updated_by) == (before.updated_at, before.updated_by)
+
+
+def test_choosing_a_language_is_a_change_named_after_the_person(sign_in, changed_by_someone_else):
+    before = _fresh(changed_by_someone_else)
+    sign_in(changed_by_someone_else).post("/staff/language/", {"language": "de"})
+    after = _fresh(changed_by_someone_else)
+    assert after.language == "de"
+    assert after.updated_at > before.updated_at
+    assert after.updated_by == changed_by_someone_else
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_an_admin_page_opened_before_a_language_choice_cannot_write_it_back(
+    sign_in, network_admin, clinician_a, language
+):
+    from tests.stale import opened
+    from tests.test_admin_audit import _user_form
+
+    admin = sign_in(network_admin)
+    url = f"/staff/admin/accounts/user/{clinician_a.pk}/change/"
+    version = opened(admin, url)
+    # Meanwhile the clinician chooses German on their profile page.
+    sign_in(clinician_a).post("/staff/language/", {"language": "de"})
+    membership = clinician_a.memberships.get()
+    data = _user_form(
+        clinician_a, [(str(membership.pk), membership.role, str(membership.centre_id))], 1
+    )
+    data |= version | {"first_name": "Typed by the admin", "language": "en"}
+    response = admin.post(url, data, HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 409
+    page = html.unescape(response.content.decode())
+    assert "Typed by the admin" in page
+    assert clinician_a.username in page  # who saved meanwhile
+    assert ("Nothing was saved" if language == "en" else "Nichts wurde gespeichert") in page
+    after = _fresh(clinician_a)
+    assert (after.language, after.first_name) == ("de", clinician_a.first_name)
 
 
 def test_a_named_maker_counts_for_one_save_only(changed_by_someone_else, network_admin):

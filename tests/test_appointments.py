@@ -49,6 +49,24 @@ def test_the_first_attended_treatment_session_starts_treatment_on_the_pathway(
     assert case.transitions.last().reason == "first treatment session attended"
 
 
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [("en", "first treatment session attended"), ("de", "erste Therapiesitzung wahrgenommen")],
+)
+def test_the_case_history_says_why_treatment_started_in_the_reader_s_language(
+    sign_in, centre_a, clinician_a, language, said
+):
+    """The step's reason is recorded by the code: it was shown in English to German readers."""
+    case = make_case(centre_a, stage=Stage.WAITING_LIST)
+    appointment = actions.schedule_appointment(
+        case, by=clinician_a, starts_at=_earlier(), clinician=clinician_a
+    )
+    actions.record_attendance(appointment, case, AttendanceStatus.ATTENDED, by=clinician_a)
+    page = sign_in(clinician_a).get(f"/staff/cases/{case.pk}/", HTTP_ACCEPT_LANGUAGE=language)
+    reasons = re.findall(r'<span class="muted" dir="auto">([^<]*)</span>', page.content.decode())
+    assert reasons == [said]
+
+
 def test_a_missed_session_is_counted_and_does_not_start_treatment(centre_a, clinician_a):
     case = make_case(centre_a, stage=Stage.WAITING_LIST)
     appointment = actions.schedule_appointment(case, by=clinician_a, starts_at=_earlier())

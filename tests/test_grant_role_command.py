@@ -1,3 +1,6 @@
+import io
+import re
+
 import pytest
 from django.core.management import CommandError, call_command
 
@@ -31,3 +34,29 @@ def test_it_refuses_impossible_grants_with_a_clear_message(outsider, arguments, 
     factories.make_centre()
     with pytest.raises(CommandError, match=message):
         call_command("grant-role", *arguments)
+
+
+@pytest.mark.parametrize(("language", "said"), [("en", "command line"), ("de", "Befehlszeile")])
+def test_the_audit_log_gives_the_grant_s_reason_in_the_reader_s_language(
+    sign_in, network_admin, outsider, language, said
+):
+    """The reason was stored and shown as English, "command line", to a German reader too."""
+    call_command("grant-role", "outsider", "analyst", stdout=io.StringIO())
+    page = sign_in(network_admin).get(
+        "/staff/audit/?action=membership.grant", HTTP_ACCEPT_LANGUAGE=language
+    )
+    cells = re.findall(r'<td dir="auto">([^<]*)</td>', page.content.decode())
+    assert said in cells
+    (other,) = {"command line", "Befehlszeile"} - {said}
+    assert other not in cells
+
+
+def test_a_reason_typed_by_a_person_is_shown_as_typed(sign_in, network_admin, outsider):
+    """Only texts the code records are translated: a person's words are theirs."""
+    from forestall.audit.actions import record_event
+
+    record_event(network_admin, "membership.grant", outsider, reason="Save")
+    page = sign_in(network_admin).get(
+        "/staff/audit/?action=membership.grant", HTTP_ACCEPT_LANGUAGE="de"
+    )
+    assert '<td dir="auto">Save</td>' in page.content.decode()

@@ -366,6 +366,37 @@ def test_an_export_without_cases_says_so_instead_of_a_k(db, tmp_path):
     assert "None" not in output.getvalue()
 
 
+def test_an_export_without_consenting_cases_is_audited_without_a_k(db, tmp_path):
+    from forestall.research.models import Study
+
+    study = Study.objects.create(slug="empty", title="Empty", starts_on=datetime.date(2026, 1, 1))
+    call_command(
+        "export-research", "--study", "empty", "--out", str(tmp_path), stdout=io.StringIO()
+    )
+    reason = AuditEntry.objects.get(action="research.export", target_id=study.pk).reason
+    assert "no cases written" in reason
+    assert "None" not in reason
+
+
+def test_an_export_whose_every_group_is_too_small_says_why_nothing_was_written(network, tmp_path):
+    output = io.StringIO()
+    call_command(
+        "export-research",
+        "--study",
+        network.study.slug,
+        "--out",
+        str(tmp_path),
+        "--k",
+        "1000",
+        stdout=output,
+    )
+    said = output.getvalue().rstrip()
+    assert said.endswith("; no cases written: all 6 held back, every group smaller than k 1000")
+    reason = AuditEntry.objects.get(action="research.export", target_id=network.study.pk).reason
+    assert "no cases written: all 6 held back, every group smaller than k 1000" in reason
+    assert "None" not in said + reason
+
+
 def test_it_refuses_a_directory_that_is_not_empty(network, tmp_path):
     (tmp_path / "keep.txt").write_text("mine")
     with pytest.raises(CommandError, match="not empty"):

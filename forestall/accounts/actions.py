@@ -6,6 +6,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.utils.translation import gettext_noop
 from django_otp.plugins.otp_static.models import StaticDevice
 
 from forestall.accounts.models import (
@@ -20,6 +21,10 @@ from forestall.accounts.models import (
 )
 from forestall.audit.actions import record_event
 from forestall.lib.locking import lock_rows
+from forestall.lib.recorded_texts import recorded_text
+
+# The reason of a role granted with ``forestall grant-role`` (shown translated).
+GRANTED_ON_THE_COMMAND_LINE = recorded_text(gettext_noop("command line"))
 
 if TYPE_CHECKING:
     from forestall.directory.models import Centre

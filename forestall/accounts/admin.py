@@ -6,14 +6,22 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.contrib.auth.forms import UserChangeForm
+from django.contrib.auth.forms import (
+    AdminPasswordChangeForm,
+    SetUnusablePasswordMixin,
+    UserChangeForm,
+)
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.templatetags.static import static
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from django_otp import devices_for_user
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -24,7 +32,7 @@ from forestall.accounts.actions import (
     revoke_role,
     save_membership,
 )
-from forestall.accounts.admin_site import admin_user
+from forestall.accounts.admin_site import admin_user, refused_input
 from forestall.accounts.models import Membership, User
 from forestall.audit.actions import record_event
 
@@ -110,11 +118,28 @@ class _UserChangeForm(UserChangeForm):
             self.fields["password"].help_text = ""
 
 
+class _PasswordChangeForm(AdminPasswordChangeForm):
+    """Django's "change password" form, its help in the reader's language.
+
+    Django appends a warning to the translatable help when the module is
+    imported, which turns the whole help into English text: a German page
+    said it in English.
+    """
+
+    # Lazy, translated when the page is shown (Django declares it a str).
+    usable_password_help_text = format_lazy(  # type: ignore[assignment]
+        '{}<ul id="id_unusable_warning" class="messagelist"><li class="warning">{}</li></ul>',
+        SetUnusablePasswordMixin.usable_password_help_text,
+        _("If disabled, the current password for this user will be lost."),
+    )
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     form = _UserChangeForm
+    change_password_form = _PasswordChangeForm
     inlines = [MembershipInline]
-    list_display = ["username", "first_name", "last_name", "is_active", "roles"]
+    list_display = ["username", "first_name", "last_name", "active", "roles"]
     list_filter = ["is_active", "memberships__role"]
     search_fields = ["username", "first_name", "last_name", "email"]
     fieldsets = (
@@ -141,6 +166,15 @@ class UserAdmin(DjangoUserAdmin):
             user.changed_by(admin_user(request))
         return user
 
+    def user_change_password(
+        self, request: HttpRequest, id: str, form_url: str = ""
+    ) -> HttpResponse:
+        """Django's "change password" page; a refused password answers 400 (as the other forms)."""
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and refused_input(response):
+            response.status_code = 400
+        return response
+
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         obj.changed_by(admin_user(request))
         super().save_model(request, obj, form, change)
@@ -158,6 +192,13 @@ class UserAdmin(DjangoUserAdmin):
             save_membership(
                 membership, by=admin_user(request), created=id(membership) not in changed
             )
+
+    @admin.display(description=_("active"), ordering="is_active")
+    def active(self, user: User) -> SafeString:
+        """Django's yes/no icon, named in the reader's language (Django's says "True")."""
+        icon = "yes" if user.is_active else "no"
+        said = gettext("yes") if user.is_active else gettext("no")
+        return format_html('<img src="{}" alt="{}">', static(f"admin/img/icon-{icon}.svg"), said)
 
     @admin.display(description=_("roles"))
     def roles(self, user: User) -> str:

@@ -80,6 +80,38 @@ class AuditedAdminMixin:
         return super().log_deletions(request, queryset)  # type: ignore[misc]
 
 
+def refused_input(response: HttpResponse) -> bool:
+    """True for an admin form page shown again because what was posted was refused.
+
+    Django's admin answers such a page 200, like the empty form; the add and
+    change pages list every refusal of the form and its inlines in
+    ``errors`` (``AdminErrorList``), the password page has only its ``form``.
+    """
+    context = getattr(response, "context_data", None) or {}
+    errors = context.get("errors")
+    if errors is not None:
+        return bool(errors)
+    form = context.get("form")
+    return bool(form is not None and form.is_bound and form.errors)
+
+
+class AnswersRefusedInputWith400Mixin:
+    """An add or change form refused as posted answers 400, with everything typed shown back.
+
+    The rule for every forestall form (bad input: a translated message, a
+    4xx, nothing typed lost); Django's admin showed the refusal with 200, so
+    a client, a proxy or a test could not tell it from the empty form.
+    ``StaffAdminSite.register`` adds this to every admin class; a stale
+    save's 409 (``StaleGuardedAdminMixin``) is decided after it and wins.
+    """
+
+    def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = super().changeform_view(request, *args, **kwargs)  # type: ignore[misc]
+        if request.method == "POST" and refused_input(response):
+            response.status_code = 400
+        return response
+
+
 class _StaleGuardedAdminForm(GuardsStaleEdits):
     """An admin change form refused when the object was saved after it was opened.
 
@@ -168,10 +200,13 @@ class StaffAdminSite(admin.AdminSite):
         return may_use_admin(request.user)
 
     def register(self, model_or_iterable: Any, admin_class: Any = None, **options: Any) -> None:
-        """Register as usual, with every admin class audited (``AuditedAdminMixin``)."""
+        """Register as usual, with every admin class audited (``AuditedAdminMixin``)
+        and answering refused input with 400 (``AnswersRefusedInputWith400Mixin``)."""
         base = admin_class or admin.ModelAdmin
         if not issubclass(base, AuditedAdminMixin):
             base = type(f"Audited{base.__name__}", (AuditedAdminMixin, base), {})
+        if not issubclass(base, AnswersRefusedInputWith400Mixin):
+            base = type(base.__name__, (AnswersRefusedInputWith400Mixin, base), {})
         models = [model_or_iterable] if isinstance(model_or_iterable, type) else model_or_iterable
         for model in models:
             registered = base

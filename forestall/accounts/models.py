@@ -84,6 +84,9 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]
     # Set by ``changed_by`` for the next save only.
     _changed_by_named = False
 
+    # Fields a save of which alone is no change of the account (``save``).
+    NOT_CHANGES = frozenset({"last_login", "password", "updated_at", "updated_by"})
+
     def changed_by(self, actor: User | None) -> None:
         """Name who makes the next save of this account (None: nobody signed in, a command)."""
         self.updated_by = actor
@@ -98,11 +101,18 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]
         ``updated_by`` naming whoever saved before, so the account's history
         and every stale-tab refusal named the wrong person. A save whose
         maker was not named with ``changed_by`` now names nobody (the
-        refusal then says "—"), never someone else. A save of other fields
-        only (``update_fields`` without ``updated_at``: the last sign-in, the
-        language) is not a change of the account and keeps both.
+        refusal then says "—"), never someone else.
+
+        A save of some fields (``update_fields``) is a change of the account,
+        and moves ``updated_at``, unless it saves only bookkeeping no page
+        edits (``NOT_CHANGES``: the last sign-in, a password hash upgraded at
+        sign-in). The language chosen on the profile page was saved without
+        moving it, so an admin page on the account opened before the choice
+        was not refused and wrote the old language back over it.
         """
         update_fields = kwargs.get("update_fields")
+        if update_fields is not None and not {*update_fields} <= self.NOT_CHANGES:
+            update_fields = kwargs["update_fields"] = {*update_fields, "updated_at"}
         if update_fields is None or "updated_at" in update_fields:
             if not self._changed_by_named:
                 self.updated_by = None

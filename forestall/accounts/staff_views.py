@@ -354,10 +354,15 @@ class AccountSecurityView(two_factor_views.ProfileView):
 @require_POST
 @staff_required
 def set_language(request: StaffRequest) -> HttpResponse:
-    """Remember the language the person wants the staff pages in."""
+    """Remember the language the person wants the staff pages in.
+
+    A change of the account made by its holder (``User.save``): an admin page
+    on the account opened before it is refused, not saved over it.
+    """
     form = LanguageForm(request.POST)
     if form.is_valid():
         request.user.language = form.cleaned_data["language"]
+        request.user.changed_by(request.user)
         request.user.save(update_fields=["language"])
         translation.activate(request.user.language or staff_language(request))
         messages.success(request, gettext("Your language choice is saved."))

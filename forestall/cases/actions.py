@@ -16,6 +16,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from forestall.audit.actions import record_event
 from forestall.cases.access import case_workers_at
@@ -45,6 +46,7 @@ from forestall.cases.models import (
 from forestall.cases.pathway import OPEN_STAGES, TERMINAL, Stage, find_transition
 from forestall.directory.models import Centre
 from forestall.lib.locking import lock_row, lock_rows
+from forestall.lib.recorded_texts import recorded_text
 from forestall.lib.stale_edits import check_locked, check_unchanged, version_of
 from forestall.stats.actions import record as record_stat
 from forestall.stats.events import EXIT_EVENTS, Detail, Event
@@ -59,6 +61,9 @@ GLASS_BREAK_DURATION = datetime.timedelta(hours=1)
 # The typical wait is the median of the starts in this window (at most this many).
 TYPICAL_WAIT_WINDOW = datetime.timedelta(days=365)
 TYPICAL_WAIT_SAMPLE = 50
+# The reasons of the steps a case takes by itself (stored so, shown translated).
+FIRST_SESSION_ATTENDED = recorded_text(gettext_noop("first treatment session attended"))
+REFERRAL_ACCEPTED = recorded_text(gettext_noop("referral accepted"))
 
 
 _STAGE_LABELS = dict(Stage.choices)
@@ -1218,9 +1223,7 @@ def record_attendance(appointment: Appointment, case: Case, status: str, *, by: 
             and case.stage in (Stage.WAITING_LIST, Stage.ASSESSMENT)
             and starts_this_programme
         ):
-            transition_case(
-                case, Stage.IN_TREATMENT, by=by, reason="first treatment session attended"
-            )
+            transition_case(case, Stage.IN_TREATMENT, by=by, reason=FIRST_SESSION_ATTENDED)
     return attendance
 
 
@@ -1371,7 +1374,7 @@ def accept_referral(referral: Referral, *, by: User, note: str = "") -> Case:
         locked.save(
             update_fields=["status", "decided_by", "decided_at", "decision_reason", "new_case"]
         )
-        transition_case(sending, Stage.REFERRED_ELSEWHERE, by=by, reason="referral accepted")
+        transition_case(sending, Stage.REFERRED_ELSEWHERE, by=by, reason=REFERRAL_ACCEPTED)
         record_event(by, "referral.accept", locked, centre=locked.to_centre)
         record_event(by, "referral.accept", locked, centre=sending.centre)
     referral.refresh_from_db()

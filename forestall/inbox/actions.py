@@ -242,18 +242,32 @@ def _token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def keep_reply_draft(user: User, conversation: Conversation, body: str) -> ReplyDraft | None:
-    """Keep ``user``'s unsent reply on ``conversation`` (an empty one is discarded).
+def keep_reply_draft(
+    user: User,
+    conversation: Conversation,
+    body: str | None,
+    entries: dict[str, Any] | None = None,
+) -> ReplyDraft | None:
+    """Keep ``user``'s unsent reply on ``conversation``, and the page's other unsaved entries.
 
-    The body is encrypted like a message and expires after
-    ``FORESTALL_REPLY_DRAFT_MINUTES``; expired drafts are purged on the way.
-    The audit line records that a draft was kept, never its text.
+    ``body`` None keeps the reply as it was (the reply box was not on the
+    page); ``entries`` None keeps the other sections' entries as they were
+    (``ReplyDraft.entries``). A draft with neither an unsent reply nor
+    entries is discarded. The body and entries are encrypted like a message
+    and expire after ``FORESTALL_REPLY_DRAFT_MINUTES``; expired drafts are
+    purged on the way. The audit line records that a draft was kept, never
+    its text.
     """
     now = timezone.now()
     with transaction.atomic():
         _lock(conversation)
         ReplyDraft.objects.filter(expires_at__lte=now).delete()
-        if not body.strip():
+        kept = ReplyDraft.objects.filter(conversation=conversation, owner=user).first()
+        if body is None:
+            body = kept.body if kept is not None else ""
+        if entries is None:
+            entries = (kept.entries if kept is not None else None) or {}
+        if not body.strip() and not entries:
             deleted, _rows = ReplyDraft.objects.filter(
                 conversation=conversation, owner=user
             ).delete()
@@ -265,7 +279,11 @@ def keep_reply_draft(user: User, conversation: Conversation, body: str) -> Reply
         draft, _created = ReplyDraft.objects.update_or_create(
             conversation=conversation,
             owner=user,
-            defaults={"body": body, "expires_at": now + draft_lifetime()},
+            defaults={
+                "body": body,
+                "entries": entries or None,
+                "expires_at": now + draft_lifetime(),
+            },
         )
         record_event(user, "conversation.draft", conversation, centre=conversation.centre)
     return draft
@@ -282,7 +300,12 @@ def purge_expired_drafts() -> int:
 
 
 def reply_draft(user: User, conversation: Conversation) -> str:
-    """``user``'s unsent reply on ``conversation``, or an empty string.
+    """``user``'s unsent reply on ``conversation``, or an empty string."""
+    return working_draft(user, conversation)[0]
+
+
+def working_draft(user: User, conversation: Conversation) -> tuple[str, dict[str, Any]]:
+    """``user``'s unsent reply on ``conversation`` and the page's other unsaved entries.
 
     Expired drafts (anyone's) are purged on the way, so a short-lived draft
     does not outlive its expiry for longer than it takes someone to open a
@@ -290,7 +313,9 @@ def reply_draft(user: User, conversation: Conversation) -> str:
     """
     purge_expired_drafts()
     draft = ReplyDraft.objects.live().filter(conversation=conversation, owner=user).first()
-    return draft.body if draft is not None else ""
+    if draft is None:
+        return "", {}
+    return draft.body, draft.entries or {}
 
 
 def keep_reply_through_sign_in(conversation_id: uuid.UUID, body: str) -> str:
@@ -356,15 +381,20 @@ def take_reply_kept_through_sign_in(user: User, conversation: Conversation, toke
 
 
 def insert_reply_template(
-    user: User, conversation: Conversation, body: str, template: ReplyTemplate
+    user: User,
+    conversation: Conversation,
+    body: str,
+    template: ReplyTemplate,
+    entries: dict[str, Any] | None = None,
 ) -> str:
     """Add ``template`` to the end of the reply typed so far and keep the result.
 
-    What the counsellor typed is never replaced.
+    What the counsellor typed is never replaced; the page's other unsaved
+    ``entries`` are kept with it (``keep_reply_draft``).
     """
     typed = body.rstrip()
     combined = f"{typed}\n\n{template.body}" if typed else template.body
-    keep_reply_draft(user, conversation, combined)
+    keep_reply_draft(user, conversation, combined, entries)
     return combined
 
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from forestall.accounts.models import Role
-from forestall.lib.crypto import EncryptedTextField
+from forestall.lib.crypto import EncryptedJSONField, EncryptedTextField
 from forestall.lib.stale_edits import NamesItsLastEditor
 from forestall.public.models import Pathway
 
@@ -299,6 +299,12 @@ class ReplyDraft(models.Model):
     the session expired has no owner yet: only the holder of its random token
     (carried in the sign-in's ``next`` address, stored here only as a SHA-256
     digest) can bind it to themselves, and only on a conversation they may see.
+
+    ``entries`` keeps, the same way, what was chosen or typed in the page's
+    other sections and not saved yet (the contact summary's choices, a
+    protective action, a note): a button of one section posts the whole page,
+    and the page it leads back to showed the others as saved, losing those
+    choices. A draft may hold entries and no reply.
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -314,6 +320,8 @@ class ReplyDraft(models.Model):
     )
     token_digest = models.CharField(max_length=64, unique=True, null=True, blank=True)
     body = EncryptedTextField()
+    # {"summary": {...}, "protective": {...}, "note": "..."}: see above.
+    entries = EncryptedJSONField(null=True, blank=True)
     expires_at = models.DateTimeField()
 
     objects = ReplyDraftQuerySet.as_manager()

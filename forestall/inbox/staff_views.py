@@ -62,6 +62,8 @@ from forestall.inbox.models import (
     InternalNote,
     Message,
     ProtectiveAction,
+    ProtectiveActionKind,
+    ProtectiveActionState,
     Writer,
     can_manage_templates,
     normalise_reference,
@@ -171,11 +173,85 @@ def tells_when_the_mailbox_was_deleted(
     return wrapper
 
 
-def _keep_draft(request: StaffRequest, conversation: Conversation) -> None:
-    """Keep the unsent reply that came with this form (if the reply box was on it)."""
+# The sections of the conversation page besides the reply, as kept in a draft.
+SUMMARY, PROTECTIVE, NOTE = "summary", "protective", "note"
+
+
+def _unsaved_entries(
+    request: StaffRequest, conversation: Conversation, *, done: str = ""
+) -> dict[str, Any]:
+    """What this post carries in the page's other sections that is not saved.
+
+    Every button of the page posts every section (one HTML form), but only
+    its own section is saved; the page it leads back to showed the others
+    as stored, and the counsellor's choices in them were lost. Kept: the
+    contact summary's choices where they differ from the stored summary (with
+    the version the page was opened with, so that saving them later is still
+    checked against a colleague's newer save), a protective action other than
+    the form's default, a note typed. ``done`` is the section this post saves
+    (its entries go, with the form, to its own action).
+    """
+    entries: dict[str, Any] = {}
+    if done != SUMMARY and "writer" in request.POST:
+        summary_form = ContactSummaryForm(request.POST)
+        if summary_form.is_valid():
+            chosen = {
+                "writer": summary_form.cleaned_data["writer"],
+                "concern": summary_form.cleaned_data["concern"],
+                "risk_indicators": sorted(summary_form.cleaned_data["risk_indicators"]),
+            }
+            if chosen != _stored_summary_choices(conversation):
+                entries[SUMMARY] = chosen | {"edited_from": summary_form.edited_from}
+    if done != PROTECTIVE and "action" in request.POST:
+        protective_form = ProtectiveActionForm(request.POST)
+        if (
+            protective_form.is_valid()
+            and protective_form.cleaned_data != _default_protective_action()
+        ):
+            entries[PROTECTIVE] = protective_form.cleaned_data
+    if done != NOTE:
+        note = DraftForm({"body": request.POST.get("note-body", "")})
+        if note.is_valid() and note.cleaned_data["body"].strip():
+            entries[NOTE] = note.cleaned_data["body"]
+    return entries
+
+
+def _default_protective_action() -> dict[str, str]:
+    """The protective action form as the page shows it empty (the first action, agreed)."""
+    return {"action": ProtectiveActionKind.values[0], "state": ProtectiveActionState.AGREED}
+
+
+def _stored_summary_choices(conversation: Conversation) -> dict[str, Any]:
+    """The contact summary's choices as the page shows them before anyone changes them."""
+    summary = ContactSummary.objects.filter(conversation=conversation).first()
+    if summary is None:
+        return {
+            "writer": WRITER_FOR_PATHWAY.get(conversation.mailbox.pathway, Writer.UNKNOWN),
+            "concern": "",
+            "risk_indicators": [],
+        }
+    return {
+        "writer": summary.writer,
+        "concern": summary.concern,
+        "risk_indicators": sorted(summary.risk_indicators),
+    }
+
+
+def _keep_draft(request: StaffRequest, conversation: Conversation, *, done: str = "") -> None:
+    """Keep the unsent reply that came with this form, and the other sections' unsaved entries.
+
+    ``done`` is the section this post saves: "reply" once the reply is sent,
+    or one of the other sections (``_unsaved_entries``).
+    """
     form = DraftForm(request.POST)
-    if form.is_valid() and "body" in form.data:
-        actions.keep_reply_draft(request.user, conversation, form.cleaned_data["body"])
+    body: str | None = None
+    if done == "reply":
+        body = ""
+    elif form.is_valid() and "body" in form.data:
+        body = form.cleaned_data["body"]
+    actions.keep_reply_draft(
+        request.user, conversation, body, _unsaved_entries(request, conversation, done=done)
+    )
 
 
 def _filters_key(
@@ -299,19 +375,25 @@ def _render_detail(
     # summary (reference, centre, stage) and each concern's level and status.
     referrals = conversation.cases.select_related("client", "centre").order_by("opened_at")
     concerns = conversation.concerns.order_by("raised_at")
-    reply_form = forms.get("reply_form")
-    if reply_form is None:
-        reply_form = ReplyForm(initial={"body": actions.reply_draft(user, conversation)})
-    summary_form = forms.get("summary_form") or ContactSummaryForm(
-        initial={
-            "writer": summary.writer,
-            "concern": summary.concern,
-            "risk_indicators": summary.risk_indicators,
-        }
-        if summary
-        else {"writer": WRITER_FOR_PATHWAY.get(conversation.mailbox.pathway, Writer.UNKNOWN)},
-        edited_from=version_of(summary),
-    )
+    kept_body, kept = actions.working_draft(user, conversation)
+    reply_form = forms.get("reply_form") or ReplyForm(initial={"body": kept_body})
+    summary_form = forms.get("summary_form")
+    if summary_form is None and SUMMARY in kept:
+        # Chosen earlier on this page and not saved yet: shown as chosen, still
+        # counting as opened from the version the page was opened with.
+        chosen = kept[SUMMARY]
+        summary_form = ContactSummaryForm(initial=chosen, edited_from=chosen["edited_from"])
+    if summary_form is None:
+        summary_form = ContactSummaryForm(
+            initial=_stored_summary_choices(conversation), edited_from=version_of(summary)
+        )
+    unsaved = [
+        section
+        for section, form_name in ((SUMMARY, "summary_form"), (PROTECTIVE, "protective_form"))
+        if section in kept and form_name not in forms
+    ]
+    if NOTE in kept and "note_form" not in forms:
+        unsaved.append(NOTE)
     return render(
         request,
         "inbox/conversation.html",
@@ -329,9 +411,12 @@ def _render_detail(
             "claimed_by_me": conversation.is_claimed_by(user, now),
             "claim_holder": conversation.claimed_by if conversation.live_claimant_id(now) else None,
             "reply_form": reply_form,
-            "note_form": forms.get("note_form") or ConversationNoteForm(),
+            "note_form": forms.get("note_form")
+            or ConversationNoteForm(initial={"body": kept.get(NOTE, "")}),
             "summary_form": summary_form,
-            "protective_form": forms.get("protective_form") or ProtectiveActionForm(),
+            "protective_form": forms.get("protective_form")
+            or ProtectiveActionForm(initial=kept.get(PROTECTIVE)),
+            "unsaved": unsaved,
             "offline_contact": getattr(conversation, "offline_contact", None),
             "target_state": target_state(conversation, now),
             "now": now,
@@ -365,7 +450,7 @@ def keep_draft(request: StaffRequest, conversation_id: uuid.UUID) -> HttpRespons
     form = KeepDraftForm(request.POST)
     if not form.is_valid():
         return _render_detail(request, conversation, status=400, reply_form=ReplyForm(request.POST))
-    actions.keep_reply_draft(request.user, conversation, form.cleaned_data["body"])
+    _keep_draft(request, conversation)
     then = form.cleaned_data["then"]
     if then == "refer":
         return redirect("inbox:refer", conversation.pk)
@@ -388,7 +473,11 @@ def insert_template(request: StaffRequest, conversation_id: uuid.UUID) -> HttpRe
         messages.error(request, _("That template is not available."))
         return _render_detail(request, conversation, status=400, reply_form=ReplyForm(request.POST))
     actions.insert_reply_template(
-        request.user, conversation, form.cleaned_data["body"], form.cleaned_data["template"]
+        request.user,
+        conversation,
+        form.cleaned_data["body"],
+        form.cleaned_data["template"],
+        _unsaved_entries(request, conversation),
     )
     return redirect(_detail_url(conversation, "reply"))
 
@@ -427,6 +516,7 @@ def close(request: StaffRequest, conversation_id: uuid.UUID) -> HttpResponse:
 @staff_required
 def reopen(request: StaffRequest, conversation_id: uuid.UUID) -> HttpResponse:
     conversation = access_conversation(request.user, conversation_id)
+    _keep_draft(request, conversation)
     try:
         actions.reopen_conversation(request.user, conversation)
     except actions.InboxError:
@@ -487,6 +577,7 @@ def reply(request: StaffRequest, conversation_id: uuid.UUID) -> HttpResponse:
             _("Claim the conversation before replying: only the counsellor holding it can reply."),
         )
         return _render_detail(request, conversation, status=409, reply_form=form)
+    _keep_draft(request, conversation, done="reply")
     messages.success(request, _("Your reply has been sent."))
     return redirect(_detail_url(conversation, "messages"))
 
@@ -497,7 +588,7 @@ def reply(request: StaffRequest, conversation_id: uuid.UUID) -> HttpResponse:
 @staff_required
 def add_note(request: StaffRequest, conversation_id: uuid.UUID) -> HttpResponse:
     conversation = access_conversation(request.user, conversation_id)
-    _keep_draft(request, conversation)
+    _keep_draft(request, conversation, done=NOTE)
     form = ConversationNoteForm(request.POST)
     if not form.is_valid():
         return _render_detail(request, conversation, status=400, note_form=form)
@@ -530,7 +621,7 @@ def flag(request: StaffRequest, conversation_id: uuid.UUID) -> HttpResponse:
 @staff_required
 def save_summary(request: StaffRequest, conversation_id: uuid.UUID) -> HttpResponse:
     conversation = access_conversation(request.user, conversation_id)
-    _keep_draft(request, conversation)
+    _keep_draft(request, conversation, done=SUMMARY)
     form = ContactSummaryForm(request.POST)
     if not form.is_valid():
         return _render_detail(request, conversation, status=400, summary_form=form)
@@ -566,7 +657,7 @@ def save_summary(request: StaffRequest, conversation_id: uuid.UUID) -> HttpRespo
 @staff_required
 def protective_action(request: StaffRequest, conversation_id: uuid.UUID) -> HttpResponse:
     conversation = access_conversation(request.user, conversation_id)
-    _keep_draft(request, conversation)
+    _keep_draft(request, conversation, done=PROTECTIVE)
     form = ProtectiveActionForm(request.POST)
     if not form.is_valid():
         return _render_detail(request, conversation, status=400, protective_form=form)

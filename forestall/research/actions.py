@@ -10,7 +10,7 @@ from django.db import transaction
 from forestall.audit.actions import record_event
 from forestall.cases.models import Case
 from forestall.lib.locking import lock_row, lock_rows
-from forestall.research.export import ExportRequest, export_study
+from forestall.research.export import ExportRequest, disclosure_summary, export_study
 from forestall.research.models import ResearchConsent, Study
 
 if TYPE_CHECKING:
@@ -75,7 +75,7 @@ def export_research(actor: User | None, request: ExportRequest) -> dict[str, Any
     filters = manifest["filters"]["centres"]
     reason = (
         f"period {manifest['period']['from']}..{manifest['period']['to'] or ''}"
-        f"; centres {','.join(filters) or 'all'}; k reached {manifest['disclosure']['k_reached']}"
+        f"; centres {','.join(filters) or 'all'}; {disclosure_summary(manifest)}"
         f"; cases {manifest['row_counts']['cases.csv']}"
     )
     record_event(actor, "research.export", request.study, reason=reason)

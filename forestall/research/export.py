@@ -759,6 +759,25 @@ def export_study(request: ExportRequest) -> dict[str, Any]:
     return _Export(request).run()
 
 
+def disclosure_summary(manifest: dict[str, Any]) -> str:
+    """What disclosure control left of the export, in a line (the command's, the audit entry's).
+
+    ``k_reached`` is None when no case is written: printed as it was, the
+    line read "k reached None" for a study without consenting cases, or
+    one whose every group was smaller than k.
+    """
+    disclosure = manifest["disclosure"]
+    if disclosure["k_reached"] is not None:
+        return f"k reached {disclosure['k_reached']}"
+    held_back = manifest["left_out"]["disclosure_control"]["cases"]
+    if held_back:
+        return (
+            f"no cases written: all {held_back} held back, "
+            f"every group smaller than k {disclosure['k_required']}"
+        )
+    return "no cases written"
+
+
 def parse_month(text: str) -> datetime.date:
     """``YYYY-MM`` → the first day of that month; ``ValueError`` otherwise."""
     try:

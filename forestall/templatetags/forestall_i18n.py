@@ -8,8 +8,15 @@ from django.utils.safestring import SafeString, mark_safe
 
 from forestall.lib.i18n import LANGUAGE_SWITCH_FIELD, carried_entries
 from forestall.lib.i18n import path_in_language as _path_in_language
+from forestall.lib.recorded_texts import shown
 
 register = template.Library()
+
+
+@register.filter
+def recorded_text(stored: str) -> str:
+    """A stored reason in the reader's language if the code recorded it, else as typed."""
+    return shown(stored or "")
 
 
 @register.simple_tag(takes_context=True)

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
-from forestall.accounts.actions import grant_role
+from forestall.accounts.actions import GRANTED_ON_THE_COMMAND_LINE, grant_role
 from forestall.accounts.models import (
     CENTRE_ROLES,
     NETWORK_CAPABLE_ROLES,
@@ -50,7 +50,7 @@ class Command(AuditedCommand):
         elif role in CENTRE_ROLES and role not in NETWORK_CAPABLE_ROLES:
             raise CommandError(f"{role.value} is held at a centre: give --centre SLUG")
         created = not Membership.objects.filter(user=user, centre=centre, role=role).exists()
-        grant_role(user, role, centre, by=None, reason="command line")
+        grant_role(user, role, centre, by=None, reason=GRANTED_ON_THE_COMMAND_LINE)
         if role == Role.NETWORK_ADMIN and not (user.is_staff and user.is_superuser):
             user.is_staff = user.is_superuser = True
             # A change of the account: no staff member made it (the audit

@@ -15,7 +15,13 @@ from django.core.management.base import CommandError, CommandParser
 
 from forestall.audit.commands import AuditedCommand
 from forestall.research.actions import export_research
-from forestall.research.export import ExportError, ExportRequest, centre_slugs, parse_month
+from forestall.research.export import (
+    ExportError,
+    ExportRequest,
+    centre_slugs,
+    disclosure_summary,
+    parse_month,
+)
 from forestall.research.models import Study
 
 
@@ -53,6 +59,4 @@ class Command(AuditedCommand):
         except (ValueError, ExportError) as error:
             raise CommandError(str(error)) from None
         counts = ", ".join(f"{name} {n}" for name, n in manifest["row_counts"].items())
-        k_reached = manifest["disclosure"]["k_reached"]
-        reached = "no cases written" if k_reached is None else f"k reached {k_reached}"
-        self.stdout.write(f"wrote {options['out']}: {counts}; {reached}")
+        self.stdout.write(f"wrote {options['out']}: {counts}; {disclosure_summary(manifest)}")
