@@ -125,7 +125,9 @@ MIDDLEWARE = [
     # An empty 405 (a plain visit to a POST-only address) gets a calm page; a
     # method no form sends (PROPFIND) gets it here, before the CSRF check.
     "forestall.errors.MethodNotAllowedPageMiddleware",
-    "django.middleware.common.CommonMiddleware",
+    # Django's, but a form sent to an address missing its slash keeps its
+    # method and body (308), and never raises (forestall.lib.redirects).
+    "forestall.lib.redirects.SlashKeepsTheRequestMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     # After the CSRF check: a language switch on a page that answered a form
     # shows the entries again in the new language, and does nothing else.

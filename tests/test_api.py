@@ -106,3 +106,12 @@ def test_no_staff_data_is_reachable_through_the_api(client, db):
         path.startswith(("/api/v1/statistics/", "/api/v1/reach/")) for path in schema["paths"]
     )
     assert client.get("/api/v1/docs").status_code == 404
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH", "POST", "TRACE", "PROPFIND"])
+def test_the_openapi_document_is_only_read(client, db, method):
+    # It answered 200 with the schema to any method, writes included.
+    response = client.generic(method, "/api/v1/openapi.json")
+    assert response.status_code == 405
+    assert response["Allow"] == "GET, HEAD"
+    assert client.head("/api/v1/openapi.json").status_code == 200

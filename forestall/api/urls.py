@@ -12,6 +12,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import translation
+from django.views.decorators.http import require_safe
 from ninja import NinjaAPI, Query, Schema, Status
 from ninja.errors import HttpError
 
@@ -48,6 +49,8 @@ api = ForestallAPI(
         "forestall-statistics/1, see the documentation of the statistics."
     ),
     docs_url=None,
+    # The schema is read, never written: PUT, DELETE or TRACE get 405, not the schema.
+    docs_decorator=require_safe,
     urls_namespace="api",
 )
 

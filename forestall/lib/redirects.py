@@ -20,6 +20,9 @@ from collections.abc import Callable
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseRedirectBase
+from django.middleware.common import CommonMiddleware
+from django.utils.http import escape_leading_slashes
 
 # Slashes, backslashes, their percent-encodings and whitespace or control
 # characters (which browsers strip) at the start of a path.
@@ -76,4 +79,44 @@ class SameSiteRedirectMiddleware:
         location = response.get("Location")
         if location is not None:
             response["Location"] = safe_local_url(location, request)
+        return response
+
+
+class PermanentRedirectKeepingMethod(HttpResponseRedirectBase):
+    """308: the browser sends the same method and body to the new address."""
+
+    status_code = 308
+
+
+class SlashKeepsTheRequestMiddleware(CommonMiddleware):
+    """Django's ``CommonMiddleware``, but an address missing its slash keeps a form's request.
+
+    Django answers ``/centres`` with a 301 to ``/centres/``, which turns a
+    POST into a GET (what was typed is lost) and, with ``DEBUG`` on as in
+    ``make demo``, raises instead for any method but GET and HEAD: a 500 for
+    ``PUT /staff/cases``. Here any other method is sent on with a 308, which
+    keeps the method and the body; GET and HEAD keep Django's 301.
+    """
+
+    def get_full_path_with_slash(self, request: HttpRequest) -> str:
+        return escape_leading_slashes(request.get_full_path(force_append_slash=True))
+
+    def process_request(self, request: HttpRequest) -> HttpResponse | None:
+        return self._keeping_method(request, super().process_request(request))
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        kept = self._keeping_method(request, super().process_response(request, response))
+        assert kept is not None
+        return kept
+
+    def _keeping_method(
+        self, request: HttpRequest, response: HttpResponse | None
+    ) -> HttpResponse | None:
+        if (
+            response is not None
+            and response.status_code == 301
+            and request.method not in ("GET", "HEAD")
+            and response.get("Location") == self.get_full_path_with_slash(request)
+        ):
+            return PermanentRedirectKeepingMethod(response["Location"])
         return response
