@@ -19,8 +19,13 @@ import re
 from collections.abc import Callable
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.http.response import HttpResponseRedirectBase
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    HttpResponseRedirect,
+)
+from django.http.response import HttpResponseBase
 from django.middleware.common import CommonMiddleware
 from django.utils.http import escape_leading_slashes
 
@@ -82,7 +87,7 @@ class SameSiteRedirectMiddleware:
         return response
 
 
-class PermanentRedirectKeepingMethod(HttpResponseRedirectBase):
+class PermanentRedirectKeepingMethod(HttpResponsePermanentRedirect):
     """308: the browser sends the same method and body to the new address."""
 
     status_code = 308
@@ -101,22 +106,25 @@ class SlashKeepsTheRequestMiddleware(CommonMiddleware):
     def get_full_path_with_slash(self, request: HttpRequest) -> str:
         return escape_leading_slashes(request.get_full_path(force_append_slash=True))
 
-    def process_request(self, request: HttpRequest) -> HttpResponse | None:
-        return self._keeping_method(request, super().process_request(request))
-
-    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
-        kept = self._keeping_method(request, super().process_response(request, response))
-        assert kept is not None
-        return kept
-
-    def _keeping_method(
-        self, request: HttpRequest, response: HttpResponse | None
-    ) -> HttpResponse | None:
-        if (
-            response is not None
-            and response.status_code == 301
-            and request.method not in ("GET", "HEAD")
-            and response.get("Location") == self.get_full_path_with_slash(request)
-        ):
+    def process_request(self, request: HttpRequest) -> HttpResponsePermanentRedirect | None:
+        response = super().process_request(request)
+        if response is not None and self._loses_the_request(request, response):
             return PermanentRedirectKeepingMethod(response["Location"])
         return response
+
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
+        return self._keeping_method(request, super().process_response(request, response))
+
+    def _keeping_method(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
+        if self._loses_the_request(request, response):
+            return PermanentRedirectKeepingMethod(response["Location"])
+        return response
+
+    def _loses_the_request(self, request: HttpRequest, response: HttpResponseBase) -> bool:
+        return (
+            response.status_code == 301
+            and request.method not in ("GET", "HEAD")
+            and response.get("Location") == self.get_full_path_with_slash(request)
+        )
