@@ -121,3 +121,15 @@ def test_create_my_mailbox_sent_twice_at_the_same_moment_starts_one_mailbox_with
         _codename_shown(browser, result) for browser, result in zip(browsers, results, strict=True)
     }
     assert len(shown) == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("prefix", ["", "/de"])
+def test_no_page_cache_ever_hands_one_token_to_two_visitors(settings, prefix):
+    """The token leads to the codename its sending started: it must be one browser's alone."""
+    settings.FORESTALL_PAGE_CACHE_SECONDS = 60
+    tokens = {_start_form(prefix)["once"] for _ in range(3)}
+    assert len(tokens) == 3
+    module = f"{prefix}/self-help/self/safety-plan/"
+    assert Client().get(module).status_code == 200
+    assert len({_keep_form(prefix)["once"] for _ in range(3)}) == 3
