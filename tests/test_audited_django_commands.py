@@ -107,6 +107,9 @@ def test_a_database_shell_is_recorded_as_it_opens(db):
     assert entry.actor_username == "forestall dbshell"
 
 
+# A real flush: PostgreSQL empties tables only outside a test's transaction,
+# and the command line closes the connections when it is done.
+@pytest.mark.django_db(transaction=True)
 def test_a_flush_on_the_command_line_begins_the_audit_log_again_with_its_entry(db, a_message):
     factories.make_user(username="someone")  # something in the log before
     command = flush.Command(stdout=io.StringIO())
@@ -124,6 +127,9 @@ def test_a_flush_on_the_command_line_begins_the_audit_log_again_with_its_entry(d
     assert "not authenticated" in result.first_break.detail
 
 
+# A real flush: PostgreSQL empties tables only outside a test's transaction,
+# and the command line closes the connections when it is done.
+@pytest.mark.django_db(transaction=True)
 def test_a_cancelled_flush_empties_nothing_and_records_nothing(db, a_message, monkeypatch):
     monkeypatch.setattr("builtins.input", lambda prompt="": "no")
     command = flush.Command(stdout=io.StringIO())
@@ -134,6 +140,9 @@ def test_a_cancelled_flush_empties_nothing_and_records_nothing(db, a_message, mo
     assert _entries("data.flush") == []
 
 
+# A real flush: PostgreSQL empties tables only outside a test's transaction,
+# and the command line closes the connections when it is done.
+@pytest.mark.django_db(transaction=True)
 def test_the_test_framework_s_flush_leaves_no_entry_behind(db, a_message):
     call_command("flush", interactive=False, verbosity=0)
     assert not AuditEntry.objects.exists()
