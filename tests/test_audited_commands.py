@@ -59,8 +59,6 @@ EXEMPT_FROM_DJANGO = {
     "inspectdb": "prints the schema as models",
     "makemessages": "extracts translatable text from the code",
     "makemigrations": "writes migrations from the models",
-    "migrate": "changes the schema; its data migrations are code in the repository, "
-    "reviewed like every other change",
     "optimizemigration": "rewrites a migration file",
     "runserver": "the development server",
     "sendtestemail": "sends a fixed test e-mail to the address given",

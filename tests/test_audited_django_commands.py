@@ -209,3 +209,26 @@ def test_removing_stale_content_types_is_recorded(db):
     call_command("remove_stale_contenttypes", interactive=False, stdout=io.StringIO())
     [entry] = _entries("data.remove_stale_contenttypes")
     assert entry.actor_username == "forestall remove_stale_contenttypes"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migrating_backwards_is_recorded_before_anything_is_dropped():
+    """``forestall migrate inbox zero`` dropped every mailbox, message and case, unrecorded.
+
+    Unapplying the latest inbox migration drops the reply drafts' kept
+    entries (what a counsellor chose and typed); forward again afterwards,
+    so the test database stays whole.
+    """
+    try:
+        call_command("migrate", "inbox", "0006", verbosity=0)
+        [entry] = _entries("data.migrate_backwards")
+        assert entry.actor_username == "forestall migrate"
+        assert entry.reason.startswith("migrations unapplied (to inbox 0006, from inbox.0007")
+        assert chain.verify().ok
+    finally:
+        call_command("migrate", "inbox", verbosity=0)
+    # Forward again, and a fake or a plan: nothing more recorded.
+    call_command("migrate", "inbox", "0006", fake=True, verbosity=0)
+    call_command("migrate", "inbox", fake=True, verbosity=0)
+    call_command("migrate", "inbox", "0006", plan=True, stdout=io.StringIO())
+    assert len(_entries("data.migrate_backwards")) == 1
