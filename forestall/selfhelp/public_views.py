@@ -365,9 +365,16 @@ def keep(request: HttpRequest, programme: str, module: str) -> HttpResponse:
     exercise = found.text(_language()).exercise(str(request.POST.get("exercise", ""))[:60])
     if exercise is None:
         return _exercise_changed(request, chosen, found, mailbox)
-    if mailbox is not None and "create" in request.POST:
+    if mailbox is not None and (
+        "create" in request.POST
+        or ("keep_offered" in request.POST and "into_signed_in" not in request.POST)
+    ):
         # "Create my mailbox" from a page shown before the reader signed in
         # (in another tab): not a second mailbox, and not silently this one.
+        # Nor any other sending of a keep page's form but its button "Keep
+        # them in the mailbox I am signed in to": "Continue" after the
+        # language switch sends the form without a button, and the page it
+        # continues from is the one with the choice.
         return _keep_signed_in_meanwhile(request, programme, module)
     form = ExerciseForm(request.POST, exercise=exercise, mailbox=mailbox)
     to_module = reverse("selfhelp:module", args=[chosen.slug, found.slug])
