@@ -417,9 +417,13 @@ def keep(request: HttpRequest, programme: str, module: str) -> HttpResponse:
             actions.save_answer(repeated, found, exercise, form.values(), _language())
         place = actions.module_key(found)
         return redirect(reverse("mailbox:codename") + selfhelp_place_query("", place))
-    if start_refused(request):
+
+    def too_many() -> HttpResponse | None:
+        if not start_refused(request):
+            return None
         context["form_error"] = too_many_message(request)
         return with_retry_after(request, render(request, "selfhelp/keep.html", context, status=429))
+
     place = actions.module_key(found)
     # A double click sends "Create my mailbox" twice at once: one mailbox
     # (``forestall.inbox.start_once``).
@@ -434,6 +438,7 @@ def keep(request: HttpRequest, programme: str, module: str) -> HttpResponse:
             form.values() if "keep" in request.POST else None,
             through_reach=arrived_through_reach(request),
         ),
+        too_many,
     )
 
 
