@@ -232,3 +232,36 @@ def test_migrating_backwards_is_recorded_before_anything_is_dropped():
     call_command("migrate", "inbox", fake=True, verbosity=0)
     call_command("migrate", "inbox", "0006", plan=True, stdout=io.StringIO())
     assert len(_entries("data.migrate_backwards")) == 1
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("en", "a command run through the Python shell: what it reads or changes"),
+        ("de", "ein Befehl über die Python-Shell ausgeführt: Was damit gelesen"),
+    ],
+)
+def test_the_audit_log_shows_a_command_s_reason_in_the_reader_s_language(
+    sign_in, network_admin, language, said
+):
+    """The wrappers' reasons were stored and shown in English to every reader,
+    while grant-role's was shown in German to a German one."""
+    call_command("shell", command="pass", stdout=io.StringIO())
+    page = sign_in(network_admin).get(
+        "/staff/audit/?action=operator.shell", HTTP_ACCEPT_LANGUAGE=language
+    )
+    assert said in page.content.decode()
+
+
+def test_every_reason_a_wrapper_records_is_declared_and_translated():
+    """Declared where the web process imports it, and in the German catalogue."""
+    from django.utils import translation
+
+    from forestall.audit.commandline import reasons
+    from forestall.lib.recorded_texts import shown
+
+    texts = [value for name, value in vars(reasons).items() if name.isupper()]
+    assert len(texts) == 9
+    with translation.override("de"):
+        untranslated = [text for text in texts if shown(text) == text]
+    assert untranslated == []
