@@ -54,7 +54,6 @@ EXEMPT_FROM_DJANGO = {
     "collectstatic": "copies the static files",
     "compilemessages": "compiles the translation catalogues",
     "createcachetable": "creates an empty cache table",
-    "diffsettings": "prints the configuration the operator set",
     "findstatic": "finds a static file",
     "inspectdb": "prints the schema as models",
     "makemessages": "extracts translatable text from the code",

@@ -261,7 +261,19 @@ def test_every_reason_a_wrapper_records_is_declared_and_translated():
     from forestall.lib.recorded_texts import shown
 
     texts = [value for name, value in vars(reasons).items() if name.isupper()]
-    assert len(texts) == 9
+    assert len(texts) == 10
     with translation.override("de"):
         untranslated = [text for text in texts if shown(text) == text]
     assert untranslated == []
+
+
+def test_printing_the_settings_with_every_key_is_recorded(db, settings):
+    """``forestall diffsettings`` printed the encryption keys, the audit log's
+    key and the pepper, and nothing recorded it."""
+    out = io.StringIO()
+    call_command("diffsettings", stdout=out)
+    assert settings.FORESTALL_KEYS in out.getvalue()  # why it must be recorded
+    [entry] = _entries("operator.diffsettings")
+    assert entry.actor_username == "forestall diffsettings"
+    assert entry.reason == "the configuration printed, with the keys that open the encrypted data"
+    assert chain.verify().ok

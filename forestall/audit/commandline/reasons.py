@@ -45,3 +45,6 @@ FLUSHED = recorded_text(
         "this entry begins it again"
     )
 )
+SETTINGS_PRINTED = recorded_text(
+    gettext_noop("the configuration printed, with the keys that open the encrypted data")
+)
