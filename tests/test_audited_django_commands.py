@@ -224,7 +224,6 @@ def test_migrating_backwards_is_recorded_before_anything_is_dropped():
         [entry] = _entries("data.migrate_backwards")
         assert entry.actor_username == "forestall migrate"
         assert entry.reason.startswith("migrations unapplied (to inbox 0006, from inbox.0007")
-        assert chain.verify().ok
     finally:
         call_command("migrate", "inbox", verbosity=0)
     # Forward again, and a fake or a plan: nothing more recorded.
