@@ -54,13 +54,10 @@ EXEMPT_FROM_DJANGO = {
     "collectstatic": "copies the static files",
     "compilemessages": "compiles the translation catalogues",
     "createcachetable": "creates an empty cache table",
-    "diffsettings": "prints the configuration the operator set",
     "findstatic": "finds a static file",
     "inspectdb": "prints the schema as models",
     "makemessages": "extracts translatable text from the code",
     "makemigrations": "writes migrations from the models",
-    "migrate": "changes the schema; its data migrations are code in the repository, "
-    "reviewed like every other change",
     "optimizemigration": "rewrites a migration file",
     "runserver": "the development server",
     "sendtestemail": "sends a fixed test e-mail to the address given",

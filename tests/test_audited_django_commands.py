@@ -218,3 +218,70 @@ def test_removing_stale_content_types_is_recorded(db):
     call_command("remove_stale_contenttypes", interactive=False, stdout=io.StringIO())
     [entry] = _entries("data.remove_stale_contenttypes")
     assert entry.actor_username == "forestall remove_stale_contenttypes"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migrating_backwards_is_recorded_before_anything_is_dropped():
+    """``forestall migrate inbox zero`` dropped every mailbox, message and case, unrecorded.
+
+    Unapplying the latest inbox migration drops the reply drafts' kept
+    entries (what a counsellor chose and typed); forward again afterwards,
+    so the test database stays whole.
+    """
+    try:
+        call_command("migrate", "inbox", "0006", verbosity=0)
+        [entry] = _entries("data.migrate_backwards")
+        assert entry.actor_username == "forestall migrate"
+        assert entry.reason.startswith("migrations unapplied (to inbox 0006, from inbox.0007")
+    finally:
+        call_command("migrate", "inbox", verbosity=0)
+    # Forward again, and a fake or a plan: nothing more recorded.
+    call_command("migrate", "inbox", "0006", fake=True, verbosity=0)
+    call_command("migrate", "inbox", fake=True, verbosity=0)
+    call_command("migrate", "inbox", "0006", plan=True, stdout=io.StringIO())
+    assert len(_entries("data.migrate_backwards")) == 1
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("en", "a command run through the Python shell: what it reads or changes"),
+        ("de", "ein Befehl über die Python-Shell ausgeführt: Was damit gelesen"),
+    ],
+)
+def test_the_audit_log_shows_a_command_s_reason_in_the_reader_s_language(
+    sign_in, network_admin, language, said
+):
+    """The wrappers' reasons were stored and shown in English to every reader,
+    while grant-role's was shown in German to a German one."""
+    call_command("shell", command="pass", stdout=io.StringIO())
+    page = sign_in(network_admin).get(
+        "/staff/audit/?action=operator.shell", HTTP_ACCEPT_LANGUAGE=language
+    )
+    assert said in page.content.decode()
+
+
+def test_every_reason_a_wrapper_records_is_declared_and_translated():
+    """Declared where the web process imports it, and in the German catalogue."""
+    from django.utils import translation
+
+    from forestall.audit.commandline import reasons
+    from forestall.lib.recorded_texts import shown
+
+    texts = [value for name, value in vars(reasons).items() if name.isupper()]
+    assert len(texts) == 10
+    with translation.override("de"):
+        untranslated = [text for text in texts if shown(text) == text]
+    assert untranslated == []
+
+
+def test_printing_the_settings_with_every_key_is_recorded(db, settings):
+    """``forestall diffsettings`` printed the encryption keys, the audit log's
+    key and the pepper, and nothing recorded it."""
+    out = io.StringIO()
+    call_command("diffsettings", stdout=out)
+    assert settings.FORESTALL_KEYS in out.getvalue()  # why it must be recorded
+    [entry] = _entries("operator.diffsettings")
+    assert entry.actor_username == "forestall diffsettings"
+    assert entry.reason == "the configuration printed, with the keys that open the encrypted data"
+    assert chain.verify().ok

@@ -324,3 +324,36 @@ def test_the_address_of_a_refusal_opened_plainly_leads_to_its_section(
     # The conversation page keeps its own gate: someone else's conversation is not found.
     outsider = sign_in(factories.make_user(Role.COUNSELLOR, centre_b, username="outsider_b"))
     assert outsider.get(_url(name, conversation), follow=True).status_code == 404
+
+
+NOTE_TYPED = "Called the centre; the person sounded calmer (internal)"
+
+
+@pytest.mark.parametrize("button", ["add_note", "reply"])
+def test_a_note_typed_when_the_session_had_expired_comes_back_after_sign_in(
+    counsellor_a, conversation, caplog, button
+):
+    """The page keeps a note typed in it when another of its buttons is
+    pressed; but a session that had expired (the counsellor typed a long note,
+    then pressed "Save note" or "Send") kept only the reply through the
+    sign-in, and the note was gone. Now it comes back too, shown as not saved
+    yet, encrypted meanwhile and never logged."""
+    device = factories.totp_device(counsellor_a)
+    actions.claim_conversation(counsellor_a, conversation)
+    client = Client()  # the session has expired
+    with caplog.at_level(logging.DEBUG):
+        response = client.post(_url(button, conversation), {"body": "", "note-body": NOTE_TYPED})
+    assert response.status_code == 302
+    assert NOTE_TYPED not in caplog.text
+    next_url = parse_qs(urlsplit(response["Location"]).query)["next"][0]
+    quoted = quote(next_url, safe="")
+    post_password(client, counsellor_a.username, factories.PASSWORD, next_url=quoted)
+    post_token(client, current_totp(device), next_url=quoted)
+    page = client.get(next_url)
+    assert page.status_code == 200
+    assert page.context["note_form"]["body"].value() == NOTE_TYPED
+    assert "note" in page.context["unsaved"]
+    assert "Your unsaved note was kept while you signed in again" in page.content.decode()
+    assert ReplyDraft.objects.get().owner == counsellor_a
+    german = client.get(next_url, HTTP_ACCEPT_LANGUAGE="de")
+    assert german.context["note_form"]["body"].value() == NOTE_TYPED

@@ -316,3 +316,43 @@ def test_create_with_a_valid_token_while_signed_in_neither_starts_nor_saves_sile
     assert "You are signed in to a mailbox in this browser" in response.content.decode()
     assert Mailbox.objects.count() == 1
     assert not Workbook.objects.exists()
+
+
+@pytest.mark.parametrize("meanwhile_page", [True, False], ids=["from-409-page", "from-keep-page"])
+def test_continue_after_a_language_switch_while_signed_in_stores_nothing_unchosen(meanwhile_page):
+    """The switch page says nothing was sent or stored, and "Continue" goes on
+    as the page before would have. From "Where to keep your answers" (or from
+    a keep page shown signed out, the reader signed in meanwhile) it sent the
+    form without a button, and that saved the answers into the signed-in
+    mailbox, the choice the page had just left to the reader. Now it shows
+    that page again, in the other language, and stores nothing."""
+    browser, page = _signed_in_elsewhere()
+    if meanwhile_page:
+        page = browser.post(KEEP, {**TYPED, "create": "1", "keep": "on", "keep_offered": "1"})
+        assert page.status_code == 409
+        page = page.content.decode()
+    shown = browser.get("/de/mailbox/").content.decode()  # a page that carries a token
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', shown)[1]
+    sent = {**TYPED, "keep_offered": "1", "keep": "on"}
+    switched = browser.post(
+        f"/de{KEEP}", {**sent, "forestall_language_switch": "de"}, HTTP_X_CSRFTOKEN=token
+    )
+    assert switched.status_code == 200
+    # What "Continue" sends: the switch page's own form (not the header's switch).
+    form = re.search(
+        r'<form method="post" action="/de/self-help/[^"]*keep/".*?</form>',
+        switched.content.decode(),
+        re.S,
+    )[0]
+    carried = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form))
+    assert carried.get("keep_offered") == "1" and "into_signed_in" not in carried
+    carried.pop("csrfmiddlewaretoken", None)
+    response = browser.post(f"/de{KEEP}", carried, HTTP_X_CSRFTOKEN=token)
+    assert response.status_code == 409
+    assert "Sie sind in diesem Browser bei einem Postfach angemeldet" in html.unescape(
+        response.content.decode()
+    )
+    assert ANSWER in html.unescape(response.content.decode())
+    assert not Workbook.objects.exists()
+    kept = browser.post(f"/de{KEEP}", {**sent, "into_signed_in": "1"}, HTTP_X_CSRFTOKEN=token)
+    assert kept.status_code == 302 and Workbook.objects.exists()

@@ -18,6 +18,7 @@ import pytest
 from django.db.models import Sum
 from django.test import Client
 
+from forestall.inbox import public_views as inbox_views
 from forestall.inbox.models import Mailbox
 from forestall.selfhelp import actions as selfhelp_actions
 from forestall.stats.events import Event
@@ -74,6 +75,32 @@ def test_the_same_sending_arriving_again_leads_to_the_first_mailbox(prefix, form
     assert _codename_shown(second_browser, second) == _codename_shown(first_browser, first)
     assert Mailbox.objects.count() == 1
     assert _starts_counted() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("form", [_start_form, _keep_form], ids=["start", "keep"])
+def test_the_second_sending_of_a_double_click_is_neither_counted_nor_refused_by_the_limit(
+    form, monkeypatch
+):
+    """The browser shows the answer to the second click. Both sendings were
+    counted against the new-mailbox limit before either looked for the other:
+    a double click used two of the ten an hour, and at the last one the
+    second got "Too many new mailboxes" (429) while the first had started
+    the mailbox, its codename never shown. Only a sending that starts a
+    mailbox counts now."""
+    monkeypatch.setattr(inbox_views, "START_LIMIT", (1, 3600))
+    data = form()
+    address = "/mailbox/start/" if "pathway" in data else KEEP
+    first_browser, second_browser = Client(), Client()
+    first = first_browser.post(address, data)
+    second = second_browser.post(address, data)
+    assert second.status_code == 302, second.status_code
+    assert _codename_shown(second_browser, second) == _codename_shown(first_browser, first)
+    # The limit still holds for a new sending of the form.
+    third = Client().post(address, form())
+    assert third.status_code == 429
+    assert third.has_header("Retry-After")
+    assert Mailbox.objects.count() == 1
 
 
 @pytest.mark.django_db

@@ -318,8 +318,8 @@ def working_draft(user: User, conversation: Conversation) -> tuple[str, dict[str
     return draft.body, draft.entries or {}
 
 
-def keep_reply_through_sign_in(conversation_id: uuid.UUID, body: str) -> str:
-    """Keep a reply posted after the staff session expired; return its token.
+def keep_reply_through_sign_in(conversation_id: uuid.UUID, body: str, note: str = "") -> str:
+    """Keep a reply and a note posted after the staff session expired; return its token.
 
     Nobody is signed in, so the draft has no owner: it waits (encrypted, for
     ``ORPHAN_DRAFT_MINUTES``) for whoever signs in with the token and may see
@@ -329,7 +329,7 @@ def keep_reply_through_sign_in(conversation_id: uuid.UUID, body: str) -> str:
     cannot fill the database.
     """
     token = secrets.token_urlsafe(32)
-    if not body.strip():
+    if not body.strip() and not note.strip():
         return token
     now = timezone.now()
     with transaction.atomic():
@@ -342,6 +342,8 @@ def keep_reply_through_sign_in(conversation_id: uuid.UUID, body: str) -> str:
             owner=None,
             token_digest=_token_digest(token),
             body=body,
+            # The page's note, shown again as not saved yet (``ReplyDraft.entries``).
+            entries={"note": note} if note.strip() else None,
             expires_at=now + datetime.timedelta(minutes=ORPHAN_DRAFT_MINUTES),
         )
         waiting = ReplyDraft.objects.filter(conversation=conversation, owner__isnull=True)

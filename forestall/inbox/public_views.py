@@ -201,20 +201,6 @@ def start(request: HttpRequest) -> HttpResponse:
                 form.cleaned_data.get("selfhelp"),
             )
         )
-    if start_refused(request):
-        return with_retry_after(
-            request,
-            render(
-                request,
-                "inbox/mailbox/start.html",
-                {
-                    "form": form,
-                    "form_error": too_many_message(request),
-                    "once": start_once.new_token(),
-                },
-                status=429,
-            ),
-        )
     if not form.is_valid():
         return render(
             request,
@@ -228,6 +214,24 @@ def start(request: HttpRequest) -> HttpResponse:
     to_codename = reverse("mailbox:codename") + selfhelp_place_query(
         chosen_centre_query(form.cleaned_data.get("centre")), form.cleaned_data.get("selfhelp")
     )
+
+    def too_many() -> HttpResponse | None:
+        if not start_refused(request):
+            return None
+        return with_retry_after(
+            request,
+            render(
+                request,
+                "inbox/mailbox/start.html",
+                {
+                    "form": form,
+                    "form_error": too_many_message(request),
+                    "once": start_once.new_token(),
+                },
+                status=429,
+            ),
+        )
+
     return start_once.start_mailbox_once(
         request,
         redirect(to_codename),
@@ -237,6 +241,7 @@ def start(request: HttpRequest) -> HttpResponse:
             urgent=form.is_urgent(),
             through_reach=arrived_through_reach(request),
         ),
+        too_many,
     )
 
 

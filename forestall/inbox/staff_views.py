@@ -117,7 +117,7 @@ def posts_to_section(
 
 
 def keeps_reply_through_sign_in(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Keep the reply of a form posted after the staff session expired.
+    """Keep the reply (and the note typed) of a form posted after the staff session expired.
 
     Without this the sign-in would send the counsellor back to a POST-only
     address (an empty 405) and the reply would be gone. The reply is kept
@@ -137,7 +137,10 @@ def keeps_reply_through_sign_in(view: Callable[..., HttpResponse]) -> Callable[.
             return view(request, conversation_id, **kwargs)
         form = DraftForm(request.POST)
         body = form.cleaned_data["body"] if form.is_valid() else ""
-        token = actions.keep_reply_through_sign_in(conversation_id, body)
+        # The note typed on the page goes along (as every button of the page keeps it).
+        note_form = DraftForm({"body": request.POST.get("note-body", "")})
+        note = note_form.cleaned_data["body"] if note_form.is_valid() else ""
+        token = actions.keep_reply_through_sign_in(conversation_id, body, note)
         url = reverse("inbox:conversation", args=[conversation_id])
         next_url = f"{url}?{urlencode({'draft': token})}#reply"
         return redirect_to_login(next_url, settings.LOGIN_URL)
@@ -437,7 +440,14 @@ def conversation_detail(request: StaffRequest, conversation_id: uuid.UUID) -> Ht
             request.user, conversation, token_form.cleaned_data["draft"]
         )
     ):
-        messages.info(request, _("Your unsent reply was kept while you signed in again."))
+        kept_body, _kept = actions.working_draft(request.user, conversation)
+        if kept_body.strip():
+            messages.info(request, _("Your unsent reply was kept while you signed in again."))
+        else:
+            messages.info(
+                request,
+                _("Your unsaved note was kept while you signed in again. It is not saved yet."),
+            )
     return _render_detail(request, conversation)
 
 

@@ -48,33 +48,55 @@ def _derive(token: str, purpose: bytes) -> str:
     return hashlib.sha256(b"forestall.start-once." + purpose + b"\0" + token.encode()).hexdigest()
 
 
+class _TurnedAway(Exception):
+    """Leaves the transaction (and the record of the sending with it) for a refused start."""
+
+    def __init__(self, answer: HttpResponse) -> None:
+        super().__init__()
+        self.answer = answer
+
+
 def start_mailbox_once(
     request: HttpRequest,
     response: HttpResponse,
     start: Callable[[], tuple[Mailbox, str]],
+    refused: Callable[[], HttpResponse | None],
 ) -> HttpResponse:
     """Run ``start`` unless this sending of the form already did; keep the codename for the browser.
 
     ``response`` (the redirect to the codename page) gets the codename
     cookie either way. ``start`` runs inside this transaction, so a
     mailbox and the record of the sending that started it exist together.
+    ``refused`` counts one new mailbox against the limits and returns the
+    answer (a 429) if over one: only for a sending that would start one, so
+    that the second sending of a double click is neither counted nor
+    refused (its browser shows that answer, not the first's).
     """
     token = str(request.POST.get(FIELD, ""))
     if not _TOKEN.fullmatch(token):
+        turned_away = refused()
+        if turned_away is not None:
+            return turned_away
         _mailbox, codename = start()
         return codename_view.keep(response, codename)
     view_token = _derive(token, b"view")
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                MailboxStartSending.objects.create(key_hash=_derive(token, b"row"))
-        except IntegrityError:
-            # The same sending, arrived again: its mailbox is the one, and
-            # its codename is kept under the same cookie.
-            return codename_view.show_kept(response, view_token)
-        # The record is needed only while a codename can still be shown.
-        MailboxStartSending.objects.filter(
-            sent_at__lt=timezone.now() - datetime.timedelta(seconds=idle_seconds())
-        ).delete()
-        _mailbox, codename = start()
-        return codename_view.keep(response, codename, view_token)
+    try:
+        with transaction.atomic():
+            try:
+                with transaction.atomic():
+                    MailboxStartSending.objects.create(key_hash=_derive(token, b"row"))
+            except IntegrityError:
+                # The same sending, arrived again: its mailbox is the one, and
+                # its codename is kept under the same cookie.
+                return codename_view.show_kept(response, view_token)
+            turned_away = refused()
+            if turned_away is not None:
+                raise _TurnedAway(turned_away)
+            # The record is needed only while a codename can still be shown.
+            MailboxStartSending.objects.filter(
+                sent_at__lt=timezone.now() - datetime.timedelta(seconds=idle_seconds())
+            ).delete()
+            _mailbox, codename = start()
+            return codename_view.keep(response, codename, view_token)
+    except _TurnedAway as refusal:
+        return refusal.answer

@@ -365,9 +365,16 @@ def keep(request: HttpRequest, programme: str, module: str) -> HttpResponse:
     exercise = found.text(_language()).exercise(str(request.POST.get("exercise", ""))[:60])
     if exercise is None:
         return _exercise_changed(request, chosen, found, mailbox)
-    if mailbox is not None and "create" in request.POST:
+    if mailbox is not None and (
+        "create" in request.POST
+        or ("keep_offered" in request.POST and "into_signed_in" not in request.POST)
+    ):
         # "Create my mailbox" from a page shown before the reader signed in
         # (in another tab): not a second mailbox, and not silently this one.
+        # Nor any other sending of a keep page's form but its button "Keep
+        # them in the mailbox I am signed in to": "Continue" after the
+        # language switch sends the form without a button, and the page it
+        # continues from is the one with the choice.
         return _keep_signed_in_meanwhile(request, programme, module)
     form = ExerciseForm(request.POST, exercise=exercise, mailbox=mailbox)
     to_module = reverse("selfhelp:module", args=[chosen.slug, found.slug])
@@ -410,9 +417,13 @@ def keep(request: HttpRequest, programme: str, module: str) -> HttpResponse:
             actions.save_answer(repeated, found, exercise, form.values(), _language())
         place = actions.module_key(found)
         return redirect(reverse("mailbox:codename") + selfhelp_place_query("", place))
-    if start_refused(request):
+
+    def too_many() -> HttpResponse | None:
+        if not start_refused(request):
+            return None
         context["form_error"] = too_many_message(request)
         return with_retry_after(request, render(request, "selfhelp/keep.html", context, status=429))
+
     place = actions.module_key(found)
     # A double click sends "Create my mailbox" twice at once: one mailbox
     # (``forestall.inbox.start_once``).
@@ -427,6 +438,7 @@ def keep(request: HttpRequest, programme: str, module: str) -> HttpResponse:
             form.values() if "keep" in request.POST else None,
             through_reach=arrived_through_reach(request),
         ),
+        too_many,
     )
 
 

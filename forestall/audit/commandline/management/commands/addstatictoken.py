@@ -6,6 +6,7 @@ from typing import Any
 
 from django_otp.plugins.otp_static.management.commands import addstatictoken
 
+from forestall.audit.commandline import reasons
 from forestall.audit.commands import AuditedCommand, accounts_named
 
 
@@ -16,5 +17,5 @@ class Command(AuditedCommand, addstatictoken.Command):
             self.record(
                 "account.two_factor.static_token",
                 account,
-                reason="a one-time code added on the command line",
+                reason=reasons.STATIC_TOKEN_ADDED,
             )

@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.management.commands import createsuperuser
 from django.db.models.signals import post_save
 
+from forestall.audit.commandline import reasons
 from forestall.audit.commands import AuditedCommand
 
 
@@ -29,5 +30,5 @@ class Command(AuditedCommand, createsuperuser.Command):
             self.record(
                 "account.create",
                 account,
-                reason="a superuser account created on the command line",
+                reason=reasons.SUPERUSER_CREATED,
             )

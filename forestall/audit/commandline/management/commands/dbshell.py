@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.commands import dbshell
 
+from forestall.audit.commandline import reasons
 from forestall.audit.commands import AuditedCommand, audit_log_exists
 
 
@@ -14,9 +15,5 @@ class Command(AuditedCommand, dbshell.Command):
         # An empty, unmigrated database holds nothing to record (nor a log to
         # record in); any other failure to record stops the shell.
         if audit_log_exists():
-            self.record(
-                "operator.dbshell",
-                reason="a database shell opened: what it reads or changes is not recorded "
-                "one by one (encrypted fields stay encrypted there)",
-            )
+            self.record("operator.dbshell", reason=reasons.DBSHELL_OPENED)
         return super().handle(**options)

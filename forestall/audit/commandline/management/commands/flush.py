@@ -15,6 +15,7 @@ from typing import Any
 
 from django.core.management.commands import flush
 
+from forestall.audit.commandline import reasons
 from forestall.audit.commands import AuditedCommand
 
 
@@ -38,8 +39,4 @@ class Command(AuditedCommand, flush.Command):
                 self.stdout.write("Flush cancelled.")
                 return
         super().handle(**{**options, "interactive": False})
-        self.record(
-            "data.flush",
-            reason="every table emptied on the command line, the audit log with them: "
-            "this entry begins it again",
-        )
+        self.record("data.flush", reason=reasons.FLUSHED)

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib.contenttypes.management.commands import remove_stale_contenttypes
 
+from forestall.audit.commandline import reasons
 from forestall.audit.commands import AuditedCommand
 
 
@@ -14,5 +15,5 @@ class Command(AuditedCommand, remove_stale_contenttypes.Command):
         super().handle(**options)
         self.record(
             "data.remove_stale_contenttypes",
-            reason="content types of removed models deleted, with what referred to them",
+            reason=reasons.STALE_CONTENT_TYPES_REMOVED,
         )

@@ -6,20 +6,15 @@ from typing import Any
 
 from django.core.management.commands import shell
 
+from forestall.audit.commandline import reasons
 from forestall.audit.commands import AuditedCommand, audit_log_exists
 
 
 class Command(AuditedCommand, shell.Command):
     def handle(self, **options: Any) -> None:
-        if options.get("command"):
-            what = "a command run through the Python shell"
-        else:
-            what = "an interactive Python shell opened"
+        reason = reasons.SHELL_COMMAND if options.get("command") else reasons.SHELL_OPENED
         # An empty, unmigrated database holds nothing to record (nor a log to
         # record in); any other failure to record stops the shell.
         if audit_log_exists():
-            self.record(
-                "operator.shell",
-                reason=f"{what}: what it reads or changes is not recorded one by one",
-            )
+            self.record("operator.shell", reason=reason)
         return super().handle(**options)

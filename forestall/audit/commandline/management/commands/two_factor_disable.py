@@ -6,6 +6,7 @@ from typing import Any
 
 from two_factor.management.commands import two_factor_disable
 
+from forestall.audit.commandline import reasons
 from forestall.audit.commands import AuditedCommand, accounts_named
 
 
@@ -19,5 +20,5 @@ class Command(AuditedCommand, two_factor_disable.Command):
                 self.record(
                     "account.two_factor.reset",
                     account,
-                    reason="every second factor removed on the command line",
+                    reason=reasons.SECOND_FACTORS_REMOVED,
                 )
