@@ -172,6 +172,10 @@ class LanguageSwitchKeepsEntriesMiddleware:
         return None
 
 
+# The methods the CSRF check guards.
+_UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
 class MethodNotAllowedPageMiddleware:
     """An empty "405 Method Not Allowed" becomes the side's calm, translated page.
 
@@ -226,8 +230,18 @@ class MethodNotAllowedPageMiddleware:
 
         from forestall.lib.methods import STANDARD_METHODS, declared_methods
 
-        if request.method in STANDARD_METHODS or request.path.startswith("/api/"):
+        if request.path.startswith("/api/"):
             return None
+        if request.method in STANDARD_METHODS:
+            # A form sent to a page that takes none (POST to the centre
+            # finder) is a 405 too, not the CSRF check's "This form expired",
+            # which is untrue there; the methods the view allows go on to it.
+            if request.method not in _UNSAFE:
+                return None
+            declared = declared_methods(view)
+            if declared is None or request.method in declared:
+                return None
+            return HttpResponseNotAllowed(declared)
         # A view that declares nothing (the Django admin's): what its pages take.
         return HttpResponseNotAllowed(declared_methods(view) or ("GET", "HEAD", "POST"))
 

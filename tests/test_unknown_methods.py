@@ -12,7 +12,8 @@ from __future__ import annotations
 import pytest
 from django.conf import settings
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import translation
+from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
 from forestall.accounts.models import Role
 from forestall.inbox.models import Mailbox
@@ -88,12 +89,35 @@ def test_an_unknown_method_on_every_staff_address_gets_405_signed_in_or_not():
             assert "<h1>" in response.content.decode()
 
 
-@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
 @pytest.mark.parametrize("path", ["/mailbox/start/", "/de/mailbox/", "/staff/login/"])
-def test_unsafe_standard_methods_are_still_csrf_checked(method, path):
-    response = Client(enforce_csrf_checks=True).generic(method, path, "pathway=self")
-    assert response.status_code == 403, (method, path, response.status_code)
+def test_a_form_sent_to_an_address_that_takes_it_is_still_csrf_checked(path):
+    response = Client(enforce_csrf_checks=True).post(path, {"pathway": "self"})
+    assert response.status_code == 403, (path, response.status_code)
     assert not Mailbox.objects.exists()
+
+
+@pytest.mark.parametrize("method", ["PUT", "PATCH", "DELETE"])
+@pytest.mark.parametrize("path", ["/mailbox/start/", "/de/mailbox/", "/staff/login/"])
+def test_a_method_the_address_does_not_take_is_refused_before_anything_runs(method, path):
+    response = Client(enforce_csrf_checks=True).generic(method, path, "pathway=self")
+    assert response.status_code == 405, (method, path, response.status_code)
+    assert method not in _allowed(response)
+    assert not Mailbox.objects.exists()
+
+
+@pytest.mark.parametrize("path", _public_paths())
+def test_a_form_sent_to_a_page_that_takes_none_is_405_not_this_form_expired(path):
+    """POST to the centre finder said "This form expired": untrue, nothing was
+    expired. A page whose view takes no POST now answers 405, calmly, before the
+    CSRF check."""
+    client = Client(enforce_csrf_checks=True, raise_request_exception=False)
+    with translation.override("en"):
+        view = resolve(path.split("?")[0]).func
+    if "POST" in (declared_methods(view) or ("POST",)):
+        return
+    for prefix, language in (("", "en"), ("/de", "de")):
+        for method in ("POST", "PUT", "DELETE"):
+            _refused_calmly(client.generic(method, prefix + path, "a=1"), method, language)
 
 
 def _routed_views() -> list[tuple[str, object]]:
