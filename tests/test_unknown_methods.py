@@ -12,8 +12,8 @@ from __future__ import annotations
 import pytest
 from django.conf import settings
 from django.test import Client
-from django.utils import translation
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
+from django.utils import translation
 
 from forestall.accounts.models import Role
 from forestall.inbox.models import Mailbox
