@@ -39,7 +39,7 @@ test-fast: setup
 CLOCKS ?= 2026-12-31T23:58:30+01:00 2027-03-28T01:58:30+01:00 2027-10-31T02:58:30+02:00
 test-clocks: setup
 	@set -e; for clock in $(CLOCKS); do echo "== the suite from $$clock"; \
-	  FORESTALL_TEST_CLOCK=$$clock PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -q -m "not browser" \
+	  FORESTALL_TEST_CLOCK=$$clock PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -m "not browser" \
 	    -n $(TEST_WORKERS) --dist worksteal -p no:cacheprovider; done
 
 ## test-browser: headless Chromium against a live server, one test at a time
