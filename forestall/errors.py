@@ -191,7 +191,9 @@ class MethodNotAllowedPageMiddleware:
     check, which took any method it did not know for an unsafe one and
     answered 403, "This form expired". No view runs for it; ``Allow`` lists
     the methods the address's view declares (``lib.methods.declared_methods``).
-    The CSRF check of POST, PUT, PATCH and DELETE is unchanged.
+    So is POST, PUT, PATCH or DELETE to a view that declares it does not
+    take it (a form sent to the centre finder); a method the view takes is
+    CSRF-checked as before.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -203,23 +205,16 @@ class MethodNotAllowedPageMiddleware:
             return response
         allowed = response.get("Allow", "POST")
         if allowed == "POST":
-            page = _render(
-                request,
-                405,
-                _("Nothing to see at this address"),
-                _(
-                    "This address only receives forms, such as a message you send or the button "
-                    "that signs you out. Opening it directly does nothing, and nothing has been "
-                    "lost or changed."
-                ),
+            title = _("Nothing to see at this address")
+            text = _(
+                "This address only receives forms, such as a message you send or the button "
+                "that signs you out. Opening it directly does nothing, and nothing has been "
+                "lost or changed."
             )
         else:
-            page = _render(
-                request,
-                405,
-                _("This address does not take that kind of request"),
-                _("Nothing has been lost or changed. Open the page again in your browser."),
-            )
+            title = _("This address does not take that kind of request")
+            text = _("Nothing has been lost or changed. Open the page again in your browser.")
+        page = _render(request, 405, title, text)
         page["Allow"] = allowed
         return page
 
